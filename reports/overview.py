@@ -1,0 +1,262 @@
+"""The county overview ("Antragsübersicht Budget II") of one year, built from an export dict.
+
+Every renderer works from this one structure, so the formats cannot disagree about figures.
+The balances come from the export's `balances` (the ledger's word), the application rows from its
+`applications`; amounts stay integer cents until a renderer formats them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from rules.money import format_cents
+
+
+class ReportError(ValueError):
+    """A report cannot be made as asked; the message is German and meant for the person asking."""
+
+
+STATUS_LABELS: dict[str, str] = {
+    "submitted": "eingereicht",
+    "incomplete": "unvollständig",
+    "approved": "bewilligt",
+    "rejected": "abgelehnt",
+    "deferred": "vertagt",
+    "held": "zurückgehalten",
+    "vetoed": "Veto",
+}
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    """One application as the overview lists it."""
+
+    number: str
+    applicant: str
+    title: str
+    requested_cents: int
+    approved_cents: int | None
+    status: str
+    status_label: str
+    session_date: date | None
+    cofunding_funder: str | None
+    cofunding_cents: int | None
+    veto_reason: str | None
+
+    @property
+    def binds_money(self) -> bool:
+        """Only approved applications hold money: held ones wait for the county (R9), vetoed
+        ones gave it back (R10).
+        """
+        return self.status == "approved"
+
+    @property
+    def bound_cents(self) -> int | None:
+        """The approved amount where it holds money, else None: the "Bewilligt" column.
+
+        Showing only these keeps every column sum equal to the conference's bound balance; the
+        decided amount of a held or vetoed application is named in the remark instead.
+        """
+        return self.approved_cents if self.binds_money else None
+
+    @property
+    def remark(self) -> str:
+        """German note for held and vetoed decisions (R9, R10)."""
+        decided = format_cents(self.approved_cents) if self.approved_cents is not None else ""
+        if self.status == "held":
+            amount = f"über {decided} " if decided else ""
+            return f"Beschluss {amount}wartet auf Bestätigung durch den Landkreis (R9)."
+        if self.status == "vetoed":
+            reason = (self.veto_reason or "").strip()
+            if reason and reason[-1] not in ".!?":
+                reason += "."
+            returned = f" {decided} zurückgebucht." if decided else ""
+            return f"Veto (R10): {reason}{returned}".strip()
+        return ""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The money of a conference (or of the county) in a year, in cents.
+
+    allotment + carried_in = bound + available + lapsed + carried_out.
+    """
+
+    allotment_cents: int
+    carried_in_cents: int
+    bound_cents: int
+    available_cents: int
+    lapsed_cents: int
+    carried_out_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        """All money the year had: allotment plus what came in from the year before."""
+        return self.allotment_cents + self.carried_in_cents
+
+
+@dataclass(frozen=True)
+class ConferenceOverview:
+    """One conference: its balance in the year and its applications of that year."""
+
+    code: str
+    name: str
+    figures: Figures
+    closed: bool
+    applications: tuple[ApplicationRow, ...]
+
+    @property
+    def requested_cents(self) -> int:
+        return sum(row.requested_cents for row in self.applications)
+
+    @property
+    def approved_cents(self) -> int:
+        """Approved money of applications that hold it (equals bound unless money was released)."""
+        return sum(row.bound_cents or 0 for row in self.applications)
+
+    @property
+    def cofunding_cents(self) -> int:
+        return sum(row.cofunding_cents or 0 for row in self.applications)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The whole report: county, year, conferences in the export's order, and the county total."""
+
+    county: str
+    year: int
+    generated_at: str
+    conferences: tuple[ConferenceOverview, ...]
+    total: Figures
+
+    @property
+    def applications(self) -> tuple[ApplicationRow, ...]:
+        return tuple(row for conf in self.conferences for row in conf.applications)
+
+    @property
+    def requested_cents(self) -> int:
+        return sum(conf.requested_cents for conf in self.conferences)
+
+    @property
+    def approved_cents(self) -> int:
+        return sum(conf.approved_cents for conf in self.conferences)
+
+    @property
+    def cofunding_cents(self) -> int:
+        return sum(conf.cofunding_cents for conf in self.conferences)
+
+
+def available_years(export: dict) -> list[int]:
+    """Years the export knows anything about, for an error message that helps."""
+    years = {int(b["year"]) for b in export.get("balances", [])}
+    years |= {int(a["year"]) for a in export.get("applications", [])}
+    return sorted(years)
+
+
+def resolve_conference(export: dict, conference: str) -> str:
+    """Accept a code or a name in any case ("ade", "Adendorf"); return the code."""
+    wanted = conference.strip().casefold()
+    for conf in export.get("conferences", []):
+        if wanted in (conf["code"].casefold(), conf["name"].casefold()):
+            return conf["code"]
+    known = ", ".join(c["code"] for c in export.get("conferences", []))
+    raise ReportError(
+        f"Den Sozialraum „{conference.strip()}“ kenne ich nicht. Bekannt sind: {known}."
+    )
+
+
+def build_overview(export: dict, year: int, conference: str | None = None) -> Overview:
+    """Collect the overview of `year`, for all conferences or only `conference` (code or name)."""
+    if year not in available_years(export):
+        known = ", ".join(str(y) for y in available_years(export)) or "keine"
+        raise ReportError(f"Für das Jahr {year} liegen keine Zahlen vor. Vorhanden sind: {known}.")
+    only = resolve_conference(export, conference) if conference else None
+    balances = {b["conference"]: b for b in export.get("balances", []) if b["year"] == year}
+    rows: dict[str, list[ApplicationRow]] = {}
+    for app in export.get("applications", []):
+        if app["year"] == year:
+            rows.setdefault(app["conference"], []).append(_row(app))
+    conferences = tuple(
+        ConferenceOverview(
+            code=conf["code"],
+            name=conf["name"],
+            figures=_figures(balances.get(conf["code"])),
+            closed=bool(balances.get(conf["code"], {}).get("closed", False)),
+            applications=tuple(sorted(rows.get(conf["code"], []), key=lambda r: r.number)),
+        )
+        for conf in export.get("conferences", [])
+        if only is None or conf["code"] == only
+    )
+    return Overview(
+        county=export.get("county", ""),
+        year=year,
+        generated_at=export.get("generated_at", ""),
+        conferences=conferences,
+        total=_sum_figures(conf.figures for conf in conferences),
+    )
+
+
+def _row(app: dict) -> ApplicationRow:
+    cofunding = app.get("cofunding") or {}
+    veto = app.get("veto") or {}
+    session = app.get("session_date")
+    status = app["status"]
+    return ApplicationRow(
+        number=app["number"],
+        applicant=app.get("applicant") or "",
+        title=app.get("title") or "",
+        requested_cents=int(app.get("requested_cents") or 0),
+        approved_cents=None if app.get("approved_cents") is None else int(app["approved_cents"]),
+        status=status,
+        status_label=STATUS_LABELS.get(status, status),
+        session_date=date.fromisoformat(session) if session else None,
+        cofunding_funder=cofunding.get("funder"),
+        cofunding_cents=(
+            int(cofunding["amount_cents"]) if cofunding.get("amount_cents") is not None else None
+        ),
+        veto_reason=veto.get("reason"),
+    )
+
+
+def _figures(balance: dict | None) -> Figures:
+    """A conference without a balance row that year has no money: all zero."""
+    b = balance or {}
+    return Figures(
+        allotment_cents=int(b.get("allotment_cents", 0)),
+        carried_in_cents=int(b.get("carried_in_cents", 0)),
+        bound_cents=int(b.get("bound_cents", 0)),
+        available_cents=int(b.get("available_cents", 0)),
+        lapsed_cents=int(b.get("lapsed_cents", 0)),
+        carried_out_cents=int(b.get("carried_out_cents", 0)),
+    )
+
+
+def _sum_figures(items: Iterable[Figures]) -> Figures:
+    items = list(items)
+    return Figures(
+        allotment_cents=sum(f.allotment_cents for f in items),
+        carried_in_cents=sum(f.carried_in_cents for f in items),
+        bound_cents=sum(f.bound_cents for f in items),
+        available_cents=sum(f.available_cents for f in items),
+        lapsed_cents=sum(f.lapsed_cents for f in items),
+        carried_out_cents=sum(f.carried_out_cents for f in items),
+    )
+
+
+FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("allotment_cents", "Zuweisung"),
+    ("carried_in_cents", "Übertrag aus Vorjahr"),
+    ("bound_cents", "Gebunden"),
+    ("available_cents", "Verfügbar"),
+    ("lapsed_cents", "Verfallen"),
+    ("carried_out_cents", "Übertrag ins Folgejahr"),
+)
+"""The balance columns every format shows, in this order, with their German headings."""
+
+TOTAL_LABEL = "Landkreis gesamt"
+
+
+def report_title(overview: Overview) -> str:
+    return f"Antragsübersicht Budget II {overview.year}"

@@ -1,0 +1,242 @@
+"""The overview as an Excel workbook: a summary sheet plus one sheet per conference.
+
+Amounts are real number cells in euros with a euro format, so people can add and filter in
+Excel; dates are real date cells. Totals are written as values computed from the integer cents,
+not as formulas: phone previews (mail, Telegram) show formula cells without a cached value as
+empty, and the figures must read the same everywhere.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from rules.dates import format_date
+
+from reports.overview import (
+    FIGURE_COLUMNS,
+    TOTAL_LABEL,
+    ConferenceOverview,
+    Figures,
+    Overview,
+    report_title,
+)
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+EURO_FORMAT = '#,##0.00 "€"'
+DATE_FORMAT = "DD.MM.YYYY"
+HEADER_ROW = 4
+MAX_WIDTH = {"Titel": 48, "Bemerkung": 48, "Antragsteller": 32}
+SUMMARY_SHEET = "Übersicht"
+APPLICATION_HEADERS = (
+    "Nr.",
+    "Antragsteller",
+    "Titel",
+    "Beantragt",
+    "Bewilligt",
+    "Status",
+    "Sitzung",
+    "Kofinanzierung: Geldgeber",
+    "Kofinanzierung: Betrag",
+    "Bemerkung",
+)
+_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def euros(cents: int) -> Decimal:
+    """Exact euro value for a cell; openpyxl writes a Decimal as a plain number."""
+    return Decimal(cents) / 100
+
+
+def render_xlsx(overview: Overview, today: date) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    summary = book.active
+    summary.title = SUMMARY_SHEET
+    _write_summary(summary, overview, today)
+    for conf in overview.conferences:
+        _write_conference(book.create_sheet(sheet_title(conf)), overview, conf, today)
+    book.properties.title = f"{report_title(overview)} – {overview.county}"
+    book.properties.creator = "sozialbot"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def sheet_title(conf: ConferenceOverview) -> str:
+    """Excel allows 31 characters and no []:*?/\\ in a sheet name."""
+    return _SHEET_FORBIDDEN.sub("-", f"{conf.code} {conf.name}")[:31]
+
+
+def _write_summary(ws: Worksheet, overview: Overview, today: date) -> None:
+    headers = ("Kürzel", "Sozialraum", "Anträge", *(label for _, label in FIGURE_COLUMNS))
+    _title(ws, report_title(overview), f"{overview.county} · Stand: {format_date(today)}")
+    _header(ws, headers)
+    row = HEADER_ROW
+    for conf in overview.conferences:
+        row += 1
+        values: list[Any] = [conf.code, conf.name, len(conf.applications)]
+        values += [euros(getattr(conf.figures, key)) for key, _ in FIGURE_COLUMNS]
+        _put_row(ws, row, values, euro_columns=range(4, 4 + len(FIGURE_COLUMNS)))
+    row += 1
+    values = ["", TOTAL_LABEL, len(overview.applications)]
+    values += [euros(getattr(overview.total, key)) for key, _ in FIGURE_COLUMNS]
+    _put_row(ws, row, values, euro_columns=range(4, 4 + len(FIGURE_COLUMNS)), total=True)
+    _finish(ws, headers, last_table_row=row - 1)
+
+
+def _write_conference(
+    ws: Worksheet, overview: Overview, conf: ConferenceOverview, today: date
+) -> None:
+    _title(
+        ws,
+        f"{conf.code} – {conf.name}: Anträge {overview.year}",
+        f"{overview.county} · Stand: {format_date(today)}",
+    )
+    _header(ws, APPLICATION_HEADERS)
+    euro_columns = (4, 5, 9)
+    row = HEADER_ROW
+    for app in conf.applications:
+        row += 1
+        _put_row(
+            ws,
+            row,
+            [
+                app.number,
+                app.applicant,
+                app.title,
+                euros(app.requested_cents),
+                None if app.bound_cents is None else euros(app.bound_cents),
+                app.status_label,
+                app.session_date,
+                app.cofunding_funder or "",
+                None if app.cofunding_cents is None else euros(app.cofunding_cents),
+                app.remark,
+            ],
+            euro_columns=euro_columns,
+            wrap_columns=(3, 10),
+        )
+    last_table_row = row
+    row += 1
+    _put_row(
+        ws,
+        row,
+        [
+            "Summe",
+            f"{len(conf.applications)} Anträge",
+            "",
+            euros(conf.requested_cents),
+            euros(conf.approved_cents),
+            "",
+            None,
+            "",
+            euros(conf.cofunding_cents),
+            "",
+        ],
+        euro_columns=euro_columns,
+        total=True,
+    )
+    row += 2
+    _balance_block(ws, row, conf.figures, closed=conf.closed)
+    _finish(ws, APPLICATION_HEADERS, last_table_row=last_table_row)
+
+
+def _balance_block(ws: Worksheet, row: int, figures: Figures, *, closed: bool) -> None:
+    """The conference's balance under its table, labels in column B and amounts in column D."""
+    from openpyxl.styles import Font
+
+    state = "abgeschlossen" if closed else "laufend"
+    ws.cell(row=row, column=2, value=f"Budget ({state})").font = Font(bold=True)
+    for key, label in FIGURE_COLUMNS:
+        row += 1
+        ws.cell(row=row, column=2, value=label)
+        cell = ws.cell(row=row, column=4, value=euros(getattr(figures, key)))
+        cell.number_format = EURO_FORMAT
+
+
+def _title(ws: Worksheet, title: str, subtitle: str) -> None:
+    from openpyxl.styles import Font
+
+    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    ws.cell(row=2, column=1, value=subtitle)
+
+
+def _header(ws: Worksheet, headers: tuple[str, ...]) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    for column, text in enumerate(headers, 1):
+        cell = ws.cell(row=HEADER_ROW, column=column, value=text)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE4EE")
+        cell.border = Border(bottom=Side(style="thin"))
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+
+
+def _put_row(
+    ws: Worksheet,
+    row: int,
+    values: list[Any],
+    *,
+    euro_columns: Any = (),
+    wrap_columns: tuple[int, ...] = (),
+    total: bool = False,
+) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    for column, value in enumerate(values, 1):
+        cell = ws.cell(row=row, column=column)
+        if isinstance(value, str):
+            cell.value = _ILLEGAL.sub("", value)
+            # An applicant's "=..." is text, never a formula Excel would run.
+            cell.data_type = "s"
+        else:
+            cell.value = value
+        if column in euro_columns:
+            cell.number_format = EURO_FORMAT
+        elif isinstance(value, date):
+            cell.number_format = DATE_FORMAT
+        cell.alignment = Alignment(vertical="top", wrap_text=column in wrap_columns)
+        if total:
+            cell.font = Font(bold=True)
+            cell.border = Border(top=Side(style="thin"))
+
+
+def _finish(ws: Worksheet, headers: tuple[str, ...], *, last_table_row: int) -> None:
+    """Freeze the header, filter, fit the columns, and print landscape on A4 width."""
+    from openpyxl.utils import get_column_letter
+
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+    last_column = get_column_letter(len(headers))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{max(last_table_row, HEADER_ROW)}"
+    for column, header in enumerate(headers, 1):
+        width = len(header)
+        for (cell,) in ws.iter_rows(
+            min_row=HEADER_ROW + 1, min_col=column, max_col=column, values_only=False
+        ):
+            width = max(width, _display_width(cell.value, cell.number_format))
+        limit = MAX_WIDTH.get(header, 40)
+        ws.column_dimensions[get_column_letter(column)].width = min(width, limit) + 2
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _display_width(value: Any, number_format: str) -> int:
+    """Roughly the characters Excel shows for a cell."""
+    if value is None:
+        return 0
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, Decimal | int | float) and number_format == EURO_FORMAT:
+        return len(f"{value:,.2f}") + 2
+    return len(str(value))
