@@ -1,0 +1,827 @@
+"""The Telegram channel: secretaries and county representatives work from their phones.
+
+It only translates. A Telegram message or button press becomes an `IncomingMessage` for the core
+(`core.handle_async`); the core's plain-text replies go back HTML-escaped, split below Telegram's
+length limit, with the core's `Action`s as inline buttons. Notifications wait in the core's outbox
+until a repeating job has delivered them; R9 reminders are due when the core says so, a job asks
+it every minute. Nothing here knows a rule or a booking.
+
+Delivery is at least once, never lost: in polling mode an update is confirmed to Telegram (the
+next `getUpdates` offset) only after it was handled and every reply was sent; if sending failed
+it is fetched again, and the core, seeing its source id a second time, returns the stored replies
+without booking anything twice. The webhook answers 200 only after the same.
+
+Run by `sozialbot run` when TELEGRAM_BOT_TOKEN is set (`run_telegram`); settings in the config:
+
+    [telegram]
+    mode = "polling"            # or "webhook"
+    base_url = "http://127.0.0.1:8081/bot"   # a self-hosted Bot API server (optional)
+    webhook_listen = "127.0.0.1"
+    webhook_port = 8443
+    webhook_url = "https://bot.example.org/telegram"   # public URL the reverse proxy forwards
+    # the webhook's secret token comes from TELEGRAM_WEBHOOK_SECRET
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import html
+import json
+import logging
+import os
+import warnings
+from collections import OrderedDict, defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Reply, Sender
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from handlers.service import Core
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
+CHANNEL = "telegram"
+TEXT_LIMIT = 4000  # Telegram allows 4096; a margin for clients that count differently
+CALLBACK_DATA_LIMIT = 64
+DOCUMENT_TEXT_LIMIT = 1024 * 1024
+ALLOWED_UPDATES = ("message", "callback_query")
+SEND_ATTEMPTS = 6
+
+NOT_TEXT = (
+    "Bitte schreiben Sie mir eine Textnachricht (oder schicken Sie eine Textdatei). "
+    "Welche Befehle es gibt, zeigt /hilfe."
+)
+EXPIRED_BUTTON = "Diese Schaltfläche ist nicht mehr gültig. Bitte tippen Sie den Befehl."
+CORE_FAILED = (
+    "Entschuldigung, das hat gerade nicht geklappt. Es wurde nichts geändert. "
+    "Bitte versuchen Sie es in ein paar Minuten noch einmal."
+)
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The `[telegram]` table of the config, with defaults that work against api.telegram.org."""
+
+    enabled: bool = True
+    mode: str = "polling"
+    base_url: str | None = None
+    base_file_url: str | None = None
+    poll_timeout: float = 10.0
+    delivery_interval: float = 3.0
+    reminder_interval: float = 60.0
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    overall_max_rate: float = 30.0
+    group_max_rate: float = 20.0
+    max_retries: int = 3
+    username: str | None = None
+
+    @classmethod
+    def from_config(cls, config: Config) -> TelegramSettings:
+        raw: dict[str, Any] = dict(config.raw.get("telegram", {}) or {})
+        webhook = raw.get("webhook", {}) if isinstance(raw.get("webhook"), dict) else {}
+
+        def pick(key: str, default: Any = None) -> Any:
+            value = raw.get(key, webhook.get(key.removeprefix("webhook_"), default))
+            return default if value in (None, "") else value
+
+        base_url = pick("base_url")
+        base_file_url = pick("base_file_url")
+        if base_url and not base_file_url:
+            parts = urlsplit(base_url)
+            base_file_url = f"{parts.scheme}://{parts.netloc}/file/bot"
+        return cls(
+            enabled=bool(raw.get("enabled", True)),
+            mode=str(pick("mode", "polling")).lower(),
+            base_url=base_url,
+            base_file_url=base_file_url,
+            poll_timeout=float(pick("poll_timeout", 10.0)),
+            delivery_interval=float(pick("delivery_interval", 3.0)),
+            reminder_interval=float(pick("reminder_interval", 60.0)),
+            webhook_listen=str(pick("webhook_listen", "127.0.0.1")),
+            webhook_port=int(pick("webhook_port", 8443)),
+            webhook_url=pick("webhook_url"),
+            webhook_secret=os.environ.get(WEBHOOK_SECRET_ENV) or pick("webhook_secret_token")
+            or pick("secret_token"),
+            overall_max_rate=float(pick("overall_max_rate", 30.0)),
+            group_max_rate=float(pick("group_max_rate", 20.0)),
+            max_retries=int(pick("max_retries", 3)),
+            username=pick("username"),
+        )
+
+
+def telegram_status(config: Config) -> tuple[bool, str]:
+    """Whether `sozialbot run` starts Telegram, and the reason for the log."""
+    settings = TelegramSettings.from_config(config)
+    if not settings.enabled:
+        return False, "Telegram ist aus: in der Konfiguration steht [telegram] enabled = false."
+    if not os.environ.get(TOKEN_ENV, "").strip():
+        return False, (
+            f"Telegram ist aus: die Umgebungsvariable {TOKEN_ENV} ist nicht gesetzt "
+            "(den Token gibt @BotFather beim Anlegen des Bots)."
+        )
+    if settings.mode not in ("polling", "webhook"):
+        return False, (
+            f"Telegram ist aus: [telegram] mode = {settings.mode!r} ist unbekannt "
+            "(„polling“ oder „webhook“)."
+        )
+    if settings.mode == "webhook" and not settings.webhook_url:
+        return False, "Telegram ist aus: für mode = „webhook“ fehlt [telegram] webhook_url."
+    where = settings.base_url or "api.telegram.org"
+    return True, f"Telegram ist an ({settings.mode}, {where})."
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    """The deep link that opens the bot and sends `/start <code>`."""
+    return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
+
+
+async def fetch_bot_username(config: Config) -> str:
+    """The bot's @username from the config (`[telegram] username`) or asked with getMe."""
+    settings = TelegramSettings.from_config(config)
+    if settings.username:
+        return settings.username.lstrip("@")
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise RuntimeError(f"{TOKEN_ENV} ist nicht gesetzt und [telegram] username fehlt.")
+    from telegram import Bot
+
+    bot = Bot(token, base_url=settings.base_url or "https://api.telegram.org/bot",
+              base_file_url=settings.base_file_url or "https://api.telegram.org/file/bot")
+    async with bot:
+        return bot.username
+
+
+# -- rendering: core replies to Telegram --------------------------------------------------------
+
+
+def _units(text: str) -> int:
+    """Escaped length in UTF-16 code units, as Telegram counts."""
+    escaped = html.escape(text, quote=False)
+    return len(escaped) + sum(1 for char in escaped if ord(char) > 0xFFFF)
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Chunks whose escaped form fits `limit`, cut at line breaks, else at spaces, else hard."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal current, size
+        chunk = "".join(current).strip("\n")
+        if chunk.strip():
+            chunks.append(chunk)
+        current, size = [], 0
+
+    for line in text.splitlines(keepends=True):
+        line_size = _units(line)
+        if size + line_size > limit:
+            flush()
+        if line_size <= limit:
+            current.append(line)
+            size += line_size
+            continue
+        for piece in _split_long_line(line, limit):
+            flush()
+            current.append(piece)
+            size = _units(piece)
+    flush()
+    return chunks
+
+
+def _split_long_line(line: str, limit: int) -> Iterable[str]:
+    piece: list[str] = []
+    size = 0
+    for word in line.split(" "):
+        word_size = _units(word) + 1
+        if word_size > limit:
+            if piece:
+                yield " ".join(piece)
+                piece, size = [], 0
+            hard: list[str] = []
+            hard_size = 0
+            for char in word:
+                char_size = _units(char)
+                if hard_size + char_size > limit:
+                    yield "".join(hard)
+                    hard, hard_size = [], 0
+                hard.append(char)
+                hard_size += char_size
+            piece, size = ["".join(hard)], hard_size
+            continue
+        if size + word_size > limit:
+            yield " ".join(piece)
+            piece, size = [], 0
+        piece.append(word)
+        size += word_size
+    if piece:
+        yield " ".join(piece)
+
+
+def to_html(text: str) -> str:
+    """The core's plain text as Telegram HTML: nothing a user typed ever becomes markup."""
+    return html.escape(text, quote=False)
+
+
+class ButtonCommands:
+    """Callback data for buttons: the command itself if it fits 64 bytes, else a short key.
+
+    Keys are a hash of the command, remembered in a small JSON file in the data directory so a
+    button still works after a restart.
+    """
+
+    PREFIX = "#"
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._path = path
+        self._known: dict[str, str] = {}
+        if path and path.exists():
+            with contextlib.suppress(OSError, ValueError):
+                self._known = dict(json.loads(path.read_text(encoding="utf-8")))
+
+    def data_for(self, command: str) -> str:
+        if len(command.encode()) <= CALLBACK_DATA_LIMIT and not command.startswith(self.PREFIX):
+            return command
+        key = self.PREFIX + hashlib.sha256(command.encode()).hexdigest()[:20]
+        if self._known.get(key) != command:
+            self._known[key] = command
+            self._save()
+        return key
+
+    def command_for(self, data: str) -> str | None:
+        if data.startswith(self.PREFIX):
+            return self._known.get(data)
+        return data
+
+    def _save(self) -> None:
+        if self._path is None:
+            return
+        temporary = self._path.with_suffix(".tmp")
+        try:
+            temporary.write_text(json.dumps(self._known, ensure_ascii=False), encoding="utf-8")
+            os.replace(temporary, self._path)
+        except OSError as error:
+            log.warning("could not save button commands to %s: %s", self._path, error)
+
+
+def keyboard(actions: Sequence[Action], buttons: ButtonCommands) -> InlineKeyboardMarkup | None:
+    """The actions as inline buttons: two short ones side by side, longer ones one per row."""
+    if not actions:
+        return None
+    cells = [InlineKeyboardButton(a.label, callback_data=buttons.data_for(a.command))
+             for a in actions]
+    short = all(len(a.label) <= 18 for a in actions)
+    width = 2 if short else 1
+    return InlineKeyboardMarkup([cells[i:i + width] for i in range(0, len(cells), width)])
+
+
+# -- the command menu ---------------------------------------------------------------------------
+
+
+def menu_for(role: str | None) -> list[BotCommand]:
+    """The German command menu for a role (None: applicants and anyone not linked)."""
+    from handlers.commands import registry
+
+    wanted = role or "applicant"
+    return [
+        BotCommand(command.name, command.summary[:1].upper() + command.summary[1:])
+        for command in registry().values()
+        if wanted in command.roles and command.name != "start"
+    ]
+
+
+# -- the channel ------------------------------------------------------------------------------
+
+
+class DeliveryFailed(Exception):
+    """Telegram did not take a reply after several tries; the update is handled again later."""
+
+
+def _is_transient(error: BaseException | None) -> bool:
+    if isinstance(error, DeliveryFailed | RetryAfter):
+        return True
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramChannel:
+    """Wires one core to one PTB Application and runs polling or the webhook."""
+
+    def __init__(
+        self,
+        core: Core,
+        settings: TelegramSettings,
+        *,
+        now: Clock,
+        data_dir: Path | None = None,
+    ) -> None:
+        self.core = core
+        self.settings = settings
+        self.now = now
+        self.buttons = ButtonCommands(data_dir / "telegram-buttons.json" if data_dir else None)
+        self.stopping = asyncio.Event()
+        self._failed: set[int] = set()
+        self._done: OrderedDict[int, None] = OrderedDict()
+        self._menus: dict[int, str | None] = {}
+        self._delivering = asyncio.Lock()
+        self._deliver_again = False
+
+    # -- wiring -----------------------------------------------------------------------------
+
+    def build_application(self, token: str) -> Application:
+        """The PTB Application: handlers, rate limiter, error handler, the two jobs."""
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .updater(None)
+            .rate_limiter(AIORateLimiter(
+                overall_max_rate=self.settings.overall_max_rate,
+                group_max_rate=self.settings.group_max_rate,
+                max_retries=self.settings.max_retries,
+            ))
+        )
+        if self.settings.base_url:
+            builder = builder.base_url(self.settings.base_url)
+        if self.settings.base_file_url:
+            builder = builder.base_file_url(self.settings.base_file_url)
+        application = builder.build()
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        application.add_handler(MessageHandler(
+            private & (filters.TEXT | filters.CAPTION | filters.Document.ALL), self.on_message))
+        application.add_handler(MessageHandler(private, self.on_other))
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_error_handler(self.on_error)
+        jobs = application.job_queue
+        assert jobs is not None, "python-telegram-bot[job-queue] is required"
+        jobs.run_repeating(self.deliver_job, interval=self.settings.delivery_interval, first=0.5,
+                           name="telegram-delivery")
+        jobs.run_repeating(self.reminder_job, interval=self.settings.reminder_interval, first=1,
+                           name="telegram-reminders")
+        return application
+
+    # -- updates ----------------------------------------------------------------------------
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A user wrote: hand the text (and a text file) to the core, send back its replies."""
+        message = update.effective_message
+        user = update.effective_user
+        if message is None or user is None:
+            return
+        chat_id = message.chat_id
+        sender = Sender(CHANNEL, str(chat_id), user.full_name)
+        attachments = await self._attachments(message)
+        text = message.text or message.caption or ""
+        incoming = IncomingMessage(
+            sender=sender,
+            text=text,
+            source_id=f"telegram:{update.update_id}",
+            received_at=self.now(),
+            attachments=attachments,
+        )
+        outcome = await self._handle(incoming)
+        for reply in outcome.replies:
+            await self.send_reply(context.bot, chat_id, reply)
+        self._after(context, outcome)
+        await self._menu_after(context.bot, sender, recheck=text.lstrip().startswith("/start"))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button tap is the same as the user typing the button's command."""
+        query = update.callback_query
+        if query is None:
+            return
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        with contextlib.suppress(BadRequest):
+            await self._retrying(lambda: query.answer())
+        command = self.buttons.command_for(query.data or "")
+        if not command:
+            await self.send_reply(context.bot, chat_id, Reply(EXPIRED_BUTTON))
+            return
+        incoming = IncomingMessage(
+            sender=Sender(CHANNEL, str(chat_id), query.from_user.full_name),
+            text=command,
+            source_id=f"telegram:cb:{query.id}",
+            received_at=self.now(),
+        )
+        outcome = await self._handle(incoming)
+        if outcome.accepted and not outcome.duplicate and query.message:
+            with contextlib.suppress(BadRequest):
+                await self._retrying(lambda: query.edit_message_reply_markup(reply_markup=None))
+        for reply in outcome.replies:
+            await self.send_reply(context.bot, chat_id, reply)
+        self._after(context, outcome)
+
+    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos, voice: say politely what the bot understands."""
+        if update.effective_chat:
+            await self.send_reply(context.bot, update.effective_chat.id, Reply(NOT_TEXT))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log every error; a Telegram outage marks the update for another try."""
+        error = context.error
+        if isinstance(update, Update) and _is_transient(error):
+            self._failed.add(update.update_id)
+            log.warning("update %s not answered yet (%s); it will be handled again",
+                        update.update_id, error)
+            return
+        log.error("error while handling %r", update, exc_info=error)
+
+    async def _handle(self, message: IncomingMessage) -> Outcome:
+        try:
+            return await self.core.handle_async(message)
+        except Exception:
+            log.exception("the core failed on %s", message.source_id)
+            return Outcome(False, (Reply(CORE_FAILED),))
+
+    def _after(self, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
+        if outcome.notifications and context.job_queue:
+            context.job_queue.run_once(self.deliver_job, 0)
+
+    async def _attachments(self, message: Any) -> tuple[Attachment, ...]:
+        document = message.document
+        if document is None:
+            return ()
+        content_type = document.mime_type or "application/octet-stream"
+        text = ""
+        if content_type.startswith("text/") and (document.file_size or 0) <= DOCUMENT_TEXT_LIMIT:
+            file = await self._retrying(document.get_file)
+            data = bytes(await self._retrying(file.download_as_bytearray))
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252", errors="replace")
+        return (Attachment(document.file_name or "datei", content_type, text),)
+
+    # -- sending ----------------------------------------------------------------------------
+
+    async def send_reply(
+        self, bot: Any, chat_id: int, reply: Reply, *, retry: bool = True
+    ) -> None:
+        """Text in chunks (buttons on the last one), then the documents."""
+        chunks = split_text(reply.text)
+        if not chunks and reply.actions:
+            chunks = ["Bitte wählen Sie:"]
+        markup = keyboard(reply.actions, self.buttons)
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+
+            async def send(text: str = chunk, buttons: Any = markup if last else None) -> Any:
+                return await bot.send_message(chat_id, to_html(text), parse_mode=ParseMode.HTML,
+                                              reply_markup=buttons)
+
+            await (self._retrying(send) if retry else send())
+        for document in reply.documents:
+
+            async def upload(doc: Any = document) -> Any:
+                return await bot.send_document(
+                    chat_id, InputFile(doc.data, filename=doc.filename), filename=doc.filename)
+
+            await (self._retrying(upload) if retry else upload())
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Call the Bot API; wait out flood control and outages a few times, then give up."""
+        delay = 0.5
+        for _ in range(SEND_ATTEMPTS - 1):
+            try:
+                return await call()
+            except RetryAfter as error:
+                wait = _retry_seconds(error) + 0.1
+            except NetworkError as error:
+                if isinstance(error, BadRequest):
+                    raise
+                wait, delay = delay, min(delay * 2, 8.0)
+            if self.stopping.is_set():
+                raise DeliveryFailed("stopping")
+            log.info("Bot API busy or unreachable, retrying in %.1f s", wait)
+            await asyncio.sleep(wait)
+        try:
+            return await call()
+        except (RetryAfter, NetworkError) as error:
+            if isinstance(error, BadRequest):
+                raise
+            raise DeliveryFailed(str(error)) from error
+
+    # -- notifications and reminders --------------------------------------------------------
+
+    async def deliver_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Send what waits in the core's outbox for Telegram; one runner at a time."""
+        if self._delivering.locked():
+            self._deliver_again = True
+            return
+        async with self._delivering:
+            self._deliver_again = True
+            while self._deliver_again:
+                self._deliver_again = False
+                await self.deliver_pending(context.bot)
+
+    async def deliver_pending(self, bot: Any) -> int:
+        """One pass over the outbox; returns how many notifications went out."""
+        now = self.now()
+        pending = await asyncio.to_thread(self.core.pending_notifications, CHANNEL, now)
+        sent = 0
+        for outbox_id, notification in pending:
+            addresses = await asyncio.to_thread(self.core.recipient_addresses,
+                                                notification.recipient)
+            address = addresses.get(CHANNEL)
+            if address:
+                try:
+                    await self.send_reply(
+                        bot, int(address), Reply(notification.text, notification.actions),
+                        retry=False)
+                    sent += 1
+                except (Forbidden, BadRequest) as error:
+                    log.warning("notification %s to %s not deliverable on Telegram: %s",
+                                outbox_id, notification.recipient, error)
+                except (RetryAfter, NetworkError) as error:
+                    log.info("Bot API unavailable (%s); outbox retried in %.0f s", error,
+                             self.settings.delivery_interval)
+                    return sent
+            await asyncio.to_thread(self.core.mark_delivered, outbox_id, CHANNEL, now)
+        return sent
+
+    async def reminder_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Let the core post the R9 reminders due now; they leave through the outbox."""
+        made = await asyncio.to_thread(self.core.run_due_reminders, self.now())
+        if made and context.job_queue:
+            context.job_queue.run_once(self.deliver_job, 0)
+
+    # -- menus ------------------------------------------------------------------------------
+
+    async def setup_menus(self, bot: Any) -> None:
+        """The applicants' menu for everyone, and each linked person's menu in their chat."""
+        try:
+            await self._retrying(lambda: bot.set_my_commands(
+                menu_for(None), scope=BotCommandScopeDefault()))
+        except TelegramError as error:
+            log.warning("could not set the command menu: %s", error)
+        config = getattr(self.core, "config", None)
+        for person in getattr(config, "people", ()):
+            addresses = await asyncio.to_thread(self.core.recipient_addresses, person.id)
+            chat = addresses.get(CHANNEL)
+            if chat and chat.lstrip("-").isdigit():
+                await self._set_menu(bot, int(chat), person.role)
+
+    async def _menu_after(self, bot: Any, sender: Sender, *, recheck: bool) -> None:
+        """Give a chat the menu of its role, the first time it writes and after /start."""
+        chat_id = int(sender.address)
+        if chat_id in self._menus and not recheck:
+            return
+        person = await asyncio.to_thread(self.core.person_for, sender)
+        await self._set_menu(bot, chat_id, person.role if person else None)
+
+    async def _set_menu(self, bot: Any, chat_id: int, role: str | None) -> None:
+        known = chat_id in self._menus
+        if known and self._menus[chat_id] == role:
+            return
+        self._menus[chat_id] = role
+        try:
+            if role is None:
+                if known:
+                    await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+            else:
+                await bot.set_my_commands(menu_for(role), scope=BotCommandScopeChat(chat_id))
+        except TelegramError as error:
+            self._menus.pop(chat_id, None)
+            log.warning("could not set the command menu of chat %s: %s", chat_id, error)
+
+    # -- receiving: polling and webhook -----------------------------------------------------
+
+    async def handle_update(self, application: Application, update: Update) -> bool:
+        """Process one update; False if a reply could not be sent (try the update again)."""
+        if update.update_id in self._done:
+            return True
+        await application.process_update(update)
+        if update.update_id in self._failed:
+            self._failed.discard(update.update_id)
+            return False
+        self._done[update.update_id] = None
+        while len(self._done) > 10_000:
+            self._done.popitem(last=False)
+        return True
+
+    async def _handle_batch(self, application: Application, updates: Sequence[Update]) -> int:
+        """Handle a batch, each chat in order, chats side by side; the offset to confirm."""
+        by_chat: dict[int, list[Update]] = defaultdict(list)
+        for update in updates:
+            chat = update.effective_chat or update.effective_user
+            by_chat[chat.id if chat else -update.update_id].append(update)
+        failed: list[int] = []
+
+        async def run_chat(queue: list[Update]) -> None:
+            for update in queue:
+                if not await self.handle_update(application, update):
+                    failed.append(update.update_id)
+
+        await asyncio.gather(*(run_chat(queue) for queue in by_chat.values()))
+        return min(failed) if failed else updates[-1].update_id + 1
+
+    async def poll(self, application: Application, stop: asyncio.Event) -> None:
+        """Long polling that confirms an update only after it was handled and answered."""
+        offset: int | None = None
+        pause = _Backoff()
+        bot = application.bot
+        while not stop.is_set():
+            fetch = asyncio.ensure_future(bot.get_updates(
+                offset=offset, timeout=self.settings.poll_timeout,
+                allowed_updates=list(ALLOWED_UPDATES)))
+            if not await _first_or_stop(fetch, stop):
+                break
+            try:
+                updates = fetch.result()
+            except InvalidToken:
+                raise
+            except TelegramError as error:
+                log.warning("getUpdates failed: %s", error)
+                await _sleep_or_stop(pause.next(), stop)
+                continue
+            if not updates:
+                pause.reset()
+                continue
+            next_offset = await self._handle_batch(application, updates)
+            if next_offset <= updates[-1].update_id:
+                await _sleep_or_stop(pause.next(), stop)
+            else:
+                pause.reset()
+            offset = next_offset
+        if offset is not None:
+            with contextlib.suppress(TelegramError, TimeoutError):
+                async with asyncio.timeout(5):
+                    await bot.get_updates(offset=offset, timeout=0, limit=1)
+
+    async def serve_webhook(self, application: Application, stop: asyncio.Event) -> None:
+        """A small HTTP server for Telegram's webhook; 200 only once an update is answered."""
+        import tornado.httpserver
+        import tornado.web
+
+        channel = self
+        secret = self.settings.webhook_secret
+
+        class WebhookHandler(tornado.web.RequestHandler):
+            async def post(self) -> None:
+                given = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token")
+                if secret and given != secret:
+                    self.set_status(403)
+                    return
+                try:
+                    update = Update.de_json(json.loads(self.request.body), application.bot)
+                except (ValueError, TypeError, KeyError):
+                    self.set_status(400)
+                    return
+                if update is None or await channel.handle_update(application, update):
+                    self.set_status(200)
+                else:
+                    self.set_status(503)
+
+        url = self.settings.webhook_url or ""
+        path = urlsplit(url).path or "/"
+        server = tornado.httpserver.HTTPServer(tornado.web.Application([(path, WebhookHandler)]))
+        server.listen(self.settings.webhook_port, self.settings.webhook_listen)
+        try:
+            await self._retrying(lambda: application.bot.set_webhook(
+                url, allowed_updates=list(ALLOWED_UPDATES), secret_token=secret))
+            log.info("Telegram webhook at %s (listening on %s:%s)", url,
+                     self.settings.webhook_listen, self.settings.webhook_port)
+            await stop.wait()
+        finally:
+            server.stop()
+            await server.close_all_connections()
+
+
+class _Backoff:
+    """0.5 s, 1 s, 2 s … up to 30 s between tries while Telegram is unavailable."""
+
+    def __init__(self) -> None:
+        self._delay = 0.0
+
+    def next(self) -> float:
+        self._delay = min(max(self._delay * 2, 0.5), 30.0)
+        return self._delay
+
+    def reset(self) -> None:
+        self._delay = 0.0
+
+
+async def _first_or_stop(task: asyncio.Future, stop: asyncio.Event) -> bool:
+    """Wait for `task` or `stop`; False (and the task cancelled) if stop came first."""
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if task.done():
+        return True
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TelegramError):
+        await task
+    return False
+
+
+async def _sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await stop.wait()
+
+
+# -- the entry point of `sozialbot run` ---------------------------------------------------------
+
+
+async def run_telegram(
+    core: Core,
+    config: Config,
+    stop: asyncio.Event,
+    *,
+    now: Clock | None = None,
+) -> None:
+    """Run the Telegram channel until `stop` is set; never takes the other channels down."""
+    enabled, reason = telegram_status(config)
+    if not enabled:
+        log.warning(reason)
+        return
+    settings = TelegramSettings.from_config(config)
+    zone = ZoneInfo(getattr(config, "timezone", "Europe/Berlin"))
+    channel = TelegramChannel(core, settings, now=now or (lambda: datetime.now(zone)),
+                              data_dir=getattr(config, "data_dir", None))
+    channel.stopping = stop
+    application = channel.build_application(os.environ[TOKEN_ENV].strip())
+    pause = _Backoff()
+    while not stop.is_set():
+        try:
+            await application.initialize()
+            break
+        except InvalidToken:
+            log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
+            return
+        except TelegramError as error:
+            log.warning("Telegram nicht erreichbar (%s), neuer Versuch", error)
+            await _sleep_or_stop(pause.next(), stop)
+    if stop.is_set():
+        with contextlib.suppress(Exception):
+            await application.shutdown()
+        return
+    log.info("Telegram-Bot @%s läuft (%s).", application.bot.username, settings.mode)
+    try:
+        await application.start()
+        await channel.setup_menus(application.bot)
+        if settings.mode == "webhook":
+            await channel.serve_webhook(application, stop)
+        else:
+            with contextlib.suppress(TelegramError):
+                await channel._retrying(lambda: application.bot.delete_webhook())
+            await channel.poll(application, stop)
+    finally:
+        if application.running:
+            await application.stop()
+        await application.shutdown()

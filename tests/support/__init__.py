@@ -1,0 +1,1 @@
+"""Test helpers: the Bot API emulator and Telegram fixtures."""
