@@ -1,0 +1,93 @@
+"""`sozialbot run`: every channel the configuration enables, plus the scheduler (R9 reminders
+and the year-end close), until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot.config import Config
+from handlers.messages import Sender
+from handlers.service import Core
+
+log = logging.getLogger("sozialbot")
+TICK_SECONDS = 60
+
+
+async def scheduler(core: Core, stop: asyncio.Event,
+                    now: Callable[[], datetime] | None = None) -> None:
+    clock = now or (lambda: datetime.now(core.tz))
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(core.run_due_reminders, clock())
+        except Exception:
+            log.exception("scheduler run failed; trying again in %s s", TICK_SECONDS)
+        try:
+            await asyncio.wait_for(stop.wait(), TICK_SECONDS)
+        except TimeoutError:
+            pass
+
+
+def _channels(config: Config) -> list[tuple[str, Callable[[Core, Config, asyncio.Event],
+                                                          Awaitable[None]]]]:
+    enabled = []
+    try:
+        from bot.telegram_channel import run_telegram, telegram_status
+    except ImportError as error:
+        print(f"Telegram: aus ({error})", flush=True)
+    else:
+        on, why = telegram_status(config)
+        print(f"Telegram: {'an' if on else 'aus'} – {why}", flush=True)
+        if on:
+            enabled.append(("telegram", run_telegram))
+    try:
+        from bot.mail_channel import mail_status, run_mail
+    except ImportError as error:
+        print(f"E-Mail: aus ({error})", flush=True)
+    else:
+        on, why = mail_status(config)
+        print(f"E-Mail: {'an' if on else 'aus'} – {why}", flush=True)
+        if on:
+            enabled.append(("email", run_mail))
+    return enabled
+
+
+async def _main(config: Config, console_sender: Sender | None) -> None:
+    core = Core.open(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(scheduler(core, stop), name="scheduler")]
+    for name, runner in _channels(config):
+        tasks.append(asyncio.create_task(runner(core, config, stop), name=name))
+    if console_sender is not None:
+        tasks.append(asyncio.create_task(_console(core, console_sender, stop), name="console"))
+    print(f"sozialbot läuft (Daten: {config.data_dir}). Beenden mit Strg-C.", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            if task.get_name() == "console":
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        core.close()
+        print("sozialbot beendet.", flush=True)
+
+
+async def _console(core: Core, sender: Sender, stop: asyncio.Event) -> None:
+    import sys
+
+    from bot.console import run_console
+
+    await asyncio.to_thread(run_console, core, sender, sys.stdin, sys.stdout)
+    stop.set()
+
+
+def run(config: Config, console_sender: Sender | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(_main(config, console_sender))
+    return 0

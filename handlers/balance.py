@@ -1,0 +1,51 @@
+"""/saldo: allotment, carry-over, bound, available, and what lapses when (R1–R3)."""
+
+from __future__ import annotations
+
+from handlers.context import Context, reply
+from handlers.messages import Outcome
+from handlers.scope import conference_and_year
+from rules.conferences import Conference
+from rules.money import format_cents
+
+
+def run(ctx: Context, args: str, body: str) -> Outcome:
+    conference, year, _ = conference_and_year(ctx, args)
+    if conference is not None:
+        return reply(balance_text(ctx, conference, year))
+    lines = [f"Budget II {year}, verfügbar je Konferenz:"]
+    total_free = total_bound = 0
+    for each in ctx.config.conferences:
+        balance = ctx.balance(each, year)
+        total_free += balance.free
+        total_bound += balance.bound
+        lines.append(f"{each.code} {each.name}: {format_cents(balance.free)} "
+                     f"(gebunden {format_cents(balance.bound)})")
+    lines.append(f"Zusammen gebunden: {format_cents(total_bound)}, verfügbar: "
+                 f"{format_cents(total_free)}.")
+    lines.append(f"Einzelheiten: /saldo ADE {year}")
+    return reply("\n".join(lines))
+
+
+def balance_text(ctx: Context, conference: Conference, year: int) -> str:
+    balance = ctx.balance(conference, year)
+    closed = ctx.store.year_closed(year)
+    lines = [f"Budget II {conference.name} {year}" + (" (abgeschlossen)" if closed else ""),
+             f"Zuweisung: {format_cents(balance.allotment)}",
+             f"Übertrag aus {year - 1}: {format_cents(balance.carried_in)}",
+             f"Gebunden: {format_cents(balance.bound)}"]
+    if balance.held:
+        lines.append(f"Zurückgehalten (R9): {format_cents(balance.held)}")
+    if closed:
+        lines += [f"Verfallen: {format_cents(balance.lapsed)}",
+                  f"Übertragen nach {year + 1}: {format_cents(balance.carried_out)}"]
+    else:
+        lines.append(f"Verfügbar: {format_cents(balance.free)}")
+        if balance.carried_in_left:
+            lines.append(f"Davon verfallen am 31.12.{year}, wenn nicht gebunden: "
+                         f"{format_cents(balance.carried_in_left)} (R2).")
+        rest = balance.free - balance.carried_in_left
+        if rest > 0:
+            lines.append(f"Nicht gebundene Zuweisung ({format_cents(rest)}) kann einmal nach "
+                         f"{year + 1} übertragen werden und verfällt Ende {year + 1} (R2).")
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""The command vocabulary: which word runs which use case, and who may use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from handlers.context import Context, reply
+from handlers.messages import Outcome
+from rules.labelled import count_known_labels
+from rules.people import ROLE_NAMES
+from rules.refusal import refuse
+
+ALL = ("applicant", "secretary", "county", "administration")
+STAFF = ("secretary", "county", "administration")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    roles: tuple[str, ...]
+    run: Callable[[Context, str, str], Outcome]
+    usage: str
+    summary: str
+
+
+def _registry() -> dict[str, Command]:
+    from handlers import (
+        applications,
+        balance,
+        concept,
+        decisions,
+        help,
+        onboarding,
+        report,
+        sessions,
+        submit,
+        veto,
+        year_close,
+    )
+
+    commands = [
+        Command("hilfe", ALL, help.run, "/hilfe", "zeigt, was Sie tun können"),
+        Command("start", ALL, onboarding.run, "/start <Code>",
+                "verbindet Telegram mit Ihrem Zugang"),
+        Command("antrag", ("applicant", "secretary"), submit.run,
+                "/antrag + Zeilen Sozialraum:, Träger:, Titel:, Ausgangslage:, Zielsetzung:, "
+                "Maßnahme:, Betrag:", "reicht eine Projektskizze ein"),
+        Command("konzept", ("secretary",), concept.run,
+                "/konzept + Zeilen Zielgruppen:, Problemlagen:, Ziele:",
+                "hinterlegt das Sozialraumkonzept"),
+        Command("sitzung", ("secretary",), sessions.register,
+                "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II", "meldet eine Sitzung an"),
+        Command("anwesend", ("county",), sessions.attend, "/anwesend ADE 12.03.2026",
+                "sagt die Teilnahme an einer Sitzung zu"),
+        Command("verhindert", ("county",), sessions.excuse, "/verhindert ADE 12.03.2026",
+                "sagt ab, wenn Sie nicht teilnehmen können"),
+        Command("beschluss", ("secretary",), decisions.record,
+                "/beschluss 12.03.2026 + Zeilen wie „ADE-2026-003 bewilligt 1.200 € "
+                "(ja 7, nein 1, enthaltung 0)“", "meldet die Beschlüsse einer Sitzung"),
+        Command("buchen", ("secretary",), decisions.confirm, "/buchen K7F3QX",
+                "bucht gemeldete Beschlüsse"),
+        Command("verwerfen", ("secretary",), decisions.discard, "/verwerfen K7F3QX",
+                "verwirft gemeldete Beschlüsse"),
+        Command("bestaetigen", ("county",), decisions.release_held,
+                "/bestaetigen ADE 12.03.2026", "gibt zurückgehaltene Beschlüsse frei (R9)"),
+        Command("veto", ("county",), veto.run, "/veto ADE-2026-003 passt nicht zum Konzept",
+                "legt ein Veto ein (R10)"),
+        Command("saldo", STAFF, balance.run, "/saldo ADE 2026", "zeigt den Stand des Budgets"),
+        Command("antraege", ALL, applications.run, "/antraege ADE 2026",
+                "listet die Anträge"),
+        Command("bericht", STAFF, report.run, "/bericht 2026 pdf",
+                "schickt die Antragsübersicht als Datei"),
+        Command("jahresabschluss", ("administration",), year_close.run,
+                "/jahresabschluss 2026", "schließt ein Haushaltsjahr ab (R2)"),
+    ]
+    return {c.name: c for c in commands}
+
+
+_COMMANDS: dict[str, Command] | None = None
+
+
+def registry() -> dict[str, Command]:
+    global _COMMANDS
+    if _COMMANDS is None:
+        _COMMANDS = _registry()
+    return _COMMANDS
+
+
+def command_word(token: str) -> str:
+    word = token.lstrip("/").split("@", 1)[0].lower()
+    for umlaut, spelt in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        word = word.replace(umlaut, spelt)
+    return word
+
+
+def split_command(text: str) -> tuple[str | None, str, str]:
+    """(command word or None, the rest of the first line, the following lines)."""
+    lines = text.strip().splitlines()
+    if not lines:
+        return None, "", ""
+    first, body = lines[0].strip(), "\n".join(lines[1:])
+    if not first.startswith("/"):
+        return None, first, "\n".join(lines)
+    token, _, args = first.partition(" ")
+    return command_word(token), args.strip(), body
+
+
+def dispatch(ctx: Context) -> Outcome:
+    word, args, body = split_command(ctx.message.text)
+    if word is None:
+        if count_known_labels(ctx.message.text) >= 2 or (
+            ctx.message.refers_to and count_known_labels(ctx.message.text) >= 1
+        ):
+            word = "antrag"  # a sketch without the command line, or a completion
+        else:
+            return reply_unknown(ctx)
+    command = registry().get(word)
+    if command is None:
+        return reply_unknown(ctx, word)
+    if ctx.identity.role not in command.roles:
+        allowed = " oder ".join(ROLE_NAMES[r] for r in command.roles)
+        hint = (" Wenn Sie zu einer Sozialkonferenz oder zum Landkreis gehören, bitten Sie die "
+                "Kreisverwaltung um einen Zugang." if ctx.person is None else "")
+        raise refuse("", f"/{command.name} darf nur die {allowed} nutzen.{hint} /hilfe zeigt, "
+                         "was Sie tun können.")
+    return command.run(ctx, args, body)
+
+
+def reply_unknown(ctx: Context, word: str | None = None) -> Outcome:
+    what = f"Den Befehl /{word[:30]} kenne ich nicht." if word else (
+        "Ihre Nachricht habe ich nicht verstanden.")
+    outcome = reply(f"{what} /hilfe zeigt, was Sie tun können.")
+    return Outcome(False, outcome.replies)

@@ -1,0 +1,108 @@
+"""What every use case gets: who wrote, when, the configuration and the store, and a place to
+collect notifications and refusals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.config import Config
+from handlers.messages import Action, IncomingMessage, Notification, Outcome, Reply, SessionEvent
+from rules.budget import Balance, balance_from
+from rules.conferences import Conference
+from rules.people import Identity, Person
+from rules.refusal import Refusal, Warning, refuse
+from storage.store import Store
+
+
+@dataclass
+class Context:
+    config: Config
+    store: Store
+    identity: Identity
+    message: IncomingMessage
+    now: datetime  # aware, Europe/Berlin
+    notifications: list[Notification] = field(default_factory=list)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def person(self) -> Person | None:
+        return self.identity.person
+
+    # -- people -----------------------------------------------------------------------------
+    def county_representatives(self) -> list[Person]:
+        return self.config.people_with_role("county")
+
+    def secretaries(self, conference: str) -> list[Person]:
+        return self.config.people_with_role("secretary", conference)
+
+    def notify(self, recipient: str, text: str, kind: str, key: str, *,
+               actions: tuple[Action, ...] = (), event: SessionEvent | None = None,
+               application_number: str | None = None) -> None:
+        if recipient == self.identity.key or self.store.has_notification(key):
+            return
+        if any(n.key == key for n in self.notifications):
+            return
+        self.notifications.append(Notification(recipient, text, kind, key, actions, event,
+                                               application_number))
+
+    def warn_county(self, warning: Warning, key: str, about: str) -> None:
+        for person in self.county_representatives():
+            self.notify(person.id, f"{about}\n{warning.render()}", "warning",
+                        f"{key}:{person.id}")
+
+    # -- conferences ------------------------------------------------------------------------
+    def conference(self, code: str) -> Conference:
+        conference = self.config.conference(code)
+        if conference is None:
+            raise refuse("", f"Die Konferenz „{code}“ kenne ich nicht.")
+        return conference
+
+    def own_conference(self) -> Conference:
+        """The secretary's conference; a secretary acts only for her own."""
+        person = self.person
+        if person is None or person.role != "secretary" or person.conference is None:
+            raise refuse("", "Das dürfen nur die Geschäftsführungen der Sozialkonferenzen.")
+        return self.conference(person.conference)
+
+    # -- money ------------------------------------------------------------------------------
+    def balance(self, conference: Conference, year: int) -> Balance:
+        entries = [(e["kind"], e["amount_cents"]) for e in self.store.ledger(year, conference.code)]
+        if not any(kind == "allotment" for kind, _ in entries):
+            entries.append(("allotment", conference.allotment_cents(year)))  # R1, not yet posted
+        held = sum(a["approved_cents"] or 0 for a in self.store.applications(year, conference.code)
+                   if a["status"] == "held")
+        return balance_from(entries, held)
+
+    def open_year(self, conference: Conference, year: int) -> None:
+        """Post the R1 allotment of a year before its first booking; refuse a closed year (R2)."""
+        if self.store.year_closed(year):
+            raise refuse("R2", f"Das Haushaltsjahr {year} ist abgeschlossen; darin wird nichts "
+                               "mehr gebucht. Bitte wenden Sie sich an die Kreisverwaltung.")
+        ledger = self.store.ledger(year, conference.code)
+        posted = sum(e["amount_cents"] for e in ledger if e["kind"] == "allotment")
+        wanted = conference.allotment_cents(year)
+        if not any(e["kind"] == "allotment" for e in ledger) or posted != wanted:
+            self.book(conference.code, year, "allotment", wanted - posted, None,
+                      "Zuweisung laut Konfiguration (R1)")
+
+    def book(self, conference: str, year: int, kind: str, amount: int, application: str | None,
+             note: str) -> None:
+        self.store.add_ledger({
+            "year": year, "conference": conference, "kind": kind, "amount_cents": amount,
+            "application": application, "source_id": self.message.source_id,
+            "booked_at": self.now.isoformat(timespec="seconds"), "note": note,
+        })
+
+
+def reply(text: str, *, actions: tuple[Action, ...] = (), application_number: str | None = None,
+          documents: tuple = ()) -> Outcome:
+    return Outcome(True, (Reply(text, actions, documents),),
+                   application_number=application_number)
+
+
+def refusal_outcome(refusal: Refusal) -> Outcome:
+    return Outcome(False, (Reply(refusal.render()),), rule=refusal.rule or None)

@@ -1,0 +1,343 @@
+"""/beschluss, /buchen, /verwerfen, /bestaetigen: vote results become bookings (R3, R5, R7, R9, R11).
+
+A secretary's /beschluss only previews; the money is bound when she sends back the code it gave
+(/buchen). A sender address can be forged, a code sent to the address on record cannot.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from handlers.context import Context, reply
+from handlers.messages import Action, Outcome
+from rules.budget import can_bind
+from rules.checks import concept_missing, must_hold_for_county
+from rules.conferences import Conference
+from rules.dates import DateError, format_date, parse_date
+from rules.decisions import (
+    OUTCOME_WORDS,
+    DecisionLineError,
+    Votes,
+    amount_problem,
+    parse_decision_line,
+    vote_problem,
+    watering_can,
+)
+from rules.money import format_cents
+from rules.refusal import Refusal, refuse
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed on a phone
+OPEN = ("submitted", "deferred")
+
+
+@dataclass(frozen=True)
+class Planned:
+    number: str
+    title: str
+    outcome: str
+    amount_cents: int | None
+    requested_cents: int
+    votes: Votes | None
+
+    def line(self) -> str:
+        text = f"• {self.number} „{self.title[:60]}“: {OUTCOME_WORDS[self.outcome]}"
+        if self.outcome == "approved" and self.amount_cents is not None:
+            text += f" {format_cents(self.amount_cents)}"
+            if self.amount_cents < self.requested_cents:
+                text += f" (von {format_cents(self.requested_cents)})"
+        if self.votes:
+            text += f" ({self.votes.render()})"
+        return text
+
+
+def _session(ctx: Context, conference: Conference, day: date) -> dict:
+    record = ctx.store.session(conference.code, day)
+    if record is None or record["status"] != "scheduled":
+        raise refuse("R9", f"Für {conference.name} ist am {format_date(day)} keine Sitzung "
+                           "eingetragen. Beschlüsse gehören zu einer angemeldeten Budget-II-"
+                           "Sitzung (/sitzung).")
+    if not record["budget_ii"]:
+        raise refuse("R8", f"Die Sitzung am {format_date(day)} ist nicht als Budget-II-Sitzung "
+                           "angemeldet; dort wird über Budget II nicht entschieden. Melden Sie sie "
+                           "mit „/sitzung <Datum> Budget II“ an, wenn das noch geht.")
+    return record
+
+
+def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) -> list[Planned]:
+    """Check every line against the store and the rules; refuse all if one is wrong."""
+    problems: list[str] = []
+    planned: list[Planned] = []
+    seen: set[str] = set()
+    rule = ""
+    for line in lines:
+        number = line["number"]
+        record = ctx.store.application(number)
+        if record is None or record["conference"] != conference.code:
+            problems.append(f"{number}: Diesen Antrag gibt es für {conference.name} nicht.")
+            continue
+        if number in seen:
+            problems.append(f"{number} steht zweimal in der Liste.")
+            continue
+        seen.add(number)
+        if record["status"] == "incomplete":
+            rule = rule or "R4"
+            problems.append(f"{number} ist noch unvollständig (R4) und kann nicht beschlossen "
+                            "werden.")
+            continue
+        if record["status"] not in OPEN:
+            problems.append(f"{number} ist schon entschieden ({record['status']}).")
+            continue
+        votes = Votes(**line["votes"]) if line["votes"] else None
+        amount = line["amount_cents"]
+        if line["outcome"] == "approved":
+            amount = record["requested_cents"] if amount is None else amount
+            problem = amount_problem(number, amount, record["requested_cents"])
+            if problem:
+                rule = rule or "R11"
+                problems.append(problem)
+                continue
+        item = Planned(number, record["title"], line["outcome"], amount,
+                       record["requested_cents"], votes)
+        from rules.decisions import DecisionLine
+
+        vote = vote_problem(DecisionLine(number, item.outcome, amount, votes))
+        if vote:
+            rule = rule or "R11"
+            problems.append(vote)
+            continue
+        planned.append(item)
+    if problems:
+        raise refuse(rule, "Es wurde nichts gespeichert. Bitte korrigieren Sie:\n"
+                     + "\n".join(problems))
+    approved = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
+    if approved:
+        if ctx.store.concept(conference.code) is None:
+            refusal = concept_missing(conference.name)
+            raise refuse(refusal.rule, refusal.text)
+        ctx.open_year(conference, day.year)
+        balance = ctx.balance(conference, day.year)
+        if not can_bind(balance, approved):
+            raise refuse("R3", f"Bewilligt sind zusammen {format_cents(approved)}, verfügbar sind "
+                               f"für {conference.name} {day.year} nur "
+                               f"{format_cents(balance.free)}. Bitte kürzen Sie Beträge oder "
+                               "vertagen Sie Anträge.")
+    elif ctx.store.year_closed(day.year):
+        ctx.open_year(conference, day.year)  # raises the R2 refusal
+    return planned
+
+
+def record(ctx: Context, args: str, body: str) -> Outcome:
+    conference = ctx.own_conference()
+    first, _, rest = args.partition(" ")
+    if not first:
+        raise refuse("", "Bitte nennen Sie das Sitzungsdatum und darunter je Antrag eine Zeile, "
+                         "z. B.:\n/beschluss 12.03.2026\nADE-2026-003 bewilligt 1.200 € (ja 7, "
+                         "nein 1, enthaltung 0)\nADE-2026-004 abgelehnt")
+    try:
+        day = parse_date(first, ctx.today)
+    except DateError as error:
+        raise refuse("", str(error)) from None
+    session = _session(ctx, conference, day)
+    raw_lines = [ln for ln in (rest, *body.splitlines()) if ln.strip()]
+    if not raw_lines:
+        raise refuse("R11", "Es fehlen die Beschlüsse: je Antrag eine Zeile wie „ADE-2026-003 "
+                            "bewilligt“, „… abgelehnt“ oder „… vertagt“.")
+    lines, problems = [], []
+    for raw in raw_lines[:200]:
+        try:
+            parsed = parse_decision_line(raw)
+        except DecisionLineError as error:
+            problems.append(str(error))
+            continue
+        number = parsed.number if "-" in parsed.number else (
+            f"{conference.code}-{day.year}-{int(parsed.number):03d}")
+        lines.append({"number": number, "outcome": parsed.outcome,
+                      "amount_cents": parsed.amount_cents,
+                      "votes": parsed.votes.__dict__ if parsed.votes else None})
+    if problems:
+        raise refuse("R11", "Es wurde nichts gespeichert. Bitte korrigieren Sie:\n"
+                     + "\n".join(problems))
+    planned = _plan(ctx, conference, day, lines)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    ctx.store.save_confirmation(day.year, {
+        "code": code, "conference": conference.code, "session_date": day.isoformat(),
+        "by": ctx.identity.key, "lines": lines, "status": "open",
+        "created_at": ctx.now.isoformat(timespec="seconds"), "source_id": ctx.message.source_id,
+    })
+    approved = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
+    text = [f"Beschlüsse der Sitzung {conference.name} am {format_date(day)}:",
+            *(p.line() for p in planned)]
+    if approved:
+        balance = ctx.balance(conference, day.year)
+        text.append(f"Zu binden: {format_cents(approved)}. Danach verfügbar: "
+                    f"{format_cents(balance.free - approved)}.")
+        warning = watering_can([p.amount_cents or 0 for p in planned if p.outcome == "approved"],
+                               balance.free)
+        if warning:
+            text.append(warning.render())
+    if must_hold_for_county(session["attended_by"]):
+        text.append("Achtung R9: Niemand vom Landkreis hat die Teilnahme bestätigt. Die "
+                    "Beschlüsse werden bis zur Bestätigung durch den Landkreis zurückgehalten.")
+    text.append(f"Noch ist nichts gebucht. Zum Buchen senden Sie: /buchen {code}")
+    return reply("\n".join(text), actions=(Action("Buchen", f"/buchen {code}"),
+                                           Action("Verwerfen", f"/verwerfen {code}")))
+
+
+def _own_confirmation(ctx: Context, args: str) -> dict:
+    code = args.strip().split(" ")[0].upper()
+    confirmation = ctx.store.confirmation(code) if code else None
+    if confirmation is None or confirmation["by"] != ctx.identity.key:
+        raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "
+                         "Code aus der Antwort auf Ihren /beschluss.")
+    if confirmation["status"] != "open":
+        done = {"booked": "schon gebucht", "held": "schon zur Bestätigung beim Landkreis",
+                "discarded": "verworfen"}[confirmation["status"]]
+        raise refuse("", f"Die Beschlüsse mit dem Code {code} sind {done}. /saldo zeigt den "
+                         "Stand.")
+    return confirmation
+
+
+def confirm(ctx: Context, args: str, body: str) -> Outcome:
+    confirmation = _own_confirmation(ctx, args)
+    conference = ctx.conference(confirmation["conference"])
+    day = date.fromisoformat(confirmation["session_date"])
+    session = _session(ctx, conference, day)
+    planned = _plan(ctx, conference, day, confirmation["lines"])
+    if must_hold_for_county(session["attended_by"]):
+        confirmation["status"] = "held"
+        ctx.store.save_confirmation(day.year, confirmation)
+        _hold(ctx, conference, day, planned)
+        outcome = reply(
+            f"R9: Bei der Sitzung am {format_date(day)} war laut Bot niemand vom Landkreis "
+            "anwesend. Die Beschlüsse sind gespeichert, aber zurückgehalten, bis der Landkreis "
+            "sie bestätigt. Die Vertretungen des Landkreises sind benachrichtigt.")
+        return Outcome(True, outcome.replies, rule="R9")
+    confirmation["status"] = "booked"
+    ctx.store.save_confirmation(day.year, confirmation)
+    _apply(ctx, conference, day, planned)
+    balance = ctx.balance(conference, day.year)
+    booked = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
+    return reply(f"Gebucht: {len(planned)} Beschlüsse der Sitzung am {format_date(day)}, "
+                 f"gebunden {format_cents(booked)}.\nVerfügbar für {conference.name} {day.year}: "
+                 f"{format_cents(balance.free)}.")
+
+
+def discard(ctx: Context, args: str, body: str) -> Outcome:
+    confirmation = _own_confirmation(ctx, args)
+    confirmation["status"] = "discarded"
+    ctx.store.save_confirmation(int(confirmation["session_date"][:4]), confirmation)
+    return reply("Verworfen: nichts wurde gebucht. Senden Sie die Beschlüsse bei Bedarf neu "
+                 "mit /beschluss.")
+
+
+def _hold(ctx: Context, conference: Conference, day: date, planned: list[Planned]) -> None:
+    for item in planned:
+        application = ctx.store.application(item.number)
+        assert application is not None
+        application.update({
+            "status": "held", "held_outcome": item.outcome, "session_date": day.isoformat(),
+            "approved_cents": item.amount_cents if item.outcome == "approved" else None,
+            "votes": item.votes.__dict__ if item.votes else None,
+        })
+        ctx.store.save_application(application)
+    lines = "\n".join(p.line() for p in planned)
+    command = f"/bestaetigen {conference.code} {format_date(day)}"
+    for person in ctx.county_representatives():
+        ctx.notify(person.id,
+                   f"R9: Beschlüsse der Budget-II-Sitzung {conference.name} am {format_date(day)} "
+                   f"ohne bestätigte Teilnahme des Landkreises:\n{lines}\nSie werden erst nach "
+                   f"Ihrer Bestätigung gebucht: {command}", "held",
+                   f"held:{conference.code}:{day.isoformat()}:{ctx.message.source_id}:{person.id}",
+                   actions=(Action("Bestätigen", command),))
+
+
+def _apply(ctx: Context, conference: Conference, day: date, planned: list[Planned]) -> None:
+    """Book each decision: commitments for approvals (R3 checked by the caller), statuses,
+    and the applicants' and the county's notices."""
+    approved_amounts = []
+    for item in planned:
+        application = ctx.store.application(item.number)
+        assert application is not None
+        application.update({
+            "status": item.outcome, "session_date": day.isoformat(),
+            "approved_cents": item.amount_cents if item.outcome == "approved" else None,
+            "votes": item.votes.__dict__ if item.votes else None,
+        })
+        application.pop("held_outcome", None)
+        ctx.store.save_application(application)
+        if item.outcome == "approved" and item.amount_cents:
+            approved_amounts.append(item.amount_cents)
+            ctx.book(conference.code, day.year, "commitment", item.amount_cents, item.number,
+                     f"Beschluss der Sitzung am {format_date(day)}")
+        _tell_applicant(ctx, conference, day, application, item)
+    if approved_amounts:
+        before = ctx.balance(conference, day.year).free + sum(approved_amounts)
+        warning = watering_can(approved_amounts, before)
+        if warning:
+            ctx.warn_county(warning, f"R7:{conference.code}:{day.isoformat()}",
+                            f"Sitzung {conference.name} am {format_date(day)}:")
+
+
+def _tell_applicant(ctx: Context, conference: Conference, day: date, application: dict,
+                    item: Planned) -> None:
+    head = (f"Ihr Antrag {item.number} „{item.title[:80]}“ wurde in der Sitzung der "
+            f"Sozialkonferenz {conference.name} am {format_date(day)}")
+    if item.outcome == "approved":
+        text = f"{head} bewilligt: {format_cents(item.amount_cents or 0)}"
+        if (item.amount_cents or 0) < item.requested_cents:
+            text += f" (beantragt waren {format_cents(item.requested_cents)})"
+        text += "."
+    elif item.outcome == "rejected":
+        text = f"{head} abgelehnt. Fragen dazu beantwortet die Geschäftsführung der Konferenz."
+    else:
+        text = f"{head} vertagt. Er kommt in einer späteren Sitzung wieder auf die Tagesordnung."
+    ctx.notify(application["contact"], text, "decision",
+               f"decision:{item.number}:{item.outcome}:{day.isoformat()}",
+               application_number=item.number)
+
+
+def release_held(ctx: Context, args: str, body: str) -> Outcome:
+    from handlers.sessions import find_conference
+
+    parts = args.split()
+    conference = find_conference(" ".join(parts[:-1]), ctx.config.conferences) if parts else None
+    if conference is None or len(parts) < 2:
+        raise refuse("", "Bitte nennen Sie Konferenz und Sitzungsdatum, z. B. "
+                         "/bestaetigen ADE 12.03.2026")
+    try:
+        day = parse_date(parts[-1], ctx.today)
+    except DateError as error:
+        raise refuse("", str(error)) from None
+    held = [a for a in ctx.store.applications(day.year, conference.code)
+            if a["status"] == "held" and a["session_date"] == day.isoformat()]
+    held += [a for a in ctx.store.applications(day.year - 1, conference.code)
+             if a["status"] == "held" and a["session_date"] == day.isoformat()]
+    if not held:
+        raise refuse("R9", f"Für {conference.name} am {format_date(day)} wartet nichts auf "
+                           "Bestätigung.")
+    planned = [Planned(a["number"], a["title"], a["held_outcome"], a["approved_cents"],
+                       a["requested_cents"], Votes(**a["votes"]) if a["votes"] else None)
+               for a in held]
+    approved = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
+    if approved:
+        ctx.open_year(conference, day.year)
+        if ctx.store.concept(conference.code) is None:
+            refusal: Refusal = concept_missing(conference.name)
+            raise refuse(refusal.rule, refusal.text)
+    _apply(ctx, conference, day, planned)
+    for confirmation in ctx.store.confirmations(day.year):
+        if (confirmation["status"] == "held" and confirmation["conference"] == conference.code
+                and confirmation["session_date"] == day.isoformat()):
+            confirmation["status"] = "booked"
+            ctx.store.save_confirmation(day.year, confirmation)
+    balance = ctx.balance(conference, day.year)
+    for secretary in ctx.secretaries(conference.code):
+        ctx.notify(secretary.id, f"Der Landkreis hat die Beschlüsse vom {format_date(day)} "
+                   f"bestätigt (R9). Gebucht: {format_cents(approved)}. Verfügbar: "
+                   f"{format_cents(balance.free)}.", "released",
+                   f"released:{conference.code}:{day.isoformat()}:{secretary.id}")
+    return reply(f"Bestätigt und gebucht: {len(planned)} Beschlüsse ({format_cents(approved)}) "
+                 f"der Sitzung {conference.name} am {format_date(day)}. Verfügbar: "
+                 f"{format_cents(balance.free)}.")

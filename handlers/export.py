@@ -1,0 +1,56 @@
+"""Everything as JSON with a stable schema (`sozialbot-export/1`, see docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from handlers.context import Context
+
+SCHEMA = "sozialbot-export/1"
+APPLICATION_KEYS = ("number", "conference", "year", "applicant", "contact", "title",
+                    "requested_cents", "approved_cents", "status", "submitted_on", "session_date",
+                    "votes", "cofunding", "veto", "flags")
+
+
+def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
+    store, config = ctx.store, ctx.config
+    years = store.years()
+    conferences = []
+    for conference in config.conferences:
+        concept = store.concept(conference.code)
+        conferences.append({
+            "code": conference.code, "name": conference.name,
+            "concept": {k: concept[k] for k in ("target_groups", "problems", "goals",
+                                                "registered_on")} if concept else None,
+        })
+    applications = [{k: row.get(k) for k in APPLICATION_KEYS}
+                    for year in years for row in store.applications(year)]
+    sessions = [{"conference": s["conference"], "date": s["date"], "time": s.get("time"),
+                 "place": s.get("place", ""), "budget_ii": s["budget_ii"],
+                 "attended_by": s["attended_by"], "status": s["status"]}
+                for year in years for s in store.sessions(year)]
+    ledger = [{k: e[k] for k in ("id", "year", "conference", "kind", "amount_cents",
+                                 "application", "source_id", "booked_at", "note")}
+              for year in years for e in store.ledger(year)]
+    balances = []
+    for year in years or [now.year]:
+        for conference in config.conferences:
+            b = ctx.balance(conference, year)
+            balances.append({
+                "conference": conference.code, "year": year, "allotment_cents": b.allotment,
+                "carried_in_cents": b.carried_in, "bound_cents": b.bound,
+                "held_cents": b.held, "available_cents": b.available,
+                "lapsed_cents": b.lapsed, "carried_out_cents": b.carried_out,
+                "closed": store.year_closed(year),
+            })
+    return {
+        "schema": SCHEMA,
+        "generated_at": now.isoformat(timespec="seconds"),
+        "county": config.county,
+        "conferences": conferences,
+        "applications": applications,
+        "sessions": sessions,
+        "ledger": ledger,
+        "balances": balances,
+    }

@@ -1,0 +1,53 @@
+"""R9 reminders: 7 and 1 days before a Budget II session to representatives who have not
+answered, and an alarm 2 days before when nobody has confirmed. Each is sent once: its key is
+in the outbox, so a restart neither loses nor repeats one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from handlers.messages import Notification
+from handlers.sessions import _when, attendance_actions, session_event
+
+if TYPE_CHECKING:
+    from handlers.service import Core
+
+FIRST_HOUR = 8  # nobody gets an alert at night
+
+
+def due(core: Core, now: datetime) -> list[Notification]:
+    if now.hour < FIRST_HOUR:
+        return []
+    ctx = core.system_context(now, f"system:reminders:{now.isoformat()}")
+    today = now.date()
+    for year in (today.year, today.year + 1):
+        for session in ctx.store.sessions(year):
+            if not session["budget_ii"] or session["status"] != "scheduled":
+                continue
+            days = (date.fromisoformat(session["date"]) - today).days
+            if days < 1 or days > 7:
+                continue
+            conference = ctx.conference(session["conference"])
+            stage = 1 if days == 1 else 7
+            answered = {*session["attended_by"], *session["excused_by"]}
+            for person in ctx.county_representatives():
+                if person.id in answered:
+                    continue
+                ctx.notify(person.id, f"Erinnerung (R9): Budget-II-Sitzung {conference.name} "
+                           f"{'morgen' if days == 1 else f'in {days} Tagen'}, {_when(session)}. "
+                           "Bitte sagen Sie zu oder ab.", "reminder",
+                           f"reminder:{session['uid']}:{stage}:{person.id}",
+                           actions=attendance_actions(conference, session),
+                           event=session_event(ctx, conference, session))
+            if days <= 2 and not session["attended_by"]:
+                alarm = (f"Achtung R9: Für die Budget-II-Sitzung {conference.name} am "
+                         f"{_when(session)} hat noch niemand vom Landkreis zugesagt. Ohne "
+                         "Vertretung des Landkreises werden die Beschlüsse zurückgehalten.")
+                for person in [*ctx.county_representatives(), *ctx.secretaries(conference.code)]:
+                    ctx.notify(person.id, alarm, "alarm", f"alarm:{session['uid']}:{person.id}",
+                               actions=attendance_actions(conference, session)
+                               if person.role == "county" else ())
+    if not ctx.notifications:
+        return []
+    return list(core.commit_system(ctx).notifications)

@@ -1,0 +1,263 @@
+"""The core: one entry point for every channel.
+
+`Core.handle` resolves the sender, answers a message seen before with its stored outcome, routes
+the command to its use case, and commits what the use case changed together with the record
+that the message was handled and the notifications it produced. Only after that commit (fsynced)
+does a reply say that something was booked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import threading
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from handlers import commands
+from handlers.context import Context, refusal_outcome
+from handlers.messages import (
+    Action,
+    IncomingMessage,
+    Notification,
+    Outcome,
+    Reply,
+    Sender,
+    SessionEvent,
+)
+from rules.people import Identity, Person
+from rules.refusal import Refusal, Refused
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+OUTBOX_WINDOW = timedelta(days=14)  # older notifications are not sent on a channel anymore
+INVITE_DAYS = 7
+
+
+class Core:
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.tz = ZoneInfo(config.timezone)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, config: Config) -> Core:
+        """Open (and lock) the data directory named by the configuration."""
+        return cls(config, Store(config.data_dir))
+
+    def close(self) -> None:
+        with self._lock:
+            self.store.close()
+
+    # -- identities -------------------------------------------------------------------------
+    def identify(self, sender: Sender) -> Identity:
+        address = sender.address.strip()
+        person: Person | None = None
+        if sender.channel == "telegram":
+            person_id = self.store.person_for_chat(address)
+            person = self.config.person(person_id) if person_id else None
+            key = f"telegram:{address}"
+        else:
+            person = self.config.person(address)
+            if person is None and "@" in address:
+                person = next((p for p in self.config.people if p.email == address.lower()), None)
+            key = f"email:{address.lower()}" if "@" in address else address
+        return Identity(person.id if person else key, person, sender.display_name)
+
+    def person_for(self, sender: Sender) -> Person | None:
+        with self._lock:
+            return self.identify(sender).person
+
+    def recipient_addresses(self, recipient: str) -> dict[str, str]:
+        """Where a notification for `recipient` can go, by channel."""
+        if recipient.startswith("email:"):
+            return {"email": recipient[6:]}
+        if recipient.startswith("telegram:"):
+            return {"telegram": recipient[9:]}
+        addresses: dict[str, str] = {}
+        person = self.config.person(recipient)
+        if person and person.email:
+            addresses["email"] = person.email
+        with self._lock:
+            chat = self.store.telegram_link(recipient)
+        if chat:
+            addresses["telegram"] = chat
+        return addresses
+
+    # -- messages ---------------------------------------------------------------------------
+    def handle(self, message: IncomingMessage) -> Outcome:
+        with self._lock:
+            return self._handle(message)
+
+    async def handle_async(self, message: IncomingMessage) -> Outcome:
+        return await asyncio.to_thread(self.handle, message)
+
+    def _handle(self, message: IncomingMessage) -> Outcome:
+        seen = self.store.processed(message.source_id)
+        if seen is not None:
+            return _outcome_from_record(seen["outcome"], duplicate=True)
+        identity = self.identify(message.sender)
+        now = message.received_at.astimezone(self.tz)
+        ctx = Context(self.config, self.store, identity, message, now)
+        try:
+            outcome = commands.dispatch(ctx)
+        except Refused as refused:
+            outcome = refusal_outcome(refused.refusal)
+        except Exception:
+            log.exception("handling %s failed", message.source_id)
+            self.store.rollback()
+            return Outcome(False, (Reply(
+                "Entschuldigung, bei der Verarbeitung ist ein Fehler aufgetreten. Es wurde nichts "
+                "geändert. Bitte versuchen Sie es später noch einmal."),))
+        if not outcome.accepted:
+            self.store.rollback()
+            return outcome
+        outcome = Outcome(True, outcome.replies, tuple(ctx.notifications), False, outcome.rule,
+                          outcome.application_number)
+        return self._commit(ctx, outcome)
+
+    def _commit(self, ctx: Context, outcome: Outcome) -> Outcome:
+        changed = any(s.dirty for _, s in self.store.partitions._storages())
+        if not changed and not outcome.notifications:
+            return outcome
+        year = ctx.now.year
+        self.store.record_processed(year, ctx.message.source_id, _outcome_record(outcome))
+        for notification in outcome.notifications:
+            self.store.add_notification(year, {
+                **_notification_record(notification),
+                "created_at": ctx.now.isoformat(timespec="seconds"),
+                "source_id": ctx.message.source_id,
+            })
+        try:
+            self.store.commit()
+        except OSError as error:
+            log.error("commit of %s failed: %s", ctx.message.source_id, error)
+            self.store.rollback()
+            return Outcome(False, (Reply(
+                "Das konnte nicht gespeichert werden (Fehler beim Schreiben auf die Festplatte). "
+                "Es wurde nichts gebucht und nichts geändert. Bitte versuchen Sie es später "
+                "noch einmal."),))
+        return outcome
+
+    # -- work the bot does by itself ---------------------------------------------------------
+    def system_context(self, now: datetime, source_id: str) -> Context:
+        """A context for scheduled work (reminders, year-end), acting as the administration."""
+        system = Person("system", "sozialbot", "administration")
+        message = IncomingMessage(Sender("system", "system"), "", source_id, now)
+        return Context(self.config, self.store, Identity("system", system), message,
+                       now.astimezone(self.tz))
+
+    def commit_system(self, ctx: Context) -> Outcome:
+        outcome = Outcome(True, (), tuple(ctx.notifications))
+        committed = self._commit(ctx, outcome)
+        if not committed.accepted:
+            return Outcome(False, ())
+        return committed
+
+    # -- outbox -----------------------------------------------------------------------------
+    def _open_years(self, now: datetime) -> list[int]:
+        return [y for y in self.store.years() if y >= now.year - 1]
+
+    def pending_notifications(self, channel: str,
+                              now: datetime | None = None) -> list[tuple[str, Notification]]:
+        now = now or datetime.now(self.tz)
+        since = (now - OUTBOX_WINDOW).astimezone(self.tz).isoformat(timespec="seconds")
+        with self._lock:
+            rows = self.store.pending_notifications(channel, since, self._open_years(now))
+        return [(row["id"], _notification_from_record(row)) for row in rows]
+
+    def mark_delivered(self, outbox_id: str, channel: str, now: datetime | None = None) -> None:
+        now = now or datetime.now(self.tz)
+        with self._lock:
+            if self.store.mark_delivered(outbox_id, channel, now.isoformat(timespec="seconds"),
+                                         self._open_years(now)):
+                self.store.commit()
+
+    def run_due_reminders(self, now: datetime) -> list[Notification]:
+        """R9 reminders and year-end closes that are due at `now`, committed once each."""
+        from handlers import reminders, year_close
+
+        with self._lock:
+            made = reminders.due(self, now.astimezone(self.tz))
+            made += year_close.due(self, now.astimezone(self.tz))
+        return made
+
+    # -- onboarding -------------------------------------------------------------------------
+    def create_invite(self, person_id: str, now: datetime) -> str:
+        if self.config.person(person_id) is None:
+            raise ValueError(f"Unbekannte Person: {person_id}")
+        code = secrets.token_urlsafe(12)
+        with self._lock:
+            self.store.save_invite({
+                "code": code, "person": person_id, "used": False,
+                "expires_at": (now + timedelta(days=INVITE_DAYS)).isoformat(timespec="seconds"),
+            })
+            self.store.commit()
+        return code
+
+    def revoke(self, person_id: str) -> bool:
+        with self._lock:
+            removed = self.store.unlink(person_id)
+            self.store.commit()
+        return removed
+
+    # -- export -----------------------------------------------------------------------------
+    def export(self, now: datetime | None = None) -> dict[str, Any]:
+        from handlers.export import build_export
+
+        now = now or datetime.now(self.tz)
+        with self._lock:
+            return build_export(self.system_context(now, "system:export"), now)
+
+
+def _notification_record(notification: Notification) -> dict[str, Any]:
+    record = asdict(notification)
+    if notification.event is not None:
+        record["event"] = {**record["event"], "day": notification.event.day.isoformat(),
+                           "start": notification.event.start.strftime("%H:%M")
+                           if notification.event.start else None}
+    return record
+
+
+def _notification_from_record(row: dict[str, Any]) -> Notification:
+    from datetime import date, time
+
+    event = None
+    if row.get("event"):
+        e = dict(row["event"])
+        e["day"] = date.fromisoformat(e["day"])
+        e["start"] = time.fromisoformat(e["start"]) if e["start"] else None
+        e["agenda"] = tuple(e.get("agenda", ()))
+        event = SessionEvent(**e)
+    return Notification(
+        recipient=row["recipient"], text=row["text"], kind=row["kind"], key=row["key"],
+        actions=tuple(Action(a["label"], a["command"]) for a in row.get("actions", ())),
+        event=event, application_number=row.get("application_number"),
+    )
+
+
+def _outcome_record(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "accepted": outcome.accepted,
+        "replies": [{"text": r.text, "actions": [asdict(a) for a in r.actions]}
+                    for r in outcome.replies],
+        "rule": outcome.rule,
+        "application_number": outcome.application_number,
+    }
+
+
+def _outcome_from_record(record: dict[str, Any], *, duplicate: bool) -> Outcome:
+    replies = tuple(Reply(r["text"], tuple(Action(**a) for a in r["actions"]))
+                    for r in record["replies"])
+    return Outcome(record["accepted"], replies, (), duplicate, record.get("rule"),
+                   record.get("application_number"))
+
+
+def refusal(rule: str, text: str) -> Outcome:
+    return refusal_outcome(Refusal(rule, text))

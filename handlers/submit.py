@@ -1,0 +1,175 @@
+"""/antrag: an applicant hands in a project sketch (R4, R6, R12) or completes one."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.context import Context, reply
+from handlers.messages import Outcome
+from rules.checks import youth_work_warning
+from rules.conferences import Conference, conference_list
+from rules.dates import format_date
+from rules.money import format_cents
+from rules.refusal import refuse
+from rules.sketch import (
+    SketchCheck,
+    check_sketch,
+    form_lines,
+    missing_text,
+    read_sketch_fields,
+)
+
+NUMBER = re.compile(r"\b([A-Za-z]{2,5}-\d{4}-\d{1,4})\b")
+MAX_MESSAGE_CHARS = 20_000
+OPEN_STATUSES = ("incomplete", "submitted", "deferred")
+
+
+def run(ctx: Context, args: str, body: str) -> Outcome:
+    text = "\n".join(part for part in (args, body) if part) if args else body
+    if not text.strip():
+        text = ctx.message.text
+    for attachment in ctx.message.attachments:
+        text += "\n" + attachment.text
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise refuse("R4", f"Ihre Nachricht ist mit {len(text):,} Zeichen viel zu lang für eine "
+                           "Projektskizze. Bitte beschreiben Sie Ausgangslage, Zielsetzung und "
+                           "Maßnahme kurz, je in wenigen Sätzen.".replace(",", "."))
+    fields = read_sketch_fields(text)
+    number = _referenced_number(ctx, args, fields)
+    if number:
+        return _complete(ctx, number, fields)
+    return _submit(ctx, fields)
+
+
+def _referenced_number(ctx: Context, args: str, fields: dict[str, str]) -> str | None:
+    for candidate in (args.split("\n", 1)[0], fields.get("number", ""), *ctx.message.refers_to):
+        match = NUMBER.search(candidate or "")
+        if match:
+            return match.group(1).upper()
+    return None
+
+
+def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
+    check = check_sketch(fields, ctx.config.conferences)
+    conference = check.values.get("conference")
+    if conference is None and ctx.person and ctx.person.conference:
+        conference = ctx.conference(ctx.person.conference)
+    if not isinstance(conference, Conference):
+        problems = "\n".join(check.problems)
+        raise refuse("R4", (problems + "\n" if problems else "") +
+                     "Bitte nennen Sie den Sozialraum in einer eigenen Zeile, z. B. „Sozialraum: "
+                     f"Adendorf“. Möglich sind: {conference_list(ctx.config.conferences)}.\n"
+                     "Eine Projektskizze braucht diese Zeilen:\n" +
+                     form_lines(("conference", "applicant", "title", "situation", "objective",
+                                 "measure", "amount")))
+    year = ctx.today.year
+    ctx.store.year_table(year, "applications")  # make sure the year partition exists
+    record = {
+        "number": ctx.store.next_number(conference.code, year),
+        "conference": conference.code,
+        "year": year,
+        "contact": ctx.identity.key,
+        "fields": {k: v for k, v in fields.items() if k not in ("conference", "number")},
+        "submitted_on": ctx.today.isoformat(),
+        "session_date": None, "approved_cents": None, "votes": None, "veto": None,
+        "flags": [],
+        "source_id": ctx.message.source_id,
+    }
+    return _store_and_answer(ctx, record, check, conference, new=True)
+
+
+def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
+    record = ctx.store.application(number)
+    may_edit = record is not None and (
+        record["contact"] == ctx.identity.key
+        or (ctx.person is not None and ctx.person.conference == record["conference"]))
+    if record is None or not may_edit:
+        raise refuse("", f"Einen Antrag {number} finde ich unter Ihrer Adresse nicht. Bitte "
+                         "prüfen Sie die Nummer, oder reichen Sie die Skizze neu ein.")
+    if record["status"] not in OPEN_STATUSES:
+        raise refuse("R11", f"Über {number} ist schon entschieden; er kann nicht mehr geändert "
+                            "werden. Für ein neues Vorhaben reichen Sie bitte eine neue Skizze ein.")
+    merged = {**record["fields"], **{k: v for k, v in fields.items()
+                                     if k not in ("conference", "number")}}
+    conference = ctx.conference(record["conference"])
+    check = check_sketch({**merged, "conference": conference.code}, ctx.config.conferences)
+    record["fields"] = merged
+    return _store_and_answer(ctx, record, check, conference, new=False)
+
+
+def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference: Conference,
+                      *, new: bool) -> Outcome:
+    values = check.values
+    record.update({
+        "applicant": str(values.get("applicant", record["fields"].get("applicant", ""))),
+        "title": str(values.get("title", record["fields"].get("title", ""))),
+        "requested_cents": values.get("amount"),
+        "cofunding": _cofunding_record(values.get("cofunding")),
+        "missing": list(check.missing),
+    })
+    number = record["number"]
+    if not check.complete:
+        record["status"] = "incomplete"
+        ctx.store.save_application(record)
+        lines = [f"Ihr Antrag hat die Nummer {number}, ist aber noch nicht vollständig (R4)."]
+        if check.missing:
+            lines.append(f"Es fehlt noch: {missing_text(check.missing)}.")
+        lines += list(check.problems)
+        fix = check.missing or _problem_keys(record)
+        lines.append(f"Bitte antworten Sie mit:\n/antrag {number}\n{form_lines(fix)}")
+        outcome = reply("\n".join(lines), application_number=number)
+        return type(outcome)(True, outcome.replies, rule="R4", application_number=number)
+    was_open = record.get("status") == "submitted"
+    record["status"] = "deferred" if record.get("status") == "deferred" else "submitted"
+    warning = youth_work_warning(*(str(values.get(k, "")) for k in
+                                   ("title", "situation", "objective", "measure")))
+    if warning and "R6" not in record["flags"]:
+        record["flags"] = [*record["flags"], "R6"]
+        ctx.warn_county(warning, f"R6:{number}",
+                        f"Antrag {number} ({conference.name}): {record['title']}")
+    ctx.store.save_application(record)
+    summary = _summary(record, conference)
+    if not was_open:
+        for secretary in ctx.secretaries(conference.code):
+            ctx.notify(secretary.id, f"Neuer Antrag für {conference.name}:\n{summary}",
+                       "application", f"application:{number}:{secretary.id}",
+                       application_number=number)
+    verb = "ist eingegangen" if new else "ist jetzt vollständig"
+    text = (f"Vielen Dank! Ihr Antrag {verb}.\n{summary}\n"
+            f"Die Sozialkonferenz {conference.name} entscheidet in ihrer nächsten "
+            f"Budget-II-Sitzung{_next_session(ctx, conference)}. Sie erhalten dann Nachricht.")
+    return reply(text, application_number=number)
+
+
+def _problem_keys(record: dict) -> tuple[str, ...]:
+    return tuple(k for k in ("applicant", "title", "situation", "objective", "measure", "amount")
+                 if k in record["fields"]) or ("amount",)
+
+
+def _cofunding_record(value: object) -> dict | None:
+    if value is None:
+        return None
+    return {"funder": value.funder, "amount_cents": value.amount_cents}  # type: ignore[attr-defined]
+
+
+def _summary(record: dict, conference: Conference) -> str:
+    lines = [f"Nr. {record['number']}: „{record['title']}“",
+             f"Träger: {record['applicant']}",
+             f"Sozialraum: {conference.name}",
+             f"Beantragt: {format_cents(record['requested_cents'])}"]
+    if record["cofunding"]:
+        funder, amount = record["cofunding"]["funder"], record["cofunding"]["amount_cents"]
+        extra = f", {format_cents(amount)}" if amount is not None else ""
+        lines.append(f"Kofinanzierung (R12): {funder}{extra}")
+    return "\n".join(lines)
+
+
+def _next_session(ctx: Context, conference: Conference) -> str:
+    upcoming = [s for s in ctx.store.sessions(ctx.today.year, conference.code)
+                if s["budget_ii"] and s["status"] == "scheduled"
+                and s["date"] >= ctx.today.isoformat()]
+    if not upcoming:
+        return ""
+    from datetime import date
+
+    return f" (voraussichtlich am {format_date(date.fromisoformat(upcoming[0]['date']))})"

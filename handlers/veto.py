@@ -1,0 +1,57 @@
+"""/veto: a county representative stops a decision that does not conform (R10)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from handlers.context import Context, reply
+from handlers.messages import Outcome
+from rules.dates import format_date
+from rules.money import format_cents
+from rules.refusal import refuse
+
+MIN_REASON = 5
+
+
+def run(ctx: Context, args: str, body: str) -> Outcome:
+    number, _, reason = args.partition(" ")
+    reason = " ".join((reason + " " + body).split())[:500]
+    if not number:
+        raise refuse("R10", "Bitte nennen Sie Antrag und Begründung, z. B. "
+                            "/veto ADE-2026-003 passt nicht zum Sozialraumkonzept")
+    application = ctx.store.application(number)
+    if application is None:
+        raise refuse("R10", f"Einen Antrag {number[:20]} gibt es nicht. /antraege zeigt die "
+                            "Anträge.")
+    number = application["number"]
+    if len(reason) < MIN_REASON:
+        raise refuse("R10", f"Ein Veto braucht eine Begründung. Bitte senden Sie: /veto {number} "
+                            "<Begründung>")
+    if application["status"] not in ("approved", "held"):
+        raise refuse("R10", f"{number} ist nicht bewilligt (Stand: {application['status']}); ein "
+                            "Veto gilt nur für bewilligte oder zurückgehaltene Beschlüsse.")
+    conference = ctx.conference(application["conference"])
+    year = date.fromisoformat(application["session_date"]).year
+    released = 0
+    if application["status"] == "approved":
+        ctx.open_year(conference, year)  # R2: a closed year takes no release
+        released = application["approved_cents"] or 0
+        ctx.book(conference.code, year, "release", released, number, f"Veto: {reason}")
+    application.update({"status": "vetoed", "veto": {
+        "reason": reason, "by": ctx.identity.key, "on": ctx.today.isoformat()}})
+    application.pop("held_outcome", None)
+    ctx.store.save_application(application)
+    balance = ctx.balance(conference, year)
+    text = (f"Veto des Landkreises zu {number} „{application['title'][:80]}“ "
+            f"(Sitzung {conference.name} am "
+            f"{format_date(date.fromisoformat(application['session_date']))}): {reason}")
+    if released:
+        text += f"\nDer Betrag von {format_cents(released)} steht wieder zur Verfügung (R10)."
+    for secretary in ctx.secretaries(conference.code):
+        ctx.notify(secretary.id, text + f"\nVerfügbar: {format_cents(balance.free)}.", "veto",
+                   f"veto:{number}:{secretary.id}", application_number=number)
+    ctx.notify(application["contact"], text, "veto", f"veto:{number}:applicant",
+               application_number=number)
+    return reply(f"Veto zu {number} ist eingetragen. Zurück im Budget: {format_cents(released)}. "
+                 f"Verfügbar für {conference.name} {year}: {format_cents(balance.free)}. "
+                 "Geschäftsführung und Antragsteller sind informiert.")

@@ -1,0 +1,76 @@
+"""/jahresabschluss: the budget year's close (R2), by hand or by itself on 1 January."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from handlers.context import Context, reply
+from handlers.messages import Notification, Outcome
+from rules.budget import year_end
+from rules.money import format_cents
+from rules.refusal import refuse
+
+if TYPE_CHECKING:
+    from handlers.service import Core
+
+
+def run(ctx: Context, args: str, body: str) -> Outcome:
+    word = args.split()[0] if args.split() else ""
+    if not word.isdigit() or len(word) != 4:
+        raise refuse("R2", f"Bitte nennen Sie das Jahr, z. B. /jahresabschluss {ctx.today.year - 1}")
+    return reply(close(ctx, int(word)))
+
+
+def close(ctx: Context, year: int) -> str:
+    if year >= ctx.today.year:
+        raise refuse("R2", f"Das Haushaltsjahr {year} läuft noch bis zum 31.12.{year}; "
+                           "abgeschlossen wird es ab dem 1. Januar.")
+    if ctx.store.year_closed(year):
+        raise refuse("R2", f"Das Haushaltsjahr {year} ist schon abgeschlossen; ein zweiter "
+                           "Abschluss ist nicht möglich.")
+    earlier = [y for y in ctx.store.years() if y < year and not ctx.store.year_closed(y)]
+    if earlier:
+        raise refuse("R2", f"Bitte schließen Sie zuerst {earlier[0]} ab: /jahresabschluss "
+                           f"{earlier[0]}")
+    lines = [f"Jahresabschluss {year} (R2):"]
+    for conference in ctx.config.conferences:
+        ctx.open_year(conference, year)
+        balance = ctx.balance(conference, year)
+        end = year_end(balance)
+        if end.lapse:
+            ctx.book(conference.code, year, "lapse", end.lapse, None,
+                     f"Übertrag aus {year - 1} nicht gebunden, verfällt (R2)")
+        if end.carry_out:
+            ctx.book(conference.code, year, "carry_out", end.carry_out, None,
+                     f"Übertrag nach {year + 1} (R2)")
+            ctx.book(conference.code, year + 1, "carry_in", end.carry_out, None,
+                     f"Übertrag aus {year}, verfällt Ende {year + 1} (R2)")
+        held = [a["number"] for a in ctx.store.applications(year, conference.code)
+                if a["status"] == "held"]
+        text = (f"{conference.name}: übertragen nach {year + 1}: {format_cents(end.carry_out)}; "
+                f"verfallen: {format_cents(end.lapse)}")
+        if held:
+            text += f"; nicht bestätigt und damit nicht gebucht: {', '.join(held)}"
+        lines.append(text)
+        for person in [*ctx.secretaries(conference.code)]:
+            ctx.notify(person.id, f"Jahresabschluss {year} (R2), {text}. Der Übertrag verfällt, "
+                       f"wenn er bis 31.12.{year + 1} nicht gebunden ist.", "year_close",
+                       f"year_close:{year}:{person.id}")
+    ctx.store.close_year(year, ctx.now.isoformat(timespec="seconds"))
+    summary = "\n".join(lines)
+    for person in ctx.county_representatives():
+        ctx.notify(person.id, summary, "year_close", f"year_close:{year}:{person.id}")
+    return summary
+
+
+def due(core: Core, now: datetime) -> list[Notification]:
+    """Close every finished year that is still open, oldest first (runs in `sozialbot run`)."""
+    made: list[Notification] = []
+    for year in core.store.years():
+        if year < now.year and not core.store.year_closed(year):
+            ctx = core.system_context(now, f"system:year-close:{year}")
+            close(ctx, year)
+            outcome = core.commit_system(ctx)
+            made += outcome.notifications
+    return made

@@ -1,0 +1,41 @@
+"""People the county configures, and what each role may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("secretary", "county", "administration")
+ROLE_NAMES = {
+    "secretary": "Geschäftsführung einer Sozialkonferenz",
+    "county": "Vertretung des Landkreises",
+    "administration": "Kreisverwaltung",
+    "applicant": "Antragsteller",
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    role: str  # one of ROLES
+    conference: str | None = None  # secretaries only
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a message is from: a configured person, or an applicant known by address."""
+
+    key: str  # person id, or "email:<address>" / "telegram:<chat id>" for applicants
+    person: Person | None
+    display_name: str = ""
+
+    @property
+    def role(self) -> str:
+        return self.person.role if self.person else "applicant"
+
+    @property
+    def name(self) -> str:
+        if self.person:
+            return self.person.name
+        return self.display_name or self.key.split(":", 1)[-1]

@@ -1,0 +1,39 @@
+"""Refusals and warnings are values: a rule id and a German text that says what to do instead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why something was not done. `rule` is "R1"…"R12", or "" for plain bad input or roles."""
+
+    rule: str
+    text: str
+
+    def render(self) -> str:
+        return f"{self.rule}: {self.text}" if self.rule else self.text
+
+
+@dataclass(frozen=True)
+class Warning:
+    """A finding for the county's review (R6, R7): it does not stop anything."""
+
+    rule: str
+    text: str
+
+    def render(self) -> str:
+        return f"Hinweis {self.rule}: {self.text}"
+
+
+class Refused(Exception):
+    """Carries a Refusal out of deep parsing code to the handler that answers it."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.render())
+        self.refusal = refusal
+
+
+def refuse(rule: str, text: str) -> Refused:
+    return Refused(Refusal(rule, text))

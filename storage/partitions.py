@@ -1,0 +1,90 @@
+"""TinyDB files under the data directory, one per budget year plus one for what is not yearly.
+
+Each file is a TinyDB database whose storage keeps the data in memory and writes nothing by
+itself: `Partitions.commit()` writes every changed file in one atomic step (see `atomic`), and
+`rollback()` forgets changes that were not committed. A booking therefore rewrites only its own
+year's file, however many years lie behind it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from storage.atomic import commit_files, recover
+from storage.lock import DirectoryLock
+
+
+class HeldStorage(Storage):
+    """A TinyDB storage that holds the data in memory until the owner commits it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.dirty = False
+        self.data: dict[str, Any] | None = self._load()
+
+    def _load(self) -> dict[str, Any] | None:
+        if not self.path.exists():
+            return None
+        return json.loads(self.path.read_bytes() or b"{}")
+
+    def read(self) -> dict[str, Any] | None:
+        return self.data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.dirty = True
+
+    def serialized(self) -> bytes:
+        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def reload(self) -> None:
+        self.data = self._load()
+        self.dirty = False
+
+    def close(self) -> None:
+        pass
+
+
+class Partitions:
+    """The open TinyDB files of one data directory, locked against a second process."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self._lock = DirectoryLock(directory)
+        self._lock.acquire()
+        recover(directory)
+        self._dbs: dict[str, TinyDB] = {}
+
+    def names(self) -> list[str]:
+        """Names of the partitions on disk or opened in memory."""
+        on_disk = {p.stem for p in self.directory.glob("*.json")}
+        return sorted(on_disk | set(self._dbs))
+
+    def db(self, name: str) -> TinyDB:
+        if name not in self._dbs:
+            self._dbs[name] = TinyDB(self.directory / f"{name}.json", storage=HeldStorage)
+        return self._dbs[name]
+
+    def _storages(self) -> list[tuple[str, HeldStorage]]:
+        return [(name, db.storage) for name, db in self._dbs.items()]  # type: ignore[misc]
+
+    def commit(self) -> None:
+        changed = {f"{n}.json": s.serialized() for n, s in self._storages() if s.dirty}
+        commit_files(self.directory, changed)
+        for _, storage in self._storages():
+            storage.dirty = False
+
+    def rollback(self) -> None:
+        for name, storage in self._storages():
+            if storage.dirty:
+                del self._dbs[name]  # reopened from disk on next use, with fresh table caches
+
+    def close(self) -> None:
+        self._dbs.clear()
+        self._lock.release()

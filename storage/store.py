@@ -1,0 +1,220 @@
+"""Repositories over the partitions: applications, sessions, ledger, confirmations, outbox.
+
+Yearly records live in the file of their budget year (`2026.json`); concepts, Telegram links and
+invites in `global.json`. What a message changed, the record that it was handled, and the
+notifications it produced are committed together, so a crash keeps all of it or none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query
+from tinydb.table import Table
+
+from storage.partitions import Partitions
+
+GLOBAL = "global"
+Record = dict[str, Any]
+
+
+def _year_name(year: int) -> str:
+    return str(year)
+
+
+class Store:
+    def __init__(self, directory: Path) -> None:
+        self.partitions = Partitions(directory)
+        self._processed: dict[str, str] = {}  # source id → partition holding its record
+        self._outbox_keys: set[str] = set()
+        self._numbers: dict[str, str] = {}  # application number → partition
+        self._codes: dict[str, str] = {}  # confirmation code → partition
+        for name in self.partitions.names():
+            db = self.partitions.db(name)
+            for row in db.table("processed").all():
+                self._processed[row["source_id"]] = name
+            for row in db.table("outbox").all():
+                self._outbox_keys.add(row["key"])
+            for row in db.table("applications").all():
+                self._numbers[row["number"]] = name
+            for row in db.table("confirmations").all():
+                self._codes[row["code"]] = name
+
+    # -- partitions -------------------------------------------------------------------------
+    def table(self, partition: str, name: str) -> Table:
+        return self.partitions.db(partition).table(name)
+
+    def year_table(self, year: int, name: str) -> Table:
+        return self.table(_year_name(year), name)
+
+    def years(self) -> list[int]:
+        return sorted(int(n) for n in self.partitions.names() if n.isdigit())
+
+    def commit(self) -> None:
+        self.partitions.commit()
+
+    def rollback(self) -> None:
+        self.partitions.rollback()
+        self.__init_indexes_after_rollback()
+
+    def __init_indexes_after_rollback(self) -> None:
+        names = set(self.partitions.names())
+        self._processed = {k: v for k, v in self._processed.items() if v in names
+                           and self.table(v, "processed").contains(Query().source_id == k)}
+        self._numbers = {k: v for k, v in self._numbers.items() if v in names
+                         and self.table(v, "applications").contains(Query().number == k)}
+        self._codes = {k: v for k, v in self._codes.items() if v in names
+                       and self.table(v, "confirmations").contains(Query().code == k)}
+        self._outbox_keys = {row["key"] for n in names if n.isdigit()
+                             for row in self.table(n, "outbox").all()}
+
+    def close(self) -> None:
+        self.partitions.close()
+
+    # -- handled messages (idempotency) -----------------------------------------------------
+    def processed(self, source_id: str) -> Record | None:
+        name = self._processed.get(source_id)
+        if name is None:
+            return None
+        return self.table(name, "processed").get(Query().source_id == source_id)  # type: ignore[return-value]
+
+    def record_processed(self, year: int, source_id: str, outcome: Record) -> None:
+        self.year_table(year, "processed").insert({"source_id": source_id, "outcome": outcome})
+        self._processed[source_id] = _year_name(year)
+
+    # -- outbox -----------------------------------------------------------------------------
+    def has_notification(self, key: str) -> bool:
+        return key in self._outbox_keys
+
+    def add_notification(self, year: int, record: Record) -> None:
+        record = {**record, "id": uuid.uuid4().hex, "delivered": {}}
+        self.year_table(year, "outbox").insert(record)
+        self._outbox_keys.add(record["key"])
+
+    def pending_notifications(self, channel: str, since: str, years: list[int]) -> list[Record]:
+        rows: list[Record] = []
+        for year in years:
+            for row in self.year_table(year, "outbox").all():
+                if channel not in row["delivered"] and row["created_at"] >= since:
+                    rows.append(dict(row))
+        return sorted(rows, key=lambda r: r["created_at"])
+
+    def mark_delivered(self, outbox_id: str, channel: str, at: str, years: list[int]) -> bool:
+        for year in years:
+            table = self.year_table(year, "outbox")
+            row = table.get(Query().id == outbox_id)
+            if row is not None:
+                delivered = {**row["delivered"], channel: at}
+                table.update({"delivered": delivered}, Query().id == outbox_id)
+                return True
+        return False
+
+    # -- applications -----------------------------------------------------------------------
+    def next_number(self, conference: str, year: int) -> str:
+        counters = self.year_table(year, "counters")
+        row = counters.get(Query().conference == conference)
+        last = row["last"] if row else 0
+        counters.upsert({"conference": conference, "last": last + 1},
+                        Query().conference == conference)
+        return f"{conference}-{year}-{last + 1:03d}"
+
+    def application(self, number: str) -> Record | None:
+        name = self._numbers.get(number.upper())
+        if name is None:
+            return None
+        row = self.table(name, "applications").get(Query().number == number.upper())
+        return dict(row) if row else None  # type: ignore[arg-type]
+
+    def save_application(self, record: Record) -> None:
+        name = _year_name(record["year"])
+        self.table(name, "applications").upsert(record, Query().number == record["number"])
+        self._numbers[record["number"]] = name
+
+    def applications(self, year: int, conference: str | None = None) -> list[Record]:
+        rows = self.year_table(year, "applications").all()
+        return [dict(r) for r in rows if conference is None or r["conference"] == conference]
+
+    # -- sessions ---------------------------------------------------------------------------
+    def session(self, conference: str, day: date) -> Record | None:
+        q = Query()
+        row = self.year_table(day.year, "sessions").get(
+            (q.conference == conference) & (q.date == day.isoformat()))
+        return dict(row) if row else None  # type: ignore[arg-type]
+
+    def save_session(self, record: Record) -> None:
+        q = Query()
+        year = int(record["date"][:4])
+        self.year_table(year, "sessions").upsert(
+            record, (q.conference == record["conference"]) & (q.date == record["date"]))
+
+    def sessions(self, year: int, conference: str | None = None) -> list[Record]:
+        rows = self.year_table(year, "sessions").all()
+        return sorted((dict(r) for r in rows if conference is None or
+                       r["conference"] == conference), key=lambda r: r["date"])
+
+    # -- ledger -----------------------------------------------------------------------------
+    def add_ledger(self, record: Record) -> None:
+        self.year_table(record["year"], "ledger").insert({**record, "id": uuid.uuid4().hex})
+
+    def ledger(self, year: int, conference: str | None = None) -> list[Record]:
+        rows = self.year_table(year, "ledger").all()
+        return [dict(r) for r in rows if conference is None or r["conference"] == conference]
+
+    # -- decisions waiting for /buchen ------------------------------------------------------
+    def confirmation(self, code: str) -> Record | None:
+        name = self._codes.get(code.upper())
+        if name is None:
+            return None
+        row = self.table(name, "confirmations").get(Query().code == code.upper())
+        return dict(row) if row else None  # type: ignore[arg-type]
+
+    def save_confirmation(self, year: int, record: Record) -> None:
+        name = _year_name(year)
+        self.table(name, "confirmations").upsert(record, Query().code == record["code"])
+        self._codes[record["code"]] = name
+
+    def confirmations(self, year: int) -> list[Record]:
+        return [dict(r) for r in self.year_table(year, "confirmations").all()]
+
+    # -- year state -------------------------------------------------------------------------
+    def year_closed(self, year: int) -> bool:
+        if _year_name(year) not in self.partitions.names():
+            return False
+        return bool(self.year_table(year, "meta").get(Query().key == "closed"))
+
+    def close_year(self, year: int, at: str) -> None:
+        self.year_table(year, "meta").insert({"key": "closed", "at": at})
+
+    # -- not yearly -------------------------------------------------------------------------
+    def concept(self, conference: str) -> Record | None:
+        rows = self.table(GLOBAL, "concepts").search(Query().conference == conference)
+        return dict(max(rows, key=lambda r: r["registered_at"])) if rows else None
+
+    def add_concept(self, record: Record) -> None:
+        self.table(GLOBAL, "concepts").insert(record)
+
+    def telegram_link(self, person_id: str) -> str | None:
+        row = self.table(GLOBAL, "links").get(Query().person == person_id)
+        return row["chat_id"] if row else None  # type: ignore[index]
+
+    def person_for_chat(self, chat_id: str) -> str | None:
+        row = self.table(GLOBAL, "links").get(Query().chat_id == chat_id)
+        return row["person"] if row else None  # type: ignore[index]
+
+    def link(self, person_id: str, chat_id: str) -> None:
+        links = self.table(GLOBAL, "links")
+        links.remove((Query().person == person_id) | (Query().chat_id == chat_id))
+        links.insert({"person": person_id, "chat_id": chat_id})
+
+    def unlink(self, person_id: str) -> bool:
+        return bool(self.table(GLOBAL, "links").remove(Query().person == person_id))
+
+    def save_invite(self, record: Record) -> None:
+        self.table(GLOBAL, "invites").upsert(record, Query().code == record["code"])
+
+    def invite(self, code: str) -> Record | None:
+        row = self.table(GLOBAL, "invites").get(Query().code == code)
+        return dict(row) if row else None  # type: ignore[arg-type]
