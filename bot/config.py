@@ -136,7 +136,7 @@ def default_config_text() -> str:
         'data_dir = "data"',
         "",
         "[budget]",
-        f'default_allotment = "{DEFAULT_ALLOTMENT_CENTS // 100}"  # Euro je Konferenz und Jahr (R1)',
+        f'default_allotment = "{DEFAULT_ALLOTMENT_CENTS // 100}"  # Euro je Konferenz/Jahr (R1)',
         "# Abweichende Zuweisungen je Jahr und Konferenz:",
         "# [budget.allotments.2027]",
         '# ADE = "12.000,00 €"',

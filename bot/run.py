@@ -4,6 +4,7 @@ and the year-end close), until Ctrl-C or SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -25,10 +26,8 @@ async def scheduler(core: Core, stop: asyncio.Event,
             await asyncio.to_thread(core.run_due_reminders, clock())
         except Exception:
             log.exception("scheduler run failed; trying again in %s s", TICK_SECONDS)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), TICK_SECONDS)
-        except TimeoutError:
-            pass
 
 
 def _channels(config: Config) -> list[tuple[str, Callable[[Core, Config, asyncio.Event],
@@ -88,6 +87,7 @@ async def _console(core: Core, sender: Sender, stop: asyncio.Event) -> None:
 
 
 def run(config: Config, console_sender: Sender | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(_main(config, console_sender))
     return 0

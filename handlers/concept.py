@@ -31,7 +31,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     for person in ctx.county_representatives():
         ctx.notify(person.id, f"Sozialraumkonzept {conference.name} "
                    f"{'aktualisiert' if replaced else 'neu hinterlegt'} (R5):\n"
-                   + "\n".join(f"{CONCEPT_FIELD_NAMES[k]}: {fields[k]}" for k in CONCEPT_FIELD_NAMES),
+                   + "\n".join(f"{name}: {fields[k]}" for k, name in CONCEPT_FIELD_NAMES.items()),
                    "concept", f"concept:{ctx.message.source_id}:{person.id}")
     verb = "ersetzt" if replaced else "hinterlegt"
     return reply(f"Das Sozialraumkonzept für {conference.name} ist {verb}. Ab jetzt können "

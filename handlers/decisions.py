@@ -1,4 +1,6 @@
-"""/beschluss, /buchen, /verwerfen, /bestaetigen: vote results become bookings (R3, R5, R7, R9, R11).
+"""/beschluss, /buchen, /verwerfen, /bestaetigen: vote results become bookings.
+
+Rules: R3, R5, R7, R9, R11.
 
 A secretary's /beschluss only previews; the money is bound when she sends back the code it gave
 (/buchen). A sender address can be forged, a code sent to the address on record cannot.
@@ -219,9 +221,9 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
     _apply(ctx, conference, day, planned)
     balance = ctx.balance(conference, day.year)
     booked = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
-    return reply(f"Gebucht: {len(planned)} Beschlüsse der Sitzung am {format_date(day)}, "
-                 f"gebunden {format_cents(booked)}.\nVerfügbar für {conference.name} {day.year}: "
-                 f"{format_cents(balance.free)}.")
+    return reply(f"Gebucht: die Beschlüsse der Sitzung am {format_date(day)} "
+                 f"({len(planned)}), gebunden {format_cents(booked)}.\n"
+                 f"Verfügbar für {conference.name} {day.year}: {format_cents(balance.free)}.")
 
 
 def discard(ctx: Context, args: str, body: str) -> Outcome:

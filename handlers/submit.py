@@ -87,8 +87,9 @@ def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
         raise refuse("", f"Einen Antrag {number} finde ich unter Ihrer Adresse nicht. Bitte "
                          "prüfen Sie die Nummer, oder reichen Sie die Skizze neu ein.")
     if record["status"] not in OPEN_STATUSES:
-        raise refuse("R11", f"Über {number} ist schon entschieden; er kann nicht mehr geändert "
-                            "werden. Für ein neues Vorhaben reichen Sie bitte eine neue Skizze ein.")
+        raise refuse("R11", f"Über {number} ist schon entschieden; er kann nicht mehr "
+                            "geändert werden. Für ein neues Vorhaben reichen Sie bitte eine neue "
+                            "Skizze ein.")
     merged = {**record["fields"], **{k: v for k, v in fields.items()
                                      if k not in ("conference", "number")}}
     conference = ctx.conference(record["conference"])

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 def run(ctx: Context, args: str, body: str) -> Outcome:
     word = args.split()[0] if args.split() else ""
     if not word.isdigit() or len(word) != 4:
-        raise refuse("R2", f"Bitte nennen Sie das Jahr, z. B. /jahresabschluss {ctx.today.year - 1}")
+        raise refuse("R2", "Bitte nennen Sie das Jahr, z. B. /jahresabschluss "
+                           f"{ctx.today.year - 1}")
     return reply(close(ctx, int(word)))
 
 
