@@ -13,10 +13,14 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError, config_path, default_config_text, load_config
 from storage.lock import StoreLocked
+
+if TYPE_CHECKING:
+    from handlers.messages import Outcome, Sender
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -82,7 +86,7 @@ def _init(directory: Path) -> int:
     return EXIT_OK
 
 
-def _sender(config: Config, address: str):
+def _sender(config: Config, address: str) -> Sender | None:
     from handlers.messages import Sender
 
     if config.person(address) is None and "@" not in address:
@@ -97,7 +101,7 @@ def _now(config: Config, today: str | None) -> datetime:
     return datetime.combine(date.fromisoformat(today), time(12, 0), tz)
 
 
-def print_outcome(outcome, out=sys.stdout) -> None:
+def print_outcome(outcome: Outcome, out: TextIO = sys.stdout) -> None:
     for reply in outcome.replies:
         print(reply.text, file=out)
         for action in reply.actions:

@@ -1,0 +1,39 @@
+"""Books the open applications of Adendorf one by one and prints "BOOKED <number>" after each
+reply; killed at random by tests/e2e/test_crash.py."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import load_config
+from handlers.messages import IncomingMessage, Outcome, Sender
+from handlers.service import Core
+
+NOW = datetime(2026, 3, 13, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def send(core: Core, text: str) -> Outcome:
+    return core.handle(IncomingMessage(Sender("console", "sek-ade"), text,
+                                       f"loop:{uuid.uuid4()}", NOW))
+
+
+def main() -> None:
+    core = Core.open(load_config(sys.argv[1]))
+    print("READY", flush=True)
+    for application in core.export(NOW)["applications"]:
+        if application["status"] != "submitted":
+            continue
+        number = application["number"]
+        preview = send(core, f"/beschluss 12.03.2026\n{number} bewilligt 10 €")
+        code = preview.replies[0].text.split("/buchen ")[1].split()[0]
+        booked = send(core, f"/buchen {code}")
+        if booked.accepted:
+            print(f"BOOKED {number}", flush=True)
+    print("DONE", flush=True)
+
+
+if __name__ == "__main__":
+    main()
