@@ -84,7 +84,6 @@ TEXT_LIMIT = 4000  # Telegram allows 4096; a margin for clients that count diffe
 CALLBACK_DATA_LIMIT = 64
 DOCUMENT_TEXT_LIMIT = 1024 * 1024
 ALLOWED_UPDATES = ("message", "callback_query")
-SEND_ATTEMPTS = 6
 
 NOT_TEXT = (
     "Bitte schreiben Sie mir eine Textnachricht (oder schicken Sie eine Textdatei). "
@@ -121,6 +120,8 @@ class TelegramSettings:
     overall_max_rate: float = 30.0
     group_max_rate: float = 20.0
     max_retries: int = 3
+    send_attempts: int = 6
+    retry_delay: float = 0.5
     username: str | None = None
 
     @classmethod
@@ -153,6 +154,8 @@ class TelegramSettings:
             overall_max_rate=float(pick("overall_max_rate", 30.0)),
             group_max_rate=float(pick("group_max_rate", 20.0)),
             max_retries=int(pick("max_retries", 3)),
+            send_attempts=max(1, int(pick("send_attempts", 6))),
+            retry_delay=float(pick("retry_delay", 0.5)),
             username=pick("username"),
         )
 
@@ -533,8 +536,8 @@ class TelegramChannel:
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """Call the Bot API; wait out flood control and outages a few times, then give up."""
-        delay = 0.5
-        for _ in range(SEND_ATTEMPTS - 1):
+        delay = self.settings.retry_delay
+        for _ in range(self.settings.send_attempts - 1):
             try:
                 return await call()
             except RetryAfter as error:
@@ -542,7 +545,7 @@ class TelegramChannel:
             except NetworkError as error:
                 if isinstance(error, BadRequest):
                     raise
-                wait, delay = delay, min(delay * 2, 8.0)
+                wait, delay = delay, min(delay * 2, 16 * self.settings.retry_delay)
             if self.stopping.is_set():
                 raise DeliveryFailed("stopping")
             log.info("Bot API busy or unreachable, retrying in %.1f s", wait)

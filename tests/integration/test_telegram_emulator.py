@@ -20,11 +20,7 @@ from telegram.error import BadRequest, Conflict, NetworkError, RetryAfter
 
 from tests.support.botapi_emulator import BotApiEmulator, parse_telegram_html
 
-
-@pytest.fixture
-async def emulator():
-    async with BotApiEmulator() as running:
-        yield running
+pytest_plugins = ["tests.support.telegram_fixtures"]
 
 
 @pytest.fixture
@@ -102,7 +98,7 @@ async def test_limits_on_length_and_callback_data(bot: Bot) -> None:
     with pytest.raises(BadRequest, match="too long"):
         await bot.send_message(42, "x" * 4097)
     too_long = InlineKeyboardMarkup([[InlineKeyboardButton("X", callback_data="x" * 65)]])
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await bot.send_message(42, "Bitte wählen", reply_markup=too_long)
 
 
@@ -148,19 +144,19 @@ async def test_injected_429_and_500_and_dropped_connections(
 async def test_documents_both_ways(bot: Bot, emulator: BotApiEmulator) -> None:
     await bot.send_document(42, InputFile(b"Nr;Titel\n", filename="antraege.csv"))
     sent = await emulator.wait_for_message(42, lambda m: m.document is not None)
-    emulator.send_document(42, "skizze.txt", "Titel: Ferienfreizeit".encode())
+    emulator.send_document(42, "skizze.txt", b"Titel: Ferienfreizeit")
     (update,) = await bot.get_updates(timeout=5)
     file = await update.message.document.get_file()
 
     assert sent.document.filename == "antraege.csv"
     assert sent.document.data == b"Nr;Titel\n"
-    assert bytes(await file.download_as_bytearray()) == "Titel: Ferienfreizeit".encode()
+    assert bytes(await file.download_as_bytearray()) == b"Titel: Ferienfreizeit"
 
 
 async def test_command_menus_per_scope(bot: Bot, emulator: BotApiEmulator) -> None:
     await bot.set_my_commands([BotCommand("hilfe", "Hilfe")])
     await bot.set_my_commands([BotCommand("saldo", "Saldo")], scope=BotCommandScopeChat(42))
-    with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Anträge", "x")])
 
     assert emulator.commands() == [("hilfe", "Hilfe")]

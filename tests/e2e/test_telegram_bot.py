@@ -1,0 +1,200 @@
+"""The whole bot on Telegram: the real core and PTB Application against the Bot API emulator.
+
+Each test plays people on their phones (secretary of Adendorf, county representatives, an
+applicant, a stranger) and reads what the bot answers them.
+"""
+
+from __future__ import annotations
+
+from handlers.messages import Sender
+from tests.support.botapi_emulator import BotApiEmulator
+from tests.support.telegram_fixtures import (
+    ADMINISTRATION,
+    APPLICANT,
+    COUNTY_1,
+    SECRETARY_ADE,
+    STRANGER,
+    Clock,
+    RunningBot,
+)
+
+pytest_plugins = ["tests.support.telegram_fixtures"]
+
+SKETCH = """/antrag
+Sozialraum: ADE
+Träger: Kita Sonnenschein
+Titel: Leseförderung
+Ausgangslage: Viele Kinder lesen kaum.
+Zielsetzung: Freude am Lesen.
+Maßnahme: Vorlesepaten einmal die Woche.
+Betrag: 1.500,00 €"""
+
+CONCEPT = """/konzept
+Zielgruppen: Kinder und Jugendliche
+Problemlagen: wenig Angebote am Nachmittag
+Ziele: Teilhabe und Bildung stärken"""
+
+
+def commitments(bot: RunningBot) -> list[dict]:
+    return [e for e in bot.export()["ledger"] if e["kind"] == "commitment"]
+
+
+async def test_help_is_answered_on_telegram(telegram_bot: RunningBot) -> None:
+    answer = await telegram_bot.say(APPLICANT, "/hilfe")
+
+    assert "/antrag" in answer.text
+    assert "/beschluss" not in answer.text
+
+
+async def test_onboarding_with_an_invite_code_gives_the_secretary_her_commands(
+    telegram_bot: RunningBot, emulator: BotApiEmulator
+) -> None:
+    before = await telegram_bot.say(SECRETARY_ADE, "/saldo", expect="darf nur")
+
+    welcome = await telegram_bot.link(SECRETARY_ADE, "sek-ade")
+    balance = await telegram_bot.say(SECRETARY_ADE, "/saldo")
+
+    assert "Adendorf" not in before.text
+    assert "Geschäftsführung Sozialkonferenz Adendorf" in welcome.text
+    assert "Budget II Adendorf 2026" in balance.text
+    assert "Verfügbar: 10.000,00 €" in balance.text
+    menu = await emulator.wait_until(lambda: emulator.commands("chat", SECRETARY_ADE))
+    assert {"beschluss", "buchen", "sitzung", "saldo"} <= {name for name, _ in menu}
+    applicants = [name for name, _ in emulator.commands()]
+    assert applicants == ["hilfe", "antrag", "antraege"]
+
+
+async def test_an_invite_code_works_once(telegram_bot: RunningBot) -> None:
+    code = telegram_bot.core.create_invite("kreis-1", telegram_bot.clock())
+    await telegram_bot.say(COUNTY_1, f"/start {code}", expect="Willkommen")
+
+    second = await telegram_bot.say(STRANGER, f"/start {code}")
+
+    assert "ungültig" in second.text
+    assert telegram_bot.core.person_for(Sender("telegram", str(COUNTY_1))).id == "kreis-1"
+    assert telegram_bot.core.person_for(Sender("telegram", str(STRANGER))) is None
+    balance = await telegram_bot.say(STRANGER, "/saldo ADE")
+    assert "darf nur" in balance.text
+
+
+async def test_a_whole_budget_ii_cycle_across_three_telegram_users(
+    telegram_bot: RunningBot, emulator: BotApiEmulator, clock: Clock
+) -> None:
+    await telegram_bot.link(SECRETARY_ADE, "sek-ade")
+    await telegram_bot.link(COUNTY_1, "kreis-1")
+
+    submitted = await telegram_bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
+    await telegram_bot.say(SECRETARY_ADE, CONCEPT, expect="Sozialraumkonzept")
+    registered = await telegram_bot.say(
+        SECRETARY_ADE, "/sitzung 12.03.2026 18:30 Rathaus Adendorf, Budget II", "eingetragen")
+
+    alert = await emulator.wait_for_message(COUNTY_1, "Budget-II-Sitzung angesetzt")
+    assert "ADE-2026-001 Leseförderung" in alert.text
+    assert [b.label for b in alert.buttons] == ["Ich nehme teil", "Ich bin verhindert"]
+    pressed = emulator.press(COUNTY_1, alert, "Ich nehme teil")
+    await emulator.wait_for_answer(pressed)
+    confirmed = await emulator.wait_for_message(COUNTY_1, "Teilnahme")
+    told = await emulator.wait_for_message(SECRETARY_ADE, "nimmt an der Budget-II-Sitzung")
+
+    clock.set(clock.value.replace(day=13))
+    decision = await telegram_bot.say(
+        SECRETARY_ADE,
+        "/beschluss 12.03.2026\nADE-2026-001 bewilligt 1.200 € (ja 7, nein 1, enthaltung 0)",
+        expect="Noch ist nichts gebucht")
+    assert commitments(telegram_bot) == []
+    assert [b.label for b in decision.buttons] == ["Buchen", "Verwerfen"]
+    booking = emulator.press(SECRETARY_ADE, decision, "Buchen")
+    await emulator.wait_for_answer(booking)
+    booked = await emulator.wait_for_message(SECRETARY_ADE, "8.800,00 €")
+    news = await emulator.wait_for_message(APPLICANT, "ADE-2026-001")
+    balance = await telegram_bot.say(SECRETARY_ADE, "/saldo", expect="Budget II Adendorf")
+
+    assert "ADE-2026-001" in submitted.text
+    assert "Rathaus Adendorf" in registered.text
+    assert "vermerkt" in confirmed.text
+    assert "Fachdienstleitung 51" in told.text
+    assert alert.buttons == [], "the attendance buttons are gone once tapped"
+    assert decision.buttons == [], "the booking buttons are gone once tapped"
+    assert "1.200,00 €" in booked.text
+    assert "bewilligt" in news.text
+    assert "Gebunden: 1.200,00 €" in balance.text
+    assert "Verfügbar: 8.800,00 €" in balance.text
+    assert [e["amount_cents"] for e in commitments(telegram_bot)] == [120000]
+
+
+async def test_an_unlinked_user_trying_a_secretary_command_learns_nothing(
+    telegram_bot: RunningBot, emulator: BotApiEmulator, clock: Clock
+) -> None:
+    await telegram_bot.link(SECRETARY_ADE, "sek-ade")
+    await telegram_bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
+    await telegram_bot.say(SECRETARY_ADE, CONCEPT, expect="Sozialraumkonzept")
+    await telegram_bot.say(SECRETARY_ADE, "/sitzung 12.03.2026 18:30 Rathaus, Budget II",
+                           "eingetragen")
+    clock.set(clock.value.replace(day=13))
+    decision = await telegram_bot.say(
+        SECRETARY_ADE, "/beschluss 12.03.2026\nADE-2026-001 bewilligt 1.200 €", "/buchen")
+    code = decision.button("Buchen").data
+
+    answers = [
+        await telegram_bot.say(STRANGER, "/beschluss 12.03.2026\nADE-2026-001 bewilligt 1.500 €"),
+        await telegram_bot.say(STRANGER, code),
+        await telegram_bot.say(STRANGER, "/saldo ADE"),
+        await telegram_bot.say(STRANGER, "/antraege ADE"),
+    ]
+    forged = emulator.press_button(STRANGER, answers[-1].message_id, code)  # forged data
+    await emulator.wait_for_answer(forged)
+    answers.append(await emulator.wait_for_message(STRANGER))
+
+    for answer in answers:
+        assert "Kita" not in answer.text
+        assert "Leseförderung" not in answer.text
+        assert "1.200" not in answer.text
+        assert "10.000" not in answer.text
+    assert "darf nur" in answers[0].text
+    assert "darf nur" in answers[1].text
+    assert commitments(telegram_bot) == []
+
+
+async def test_user_text_with_markup_comes_back_as_typed(telegram_bot: RunningBot) -> None:
+    sketch = SKETCH.replace("Kita Sonnenschein", "<b>Kita</b> & Co <a href='x'>")
+
+    answer = await telegram_bot.say(APPLICANT, sketch, expect="ADE-2026-001")
+
+    assert "<b>Kita</b> & Co <a href='x'>" in answer.text
+
+
+async def test_a_sketch_as_text_file_with_the_command_as_caption(
+    telegram_bot: RunningBot, emulator: BotApiEmulator
+) -> None:
+    body = SKETCH.split("\n", 1)[1].encode("cp1252")
+    emulator.send_document(APPLICANT, "skizze.txt", body, "text/plain", caption="/antrag")
+
+    answer = await emulator.wait_for_message(APPLICANT)
+
+    assert "ADE-2026-001" in answer.text
+
+
+async def test_stickers_get_a_polite_hint_and_groups_are_ignored(
+    telegram_bot: RunningBot, emulator: BotApiEmulator
+) -> None:
+    emulator.send_group_text(-100, APPLICANT, "/hilfe")
+    emulator.send_sticker(APPLICANT)
+
+    hint = await emulator.wait_for_message(APPLICANT)
+    await telegram_bot.say(APPLICANT, "/hilfe", expect="/antrag")
+
+    assert "Textnachricht" in hint.text
+    assert emulator.messages(-100) == []
+
+
+async def test_administration_gets_its_own_menu(
+    telegram_bot: RunningBot, emulator: BotApiEmulator
+) -> None:
+    await telegram_bot.link(ADMINISTRATION, "verwaltung")
+
+    menu = await emulator.wait_until(lambda: emulator.commands("chat", ADMINISTRATION))
+
+    names = [name for name, _ in menu]
+    assert "jahresabschluss" in names
+    assert "beschluss" not in names
+    assert all(description[0].isupper() for _, description in menu)
