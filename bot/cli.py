@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import uuid
 from collections.abc import Sequence
@@ -61,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `sozialbot say … | head` ends quietly
     args = _parser().parse_args(argv)
     if args.command == "init":
         return _init(args.directory)
