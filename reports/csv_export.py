@@ -18,10 +18,9 @@ import csv
 import io
 from datetime import date
 
+from reports.overview import FIGURE_COLUMNS, Overview, report_title
 from rules.dates import format_date
 from rules.money import format_cents
-
-from reports.overview import FIGURE_COLUMNS, TOTAL_LABEL, Overview, report_title
 
 APPLICATION_HEADERS = (
     "Kürzel",
@@ -45,7 +44,7 @@ def amount(cents: int | None) -> str:
     """German amount without the currency sign ("1.500,00"), empty for None."""
     if cents is None:
         return ""
-    return format_cents(cents).replace("€", "").strip().strip("\u00a0\u202f")
+    return format_cents(cents).replace("€", "").strip()
 
 
 def text(value: str) -> str:
@@ -77,7 +76,7 @@ def render_csv(overview: Overview, today: date) -> bytes:
                 ]
             )
     writer.writerow([])
-    writer.writerow([report_title(overview), overview.county, f"Stand: {format_date(today)}"])
+    writer.writerow([report_title(overview), overview.scope, f"Stand: {format_date(today)}"])
     writer.writerow(SUMMARY_HEADERS)
     for conf in overview.conferences:
         writer.writerow(
@@ -85,7 +84,7 @@ def render_csv(overview: Overview, today: date) -> bytes:
             + [amount(getattr(conf.figures, key)) for key, _ in FIGURE_COLUMNS]
         )
     writer.writerow(
-        ["", TOTAL_LABEL, len(overview.applications)]
+        ["", overview.total_label, len(overview.applications)]
         + [amount(getattr(overview.total, key)) for key, _ in FIGURE_COLUMNS]
     )
     return out.getvalue().encode("utf-8-sig")

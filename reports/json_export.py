@@ -16,6 +16,7 @@ def overview_to_dict(overview: Overview, today: date) -> dict:
         "schema": SCHEMA,
         "county": overview.county,
         "year": overview.year,
+        "conference": overview.conference,
         "as_of": today.isoformat(),
         "generated_at": overview.generated_at,
         "conferences": [

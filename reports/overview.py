@@ -18,6 +18,8 @@ class ReportError(ValueError):
     """A report cannot be made as asked; the message is German and meant for the person asking."""
 
 
+TOTAL_LABEL = "Landkreis gesamt"
+
 STATUS_LABELS: dict[str, str] = {
     "submitted": "eingereicht",
     "incomplete": "unvollständig",
@@ -130,6 +132,19 @@ class Overview:
     generated_at: str
     conferences: tuple[ConferenceOverview, ...]
     total: Figures
+    conference: str | None = None
+    """The code asked for when the report is one conference's (a secretary's), else None."""
+
+    @property
+    def total_label(self) -> str:
+        return TOTAL_LABEL if self.conference is None else "Summe"
+
+    @property
+    def scope(self) -> str:
+        """Whose figures: "Landkreis Lüneburg" or "Landkreis Lüneburg · Sozialraum Bleckede"."""
+        if self.conference is None or not self.conferences:
+            return self.county
+        return f"{self.county} · Sozialraum {self.conferences[0].name}"
 
     @property
     def applications(self) -> tuple[ApplicationRow, ...]:
@@ -195,6 +210,7 @@ def build_overview(export: dict, year: int, conference: str | None = None) -> Ov
         generated_at=export.get("generated_at", ""),
         conferences=conferences,
         total=_sum_figures(conf.figures for conf in conferences),
+        conference=only,
     )
 
 
@@ -254,8 +270,6 @@ FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("carried_out_cents", "Übertrag ins Folgejahr"),
 )
 """The balance columns every format shows, in this order, with their German headings."""
-
-TOTAL_LABEL = "Landkreis gesamt"
 
 
 def report_title(overview: Overview) -> str:

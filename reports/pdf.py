@@ -14,33 +14,35 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from rules.dates import format_date
-from rules.money import format_cents
-
 from reports.overview import (
     FIGURE_COLUMNS,
-    TOTAL_LABEL,
     ApplicationRow,
     ConferenceOverview,
     Overview,
     report_title,
 )
+from rules.dates import format_date
+from rules.money import format_cents
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
 HEADER_FILL = "#DDE4EE"
 GRID = "#9AA5B1"
-APPLICATION_COLUMNS = (  # (heading, share of the width); numbers and statuses fit unbroken
-    ("Nr.", 0.086),
-    ("Antragsteller", 0.15),
-    ("Titel", 0.256),
-    ("Beantragt", 0.088),
-    ("Bewilligt", 0.088),
-    ("Status", 0.092),
-    ("Sitzung", 0.07),
-    ("Bemerkung", 0.17),
+APPLICATION_COLUMNS = (
+    "Nr.",
+    "Antragsteller",
+    "Titel",
+    "Beantragt",
+    "Bewilligt",
+    "Status",
+    "Sitzung",
+    "Bemerkung",
 )
+TEXT_SHARES = {"Antragsteller": 0.28, "Titel": 0.42, "Bemerkung": 0.30}
+"""How the columns of free text share what the measured columns leave."""
+FONT_SIZE = 8
+CELL_PADDING = 3
 NUMERIC_HEADINGS = {"Anträge", "Beantragt", "Bewilligt", *(label for _, label in FIGURE_COLUMNS)}
 
 
@@ -82,7 +84,7 @@ def render_pdf(overview: Overview, today: date) -> bytes:
 
     register_fonts()
     out = io.BytesIO()
-    footer = f"{report_title(overview)} · {overview.county} · Stand: {format_date(today)}"
+    footer = f"{report_title(overview)} · {overview.scope} · Stand: {format_date(today)}"
     doc = SimpleDocTemplate(
         out,
         pagesize=landscape(A4),
@@ -90,11 +92,13 @@ def render_pdf(overview: Overview, today: date) -> bytes:
         rightMargin=15 * mm,
         topMargin=14 * mm,
         bottomMargin=16 * mm,
-        title=f"{report_title(overview)} – {overview.county}",
+        title=f"{report_title(overview)} – {overview.scope}",
         author=overview.county,
         creator="sozialbot",
+        initialFontName=FONT,  # no page references an unembedded Helvetica
     )
-    story = _story(overview, today, doc.width, doc.height)
+    # The frame keeps 6 pt padding on each side; tables use exactly what is left.
+    story = _story(overview, today, doc.width - 12, doc.height - 12)
     doc.build(story, canvasmaker=_numbered_canvas(footer))
     return out.getvalue()
 
@@ -103,7 +107,10 @@ def _styles() -> dict[str, Any]:
     from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
-    base = ParagraphStyle("base", fontName=FONT, fontSize=8, leading=10)
+    # embeddedHyphenation: a long compound breaks at its own hyphen ("Biosphärenreservat-").
+    base = ParagraphStyle(
+        "base", fontName=FONT, fontSize=FONT_SIZE, leading=10, embeddedHyphenation=1
+    )
     return {
         "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=18, leading=22),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=11, leading=14),
@@ -125,7 +132,7 @@ def _story(overview: Overview, today: date, width: float, frame_height: float) -
     s = _styles()
     story: list[Any] = [
         Paragraph(escape(report_title(overview)), s["title"]),
-        Paragraph(f"{escape(overview.county)} · Stand: {format_date(today)}", s["subtitle"]),
+        Paragraph(f"{escape(overview.scope)} · Stand: {format_date(today)}", s["subtitle"]),
         Spacer(1, 4 * mm),
         Paragraph("Übersicht der Sozialräume", s["h2"]),
         Spacer(1, 2 * mm),
@@ -163,7 +170,7 @@ def _summary_table(overview: Overview, s: dict[str, Any], width: float) -> Any:
     rows.append(
         [
             Paragraph("", s["cell_bold"]),
-            Paragraph(TOTAL_LABEL, s["cell_bold"]),
+            Paragraph(overview.total_label, s["cell_bold"]),
             Paragraph(str(len(overview.applications)), s["num_bold"]),
             *(
                 Paragraph(format_cents(getattr(overview.total, key)), s["num_bold"])
@@ -198,14 +205,15 @@ def _conference_table(
         parts.append("Jahr abgeschlossen")
     title = [
         Paragraph(f"{escape(conf.code)} – {escape(conf.name)}", s["h2"]),
-        Paragraph(" · ".join(parts), s["note"]),
+        Paragraph(_keep_amounts(" · ".join(parts)), s["note"]),
     ]
+    widths = _application_widths(overview, width)
     blank = [""] * (len(APPLICATION_COLUMNS) - 1)
     rows: list[list[Any]] = [[title, *blank]]
     if not conf.applications:
         rows.append([Paragraph(f"Keine Anträge im Jahr {overview.year}.", s["note"]), *blank])
-        return _table(rows, [f * width for _, f in APPLICATION_COLUMNS], frame, heading=True)
-    rows.append([_heading(h, s) for h, _ in APPLICATION_COLUMNS])
+        return _table(rows, widths, frame, heading=True)
+    rows.append([_heading(h, s) for h in APPLICATION_COLUMNS])
     rows += [_application_cells(app, s) for app in conf.applications]
     rows.append(
         [
@@ -219,9 +227,45 @@ def _conference_table(
             Paragraph("", s["cell"]),
         ]
     )
-    return _table(
-        rows, [f * width for _, f in APPLICATION_COLUMNS], frame, heading=True, total_row=True
-    )
+    return _table(rows, widths, frame, heading=True, total_row=True)
+
+
+def _application_widths(overview: Overview, width: float) -> list[float]:
+    """Numbers, amounts, statuses and dates get the width of their widest text (never broken);
+    the free-text columns share the rest. The same widths for every conference's table."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    texts: dict[str, list[tuple[str, str]]] = {h: [(h, FONT_BOLD)] for h in APPLICATION_COLUMNS}
+    texts["Nr."].append(("Summe", FONT_BOLD))
+    for conf in overview.conferences:
+        texts["Beantragt"].append((format_cents(conf.requested_cents), FONT_BOLD))
+        texts["Bewilligt"].append((format_cents(conf.approved_cents), FONT_BOLD))
+        for app in conf.applications:
+            texts["Nr."].append((app.number, FONT))
+            texts["Beantragt"].append((format_cents(app.requested_cents), FONT))
+            if app.bound_cents is not None:
+                texts["Bewilligt"].append((format_cents(app.bound_cents), FONT))
+            texts["Status"].append((app.status_label, FONT))
+            texts["Sitzung"].append(("00.00.0000", FONT))
+    measured = {
+        heading: max(stringWidth(text, font, FONT_SIZE) for text, font in entries)
+        + 2 * CELL_PADDING
+        + 1
+        for heading, entries in texts.items()
+        if heading not in TEXT_SHARES
+    }
+    rest = max(width - sum(measured.values()), width * 0.4)
+    return [measured.get(h) or rest * TEXT_SHARES[h] for h in APPLICATION_COLUMNS]
+
+
+def _keep_amounts(text: str) -> str:
+    """Never break a line between an amount and its euro sign."""
+    return text.replace(" €", "\u00a0€")
+
+
+def _clip(text: str, limit: int) -> str:
+    """A table row cannot span pages: a pasted essay is shortened, the full text is in XLSX."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _heading(text: str, s: dict[str, Any]) -> Any:
@@ -238,16 +282,16 @@ def _application_cells(app: ApplicationRow, s: dict[str, Any]) -> list[Any]:
         amount = f" {format_cents(app.cofunding_cents)}" if app.cofunding_cents else ""
         notes.append(f"Kofinanzierung (R12): {escape(app.cofunding_funder or '')}{amount}")
     if app.remark:
-        notes.append(escape(app.remark))
+        notes.append(escape(_clip(app.remark, 700)))
     return [
         Paragraph(escape(app.number), s["cell"]),
-        Paragraph(escape(app.applicant), s["cell"]),
-        Paragraph(escape(app.title), s["cell"]),
+        Paragraph(escape(_clip(app.applicant, 200)), s["cell"]),
+        Paragraph(escape(_clip(app.title, 500)), s["cell"]),
         Paragraph(format_cents(app.requested_cents), s["num"]),
         Paragraph(format_cents(app.bound_cents) if app.bound_cents is not None else "–", s["num"]),
         Paragraph(escape(app.status_label), s["cell"]),
         Paragraph(format_date(app.session_date) if app.session_date else "–", s["cell"]),
-        Paragraph("<br/>".join(notes), s["cell"]),
+        Paragraph(_keep_amounts("<br/>".join(notes)), s["cell"]),
     ]
 
 
@@ -271,7 +315,7 @@ def _table(
     class KeepRowsTable(Table):
         def split(self, availWidth: float, availHeight: float) -> list[Any]:
             parts = super().split(availWidth, availHeight)
-            if len(parts) != 2 or frame_height is None or availHeight >= frame_height - 24:
+            if len(parts) != 2 or frame_height is None or availHeight >= frame_height - 1:
                 return parts
             repeated = self.repeatRows
             before = len(parts[0]._cellvalues) - repeated
@@ -282,10 +326,11 @@ def _table(
     table = KeepRowsTable(rows, colWidths=widths, repeatRows=top + 1)
     style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
     if heading:
         style += [("SPAN", (0, 0), (-1, 0)), ("LEFTPADDING", (0, 0), (-1, 0), 0)]

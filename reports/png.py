@@ -12,10 +12,9 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from reports.overview import Overview
 from rules.dates import format_date
 from rules.money import format_cents
-
-from reports.overview import Overview
 
 SEGMENTS = (
     ("bound_cents", "Gebunden", "#2F5D8A"),

@@ -14,16 +14,14 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from rules.dates import format_date
-
 from reports.overview import (
     FIGURE_COLUMNS,
-    TOTAL_LABEL,
     ConferenceOverview,
     Figures,
     Overview,
     report_title,
 )
+from rules.dates import format_date
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -33,6 +31,7 @@ DATE_FORMAT = "DD.MM.YYYY"
 HEADER_ROW = 4
 MAX_WIDTH = {"Titel": 48, "Bemerkung": 48, "Antragsteller": 32}
 SUMMARY_SHEET = "Übersicht"
+MAX_CELL_TEXT = 32_767  # Excel's limit per cell
 APPLICATION_HEADERS = (
     "Nr.",
     "Antragsteller",
@@ -63,7 +62,7 @@ def render_xlsx(overview: Overview, today: date) -> bytes:
     _write_summary(summary, overview, today)
     for conf in overview.conferences:
         _write_conference(book.create_sheet(sheet_title(conf)), overview, conf, today)
-    book.properties.title = f"{report_title(overview)} – {overview.county}"
+    book.properties.title = f"{report_title(overview)} – {overview.scope}"
     book.properties.creator = "sozialbot"
     out = io.BytesIO()
     book.save(out)
@@ -77,7 +76,7 @@ def sheet_title(conf: ConferenceOverview) -> str:
 
 def _write_summary(ws: Worksheet, overview: Overview, today: date) -> None:
     headers = ("Kürzel", "Sozialraum", "Anträge", *(label for _, label in FIGURE_COLUMNS))
-    _title(ws, report_title(overview), f"{overview.county} · Stand: {format_date(today)}")
+    _title(ws, report_title(overview), f"{overview.scope} · Stand: {format_date(today)}")
     _header(ws, headers)
     row = HEADER_ROW
     for conf in overview.conferences:
@@ -86,7 +85,7 @@ def _write_summary(ws: Worksheet, overview: Overview, today: date) -> None:
         values += [euros(getattr(conf.figures, key)) for key, _ in FIGURE_COLUMNS]
         _put_row(ws, row, values, euro_columns=range(4, 4 + len(FIGURE_COLUMNS)))
     row += 1
-    values = ["", TOTAL_LABEL, len(overview.applications)]
+    values = ["", overview.total_label, len(overview.applications)]
     values += [euros(getattr(overview.total, key)) for key, _ in FIGURE_COLUMNS]
     _put_row(ws, row, values, euro_columns=range(4, 4 + len(FIGURE_COLUMNS)), total=True)
     _finish(ws, headers, last_table_row=row - 1)
@@ -193,7 +192,7 @@ def _put_row(
     for column, value in enumerate(values, 1):
         cell = ws.cell(row=row, column=column)
         if isinstance(value, str):
-            cell.value = _ILLEGAL.sub("", value)
+            cell.value = _ILLEGAL.sub("", value)[:MAX_CELL_TEXT]
             # An applicant's "=..." is text, never a formula Excel would run.
             cell.data_type = "s"
         else:
