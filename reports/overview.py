@@ -193,16 +193,20 @@ def build_overview(export: dict, year: int, conference: str | None = None) -> Ov
     for app in export.get("applications", []):
         if app["year"] == year:
             rows.setdefault(app["conference"], []).append(_row(app))
+    names = {conf["code"]: conf["name"] for conf in export.get("conferences", [])}
+    # A code with money or applications but no longer configured still shows, under its code.
+    for code in sorted((set(balances) | set(rows)) - set(names)):
+        names[code] = code
     conferences = tuple(
         ConferenceOverview(
-            code=conf["code"],
-            name=conf["name"],
-            figures=_figures(balances.get(conf["code"])),
-            closed=bool(balances.get(conf["code"], {}).get("closed", False)),
-            applications=tuple(sorted(rows.get(conf["code"], []), key=lambda r: r.number)),
+            code=code,
+            name=name,
+            figures=_figures(balances.get(code)),
+            closed=bool(balances.get(code, {}).get("closed", False)),
+            applications=tuple(sorted(rows.get(code, []), key=lambda r: r.number)),
         )
-        for conf in export.get("conferences", [])
-        if only is None or conf["code"] == only
+        for code, name in names.items()
+        if only is None or code == only
     )
     return Overview(
         county=export.get("county", ""),

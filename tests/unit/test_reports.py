@@ -169,6 +169,22 @@ def test_conference_without_a_balance_that_year_shows_zero(export: dict) -> None
     assert len(ilm.applications) == 4
 
 
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_unconfigured_conference_and_empty_year_still_render(export: dict, fmt: str) -> None:
+    """Money booked under a code that is no longer configured is shown, never dropped."""
+    odd = copy.deepcopy(export)
+    odd["conferences"] = [c for c in odd["conferences"] if c["code"] != "SCH"]
+    overview = build_overview(odd, 2026)
+    assert overview.conferences[-1].code == overview.conferences[-1].name == "SCH"
+    assert overview.total.bound_cents == 10_003_100
+    assert len(overview.applications) == 63
+    render(odd, fmt, year=2026, conference=None, today=TODAY)
+    empty = {"county": "Landkreis Lüneburg", "conferences": [], "applications": []}
+    empty["balances"] = [{"conference": "ADE", "year": 2027, "allotment_cents": 0}]
+    _, _, data = render(empty, fmt, year=2027, conference=None, today=TODAY)
+    assert data
+
+
 @pytest.mark.parametrize(
     ("fmt", "year", "conference", "message"),
     [
