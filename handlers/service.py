@@ -99,6 +99,7 @@ class Core:
         return await asyncio.to_thread(self.handle, message)
 
     def _handle(self, message: IncomingMessage) -> Outcome:
+        self.store.focus(message.received_at.astimezone(self.tz).year)
         seen = self.store.processed(message.source_id)
         if seen is not None:
             return _outcome_from_record(seen["outcome"], duplicate=True)
@@ -123,8 +124,7 @@ class Core:
         return self._commit(ctx, outcome)
 
     def _commit(self, ctx: Context, outcome: Outcome) -> Outcome:
-        changed = any(s.dirty for _, s in self.store.partitions._storages())
-        if not changed and not outcome.notifications:
+        if not self.store.dirty and not outcome.notifications:
             return outcome
         year = ctx.now.year
         self.store.record_processed(year, ctx.message.source_id, _outcome_record(outcome))
@@ -150,6 +150,7 @@ class Core:
         """A context for scheduled work (reminders, year-end), acting as the administration."""
         system = Person("system", "sozialbot", "administration")
         message = IncomingMessage(Sender("system", "system"), "", source_id, now)
+        self.store.focus(now.astimezone(self.tz).year)
         return Context(self.config, self.store, Identity("system", system), message,
                        now.astimezone(self.tz))
 

@@ -62,9 +62,10 @@ class Partitions:
         self._dbs: dict[str, TinyDB] = {}
 
     def names(self) -> list[str]:
-        """Names of the partitions on disk or opened in memory."""
+        """Names of the partitions on disk or written to in memory."""
         on_disk = {p.stem for p in self.directory.glob("*.json")}
-        return sorted(on_disk | set(self._dbs))
+        written = {name for name, storage in self._storages() if storage.data is not None}
+        return sorted(on_disk | written)
 
     def db(self, name: str) -> TinyDB:
         if name not in self._dbs:
@@ -73,6 +74,11 @@ class Partitions:
 
     def _storages(self) -> list[tuple[str, HeldStorage]]:
         return [(name, db.storage) for name, db in self._dbs.items()]  # type: ignore[misc]
+
+    @property
+    def dirty(self) -> bool:
+        """Whether anything was changed since the last commit."""
+        return any(storage.dirty for _, storage in self._storages())
 
     def commit(self) -> None:
         changed = {f"{n}.json": s.serialized() for n, s in self._storages() if s.dirty}

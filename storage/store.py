@@ -26,25 +26,40 @@ def _year_name(year: int) -> str:
 
 
 class Store:
+    """Yearly partitions are opened when first needed, so memory and start-up do not grow with
+    the years of history. The indexes for handled messages, open confirmation codes and sent
+    notifications cover the partitions opened so far; `focus(year)` opens the recent ones."""
+
     def __init__(self, directory: Path) -> None:
         self.partitions = Partitions(directory)
+        self._reset_indexes()
+
+    def _reset_indexes(self) -> None:
+        self._indexed: set[str] = set()
         self._processed: dict[str, str] = {}  # source id → partition holding its record
         self._outbox_keys: set[str] = set()
-        self._numbers: dict[str, str] = {}  # application number → partition
         self._codes: dict[str, str] = {}  # confirmation code → partition
-        for name in self.partitions.names():
-            db = self.partitions.db(name)
-            for row in db.table("processed").all():
-                self._processed[row["source_id"]] = name
-            for row in db.table("outbox").all():
-                self._outbox_keys.add(row["key"])
-            for row in db.table("applications").all():
-                self._numbers[row["number"]] = name
-            for row in db.table("confirmations").all():
-                self._codes[row["code"]] = name
+
+    def _index(self, name: str) -> None:
+        if name in self._indexed:
+            return
+        self._indexed.add(name)
+        db = self.partitions.db(name)
+        for row in db.table("processed").all():
+            self._processed[row["source_id"]] = name
+        for row in db.table("outbox").all():
+            self._outbox_keys.add(row["key"])
+        for row in db.table("confirmations").all():
+            self._codes[row["code"]] = name
+
+    def focus(self, year: int) -> None:
+        """Open the partitions a message of `year` may refer to: this year and the one before."""
+        for name in (_year_name(year - 1), _year_name(year)):
+            self._index(name)
 
     # -- partitions -------------------------------------------------------------------------
     def table(self, partition: str, name: str) -> Table:
+        self._index(partition)
         return self.partitions.db(partition).table(name)
 
     def year_table(self, year: int, name: str) -> Table:
@@ -53,23 +68,16 @@ class Store:
     def years(self) -> list[int]:
         return sorted(int(n) for n in self.partitions.names() if n.isdigit())
 
+    @property
+    def dirty(self) -> bool:
+        return self.partitions.dirty
+
     def commit(self) -> None:
         self.partitions.commit()
 
     def rollback(self) -> None:
         self.partitions.rollback()
-        self.__init_indexes_after_rollback()
-
-    def __init_indexes_after_rollback(self) -> None:
-        names = set(self.partitions.names())
-        self._processed = {k: v for k, v in self._processed.items() if v in names
-                           and self.table(v, "processed").contains(Query().source_id == k)}
-        self._numbers = {k: v for k, v in self._numbers.items() if v in names
-                         and self.table(v, "applications").contains(Query().number == k)}
-        self._codes = {k: v for k, v in self._codes.items() if v in names
-                       and self.table(v, "confirmations").contains(Query().code == k)}
-        self._outbox_keys = {row["key"] for n in names if n.isdigit()
-                             for row in self.table(n, "outbox").all()}
+        self._reset_indexes()
 
     def close(self) -> None:
         self.partitions.close()
@@ -122,16 +130,16 @@ class Store:
         return f"{conference}-{year}-{last + 1:03d}"
 
     def application(self, number: str) -> Record | None:
-        name = self._numbers.get(number.upper())
-        if name is None:
+        """An application by number; the number names its year (ADE-2026-003)."""
+        parts = number.upper().split("-")
+        if len(parts) != 3 or not parts[1].isdigit() or parts[1] not in self.partitions.names():
             return None
-        row = self.table(name, "applications").get(Query().number == number.upper())
+        row = self.table(parts[1], "applications").get(Query().number == number.upper())
         return dict(row) if row else None  # type: ignore[arg-type]
 
     def save_application(self, record: Record) -> None:
         name = _year_name(record["year"])
         self.table(name, "applications").upsert(record, Query().number == record["number"])
-        self._numbers[record["number"]] = name
 
     def applications(self, year: int, conference: str | None = None) -> list[Record]:
         rows = self.year_table(year, "applications").all()
