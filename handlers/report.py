@@ -24,6 +24,6 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
             conference=conference.code if conference else None, today=ctx.today)
     except ReportError as error:
         raise refuse("", str(error)) from None
-    where = conference.name if conference else "alle Konferenzen"
+    where = conference.name if conference else "alle Sozialräume"
     return reply(f"Antragsübersicht Budget II {year}, {where} ({fmt.upper()}).",
                  documents=(Document(filename, content_type, data),))
