@@ -202,6 +202,7 @@ class BotApiEmulator:
         self.menu_buttons: dict[int | None, dict] = {}
         self.webhook: dict[str, Any] = {}
         self.confirmed_offset = 0
+        self.polls_started = 0
         self._pending: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -489,6 +490,10 @@ class BotApiEmulator:
             _Failure(0, drop=True) for _ in range(times)
         )
 
+    def clear_failures(self) -> None:
+        """Telegram is healthy again: drop every injected failure not yet used."""
+        self._failures.clear()
+
     # -- the HTTP side --------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -552,6 +557,7 @@ class BotApiEmulator:
                 409, "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )  # fmt: skip
+        self.polls_started += 1
         offset = int(params.get("offset") or 0)
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = float(params.get("timeout") or 0)

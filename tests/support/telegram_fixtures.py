@@ -102,11 +102,11 @@ class RunningBot:
         self.config = load_config(self.config_path)
         self.core = Core.open(self.config)
         self._stop = asyncio.Event()
-        polls = len(self.emulator.calls_of("getUpdates"))
+        polls = self.emulator.polls_started
         self._task = asyncio.create_task(
             run_telegram(self.core, self.config, self._stop, now=self.clock))
         await self.emulator.wait_until(
-            lambda: len(self.emulator.calls_of("getUpdates")) > polls or self._task.done())
+            lambda: self.emulator.polls_started > polls or self._task.done())
         if self._task.done():
             self._task.result()
         return self
