@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from handlers.context import Context, reply
 from handlers.messages import Outcome
 from rules.labelled import count_known_labels
-from rules.people import ROLE_NAMES
+from rules.people import ROLE_GROUPS_DATIVE
 from rules.refusal import refuse
 
 ALL = ("applicant", "secretary", "county", "administration")
@@ -119,10 +119,12 @@ def dispatch(ctx: Context) -> Outcome:
     if command is None:
         return reply_unknown(ctx, word)
     if ctx.identity.role not in command.roles:
-        allowed = " oder ".join(ROLE_NAMES[r] for r in command.roles)
+        groups = [ROLE_GROUPS_DATIVE[r] for r in command.roles]
+        allowed = ", ".join(groups[:-1]) + " und " + groups[-1] if len(groups) > 1 else groups[0]
         hint = (" Wenn Sie zu einer Sozialkonferenz oder zum Landkreis gehören, bitten Sie die "
                 "Kreisverwaltung um einen Zugang." if ctx.person is None else "")
-        raise refuse("", f"/{command.name} darf nur die {allowed} nutzen.{hint} /hilfe zeigt, "
+        raise refuse("", f"/{command.name} darf nur von {allowed} genutzt werden.{hint} "
+                         "/hilfe zeigt, "
                          "was Sie tun können.")
     return command.run(ctx, args, body)
 

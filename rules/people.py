@@ -11,6 +11,12 @@ ROLE_NAMES = {
     "administration": "Kreisverwaltung",
     "applicant": "Antragsteller",
 }
+ROLE_GROUPS_DATIVE = {
+    "secretary": "den Geschäftsführungen der Sozialkonferenzen",
+    "county": "der Vertretung des Landkreises",
+    "administration": "der Kreisverwaltung",
+    "applicant": "Antragstellenden",
+}
 
 
 @dataclass(frozen=True)
