@@ -161,24 +161,25 @@ class TelegramSettings:
 
 
 def telegram_status(config: Config) -> tuple[bool, str]:
-    """Whether `sozialbot run` starts Telegram, and the reason for the log."""
+    """Whether `sozialbot run` starts Telegram, and why, for the start-up log."""
     settings = TelegramSettings.from_config(config)
     if not settings.enabled:
-        return False, "Telegram ist aus: in der Konfiguration steht [telegram] enabled = false."
+        return False, "in der Konfiguration steht [telegram] enabled = false."
     if not os.environ.get(TOKEN_ENV, "").strip():
         return False, (
-            f"Telegram ist aus: die Umgebungsvariable {TOKEN_ENV} ist nicht gesetzt "
-            "(den Token gibt @BotFather beim Anlegen des Bots)."
+            f"die Umgebungsvariable {TOKEN_ENV} ist nicht gesetzt (den Token gibt @BotFather "
+            "beim Anlegen des Bots; siehe README)."
         )
     if settings.mode not in ("polling", "webhook"):
-        return False, (
-            f"Telegram ist aus: [telegram] mode = {settings.mode!r} ist unbekannt "
-            "(„polling“ oder „webhook“)."
-        )
+        return False, f"[telegram] mode = {settings.mode!r} ist unbekannt (polling oder webhook)."
     if settings.mode == "webhook" and not settings.webhook_url:
-        return False, "Telegram ist aus: für mode = „webhook“ fehlt [telegram] webhook_url."
-    where = settings.base_url or "api.telegram.org"
-    return True, f"Telegram ist an ({settings.mode}, {where})."
+        return False, "für mode = webhook fehlt [telegram] webhook_url."
+    if settings.mode == "webhook":
+        return True, (
+            f"Webhook {settings.webhook_url} (lauscht auf "
+            f"{settings.webhook_listen}:{settings.webhook_port})."
+        )
+    return True, f"Long Polling über {settings.base_url or 'api.telegram.org'}."
 
 
 def invite_link(bot_username: str, code: str) -> str:
@@ -791,8 +792,12 @@ async def run_telegram(
     """Run the Telegram channel until `stop` is set; never takes the other channels down."""
     enabled, reason = telegram_status(config)
     if not enabled:
-        log.warning(reason)
+        log.warning("Telegram ist aus: %s", reason)
         return
+    for noisy in ("httpx", "apscheduler"):
+        # httpx logs every request URL, and the URL holds the token.
+        if logging.getLogger(noisy).level == logging.NOTSET:
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = TelegramSettings.from_config(config)
     zone = ZoneInfo(getattr(config, "timezone", "Europe/Berlin"))
     channel = TelegramChannel(core, settings, now=now or (lambda: datetime.now(zone)),

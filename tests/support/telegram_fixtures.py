@@ -106,7 +106,8 @@ class RunningBot:
         self._task = asyncio.create_task(
             run_telegram(self.core, self.config, self._stop, now=self.clock))
         await self.emulator.wait_until(
-            lambda: self.emulator.polls_started > polls or self._task.done())
+            lambda: self.emulator.polls_started > polls or self.emulator.webhook.get("url")
+            or self._task.done())
         if self._task.done():
             self._task.result()
         return self
