@@ -128,12 +128,11 @@ class Core:
             return outcome
         year = ctx.now.year
         self.store.record_processed(year, ctx.message.source_id, _outcome_record(outcome))
-        for notification in outcome.notifications:
-            self.store.add_notification(year, {
-                **_notification_record(notification),
-                "created_at": ctx.now.isoformat(timespec="seconds"),
-                "source_id": ctx.message.source_id,
-            })
+        self.store.add_notifications(year, [{
+            **_notification_record(notification),
+            "created_at": ctx.now.isoformat(timespec="seconds"),
+            "source_id": ctx.message.source_id,
+        } for notification in outcome.notifications])
         try:
             self.store.commit()
         except OSError as error:

@@ -8,10 +8,10 @@ year's file, however many years lie behind it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
@@ -30,7 +30,7 @@ class HeldStorage(Storage):
     def _load(self) -> dict[str, Any] | None:
         if not self.path.exists():
             return None
-        return json.loads(self.path.read_bytes() or b"{}")
+        return orjson.loads(self.path.read_bytes() or b"{}")
 
     def read(self) -> dict[str, Any] | None:
         return self.data
@@ -40,7 +40,7 @@ class HeldStorage(Storage):
         self.dirty = True
 
     def serialized(self) -> bytes:
-        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+        return orjson.dumps(self.data)  # UTF-8 JSON, about ten times faster than json.dumps
 
     def reload(self) -> None:
         self.data = self._load()
@@ -66,6 +66,14 @@ class Partitions:
         on_disk = {p.stem for p in self.directory.glob("*.json")}
         written = {name for name, storage in self._storages() if storage.data is not None}
         return sorted(on_disk | written)
+
+    def raw(self, name: str, table: str) -> dict[str, dict[str, Any]]:
+        """A table's rows by document id, read-only: no TinyDB Document objects, no copies."""
+        data = self.db(name).storage.read() or {}  # type: ignore[attr-defined]
+        return data.get(table, {})
+
+    def rows(self, name: str, table: str) -> list[dict[str, Any]]:
+        return list(self.raw(name, table).values())
 
     def db(self, name: str) -> TinyDB:
         if name not in self._dbs:
