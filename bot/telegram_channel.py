@@ -627,14 +627,14 @@ class TelegramChannel:
         await self._set_menu(bot, chat_id, person.role if person else None)
 
     async def _set_menu(self, bot: Any, chat_id: int, role: str | None) -> None:
-        known = chat_id in self._menus
-        if known and self._menus[chat_id] == role:
+        """Set a chat's menu once per run; an unlinked chat loses a menu left from a revoked
+        link (revoking happens while the bot is stopped, so this run cannot know)."""
+        if chat_id in self._menus and self._menus[chat_id] == role:
             return
         self._menus[chat_id] = role
         try:
             if role is None:
-                if known:
-                    await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+                await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
             else:
                 await bot.set_my_commands(menu_for(role), scope=BotCommandScopeChat(chat_id))
         except TelegramError as error:

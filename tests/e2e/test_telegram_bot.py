@@ -7,6 +7,7 @@ applicant, a stranger) and reads what the bot answers them.
 from __future__ import annotations
 
 from handlers.messages import Sender
+from handlers.service import Core
 from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.telegram_fixtures import (
     ADMINISTRATION,
@@ -198,3 +199,47 @@ async def test_administration_gets_its_own_menu(
     assert "jahresabschluss" in names
     assert "beschluss" not in names
     assert all(description[0].isupper() for _, description in menu)
+
+
+async def test_a_report_arrives_as_a_document(
+    telegram_bot: RunningBot, emulator: BotApiEmulator
+) -> None:
+    await telegram_bot.link(SECRETARY_ADE, "sek-ade")
+    await telegram_bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
+
+    await telegram_bot.say(SECRETARY_ADE, "/bericht 2026 csv", expect="Antragsübersicht")
+    sent = await emulator.wait_for_message(SECRETARY_ADE, lambda m: m.document is not None)
+
+    assert sent.document.filename.endswith(".csv")
+    assert "Leseförderung" in sent.document.data.decode("utf-8-sig")
+
+
+async def test_an_unknown_button_asks_to_type_the_command(
+    telegram_bot: RunningBot, emulator: BotApiEmulator
+) -> None:
+    help_text = await telegram_bot.say(APPLICANT, "/hilfe")
+
+    pressed = emulator.press_button(APPLICANT, help_text.message_id, "#0123456789abcdef0123")
+    await emulator.wait_for_answer(pressed)
+    answer = await emulator.wait_for_message(APPLICANT)
+
+    assert "nicht mehr gültig" in answer.text
+
+
+async def test_a_revoked_person_is_an_applicant_again_after_the_restart(
+    telegram_bot: RunningBot, emulator: BotApiEmulator
+) -> None:
+    await telegram_bot.link(SECRETARY_ADE, "sek-ade")
+    await emulator.wait_until(lambda: emulator.commands("chat", SECRETARY_ADE))
+    await telegram_bot.stop()
+    core = Core.open(telegram_bot.config)  # `sozialbot revoke sek-ade`
+    try:
+        assert core.revoke("sek-ade")
+    finally:
+        core.close()
+
+    await telegram_bot.start()
+    answer = await telegram_bot.say(SECRETARY_ADE, "/saldo")
+
+    assert "darf nur" in answer.text
+    await emulator.wait_until(lambda: emulator.commands("chat", SECRETARY_ADE) is None)
