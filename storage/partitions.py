@@ -8,6 +8,7 @@ year's file, however many years lie behind it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from tinydb.storages import Storage
 
 from storage.atomic import commit_files, recover
 from storage.lock import DirectoryLock
+
+MAX_OPEN = 6  # the non-yearly file, this year, last year, and a few years someone looks up
 
 
 class HeldStorage(Storage):
@@ -59,7 +62,7 @@ class Partitions:
         self._lock = DirectoryLock(directory)
         self._lock.acquire()
         recover(directory)
-        self._dbs: dict[str, TinyDB] = {}
+        self._dbs: OrderedDict[str, TinyDB] = OrderedDict()
 
     def names(self) -> list[str]:
         """Names of the partitions on disk or written to in memory."""
@@ -76,9 +79,20 @@ class Partitions:
         return list(self.raw(name, table).values())
 
     def db(self, name: str) -> TinyDB:
-        if name not in self._dbs:
-            self._dbs[name] = TinyDB(self.directory / f"{name}.json", storage=HeldStorage)
+        if name in self._dbs:
+            self._dbs.move_to_end(name)
+            return self._dbs[name]
+        self._dbs[name] = TinyDB(self.directory / f"{name}.json", storage=HeldStorage)
+        self._evict()
         return self._dbs[name]
+
+    def _evict(self) -> None:
+        """Keep at most MAX_OPEN files in memory; a file with uncommitted changes stays."""
+        for name in list(self._dbs):
+            if len(self._dbs) <= MAX_OPEN:
+                return
+            if not self._dbs[name].storage.dirty:  # type: ignore[attr-defined]
+                del self._dbs[name]
 
     def _storages(self) -> list[tuple[str, HeldStorage]]:
         return [(name, db.storage) for name, db in self._dbs.items()]  # type: ignore[misc]
