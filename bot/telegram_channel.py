@@ -11,6 +11,14 @@ next `getUpdates` offset) only after it was handled and every reply was sent; if
 it is fetched again, and the core, seeing its source id a second time, returns the stored replies
 without booking anything twice. The webhook answers 200 only after the same.
 
+Setting up (for the README): in Telegram, talk to @BotFather, send /newbot, choose a name and a
+username ending in "bot"; BotFather answers with the token. Start the bot with the token in the
+environment, `TELEGRAM_BOT_TOKEN=123456:ABC… sozialbot run --config sozialbot.toml`, and put
+`username = "<the bot's username>"` under [telegram]. For each person,
+`sozialbot invite <person id>` prints a one-time code and the link `https://t.me/<bot>?start=<code>`
+(valid 7 days); the person opens the link on the phone and taps Start. `sozialbot revoke <id>`
+unlinks. Anyone not linked is treated as an applicant.
+
 Run by `sozialbot run` when TELEGRAM_BOT_TOKEN is set (`run_telegram`); settings in the config:
 
     [telegram]
@@ -19,6 +27,7 @@ Run by `sozialbot run` when TELEGRAM_BOT_TOKEN is set (`run_telegram`); settings
     webhook_listen = "127.0.0.1"
     webhook_port = 8443
     webhook_url = "https://bot.example.org/telegram"   # public URL the reverse proxy forwards
+    username = "lk_sozial_bot"  # for invite links; otherwise asked with getMe
     # the webhook's secret token comes from TELEGRAM_WEBHOOK_SECRET
 """
 
@@ -149,8 +158,7 @@ class TelegramSettings:
             webhook_listen=str(pick("webhook_listen", "127.0.0.1")),
             webhook_port=int(pick("webhook_port", 8443)),
             webhook_url=pick("webhook_url"),
-            webhook_secret=os.environ.get(WEBHOOK_SECRET_ENV) or pick("webhook_secret_token")
-            or pick("secret_token"),
+            webhook_secret=os.environ.get(WEBHOOK_SECRET_ENV) or None,  # secrets: env only
             overall_max_rate=float(pick("overall_max_rate", 30.0)),
             group_max_rate=float(pick("group_max_rate", 20.0)),
             max_retries=int(pick("max_retries", 3)),
@@ -345,12 +353,12 @@ def menu_for(role: str | None) -> list[BotCommand]:
 # -- the channel ------------------------------------------------------------------------------
 
 
-class DeliveryFailed(Exception):
+class DeliveryFailed(NetworkError):
     """Telegram did not take a reply after several tries; the update is handled again later."""
 
 
 def _is_transient(error: BaseException | None) -> bool:
-    if isinstance(error, DeliveryFailed | RetryAfter):
+    if isinstance(error, RetryAfter):
         return True
     return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
@@ -586,7 +594,8 @@ class TelegramChannel:
                         bot, int(address), Reply(notification.text, notification.actions),
                         retry=False)
                     sent += 1
-                except (Forbidden, BadRequest) as error:
+                except (Forbidden, BadRequest, ValueError) as error:
+                    # blocked the bot, deleted the chat, or no chat id: retrying cannot help
                     log.warning("notification %s to %s not deliverable on Telegram: %s",
                                 outbox_id, notification.recipient, error)
                 except (RetryAfter, NetworkError) as error:
@@ -824,6 +833,8 @@ async def run_telegram(
             with contextlib.suppress(TelegramError):
                 await channel._retrying(lambda: application.bot.delete_webhook())
             await channel.poll(application, stop)
+    except InvalidToken:
+        log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
     finally:
         if application.running:
             await application.stop()

@@ -243,3 +243,21 @@ async def test_a_revoked_person_is_an_applicant_again_after_the_restart(
 
     assert "darf nur" in answer.text
     await emulator.wait_until(lambda: emulator.commands("chat", SECRETARY_ADE) is None)
+
+
+async def test_a_long_list_arrives_in_pieces_below_telegrams_limit(
+    telegram_bot: RunningBot, emulator: BotApiEmulator
+) -> None:
+    for n in range(60):
+        emulator.send_text(APPLICANT, SKETCH.replace("Leseförderung", f"Lesepaten & Co <{n}>"))
+    for _ in range(60):
+        await emulator.wait_for_message(APPLICANT, "Ihr Antrag ist eingegangen")
+
+    emulator.send_text(APPLICANT, "/antraege")
+    await emulator.wait_for_message(APPLICANT, "Lesepaten & Co <59>")
+
+    pieces = [m for m in emulator.messages(APPLICANT) if "eingegangen" not in m.text]
+    assert len(pieces) >= 2
+    assert all(len(p.text) <= 4096 for p in pieces)
+    shown = "\n".join(p.text for p in pieces)
+    assert all(f"Lesepaten & Co <{n}>" in shown for n in range(60))
