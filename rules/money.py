@@ -15,7 +15,8 @@ class AmountError(ValueError):
 
 
 _CURRENCY = re.compile(r"(€|eur(o)?)", re.IGNORECASE)
-_NUMBER = re.compile(r"^(?P<int>[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,(?P<frac>[0-9]{1,2}|-{1,2}))?$")
+_NUMBER = re.compile(
+    r"^(?P<int>[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,(?P<frac>[0-9]{1,2}|-{1,2}))?$")
 
 
 def parse_amount(text: str) -> int:
