@@ -1,0 +1,110 @@
+"""Vote lines as secretaries type them (R11) and the even-split check (R7), as pure rules."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rules.decisions import (
+    DecisionLineError,
+    amount_problem,
+    parse_decision_line,
+    vote_problem,
+    watering_can,
+)
+from rules.money import format_cents
+
+numbers = st.builds(lambda code, year, n: f"{code}-{year}-{n:03d}",
+                    st.sampled_from(["ADE", "AML", "BLE", "NEU", "SCH"]),
+                    st.integers(2020, 2040), st.integers(1, 999))
+votes = st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40))
+
+
+@settings(max_examples=100, deadline=None)
+@given(numbers, st.integers(1, 10**9), votes)
+def test_an_approval_line_gives_back_number_amount_and_votes(number: str, cents: int,
+                                                             counts: tuple) -> None:
+    yes, no, abstain = counts
+    line = parse_decision_line(
+        f"{number} bewilligt {format_cents(cents)} (ja {yes}, nein {no}, enthaltung {abstain})")
+    assert line.number == number
+    assert line.outcome == "approved"
+    assert line.amount_cents == cents
+    assert line.votes is not None
+    assert (line.votes.yes, line.votes.no, line.votes.abstain) == counts
+
+
+@settings(max_examples=100, deadline=None)
+@given(numbers, st.sampled_from(["bewilligt", "abgelehnt", "vertagt"]), votes)
+def test_r11_votes_must_carry_the_outcome(number: str, verb: str, counts: tuple) -> None:
+    yes, no, abstain = counts
+    line = parse_decision_line(f"{number} {verb} (ja {yes}, nein {no}, enthaltung {abstain})")
+    problem = vote_problem(line)
+    if verb == "bewilligt":
+        assert (problem is None) == (yes > no)
+    elif verb == "abgelehnt":
+        assert (problem is None) == (yes <= no)
+    else:
+        assert problem is None  # deferring needs no majority either way
+    if problem:
+        assert number in problem
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(-10**6, 10**8), st.integers(1, 10**8))
+def test_r11_an_approval_is_in_full_or_in_part_never_more(amount: int, requested: int) -> None:
+    problem = amount_problem("ADE-2026-001", amount, requested)
+    assert (problem is None) == (0 < amount <= requested)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(3, 12), st.integers(100 * 100, 5_000 * 100))
+def test_r7_equal_approvals_that_take_the_budget_are_flagged(count: int, each: int) -> None:
+    warning = watering_can([each] * count, each * count)
+    assert warning is not None
+    assert warning.rule == "R7"
+    assert "Gießkanne" in warning.render()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 10**7), max_size=2), st.integers(0, 10**8))
+def test_r7_one_or_two_approvals_are_never_a_watering_can(amounts: list, available: int) -> None:
+    assert watering_can(amounts, available) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(100, 10**7), min_size=3, max_size=10))
+def test_r7_clearly_different_amounts_are_not_flagged(amounts: list) -> None:
+    amounts = [*amounts, max(amounts) * 2 + 1]
+    assert watering_can(amounts, sum(amounts)) is None
+
+
+def test_r7_equal_approvals_that_leave_most_of_the_budget_are_not_flagged() -> None:
+    assert watering_can([100_000] * 3, 1_000_000) is None
+
+
+@pytest.mark.parametrize(("typed", "outcome", "amount"), [
+    ("ADE-2026-003 bewilligt 1.200 € (ja 7, nein 1, enthaltung 0)", "approved", 120_000),
+    ("ade-2026-3 teilweise bewilligt 800,- €", "approved", 80_000),
+    ("Nr. 4: abgelehnt (ja 1, nein 8)", "rejected", None),
+    ("5 vertagt", "deferred", None),
+    ("ADE-2026-006 zurückgestellt", "deferred", None),
+    ("ADE-2026-007 genehmigt", "approved", None),
+])
+def test_decision_lines_as_secretaries_type_them(typed: str, outcome: str,
+                                                 amount: int | None) -> None:
+    line = parse_decision_line(typed)
+    assert (line.outcome, line.amount_cents) == (outcome, amount)
+
+
+@pytest.mark.parametrize("typed", [
+    "ADE-2026-003 vielleicht",
+    "ADE-2026-003 abgelehnt 500 €",
+    "ADE-2026-003 bewilligt 1,500",
+    "ADE-2026-003 bewilligt (ja sieben)",
+])
+def test_unreadable_decision_lines_are_refused_with_an_example(typed: str) -> None:
+    with pytest.raises(DecisionLineError) as error:
+        parse_decision_line(typed)
+    assert len(str(error.value)) < 300
