@@ -318,6 +318,7 @@ class ButtonCommands:
             return
         temporary = self._path.with_suffix(".tmp")
         try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
             temporary.write_text(json.dumps(self._known, ensure_ascii=False), encoding="utf-8")
             os.replace(temporary, self._path)
         except OSError as error:
@@ -384,7 +385,8 @@ class TelegramChannel:
         self.core = core
         self.settings = settings
         self.now = now
-        self.buttons = ButtonCommands(data_dir / "telegram-buttons.json" if data_dir else None)
+        # A folder of its own: the core's store treats every *.json in data_dir as a partition.
+        self.buttons = ButtonCommands(data_dir / "telegram" / "buttons.json" if data_dir else None)
         self.stopping = asyncio.Event()
         self._failed: set[int] = set()
         self._done: OrderedDict[int, None] = OrderedDict()

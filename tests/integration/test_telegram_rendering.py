@@ -59,9 +59,9 @@ def test_short_commands_are_their_own_callback_data() -> None:
 
 def test_long_commands_get_a_key_that_survives_a_restart(tmp_path) -> None:
     command = "/anwesend Sozialraumkonferenz Amelinghausen-Süd 12.03.2026 und mehr Worte"
-    data = ButtonCommands(tmp_path / "buttons.json").data_for(command)
+    data = ButtonCommands(tmp_path / "telegram" / "buttons.json").data_for(command)
 
-    again = ButtonCommands(tmp_path / "buttons.json")
+    again = ButtonCommands(tmp_path / "telegram" / "buttons.json")
 
     assert len(data.encode()) <= CALLBACK_DATA_LIMIT
     assert again.command_for(data) == command
