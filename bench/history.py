@@ -79,7 +79,8 @@ def copy_year(data_dir: Path, years: range) -> None:
     for year in years:
         text = template.replace(f"{YEAR}-", f"{year}-").replace(f'"year":{YEAR}',
                                                                  f'"year":{year}')
-        text = text.replace('"meta":{}', "")
+        closed = f'"meta":{{"1":{{"key":"closed","at":"{year + 1}-01-01T00:05:00+01:00"}}}}'
+        text = text[:-1] + "," + closed + "}"
         (data_dir / f"{year}.json").write_text(text, encoding="utf-8")
 
 

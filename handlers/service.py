@@ -93,7 +93,10 @@ class Core:
     # -- messages ---------------------------------------------------------------------------
     def handle(self, message: IncomingMessage) -> Outcome:
         with self._lock:
-            return self._handle(message)
+            try:
+                return self._handle(message)
+            finally:
+                self.store.trim()
 
     async def handle_async(self, message: IncomingMessage) -> Outcome:
         return await asyncio.to_thread(self.handle, message)

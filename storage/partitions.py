@@ -19,7 +19,7 @@ from tinydb.storages import Storage
 from storage.atomic import commit_files, recover
 from storage.lock import DirectoryLock
 
-MAX_OPEN = 6  # the non-yearly file, this year, last year, and a few years someone looks up
+MAX_OPEN = 4  # the non-yearly file, this year, last year, and one year someone looks up
 
 
 class HeldStorage(Storage):
@@ -83,11 +83,12 @@ class Partitions:
             self._dbs.move_to_end(name)
             return self._dbs[name]
         self._dbs[name] = TinyDB(self.directory / f"{name}.json", storage=HeldStorage)
-        self._evict()
         return self._dbs[name]
 
-    def _evict(self) -> None:
-        """Keep at most MAX_OPEN files in memory; a file with uncommitted changes stays."""
+    def trim(self) -> None:
+        """Keep at most MAX_OPEN files in memory, the least recently used go; a file with
+        uncommitted changes stays. Called between messages, never during one, so no table
+        handle a use case holds can lose its file."""
         for name in list(self._dbs):
             if len(self._dbs) <= MAX_OPEN:
                 return

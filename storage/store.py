@@ -95,6 +95,9 @@ class Store:
         self.partitions.rollback()
         self._reset_indexes()
 
+    def trim(self) -> None:
+        self.partitions.trim()
+
     def close(self) -> None:
         self.partitions.close()
 

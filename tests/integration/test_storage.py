@@ -90,3 +90,17 @@ def test_a_booking_rewrites_only_its_own_year(tmp_path: Path) -> None:
     store.close()
     changed = sorted(name for name in after if after[name] != before[name])
     assert changed == ["2026.json"]
+
+
+def test_files_beyond_the_memory_limit_are_dropped_between_messages_not_during(
+        tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    for year in range(2010, 2027):  # more years than are kept in memory, all changed at once
+        store.add_ledger({"year": year, "conference": "ADE", "kind": "allotment",
+                          "amount_cents": 100, "application": None, "source_id": "x",
+                          "booked_at": f"{year}-01-01", "note": ""})
+    store.commit()
+    store.trim()
+    assert len(store.partitions._dbs) <= 4
+    assert [len(store.ledger(year)) for year in range(2010, 2027)] == [1] * 17
+    store.close()
