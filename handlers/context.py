@@ -73,9 +73,23 @@ class Context:
         entries = [(e["kind"], e["amount_cents"]) for e in self.store.ledger(year, conference.code)]
         if not any(kind == "allotment" for kind, _ in entries):
             entries.append(("allotment", conference.allotment_cents(year)))  # R1, not yet posted
-        held = sum(a["approved_cents"] or 0 for a in self.store.applications(year, conference.code)
-                   if a["status"] == "held")
-        return balance_from(entries, held)
+        return balance_from(entries, self.held_cents(conference, year))
+
+    def held_cents(self, conference: Conference, year: int) -> int:
+        """Approvals held under R9 at sessions of `year`. The session's year counts, not the
+        application's (a sketch of December is decided in March); a closed year holds nothing,
+        since what was not confirmed by its close was not booked."""
+        if self.store.year_closed(year):
+            return 0
+        numbers = {line["number"] for c in self.store.confirmations(year)
+                   if c["status"] == "held" and c["conference"] == conference.code
+                   for line in c["lines"]}
+        held = 0
+        for number in numbers:
+            application = self.store.application(number)
+            if application is not None and application["status"] == "held":
+                held += application["approved_cents"] or 0
+        return held
 
     def open_year(self, conference: Conference, year: int) -> None:
         """Post the R1 allotment of a year before its first booking; refuse a closed year (R2)."""
