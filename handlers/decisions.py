@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
+from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
 from rules.budget import can_bind
@@ -89,7 +90,7 @@ def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) ->
                             "werden.")
             continue
         if record["status"] not in OPEN:
-            problems.append(f"{number} ist schon entschieden ({record['status']}).")
+            problems.append(f"{number} ist schon entschieden ({STATUS[record['status']]}).")
             continue
         votes = Votes(**line["votes"]) if line["votes"] else None
         amount = line["amount_cents"]
@@ -340,6 +341,7 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
                    f"bestätigt (R9). Gebucht: {format_cents(approved)}. Verfügbar: "
                    f"{format_cents(balance.free)}.", "released",
                    f"released:{conference.code}:{day.isoformat()}:{secretary.id}")
-    return reply(f"Bestätigt und gebucht: {len(planned)} Beschlüsse ({format_cents(approved)}) "
+    count = "ein Beschluss" if len(planned) == 1 else f"{len(planned)} Beschlüsse"
+    return reply(f"Bestätigt und gebucht: {count} ({format_cents(approved)}) "
                  f"der Sitzung {conference.name} am {format_date(day)}. Verfügbar: "
                  f"{format_cents(balance.free)}.")

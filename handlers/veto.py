@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.messages import Outcome
 from rules.dates import format_date
@@ -28,8 +29,9 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         raise refuse("R10", f"Ein Veto braucht eine Begründung. Bitte senden Sie: /veto {number} "
                             "<Begründung>")
     if application["status"] not in ("approved", "held"):
-        raise refuse("R10", f"{number} ist nicht bewilligt (Stand: {application['status']}); ein "
-                            "Veto gilt nur für bewilligte oder zurückgehaltene Beschlüsse.")
+        state = STATUS[application["status"]]
+        raise refuse("R10", f"{number} ist nicht bewilligt (Stand: {state}); ein Veto gilt nur "
+                            "für bewilligte oder zurückgehaltene Beschlüsse.")
     conference = ctx.conference(application["conference"])
     year = date.fromisoformat(application["session_date"]).year
     released = 0
