@@ -120,10 +120,30 @@ class Bot:
         assert outcome.accepted, f"{text!r} was refused: {reply_text(outcome)}"
         return outcome
 
+    def refused(self, sender: str, text: str, rule: str | None, **kwargs: Any) -> Outcome:
+        """say, and check that the bot refused it under `rule` (None: bad input or role) and
+        that nothing changed, neither on disk nor in what the core reports."""
+        files, state = self.snapshot(), self.state()
+        outcome = self.say(sender, text, **kwargs)
+        assert not outcome.accepted, f"{text!r} was accepted: {reply_text(outcome)}"
+        assert outcome.rule == rule, reply_text(outcome)
+        if rule:
+            assert reply_text(outcome).startswith(f"{rule}: "), reply_text(outcome)
+        assert not outcome.notifications
+        assert self.snapshot() == files, "a refusal changed the data directory"
+        assert self.state() == state, "a refusal changed what the core reports"
+        return outcome
+
     # -- looking -------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, bytes]:
         """Every file of the data directory, to show that a refusal changed nothing on disk."""
         return {p.name: p.read_bytes() for p in sorted(self.config.data_dir.glob("*.json"))}
+
+    def state(self) -> dict[str, Any]:
+        """The export without its time stamp: everything the core knows, comparable."""
+        data = self.export()
+        data.pop("generated_at")
+        return data
 
     def export(self, when: datetime | None = None) -> dict[str, Any]:
         return self.core.export(when or at(date(2026, 12, 1)))
@@ -137,9 +157,9 @@ class Bot:
     def application(self, number: str) -> dict[str, Any]:
         return next(a for a in self.export()["applications"] if a["number"] == number)
 
-    def outbox(self) -> list[Notification]:
-        """Everything waiting in the outbox for the console channel."""
-        return [n for _, n in self.core.pending_notifications("console", at(date(2026, 12, 1)))]
+    def outbox(self, when: datetime, channel: str = "console") -> list[Notification]:
+        """What waits in the outbox for a channel at `when` (the outbox looks 14 days back)."""
+        return [n for _, n in self.core.pending_notifications(channel, when)]
 
     def run_due_reminders(self, when: datetime) -> list[Notification]:
         return self.core.run_due_reminders(when)
