@@ -22,6 +22,7 @@ from storage.lock import StoreLocked
 
 if TYPE_CHECKING:
     from handlers.messages import Outcome, Sender
+    from handlers.service import Core
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -205,28 +206,51 @@ def _report(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _invite(config: Config, args: argparse.Namespace) -> int:
+RUNNING_HINT = ("Läuft der Bot gerade? Dann senden Sie als Kreisverwaltung „/{command} {person}“ "
+                "an den Bot (Telegram, E-Mail oder „sozialbot run --as verwaltung“).")
+
+
+def _open_for_onboarding(config: Config, command: str, person: str) -> Core | None:
     from handlers.service import Core
 
-    if config.person(args.person) is None:
+    try:
+        return Core.open(config)
+    except StoreLocked as error:
+        print(f"Fehler: {error}\n" + RUNNING_HINT.format(command=command, person=person),
+              file=sys.stderr)
+        return None
+
+
+def _invite(config: Config, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from handlers.onboarding import invite_text
+
+    person = config.person(args.person)
+    if person is None:
         print(f"Unbekannte Person „{args.person}“.", file=sys.stderr)
         return EXIT_USAGE
-    core = Core.open(config)
+    core = _open_for_onboarding(config, "einladen", args.person)
+    if core is None:
+        return EXIT_USAGE
     try:
         code = core.create_invite(args.person, datetime.now(core.tz))
     finally:
         core.close()
-    username = config.raw.get("telegram", {}).get("username", "<bot>")
-    print(f"Einladungscode für {args.person} (7 Tage gültig, einmal nutzbar): {code}")
-    print(f"Link: https://t.me/{username}?start={code}")
-    print(f"Oder im Chat mit dem Bot senden: /start {code}")
+    try:
+        from bot.telegram_channel import fetch_bot_username
+
+        username: str | None = asyncio.run(fetch_bot_username(config))
+    except Exception:  # no token, no network: the /start line still works
+        username = None
+    print(invite_text(username, person.name, code))
     return EXIT_OK
 
 
 def _revoke(config: Config, args: argparse.Namespace) -> int:
-    from handlers.service import Core
-
-    core = Core.open(config)
+    core = _open_for_onboarding(config, "trennen", args.person)
+    if core is None:
+        return EXIT_USAGE
     try:
         removed = core.revoke(args.person)
     finally:

@@ -71,6 +71,10 @@ def _registry() -> dict[str, Command]:
                 "listet die Anträge"),
         Command("bericht", STAFF, report.run, "/bericht 2026 pdf",
                 "schickt die Antragsübersicht als Datei"),
+        Command("einladen", ("administration",), onboarding.invite, "/einladen sek-ade",
+                "erstellt einen Telegram-Einladungscode für eine Person"),
+        Command("trennen", ("administration",), onboarding.unlink, "/trennen sek-ade",
+                "trennt die Telegram-Verbindung einer Person"),
         Command("jahresabschluss", ("administration",), year_close.run,
                 "/jahresabschluss 2026", "schließt ein Haushaltsjahr ab (R2)"),
     ]
@@ -109,8 +113,9 @@ def split_command(text: str) -> tuple[str | None, str, str]:
 def dispatch(ctx: Context) -> Outcome:
     word, args, body = split_command(ctx.message.text)
     if word is None:
-        if count_known_labels(ctx.message.text) >= 2 or (
-            ctx.message.refers_to and count_known_labels(ctx.message.text) >= 1
+        everything = "\n".join([ctx.message.text, *(a.text for a in ctx.message.attachments)])
+        if count_known_labels(everything) >= 2 or (
+            ctx.message.refers_to and count_known_labels(everything) >= 1
         ):
             word = "antrag"  # a sketch without the command line, or a completion
         else:

@@ -163,6 +163,9 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
         raise refuse("R11", "Es wurde nichts gespeichert. Bitte korrigieren Sie:\n"
                      + "\n".join(problems))
     planned = _plan(ctx, conference, day, lines)
+    # /buchen books exactly what this preview shows, even if the sketch's amount changes meanwhile
+    lines = [{"number": p.number, "outcome": p.outcome, "amount_cents": p.amount_cents,
+              "votes": p.votes.__dict__ if p.votes else None} for p in planned]
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
     ctx.store.save_confirmation(day.year, {
         "code": code, "conference": conference.code, "session_date": day.isoformat(),

@@ -30,9 +30,10 @@ def due(core: Core, now: datetime) -> list[Notification]:
                 continue
             conference = ctx.conference(session["conference"])
             stage = 1 if days == 1 else 7
+            since_alert = (today - date.fromisoformat(session.get("alerted_on", "2000-01-01"))).days
             answered = {*session["attended_by"], *session["excused_by"]}
             for person in ctx.county_representatives():
-                if person.id in answered:
+                if person.id in answered or since_alert < 2:  # no reminder right after the alert
                     continue
                 ctx.notify(person.id, f"Erinnerung (R9): Budget-II-Sitzung {conference.name} "
                            f"{'morgen' if days == 1 else f'in {days} Tagen'}, {_when(session)}. "
@@ -40,7 +41,7 @@ def due(core: Core, now: datetime) -> list[Notification]:
                            f"reminder:{session['uid']}:{stage}:{person.id}",
                            actions=attendance_actions(conference, session),
                            event=session_event(ctx, conference, session))
-            if days <= 2 and not session["attended_by"]:
+            if days <= 2 and not session["attended_by"] and since_alert >= 1:
                 alarm = (f"Achtung R9: Für die Budget-II-Sitzung {conference.name} am "
                          f"{_when(session)} hat noch niemand vom Landkreis zugesagt. Ohne "
                          "Vertretung des Landkreises werden die Beschlüsse zurückgehalten.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import threading
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -36,7 +35,6 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 OUTBOX_WINDOW = timedelta(days=14)  # older notifications are not sent on a channel anymore
-INVITE_DAYS = 7
 
 
 class Core:
@@ -193,14 +191,12 @@ class Core:
 
     # -- onboarding -------------------------------------------------------------------------
     def create_invite(self, person_id: str, now: datetime) -> str:
+        from handlers.onboarding import new_invite
+
         if self.config.person(person_id) is None:
             raise ValueError(f"Unbekannte Person: {person_id}")
-        code = secrets.token_urlsafe(12)
         with self._lock:
-            self.store.save_invite({
-                "code": code, "person": person_id, "used": False,
-                "expires_at": (now + timedelta(days=INVITE_DAYS)).isoformat(timespec="seconds"),
-            })
+            code = new_invite(self.store, person_id, now)
             self.store.commit()
         return code
 

@@ -64,6 +64,7 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
         "place": place or (existing or {}).get("place", ""),
         "budget_ii": budget_ii or bool(existing and existing["budget_ii"]),
         "status": "scheduled", "sequence": record["sequence"] + 1,
+        "alerted_on": ctx.today.isoformat(),
     })
     ctx.store.save_session(record)
     when = _when(record)

@@ -106,3 +106,23 @@ def test_export_to_file_and_report_to_file(tmp_path: Path) -> None:
     data = json.loads(out.read_text(encoding="utf-8"))
     assert {"conferences", "applications", "sessions", "ledger", "balances"} <= set(data)
     assert len(data["conferences"]) == 10
+
+
+def test_invite_while_the_bot_runs_points_to_the_chat_command(tmp_path: Path) -> None:
+    from bot.config import load_config
+    from handlers.service import Core
+
+    config = init_county(tmp_path)
+    running = Core.open(load_config(config))  # stands for `sozialbot run`
+    try:
+        result = sozialbot("invite", "sek-ade", config=config)
+    finally:
+        running.close()
+    assert result.returncode == 2
+    assert "/einladen sek-ade" in result.stderr
+    invited = sozialbot("invite", "sek-ade", config=config)
+    assert invited.returncode == 0
+    assert "/start " in invited.stdout
+    by_chat = say(config, "verwaltung", "/einladen kreis-2")
+    assert by_chat.returncode == 0
+    assert "Einladung für Stellvertretung Fachdienst 51" in by_chat.stdout
