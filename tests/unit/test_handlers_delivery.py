@@ -1,0 +1,148 @@
+"""Messages that arrive twice, and the outbox: real Core, real TinyDB files in a temp directory.
+
+A channel may hand the same message in again (Telegram redelivers an update, a mailbox is read
+twice); the second time must change nothing and answer what the first time answered. Every
+notification lands in the outbox once, and leaves it per channel when delivered.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.support.core import APPLICANT, Bot, at, booking_command, reply_text, sketch
+
+MARCH_12 = date(2026, 3, 12)
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Iterator[Bot]:
+    county = Bot(tmp_path)
+    yield county
+    county.close()
+
+
+def commitments(bot: Bot) -> list[int]:
+    return [e["amount_cents"] for e in bot.export()["ledger"] if e["kind"] == "commitment"]
+
+
+def test_a_booking_sent_twice_books_once_and_answers_the_same(bot: Bot) -> None:
+    bot.concept()
+    number = bot.submit()
+    bot.session(MARCH_12)
+    preview = bot.must("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt", today=MARCH_12)
+    first = bot.must("sek-ade", booking_command(preview), today=MARCH_12, source_id="tg:4711")
+    files = bot.snapshot()
+    again = bot.say("sek-ade", booking_command(preview), today=MARCH_12, source_id="tg:4711")
+    assert again.accepted
+    assert again.duplicate
+    assert not first.duplicate
+    assert reply_text(again) == reply_text(first)
+    assert "Verfügbar für Adendorf 2026: 8.500,00 €." in reply_text(again)
+    assert again.notifications == ()
+    assert bot.snapshot() == files
+    assert commitments(bot) == [150_000]
+
+
+def test_a_redelivered_message_is_recognised_after_a_restart(bot: Bot) -> None:
+    bot.concept()
+    number = bot.submit()
+    bot.session(MARCH_12)
+    preview = bot.must("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt", today=MARCH_12,
+                       source_id="<beschluss@mail.example.org>")
+    bot.must("sek-ade", booking_command(preview), today=MARCH_12, source_id="tg:4712")
+    bot.reopen()
+    files = bot.snapshot()
+    for source_id, text in (("<beschluss@mail.example.org>", f"/beschluss 12.03.2026\n{number} "
+                             "bewilligt"), ("tg:4712", booking_command(preview))):
+        again = bot.say("sek-ade", text, today=MARCH_12, source_id=source_id)
+        assert again.duplicate
+        assert again.accepted
+    assert bot.snapshot() == files
+    assert commitments(bot) == [150_000]
+
+
+def test_a_sketch_sent_twice_gets_one_number(bot: Bot) -> None:
+    first = bot.must(APPLICANT, sketch(), today=date(2026, 2, 2), source_id="<a@kita>")
+    again = bot.say(APPLICANT, sketch(), today=date(2026, 2, 2), source_id="<a@kita>")
+    assert again.duplicate
+    assert again.application_number == first.application_number == "ADE-2026-001"
+    assert [a["number"] for a in bot.export()["applications"]] == ["ADE-2026-001"]
+
+
+def test_the_same_text_with_a_new_source_id_is_a_new_message(bot: Bot) -> None:
+    bot.must(APPLICANT, sketch(), today=date(2026, 2, 2), source_id="<a@kita>")
+    second = bot.must(APPLICANT, sketch(), today=date(2026, 2, 2), source_id="<b@kita>")
+    assert not second.duplicate
+    assert second.application_number == "ADE-2026-002"
+
+
+def test_a_code_sent_back_twice_with_new_ids_is_booked_once_and_then_refused(bot: Bot) -> None:
+    bot.concept()
+    number = bot.submit()
+    bot.session(MARCH_12)
+    preview = bot.must("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt", today=MARCH_12)
+    bot.must("sek-ade", booking_command(preview), today=MARCH_12)
+    refusal = bot.refused("sek-ade", booking_command(preview), None, today=MARCH_12)
+    assert "schon gebucht" in reply_text(refusal)
+    assert commitments(bot) == [150_000]
+
+
+def story(bot: Bot) -> list:
+    """A conference's spring: sketch, session, attendance, decisions, booking, veto. Returns
+    every notification the replies announced."""
+    made = []
+    made += bot.concept(today=date(2026, 3, 1)).notifications
+    made += bot.must(APPLICANT, sketch(), today=date(2026, 3, 1)).notifications
+    made += bot.must(APPLICANT, sketch(Titel="Jugendtreff", Betrag="900 €"),
+                     today=date(2026, 3, 1)).notifications
+    made += bot.must("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II",
+                     today=date(2026, 3, 2)).notifications
+    made += bot.must("kreis-1", "/anwesend ADE 12.03.2026", today=date(2026, 3, 3)).notifications
+    preview = bot.must("sek-ade", "/beschluss 12.03.2026\nADE-2026-001 bewilligt\n"
+                       "ADE-2026-002 abgelehnt", today=MARCH_12)
+    made += bot.must("sek-ade", booking_command(preview), today=MARCH_12).notifications
+    made += bot.must("kreis-2", "/veto ADE-2026-001 passt nicht zum Konzept",
+                     today=date(2026, 3, 13)).notifications
+    return made
+
+
+def test_the_outbox_holds_every_notification_once(bot: Bot) -> None:
+    announced = story(bot)
+    pending = bot.outbox(at(date(2026, 3, 14)))
+    assert sorted(n.key for n in pending) == sorted(n.key for n in announced)
+    assert max(Counter(n.key for n in pending).values()) == 1
+    kinds = Counter(n.kind for n in pending)
+    assert kinds == {"concept": 2, "application": 2, "warning": 2, "session_alert": 2,
+                     "attendance": 1, "decision": 2, "veto": 2}
+    to_applicant = [n for n in pending if n.recipient == f"email:{APPLICANT}"]
+    assert sorted(n.kind for n in to_applicant) == ["decision", "decision", "veto"]
+
+
+def test_delivered_notifications_leave_the_outbox_of_that_channel_only(bot: Bot) -> None:
+    story(bot)
+    when = at(date(2026, 3, 14))
+    pending = bot.core.pending_notifications("email", when)
+    for outbox_id, _ in pending[:5]:
+        bot.core.mark_delivered(outbox_id, "email", when)
+    bot.reopen()
+    assert len(bot.core.pending_notifications("email", when)) == len(pending) - 5
+    assert len(bot.core.pending_notifications("telegram", when)) == len(pending)
+
+
+def test_a_notification_already_in_the_outbox_is_not_added_again(bot: Bot) -> None:
+    bot.concept()
+    bot.must(APPLICANT, sketch(Titel="Jugendtreff", Ausgangslage=None), today=date(2026, 3, 1))
+    completed = bot.must(APPLICANT, "/antrag ADE-2026-001\nAusgangslage: Kein Treffpunkt.",
+                         today=date(2026, 3, 2))
+    warned = [n.recipient for n in completed.notifications if n.kind == "warning"]
+    assert warned == ["kreis-1", "kreis-2"]
+    again = bot.must(APPLICANT, "/antrag ADE-2026-001\nZielsetzung: Ein Ort für Jugendliche.",
+                     today=date(2026, 3, 3))
+    assert again.notifications == ()
+    keys = [n.key for n in bot.outbox(at(date(2026, 3, 4)))]
+    assert len(keys) == len(set(keys))
