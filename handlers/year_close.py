@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -9,10 +10,12 @@ from handlers.context import Context, reply
 from handlers.messages import Notification, Outcome
 from rules.budget import year_end
 from rules.money import format_cents
-from rules.refusal import refuse
+from rules.refusal import Refused, refuse
 
 if TYPE_CHECKING:
     from handlers.service import Core
+
+log = logging.getLogger(__name__)
 
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
@@ -66,12 +69,25 @@ def close(ctx: Context, year: int) -> str:
 
 
 def due(core: Core, now: datetime) -> list[Notification]:
-    """Close every finished year that is still open, oldest first (runs in `sozialbot run`)."""
+    """Close every finished year that is still open, oldest first (runs in `sozialbot run`).
+
+    Closing a year opens the next one (its carry-in), so after a year without the bot both
+    years close in this one run."""
     made: list[Notification] = []
-    for year in core.store.years():
-        if year < now.year and not core.store.year_closed(year):
-            ctx = core.system_context(now, f"system:year-close:{year}")
+    while True:
+        store = core.store
+        still_open = [y for y in store.years() if y < now.year and not store.year_closed(y)]
+        if not still_open:
+            return made
+        year = still_open[0]
+        ctx = core.system_context(now, f"system:year-close:{year}")
+        try:
             close(ctx, year)
-            outcome = core.commit_system(ctx)
-            made += outcome.notifications
-    return made
+        except Refused as refused:
+            core.store.rollback()
+            log.error("year-end close of %s refused: %s", year, refused.refusal.render())
+            return made
+        outcome = core.commit_system(ctx)
+        if not outcome.accepted:
+            return made  # not written; the next run tries again
+        made += outcome.notifications
