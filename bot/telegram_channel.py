@@ -190,11 +190,6 @@ def telegram_status(config: Config) -> tuple[bool, str]:
     return True, f"Long Polling über {settings.base_url or 'api.telegram.org'}."
 
 
-def invite_link(bot_username: str, code: str) -> str:
-    """The deep link that opens the bot and sends `/start <code>`."""
-    return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
-
-
 async def fetch_bot_username(config: Config) -> str:
     """The bot's @username from the config (`[telegram] username`) or asked with getMe."""
     settings = TelegramSettings.from_config(config)

@@ -7,7 +7,7 @@ to other people and are also kept in the store's outbox until every channel has 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 
@@ -129,4 +129,3 @@ class Outcome:
     duplicate: bool = False
     rule: str | None = None
     application_number: str | None = None
-    extra: dict = field(default_factory=dict)

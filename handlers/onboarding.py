@@ -26,7 +26,7 @@ def new_invite(store: Store, person_id: str, now: datetime) -> str:
 def invite_text(username: str | None, person_name: str, code: str) -> str:
     lines = [f"Einladung für {person_name} (einmal nutzbar, {INVITE_DAYS} Tage gültig):"]
     if username:
-        lines.append(f"https://t.me/{username}?start={code}")
+        lines.append(f"https://t.me/{username.lstrip('@')}?start={code}")
     lines.append(f"oder im Chat mit dem Bot senden: /start {code}")
     return "\n".join(lines)
 

@@ -29,7 +29,7 @@ from handlers.messages import (
     SessionEvent,
 )
 from rules.people import Identity, Person
-from rules.refusal import Refusal, Refused
+from rules.refusal import Refused
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -257,6 +257,3 @@ def _outcome_from_record(record: dict[str, Any], *, duplicate: bool) -> Outcome:
     return Outcome(record["accepted"], replies, (), duplicate, record.get("rule"),
                    record.get("application_number"))
 
-
-def refusal(rule: str, text: str) -> Outcome:
-    return refusal_outcome(Refusal(rule, text))

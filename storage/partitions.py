@@ -45,10 +45,6 @@ class HeldStorage(Storage):
     def serialized(self) -> bytes:
         return orjson.dumps(self.data)  # UTF-8 JSON, about ten times faster than json.dumps
 
-    def reload(self) -> None:
-        self.data = self._load()
-        self.dirty = False
-
     def close(self) -> None:
         pass
 

@@ -11,12 +11,12 @@ from bot.telegram_channel import (
     CALLBACK_DATA_LIMIT,
     TEXT_LIMIT,
     ButtonCommands,
-    invite_link,
     keyboard,
     split_text,
     to_html,
 )
 from handlers.messages import Action
+from handlers.onboarding import invite_text
 from tests.support.botapi_emulator import parse_telegram_html, utf16_len
 
 
@@ -69,4 +69,6 @@ def test_long_commands_get_a_key_that_survives_a_restart(tmp_path) -> None:
 
 
 def test_invite_link_opens_the_bot_with_the_code() -> None:
-    assert invite_link("@sozial_bot", "Ab3_x-9") == "https://t.me/sozial_bot?start=Ab3_x-9"
+    text = invite_text("sozial_bot", "Fachdienstleitung 51", "Ab3_x-9")
+    assert "https://t.me/sozial_bot?start=Ab3_x-9" in text
+    assert "/start Ab3_x-9" in text
