@@ -9,8 +9,8 @@ anything with an ``@`` writes in by e-mail as an applicant. Nothing of our own c
 
 from __future__ import annotations
 
-import itertools
 import re
+import uuid
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,6 @@ class Bot:
                                         encoding="utf-8")
         self.config: Config = load_config(self.config_path)
         self.core = Core.open(self.config)
-        self._ids = itertools.count(1)
 
     # -- talking --------------------------------------------------------------------------
     def message(self, sender: str, text: str, *, today: date | None = None,
@@ -79,7 +78,7 @@ class Bot:
         channel = "email" if "@" in sender else "console"
         received = when or at(today or date(2026, 2, 2))
         return IncomingMessage(Sender(channel, sender), text,
-                               source_id or f"test:{next(self._ids)}", received,
+                               source_id or f"test:{uuid.uuid4().hex}", received,
                                refers_to=refers_to)
 
     def say(self, sender: str, text: str, *, today: date | None = None,
