@@ -316,10 +316,13 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
         day = parse_date(parts[-1], ctx.today)
     except DateError as error:
         raise refuse("", str(error)) from None
-    held = [a for a in ctx.store.applications(day.year, conference.code)
-            if a["status"] == "held" and a["session_date"] == day.isoformat()]
-    held += [a for a in ctx.store.applications(day.year - 1, conference.code)
-             if a["status"] == "held" and a["session_date"] == day.isoformat()]
+    confirmations = [c for c in ctx.store.confirmations(day.year)
+                     if c["status"] == "held" and c["conference"] == conference.code
+                     and c["session_date"] == day.isoformat()]
+    # The held codes name the applications, whatever year their sketches were handed in.
+    numbers = sorted({line["number"] for c in confirmations for line in c["lines"]})
+    held = [a for a in map(ctx.store.application, numbers)
+            if a is not None and a["status"] == "held" and a["session_date"] == day.isoformat()]
     if not held:
         raise refuse("R9", f"Für {conference.name} am {format_date(day)} wartet nichts auf "
                            "Bestätigung.")
@@ -333,11 +336,9 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
             refusal: Refusal = concept_missing(conference.name)
             raise refuse(refusal.rule, refusal.text)
     _apply(ctx, conference, day, planned)
-    for confirmation in ctx.store.confirmations(day.year):
-        if (confirmation["status"] == "held" and confirmation["conference"] == conference.code
-                and confirmation["session_date"] == day.isoformat()):
-            confirmation["status"] = "booked"
-            ctx.store.save_confirmation(day.year, confirmation)
+    for confirmation in confirmations:
+        confirmation["status"] = "booked"
+        ctx.store.save_confirmation(day.year, confirmation)
     balance = ctx.balance(conference, day.year)
     for secretary in ctx.secretaries(conference.code):
         ctx.notify(secretary.id, f"Der Landkreis hat die Beschlüsse vom {format_date(day)} "
