@@ -294,6 +294,20 @@ def test_r9_a_december_sketch_held_in_march_reserves_money_of_the_session_year(
         600_000, 0, 400_000)
 
 
+def test_r9_the_county_releases_a_held_sketch_handed_in_two_years_earlier(bot: Bot) -> None:
+    bot.concept()
+    old = bot.submit(Betrag="500 €", today=date(2026, 2, 2))
+    new = bot.submit(Betrag="700 €", today=date(2028, 2, 2))
+    bot.session(date(2028, 9, 7), attend=None, today=date(2028, 2, 3))
+    bot.decide(date(2028, 9, 7), f"{old} bewilligt\n{new} bewilligt")
+    assert bot.balance("ADE", 2028)["held_cents"] == 120_000
+    released = bot.must("kreis-1", "/bestaetigen ADE 07.09.2028", today=date(2028, 9, 8))
+    assert "2 Beschlüsse (1.200,00 €)" in reply_text(released)
+    assert {bot.application(n)["status"] for n in (old, new)} == {"approved"}
+    balance = bot.balance("ADE", 2028)
+    assert (balance["bound_cents"], balance["held_cents"]) == (120_000, 0)
+
+
 def test_r9_what_was_still_held_at_the_year_end_is_not_booked_nor_counted(bot: Bot) -> None:
     bot.concept()
     number = bot.submit()

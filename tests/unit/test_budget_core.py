@@ -1,0 +1,197 @@
+"""Random conference years through the real Core on real TinyDB files (hypothesis, stateful).
+
+A secretary sends valid and invalid vote results, books some, leaves others open or discards
+them; the county attends or not, vetoes, confirms held decisions; years end by hand or by the
+scheduler. After every step: no balance is negative, `/saldo` shows no negative amount, and
+allotment + carried in = bound + available + lapsed + carried out — and the bound money is
+exactly what the approved applications say.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from rules.money import format_cents
+from tests.support.core import APPLICANT, Bot, at, reply_text, sketch
+
+NEGATIVE_MONEY = re.compile(r"-\s*[\d.]+,\d\d €")
+CODE = re.compile(r"/buchen ([A-Z0-9]{6})")
+LAST_YEAR = 2028
+
+# Mostly lines a secretary means; one wrong line refuses the whole message, as it should.
+line_kinds = st.sampled_from(["full", "full", "full", "part", "part", "votes_ok", "reject",
+                              "defer", "votes_bad", "bogus"])
+
+
+class ConferenceYears(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.directory = Path(tempfile.mkdtemp(prefix="sozialbot-years-"))
+        self.bot = Bot(self.directory)
+        self.year = 2026
+        self.numbers: list[str] = []
+        self.requested: dict[str, int] = {}
+        self.codes: list[str] = []
+        self.attended = False
+        self.held_days: set[date] = set()
+        self.bot.concept(today=date(2026, 1, 5))
+        self._open_year()
+
+    def teardown(self) -> None:
+        self.bot.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    # -- the calendar -------------------------------------------------------------------------
+    def sessions(self) -> tuple[date, date]:
+        return date(self.year, 3, 12), date(self.year, 9, 10)
+
+    def _open_year(self) -> None:
+        """Two Budget II sessions a year (R8); the county confirms only the first one."""
+        spring, autumn = self.sessions()
+        self.bot.session(spring, today=date(self.year, 1, 6), attend="kreis-1")
+        self.bot.session(autumn, today=date(self.year, 1, 6), attend=None)
+
+    def say(self, sender: str, text: str, day: date) -> str:
+        outcome = self.bot.say(sender, text, today=day)
+        answer = reply_text(outcome)
+        assert "Fehler aufgetreten" not in answer, (text, answer)
+        assert outcome.accepted or outcome.replies, text
+        return answer
+
+    # -- what people do -----------------------------------------------------------------------
+    @rule(euros=st.integers(500, 8_000), cents=st.sampled_from([0, 50, 99]))
+    def applicant_hands_in_a_sketch(self, euros: int, cents: int) -> None:
+        amount = euros * 100 + cents
+        outcome = self.bot.say(APPLICANT, sketch(Betrag=format_cents(amount)),
+                               today=date(self.year, 2, 1))
+        assert outcome.accepted, reply_text(outcome)
+        assert outcome.application_number is not None
+        self.numbers.append(outcome.application_number)
+        self.requested[outcome.application_number] = amount
+
+    def statuses(self) -> dict[str, str]:
+        return {a["number"]: a["status"] for a in self.bot.export()["applications"]}
+
+    @precondition(lambda self: self.numbers)
+    @rule(data=st.data(), autumn=st.booleans(), then=st.sampled_from(["book", "book", "keep",
+                                                                      "discard"]))
+    def secretary_sends_vote_results(self, data: st.DataObject, autumn: bool, then: str) -> None:
+        statuses = self.statuses()
+        still_open = [n for n in self.numbers if statuses[n] in ("submitted", "deferred")]
+        pool = st.sampled_from(still_open) if still_open else st.sampled_from(self.numbers)
+        picks = data.draw(st.lists(st.tuples(st.one_of(pool, pool, st.sampled_from(self.numbers)),
+                                             line_kinds, st.integers(1, 120)),
+                                   min_size=1, max_size=3))
+        lines = []
+        for number, kind, percent in picks:
+            cents = max(1, self.requested[number] * percent // 100)  # over 100 %: R11
+            lines.append({
+                "full": f"{number} bewilligt",
+                "part": f"{number} bewilligt {format_cents(cents)}",
+                "votes_ok": f"{number} bewilligt (ja 5, nein 2, enthaltung 1)",
+                "votes_bad": f"{number} bewilligt (ja 2, nein 5)",
+                "reject": f"{number} abgelehnt (ja 1, nein 6)",
+                "defer": f"{number} vertagt",
+                "bogus": f"{number} vielleicht",
+            }[kind])
+        day = self.sessions()[autumn]
+        answer = self.say("sek-ade", f"/beschluss {day:%d.%m.%Y}\n" + "\n".join(lines), day)
+        found = CODE.search(answer)
+        if found is None:
+            return
+        if then == "book":
+            if self.say("sek-ade", f"/buchen {found.group(1)}", day).startswith("R9: Bei der"):
+                self.held_days.add(day)
+        elif then == "discard":
+            self.say("sek-ade", f"/verwerfen {found.group(1)}", day)
+        else:
+            self.codes.append(found.group(1))
+
+    @precondition(lambda self: self.codes)
+    @rule(index=st.integers(0, 100))
+    def secretary_books_an_older_preview(self, index: int) -> None:
+        code = self.codes.pop(index % len(self.codes))
+        if self.say("sek-ade", f"/buchen {code}", date(self.year, 9, 11)).startswith(
+                "R9: Bei der Sitzung"):
+            self.held_days.add(self.sessions()[1])
+
+    @precondition(lambda self: self.numbers)
+    @rule(data=st.data(), reason=st.sampled_from(["passt nicht zum Konzept"] * 3 + [""]))
+    def county_vetoes(self, data: st.DataObject, reason: str) -> None:
+        statuses = self.statuses()
+        decided = [n for n in self.numbers if statuses[n] in ("approved", "held")]
+        number = data.draw(st.sampled_from(decided or self.numbers))
+        self.say("kreis-1", f"/veto {number} {reason}".strip(), date(self.year, 9, 20))
+
+    @precondition(lambda self: self.held_days)
+    @rule(data=st.data())
+    def county_confirms_held_decisions(self, data: st.DataObject) -> None:
+        day = data.draw(st.sampled_from(sorted(self.held_days)))
+        self.held_days.discard(day)
+        self.say("kreis-2", f"/bestaetigen ADE {day:%d.%m.%Y}", day + timedelta(days=1))
+
+    @precondition(lambda self: not self.attended)
+    @rule()
+    def county_attends_the_autumn_session(self) -> None:
+        self.attended = True
+        self.say("kreis-2", f"/anwesend ADE {self.sessions()[1]:%d.%m.%Y}",
+                 date(self.year, 9, 1))
+
+    @precondition(lambda self: self.year < LAST_YEAR)
+    @rule(by_hand=st.booleans())
+    def the_year_ends(self, by_hand: bool) -> None:
+        if by_hand:
+            answer = self.say("verwaltung", f"/jahresabschluss {self.year}",
+                              date(self.year + 1, 1, 4))
+            assert answer.startswith(f"Jahresabschluss {self.year} (R2):"), answer
+        else:
+            self.bot.run_due_reminders(at(date(self.year + 1, 1, 1), 0, 30))
+        self.year += 1
+        self.codes.clear()
+        self.attended = False
+        self._open_year()
+
+    # -- what must always hold ----------------------------------------------------------------
+    @invariant()
+    def no_balance_is_negative_and_the_money_adds_up(self) -> None:
+        data = self.bot.export(at(date(self.year, 12, 1)))
+        for b in (b for b in data["balances"] if b["conference"] == "ADE"):
+            for key in ("allotment_cents", "carried_in_cents", "bound_cents", "held_cents",
+                        "available_cents", "lapsed_cents", "carried_out_cents"):
+                assert b[key] >= 0, b
+            assert b["available_cents"] - b["held_cents"] >= 0, b
+            assert (b["allotment_cents"] + b["carried_in_cents"]
+                    == b["bound_cents"] + b["available_cents"] + b["lapsed_cents"]
+                    + b["carried_out_cents"]), b
+            decided = [a for a in data["applications"]
+                       if a["session_date"] and int(a["session_date"][:4]) == b["year"]]
+            assert b["bound_cents"] == sum(a["approved_cents"] for a in decided
+                                           if a["status"] == "approved"), b
+            if not b["closed"]:
+                assert b["held_cents"] == sum(a["approved_cents"] or 0 for a in decided
+                                              if a["status"] == "held"), b
+        for a in data["applications"]:
+            if a["status"] == "approved":
+                assert 0 < a["approved_cents"] <= a["requested_cents"], a
+
+    @invariant()
+    def saldo_never_shows_a_negative_amount(self) -> None:
+        day = date(self.year, 12, 1)
+        for sender, text in (("sek-ade", "/saldo"), ("kreis-1", "/saldo"),
+                             ("kreis-1", f"/saldo ADE {self.year - 1}")):
+            answer = self.say(sender, text, day)
+            assert not NEGATIVE_MONEY.search(answer), answer
+
+
+ConferenceYears.TestCase.settings = settings(
+    max_examples=40, stateful_step_count=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow])
+test_random_conference_years_keep_the_money_sound = ConferenceYears.TestCase
