@@ -1,0 +1,929 @@
+"""The e-mail channel: applicants, secretaries and county representatives write to a mailbox.
+
+It only translates. Each mail in the IMAP inbox becomes an `IncomingMessage` for the core
+(`bot.mail_parse` decodes it); the core's replies become mails in the same thread, its
+notifications become mails (with an iCalendar invitation for session alerts, `bot.mail_ics`).
+Nothing here knows a rule or a booking.
+
+Nothing is lost, nothing is done twice:
+- A mail's source id is "email:" + its Message-ID (a hash of the mail when it has none); the core
+  never handles a source id twice. Each mail is first handled, its answer written to the durable
+  outbox, then the fact recorded in `handled.jsonl` (with folder, UIDVALIDITY and UID), and only
+  then moved to "Verarbeitet". A crash anywhere in between handles it again at the next start,
+  and the core, the outbox (keyed by source id) and the journal make that a no-op.
+- Mails the bot does not answer (auto-replies, bounces, list mail, mails from itself, oversized
+  mails, too many refusals in a row from one address, an internal error) go to "Nicht
+  verarbeitet", each followed there by a short note mail with the reason. Nothing is deleted.
+- Every outgoing mail is written to `DATA/mail/queue/` (atomically, fsynced) before it is sent and
+  moved to `sent/` after the SMTP server accepted it; while the server is away it is retried with
+  exponential backoff. A mail the server refuses for good (5xx) goes to `failed/`, logged. The only
+  double a crash can cause is a mail accepted by the server in the instant before it was moved to
+  `sent/`; it then goes out once more, with the same Message-ID.
+- Notifications: the core's outbox is read for channel "email"; each is written to the mail queue
+  first, then marked delivered in the core.
+
+Who gets the answer: a configured person always at the address on record, so a forged sender of
+a secretary's `/beschluss` never sees the `/buchen` code (it goes to the real secretary); anyone
+else at the From address. Reply-To is ignored. Answers carry `Auto-Submitted: auto-replied`.
+
+Settings (`sozialbot run` starts the channel when `[email.imap]` and `[email.smtp]` name a host;
+passwords come from the environment variables named here, never from the file):
+
+    [email]
+    address = "budget2@landkreis-lueneburg.de"   # From of every mail the bot sends
+    name = "Budget II – Landkreis Lüneburg"      # display name (optional)
+
+    [email.imap]
+    host = "imap.landkreis-lueneburg.de"
+    port = 993                    # 993 with security "tls", 143 with "starttls"
+    security = "tls"              # "tls", "starttls", or "none" (only for 127.0.0.1)
+    user = "budget2@landkreis-lueneburg.de"
+    password_env = "SOZIALBOT_IMAP_PASSWORD"
+    folder = "INBOX"
+    done_folder = "Verarbeitet"
+    failed_folder = "Nicht verarbeitet"
+    idle = true                   # wait with IMAP IDLE where the server offers it
+    poll_seconds = 60             # otherwise look every minute
+
+    [email.smtp]
+    host = "smtp.landkreis-lueneburg.de"
+    port = 587                    # 587 with "starttls", 465 with "tls"
+    security = "starttls"
+    user = "budget2@landkreis-lueneburg.de"
+    password_env = "SOZIALBOT_SMTP_PASSWORD"
+
+Optional under [email]: `max_mail_mb = 10`, `max_attachment_mb = 5`, `max_refusals_per_hour = 5`
+(answers to mails the bot did not understand, per address; stops loops with auto-responders that
+mark nothing), `retry_seconds = 5`, `retry_max_seconds = 300`, `notify_seconds = 30`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import hashlib
+import imaplib
+import json
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiosmtplib
+from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
+from imap_tools.errors import ImapToolsError
+
+from bot.config import Config
+from bot.mail_ics import method_for, session_ics
+from bot.mail_parse import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_MAIL_BYTES,
+    ParsedMail,
+    automatic_reason,
+    message_text,
+    parse_mail,
+    referenced,
+    strip_reply_prefix,
+)
+from handlers.messages import IncomingMessage, Notification, Outcome, Reply, Sender
+from handlers.service import Core
+from rules.dates import format_date
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "email"
+MARKER = "sozialbot"  # first token of our Message-IDs: replies to them are recognized
+CODE = re.compile(r"/buchen ([A-Z2-9]{6})\b")
+IMAP_ERRORS = (imaplib.IMAP4.error, ImapToolsError, OSError, EOFError)
+JOURNAL_DAYS = 120
+SENT_DAYS = 30
+Clock = Callable[[], datetime]
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+
+class MailConfigError(ValueError):
+    """The [email] section is incomplete; the message says what is missing (German)."""
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+    security: str  # "tls", "starttls", "none"
+    user: str
+    password: str
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    address: str
+    name: str
+    imap: Server
+    smtp: Server
+    folder: str = "INBOX"
+    done_folder: str = "Verarbeitet"
+    failed_folder: str = "Nicht verarbeitet"
+    idle: bool = True
+    idle_seconds: float = 25 * 60
+    poll_seconds: float = 60.0
+    notify_seconds: float = 30.0
+    retry_seconds: float = 5.0
+    retry_max_seconds: float = 300.0
+    max_mail_bytes: int = MAX_MAIL_BYTES
+    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
+    max_refusals_per_hour: int = 5
+    batch: int = 50
+    timeout: float = 60.0
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[-1] or "localhost"
+
+    @classmethod
+    def from_config(cls, config: Config) -> MailSettings:
+        raw = config.raw.get("email") or {}
+        imap, smtp = raw.get("imap") or {}, raw.get("smtp") or {}
+        if not imap.get("host") or not smtp.get("host"):
+            raise MailConfigError("in der Konfiguration fehlen [email.imap] host und "
+                                  "[email.smtp] host")
+        address = str(raw.get("address") or imap.get("user") or "").strip().lower()
+        if "@" not in address:
+            raise MailConfigError("[email] address fehlt (die Absenderadresse des Bots)")
+        mb = 1024 * 1024
+        number = _number(raw)
+        return cls(
+            address=address,
+            name=str(raw.get("name", "sozialbot")),
+            imap=_server(imap, "imap", 993),
+            smtp=_server(smtp, "smtp", 587),
+            folder=str(imap.get("folder", "INBOX")),
+            done_folder=str(imap.get("done_folder", "Verarbeitet")),
+            failed_folder=str(imap.get("failed_folder", "Nicht verarbeitet")),
+            idle=bool(imap.get("idle", True)),
+            idle_seconds=min(float(imap.get("idle_seconds", 25 * 60)), 29 * 60),
+            poll_seconds=float(imap.get("poll_seconds", 60)),
+            notify_seconds=number("notify_seconds", 30.0),
+            retry_seconds=number("retry_seconds", 5.0),
+            retry_max_seconds=number("retry_max_seconds", 300.0),
+            max_mail_bytes=int(number("max_mail_mb", 10) * mb),
+            max_attachment_bytes=int(number("max_attachment_mb", 5) * mb),
+            max_refusals_per_hour=int(number("max_refusals_per_hour", 5)),
+            timeout=number("timeout_seconds", 60.0),
+        )
+
+
+def _number(section: dict[str, Any]) -> Callable[[str, float], float]:
+    def pick(key: str, default: float) -> float:
+        value = section.get(key, default)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise MailConfigError(f"[email] {key} muss eine Zahl ≥ 0 sein")
+        return float(value)
+    return pick
+
+
+def _server(section: dict[str, Any], kind: str, default_port: int) -> Server:
+    security = str(section.get("security", "tls" if kind == "imap" else "starttls")).lower()
+    if security not in ("tls", "starttls", "none"):
+        raise MailConfigError(f"[email.{kind}] security muss „tls“, „starttls“ oder „none“ sein")
+    port = int(section.get("port") or (
+        {"tls": 993, "starttls": 143, "none": 143} if kind == "imap"
+        else {"tls": 465, "starttls": 587, "none": 25})[security] or default_port)
+    user = str(section.get("user", ""))
+    password = ""
+    env = section.get("password_env")
+    if env:
+        password = os.environ.get(str(env), "")
+        if not password:
+            raise MailConfigError(f"die Umgebungsvariable {env} (Passwort für {kind.upper()}) "
+                                  "ist nicht gesetzt")
+    elif user:
+        raise MailConfigError(f"[email.{kind}] password_env fehlt (der Name der "
+                              "Umgebungsvariablen mit dem Passwort)")
+    return Server(str(section["host"]), port, security, user, password)
+
+
+def mail_status(config: Config) -> tuple[bool, str]:
+    """Whether `sozialbot run` starts the e-mail channel, and why (German, for the console)."""
+    if not (config.raw.get("email") or {}):
+        return False, "kein Abschnitt [email] in der Konfiguration"
+    try:
+        settings = MailSettings.from_config(config)
+    except MailConfigError as error:
+        return False, str(error)
+    return True, (f"{settings.address} über IMAP {settings.imap.host}:{settings.imap.port} "
+                  f"und SMTP {settings.smtp.host}:{settings.smtp.port}")
+
+
+# -- durable state under DATA/mail --------------------------------------------------------------
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+    _fsync_dir(path.parent)
+
+
+class MailState:
+    """The outgoing queue (one .eml file per mail: queue/ → sent/ or failed/) and the journal of
+    handled mails, under the data directory the core has locked for this process."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.queue, self.sent, self.failed = (directory / n for n in ("queue", "sent", "failed"))
+        for folder in (self.queue, self.sent, self.failed):
+            folder.mkdir(parents=True, exist_ok=True)
+        for stale in self.queue.glob(".*.tmp"):
+            stale.unlink()
+        self.journal_path = directory / "handled.jsonl"
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+        self.handled: dict[str, dict[str, Any]] = {}
+        self.threads: dict[str, tuple[str, str]] = {}  # application number → (Message-ID, subject)
+        for folder in (self.sent, self.failed):
+            for path in folder.glob("*.eml"):
+                self._keys.add(self._key_of(path))
+        for path in list(self.queue.glob("*.eml")):
+            key = self._key_of(path)
+            if (self.sent / path.name).exists():  # sent, then crashed before the move
+                path.unlink()
+            self._keys.add(key)
+        self._load_journal()
+
+    @staticmethod
+    def _key_of(path: Path) -> str:
+        return path.stem.split("-", 1)[1]
+
+    @staticmethod
+    def key_hash(key: str) -> str:
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+    # -- outgoing ---------------------------------------------------------------------------
+    def known(self, key: str) -> bool:
+        return self.key_hash(key) in self._keys
+
+    def enqueue(self, key: str, data: bytes) -> bool:
+        """Store a mail to send under a unique key; False (nothing written) if known already."""
+        digest = self.key_hash(key)
+        with self._lock:
+            if digest in self._keys:
+                return False
+            _write_atomic(self.queue / f"{time.time_ns():020d}-{digest}.eml", data)
+            self._keys.add(digest)
+            return True
+
+    def pending(self) -> list[Path]:
+        return sorted(self.queue.glob("*.eml"))
+
+    def mark_sent(self, path: Path) -> None:
+        os.replace(path, self.sent / path.name)
+        _fsync_dir(self.sent)
+        _fsync_dir(self.queue)
+
+    def mark_failed(self, path: Path, reason: str) -> None:
+        (self.failed / (path.stem + ".reason.txt")).write_text(reason + "\n", encoding="utf-8")
+        os.replace(path, self.failed / path.name)
+        _fsync_dir(self.failed)
+        _fsync_dir(self.queue)
+
+    # -- the journal of handled mails --------------------------------------------------------
+    def _load_journal(self) -> None:
+        if not self.journal_path.exists():
+            return
+        for line in self.journal_path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # the last line of a crash
+            self._remember(entry)
+
+    def _remember(self, entry: dict[str, Any]) -> None:
+        self.handled[entry["sid"]] = entry
+        if entry.get("number") and entry.get("reply_id"):
+            self.threads[entry["number"]] = (entry["reply_id"], entry.get("subject", ""))
+
+    def record(self, entry: dict[str, Any]) -> None:
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        with self._lock, open(self.journal_path, "a", encoding="utf-8") as journal:
+            journal.write(line)
+            journal.flush()
+            os.fsync(journal.fileno())
+        self._remember(entry)
+
+    def trim(self, now: datetime) -> None:
+        """Forget journal entries and sent mails older than needed (kept small, rewritten
+        atomically)."""
+        cutoff = (now - timedelta(days=JOURNAL_DAYS)).isoformat()
+        kept = [e for e in self.handled.values() if e.get("at", "") >= cutoff]
+        if len(kept) < len(self.handled):
+            data = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kept)
+            _write_atomic(self.journal_path, data.encode("utf-8"))
+            self.handled = {}
+            self.threads = {}
+            for entry in kept:
+                self._remember(entry)
+        limit = time.time() - SENT_DAYS * 86400
+        for path in self.sent.glob("*.eml"):
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                self._keys.discard(self._key_of(path))
+
+
+# -- building mails -----------------------------------------------------------------------------
+
+
+def _message_id(domain: str, *tokens: str | None) -> str:
+    parts = [MARKER, *(t for t in tokens if t), uuid.uuid4().hex[:20]]
+    return f"<{'.'.join(parts)}@{domain}>"
+
+
+def _reply_subject(original: str, number: str | None, code: str | None) -> str:
+    subject = strip_reply_prefix(original)[:150] or "Ihre Nachricht"
+    if number and number not in subject.upper():
+        subject += f" [{number}]"
+    if code and code not in subject:
+        subject += f" (Code {code})"
+    return "Re: " + subject
+
+
+def _body(text: str, actions: Iterable[Any], notes: Iterable[str] = ()) -> str:
+    parts = [text.strip()]
+    notes = list(notes)
+    if notes:
+        parts.append("Hinweis:\n" + "\n".join(f"• {n}" for n in notes))
+    actions = list(actions)
+    if actions:
+        parts.append("Sie können mit einer dieser Zeilen antworten:\n" +
+                     "\n".join(f"• {a.label}: {a.command}" for a in actions))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+class MailBuilder:
+    """Our mails: From the configured address, threaded, marked as automatic answers."""
+
+    def __init__(self, settings: MailSettings, now: Clock, timezone: str) -> None:
+        self.settings = settings
+        self.now = now
+        self.timezone = timezone
+
+    def _base(self, to: str, subject: str, message_id: str) -> EmailMessage:
+        message = EmailMessage(policy=email.policy.SMTP)
+        local, _, domain = self.settings.address.partition("@")
+        message["From"] = Address(self.settings.name, local, domain)
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = format_datetime(self.now())
+        message["Message-ID"] = message_id
+        message["Auto-Submitted"] = "auto-replied"
+        message["X-Auto-Response-Suppress"] = "All"
+        message["Content-Language"] = "de"
+        return message
+
+    def reply(self, parsed: ParsedMail, to: str, outcome: Outcome,
+              notes: Iterable[str] = ()) -> tuple[EmailMessage, str]:
+        """The answer to one mail, in its thread; returns it and its Message-ID."""
+        text = "\n\n".join(r.text for r in outcome.replies) or (
+            "Ihre Nachricht ist angekommen.")
+        codes = CODE.findall(text)
+        code = codes[0] if codes else None
+        number = outcome.application_number
+        message_id = _message_id(self.settings.domain, number, f"C-{code}" if code else None)
+        message = self._base(to, _reply_subject(parsed.subject, number, code), message_id)
+        if parsed.message_id:
+            message["In-Reply-To"] = f"<{parsed.message_id}>"
+            references = [*parsed.references[-9:], parsed.message_id]
+            message["References"] = " ".join(f"<{r}>" for r in references)
+        actions = [a for r in outcome.replies for a in r.actions]
+        message.set_content(_body(text, actions, notes), cte="quoted-printable")
+        _attach_documents(message, outcome.replies)
+        return message, message_id
+
+    def refusal(self, parsed: ParsedMail, to: str, text: str) -> EmailMessage:
+        message = self._base(to, _reply_subject(parsed.subject, None, None),
+                             _message_id(self.settings.domain))
+        if parsed.message_id:
+            message["In-Reply-To"] = f"<{parsed.message_id}>"
+            message["References"] = f"<{parsed.message_id}>"
+        message.set_content(text.strip() + "\n", cte="quoted-printable")
+        return message
+
+    def notification(self, notification: Notification, to: str, person_name: str,
+                     thread: tuple[str, str] | None) -> EmailMessage:
+        number = notification.application_number
+        event = notification.event
+        if event is not None:
+            head = "Abgesagt: " if event.status == "cancelled" else ""
+            subject = (f"{head}Budget-II-Sitzung {event.conference_name} am "
+                       f"{format_date(event.day)}")
+        elif thread is not None:
+            subject = _reply_subject(thread[1], number, None)
+        else:
+            first = notification.text.strip().split("\n", 1)[0]
+            subject = first if len(first) <= 90 else first[:87].rstrip() + " …"
+            if number and number not in subject:
+                subject += f" [{number}]"
+        message = self._base(to, subject, _message_id(self.settings.domain, number))
+        if thread is not None:
+            message["In-Reply-To"] = thread[0]
+            message["References"] = thread[0]
+        message.set_content(_body(notification.text, notification.actions),
+                            cte="quoted-printable")
+        if event is not None:
+            ics = session_ics(event, organizer=self.settings.address, attendee=to,
+                              attendee_name=person_name, stamp=self.now(),
+                              timezone=self.timezone)
+            method = method_for(event)
+            message.add_alternative(ics, subtype="calendar", params={"method": method},
+                                    cte="quoted-printable")
+            message.add_attachment(ics.encode("utf-8"), maintype="application",
+                                   subtype="ics", filename="sitzung.ics")
+        return message
+
+    def note(self, parsed: ParsedMail, reason: str) -> EmailMessage:
+        """The note placed next to a mail in "Nicht verarbeitet", saying why it is there."""
+        message = self._base(self.settings.address,
+                             f"Nicht verarbeitet: {parsed.subject[:150] or '(ohne Betreff)'}",
+                             _message_id(self.settings.domain, "note"))
+        if parsed.message_id:
+            message["In-Reply-To"] = f"<{parsed.message_id}>"
+            message["References"] = f"<{parsed.message_id}>"
+        message.set_content(
+            f"Diese E-Mail hat der Bot nicht verarbeitet und nicht beantwortet.\n"
+            f"Grund: {reason}\nAbsender: {parsed.address or '(unbekannt)'}\n"
+            f"Message-ID: {parsed.message_id or '(keine)'}\n", cte="quoted-printable")
+        return message
+
+
+def _attach_documents(message: EmailMessage, replies: Iterable[Reply]) -> None:
+    for reply in replies:
+        for document in reply.documents:
+            maintype, _, subtype = document.content_type.partition("/")
+            message.add_attachment(document.data, maintype=maintype or "application",
+                                   subtype=subtype or "octet-stream",
+                                   filename=document.filename)
+
+
+# -- the channel --------------------------------------------------------------------------------
+
+
+class RawMailMessage(MailMessage):
+    """imap-tools' message that also keeps the bytes as the server sent them."""
+
+    def __init__(self, fetch_data: list) -> None:
+        super().__init__(fetch_data)
+        self.raw, _, _ = self._get_message_data_parts(fetch_data)
+
+
+class Backoff:
+    """Exponential pauses: retry_seconds, twice that, … up to retry_max_seconds."""
+
+    def __init__(self, first: float, limit: float) -> None:
+        self.first, self.limit = first, max(first, limit)
+        self.current = first
+
+    def next(self) -> float:
+        pause = self.current
+        self.current = min(self.current * 2, self.limit)
+        return pause
+
+    def reset(self) -> None:
+        self.current = self.first
+
+
+@dataclass
+class Stats:
+    """Counters for the log and for tests to see that the channel is alive."""
+
+    handled: int = 0
+    not_handled: int = 0
+    sent: int = 0
+    send_failures: int = 0
+    imap_connects: int = 0
+    imap_errors: int = 0
+    idle_rounds: int = 0
+
+
+@dataclass
+class Handled:
+    destination: str  # "done" or "failed"
+    reason: str = ""
+
+
+class MailChannel:
+    def __init__(self, core: Core, config: Config, settings: MailSettings, *,
+                 now: Clock | None = None) -> None:
+        zone = ZoneInfo(getattr(config, "timezone", "Europe/Berlin"))
+        self.core = core
+        self.settings = settings
+        self.now: Clock = now or (lambda: datetime.now(zone))
+        self.state = MailState(Path(config.data_dir) / "mail")
+        self.builder = MailBuilder(settings, self.now, str(zone))
+        self.own_addresses = {settings.address, settings.imap.user.lower(),
+                              settings.smtp.user.lower()} - {""}
+        self.stats = Stats()
+        self.outgoing = asyncio.Event()
+        self.notify_now = asyncio.Event()
+        self._stopping = threading.Event()
+        self._refusals: dict[str, deque[float]] = defaultdict(deque)
+        self._commands: tuple[str, ...] = ()
+
+    # -- running ----------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event) -> None:
+        from handlers.commands import registry
+
+        self._commands = tuple(registry())
+        await asyncio.to_thread(self.state.trim, self.now())
+        tasks = [asyncio.create_task(self.read_loop(stop), name="mail-imap"),
+                 asyncio.create_task(self.send_loop(stop), name="mail-smtp"),
+                 asyncio.create_task(self.notify_loop(stop), name="mail-notify")]
+        try:
+            await stop.wait()
+        finally:
+            self._stopping.set()
+            self.outgoing.set()
+            self.notify_now.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- reading ----------------------------------------------------------------------------
+    def _connect(self) -> BaseMailBox:
+        server = self.settings.imap
+        timeout = self.settings.timeout
+        if server.security == "tls":
+            box: BaseMailBox = MailBox(server.host, server.port, timeout=timeout)
+        elif server.security == "starttls":
+            box = MailBoxStartTls(server.host, server.port, timeout=timeout)
+        else:
+            box = MailBoxUnencrypted(server.host, server.port, timeout=timeout)
+        box.email_message_class = RawMailMessage
+        box.login(server.user or self.settings.address, server.password, initial_folder=None)
+        for folder in (self.settings.done_folder, self.settings.failed_folder):
+            if not box.folder.exists(folder):
+                box.folder.create(folder)
+        box.folder.set(self.settings.folder)
+        return box
+
+    async def read_loop(self, stop: asyncio.Event) -> None:
+        """Connect, work through the inbox, wait for more; on a dropped connection reconnect
+        with growing pauses."""
+        pause = Backoff(self.settings.retry_seconds, self.settings.retry_max_seconds)
+        while not stop.is_set():
+            box: BaseMailBox | None = None
+            try:
+                box = await asyncio.to_thread(self._connect)
+                self.stats.imap_connects += 1
+                pause.reset()
+                while not stop.is_set():
+                    await self.process_inbox(box)
+                    if stop.is_set():
+                        break
+                    await self._wait_for_mail(box, stop)
+            except IMAP_ERRORS as error:
+                self.stats.imap_errors += 1
+                delay = pause.next()
+                log.warning("IMAP %s:%s: %s – neuer Versuch in %.0f s", self.settings.imap.host,
+                            self.settings.imap.port, error, delay)
+                await _sleep_or_stop(delay, stop)
+            except Exception:
+                self.stats.imap_errors += 1
+                log.exception("E-Mail-Eingang: unerwarteter Fehler")
+                await _sleep_or_stop(pause.next(), stop)
+            finally:
+                if box is not None:
+                    await asyncio.to_thread(_logout, box)
+
+    async def _wait_for_mail(self, box: BaseMailBox, stop: asyncio.Event) -> None:
+        if self.settings.idle and "IDLE" in box.client.capabilities:
+            self.stats.idle_rounds += 1
+            await asyncio.to_thread(self._idle, box)
+        else:
+            await _sleep_or_stop(self.settings.poll_seconds, stop)
+
+    def _idle(self, box: BaseMailBox) -> None:
+        """IDLE until the server reports something, the time is up, or the bot stops."""
+        deadline = time.monotonic() + self.settings.idle_seconds
+        box.idle.start()
+        try:
+            while not self._stopping.is_set() and time.monotonic() < deadline:
+                if box.idle.poll(timeout=0.5):
+                    return
+        finally:
+            box.idle.stop()
+
+    def _uids(self, box: BaseMailBox) -> tuple[int, list[str]]:
+        status = box.folder.status(self.settings.folder, ["UIDVALIDITY"])
+        box.folder.set(self.settings.folder)
+        uids = sorted(box.uids("ALL"), key=int)
+        return int(status.get("UIDVALIDITY", 0)), uids
+
+    def _fetch(self, box: BaseMailBox, uids: list[str],
+               headers_only: bool) -> list[RawMailMessage]:
+        return list(box.fetch(uid_list=uids, mark_seen=False, bulk=True,  # type: ignore[misc]
+                              headers_only=headers_only))
+
+    async def process_inbox(self, box: BaseMailBox) -> int:
+        """Handle every mail now in the inbox, oldest first; returns how many."""
+        count = 0
+        while not self._stopping.is_set():
+            uidvalidity, uids = await asyncio.to_thread(self._uids, box)
+            if not uids:
+                return count
+            chunk = uids[: self.settings.batch]
+            heads = await asyncio.to_thread(self._fetch, box, chunk, True)
+            small = [m.uid for m in heads
+                     if m.uid and m.size_rfc822 <= self.settings.max_mail_bytes]
+            bodies = {m.uid: m for m in await asyncio.to_thread(self._fetch, box, small, False)
+                      } if small else {}
+            moves: dict[str, list[str]] = defaultdict(list)
+            notes: list[bytes] = []
+            for head in heads:
+                if self._stopping.is_set():
+                    break
+                uid = head.uid or ""
+                mail = bodies.get(uid)
+                if uid in small and mail is None:
+                    continue  # expunged meanwhile by someone else
+                result, note = await self.handle_mail(mail or head, uidvalidity, uid,
+                                                      whole=mail is not None)
+                folder = (self.settings.done_folder if result.destination == "done"
+                          else self.settings.failed_folder)
+                moves[folder].append(uid)
+                if note is not None:
+                    notes.append(note)
+                count += 1
+            await asyncio.to_thread(self._move, box, moves, notes)
+        return count
+
+    def _move(self, box: BaseMailBox, moves: dict[str, list[str]], notes: list[bytes]) -> None:
+        for folder, uids in moves.items():
+            if uids:
+                box.move(uids, folder)
+        for note in notes:
+            box.append(note, self.settings.failed_folder, dt=None, flag_set=())
+
+    # -- one mail ---------------------------------------------------------------------------
+    async def handle_mail(self, mail: RawMailMessage, uidvalidity: int, uid: str, *,
+                          whole: bool) -> tuple[Handled, bytes | None]:
+        """Handle one mail once: answer it (through the queue), record it, say where it goes.
+        Returns the result and, for "Nicht verarbeitet", the note mail to put next to it."""
+        raw = mail.raw
+        source_id = _source_id(raw, whole)
+        seen = self.state.handled.get(source_id)
+        if seen is not None:
+            return Handled(seen["to"], seen.get("reason", "")), None
+        try:
+            result, parsed, extra = await self._answer(raw, whole, mail.size_rfc822, source_id)
+        except Exception:  # a bug of ours must not stop the inbox, nor lose the mail
+            log.exception("E-Mail %s (UID %s) konnte nicht verarbeitet werden", source_id, uid)
+            result, parsed, extra = Handled("failed", "interner Fehler beim Verarbeiten"), \
+                _headers_only(raw), {}
+        await asyncio.to_thread(self.state.record, {
+            "sid": source_id, "folder": self.settings.folder, "uidvalidity": uidvalidity,
+            "uid": int(uid or 0), "to": result.destination, "reason": result.reason,
+            "at": self.now().isoformat(timespec="seconds"), "from": parsed.address, **extra,
+        })
+        if result.destination == "done":
+            self.stats.handled += 1
+            return result, None
+        self.stats.not_handled += 1
+        log.info("E-Mail von %s nach „%s“: %s", parsed.address or "?",
+                 self.settings.failed_folder, result.reason)
+        return result, self.builder.note(parsed, result.reason).as_bytes()
+
+    async def _answer(self, raw: bytes, whole: bool, size: int,
+                      source_id: str) -> tuple[Handled, ParsedMail, dict[str, Any]]:
+        if not whole:
+            parsed = _headers_only(raw, self.own_addresses)
+            if parsed.automatic:
+                return Handled("failed", f"zu groß und {parsed.automatic}"), parsed, {}
+            limit = _mb(self.settings.max_mail_bytes)
+            text = (f"Ihre E-Mail ist mit {_mb(size)} zu groß; ich kann höchstens {limit} "
+                    "annehmen. Bitte senden Sie die Projektskizze als Text in der E-Mail oder "
+                    "als kleinere Anlage (.docx, .odt, .pdf oder .txt). Es wurde nichts "
+                    "gespeichert.")
+            await self._send_later(f"reply:{source_id}",
+                                   self.builder.refusal(parsed, parsed.address, text))
+            return Handled("failed", f"zu groß ({_mb(size)}), höflich abgelehnt"), parsed, {}
+        parsed = await asyncio.to_thread(parse_mail, raw, own_addresses=self.own_addresses,
+                                         max_attachment_bytes=self.settings.max_attachment_bytes)
+        if parsed.automatic:
+            return Handled("failed", parsed.automatic), parsed, {}
+        if not parsed.address or "@" not in parsed.address:
+            return Handled("failed", "kein Absender erkennbar"), parsed, {}
+        sender = Sender(CHANNEL, parsed.address, parsed.display_name)
+        person = await asyncio.to_thread(self.core.person_for, sender)
+        refers = referenced(parsed, MARKER)
+        text = message_text(parsed, known_person=person is not None, commands=self._commands,
+                            refers_to=refers)
+        message = IncomingMessage(sender, text, source_id, self.now(), parsed.attachments,
+                                  refers)
+        outcome = await self.core.handle_async(message)
+        # A configured person is answered at the address on record: a forged sender never
+        # reads the answer (and the /buchen code in it).
+        to = person.email if person is not None and person.email else parsed.address
+        if not outcome.accepted and not outcome.duplicate and self._too_many_refusals(to):
+            return (Handled("failed", "zu viele unverständliche Nachrichten von dieser Adresse "
+                                      "in einer Stunde (Schutz vor Mail-Schleifen)"), parsed, {})
+        reply, reply_id = self.builder.reply(parsed, to, outcome, parsed.notes)
+        await self._send_later(f"reply:{source_id}", reply)
+        number = outcome.application_number
+        extra = {"number": number, "reply_id": reply_id,
+                 "subject": str(reply["Subject"])} if number else {}
+        if outcome.notifications:
+            self.notify_now.set()
+        return Handled("done"), parsed, extra
+
+    def _too_many_refusals(self, address: str) -> bool:
+        """At most `max_refusals_per_hour` answers to not-understood mails per address: an
+        auto-responder that marks nothing would otherwise talk to us forever."""
+        recent = self._refusals[address]
+        now = time.monotonic()
+        while recent and recent[0] < now - 3600:
+            recent.popleft()
+        if len(recent) >= self.settings.max_refusals_per_hour:
+            return True
+        recent.append(now)
+        return False
+
+    # -- sending ----------------------------------------------------------------------------
+    async def _send_later(self, key: str, message: EmailMessage) -> None:
+        if await asyncio.to_thread(self.state.enqueue, key, message.as_bytes()):
+            self.outgoing.set()
+
+    async def notify_loop(self, stop: asyncio.Event) -> None:
+        """Move the core's notifications for e-mail into the mail queue."""
+        while not stop.is_set():
+            try:
+                await self.deliver_notifications()
+            except Exception:
+                log.exception("E-Mail-Benachrichtigungen: Fehler, neuer Versuch später")
+            self.notify_now.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.notify_now.wait(), self.settings.notify_seconds)
+
+    async def deliver_notifications(self) -> int:
+        now = self.now()
+        pending = await asyncio.to_thread(self.core.pending_notifications, CHANNEL, now)
+        queued = 0
+        for outbox_id, notification in pending:
+            addresses = await asyncio.to_thread(self.core.recipient_addresses,
+                                                notification.recipient)
+            address = addresses.get(CHANNEL)
+            if address:
+                person = self.core.config.person(notification.recipient)
+                thread = (self.state.threads.get(notification.application_number)
+                          if notification.application_number else None)
+                message = self.builder.notification(notification, address,
+                                                    person.name if person else "", thread)
+                await self._send_later(f"notification:{outbox_id}", message)
+                queued += 1
+            await asyncio.to_thread(self.core.mark_delivered, outbox_id, CHANNEL, now)
+        return queued
+
+    async def send_loop(self, stop: asyncio.Event) -> None:
+        """Send the queue, oldest first; while the server is away, wait longer each time."""
+        pause = Backoff(self.settings.retry_seconds, self.settings.retry_max_seconds)
+        while not stop.is_set():
+            self.outgoing.clear()
+            pending = await asyncio.to_thread(self.state.pending)
+            if not pending:
+                await self.outgoing.wait()
+                continue
+            try:
+                await self.send_all(pending, stop)
+                pause.reset()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+                self.stats.send_failures += 1
+                delay = pause.next()
+                log.warning("SMTP %s:%s nicht erreichbar (%s); %d E-Mails warten, neuer "
+                            "Versuch in %.0f s", self.settings.smtp.host, self.settings.smtp.port,
+                            error, len(await asyncio.to_thread(self.state.pending)), delay)
+                await _sleep_or_stop(delay, stop)
+            except Exception:
+                self.stats.send_failures += 1
+                log.exception("E-Mail-Versand: unerwarteter Fehler")
+                await _sleep_or_stop(pause.next(), stop)
+
+    async def send_all(self, paths: list[Path], stop: asyncio.Event) -> None:
+        server = self.settings.smtp
+        client = aiosmtplib.SMTP(
+            hostname=server.host, port=server.port, timeout=self.settings.timeout,
+            use_tls=server.security == "tls",
+            start_tls=server.security == "starttls")
+        await client.connect()
+        try:
+            if server.user:
+                await client.login(server.user, server.password)
+            for path in paths:
+                if stop.is_set():
+                    return
+                data = await asyncio.to_thread(path.read_bytes)
+                recipient = _envelope_recipient(data)
+                try:
+                    await client.sendmail(self.settings.address, [recipient], data)
+                except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as e:
+                    if not _permanent(e):
+                        raise
+                    log.error("E-Mail an %s endgültig abgelehnt: %s", recipient, e)
+                    await asyncio.to_thread(self.state.mark_failed, path, str(e))
+                    continue
+                await asyncio.to_thread(self.state.mark_sent, path)
+                self.stats.sent += 1
+        finally:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+                await client.quit()
+
+
+def _permanent(error: Exception) -> bool:
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return all(r.code >= 500 for r in error.recipients)
+    return isinstance(error, aiosmtplib.SMTPResponseException) and error.code >= 500
+
+
+def _envelope_recipient(data: bytes) -> str:
+    head = data.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+    message = email.message_from_string(head + "\r\n\r\n", policy=email.policy.SMTP)
+    return parseaddr(str(message.get("To", "")))[1]
+
+
+def _source_id(raw: bytes, whole: bool) -> str:
+    """"email:" + Message-ID; without one, a hash of the mail (headers only when too large to
+    fetch, which is what is read then)."""
+    head = raw.split(b"\r\n\r\n", 1)[0] if not whole else raw
+    match = re.search(rb"^message-id:\s*<?([^\s<>]+)>?", raw.split(b"\r\n\r\n", 1)[0],
+                      re.IGNORECASE | re.MULTILINE)
+    if match:
+        return "email:" + match.group(1).decode("ascii", "replace")
+    return "email:sha256:" + hashlib.sha256(head).hexdigest()
+
+
+def _headers_only(raw: bytes, own: Iterable[str] = ()) -> ParsedMail:
+    """What the headers say, for a mail too large to read or one that broke the parser."""
+    head = raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+    message = email.message_from_bytes(head, policy=email.policy.default)
+    try:
+        name, address = parseaddr(str(message.get("From", "")))
+        subject = " ".join(str(message.get("Subject", "")).split())
+    except (ValueError, TypeError, IndexError):
+        name, address, subject = "", "", ""
+    address = address.lower()
+    ids = re.findall(r"<([^<>\s]+)>", str(message.get("Message-ID", "")))
+    return ParsedMail(address, name, subject, "", (), ids[0] if ids else "", "", (),
+                      automatic_reason(message, address, own), (), len(raw))
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+def _logout(box: BaseMailBox) -> None:
+    with contextlib.suppress(Exception):
+        box.logout()
+    with contextlib.suppress(Exception):
+        box.client.shutdown()
+
+
+async def _sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+# -- the entry point of `sozialbot run` ---------------------------------------------------------
+
+
+async def run_mail(core: Core, config: Config, stop: asyncio.Event, *,
+                   now: Clock | None = None) -> None:
+    """Run the e-mail channel until `stop` is set; never takes the other channels down."""
+    try:
+        settings = MailSettings.from_config(config)
+    except MailConfigError as error:
+        log.warning("E-Mail ist aus: %s", error)
+        return
+    log.info("E-Mail-Kanal läuft für %s.", settings.address)
+    await MailChannel(core, config, settings, now=now).run(stop)

@@ -1,0 +1,114 @@
+"""A Budget II session as an iCalendar invitation (RFC 5545/5546), written by hand.
+
+County representatives must attend every Budget II session (R9); the invitation puts it in their
+calendar and keeps it right: the UID stays the same for a session, SEQUENCE grows with every
+change, and a dropped session is sent as METHOD:CANCEL so the calendar removes it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.messages import SessionEvent
+
+PRODID = "-//sozialbot//Budget II//DE"
+DEFAULT_HOURS = 2
+
+# Central European time since 1996: summer time from the last Sunday of March, 02:00, to the
+# last Sunday of October, 03:00.
+BERLIN_VTIMEZONE = (
+    "BEGIN:VTIMEZONE",
+    "TZID:Europe/Berlin",
+    "BEGIN:DAYLIGHT",
+    "TZOFFSETFROM:+0100",
+    "TZOFFSETTO:+0200",
+    "TZNAME:CEST",
+    "DTSTART:19700329T020000",
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    "END:DAYLIGHT",
+    "BEGIN:STANDARD",
+    "TZOFFSETFROM:+0200",
+    "TZOFFSETTO:+0100",
+    "TZNAME:CET",
+    "DTSTART:19701025T030000",
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+    "END:STANDARD",
+    "END:VTIMEZONE",
+)
+
+
+def escape(text: str) -> str:
+    """TEXT value escaping (RFC 5545 3.3.11)."""
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\n").replace("\n", "\\n"))
+
+
+def fold(line: str) -> str:
+    """Lines longer than 75 octets go on in the next line after CRLF + space, never inside a
+    UTF-8 character."""
+    out: list[str] = []
+    current, size = "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > (75 if not out else 74):
+            out.append(current)
+            current, size = "", 0
+        current += char
+        size += width
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def method_for(event: SessionEvent) -> str:
+    return "CANCEL" if event.status == "cancelled" else "REQUEST"
+
+
+def session_ics(event: SessionEvent, *, organizer: str, attendee: str, attendee_name: str = "",
+                stamp: datetime, timezone: str = "Europe/Berlin") -> str:
+    """The invitation (or its cancellation) for one county representative."""
+    method = method_for(event)
+    summary = f"Budget-II-Sitzung Sozialkonferenz {event.conference_name}"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
+             f"METHOD:{method}"]
+    if event.start is not None:
+        start = datetime.combine(event.day, event.start)
+        end = start + timedelta(hours=DEFAULT_HOURS)
+        if timezone == "Europe/Berlin":
+            lines += BERLIN_VTIMEZONE
+            when = [f"DTSTART;TZID=Europe/Berlin:{start:%Y%m%dT%H%M%S}",
+                    f"DTEND;TZID=Europe/Berlin:{end:%Y%m%dT%H%M%S}"]
+        else:  # another county's zone: exact instants in UTC need no VTIMEZONE
+            zone, utc = ZoneInfo(timezone), ZoneInfo("UTC")
+            when = [f"DTSTART:{start.replace(tzinfo=zone).astimezone(utc):%Y%m%dT%H%M%SZ}",
+                    f"DTEND:{end.replace(tzinfo=zone).astimezone(utc):%Y%m%dT%H%M%SZ}"]
+    else:
+        when = [f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
+                f"DTEND;VALUE=DATE:{event.day + timedelta(days=1):%Y%m%d}"]
+    description = "Budget II: Teilnahme des Landkreises verpflichtend (R9)."
+    if event.agenda:
+        description += "\nTagesordnung:\n" + "\n".join(f"- {item}" for item in event.agenda)
+    cn = f";CN={_param(attendee_name)}" if attendee_name else ""
+    lines += [
+        "BEGIN:VEVENT",
+        f"UID:{event.uid}",
+        f"DTSTAMP:{stamp.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}",
+        f"SEQUENCE:{max(event.sequence, 0)}",
+        *when,
+        f"SUMMARY:{escape(('Abgesagt: ' if method == 'CANCEL' else '') + summary)}",
+        f"LOCATION:{escape(event.place)}" if event.place else "",
+        f"DESCRIPTION:{escape(description)}",
+        f"ORGANIZER;CN=sozialbot:mailto:{organizer}",
+        f"ATTENDEE{cn};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{attendee}",
+        f"STATUS:{'CANCELLED' if method == 'CANCEL' else 'CONFIRMED'}",
+        "TRANSP:OPAQUE",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "".join(fold(line) + "\r\n" for line in lines if line)
+
+
+def _param(text: str) -> str:
+    """A parameter value: quoted when it holds : ; or , (RFC 5545 3.2); quotes are dropped."""
+    text = text.replace('"', "'")
+    return f'"{text}"' if any(c in text for c in ":;,") else text

@@ -1,0 +1,645 @@
+"""A mail as people really send it → the plain text and attachments the core reads.
+
+Pure translation, no I/O: `parse_mail(raw)` decodes the body (text/plain preferred, HTML-only
+turned into text, any declared charset with a fallback for undeclared or wrong ones), drops
+quoted reply text and signatures, reads .txt/.docx/.odt/.pdf attachments, and says whether the
+mail was sent automatically (auto-replies, bounces, list mail: never answered, or two bots would
+answer each other forever). `message_text` then decides what the core sees: a command in the body,
+a command in the subject from a known person, or the body as it is (a sketch without the
+`/antrag` line is recognized by the core from its labels).
+
+Sketch labels: `normalize_sketch_text` rewrites the label lines people write ("1. Ausgangs-
+situation", "**Ziele:**", a "Maßnahmen" heading in a Word file, "Kosten: 1.500 €") to the labels of
+the `/antrag` form, using the core's own table of variants (`rules.labelled.canonical_label`).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
+from typing import ClassVar
+from xml.etree import ElementTree
+
+from handlers.messages import Attachment
+from rules.labelled import (
+    CONCEPT_FIELD_NAMES,
+    CONCEPT_LABELS,
+    SKETCH_FIELD_NAMES,
+    SKETCH_LABELS,
+    canonical_label,
+)
+
+MAX_MAIL_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 20 * 1024 * 1024  # a .docx/.odt that unpacks to more is a zip bomb
+MAX_ZIP_RATIO = 100
+MAX_PDF_PAGES = 50
+MAX_TEXT_CHARS = 200_000  # what is handed on per part; the core refuses far less anyway
+
+FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")
+# Mail programs label Windows text as Latin-1 or ASCII; cp1252 reads both and its „ “ €.
+_CHARSET_ALIASES = {"us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp1252",
+                    "latin-1": "cp1252", "latin1": "cp1252", "iso8859-1": "cp1252"}
+
+NUMBER = re.compile(r"\b([A-Z]{2,5}-\d{4}-\d{1,4})\b")
+CODE_IN_SUBJECT = re.compile(r"\bCode ([A-Z2-9]{6})\b")
+REPLY_PREFIX = re.compile(r"^\s*((re|aw|antw|wg|fw|fwd|sv|vs)\s*(\[\d+\])?\s*:\s*)+",
+                          re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """What a mail says, decoded. `automatic` is why no answer may go back (None: a person
+    wrote it); `notes` are polite remarks for the answer (an attachment that was not read)."""
+
+    address: str
+    display_name: str
+    subject: str
+    body: str
+    attachments: tuple[Attachment, ...]
+    message_id: str
+    in_reply_to: str
+    references: tuple[str, ...]
+    automatic: str | None
+    notes: tuple[str, ...]
+    size: int
+
+
+# -- decoding text ------------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Text in the declared charset if it decodes cleanly, else utf-8 → cp1252 → latin-1."""
+    tried: list[str] = []
+    if declared:
+        name = declared.strip().strip('"').lower()
+        tried.append(_CHARSET_ALIASES.get(name, name))
+    tried += [c for c in FALLBACK_CHARSETS if c not in tried]
+    for charset in tried:
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1", errors="replace")  # latin-1 decodes every byte; not reached
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return str(part.get_payload())
+    charset = part.get_content_charset()
+    if charset is None and part.get_content_subtype() == "html":
+        meta = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", payload[:4096], re.IGNORECASE)
+        charset = meta.group(1).decode("ascii") if meta else None
+    text = decode_bytes(payload, charset)
+    if part.get_param("format", "").lower() == "flowed":
+        text = _unflow(text, part.get_param("delsp", "").lower() == "yes")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _unflow(text: str, delsp: bool) -> str:
+    """RFC 3676: a line ending in a space goes on in the next line."""
+    out: list[str] = []
+    carry = ""
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffing
+        if line.endswith(" ") and line != "-- ":
+            carry += line[:-1] if delsp else line
+            continue
+        out.append(carry + line)
+        carry = ""
+    if carry:
+        out.append(carry)
+    return "\n".join(out)
+
+
+class _HtmlText(HTMLParser):
+    """HTML → text lines: blocks become lines, a table row becomes "first cell: the rest"."""
+
+    BLOCKS: ClassVar[set[str]] = {
+        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+        "blockquote", "pre", "hr", "dt", "dd", "section", "article", "address"}
+    SKIP: ClassVar[set[str]] = {"script", "style", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.cells: list[str] | None = None
+        self.skipping = 0
+        self.pre = 0
+
+    def _flush(self) -> None:
+        text = "".join(self.current)
+        self.current = []
+        if self.cells is not None:
+            if text.strip():
+                self.cells.append(" ".join(text.split()))
+            return
+        for line in text.split("\n") if self.pre else [text]:
+            self.lines.append(line.rstrip() if self.pre else " ".join(line.split()))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag == "pre":
+            self._flush()
+            self.pre += 1
+        elif tag == "tr":
+            self._flush()
+            self.cells = []
+        elif tag in ("td", "th") or tag in self.BLOCKS:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag == "pre":
+            self._flush()
+            self.pre = max(0, self.pre - 1)
+        elif tag in ("td", "th"):
+            self._flush()
+        elif tag == "tr":
+            self._flush()
+            cells, self.cells = self.cells or [], None
+            if cells:
+                self.lines.append(_row_line(cells))
+        elif tag in self.BLOCKS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.current.append(data)
+
+    def text(self) -> str:
+        self._flush()
+        if self.cells:
+            self.lines.append(_row_line(self.cells))
+        return _squeeze_blank_lines("\n".join(self.lines))
+
+
+def _row_line(cells: list[str]) -> str:
+    """A table row as a labelled line: "Ausgangslage | Viele Kinder …" → "Ausgangslage: …"."""
+    if len(cells) == 1:
+        return cells[0]
+    return f"{cells[0].rstrip(' :')}: {' '.join(cells[1:])}"
+
+
+def html_to_text(html: str) -> str:
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+def _squeeze_blank_lines(text: str) -> str:
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# -- quoted replies and signatures --------------------------------------------------------------
+
+_ATTRIBUTION = re.compile(
+    r"^\s*(am|on|le|el)\b.{0,200}\b(schrieb|wrote|a écrit|escribió)\b.{0,80}:\s*$", re.IGNORECASE)
+_ORIGINAL = re.compile(
+    r"^\s*-{2,}\s*(ursprüngliche nachricht|original message|weitergeleitete nachricht|"
+    r"forwarded message|nachricht im original)\s*-{2,}\s*$", re.IGNORECASE)
+_OUTLOOK_HEADER = re.compile(r"^\s*\*?(von|from)\s*:\*?\s+\S", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(r"^\s*\*?(gesendet|sent|datum|date|an|to)\s*:", re.IGNORECASE)
+_CLOSING = re.compile(
+    r"^\s*(mit (den )?(freundlichen|besten|herzlichen|lieben) grü(ß|ss)en|"
+    r"(viele|beste|liebe|freundliche|herzliche|schöne) grü(ß|ss)e|grü(ß|ss)e|gru(ß|ss)|"
+    r"mfg|lg|vg|best regards|kind regards|regards)\b[\s,.!]*(\S.{0,40})?$",
+    re.IGNORECASE)
+
+
+def strip_quotes_and_signature(text: str) -> str:
+    """The new text of a reply: without quoted lines, the quoted original and the signature.
+
+    Cut at the signature delimiter ("-- "), a closing formula on its own line ("Mit freundlichen
+    Grüßen"), an Outlook header block or "-----Ursprüngliche Nachricht-----"; drop "> " lines and
+    the "Am … schrieb …:" line above them. Text between quotes (answers inline) stays.
+    """
+    lines = text.split("\n")
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        if line.rstrip() == "--" or line == "-- " or _ORIGINAL.match(line):
+            break
+        if _OUTLOOK_HEADER.match(line) and any(
+                _OUTLOOK_NEXT.match(following) for following in lines[index + 1:index + 4]):
+            break
+        if _CLOSING.match(line) and len(line.strip()) <= 60 and kept:
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        if _ATTRIBUTION.match(line):
+            continue
+        kept.append(line)
+    return _squeeze_blank_lines("\n".join(kept))
+
+
+# -- labels -------------------------------------------------------------------------------------
+
+_LIST_MARK = re.compile(r"^\s*(?:[-*•–·]\s+|\(?\d{1,2}[.)]\s*|[a-h][.)]\s+)")
+
+
+def normalize_labels(text: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABELS,
+                     names: dict[str, str] = SKETCH_FIELD_NAMES) -> str:
+    """Rewrite the label lines of a form to the form's own labels, leaving other lines alone.
+
+    "1. Ausgangssituation: …" → "Ausgangslage: …", "**Ziele:** …" → "Zielsetzung: …",
+    "Kosten: 1.500 €" → "Betrag: 1.500 €", and a label alone on its line (a heading in a Word
+    file, with or without colon) → "Ausgangslage:" so the following lines are its text.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        rest = _LIST_MARK.sub("", line, count=1).replace("**", "").replace("__", "").strip()
+        label, colon, value = rest.partition(":")
+        field = canonical_label(label, labels) if label and len(label) <= 45 else None
+        if field is not None and (colon or (not value and field != "number")):
+            value = value.strip()
+            out.append(f"{names[field]}: {value}" if value else f"{names[field]}:")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def normalize_sketch_text(text: str) -> str:
+    """The one place that maps sketch label variants (Ausgangssituation → Ausgangslage, Ziel/Ziele
+    → Zielsetzung, Massnahme/Maßnahmen → Maßnahme, Kosten/Summe/Beantragter Betrag → Betrag,
+    Projekttitel → Titel, Antragsteller/Einrichtung → Träger, Sozialraumkonferenz → Sozialraum)
+    to the `/antrag` labels, whatever numbering, bold marks or heading style a writer used."""
+    return normalize_labels(text, SKETCH_LABELS, SKETCH_FIELD_NAMES)
+
+
+def normalize_concept_text(text: str) -> str:
+    return normalize_labels(text, CONCEPT_LABELS, CONCEPT_FIELD_NAMES)
+
+
+# -- attachments --------------------------------------------------------------------------------
+
+
+class AttachmentError(ValueError):
+    """An attachment that cannot be read; the message is for the sender (German)."""
+
+
+def _read_zip_member(data: bytes, member: str, filename: str) -> bytes:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise AttachmentError(f"Die Anlage „{filename}“ ist beschädigt.") from None
+    with archive:
+        infos = archive.infolist()
+        unpacked = sum(info.file_size for info in infos)
+        packed = sum(info.compress_size for info in infos) or 1
+        if unpacked > MAX_UNZIPPED_BYTES or unpacked / packed > MAX_ZIP_RATIO:
+            raise AttachmentError(f"Die Anlage „{filename}“ ist entpackt zu groß.")
+        try:
+            info = archive.getinfo(member)
+        except KeyError:
+            raise AttachmentError(f"Die Anlage „{filename}“ ist kein Textdokument.") from None
+        with archive.open(info) as stream:
+            content = stream.read(MAX_UNZIPPED_BYTES + 1)
+        if len(content) > MAX_UNZIPPED_BYTES:
+            raise AttachmentError(f"Die Anlage „{filename}“ ist entpackt zu groß.")
+        return content
+
+
+def _parse_xml(content: bytes, filename: str) -> ElementTree.Element:
+    if b"<!DOCTYPE" in content[:2048] or b"<!ENTITY" in content:
+        raise AttachmentError(f"Die Anlage „{filename}“ enthält unzulässige XML-Angaben.")
+    try:
+        return ElementTree.fromstring(content)
+    except ElementTree.ParseError:
+        raise AttachmentError(f"Die Anlage „{filename}“ ist beschädigt.") from None
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_text(data: bytes, filename: str = "Dokument.docx") -> str:
+    """The paragraphs and table rows of a Word document, in order."""
+    root = _parse_xml(_read_zip_member(data, "word/document.xml", filename), filename)
+    body = root.find(f"{W}body")
+    lines: list[str] = []
+
+    def paragraph(p: ElementTree.Element) -> str:
+        parts: list[str] = []
+        for node in p.iter():
+            if node.tag == f"{W}t" and node.text:
+                parts.append(node.text)
+            elif node.tag == f"{W}tab":
+                parts.append("\t")
+            elif node.tag in (f"{W}br", f"{W}cr"):
+                parts.append("\n")
+        return "".join(parts)
+
+    def block(element: ElementTree.Element) -> None:
+        for child in element:
+            if child.tag == f"{W}p":
+                lines.append(paragraph(child))
+            elif child.tag == f"{W}tbl":
+                for row in child.iter(f"{W}tr"):
+                    cells = [" ".join(paragraph(p) for p in cell.iter(f"{W}p")).strip()
+                             for cell in row.iter(f"{W}tc")]
+                    cells = [c for c in cells if c]
+                    if cells:
+                        lines.append(_row_line(cells))
+            elif child.tag == f"{W}sdt":
+                content = child.find(f"{W}sdtContent")
+                if content is not None:
+                    block(content)
+
+    if body is not None:
+        block(body)
+    return _squeeze_blank_lines("\n".join(lines))
+
+
+TEXT_NS = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def odt_text(data: bytes, filename: str = "Dokument.odt") -> str:
+    """The paragraphs, headings and table rows of an OpenDocument text, in order."""
+    root = _parse_xml(_read_zip_member(data, "content.xml", filename), filename)
+    lines: list[str] = []
+
+    def inline(element: ElementTree.Element) -> str:
+        parts = [element.text or ""]
+        for child in element:
+            if child.tag == f"{TEXT_NS}s":
+                parts.append(" " * int(child.get(f"{TEXT_NS}c", "1")))
+            elif child.tag == f"{TEXT_NS}tab":
+                parts.append("\t")
+            elif child.tag == f"{TEXT_NS}line-break":
+                parts.append("\n")
+            else:
+                parts.append(inline(child))
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    def block(element: ElementTree.Element) -> None:
+        for child in element:
+            if child.tag in (f"{TEXT_NS}p", f"{TEXT_NS}h"):
+                lines.append(inline(child))
+            elif child.tag == f"{TABLE_NS}table":
+                for row in child.iter(f"{TABLE_NS}table-row"):
+                    cells = [" ".join(inline(p) for p in cell.iter(f"{TEXT_NS}p")).strip()
+                             for cell in row.iter(f"{TABLE_NS}table-cell")]
+                    cells = [c for c in cells if c]
+                    if cells:
+                        lines.append(_row_line(cells))
+            else:
+                block(child)
+
+    text_body = root.find(f"{OFFICE_NS}body")
+    if text_body is not None:
+        block(text_body)
+    return _squeeze_blank_lines("\n".join(lines))
+
+
+def pdf_text(data: bytes, filename: str = "Dokument.pdf") -> str:
+    """The text layer of a PDF (a scan without one has none: the sender is told)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise AttachmentError(f"Die Anlage „{filename}“ ist verschlüsselt.")
+        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
+    except AttachmentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
+        raise AttachmentError(f"Die Anlage „{filename}“ kann ich nicht lesen.") from None
+    text = _squeeze_blank_lines("\n".join(pages))
+    if not text:
+        raise AttachmentError(f"Die Anlage „{filename}“ enthält keinen Text (eingescannt?). "
+                              "Bitte senden Sie die Skizze als Text.")
+    return text
+
+
+READERS = {".docx": docx_text, ".odt": odt_text, ".pdf": pdf_text}
+CONTENT_TYPES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+}
+UNREADABLE = (".doc", ".rtf", ".pages", ".xls", ".xlsx", ".ods", ".wps")
+
+
+def _suffix(filename: str, content_type: str) -> str:
+    lower = filename.lower()
+    for suffix in (*READERS, ".txt", *UNREADABLE):
+        if lower.endswith(suffix):
+            return suffix
+    return CONTENT_TYPES.get(content_type, "")
+
+
+def read_attachment(part: Message, filename: str,
+                    max_bytes: int = MAX_ATTACHMENT_BYTES) -> tuple[Attachment | None, str | None]:
+    """(the attachment as text, or None; a note for the sender, or None)."""
+    content_type = part.get_content_type()
+    suffix = _suffix(filename, content_type)
+    if not suffix:
+        return None, None  # a logo, a photo: not a sketch, nothing to say
+    if suffix in UNREADABLE:
+        return None, (f"Die Anlage „{filename}“ kann ich nicht lesen. Bitte senden Sie die "
+                      "Skizze im Text der E-Mail oder als .docx, .odt, .pdf oder .txt.")
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return None, None
+    if len(data) > max_bytes:
+        return None, (f"Die Anlage „{filename}“ ist mit {_megabytes(len(data))} zu groß "
+                      f"(höchstens {_megabytes(max_bytes)}); ich habe sie nicht gelesen.")
+    try:
+        if suffix == ".txt":
+            text = decode_bytes(data, part.get_content_charset())
+        else:
+            text = READERS[suffix](data, filename)
+    except AttachmentError as error:
+        return None, str(error)
+    text = text.replace("\r\n", "\n")[:MAX_TEXT_CHARS]
+    return Attachment(filename, content_type, normalize_sketch_text(text)), None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+# -- automatic mail -----------------------------------------------------------------------------
+
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(automatische antwort|abwesenheitsnotiz|abwesend|out of (the )?office|autoreply|"
+    r"auto-reply|automatic reply|auto:|unzustellbar|undeliverable|undelivered mail|"
+    r"delivery status notification|mail delivery failed|returned mail|"
+    r"zustellung fehlgeschlagen|nicht zustellbar)", re.IGNORECASE)
+_AUTO_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply",
+                 "do-not-reply", "bounce", "bounces")
+
+
+def automatic_reason(message: Message, address: str, own_addresses: Iterable[str]) -> str | None:
+    """Why this mail must not be answered (RFC 3834), or None when a person wrote it."""
+    auto = str(message.get("Auto-Submitted", "")).strip().lower()
+    if auto and not auto.startswith("no"):
+        return f"automatisch erzeugt (Auto-Submitted: {auto[:40]})"
+    precedence = str(message.get("Precedence", "")).strip().lower()
+    if precedence in ("bulk", "list", "junk", "auto_reply"):
+        return f"Massen- oder Listenmail (Precedence: {precedence})"
+    if message.get("List-Id") or message.get("List-Unsubscribe"):
+        return "Mail einer Mailingliste (List-Id)"
+    if message.get("X-Autoreply") or message.get("X-Autorespond"):
+        return "automatische Antwort (X-Autoreply)"
+    return_path = message.get("Return-Path")
+    if return_path is not None and str(return_path).strip() in ("<>", ""):
+        return "Unzustellbarkeitsnachricht (leerer Return-Path)"
+    if message.get_content_type() == "multipart/report":
+        return "Zustellbericht (multipart/report)"
+    local = address.split("@", 1)[0]
+    if local in _AUTO_SENDERS or local.startswith(("mailer-daemon", "noreply", "no-reply")):
+        return f"Absender {address} ist ein automatischer Absender"
+    own = {a.lower() for a in own_addresses}
+    if address in own:
+        return "Mail von der eigenen Adresse des Bots"
+    if _AUTO_SUBJECT.match(str(message.get("Subject", ""))):
+        return "automatische Antwort (Betreff)"
+    return None
+
+
+# -- the whole mail -----------------------------------------------------------------------------
+
+
+def _message_ids(value: object) -> tuple[str, ...]:
+    return tuple(re.findall(r"<([^<>\s]+)>", str(value or "")))
+
+
+def _header(message: Message, name: str) -> str:
+    try:
+        return str(message.get(name, "") or "")
+    except (ValueError, TypeError, IndexError):  # a malformed header: treat as absent
+        raw = message.get_all(name, [])
+        return str(raw[0]) if raw else ""
+
+
+def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
+               max_attachment_bytes: int = MAX_ATTACHMENT_BYTES) -> ParsedMail:
+    """Decode a whole mail. Never raises for what people or mail programs send."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    name, address = parseaddr(_header(message, "From"))
+    if not address:
+        pairs = getaddresses([_header(message, "Sender"), _header(message, "Reply-To")])
+        address = next((a for _, a in pairs if a), "")
+    address = address.strip().lower()
+    subject = " ".join(_header(message, "Subject").split())
+    body_part = message.get_body(preferencelist=("plain", "html"))
+    body = ""
+    if body_part is not None:
+        body = _part_text(body_part)
+        if body_part.get_content_subtype() == "html":
+            body = html_to_text(body)
+    elif message.get_content_maintype() == "text":
+        body = _part_text(message)
+    body = strip_quotes_and_signature(body.replace("\xa0", " ")[:MAX_TEXT_CHARS])
+    attachments: list[Attachment] = []
+    notes: list[str] = []
+    for part in message.iter_attachments():
+        if part is body_part or part.get_content_maintype() == "multipart":
+            continue
+        filename = part.get_filename() or ""
+        if not filename and part.get_content_disposition() != "attachment":
+            continue
+        attachment, note = read_attachment(part, filename or "Anlage", max_attachment_bytes)
+        if attachment is not None and attachment.text.strip():
+            attachments.append(attachment)
+        if note:
+            notes.append(note)
+    return ParsedMail(
+        address=address,
+        display_name=name.strip(),
+        subject=subject,
+        body=body,
+        attachments=tuple(attachments),
+        message_id=next(iter(_message_ids(_header(message, "Message-ID"))), ""),
+        in_reply_to=next(iter(_message_ids(_header(message, "In-Reply-To"))), ""),
+        references=_message_ids(_header(message, "References")),
+        automatic=automatic_reason(message, address, own_addresses),
+        notes=tuple(notes),
+        size=len(raw),
+    )
+
+
+# -- what the core sees -------------------------------------------------------------------------
+
+
+def strip_reply_prefix(subject: str) -> str:
+    return REPLY_PREFIX.sub("", subject).strip()
+
+
+def referenced(parsed: ParsedMail, own_marker: str = "sozialbot") -> tuple[str, ...]:
+    """Application numbers and confirmation codes this mail points at: in the subject, and in
+    the Message-IDs of our own mails it answers (which carry them, see `mail_channel`)."""
+    found: list[str] = []
+    found += NUMBER.findall(parsed.subject.upper())
+    found += CODE_IN_SUBJECT.findall(parsed.subject)
+    for message_id in (parsed.in_reply_to, *reversed(parsed.references)):
+        if message_id.startswith(own_marker + "."):
+            for token in message_id.split("@", 1)[0].split(".")[1:]:
+                if NUMBER.fullmatch(token) or re.fullmatch(r"C-[A-Z2-9]{6}", token):
+                    found.append(token.removeprefix("C-"))
+    return tuple(dict.fromkeys(found))
+
+
+def answers_us(parsed: ParsedMail, own_marker: str = "sozialbot") -> bool:
+    return any(m.startswith(own_marker + ".") for m in (parsed.in_reply_to, *parsed.references))
+
+
+def _command_word(token: str) -> str:
+    word = token.lstrip("/").split("@", 1)[0].lower().strip(".,:;!?")
+    for umlaut, spelt in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        word = word.replace(umlaut, spelt)
+    return word
+
+
+def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[str],
+                 refers_to: tuple[str, ...] = ()) -> str:
+    """The text for the core: a command in the body's first line; else, from a known person, a
+    command word in the first line or in the subject ("saldo", "/saldo 2026"); else the body.
+
+    The subject counts only on a new mail: "Re: Saldo" answering our answer is no new request.
+    A bare "/buchen" answering our preview gets the code from the subject it answers.
+    """
+    words = set(commands)
+    body = parsed.body.strip()
+    first = body.split("\n", 1)[0].strip() if body else ""
+    subject = strip_reply_prefix(parsed.subject)
+    if first.startswith("/"):
+        text = body
+    elif known_person and first and len(first) <= 120 and _command_word(first.split()[0]) in words:
+        text = "/" + body
+    elif subject and not answers_us(parsed) and (subject.startswith("/") or (
+            known_person and _command_word(subject.split()[0]) in words)):
+        text = "/" + subject.lstrip("/") + ("\n" + body if body else "")
+    else:
+        text = body
+    head, _, rest = text.partition("\n")
+    word = _command_word(head.split()[0]) if head.startswith("/") and head.split() else None
+    if word in ("buchen", "verwerfen") and len(head.split()) == 1:
+        codes = [r for r in refers_to if re.fullmatch(r"[A-Z2-9]{6}", r)]
+        if codes:
+            text = f"/{word} {codes[0]}" + ("\n" + rest if rest else "")
+    if word is None or word == "antrag":
+        text = normalize_sketch_text(text)
+    elif word == "konzept":
+        text = normalize_concept_text(text)
+    return text
