@@ -33,6 +33,10 @@ def close(ctx: Context, year: int) -> str:
     if ctx.store.year_closed(year):
         raise refuse("R2", f"Das Haushaltsjahr {year} ist schon abgeschlossen; ein zweiter "
                            "Abschluss ist nicht möglich.")
+    if year not in ctx.store.years():
+        raise refuse("R2", f"Für {year} hat der Bot nichts verwaltet: keine Anträge, Sitzungen "
+                           "oder Buchungen. Ein Abschluss würde Zuweisungen übertragen, die es "
+                           "hier nie gab; er ist daher nicht möglich.")
     earlier = [y for y in ctx.store.years() if y < year and not ctx.store.year_closed(y)]
     if earlier:
         raise refuse("R2", f"Bitte schließen Sie zuerst {earlier[0]} ab: /jahresabschluss "
