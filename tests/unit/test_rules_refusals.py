@@ -96,10 +96,20 @@ def test_r2_a_closed_year_takes_no_booking_and_no_veto(bot: Bot) -> None:
 
 
 def test_r2_a_year_is_closed_only_once_and_only_when_it_is_over(bot: Bot) -> None:
+    bot.submit(today=date(2026, 2, 2))
     bot.refused("verwaltung", "/jahresabschluss 2026", "R2", today=date(2026, 12, 30))
     bot.must("verwaltung", "/jahresabschluss 2026", today=date(2027, 1, 4))
     again = bot.refused("verwaltung", "/jahresabschluss 2026", "R2", today=date(2027, 1, 5))
     assert "schon abgeschlossen" in reply_text(again)
+
+
+def test_r2_a_year_the_bot_never_kept_cannot_be_closed_into_a_phantom_carry_over(
+        bot: Bot) -> None:
+    bot.submit(today=date(2026, 2, 2))
+    refusal = bot.refused("verwaltung", "/jahresabschluss 2025", "R2", today=date(2026, 3, 1))
+    assert "nichts verwaltet" in reply_text(refusal)
+    bot.refused("verwaltung", "/jahresabschluss 2019", "R2", today=date(2026, 3, 1))
+    assert bot.balance("ADE", 2026)["carried_in_cents"] == 0
 
 
 # -- R3 -------------------------------------------------------------------------------------
