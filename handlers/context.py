@@ -10,6 +10,7 @@ from bot.config import Config
 from handlers.messages import Action, IncomingMessage, Notification, Outcome, Reply, SessionEvent
 from rules.budget import Balance, balance_from
 from rules.conferences import Conference
+from rules.money import format_cents
 from rules.people import Identity, Person
 from rules.refusal import Refusal, Warning, refuse
 from storage.store import Store
@@ -71,9 +72,22 @@ class Context:
     # -- money ------------------------------------------------------------------------------
     def balance(self, conference: Conference, year: int) -> Balance:
         entries = [(e["kind"], e["amount_cents"]) for e in self.store.ledger(year, conference.code)]
-        if not any(kind == "allotment" for kind, _ in entries):
-            entries.append(("allotment", conference.allotment_cents(year)))  # R1, not yet posted
-        return balance_from(entries, self.held_cents(conference, year))
+        held = self.held_cents(conference, year)
+        posted, target = self._allotment(conference, year, entries, held)
+        if target != posted or not any(kind == "allotment" for kind, _ in entries):
+            entries.append(("allotment", target - posted))  # R1 as configured, not yet posted
+        return balance_from(entries, held)
+
+    def _allotment(self, conference: Conference, year: int, entries: list[tuple[str, int]],
+                   held: int) -> tuple[int, int]:
+        """(posted, due) allotment of a year. Due is the configured one (R1), but never less
+        than what is already bound, held, lapsed or carried out beyond the carry-in: lowering
+        the allotment in the configuration must not turn a balance negative (R3)."""
+        posted = sum(amount for kind, amount in entries if kind == "allotment")
+        if self.store.year_closed(year):
+            return posted, posted
+        without = balance_from([(k, a) for k, a in entries if k != "allotment"], held)
+        return posted, max(conference.allotment_cents(year), -without.free, 0)
 
     def held_cents(self, conference: Conference, year: int) -> int:
         """Approvals held under R9 at sessions of `year`. The session's year counts, not the
@@ -96,12 +110,22 @@ class Context:
         if self.store.year_closed(year):
             raise refuse("R2", f"Das Haushaltsjahr {year} ist abgeschlossen; darin wird nichts "
                                "mehr gebucht. Bitte wenden Sie sich an die Kreisverwaltung.")
-        ledger = self.store.ledger(year, conference.code)
-        posted = sum(e["amount_cents"] for e in ledger if e["kind"] == "allotment")
+        entries = [(e["kind"], e["amount_cents"]) for e in self.store.ledger(year, conference.code)]
+        posted, due = self._allotment(conference, year, entries,
+                                      self.held_cents(conference, year))
+        if due == posted and any(kind == "allotment" for kind, _ in entries):
+            return
         wanted = conference.allotment_cents(year)
-        if not any(e["kind"] == "allotment" for e in ledger) or posted != wanted:
-            self.book(conference.code, year, "allotment", wanted - posted, None,
-                      "Zuweisung laut Konfiguration (R1)")
+        note = "Zuweisung laut Konfiguration (R1)"
+        if due > wanted:
+            note += f"; nicht unter {format_cents(due)}, so viel ist schon gebunden (R3)"
+            for person in self.config.people_with_role("administration"):
+                self.notify(person.id, f"R1: Die Zuweisung {conference.name} {year} steht in der "
+                            f"Konfiguration auf {format_cents(wanted)}, gebunden oder übertragen "
+                            f"sind aber schon {format_cents(due)}. Sie wird nur bis "
+                            f"{format_cents(due)} gesenkt, damit kein Saldo negativ wird (R3).",
+                            "warning", f"R1:{conference.code}:{year}:{wanted}:{person.id}")
+        self.book(conference.code, year, "allotment", due - posted, None, note)
 
     def book(self, conference: str, year: int, kind: str, amount: int, application: str | None,
              note: str) -> None:
