@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.core import APPLICANT, Bot, booking_command, reply_text, sketch
+from tests.support.core import APPLICANT, Bot, at, booking_command, reply_text, sketch
 
 MARCH_12 = date(2026, 3, 12)
 
@@ -57,6 +57,55 @@ def test_r1_the_allotment_per_year_and_conference_comes_from_the_toml(tmp_path: 
                      if e["kind"] == "allotment" and e["conference"] == "ADE"]
         assert [(e["year"], e["amount_cents"]) for e in allotment] == [(2027, 1_200_000)]
         assert "R1" in allotment[0]["note"]
+    finally:
+        bot.close()
+
+
+def with_allotment(bot: Bot, toml: str) -> Bot:
+    """The county edits its TOML and restarts the bot."""
+    bot.close()
+    bot.config_path.write_text(bot.config_path.read_text(encoding="utf-8") + toml,
+                               encoding="utf-8")
+    return Bot(bot.directory)
+
+
+def test_r1_an_allotment_raised_in_the_toml_counts_at_once(bot: Bot) -> None:
+    (number,) = ready(bot, "1.000 €")
+    bot.decide(MARCH_12, f"{number} bewilligt")
+    bot = with_allotment(bot, '\n[budget.allotments.2026]\nADE = "15.000,00 €"\n')
+    try:
+        saldo = reply_text(bot.must("sek-ade", "/saldo", today=date(2026, 4, 1)))
+        assert "Zuweisung: 15.000,00 €" in saldo
+        assert "Verfügbar: 14.000,00 €" in saldo
+        later = bot.submit(Betrag="14.000 €", today=date(2026, 4, 1))
+        bot.session(date(2026, 9, 10), today=date(2026, 4, 2))
+        bot.decide(date(2026, 9, 10), f"{later} bewilligt")
+        allotments = [e["amount_cents"] for e in bot.export()["ledger"]
+                      if e["kind"] == "allotment" and e["conference"] == "ADE"]
+        assert allotments == [1_000_000, 500_000]
+        assert bot.balance()["available_cents"] == 0
+    finally:
+        bot.close()
+
+
+def test_r1_an_allotment_lowered_below_what_is_bound_stops_at_zero_and_tells_the_county(
+        bot: Bot) -> None:
+    (number,) = ready(bot, "9.000 €")
+    bot.decide(MARCH_12, f"{number} bewilligt")
+    bot = with_allotment(bot, '\n[budget.allotments.2026]\nADE = "5.000,00 €"\n')
+    try:
+        saldo = reply_text(bot.must("sek-ade", "/saldo", today=date(2026, 4, 1)))
+        assert "Zuweisung: 9.000,00 €" in saldo
+        assert "Verfügbar: 0,00 €" in saldo
+        made = bot.run_due_reminders(at(date(2027, 1, 1), 0, 5))  # the close by itself
+        told = [n for n in made if n.recipient == "verwaltung"]
+        assert len(told) == 1
+        assert told[0].text.startswith("R1: Die Zuweisung Adendorf 2026 steht in der "
+                                       "Konfiguration auf 5.000,00 €")
+        assert "übertragen nach 2027: 0,00 €" in next(n.text for n in made
+                                                     if n.recipient == "sek-ade")
+        assert bot.balance("ADE", 2027)["carried_in_cents"] == 0
+        assert bot.balance("ADE", 2026)["allotment_cents"] == 900_000
     finally:
         bot.close()
 
