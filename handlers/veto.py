@@ -47,12 +47,14 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     text = (f"Veto des Landkreises zu {number} „{application['title'][:80]}“ "
             f"(Sitzung {conference.name} am "
             f"{format_date(date.fromisoformat(application['session_date']))}): {reason}")
-    if released:
-        text += f"\nDer Betrag von {format_cents(released)} steht wieder zur Verfügung (R10)."
+    money = (f"\nDer Betrag von {format_cents(released)} steht wieder zur Verfügung (R10)."
+             if released else "\nDer Beschluss wird nicht gebucht (R10).")
     for secretary in ctx.secretaries(conference.code):
-        ctx.notify(secretary.id, text + f"\nVerfügbar: {format_cents(balance.free)}.", "veto",
-                   f"veto:{number}:{secretary.id}", application_number=number)
-    ctx.notify(application["contact"], text, "veto", f"veto:{number}:applicant",
+        ctx.notify(secretary.id, text + money + f"\nVerfügbar: {format_cents(balance.free)}.",
+                   "veto", f"veto:{number}:{secretary.id}", application_number=number)
+    ctx.notify(application["contact"], text + "\nDie Bewilligung ist damit aufgehoben (R10). "
+               "Fragen dazu beantwortet die Geschäftsführung der Sozialkonferenz "
+               f"{conference.name}.", "veto", f"veto:{number}:applicant",
                application_number=number)
     return reply(f"Veto zu {number} ist eingetragen. Zurück im Budget: {format_cents(released)}. "
                  f"Verfügbar für {conference.name} {year}: {format_cents(balance.free)}. "
