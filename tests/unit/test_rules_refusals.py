@@ -390,7 +390,10 @@ def test_r10_a_veto_returns_the_money_and_tells_secretary_and_applicant(bot: Bot
     assert "Zurück im Budget: 1.200,00 €" in reply_text(veto)
     assert "Verfügbar für Adendorf 2026: 10.000,00 €" in reply_text(veto)
     assert sorted(n.recipient for n in veto.notifications) == [f"email:{APPLICANT}", "sek-ade"]
-    assert all("(R10)" in n.text for n in veto.notifications)
+    told = {n.recipient: n.text for n in veto.notifications}
+    assert "Der Betrag von 1.200,00 € steht wieder zur Verfügung (R10)." in told["sek-ade"]
+    assert "Die Bewilligung ist damit aufgehoben (R10)." in told[f"email:{APPLICANT}"]
+    assert "Verfügbar" not in told[f"email:{APPLICANT}"]  # the budget is not the applicant's
     assert bot.balance()["available_cents"] == 1_000_000
     application = bot.application(number)
     assert application["status"] == "vetoed"
