@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -101,10 +101,15 @@ class Core:
 
     def _handle(self, message: IncomingMessage) -> Outcome:
         self.store.focus(message.received_at.astimezone(self.tz).year)
+        identity = self.identify(message.sender)
         seen = self.store.processed(message.source_id)
+        if seen is not None and seen["outcome"].get("sender", identity.key) != identity.key:
+            # Another sender's message id (an e-mail Message-ID is the writer's choice): never
+            # answer with someone else's stored reply; handle it as this sender's own message.
+            message = replace(message, source_id=f"{message.source_id}#{identity.key}")
+            seen = self.store.processed(message.source_id)
         if seen is not None:
             return _outcome_from_record(seen["outcome"], duplicate=True)
-        identity = self.identify(message.sender)
         now = message.received_at.astimezone(self.tz)
         ctx = Context(self.config, self.store, identity, message, now)
         try:
@@ -128,7 +133,8 @@ class Core:
         if not self.store.dirty and not outcome.notifications:
             return outcome
         year = ctx.now.year
-        self.store.record_processed(year, ctx.message.source_id, _outcome_record(outcome))
+        self.store.record_processed(year, ctx.message.source_id,
+                                    {**_outcome_record(outcome), "sender": ctx.identity.key})
         self.store.add_notifications(year, [{
             **_notification_record(notification),
             "created_at": ctx.now.isoformat(timespec="seconds"),
