@@ -146,3 +146,26 @@ def test_a_notification_already_in_the_outbox_is_not_added_again(bot: Bot) -> No
     assert again.notifications == ()
     keys = [n.key for n in bot.outbox(at(date(2026, 3, 4)))]
     assert len(keys) == len(set(keys))
+
+
+def test_a_stranger_reusing_a_secretarys_message_id_gets_his_own_answer(bot: Bot) -> None:
+    bot.concept()
+    number = bot.submit()
+    bot.session(MARCH_12)
+    preview = bot.must("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt", today=MARCH_12,
+                       source_id="<beschluss@rathaus-adendorf.de>")
+    forged = bot.say("fremd@example.com", "/hilfe", today=MARCH_12,
+                     source_id="<beschluss@rathaus-adendorf.de>")
+    assert not forged.duplicate
+    assert "Sie sind hier als Antragsteller bekannt" in reply_text(forged)
+    assert booking_command(preview) not in reply_text(forged)
+    again = bot.say("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt", today=MARCH_12,
+                    source_id="<beschluss@rathaus-adendorf.de>")
+    assert again.duplicate
+    assert reply_text(again) == reply_text(preview)
+    sketch_once = bot.must("fremd@example.com", sketch(), today=MARCH_12,
+                           source_id="<beschluss@rathaus-adendorf.de>")
+    sketch_again = bot.say("fremd@example.com", sketch(), today=MARCH_12,
+                           source_id="<beschluss@rathaus-adendorf.de>")
+    assert sketch_again.duplicate
+    assert sketch_again.application_number == sketch_once.application_number
