@@ -45,7 +45,11 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
     if day < ctx.today:
         raise refuse("", f"Der {format_date(day)} liegt in der Vergangenheit. Bitte melden Sie "
                          "Sitzungen vorher an.")
-    if budget_ii and not (existing and existing["budget_ii"]):
+    # A scheduled Budget II session stays one when it is changed; a cancelled one that is set
+    # again is Budget II only if the message says so, and then counts against R8 again.
+    counted = bool(existing and existing["budget_ii"] and existing["status"] == "scheduled")
+    budget_ii = budget_ii or counted
+    if budget_ii and not counted:
         others = [date.fromisoformat(s["date"]) for s in ctx.store.sessions(day.year,
                   conference.code) if s["budget_ii"] and s["status"] == "scheduled"
                   and s["date"] != day.isoformat()]
@@ -62,7 +66,7 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
     record.update({
         "time": format_time(start) if start else (existing or {}).get("time"),
         "place": place or (existing or {}).get("place", ""),
-        "budget_ii": budget_ii or bool(existing and existing["budget_ii"]),
+        "budget_ii": budget_ii,
         "status": "scheduled", "sequence": record["sequence"] + 1,
         "alerted_on": ctx.today.isoformat(),
     })
