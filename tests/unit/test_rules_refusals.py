@@ -283,6 +283,12 @@ def test_r8_a_third_budget_ii_session_in_a_year_is_refused(bot: Bot) -> None:
     bot.must("sek-ade", "/sitzung 15.10.2026 19:00 Gemeindesaal", today=date(2026, 2, 3))
     bot.must("sek-ade", "/sitzung 10.06.2026 abgesagt", today=date(2026, 2, 4))
     bot.must("sek-ade", "/sitzung 15.10.2026 19:00 Gemeindesaal, Budget II", today=date(2026, 2, 4))
+    bot.refused("sek-ade", "/sitzung 10.06.2026 18:30 Budget II", "R8", today=date(2026, 2, 5))
+    revived = bot.must("sek-ade", "/sitzung 10.06.2026 18:30", today=date(2026, 2, 5))
+    assert "nicht als Budget-II-Sitzung markiert" in reply_text(revived)
+    budget_sessions = [s["date"] for s in bot.export()["sessions"]
+                       if s["budget_ii"] and s["status"] == "scheduled"]
+    assert budget_sessions == ["2026-03-12", "2026-10-15"]
 
 
 def test_r8_decisions_belong_to_a_budget_ii_session(bot: Bot) -> None:
