@@ -146,7 +146,9 @@ class _HtmlText(HTMLParser):
                 self.cells.append(" ".join(text.split()))
             return
         for line in text.split("\n") if self.pre else [text]:
-            self.lines.append(line.rstrip() if self.pre else " ".join(line.split()))
+            line = line.rstrip() if self.pre else " ".join(line.split())
+            if line.strip():
+                self.lines.append(line)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP:
@@ -474,6 +476,8 @@ def read_attachment(part: Message, filename: str,
 
 
 def _megabytes(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
     return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
 
 

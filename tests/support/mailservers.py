@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import io
 import itertools
 import os
 import shutil
@@ -31,21 +32,31 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from imap_tools import MailBoxUnencrypted, MailMessage
 
+from rules.conferences import LUENEBURG
+
 DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"
 PASSWORD = "geheim"
 WAIT_SECONDS = 30.0
+BERLIN = ZoneInfo("Europe/Berlin")
+CORPUS_DIR = Path(__file__).parent.parent / "corpus" / "mail"
 
 
 def free_port() -> int:
@@ -78,7 +89,9 @@ class Dovecot:
         self.imap_port = free_port()
         self.lmtp_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
-        self._users: set[str] = set()
+        # Logins are checked by local part only ("kita" for kita@t7.example.org): every test
+        # has its own domain, and the mail lives under DIR/mail/<domain>/<local part>.
+        self._users: set[str] = set(KNOWN_LOCAL_PARTS)
         self._lock = threading.Lock()
 
     @property
@@ -89,7 +102,8 @@ class Dovecot:
         d = self.directory
         for sub in ("run", "state", "mail"):
             (d / sub).mkdir(exist_ok=True)
-        (d / "passwd").touch()
+        (d / "passwd").write_text("".join(f"{local}:{{PLAIN}}{PASSWORD}::::::\n"
+                                          for local in sorted(self._users)), encoding="utf-8")
         if os.getuid() == 0:
             # Dovecot never gives mail access to uid 0: the mail belongs to nobody.
             internal, login = "dovecot", "dovenull"
@@ -116,7 +130,7 @@ postmaster_address = postmaster@localhost
 lmtp_save_to_detail_mailbox = no
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {d}/passwd
+  args = scheme=PLAIN username_format=%n {d}/passwd
 }}
 userdb {{
   driver = static
@@ -177,13 +191,15 @@ service pop3-login {{
         path = self.directory / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def add_user(self, address: str, password: str = PASSWORD) -> str:
-        """A mailbox for `address` (the IMAP login is the address)."""
+    def add_user(self, address: str) -> str:
+        """A mailbox for `address` (the IMAP login is the address, the password PASSWORD)."""
+        local = address.split("@", 1)[0]
         with self._lock:
-            if address not in self._users:
+            if local not in self._users:
                 with open(self.directory / "passwd", "a", encoding="utf-8") as passwd:
-                    passwd.write(f"{address}:{{PLAIN}}{password}::::::\n")
-                self._users.add(address)
+                    passwd.write(f"{local}:{{PLAIN}}{PASSWORD}::::::\n")
+                self._users.add(local)
+                time.sleep(1.1)  # Dovecot looks at the passwd-file at most once a second
         return address
 
     def kick(self, address: str) -> None:
@@ -222,6 +238,30 @@ service pop3-login {{
         data = message if isinstance(message, bytes) else message.as_bytes()
         with smtplib.LMTP("127.0.0.1", self.lmtp_port, timeout=20) as lmtp:
             lmtp.sendmail(mail_from, to, data)
+
+
+PEOPLE = {
+    "bot": "sozialbot",
+    "kita": "kita",
+    "verein": "verein",
+    "schule": "schule",
+    "sek-ade": "sek-ade",
+    "sek-bar": "sek-bar",
+    "kreis-1": "kreis-1",
+    "kreis-2": "kreis-2",
+    "verwaltung": "verwaltung",
+    "faelscher": "faelscher",
+    "urlaub": "urlaub",
+}
+KNOWN_LOCAL_PARTS = {*PEOPLE.values(), *(f"sek-{code.lower()}" for code, _ in LUENEBURG),
+                     *(f"absender{i}" for i in range(20))}
+
+
+def subject(message: MailMessage) -> str:
+    """The decoded subject, as mail programs show it (imap-tools drops the space after an
+    encoded word that was folded: "Förderverein[ADE-…]")."""
+    raw = message.obj.get("Subject", "")
+    return " ".join(str(make_header(decode_header(str(raw)))).split())
 
 
 # -- the SMTP relay -----------------------------------------------------------------------------
@@ -313,19 +353,6 @@ class SmtpRelay:
 # -- a small world of people with mailboxes -----------------------------------------------------
 
 _DOMAINS = itertools.count(1)
-
-PEOPLE = {
-    "bot": "sozialbot",
-    "kita": "kita",
-    "verein": "verein",
-    "schule": "schule",
-    "sek-ade": "sek-ade",
-    "sek-bar": "sek-bar",
-    "kreis-1": "kreis-1",
-    "kreis-2": "kreis-2",
-    "verwaltung": "verwaltung",
-    "faelscher": "faelscher",
-}
 
 
 class MailWorld:
@@ -449,5 +476,222 @@ def smtp_relay(dovecot: Dovecot) -> Iterator[SmtpRelay]:
 
 
 @pytest.fixture
-def mail_world(dovecot: Dovecot, smtp_relay: SmtpRelay) -> MailWorld:
+def mail_world(dovecot: Dovecot, smtp_relay: SmtpRelay,
+               monkeypatch: pytest.MonkeyPatch) -> MailWorld:
+    monkeypatch.setenv(IMAP_PASSWORD_ENV, PASSWORD)
     return MailWorld(dovecot, smtp_relay)
+
+
+# -- office documents, built the way Word and LibreOffice store them -----------------------------
+
+_DOCX_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/word/document.xml"
+ ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
+</Types>"""
+_DOCX_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Target="word/document.xml"
+ Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>
+</Relationships>"""
+
+
+def _xml(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def make_docx(paragraphs: list[str], table: list[tuple[str, str]] = (),  # type: ignore[assignment]
+              *, bold_labels: bool = True) -> bytes:
+    """A .docx with paragraphs (a label before ":" set in bold, in its own run, as Word does)
+    and an optional two-column table."""
+    def run(text: str, bold: bool = False) -> str:
+        props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+        return f'<w:r>{props}<w:t xml:space="preserve">{_xml(text)}</w:t></w:r>'
+
+    def paragraph(text: str) -> str:
+        label, colon, rest = text.partition(":")
+        if colon and bold_labels and len(label) < 40:
+            return f"<w:p>{run(label + ':', True)}{run(rest)}</w:p>"
+        return f"<w:p>{run(text)}</w:p>"
+
+    rows = "".join(
+        f"<w:tr><w:tc><w:p>{run(a, True)}</w:p></w:tc><w:tc><w:p>{run(b)}</w:p></w:tc></w:tr>"
+        for a, b in table)
+    body = "".join(paragraph(p) for p in paragraphs)
+    if rows:
+        body += f"<w:tbl>{rows}</w:tbl>"
+    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
+                f'main"><w:body>{body}<w:sectPr/></w:body></w:document>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _DOCX_TYPES)
+        archive.writestr("_rels/.rels", _DOCX_RELS)
+        archive.writestr("word/document.xml", document)
+    return buffer.getvalue()
+
+
+def make_odt(lines: list[str], headings: tuple[str, ...] = ()) -> bytes:
+    """An .odt: lines in `headings` become text:h headings, the others paragraphs."""
+    parts = []
+    for line in lines:
+        tag = "text:h" if line in headings else "text:p"
+        parts.append(f"<{tag}>{_xml(line).replace('  ', ' <text:s/>')}</{tag}>")
+    content = ('<?xml version="1.0" encoding="UTF-8"?>'
+               '<office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'office:version="1.2"><office:body><office:text>'
+               + "".join(parts) + "</office:text></office:body></office:document-content>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def make_pdf(lines: list[str]) -> bytes:
+    """A PDF with a text layer (reportlab, as a word processor's export has)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    y = 800
+    for line in lines:
+        page.drawString(60, y, line)
+        y -= 16
+    page.save()
+    return buffer.getvalue()
+
+
+# -- the bot's e-mail channel against these servers ---------------------------------------------
+
+IMAP_PASSWORD_ENV = "SOZIALBOT_TEST_IMAP_PASSWORD"
+
+
+def email_table(world: MailWorld, **overrides: object) -> str:
+    """The `[email]` config tables pointing at the test servers, with quick retry intervals."""
+    main: dict[str, object] = {"address": world.bot, "name": "Budget II Testkreis",
+                               "retry_seconds": 0.05, "retry_max_seconds": 0.4,
+                               "notify_seconds": 0.2, "timeout_seconds": 10}
+    imap: dict[str, object] = {"host": "127.0.0.1", "port": world.dovecot.imap_port,
+                               "security": "none", "user": world.bot,
+                               "password_env": IMAP_PASSWORD_ENV, "poll_seconds": 0.2}
+    smtp: dict[str, object] = {"host": "127.0.0.1", "port": world.relay.port,
+                               "security": "none"}
+    for key, value in overrides.items():
+        section, _, name = key.partition("__")
+        {"imap": imap, "smtp": smtp}.get(section, main)[name or section] = value
+
+    def table(title: str, values: dict[str, object]) -> str:
+        lines = [f"[{title}]"]
+        for key, value in values.items():
+            rendered = (f'"{value}"' if isinstance(value, str)
+                        else str(value).lower() if isinstance(value, bool) else str(value))
+            lines.append(f"{key} = {rendered}")
+        return "\n".join(lines)
+
+    return "\n\n".join(["", table("email", main), table("email.imap", imap),
+                        table("email.smtp", smtp), ""])
+
+
+def write_mail_config(directory: Path, world: MailWorld, **overrides: object) -> Path:
+    """The shipped Lüneburg default with everyone's address in this world's mail domain."""
+    from bot.config import default_config_text
+
+    (directory / "data").mkdir(parents=True, exist_ok=True)
+    text = default_config_text().replace("@example.org", f"@{world.domain}")
+    path = directory / "sozialbot.toml"
+    path.write_text(text + email_table(world, **overrides), encoding="utf-8")
+    for line in text.splitlines():
+        if line.startswith("email = "):
+            world.address(line.split('"')[1])
+    return path
+
+
+class Clock:
+    """The bot's clock in a test: fixed, moved by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.value = start
+
+    def __call__(self) -> datetime:
+        return self.value
+
+    def advance(self, **delta: float) -> None:
+        self.value += timedelta(**delta)
+
+
+class RunningMailBot:
+    """The real core and the real e-mail channel in a task of the test's event loop."""
+
+    def __init__(self, config_path: Path, world: MailWorld, clock: Clock | None = None) -> None:
+        from bot.config import load_config
+
+        self.config_path = config_path
+        self.world = world
+        self.clock = clock or Clock(datetime(2026, 2, 2, 12, 0, tzinfo=BERLIN))
+        self.config = load_config(config_path)
+        self.core: Any = None
+        self.channel: Any = None
+        self._stop: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> RunningMailBot:
+        from bot.config import load_config
+        from bot.mail_channel import MailChannel, MailSettings
+        from handlers.service import Core
+
+        self.config = load_config(self.config_path)
+        self.core = Core.open(self.config)
+        self.channel = MailChannel(self.core, self.config, MailSettings.from_config(self.config),
+                                   now=self.clock)
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self.channel.run(self._stop))
+        return self
+
+    async def stop(self) -> None:
+        if self._task is None or self._stop is None:
+            return
+        self._stop.set()
+        async with asyncio.timeout(WAIT_SECONDS):
+            await self._task
+        self._task = None
+        self.core.close()
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    def say(self, sender: str, text: str) -> Any:
+        """A message straight to the core (console or person id), to set the scene."""
+        from handlers.messages import IncomingMessage, Sender
+
+        channel = "email" if "@" in sender else "console"
+        outcome = self.core.handle(IncomingMessage(
+            Sender(channel, sender), text, f"test:{uuid.uuid4().hex}", self.clock()))
+        assert outcome.accepted, "\n".join(r.text for r in outcome.replies)
+        return outcome
+
+    async def settled(self, *, sent: bool = True, timeout: float = WAIT_SECONDS) -> None:  # noqa: ASYNC109
+        """Until the inbox is empty, every notification queued and (if `sent`) every mail sent."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._task is not None and self._task.done():
+                self._task.result()
+                raise AssertionError("the mail channel stopped")
+            inbox = await self.world.count("bot")
+            queue = await asyncio.to_thread(self.channel.state.pending)
+            waiting = await asyncio.to_thread(self.core.pending_notifications, "email",
+                                              self.clock())
+            if inbox == 0 and not waiting and (not sent or not queue):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not settled: inbox {inbox}, queue {len(queue)}, "
+                                     f"notifications {len(waiting)}, {self.channel.stats}")
+            await asyncio.sleep(0.05)
