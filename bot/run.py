@@ -61,8 +61,13 @@ async def _main(config: Config, console_sender: Sender | None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(scheduler(core, stop), name="scheduler")]
-    for name, runner in _channels(config):
+    channels = _channels(config)
+    for name, runner in channels:
         tasks.append(asyncio.create_task(runner(core, config, stop), name=name))
+    if not channels and console_sender is None:
+        print("Kein Kanal eingeschaltet: der Bot erledigt nur Erinnerungen und den "
+              "Jahresabschluss. Zum Ausprobieren: sozialbot run --as sek-ade (Konsole) oder "
+              "sozialbot say (siehe README).", flush=True)
     if console_sender is not None:
         tasks.append(asyncio.create_task(_console(core, console_sender, stop), name="console"))
     print(f"sozialbot läuft (Daten: {config.data_dir}). Beenden mit Strg-C.", flush=True)
