@@ -148,6 +148,14 @@ def _cancel(ctx: Context, conference: Conference, day: date, existing: dict | No
     if existing is None or existing["status"] == "cancelled":
         raise refuse("", f"Für {conference.name} ist am {format_date(day)} keine Sitzung "
                          "eingetragen.")
+    decided = any(c["conference"] == conference.code and c["session_date"] == day.isoformat()
+                  and c["status"] in ("booked", "held") for c in ctx.store.confirmations(day.year))
+    if decided or day < ctx.today:
+        # Its decisions stand; cancelling it would free its place in the R8 count.
+        why = "schon Beschlüsse" if decided else "schon stattgefunden"
+        raise refuse("R8" if existing["budget_ii"] else "",
+                     f"Die Sitzung {conference.name} am {format_date(day)} hat {why} und kann "
+                     "nicht mehr abgesagt werden.")
     existing.update({"status": "cancelled", "sequence": existing["sequence"] + 1})
     ctx.store.save_session(existing)
     if existing["budget_ii"]:
