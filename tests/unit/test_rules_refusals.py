@@ -291,6 +291,16 @@ def test_r8_a_third_budget_ii_session_in_a_year_is_refused(bot: Bot) -> None:
     assert budget_sessions == ["2026-03-12", "2026-10-15"]
 
 
+def test_r8_a_session_with_decisions_cannot_be_cancelled_to_make_room(bot: Bot) -> None:
+    (number,) = ready(bot, "1.000 €")
+    bot.session(date(2026, 6, 11), today=date(2026, 2, 3))
+    bot.decide(MARCH_12, f"{number} bewilligt")
+    refusal = bot.refused("sek-ade", "/sitzung 12.03.2026 abgesagt", "R8", today=MARCH_12)
+    assert "hat schon Beschlüsse" in reply_text(refusal)
+    bot.refused("sek-ade", "/sitzung 12.03.2026 abgesagt", "R8", today=date(2026, 3, 20))
+    bot.refused("sek-ade", "/sitzung 15.10.2026 Budget II", "R8", today=date(2026, 3, 20))
+
+
 def test_r8_decisions_belong_to_a_budget_ii_session(bot: Bot) -> None:
     bot.concept()
     number = bot.submit()
