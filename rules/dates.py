@@ -90,10 +90,7 @@ def parse_date(text: str, today: date | None = None) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise DateError(
-            f"Den {day:02d}.{month:02d}.{year} gibt es nicht. Bitte prüfen Sie das Datum. "
-            f"{DATE_EXAMPLE}"
-        ) from None
+        raise DateError(f"Den {day:02d}.{month:02d}.{year} gibt es nicht. {DATE_EXAMPLE}") from None
 
 
 def parse_time(text: str) -> time:
