@@ -95,15 +95,15 @@ class Context:
         since what was not confirmed by its close was not booked."""
         if self.store.year_closed(year):
             return 0
-        numbers = {line["number"] for c in self.store.confirmations(year)
-                   if c["status"] == "held" and c["conference"] == conference.code
-                   for line in c["lines"]}
-        held = 0
-        for number in numbers:
-            application = self.store.application(number)
-            if application is not None and application["status"] == "held":
-                held += application["approved_cents"] or 0
-        return held
+        return sum(a["approved_cents"] or 0 for a in self.held_applications(conference, year))
+
+    def held_applications(self, conference: Conference, year: int) -> list[dict]:
+        """Applications whose decisions at sessions of `year` wait for the county (R9)."""
+        numbers = sorted({line["number"] for c in self.store.confirmations(year)
+                          if c["status"] == "held" and c["conference"] == conference.code
+                          for line in c["lines"]})
+        found = (self.store.application(number) for number in numbers)
+        return [a for a in found if a is not None and a["status"] == "held"]
 
     def open_year(self, conference: Conference, year: int) -> None:
         """Post the R1 allotment of a year before its first booking; refuse a closed year (R2)."""

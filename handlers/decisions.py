@@ -65,6 +65,10 @@ def _session(ctx: Context, conference: Conference, day: date) -> dict:
         raise refuse("R8", f"Die Sitzung am {format_date(day)} ist nicht als Budget-II-Sitzung "
                            "angemeldet; dort wird über Budget II nicht entschieden. Melden Sie sie "
                            "mit „/sitzung <Datum> Budget II“ an, wenn das noch geht.")
+    if day > ctx.today:
+        raise refuse("R9", f"Die Sitzung am {format_date(day)} hat noch nicht stattgefunden. "
+                           "Beschlüsse melden Sie nach der Sitzung; bis dahin kann der Landkreis "
+                           "seine Teilnahme noch zu- oder absagen.")
     return record
 
 
@@ -199,7 +203,9 @@ def _own_confirmation(ctx: Context, args: str) -> dict:
                          "Code aus der Antwort auf Ihren /beschluss.")
     if confirmation["status"] != "open":
         done = {"booked": "schon gebucht", "held": "schon zur Bestätigung beim Landkreis",
-                "discarded": "verworfen"}[confirmation["status"]]
+                "discarded": "verworfen",
+                "expired": "mit dem Jahresabschluss verfallen (R9); die Anträge sind wieder offen"
+                }[confirmation["status"]]
         raise refuse("", f"Die Beschlüsse mit dem Code {code} sind {done}. /saldo zeigt den "
                          "Stand.")
     return confirmation

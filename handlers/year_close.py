@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from handlers.context import Context, reply
 from handlers.messages import Notification, Outcome
 from rules.budget import year_end
+from rules.conferences import Conference
 from rules.money import format_cents
 from rules.refusal import Refused, refuse
 
@@ -54,12 +55,12 @@ def close(ctx: Context, year: int) -> str:
                      f"Übertrag nach {year + 1} (R2)")
             ctx.book(conference.code, year + 1, "carry_in", end.carry_out, None,
                      f"Übertrag aus {year}, verfällt Ende {year + 1} (R2)")
-        held = [a["number"] for a in ctx.store.applications(year, conference.code)
-                if a["status"] == "held"]
+        held = _defer_unconfirmed(ctx, conference, year)
         text = (f"{conference.name}: übertragen nach {year + 1}: {format_cents(end.carry_out)}; "
                 f"verfallen: {format_cents(end.lapse)}")
         if held:
-            text += f"; nicht bestätigt und damit nicht gebucht: {', '.join(held)}"
+            text += (f"; vom Landkreis nicht bestätigt, daher nicht gebucht und wieder offen "
+                     f"(vertagt, R9): {', '.join(held)}")
         lines.append(text)
         for person in [*ctx.secretaries(conference.code)]:
             ctx.notify(person.id, f"Jahresabschluss {year} (R2), {text}. Der Übertrag verfällt, "
@@ -70,6 +71,21 @@ def close(ctx: Context, year: int) -> str:
     for person in ctx.county_representatives():
         ctx.notify(person.id, summary, "year_close", f"year_close:{year}:{person.id}")
     return summary
+
+
+def _defer_unconfirmed(ctx: Context, conference: Conference, year: int) -> list[str]:
+    """R9 decisions the county never confirmed were never booked; at the year's close they go
+    back on the agenda as deferred rather than waiting for good."""
+    held = ctx.held_applications(conference, year)
+    for application in held:
+        application.update({"status": "deferred", "approved_cents": None})
+        application.pop("held_outcome", None)
+        ctx.store.save_application(application)
+    for confirmation in ctx.store.confirmations(year):
+        if confirmation["status"] == "held" and confirmation["conference"] == conference.code:
+            confirmation["status"] = "expired"
+            ctx.store.save_confirmation(year, confirmation)
+    return [a["number"] for a in held]
 
 
 def due(core: Core, now: datetime) -> list[Notification]:

@@ -33,8 +33,8 @@ SEED = (
     ("kreis-1", "/anwesend ADE 12.03.2026"),
     *(("kita@example.org", f"/antrag\nSozialraum: ADE\nTräger: Kita\nTitel: Projekt {i}\n"
        "Ausgangslage: a\nZielsetzung: b\nMaßnahme: c\nBetrag: 1.000 €") for i in range(3)),
-    ("sek-ade", "/beschluss 12.03.2026\nADE-2026-001 bewilligt 800"),
 )
+PENDING = ("sek-ade", "/beschluss 12.03.2026\nADE-2026-001 bewilligt 800")  # after the session
 
 
 def _core(directory: Path) -> Core:
@@ -46,9 +46,9 @@ def _core(directory: Path) -> Core:
         config_file.write_text(default_config_text(), encoding="utf-8")
     core = Core.open(load_config(config_file))
     if fresh:
-        for sender, text in SEED:
+        for (sender, text), when in [*((s, SEEDED) for s in SEED), (PENDING, WHEN)]:
             seeded = core.handle(IncomingMessage(Sender("console", sender), text,
-                                                 f"seed:{uuid.uuid4()}", SEEDED))
+                                                 f"seed:{uuid.uuid4()}", when))
             if not seeded.accepted:
                 core.close()
                 raise AssertionError(seeded.replies[0].text)

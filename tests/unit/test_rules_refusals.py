@@ -383,13 +383,15 @@ def test_r9_the_county_releases_a_held_sketch_handed_in_two_years_earlier(bot: B
     assert (balance["bound_cents"], balance["held_cents"]) == (120_000, 0)
 
 
-def test_r9_what_was_still_held_at_the_year_end_is_not_booked_nor_counted(bot: Bot) -> None:
+def test_r9_what_was_still_held_at_the_year_end_is_not_booked_and_open_again(bot: Bot) -> None:
     bot.concept()
     number = bot.submit()
     bot.session(MARCH_12, attend=None)
     bot.decide(MARCH_12, f"{number} bewilligt")
     close = bot.must("verwaltung", "/jahresabschluss 2026", today=date(2027, 1, 4))
-    assert f"nicht bestätigt und damit nicht gebucht: {number}" in reply_text(close)
+    assert f"daher nicht gebucht und wieder offen (vertagt, R9): {number}" in reply_text(close)
+    application = bot.application(number)
+    assert (application["status"], application["approved_cents"]) == ("deferred", None)
     overview = reply_text(bot.must("kreis-1", "/saldo 2026", today=date(2027, 1, 5)))
     assert "ADE Adendorf: 0,00 € (gebunden 0,00 €)" in overview
     assert "-" not in overview.replace("Budget II", "")
