@@ -94,6 +94,7 @@ from bot.mail_parse import (
     MAX_MAIL_BYTES,
     ParsedMail,
     automatic_reason,
+    format_size,
     message_text,
     parse_mail,
     referenced,
@@ -140,7 +141,7 @@ class MailSettings:
     done_folder: str = "Verarbeitet"
     failed_folder: str = "Nicht verarbeitet"
     idle: bool = True
-    idle_seconds: float = 25 * 60
+    idle_seconds: float = 5 * 60
     poll_seconds: float = 60.0
     notify_seconds: float = 30.0
     retry_seconds: float = 5.0
@@ -158,8 +159,10 @@ class MailSettings:
     @classmethod
     def from_config(cls, config: Config) -> MailSettings:
         raw = config.raw.get("email") or {}
-        imap, smtp = raw.get("imap") or {}, raw.get("smtp") or {}
-        if not imap.get("host") or not smtp.get("host"):
+        imap = raw.get("imap") if isinstance(raw, dict) else None
+        smtp = raw.get("smtp") if isinstance(raw, dict) else None
+        if not isinstance(imap, dict) or not isinstance(smtp, dict) or not (
+                imap.get("host") and smtp.get("host")):
             raise MailConfigError("in der Konfiguration fehlen [email.imap] host und "
                                   "[email.smtp] host")
         address = str(raw.get("address") or imap.get("user") or "").strip().lower()
@@ -170,13 +173,13 @@ class MailSettings:
         return cls(
             address=address,
             name=str(raw.get("name", "sozialbot")),
-            imap=_server(imap, "imap", 993),
-            smtp=_server(smtp, "smtp", 587),
+            imap=_server(imap, "imap", 993, address),
+            smtp=_server(smtp, "smtp", 587, address),
             folder=str(imap.get("folder", "INBOX")),
             done_folder=str(imap.get("done_folder", "Verarbeitet")),
             failed_folder=str(imap.get("failed_folder", "Nicht verarbeitet")),
             idle=bool(imap.get("idle", True)),
-            idle_seconds=min(float(imap.get("idle_seconds", 25 * 60)), 29 * 60),
+            idle_seconds=min(float(imap.get("idle_seconds", 5 * 60)), 29 * 60),
             poll_seconds=float(imap.get("poll_seconds", 60)),
             notify_seconds=number("notify_seconds", 30.0),
             retry_seconds=number("retry_seconds", 5.0),
@@ -197,14 +200,19 @@ def _number(section: dict[str, Any]) -> Callable[[str, float], float]:
     return pick
 
 
-def _server(section: dict[str, Any], kind: str, default_port: int) -> Server:
+def _server(section: dict[str, Any], kind: str, default_port: int, address: str) -> Server:
+    """One server's settings; the password is read from the environment variable named."""
     security = str(section.get("security", "tls" if kind == "imap" else "starttls")).lower()
     if security not in ("tls", "starttls", "none"):
         raise MailConfigError(f"[email.{kind}] security muss „tls“, „starttls“ oder „none“ sein")
-    port = int(section.get("port") or (
-        {"tls": 993, "starttls": 143, "none": 143} if kind == "imap"
-        else {"tls": 465, "starttls": 587, "none": 25})[security] or default_port)
+    defaults = ({"tls": 993, "starttls": 143, "none": 143} if kind == "imap"
+                else {"tls": 465, "starttls": 587, "none": 25})
+    port = section.get("port") or defaults.get(security, default_port)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise MailConfigError(f"[email.{kind}] port muss eine Portnummer sein")
     user = str(section.get("user", ""))
+    if kind == "imap" and not user:
+        user = address  # IMAP always needs a login; mailbox logins are usually the address
     password = ""
     env = section.get("password_env")
     if env:
@@ -582,7 +590,7 @@ class MailChannel:
         else:
             box = MailBoxUnencrypted(server.host, server.port, timeout=timeout)
         box.email_message_class = RawMailMessage
-        box.login(server.user or self.settings.address, server.password, initial_folder=None)
+        box.login(server.user, server.password, initial_folder=None)
         for folder in (self.settings.done_folder, self.settings.failed_folder):
             if not box.folder.exists(folder):
                 box.folder.create(folder)
@@ -656,6 +664,7 @@ class MailChannel:
                 return count
             chunk = uids[: self.settings.batch]
             heads = await asyncio.to_thread(self._fetch, box, chunk, True)
+            done_before = count
             small = [m.uid for m in heads
                      if m.uid and m.size_rfc822 <= self.settings.max_mail_bytes]
             bodies = {m.uid: m for m in await asyncio.to_thread(self._fetch, box, small, False)
@@ -678,6 +687,8 @@ class MailChannel:
                     notes.append(note)
                 count += 1
             await asyncio.to_thread(self._move, box, moves, notes)
+            if count == done_before:
+                return count  # nothing could be read this round: wait instead of spinning
         return count
 
     def _move(self, box: BaseMailBox, moves: dict[str, list[str]], notes: list[bytes]) -> None:
@@ -722,14 +733,15 @@ class MailChannel:
             parsed = _headers_only(raw, self.own_addresses)
             if parsed.automatic:
                 return Handled("failed", f"zu groß und {parsed.automatic}"), parsed, {}
-            limit = _mb(self.settings.max_mail_bytes)
-            text = (f"Ihre E-Mail ist mit {_mb(size)} zu groß; ich kann höchstens {limit} "
-                    "annehmen. Bitte senden Sie die Projektskizze als Text in der E-Mail oder "
-                    "als kleinere Anlage (.docx, .odt, .pdf oder .txt). Es wurde nichts "
-                    "gespeichert.")
+            limit = format_size(self.settings.max_mail_bytes)
+            text = (f"Ihre E-Mail ist mit {format_size(size)} zu groß; ich kann höchstens "
+                    f"{limit} annehmen. Bitte senden Sie die Projektskizze als Text in der "
+                    "E-Mail oder als kleinere Anlage (.docx, .odt, .pdf oder .txt). Es wurde "
+                    "nichts gespeichert.")
             await self._send_later(f"reply:{source_id}",
                                    self.builder.refusal(parsed, parsed.address, text))
-            return Handled("failed", f"zu groß ({_mb(size)}), höflich abgelehnt"), parsed, {}
+            why = f"zu groß ({format_size(size)}), höflich abgelehnt"
+            return Handled("failed", why), parsed, {}
         parsed = await asyncio.to_thread(parse_mail, raw, own_addresses=self.own_addresses,
                                          max_attachment_bytes=self.settings.max_attachment_bytes)
         if parsed.automatic:
@@ -896,10 +908,6 @@ def _headers_only(raw: bytes, own: Iterable[str] = ()) -> ParsedMail:
     ids = re.findall(r"<([^<>\s]+)>", str(message.get("Message-ID", "")))
     return ParsedMail(address, name, subject, "", (), ids[0] if ids else "", "", (),
                       automatic_reason(message, address, own), (), len(raw))
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
 
 
 def _logout(box: BaseMailBox) -> None:

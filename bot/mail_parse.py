@@ -462,8 +462,8 @@ def read_attachment(part: Message, filename: str,
     if not isinstance(data, bytes):
         return None, None
     if len(data) > max_bytes:
-        return None, (f"Die Anlage „{filename}“ ist mit {_megabytes(len(data))} zu groß "
-                      f"(höchstens {_megabytes(max_bytes)}); ich habe sie nicht gelesen.")
+        return None, (f"Die Anlage „{filename}“ ist mit {format_size(len(data))} zu groß "
+                      f"(höchstens {format_size(max_bytes)}); ich habe sie nicht gelesen.")
     try:
         if suffix == ".txt":
             text = decode_bytes(data, part.get_content_charset())
@@ -475,7 +475,8 @@ def read_attachment(part: Message, filename: str,
     return Attachment(filename, content_type, normalize_sketch_text(text)), None
 
 
-def _megabytes(size: int) -> str:
+def format_size(size: int) -> str:
+    """A size as people read it: "51 KB", "10,0 MB"."""
     if size < 1024 * 1024:
         return f"{max(1, round(size / 1024))} KB"
     return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")

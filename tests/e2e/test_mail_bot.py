@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from imap_tools import MailMessage
 
 from tests.support.mailservers import (
+    BERLIN,
     CORPUS_DIR,
     MailWorld,
     RunningMailBot,
@@ -164,6 +166,7 @@ async def _scene_for_decisions(bot: RunningMailBot, mail_world: MailWorld) -> No
     bot.say("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II")
     bot.say("kreis-1", "/anwesend ADE 12.03.2026")
     await bot.settled()
+    bot.clock.value = datetime(2026, 3, 13, 9, 0, tzinfo=BERLIN)  # the morning after the session
 
 
 def commitments(bot: RunningMailBot) -> list[dict]:

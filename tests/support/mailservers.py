@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.policy
 import getpass
 import io
 import itertools
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
@@ -302,10 +304,8 @@ class RelayHandler:
                                     envelope.mail_from or "")
         except smtplib.SMTPRecipientsRefused as error:
             return f"550 5.1.1 unknown recipient: {', '.join(error.recipients)}"
-        message_id = ""
-        for line in data.split(b"\r\n\r\n", 1)[0].splitlines():
-            if line.lower().startswith(b"message-id:"):
-                message_id = line.split(b":", 1)[1].strip().decode("ascii", "replace")
+        headers = BytesHeaderParser(policy=email.policy.default).parsebytes(data)
+        message_id = " ".join(str(headers.get("Message-ID", "")).split())
         self.deliveries.append(Delivery(envelope.mail_from or "", list(envelope.rcpt_tos),
                                         message_id))
         return "250 OK: queued"
