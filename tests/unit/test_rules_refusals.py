@@ -395,7 +395,7 @@ def test_r9_what_was_still_held_at_the_year_end_is_not_booked_and_open_again(bot
     overview = reply_text(bot.must("kreis-1", "/saldo 2026", today=date(2027, 1, 5)))
     assert "ADE Adendorf: 0,00 € (gebunden 0,00 €)" in overview
     assert "-" not in overview.replace("Budget II", "")
-    bot.refused("kreis-1", "/bestaetigen ADE 12.03.2026", "R2", today=date(2027, 1, 5))
+    bot.refused("kreis-1", "/bestaetigen ADE 12.03.2026", "R9", today=date(2027, 1, 5))
 
 
 # -- R10 ------------------------------------------------------------------------------------
