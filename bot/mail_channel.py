@@ -591,6 +591,11 @@ class MailChannel:
             box = MailBoxUnencrypted(server.host, server.port, timeout=timeout)
         box.email_message_class = RawMailMessage
         box.login(server.user, server.password, initial_folder=None)
+        # Many servers announce IDLE and MOVE only after the login; imaplib keeps the list it got
+        # before (imap-tools falls back to COPY + EXPUNGE without MOVE).
+        typ, data = box.client.capability()
+        if typ == "OK" and data and data[0]:
+            box.client.capabilities = tuple(data[0].decode("ascii", "replace").upper().split())
         for folder in (self.settings.done_folder, self.settings.failed_folder):
             if not box.folder.exists(folder):
                 box.folder.create(folder)

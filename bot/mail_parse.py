@@ -51,6 +51,7 @@ _CHARSET_ALIASES = {"us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp12
 
 NUMBER = re.compile(r"\b([A-Z]{2,5}-\d{4}-\d{1,4})\b")
 CODE_IN_SUBJECT = re.compile(r"\bCode ([A-Z2-9]{6})\b")
+FORWARD_PREFIX = re.compile(r"^\s*(wg|fw|fwd|weitergeleitet)\s*:", re.IGNORECASE)
 REPLY_PREFIX = re.compile(r"^\s*((re|aw|antw|wg|fw|fwd|sv|vs)\s*(\[\d+\])?\s*:\s*)+",
                           re.IGNORECASE)
 
@@ -223,26 +224,67 @@ _CLOSING = re.compile(
     re.IGNORECASE)
 
 
-def strip_quotes_and_signature(text: str) -> str:
+def strip_quotes_and_signature(text: str, *, forwarded: bool = False) -> str:
     """The new text of a reply: without quoted lines, the quoted original and the signature.
 
     Cut at the signature delimiter ("-- "), a closing formula on its own line ("Mit freundlichen
     Grüßen"), an Outlook header block or "-----Ursprüngliche Nachricht-----"; drop "> " lines and
     the "Am … schrieb …:" line above them. Text between quotes (answers inline) stays.
+
+    A forwarded mail ("WG:", "Fwd:") is the other way round: the forwarded text is what counts.
+    Its header block and quote marks go, each signature is skipped up to the next forwarded part.
     """
+    if forwarded:
+        return _forwarded_text(text.split("\n"))
     lines = text.split("\n")
     kept: list[str] = []
     for index, line in enumerate(lines):
-        if line.rstrip() == "--" or line == "-- " or _ORIGINAL.match(line):
-            break
-        if _OUTLOOK_HEADER.match(line) and any(
-                _OUTLOOK_NEXT.match(following) for following in lines[index + 1:index + 4]):
+        if (_is_signature(line) or _ORIGINAL.match(line) or _is_rule(line)
+                or _outlook_header_at(lines, index)):
             break
         if _CLOSING.match(line) and len(line.strip()) <= 60 and kept:
             break
-        if line.lstrip().startswith(">"):
+        if line.lstrip().startswith(">") or _ATTRIBUTION.match(line):
             continue
-        if _ATTRIBUTION.match(line):
+        kept.append(line)
+    return _squeeze_blank_lines("\n".join(kept))
+
+
+def _is_signature(line: str) -> bool:
+    return line.rstrip() == "--" or line == "-- "
+
+
+def _is_rule(line: str) -> bool:
+    """Outlook's line of underscores above a quoted or forwarded mail."""
+    return len(line.strip()) >= 10 and not line.strip("_ ")
+
+
+def _outlook_header_at(lines: list[str], index: int) -> bool:
+    return bool(_OUTLOOK_HEADER.match(lines[index])) and any(
+        _OUTLOOK_NEXT.match(following) for following in lines[index + 1:index + 4])
+
+
+_HEADER_LINE = re.compile(r"^\s*\*?(von|from|gesendet|sent|datum|date|an|to|cc|betreff|subject)"
+                          r"\s*:", re.IGNORECASE)
+
+
+def _forwarded_text(lines: list[str]) -> str:
+    bare = [re.sub(r"^(\s*>)+ ?", "", line) for line in lines]
+    kept: list[str] = []
+    skipping = in_header = False
+    for index, line in enumerate(bare):
+        if _ORIGINAL.match(line) or _outlook_header_at(bare, index) or _is_rule(line):
+            skipping, in_header = False, True  # a forwarded part begins with its headers
+            continue
+        if in_header:
+            if _HEADER_LINE.match(line):
+                continue
+            in_header = False
+            if not line.strip():
+                continue
+        if _is_signature(line) or (_CLOSING.match(line) and len(line.strip()) <= 60):
+            skipping = True
+        if skipping or _ATTRIBUTION.match(line):
             continue
         kept.append(line)
     return _squeeze_blank_lines("\n".join(kept))
@@ -555,7 +597,9 @@ def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
             body = html_to_text(body)
     elif message.get_content_maintype() == "text":
         body = _part_text(message)
-    body = strip_quotes_and_signature(body.replace("\xa0", " ")[:MAX_TEXT_CHARS])
+    forwarded = bool(FORWARD_PREFIX.match(subject))
+    body = strip_quotes_and_signature(body.replace("\xa0", " ")[:MAX_TEXT_CHARS],
+                                      forwarded=forwarded)
     attachments: list[Attachment] = []
     notes: list[str] = []
     for part in message.iter_attachments():

@@ -93,6 +93,7 @@ async def test_sketch_in_the_body_is_answered_in_its_thread(bot: RunningMailBot,
     assert header(handled, "Message-ID") == message_id(sent)
     [notice] = await mail_world.await_for("sek-ade", 1)
     assert "Neuer Antrag für Adendorf" in notice.text
+    assert bot.channel.stats.idle_rounds >= 1  # Dovecot offers IDLE: the bot waited with it
     assert "ADE-2026-001" in subject(notice)
 
 

@@ -199,3 +199,16 @@ async def test_an_oversized_mail_is_refused_politely_and_kept(bot: RunningMailBo
     assert len(kept) == 1
     assert kept[0].attachments[0].payload == b"\xff" * 80_000
     assert bot.core.export(bot.clock())["applications"] == []
+
+
+async def test_with_idle_switched_off_the_bot_polls(tmp_path: Path,
+                                                   mail_world: MailWorld) -> None:
+    config = write_mail_config(tmp_path, mail_world, imap__idle=False, imap__poll_seconds=0.1)
+    bot = await RunningMailBot(config, mail_world).start()
+    try:
+        for who in ("kita", "verein"):
+            mail_world.send(who, "Hilfe", "/hilfe")
+            await mail_world.await_for(who, 1)
+        assert bot.channel.stats.idle_rounds == 0
+    finally:
+        await bot.stop()

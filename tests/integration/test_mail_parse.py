@@ -349,3 +349,20 @@ def test_folding_never_splits_a_character() -> None:
     folded = fold(line)
     assert folded.replace("\r\n ", "") == line
     assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
+
+
+def test_a_forwarded_sketch_keeps_the_forwarded_text_without_headers_and_signatures() -> None:
+    body = ("Bitte als Antrag aufnehmen.\n\nViele Grüße\nSekretariat\n\n"
+            "-------- Weitergeleitete Nachricht --------\nBetreff: Skizze\nDatum: Mon, 2 Feb 2026\n"
+            "Von: Kita <kita@b.example>\nAn: sek@b.example\n\n"
+            "Sozialraum: Adendorf\nTräger: Kita\nTitel: Lesen\nAusgangslage: A\nZielsetzung: Z\n"
+            "Maßnahme: M\nBetrag: 500 €\n\nMit freundlichen Grüßen\nMaria\n-- \nKita, Tel. 1\n")
+    parsed = parse_mail(mail(body, subject="WG: Skizze"))
+    assert parsed.body == ("Bitte als Antrag aufnehmen.\n\nSozialraum: Adendorf\nTräger: Kita\n"
+                           "Titel: Lesen\nAusgangslage: A\nZielsetzung: Z\nMaßnahme: M\n"
+                           "Betrag: 500 €")
+    outlook = ("Zur Info\n\n________________________________\nVon: Kita\nGesendet: Montag\n"
+               "An: Sek\nBetreff: Skizze\n\n> Titel: Lesen\n> Betrag: 500 €\n")
+    assert strip_quotes_and_signature(outlook, forwarded=True) == (
+        "Zur Info\n\nTitel: Lesen\nBetrag: 500 €")
+    assert strip_quotes_and_signature(outlook) == "Zur Info"
