@@ -52,6 +52,8 @@ passwords come from the environment variables named here, never from the file):
     user = "budget2@landkreis-lueneburg.de"
     password_env = "SOZIALBOT_SMTP_PASSWORD"
 
+Certificates are always checked; for a server certificate of the county's own CA add
+`ca_file = "/etc/ssl/landkreis-ca.pem"` under [email.imap] or [email.smtp].
 Optional under [email]: `max_mail_mb = 10`, `max_attachment_mb = 5`, `max_refusals_per_hour = 5`
 (answers to mails the bot did not understand, per address; stops loops with auto-responders that
 mark nothing), `retry_seconds = 5`, `retry_max_seconds = 300`, `notify_seconds = 30`.
@@ -69,6 +71,7 @@ import json
 import logging
 import os
 import re
+import ssl
 import threading
 import time
 import uuid
@@ -111,6 +114,7 @@ MARKER = "sozialbot"  # first token of our Message-IDs: replies to them are reco
 CODE = re.compile(r"/buchen ([A-Z2-9]{6})\b")
 IMAP_ERRORS = (imaplib.IMAP4.error, ImapToolsError, OSError, EOFError)
 JOURNAL_DAYS = 120
+FETCH_BYTES = 16 * 1024 * 1024  # whole mails fetched at once, at most
 SENT_DAYS = 30
 Clock = Callable[[], datetime]
 
@@ -129,6 +133,11 @@ class Server:
     security: str  # "tls", "starttls", "none"
     user: str
     password: str
+    ca_file: str = ""  # a county's own CA (PEM) for a server certificate it issued itself
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificates and host names are always checked; `ca_file` adds a trusted CA."""
+        return ssl.create_default_context(cafile=self.ca_file or None)
 
 
 @dataclass(frozen=True)
@@ -223,7 +232,10 @@ def _server(section: dict[str, Any], kind: str, default_port: int, address: str)
     elif user:
         raise MailConfigError(f"[email.{kind}] password_env fehlt (der Name der "
                               "Umgebungsvariablen mit dem Passwort)")
-    return Server(str(section["host"]), port, security, user, password)
+    ca_file = str(section.get("ca_file", ""))
+    if ca_file and not Path(ca_file).is_file():
+        raise MailConfigError(f"[email.{kind}] ca_file {ca_file} gibt es nicht")
+    return Server(str(section["host"]), port, security, user, password, ca_file)
 
 
 def mail_status(config: Config) -> tuple[bool, str]:
@@ -584,9 +596,11 @@ class MailChannel:
         server = self.settings.imap
         timeout = self.settings.timeout
         if server.security == "tls":
-            box: BaseMailBox = MailBox(server.host, server.port, timeout=timeout)
+            box: BaseMailBox = MailBox(server.host, server.port, timeout=timeout,
+                                       ssl_context=server.tls_context())
         elif server.security == "starttls":
-            box = MailBoxStartTls(server.host, server.port, timeout=timeout)
+            box = MailBoxStartTls(server.host, server.port, timeout=timeout,
+                                  ssl_context=server.tls_context())
         else:
             box = MailBoxUnencrypted(server.host, server.port, timeout=timeout)
         box.email_message_class = RawMailMessage
@@ -661,36 +675,42 @@ class MailChannel:
                               headers_only=headers_only))
 
     async def process_inbox(self, box: BaseMailBox) -> int:
-        """Handle every mail now in the inbox, oldest first; returns how many."""
+        """Handle every mail now in the inbox, oldest first; returns how many.
+
+        Headers (with sizes) come first, a batch at a time; the whole mails follow in groups of
+        at most FETCH_BYTES, so a pile of large mails never sits in memory at once."""
         count = 0
         while not self._stopping.is_set():
             uidvalidity, uids = await asyncio.to_thread(self._uids, box)
             if not uids:
                 return count
-            chunk = uids[: self.settings.batch]
-            heads = await asyncio.to_thread(self._fetch, box, chunk, True)
+            heads = await asyncio.to_thread(self._fetch, box, uids[: self.settings.batch], True)
             done_before = count
-            small = [m.uid for m in heads
-                     if m.uid and m.size_rfc822 <= self.settings.max_mail_bytes]
-            bodies = {m.uid: m for m in await asyncio.to_thread(self._fetch, box, small, False)
-                      } if small else {}
             moves: dict[str, list[str]] = defaultdict(list)
             notes: list[bytes] = []
-            for head in heads:
+            for group in _groups(heads, self.settings.max_mail_bytes):
                 if self._stopping.is_set():
                     break
-                uid = head.uid or ""
-                mail = bodies.get(uid)
-                if uid in small and mail is None:
-                    continue  # expunged meanwhile by someone else
-                result, note = await self.handle_mail(mail or head, uidvalidity, uid,
-                                                      whole=mail is not None)
-                folder = (self.settings.done_folder if result.destination == "done"
-                          else self.settings.failed_folder)
-                moves[folder].append(uid)
-                if note is not None:
-                    notes.append(note)
-                count += 1
+                wanted = [h.uid for h in group
+                          if h.uid and h.size_rfc822 <= self.settings.max_mail_bytes]
+                bodies = ({m.uid: m for m in await asyncio.to_thread(self._fetch, box, wanted,
+                                                                      False)}
+                          if wanted else {})
+                for head in group:
+                    if self._stopping.is_set():
+                        break
+                    uid = head.uid or ""
+                    mail = bodies.get(uid)
+                    if uid in wanted and mail is None:
+                        continue  # expunged meanwhile by someone else
+                    result, note = await self.handle_mail(mail or head, uidvalidity, uid,
+                                                          whole=mail is not None)
+                    folder = (self.settings.done_folder if result.destination == "done"
+                              else self.settings.failed_folder)
+                    moves[folder].append(uid)
+                    if note is not None:
+                        notes.append(note)
+                    count += 1
             await asyncio.to_thread(self._move, box, moves, notes)
             if count == done_before:
                 return count  # nothing could be read this round: wait instead of spinning
@@ -852,7 +872,8 @@ class MailChannel:
         client = aiosmtplib.SMTP(
             hostname=server.host, port=server.port, timeout=self.settings.timeout,
             use_tls=server.security == "tls",
-            start_tls=server.security == "starttls")
+            start_tls=server.security == "starttls",
+            tls_context=server.tls_context() if server.security != "none" else None)
         await client.connect()
         try:
             if server.user:
@@ -875,6 +896,20 @@ class MailChannel:
         finally:
             with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
                 await client.quit()
+
+
+def _groups(heads: list[RawMailMessage], max_mail: int) -> list[list[RawMailMessage]]:
+    """Consecutive mails whose full fetch stays below FETCH_BYTES together (one at least)."""
+    groups: list[list[RawMailMessage]] = [[]]
+    size = 0
+    for head in heads:
+        weight = head.size_rfc822 if head.size_rfc822 <= max_mail else 0
+        if groups[-1] and size + weight > FETCH_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(head)
+        size += weight
+    return [g for g in groups if g]
 
 
 def _permanent(error: Exception) -> bool:

@@ -29,6 +29,7 @@ import os
 import shutil
 import smtplib
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -48,7 +49,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from imap_tools import MailBoxUnencrypted, MailMessage
 
 from rules.conferences import LUENEBURG
@@ -66,6 +67,15 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def make_certificate(cert: Path, key: Path) -> None:
+    """A self-signed certificate for 127.0.0.1 (openssl, as on any Debian machine)."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
 
 
 def _wait_listening(port: int, timeout: float = 10.0) -> None:
@@ -88,8 +98,10 @@ class Dovecot:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.imap_port = free_port()
+        self.imap_port = free_port()  # plain, and STARTTLS
+        self.imaps_port = free_port()  # TLS from the first byte
         self.lmtp_port = free_port()
+        self.cert = directory / "cert.pem"  # self-signed for 127.0.0.1: the bot's ca_file
         self.process: subprocess.Popen[bytes] | None = None
         # Logins are checked by local part only ("kita" for kita@t7.example.org): every test
         # has its own domain, and the mail lives under DIR/mail/<domain>/<local part>.
@@ -121,7 +133,9 @@ base_dir = {d}/run
 state_dir = {d}/state
 log_path = {d}/dovecot.log
 info_log_path = {d}/dovecot.log
-ssl = no
+ssl = yes
+ssl_cert = <{self.cert}
+ssl_key = <{d}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
@@ -145,7 +159,9 @@ service imap-login {{
     port = {self.imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.imaps_port}
+    ssl = yes
   }}
 }}
 service lmtp {{
@@ -166,13 +182,14 @@ service pop3-login {{
 """, encoding="utf-8")
 
     def start(self) -> Dovecot:
+        make_certificate(self.cert, self.directory / "key.pem")
         self._write_config()
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.config_path)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            _wait_listening(self.imap_port)
-            _wait_listening(self.lmtp_port)
+            for port in (self.imap_port, self.imaps_port, self.lmtp_port):
+                _wait_listening(port)
         except OSError:
             self.stop()
             raise RuntimeError(f"Dovecot did not start: {self.log()[-2000:]}") from None
@@ -312,16 +329,43 @@ class RelayHandler:
 
 
 class SmtpRelay:
-    """An SMTP server (aiosmtpd in its own thread) on a free port of 127.0.0.1."""
+    """An SMTP server (aiosmtpd in its own thread) on a free port of 127.0.0.1.
 
-    def __init__(self, dovecot: Dovecot) -> None:
+    `security` "none", "starttls" (required before anything else) or "tls" (from the first
+    byte), with Dovecot's certificate; `login` (user, password) makes it demand AUTH."""
+
+    def __init__(self, dovecot: Dovecot, security: str = "none",
+                 login: tuple[str, str] | None = None) -> None:
         self.handler = RelayHandler(dovecot)
         self.port = free_port()
+        self.security = security
+        self.login = login
+        self.logins: list[str] = []
         self._controller: Controller | None = None
+        self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        if security != "none":
+            self._tls.load_cert_chain(dovecot.cert, dovecot.directory / "key.pem")
+
+    def _authenticate(self, server: SMTP, session: Session, envelope: Envelope,
+                      mechanism: str, data: Any) -> AuthResult:
+        user = data.login.decode() if isinstance(data, LoginPassword) else ""
+        ok = isinstance(data, LoginPassword) and self.login == (user, data.password.decode())
+        if ok:
+            self.logins.append(user)
+        return AuthResult(success=ok, handled=False)
 
     def start(self) -> SmtpRelay:
+        options: dict[str, Any] = {}
+        if self.security == "tls":
+            options["ssl_context"] = self._tls
+        elif self.security == "starttls":
+            options.update(tls_context=self._tls, require_starttls=True)
+        if self.login:
+            options.update(authenticator=self._authenticate, auth_required=True)
+            if self.security == "tls":
+                options["auth_require_tls"] = False  # aiosmtpd cannot tell it is TLS already
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                      ready_timeout=10)
+                                      ready_timeout=10, **options)
         self._controller.start()
         return self
 
