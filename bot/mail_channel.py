@@ -465,7 +465,7 @@ class MailBuilder:
         elif thread is not None:
             subject = _reply_subject(thread[1], number, None)
         else:
-            first = notification.text.strip().split("\n", 1)[0]
+            first = notification.text.strip().split("\n", 1)[0].rstrip(" :")
             subject = first if len(first) <= 90 else first[:87].rstrip() + " …"
             if number and number not in subject:
                 subject += f" [{number}]"

@@ -273,3 +273,12 @@ async def test_session_invitations_reach_both_representatives_and_follow_changes
         assert subject(cancelled).startswith("Abgesagt: ")
         assert {re.search(r"UID:(\S+)", t).group(1)  # type: ignore[union-attr]
                 for t in (moved_ics, cancel_ics)} == uids
+
+
+async def test_a_report_arrives_as_an_attachment(bot: RunningMailBot,
+                                                 mail_world: MailWorld) -> None:
+    mail_world.send("kreis-1", "Bericht", "/bericht 2026 pdf")
+    [answer] = await mail_world.await_for("kreis-1", 1)
+    [report] = [a for a in answer.attachments if a.content_type == "application/pdf"]
+    assert report.filename.endswith(".pdf")
+    assert report.payload.startswith(b"%PDF")

@@ -28,6 +28,7 @@ SMTP_PASSWORD_ENV = "SOZIALBOT_TEST_SMTP_PASSWORD"
 async def test_encrypted_connections_with_the_countys_own_ca(
         tmp_path: Path, dovecot: Dovecot, mail_world: MailWorld,
         monkeypatch: pytest.MonkeyPatch, imap_security: str, smtp_security: str) -> None:
+    dovecot.require_tls()
     monkeypatch.setenv(SMTP_PASSWORD_ENV, "smtp-geheim")
     relay = SmtpRelay(dovecot, smtp_security, login=("budget2", "smtp-geheim")).start()
     config = write_mail_config(
@@ -49,6 +50,7 @@ async def test_encrypted_connections_with_the_countys_own_ca(
 
 async def test_a_certificate_nobody_vouches_for_is_refused_and_the_mail_waits(
         tmp_path: Path, dovecot: Dovecot, mail_world: MailWorld) -> None:
+    dovecot.require_tls()
     config = write_mail_config(tmp_path, mail_world, imap__security="tls",
                                imap__port=dovecot.imaps_port)
     mail_world.send("kita", "Hilfe", "/hilfe")

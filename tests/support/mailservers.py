@@ -102,6 +102,7 @@ class Dovecot:
         self.imaps_port = free_port()  # TLS from the first byte
         self.lmtp_port = free_port()
         self.cert = directory / "cert.pem"  # self-signed for 127.0.0.1: the bot's ca_file
+        self.tls = False
         self.process: subprocess.Popen[bytes] | None = None
         # Logins are checked by local part only ("kita" for kita@t7.example.org): every test
         # has its own domain, and the mail lives under DIR/mail/<domain>/<local part>.
@@ -126,6 +127,9 @@ class Dovecot:
         else:
             internal = login = getpass.getuser()
             mail_uid, mail_gid = os.getuid(), os.getgid()
+        tls = (f"ssl = yes\nssl_cert = <{self.cert}\nssl_key = <{d}/key.pem" if self.tls
+               else "ssl = no")
+        imaps = f"address = 127.0.0.1\n    port = {self.imaps_port if self.tls else 0}"
         self.config_path.write_text(f"""\
 protocols = imap lmtp
 listen = 127.0.0.1
@@ -133,9 +137,7 @@ base_dir = {d}/run
 state_dir = {d}/state
 log_path = {d}/dovecot.log
 info_log_path = {d}/dovecot.log
-ssl = yes
-ssl_cert = <{self.cert}
-ssl_key = <{d}/key.pem
+{tls}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
@@ -159,8 +161,7 @@ service imap-login {{
     port = {self.imap_port}
   }}
   inet_listener imaps {{
-    address = 127.0.0.1
-    port = {self.imaps_port}
+    {imaps}
     ssl = yes
   }}
 }}
@@ -182,13 +183,17 @@ service pop3-login {{
 """, encoding="utf-8")
 
     def start(self) -> Dovecot:
-        make_certificate(self.cert, self.directory / "key.pem")
+        try:
+            make_certificate(self.cert, self.directory / "key.pem")
+            self.tls = True
+        except FileNotFoundError:  # no openssl: plain IMAP only, the TLS tests say what to do
+            self.tls = False
         self._write_config()
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.config_path)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            for port in (self.imap_port, self.imaps_port, self.lmtp_port):
+            for port in (self.imap_port, self.lmtp_port, *([self.imaps_port] * self.tls)):
                 _wait_listening(port)
         except OSError:
             self.stop()
@@ -205,6 +210,11 @@ service pop3-login {{
             self.process.kill()
             self.process.wait()
         self.process = None
+
+    def require_tls(self) -> None:
+        if not self.tls:
+            pytest.fail("openssl is missing (it makes the test certificate): run "
+                        "scripts/test.sh, or apt-get install openssl")
 
     def log(self) -> str:
         path = self.directory / "dovecot.log"
