@@ -11,6 +11,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.mail_ics import fold, session_ics
 from bot.mail_parse import (
@@ -366,3 +368,27 @@ def test_a_forwarded_sketch_keeps_the_forwarded_text_without_headers_and_signatu
     assert strip_quotes_and_signature(outlook, forwarded=True) == (
         "Zur Info\n\nTitel: Lesen\nBetrag: 500 €")
     assert strip_quotes_and_signature(outlook) == "Zur Info"
+
+
+# -- whatever arrives ---------------------------------------------------------------------------
+
+CORPUS_MAILS = [p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=3000))
+def test_any_bytes_parse_without_an_exception(data: bytes) -> None:
+    parsed = parse_mail(data)
+    text_for(parsed, known=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(which=st.integers(0, len(CORPUS_MAILS) - 1), at=st.floats(0, 1),
+       junk=st.binary(min_size=1, max_size=40), cut=st.booleans())
+def test_damaged_real_mails_parse_without_an_exception(which: int, at: float, junk: bytes,
+                                                       cut: bool) -> None:
+    raw = CORPUS_MAILS[which]
+    position = int(len(raw) * at)
+    damaged = raw[:position] + junk + (b"" if cut else raw[position:])
+    parsed = parse_mail(damaged, own_addresses=[BOT])
+    text_for(parsed, known=False)
