@@ -23,6 +23,7 @@ pytest_plugins = ["tests.support.mailservers"]
 SMTP_PASSWORD_ENV = "SOZIALBOT_TEST_SMTP_PASSWORD"
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # TLS from byte 1
 @pytest.mark.parametrize(("imap_security", "smtp_security"),
                          [("tls", "starttls"), ("starttls", "tls")])
 async def test_encrypted_connections_with_the_countys_own_ca(
