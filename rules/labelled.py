@@ -36,6 +36,9 @@ SKETCH_FIELD_NAMES: dict[str, str] = {
     "number": "Antrag",
 }
 
+# Fields that are one line: what follows them unlabelled (a closing, a signature) is not theirs.
+SINGLE_LINE = frozenset({"conference", "applicant", "title", "amount", "cofunding", "number"})
+
 CONCEPT_LABELS: dict[str, tuple[str, ...]] = {
     "target_groups": ("zielgruppen", "zielgruppe"),
     "problems": ("problemlagen", "problemlage", "probleme"),
@@ -65,8 +68,10 @@ def canonical_label(label: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABE
     return None
 
 
-def parse_labelled(text: str, labels: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Fields from "Label: value" lines; a value goes on over following unlabelled lines.
+def parse_labelled(text: str, labels: dict[str, tuple[str, ...]],
+                   single_line: frozenset[str] = SINGLE_LINE) -> dict[str, str]:
+    """Fields from "Label: value" lines; a value goes on over following unlabelled lines,
+    except for `single_line` fields, which end with their line.
 
     Lines before the first known label (a greeting, the command) are ignored; the first
     occurrence of a field wins.
@@ -80,6 +85,8 @@ def parse_labelled(text: str, labels: dict[str, tuple[str, ...]]) -> dict[str, s
             current = field if field not in fields else None
             if current is not None:
                 fields[current] = [match.group(2).strip()]
+                if current in single_line and fields[current][0]:
+                    current = None
         elif current is not None:
             fields[current].append(line.strip())
     return {k: "\n".join(v).strip() for k, v in fields.items()}

@@ -1,0 +1,27 @@
+"""Labelled lines as people type them."""
+
+from __future__ import annotations
+
+from rules.labelled import SKETCH_LABELS, canonical_label, parse_labelled
+
+
+def test_label_variants_people_use_map_to_the_form() -> None:
+    assert canonical_label("Ausgangssituation") == "situation"
+    assert canonical_label("Maßnahmen") == "measure"
+    assert canonical_label("Massnahme") == "measure"
+    assert canonical_label("Kosten") == "amount"
+    assert canonical_label("Ziele") == "objective"
+    assert canonical_label("Grüße") is None
+
+
+def test_a_closing_after_the_amount_does_not_become_part_of_it() -> None:
+    fields = parse_labelled("Betrag: 1.500,00 €\nMit freundlichen Grüßen\nAnna Schulz",
+                            SKETCH_LABELS)
+    assert fields["amount"] == "1.500,00 €"
+
+
+def test_text_fields_go_on_over_several_lines_and_the_first_occurrence_wins() -> None:
+    fields = parse_labelled("Hallo!\nAusgangslage: Viele Kinder\nsprechen kaum Deutsch.\n"
+                            "Ausgangslage: doppelt\nTitel:\nSprachgruppe", SKETCH_LABELS)
+    assert fields["situation"] == "Viele Kinder\nsprechen kaum Deutsch."
+    assert fields["title"] == "Sprachgruppe"  # a label alone on its line takes the next one
