@@ -106,6 +106,7 @@ from bot.mail_parse import (
 from handlers.messages import IncomingMessage, Notification, Outcome, Reply, Sender
 from handlers.service import Core
 from rules.dates import format_date
+from storage.atomic import fsync_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -253,24 +254,6 @@ def mail_status(config: Config) -> tuple[bool, str]:
 # -- durable state under DATA/mail --------------------------------------------------------------
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
-    _fsync_dir(path.parent)
-
-
 class MailState:
     """The outgoing queue (one .eml file per mail: queue/ → sent/ or failed/) and the journal of
     handled mails, under the data directory the core has locked for this process."""
@@ -315,7 +298,7 @@ class MailState:
         with self._lock:
             if digest in self._keys:
                 return False
-            _write_atomic(self.queue / f"{time.time_ns():020d}-{digest}.eml", data)
+            write_atomic(self.queue / f"{time.time_ns():020d}-{digest}.eml", data)
             self._keys.add(digest)
             return True
 
@@ -324,14 +307,14 @@ class MailState:
 
     def mark_sent(self, path: Path) -> None:
         os.replace(path, self.sent / path.name)
-        _fsync_dir(self.sent)
-        _fsync_dir(self.queue)
+        fsync_dir(self.sent)
+        fsync_dir(self.queue)
 
     def mark_failed(self, path: Path, reason: str) -> None:
         (self.failed / (path.stem + ".reason.txt")).write_text(reason + "\n", encoding="utf-8")
         os.replace(path, self.failed / path.name)
-        _fsync_dir(self.failed)
-        _fsync_dir(self.queue)
+        fsync_dir(self.failed)
+        fsync_dir(self.queue)
 
     # -- the journal of handled mails --------------------------------------------------------
     def _load_journal(self) -> None:
@@ -364,7 +347,7 @@ class MailState:
         kept = [e for e in self.handled.values() if e.get("at", "") >= cutoff]
         if len(kept) < len(self.handled):
             data = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kept)
-            _write_atomic(self.journal_path, data.encode("utf-8"))
+            write_atomic(self.journal_path, data.encode("utf-8"))
             self.handled = {}
             self.threads = {}
             for entry in kept:

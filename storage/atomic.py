@@ -16,7 +16,7 @@ COMMIT_RECORD = "commit.pending"
 TMP_SUFFIX = ".tmp"
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -31,6 +31,14 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace one file durably: a hidden temporary file beside it, fsynced, renamed over it."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    _write_synced(temp, data)
+    os.replace(temp, path)
+    fsync_dir(path.parent)
+
+
 def commit_files(directory: Path, contents: dict[str, bytes]) -> None:
     """Replace the named files in `directory` with `contents`, all or none, durably."""
     if not contents:
@@ -40,11 +48,11 @@ def commit_files(directory: Path, contents: dict[str, bytes]) -> None:
     if len(contents) == 1:
         (name,) = contents
         os.replace(directory / (name + TMP_SUFFIX), directory / name)
-        _fsync_dir(directory)
+        fsync_dir(directory)
         return
     record = directory / COMMIT_RECORD
     _write_synced(record, json.dumps(sorted(contents)).encode())
-    _fsync_dir(directory)
+    fsync_dir(directory)
     _apply_record(directory)
 
 
@@ -55,9 +63,9 @@ def _apply_record(directory: Path) -> None:
         tmp = directory / (name + TMP_SUFFIX)
         if tmp.exists():
             os.replace(tmp, directory / name)
-    _fsync_dir(directory)
+    fsync_dir(directory)
     record.unlink()
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def recover(directory: Path) -> None:
