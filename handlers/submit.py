@@ -116,8 +116,7 @@ def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference
         if check.missing:
             lines.append(f"Es fehlt noch: {missing_text(check.missing)}.")
         lines += list(check.problems)
-        fix = check.missing or _problem_keys(record)
-        lines.append(f"Bitte antworten Sie mit:\n/antrag {number}\n{form_lines(fix)}")
+        lines.append(f"Bitte antworten Sie mit:\n/antrag {number}\n{form_lines(check.to_send)}")
         outcome = reply("\n".join(lines), application_number=number)
         return type(outcome)(True, outcome.replies, rule="R4", application_number=number)
     was_open = record.get("status") == "submitted"
@@ -140,11 +139,6 @@ def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference
             f"Die Sozialkonferenz {conference.name} entscheidet in ihrer nächsten "
             f"Budget-II-Sitzung{_next_session(ctx, conference)}. Sie erhalten dann Nachricht.")
     return reply(text, application_number=number)
-
-
-def _problem_keys(record: dict) -> tuple[str, ...]:
-    return tuple(k for k in ("applicant", "title", "situation", "objective", "measure", "amount")
-                 if k in record["fields"]) or ("amount",)
 
 
 def _cofunding_record(value: object) -> dict | None:

@@ -30,11 +30,19 @@ class Cofunding:
 
 @dataclass(frozen=True)
 class SketchCheck:
-    """The fields read so far, the required ones still missing, and readable problems."""
+    """The fields read so far, the required ones still missing, the ones given but unreadable,
+    and what is wrong with those, in words."""
 
     values: dict[str, object]
     missing: tuple[str, ...]
     problems: tuple[str, ...]
+    invalid: tuple[str, ...] = ()
+
+    @property
+    def to_send(self) -> tuple[str, ...]:
+        """The fields the applicant still has to send, in the form's order."""
+        wanted = {*self.missing, *self.invalid}
+        return tuple(k for k in (*REQUIRED, "cofunding") if k in wanted)
 
     @property
     def complete(self) -> bool:
@@ -97,15 +105,9 @@ def check_sketch(
                 problems.append(f"Kofinanzierung: {error}")
         elif key != "number":
             values[key] = raw
-    missing = tuple(
-        key for key in REQUIRED
-        if key not in values and key not in _keys_with_problems(fields, values)
-    )
-    return SketchCheck(values, missing, tuple(problems))
-
-
-def _keys_with_problems(fields: dict[str, str], values: dict[str, object]) -> set[str]:
-    return {key for key in fields if key not in values}
+    invalid = tuple(key for key in fields if key not in values and key != "number")
+    missing = tuple(key for key in REQUIRED if key not in values and key not in invalid)
+    return SketchCheck(values, missing, tuple(problems), invalid)
 
 
 def missing_text(missing: tuple[str, ...]) -> str:

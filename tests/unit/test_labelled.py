@@ -25,3 +25,15 @@ def test_text_fields_go_on_over_several_lines_and_the_first_occurrence_wins() ->
                             "Ausgangslage: doppelt\nTitel:\nSprachgruppe", SKETCH_LABELS)
     assert fields["situation"] == "Viele Kinder\nsprechen kaum Deutsch."
     assert fields["title"] == "Sprachgruppe"  # a label alone on its line takes the next one
+
+
+def test_an_unreadable_amount_is_asked_for_again_with_the_missing_parts() -> None:
+    from rules.conferences import LUENEBURG, Conference
+    from rules.sketch import check_sketch, read_sketch_fields
+
+    conferences = tuple(Conference(code, name) for code, name in LUENEBURG)
+    check = check_sketch(read_sketch_fields("Sozialraum: Adendorf\nTitel: Test\nBetrag: 1,500"),
+                         conferences)
+    assert check.invalid == ("amount",)
+    assert check.to_send == ("applicant", "situation", "objective", "measure", "amount")
+    assert any("nicht eindeutig" in problem for problem in check.problems)
