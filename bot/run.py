@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -30,27 +31,22 @@ async def scheduler(core: Core, stop: asyncio.Event,
             await asyncio.wait_for(stop.wait(), TICK_SECONDS)
 
 
-def _channels(config: Config) -> list[tuple[str, Callable[[Core, Config, asyncio.Event],
-                                                          Awaitable[None]]]]:
+Runner = Callable[[Core, Config, asyncio.Event], Awaitable[None]]
+CHANNELS = (  # name, label, module, its status function, its runner
+    ("telegram", "Telegram", "bot.telegram_channel", "telegram_status", "run_telegram"),
+    ("email", "E-Mail", "bot.mail_channel", "mail_status", "run_mail"),
+)
+
+
+def _channels(config: Config) -> list[tuple[str, Runner]]:
+    """The channels the configuration switches on; says for each whether it is on and why."""
     enabled = []
-    try:
-        from bot.telegram_channel import run_telegram, telegram_status
-    except ImportError as error:
-        print(f"Telegram: aus ({error})", flush=True)
-    else:
-        on, why = telegram_status(config)
-        print(f"Telegram: {'an' if on else 'aus'} – {why}", flush=True)
+    for name, label, module_name, status_name, runner_name in CHANNELS:
+        module = importlib.import_module(module_name)
+        on, why = getattr(module, status_name)(config)
+        print(f"{label}: {'an' if on else 'aus'} – {why}", flush=True)
         if on:
-            enabled.append(("telegram", run_telegram))
-    try:
-        from bot.mail_channel import mail_status, run_mail
-    except ImportError as error:
-        print(f"E-Mail: aus ({error})", flush=True)
-    else:
-        on, why = mail_status(config)
-        print(f"E-Mail: {'an' if on else 'aus'} – {why}", flush=True)
-        if on:
-            enabled.append(("email", run_mail))
+            enabled.append((name, getattr(module, runner_name)))
     return enabled
 
 

@@ -18,24 +18,12 @@ import csv
 import io
 from datetime import date
 
+from reports import overview
 from reports.overview import FIGURE_COLUMNS, Overview, report_title
 from rules.dates import format_date
 from rules.money import format_cents
 
-APPLICATION_HEADERS = (
-    "Kürzel",
-    "Sozialraum",
-    "Nr.",
-    "Antragsteller",
-    "Titel",
-    "Beantragt",
-    "Bewilligt",
-    "Status",
-    "Sitzung",
-    "Kofinanzierung: Geldgeber",
-    "Kofinanzierung: Betrag",
-    "Bemerkung",
-)
+APPLICATION_HEADERS = ("Kürzel", "Sozialraum", *overview.APPLICATION_HEADERS)
 SUMMARY_HEADERS = ("Kürzel", "Sozialraum", "Anträge", *(label for _, label in FIGURE_COLUMNS))
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -265,6 +265,20 @@ def _sum_figures(items: Iterable[Figures]) -> Figures:
     )
 
 
+APPLICATION_HEADERS = (
+    "Nr.",
+    "Antragsteller",
+    "Titel",
+    "Beantragt",
+    "Bewilligt",
+    "Status",
+    "Sitzung",
+    "Kofinanzierung: Geldgeber",
+    "Kofinanzierung: Betrag",
+    "Bemerkung",
+)
+"""The columns of an application row in the spreadsheet formats (xlsx, csv)."""
+
 FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("allotment_cents", "Zuweisung"),
     ("carried_in_cents", "Übertrag aus Vorjahr"),

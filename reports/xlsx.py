@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from reports.overview import (
+    APPLICATION_HEADERS,
     FIGURE_COLUMNS,
     ConferenceOverview,
     Figures,
@@ -32,18 +33,6 @@ HEADER_ROW = 4
 MAX_WIDTH = {"Titel": 48, "Bemerkung": 48, "Antragsteller": 32}
 SUMMARY_SHEET = "Übersicht"
 MAX_CELL_TEXT = 32_767  # Excel's limit per cell
-APPLICATION_HEADERS = (
-    "Nr.",
-    "Antragsteller",
-    "Titel",
-    "Beantragt",
-    "Bewilligt",
-    "Status",
-    "Sitzung",
-    "Kofinanzierung: Geldgeber",
-    "Kofinanzierung: Betrag",
-    "Bemerkung",
-)
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
