@@ -1,0 +1,392 @@
+"""Benchmark 1: `sozialbot run` on Telegram against a bare python-telegram-bot echo bot.
+
+Both bots run as their own processes against the same loopback Bot API emulator (this process),
+one after the other in the same run, with the same rate-limiter settings (no overall limit).
+Twenty users each go through 25 rounds of /saldo, /antraege, /beschluss and a tap on the
+preview's "Buchen" button: 2,000 updates, each user waiting for the answer before the next step,
+as people do. Latency is measured in the emulator, from the getUpdates response that delivers an
+update to the first sendMessage to that chat. Targets: throughput at least 0.8x the echo bot's,
+p99 latency at most 1.5x the echo bot's.
+
+Run: python -m bench.telegram    (the echo bot alone: python -m bench.telegram --echo BASE_URL)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import default_config_text, load_config
+from handlers.messages import IncomingMessage, Sender
+from handlers.service import Core
+from rules.conferences import LUENEBURG
+from tests.support.botapi_emulator import BotApiEmulator
+
+BERLIN = ZoneInfo("Europe/Berlin")
+USERS = 20
+ROUNDS = 25  # four updates each: 20 x 25 x 4 = 2,000
+FIRST_CHAT = 10_001
+THROUGHPUT_TARGET = 0.8
+P99_TARGET = 1.5
+LIMITER = {"overall_max_rate": 0, "group_max_rate": 20, "max_retries": 3}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One bot's run: how many updates, how long, and each update's latency in seconds."""
+
+    name: str
+    updates: int
+    seconds: float
+    latencies: list[float]
+    by_kind: dict[str, list[float]]
+    cpu_seconds: float
+    calls: int
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+    def kinds(self) -> str:
+        per_update = (f"{self.cpu_seconds / self.updates * 1000:.2f} ms CPU and "
+                      f"{self.calls / self.updates:.2f} Bot API calls per update; ")
+        return per_update + ", ".join(f"{kind} p50 {statistics.median(values) * 1000:.1f} ms"
+                         for kind, values in sorted(self.by_kind.items()))
+
+    def line(self) -> str:
+        return (f"{self.name:<14} {self.updates} updates in {self.seconds:5.1f} s: "
+                f"{self.rate:6.1f} updates/s, latency p50 {self.percentile(50) * 1000:6.1f} ms, "
+                f"p99 {self.percentile(99) * 1000:6.1f} ms")
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a user does next: type `text`, or tap the button labelled `button` of the answer."""
+
+    text: str = ""
+    button: str = ""
+
+
+class MeasuringEmulator(BotApiEmulator):
+    """The test emulator, plus users who act as soon as they see an answer, and timestamps.
+
+    Each chat has one update outstanding at a time; its answer is the first sendMessage to that
+    chat after the update was delivered (later chunks of a long answer arrive before the next
+    update of the chat is delivered, so they never count)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delivered_at: dict[int, float] = {}
+        self.latency: dict[int, float] = {}
+        self.kind: dict[int, str] = {}
+        self.scripts: dict[int, list[Step]] = {}
+        self.waiting: dict[int, int] = {}
+        self.finished = asyncio.Event()
+        self.started_at = 0.0
+        self.last_answer_at = 0.0
+        self.button_of = lambda message, label: message.button(label).data
+
+    def begin(self, scripts: dict[int, list[Step]]) -> None:
+        self.scripts = {chat: list(steps) for chat, steps in scripts.items()}
+        self.latency.clear()
+        self.finished.clear()
+        self.started_at = time.perf_counter()
+        for chat in self.scripts:
+            self._next(chat, None)
+
+    def _next(self, chat: int, answer: Any) -> None:
+        steps = self.scripts[chat]
+        if not steps:
+            self.waiting.pop(chat, None)
+            if not any(self.scripts.values()) and not self.waiting:
+                self.finished.set()
+            return
+        step = steps.pop(0)
+        if step.button:
+            query = self.press_button(chat, answer.message_id, self.button_of(answer, step.button))
+            update_id = self._pending[-1]["update_id"]
+            assert self._pending[-1]["callback_query"]["id"] == query
+        else:
+            update_id = self.send_text(chat, step.text)
+        self.waiting[chat] = update_id
+        self.kind[update_id] = step.button or step.text.split()[0]
+
+    async def _api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        ready = await super()._api_getupdates(params)
+        now = time.perf_counter()
+        for update in ready:
+            self.delivered_at.setdefault(update["update_id"], now)
+        return ready
+
+    async def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        received = time.perf_counter()
+        result = await super()._api_sendmessage(params)
+        chat = int(params["chat_id"])
+        update_id = self.waiting.get(chat)
+        if update_id is not None and update_id in self.delivered_at:
+            self.latency[update_id] = received - self.delivered_at[update_id]
+            self.last_answer_at = received
+            del self.waiting[chat]
+            self._next(chat, self._chats[chat].messages[-1])
+        return result
+
+
+# -- the county the benchmark runs in ------------------------------------------------------------
+
+
+def _people_toml() -> str:
+    """A second secretary for every conference (Geschäftsführung and Schriftführung)."""
+    return "".join(
+        f'\n[[people]]\nid = "sek2-{code.lower()}"\nname = "Schriftführung {name}"\n'
+        f'role = "secretary"\nconference = "{code}"\nemail = "sek2-{code.lower()}@example.org"\n'
+        for code, name in LUENEBURG)
+
+
+def _telegram_toml(emulator: BotApiEmulator) -> str:
+    return (f'\n[telegram]\nbase_url = "{emulator.base_url}"\n'
+            f'base_file_url = "{emulator.base_file_url}"\n'
+            + "".join(f"{key} = {value}\n" for key, value in LIMITER.items()))
+
+
+def user_ids() -> list[str]:
+    return [f"{prefix}-{code.lower()}" for code, _ in LUENEBURG for prefix in ("sek", "sek2")]
+
+
+def session_day() -> datetime:
+    """Yesterday: the benchmark's Budget II session, decided on today."""
+    now = datetime.now(BERLIN)
+    if (now - timedelta(days=3)).year != now.year:
+        raise SystemExit("The Telegram benchmark needs a date after 4 January (its session "
+                         "lies in the current year, before today).")
+    return now - timedelta(days=1)
+
+
+def user_scripts() -> dict[int, list[Step]]:
+    """Each chat's 100 steps: 25 times /saldo, /antraege, /beschluss of one sketch, Buchen."""
+    day = session_day()
+    result: dict[int, list[Step]] = {}
+    for index, person in enumerate(user_ids()):
+        code = person.split("-", 1)[1].upper()
+        first = 1 if person.startswith("sek-") else ROUNDS + 1
+        steps: list[Step] = []
+        for n in range(first, first + ROUNDS):
+            steps += [Step("/saldo"), Step("/antraege"),
+                      Step(f"/beschluss {day:%d.%m.%Y}\n{code}-{day.year}-{n:03d} bewilligt "
+                           f"{100 + n},00 € (ja 5, nein 1, enthaltung 0)"),
+                      Step(button="Buchen")]
+        result[FIRST_CHAT + index] = steps
+    return result
+
+
+def make_county(directory: Path, emulator: BotApiEmulator) -> Path:
+    """Ten conferences with a concept, 60 sketches each and a Budget II session yesterday
+    attended by the county; the 20 secretaries linked to their Telegram chats."""
+    (directory / "data").mkdir(parents=True, exist_ok=True)
+    config_path = directory / "sozialbot.toml"
+    config_path.write_text(default_config_text() + _people_toml() + _telegram_toml(emulator),
+                           encoding="utf-8")
+    day = f"{session_day():%d.%m.%Y}"
+    now = datetime.now(BERLIN)
+    setup = now - timedelta(days=3)
+    core = Core.open(load_config(config_path))
+
+    def send(sender: str, text: str, channel: str = "console") -> None:
+        outcome = core.handle(IncomingMessage(Sender(channel, sender), text,
+                                              f"bench:{uuid.uuid4()}", setup))
+        assert outcome.accepted, outcome.replies[0].text
+
+    try:
+        for code, name in LUENEBURG:
+            send(f"sek-{code.lower()}", "/konzept\nZielgruppen: Kinder und Familien\n"
+                 "Problemlagen: Armut, wenig Angebote\nZiele: Teilhabe")
+            for i in range(1, 2 * ROUNDS + 11):
+                send(f"traeger{i}@example.org", f"/antrag\nSozialraum: {name}\nTräger: Verein "
+                     f"{i} e.V.\nTitel: Projekt {i}\nAusgangslage: Es fehlt ein Angebot.\n"
+                     f"Zielsetzung: Ein Angebot am Nachmittag.\nMaßnahme: Wöchentliche Gruppe."
+                     f"\nBetrag: {300 + i} €")
+            send(f"sek-{code.lower()}", f"/sitzung {day} 18:00 Rathaus, Budget II")
+            send("kreis-1", f"/anwesend {code} {day}")
+        for index, person in enumerate(user_ids()):
+            invite = core.create_invite(person, setup)
+            send(str(FIRST_CHAT + index), f"/start {invite}", channel="telegram")
+        for outbox_id, _ in core.pending_notifications("telegram", now):
+            core.mark_delivered(outbox_id, "telegram", now)  # the set-up's alerts: not measured
+    finally:
+        core.close()
+    return config_path
+
+
+# -- running a bot process against the emulator ---------------------------------------------------
+
+
+async def _measure(name: str, command: list[str], emulator: MeasuringEmulator,
+                   scripts: dict[int, list[Step]]) -> Measured:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": emulator.token, "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryFile() as log:
+        return await _measure_logged(name, command, emulator, scripts, env, log)
+
+
+async def _measure_logged(name: str, command: list[str], emulator: MeasuringEmulator,
+                          scripts: dict[int, list[Step]], env: dict[str, str],
+                          log: Any) -> Measured:
+    polls = emulator.polls_started
+    process = await asyncio.create_subprocess_exec(*command, env=env, stdout=log,
+                                                   stderr=asyncio.subprocess.STDOUT)
+    try:
+        async with asyncio.timeout(60):
+            while emulator.polls_started == polls:
+                if process.returncode is not None:
+                    break
+                await asyncio.sleep(0.05)
+        emulator.begin({chat: [Step("/hilfe")] for chat in scripts})  # warm-up, not counted
+        async with asyncio.timeout(120):
+            await emulator.finished.wait()
+        profiler = await _profiler(process.pid) if name != "echo bot" else None
+        cpu_before, calls_before = _cpu_seconds(process.pid), len(emulator.calls)
+        emulator.begin(scripts)
+        async with asyncio.timeout(900):
+            await emulator.finished.wait()
+        cpu = _cpu_seconds(process.pid) - cpu_before
+        calls = len(emulator.calls) - calls_before
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            await profiler.wait()
+    except TimeoutError:
+        log.seek(0)
+        raise SystemExit(f"{name} did not answer in time:\n"
+                         f"{log.read().decode(errors='replace')[-3000:]}") from None
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
+                process.kill()
+    updates = sum(len(steps) for steps in scripts.values())
+    assert len(emulator.latency) == updates, (len(emulator.latency), updates)
+    by_kind: dict[str, list[float]] = {}
+    for update_id, seconds in emulator.latency.items():
+        by_kind.setdefault(emulator.kind[update_id], []).append(seconds)
+    return Measured(name, updates, emulator.last_answer_at - emulator.started_at,
+                    list(emulator.latency.values()), by_kind, cpu, calls)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure_both(workdir: Path) -> tuple[Measured, Measured]:
+    """The echo bot, then sozialbot, each on a fresh emulator with the same users."""
+    async with MeasuringEmulator() as emulator:
+        emulator.button_of = lambda message, label: label  # the echo bot sends no buttons
+        echo = await _measure("echo bot", [sys.executable, "-m", "bench.telegram", "--echo",
+                                           emulator.base_url], emulator, user_scripts())
+    async with MeasuringEmulator() as emulator:
+        config = await asyncio.to_thread(make_county, workdir / "sozialbot", emulator)
+        ours = await _measure("sozialbot run", [sys.executable, "-m", "bot.cli", "run",
+                                                "--config", str(config)], emulator, user_scripts())
+        buttons = [c for c in emulator.calls_of("editMessageReplyMarkup") if c.status == 200]
+        assert len(buttons) == USERS * ROUNDS, "every Buchen tap was a booking"
+    return echo, ours
+
+
+async def _profiler(pid: int) -> asyncio.subprocess.Process | None:
+    """py-spy on the bot while it is measured, if BENCH_PROFILE names an output file (raw,
+    collapsed stacks); py-spy is a tool to install by hand, not a dependency."""
+    output = os.environ.get("BENCH_PROFILE")
+    if not output:
+        return None
+    profiler = await asyncio.create_subprocess_exec(
+        "py-spy", "record", "--pid", str(pid), "--rate", "200", "--format", "raw",
+        "--output", output, stdout=asyncio.subprocess.DEVNULL)
+    await asyncio.sleep(1)
+    return profiler
+
+
+def verdicts(echo: Measured, ours: Measured) -> list[tuple[str, float, float, bool]]:
+    """(what, ratio, target, met) for throughput and p99 latency."""
+    throughput = ours.rate / echo.rate
+    p99 = ours.percentile(99) / echo.percentile(99)
+    return [("Telegram throughput vs echo bot", throughput, THROUGHPUT_TARGET,
+             throughput >= THROUGHPUT_TARGET),
+            ("Telegram p99 latency vs echo bot", p99, P99_TARGET, p99 <= P99_TARGET)]
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        echo, ours = asyncio.run(measure_both(Path(tmp)))
+    print(echo.line())
+    print(ours.line())
+    print(f"{'':<14} {echo.kinds()}")
+    print(f"{'':<14} {ours.kinds()}")
+    print(f"{'':<14} p50 ratio {ours.percentile(50) / echo.percentile(50):.2f}x, "
+          f"mean {statistics.mean(ours.latencies) * 1000:.1f} ms vs "
+          f"{statistics.mean(echo.latencies) * 1000:.1f} ms")
+    ok = True
+    for what, ratio, target, met in verdicts(echo, ours):
+        bound = ">=" if "throughput" in what else "<="
+        print(f"{what}: {ratio:.2f}x (target {bound} {target}x) {'OK' if met else 'MISSED'}")
+        ok = ok and met
+    return 0 if ok else 1
+
+
+# -- the echo bot ---------------------------------------------------------------------------------
+
+
+def echo_bot(base_url: str) -> None:
+    """A bare python-telegram-bot Application: echoes every text, answers and echoes every tap.
+
+    Same rate limiter settings as sozialbot's `[telegram]` table in this benchmark."""
+    from telegram import Update
+    from telegram.ext import (
+        AIORateLimiter,
+        Application,
+        CallbackQueryHandler,
+        ContextTypes,
+        MessageHandler,
+        filters,
+    )
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(update.effective_message.text or "?")
+
+    async def tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        await context.bot.send_message(query.from_user.id, query.data or "?")
+
+    application = (Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"])
+                   .base_url(base_url).rate_limiter(AIORateLimiter(**LIMITER)).build())
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    application.add_handler(CallbackQueryHandler(tap))
+    application.run_polling(poll_interval=0, timeout=10, stop_signals=(signal.SIGTERM,))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--echo", metavar="BASE_URL", help="run only the echo bot")
+    arguments = parser.parse_args()
+    if arguments.echo:
+        echo_bot(arguments.echo)
+        sys.exit(0)
+    sys.exit(main())
