@@ -1,0 +1,173 @@
+"""The disk runs full while the bot commits: the booking fails with a clear answer, the store
+stays exactly as it was, and once there is space again the bot books, once, by itself.
+
+The data directory is a small tmpfs filled to the last byte (as root, which the test machines
+are); without the right to mount, the commit's temporary file is pointed at /dev/full instead,
+which fails every write with the same ENOSPC.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.telegram_channel import TOKEN_ENV
+from tests.support.botapi_emulator import BotApiEmulator
+from tests.support.telegram_fixtures import (
+    COUNTY_1,
+    SECRETARY_ADE,
+    Clock,
+    RunningBot,
+    write_config,
+)
+
+pytest_plugins = ["tests.support.telegram_fixtures"]
+
+SKETCH = """/antrag
+Sozialraum: ADE
+Träger: Kita Sonnenschein
+Titel: Leseförderung
+Ausgangslage: Viele Kinder lesen kaum.
+Zielsetzung: Freude am Lesen.
+Maßnahme: Vorlesepaten einmal die Woche.
+Betrag: 1.500,00 €"""
+CONCEPT = "/konzept\nZielgruppen: Kinder\nProblemlagen: wenig Angebote\nZiele: Teilhabe"
+APPLICANT = 4001
+
+
+class SmallDisk:
+    """The data directory on a 4 MB tmpfs that `fill()` fills up and `free()` empties again."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.mounted = False
+        self._ballast = directory / "ballast.bin"
+        self._traps: list[Path] = []
+
+    def mount(self) -> SmallDisk:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0755", "tmpfs",
+                                   str(self.directory)], capture_output=True, check=False)
+            self.mounted = done.returncode == 0
+        return self
+
+    def unmount(self) -> None:
+        if self.mounted:
+            subprocess.run(["umount", "-l", str(self.directory)], check=False)
+
+    def fill(self) -> None:
+        """No byte left: every new write fails with ENOSPC."""
+        if not self.mounted:
+            for partition in self.directory.glob("*.json"):
+                trap = partition.with_name(partition.name + ".tmp")
+                trap.symlink_to("/dev/full")
+                self._traps.append(trap)
+            return
+        chunk = b"\0" * 65536
+        with open(self._ballast, "wb", buffering=0) as ballast:
+            while True:
+                try:
+                    ballast.write(chunk)
+                except OSError as error:
+                    if error.errno != errno.ENOSPC:
+                        raise
+                    if len(chunk) == 1:
+                        break
+                    chunk = chunk[: len(chunk) // 2]
+
+    def free(self) -> None:
+        self._ballast.unlink(missing_ok=True)
+        for trap in self._traps:
+            trap.unlink(missing_ok=True)
+        self._traps.clear()
+
+    def snapshot(self) -> dict[str, bytes]:
+        """The store's files as they are on disk."""
+        return {p.name: p.read_bytes() for p in sorted(self.directory.glob("*.json"))}
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    disk = SmallDisk(tmp_path / "data").mount()
+    try:
+        yield disk
+    finally:
+        disk.free()
+        disk.unmount()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, small_disk: SmallDisk, emulator: BotApiEmulator, clock: Clock,
+              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
+    monkeypatch.setenv(TOKEN_ENV, emulator.token)
+    running = RunningBot(write_config(tmp_path, emulator), emulator, clock)
+    await running.start()
+    try:
+        yield running
+    finally:
+        with contextlib.suppress(Exception):
+            await running.stop()
+
+
+def commitments(bot: RunningBot) -> list[dict]:
+    return [e for e in bot.export()["ledger"] if e["kind"] == "commitment"]
+
+
+async def test_a_booking_on_a_full_disk_fails_politely_and_books_once_space_is_back(
+        bot: RunningBot, emulator: BotApiEmulator, clock: Clock, small_disk: SmallDisk) -> None:
+    await bot.link(SECRETARY_ADE, "sek-ade")
+    await bot.link(COUNTY_1, "kreis-1")
+    await bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
+    await bot.say(SECRETARY_ADE, CONCEPT, expect="Sozialraumkonzept")
+    await bot.say(SECRETARY_ADE, "/sitzung 12.03.2026 18:30 Rathaus, Budget II",
+                  expect="eingetragen")
+    await bot.say(COUNTY_1, "/anwesend ADE 12.03.2026", expect="vermerkt")
+    clock.set(clock.value.replace(day=13))
+    preview = await bot.say(SECRETARY_ADE, "/beschluss 12.03.2026\nADE-2026-001 bewilligt "
+                                           "1.200 €", expect="/buchen")
+    await bot.clock.wait_reads(8)  # the alerts of the set-up have gone out
+    before = small_disk.snapshot()
+
+    small_disk.fill()
+    emulator.press(SECRETARY_ADE, preview, "Buchen")
+    failed = await emulator.wait_for_message(SECRETARY_ADE, "nicht gespeichert")
+    refused_sketch = await bot.say(APPLICANT, SKETCH.replace("Leseförderung", "Vorlesen"))
+    on_full_disk = small_disk.snapshot()
+    small_disk.free()
+    emulator.press(SECRETARY_ADE, preview, "Buchen")
+    booked = await emulator.wait_for_message(SECRETARY_ADE, "Gebucht")
+    await bot.clock.wait_reads(8)
+
+    assert "Es wurde nichts gebucht" in failed.text
+    assert "nicht gespeichert" in refused_sketch.text
+    assert on_full_disk == before, "a failed commit leaves every file as it was"
+    assert "8.800,00 €" in booked.text
+    assert [e["amount_cents"] for e in commitments(bot)] == [120000]
+    assert [a["number"] for a in bot.export()["applications"]] == ["ADE-2026-001"]
+    applicant_news = [m.text for m in emulator.messages(APPLICANT) if "bewilligt" in m.text]
+    assert len(applicant_news) == 1
+
+
+async def test_after_a_full_disk_the_store_opens_and_holds_what_was_committed(
+        bot: RunningBot, emulator: BotApiEmulator, small_disk: SmallDisk) -> None:
+    first = await bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
+    small_disk.fill()
+    await bot.say(APPLICANT, SKETCH.replace("Leseförderung", "Vorlesen"), "nicht gespeichert")
+    await bot.stop()  # stopped while the disk is full
+    small_disk.free()
+    await bot.start()
+    again = await bot.say(APPLICANT, SKETCH.replace("Leseförderung", "Vorlesen"),
+                          expect="ADE-2026-002")
+
+    assert "ADE-2026-001" in first.text
+    assert "ADE-2026-002" in again.text
+    assert [a["title"] for a in bot.export()["applications"]] == ["Leseförderung", "Vorlesen"]
+    assert not list(small_disk.directory.glob("*.tmp")), "no half-written file is left"
+
