@@ -100,6 +100,7 @@ class Core:
         return await asyncio.to_thread(self.handle, message)
 
     def _handle(self, message: IncomingMessage) -> Outcome:
+        message = _without_lone_surrogates(message)
         self.store.focus(message.received_at.astimezone(self.tz).year)
         identity = self.identify(message.sender)
         seen = self.store.processed(message.source_id)
@@ -142,8 +143,11 @@ class Core:
         } for notification in outcome.notifications])
         try:
             self.store.commit()
-        except OSError as error:
-            log.error("commit of %s failed: %s", ctx.message.source_id, error)
+        except Exception as error:
+            # Whatever failed (a full disk, data that cannot be written), nothing of it may stay
+            # in memory: the next message would commit it, or fail the same way forever.
+            log.error("commit of %s failed: %s", ctx.message.source_id, error,
+                      exc_info=not isinstance(error, OSError))
             self.store.rollback()
             return Outcome(False, (Reply(
                 "Das konnte nicht gespeichert werden (Fehler beim Schreiben auf die Festplatte). "
@@ -219,6 +223,26 @@ class Core:
         now = now or datetime.now(self.tz)
         with self._lock:
             return build_export(self.system_context(now, "system:export"), now)
+
+
+def _without_lone_surrogates(message: IncomingMessage) -> IncomingMessage:
+    """Text that is not valid Unicode (a lone UTF-16 surrogate, e.g. from a JSON escape) cannot
+    be stored as UTF-8 JSON; such characters become U+FFFD before anything reads them."""
+
+    def clean(text: str) -> str:
+        if not any("\ud800" <= char <= "\udfff" for char in text):
+            return text
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+    texts = [message.text, message.sender.display_name,
+             *(text for a in message.attachments for text in (a.text, a.filename))]
+    if all(clean(text) is text for text in texts):
+        return message
+    return replace(
+        message, text=clean(message.text),
+        sender=replace(message.sender, display_name=clean(message.sender.display_name)),
+        attachments=tuple(replace(a, text=clean(a.text), filename=clean(a.filename))
+                          for a in message.attachments))
 
 
 def _notification_record(notification: Notification) -> dict[str, Any]:
