@@ -33,6 +33,16 @@ from rules.refusal import Refusal, refuse
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed on a phone
 OPEN = ("submitted", "deferred")
+MAX_LINES = 200  # decisions in one message; a session decides far fewer
+SHOWN_PROBLEMS = 10  # a refusal stays readable on a phone
+
+
+def _correct(problems: list[str]) -> str:
+    """The refusal listing what to correct: the first few problems, then how many more."""
+    shown = problems[:SHOWN_PROBLEMS]
+    if len(problems) > len(shown):
+        shown.append(f"… und {len(problems) - len(shown)} weitere Zeilen.")
+    return "Es wurde nichts gespeichert. Bitte korrigieren Sie:\n" + "\n".join(shown)
 
 
 @dataclass(frozen=True)
@@ -116,8 +126,7 @@ def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) ->
             continue
         planned.append(item)
     if problems:
-        raise refuse(rule, "Es wurde nichts gespeichert. Bitte korrigieren Sie:\n"
-                     + "\n".join(problems))
+        raise refuse(rule, _correct(problems))
     approved = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
     if approved:
         if ctx.store.concept(conference.code) is None:
@@ -151,8 +160,12 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     if not raw_lines:
         raise refuse("R11", "Es fehlen die Beschlüsse: je Antrag eine Zeile wie „ADE-2026-003 "
                             "bewilligt“, „… abgelehnt“ oder „… vertagt“.")
+    if len(raw_lines) > MAX_LINES:
+        raise refuse("", f"Das sind {len(raw_lines)} Zeilen. Bitte melden Sie höchstens "
+                         f"{MAX_LINES} Beschlüsse in einer Nachricht und teilen Sie die Liste "
+                         "auf. Es wurde nichts gespeichert.")
     lines, problems = [], []
-    for raw in raw_lines[:200]:
+    for raw in raw_lines:
         try:
             parsed = parse_decision_line(raw)
         except DecisionLineError as error:
@@ -164,8 +177,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
                       "amount_cents": parsed.amount_cents,
                       "votes": parsed.votes.__dict__ if parsed.votes else None})
     if problems:
-        raise refuse("R11", "Es wurde nichts gespeichert. Bitte korrigieren Sie:\n"
-                     + "\n".join(problems))
+        raise refuse("R11", _correct(problems))
     planned = _plan(ctx, conference, day, lines)
     # /buchen books exactly what this preview shows, even if the sketch's amount changes meanwhile
     lines = [{"number": p.number, "outcome": p.outcome, "amount_cents": p.amount_cents,
