@@ -72,7 +72,9 @@ def parse_decision_line(line: str) -> DecisionLine:
         rest = rest[: votes_match.start()] + rest[votes_match.end():]
     outcome = OUTCOMES[match.group("verb").lower()]
     amount = None
-    rest = rest.strip(" ,;:–-")
+    # "bewilligt – 1.200 €": a dash between words separates; "-5" is a negative amount
+    rest = rest.strip(" ,;:")
+    rest = re.sub(r"^[–-](?=\s)|(?<=\s)[–-]$|^[–-]$", "", rest).strip(" ,;:")
     if rest:
         if outcome != "approved":
             raise DecisionLineError(
