@@ -573,9 +573,12 @@ def _message_ids(value: object) -> tuple[str, ...]:
 def _header(message: Message, name: str) -> str:
     try:
         return str(message.get(name, "") or "")
-    except (ValueError, TypeError, IndexError):  # a malformed header: treat as absent
-        raw = message.get_all(name, [])
-        return str(raw[0]) if raw else ""
+    except (ValueError, TypeError, IndexError):
+        # The parsed value is refused, e.g. an encoded CR/LF in a display name. The raw text
+        # still holds the address; line breaks in it must never reach a header we write.
+        raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()),
+                   "")
+        return " ".join(str(raw).split())
 
 
 def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),

@@ -3,6 +3,7 @@ and the iCalendar text of session invitations (bot/mail_ics.py)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 from datetime import date, datetime, time
@@ -392,3 +393,36 @@ def test_damaged_real_mails_parse_without_an_exception(which: int, at: float, ju
     damaged = raw[:position] + junk + (b"" if cut else raw[position:])
     parsed = parse_mail(damaged, own_addresses=[BOT])
     text_for(parsed, known=False)
+
+
+ADDRESS_SYNTAX = "a@<>,;: \r\nBc\"\\("
+HEADERS = ("From", "Subject", "Message-ID", "In-Reply-To", "References", "Sender", "Reply-To")
+
+
+@settings(max_examples=300, deadline=None)
+@given(header=st.sampled_from(HEADERS),
+       text=st.text(st.sampled_from(ADDRESS_SYNTAX) | st.characters(blacklist_categories=("Cs",)),
+                    max_size=40))
+def test_encoded_words_with_any_text_never_raise_or_smuggle_a_line_break(header: str,
+                                                                         text: str) -> None:
+    """An encoded word may decode to CR/LF ("Evil\\r\\nBcc: x"): Python's header classes then
+    raise on reading. The mail must still parse, keep its address, and no field may carry a
+    line break into a header the bot writes."""
+    encoded = f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
+    raw = (f"From: {encoded if header == 'From' else ''} <absender@b.example>\r\n"
+           f"To: {BOT}\r\nSubject: Skizze\r\nMessage-ID: <m1@b.example>\r\n"
+           + (f"{header}: {encoded}\r\n" if header != "From" else "")
+           + "\r\nBetrag: 500 €\r\n").encode()
+    parsed = parse_mail(raw, own_addresses=[BOT])
+    assert parsed.address == "absender@b.example"
+    for value in (parsed.display_name, parsed.subject, parsed.message_id, parsed.in_reply_to,
+                  *parsed.references):
+        assert not {"\r", "\n"} & set(value)
+
+
+def test_a_display_name_hiding_a_bcc_line_keeps_the_sender() -> None:
+    raw = ("From: =?utf-8?b?RXZpbA0KQmNjOiBvcGZlckBleGFtcGxlLm5ldA==?= <a@b.example>\r\n"
+           f"To: {BOT}\r\nSubject: Skizze\r\n\r\nBetrag: 500 €\r\n").encode()
+    parsed = parse_mail(raw, own_addresses=[BOT])
+    assert parsed.address == "a@b.example"
+    assert "opfer" not in parsed.address

@@ -1,0 +1,165 @@
+"""Hostile and broken mails (tests/corpus/hostile_mail/*.eml, plus a few too large to keep
+there) through the real e-mail channel: Dovecot, the SMTP relay, the real core.
+
+Each mail is answered in German in its thread, or set aside in "Nicht verarbeitet" next to a
+note with the reason (never "internal error"); none stops the channel; none books money; no
+answer goes anywhere but to the sender on record; nobody is shown another person's data.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+from imap_tools import MailMessage
+
+from tests.support.mailservers import (
+    BERLIN,
+    Clock,
+    MailWorld,
+    RunningMailBot,
+    make_docx,
+    make_pdf,
+    write_mail_config,
+)
+
+pytest_plugins = ["tests.support.mailservers"]
+
+CORPUS = Path(__file__).parent.parent / "corpus" / "hostile_mail"
+SECRET_TITLE = "GEHEIM Skatekurs am Deich"
+GERMAN = re.compile(r"\b(Sie|Ihr\w*|[Bb]itte|nicht|nichts|kein\w*|ist|sind|darf|kann|wird|"
+                    r"noch|für|und|der|die|das)\b")
+LEAKS = ("Traceback", "Exception", "NoneType", "object at 0x", "Errno",
+         "bei der Verarbeitung ist ein Fehler aufgetreten")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class HostileMail:
+    name: str
+    data: bytes
+
+
+def _mail(name: str, body: str = "", attachment: tuple[bytes, str, str] | None = None
+          ) -> HostileMail:
+    message = EmailMessage()
+    message["From"] = "absender7@example.org"
+    message["To"] = "sozialbot@example.org"
+    message["Subject"] = f"Projektskizze {name}"
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = f"<hostile-{name}@example.org>"
+    message["X-Corpus"] = name
+    message.set_content(body or "Unsere Skizze ist im Anhang.")
+    if attachment:
+        data, ctype, filename = attachment
+        maintype, subtype = ctype.split("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return HostileMail(name, message.as_bytes())
+
+
+def generated() -> list[HostileMail]:
+    """Mails too large to keep in the repository."""
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<w:document>" + b" " * 200_000_000)
+    sketch = ("Sozialraum: Adendorf\nTräger: Verein L\nTitel: Lang\nAusgangslage: A\n"
+              "Zielsetzung: Z\nMaßnahme: M\nBetrag: 500 €\n")
+    return [
+        _mail("attach-20mb", attachment=(b"\x89PNG" + b"\0" * 20_000_000, "image/png",
+                                         "foto.png")),
+        _mail("attach-docx-zip-bomb", attachment=(bomb.getvalue(), DOCX, "skizze.docx")),
+        _mail("attach-6mb-pdf", attachment=(make_pdf(["Titel: X"]) + b"\n%" + b"x" * 6_000_000,
+                                            "application/pdf", "skizze.pdf")),
+        _mail("attach-docx-10000-paragraphs", attachment=(
+            make_docx([f"Absatz {i}: Text" for i in range(10_000)]), DOCX, "lang.docx")),
+        _mail("sketch-10000-lines", sketch + "\n".join(f"Zeile {i}" for i in range(10_000))),
+        _mail("body-5mb", sketch + "x" * 5_000_000),
+    ]
+
+
+def corpus() -> list[HostileMail]:
+    stored = [HostileMail(p.stem, p.read_bytes()) for p in sorted(CORPUS.glob("*.eml"))]
+    return stored + generated()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
+    clock = Clock(datetime(2026, 3, 13, 12, 0, tzinfo=BERLIN))
+    running = await RunningMailBot(write_mail_config(tmp_path, mail_world), mail_world,
+                                   clock).start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+def corpus_name(message: MailMessage) -> str:
+    return message.headers.get("x-corpus", ("",))[0].strip()
+
+
+def assert_clear_german(name: str, text: str) -> None:
+    assert text.strip(), f"{name}: an empty answer"
+    assert GERMAN.search(text), f"{name}: not German: {text[:300]!r}"
+    for leak in LEAKS:
+        assert leak not in text, f"{name}: {leak!r} in the answer: {text[:300]!r}"
+
+
+async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
+        bot: RunningMailBot, mail_world: MailWorld) -> None:
+    bot.say("sek-ade", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe")
+    bot.say(f"kita@{mail_world.domain}", "/antrag\nSozialraum: Adendorf\nTräger: Kita\n"
+            "Titel: Lesen\nAusgangslage: A\nZielsetzung: Z\nMaßnahme: M\nBetrag: 1.500 €")
+    bot.say(f"verein@{mail_world.domain}", f"/antrag\nSozialraum: Bleckede\nTräger: Verein\n"
+            f"Titel: {SECRET_TITLE}\nAusgangslage: A\nZielsetzung: Z\nMaßnahme: M\nBetrag: 777 €")
+    mails = corpus()
+    domain = f"@{mail_world.domain}".encode()
+    for mail in mails:
+        mail_world.deliver(mail.data.replace(b"@example.org", domain),
+                           mail_from=f"absender0@{mail_world.domain}")
+    await bot.settled(timeout=240)
+
+    names = {m.name for m in mails}
+    set_aside = mail_world.messages("bot", "Nicht verarbeitet")
+    quarantined = {corpus_name(m) for m in set_aside} & names
+    notes = [m for m in set_aside if m.subject.startswith("Nicht verarbeitet")]
+    reasons = [re.search(r"Grund: (.+)", m.text).group(1) for m in notes]  # type: ignore[union-attr]
+    answers: dict[str, list[MailMessage]] = {}
+    people = [f"absender{i}@{mail_world.domain}" for i in range(20)] + [
+        f"sek-ade@{mail_world.domain}", f"sek-ble@{mail_world.domain}", "bot"]
+    for who in people:
+        for message in mail_world.messages(who):
+            parent = message.headers.get("in-reply-to", ("",))[0].strip()
+            match = re.fullmatch(r"<hostile-(.+)@.+>", parent)
+            # A forged Message-ID cannot thread the answer; its subject still names the mail.
+            titled = re.search(r"Projektskizze (\S+)", message.subject)
+            name = match.group(1) if match else titled.group(1) if titled else ""
+            if name in names:
+                answers.setdefault(name, []).append(message)
+    ledger = bot.core.export(bot.clock())["ledger"]
+    outside = {r for d in mail_world.relay.deliveries for r in d.rcpt_tos
+               if not r.endswith(mail_world.domain)}
+
+    assert len(mails) > 50
+    unhandled = names - quarantined - set(answers)
+    assert unhandled == set(), f"neither answered nor set aside: {sorted(unhandled)}"
+    assert len(notes) >= len(quarantined), "every mail set aside has its note"
+    assert all(reason.strip() for reason in reasons)
+    assert [r for r in reasons if "interner Fehler" in r] == [], reasons
+    for name, replies in answers.items():
+        for reply in replies:
+            assert_clear_german(name, reply.text)
+            assert SECRET_TITLE not in reply.text, f"{name}: shows another person's sketch"
+    assert [e for e in ledger if e["kind"] == "commitment"] == [], "no mail books money"
+    assert outside == set(), f"an answer went to an injected address: {outside}"
+    assert not bot._task.done(), "the channel still runs"  # type: ignore[union-attr]
+    print(f"hostile mails: {len(mails)}; answered {len(answers)}, set aside {len(quarantined)}"
+          f" ({len(set(answers) & quarantined)} both: a polite refusal and set aside)")
