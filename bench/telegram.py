@@ -225,8 +225,8 @@ def make_county(directory: Path, emulator: BotApiEmulator) -> Path:
         for index, person in enumerate(user_ids()):
             invite = core.create_invite(person, setup)
             send(str(FIRST_CHAT + index), f"/start {invite}", channel="telegram")
-        for outbox_id, _ in core.pending_notifications("telegram", now):
-            core.mark_delivered(outbox_id, "telegram", now)  # the set-up's alerts: not measured
+        pending = core.pending_notifications("telegram", now)  # the set-up's alerts: not measured
+        core.mark_delivered([p.outbox_id for p in pending], "telegram", now)
     finally:
         core.close()
     return config_path

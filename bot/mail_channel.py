@@ -811,19 +811,20 @@ class MailChannel:
         now = self.now()
         pending = await asyncio.to_thread(self.core.pending_notifications, CHANNEL, now)
         queued = 0
-        for outbox_id, notification in pending:
-            addresses = await asyncio.to_thread(self.core.recipient_addresses,
-                                                notification.recipient)
-            address = addresses.get(CHANNEL)
-            if address:
-                person = self.core.config.person(notification.recipient)
-                thread = (self.state.threads.get(notification.application_number)
-                          if notification.application_number else None)
-                message = self.builder.notification(notification, address,
-                                                    person.name if person else "", thread)
-                await self._send_later(f"notification:{outbox_id}", message)
-                queued += 1
-            await asyncio.to_thread(self.core.mark_delivered, outbox_id, CHANNEL, now)
+        for outbox_id, notification, address in pending:
+            if address is None:
+                continue
+            person = self.core.config.person(notification.recipient)
+            thread = (self.state.threads.get(notification.application_number)
+                      if notification.application_number else None)
+            message = self.builder.notification(notification, address,
+                                                person.name if person else "", thread)
+            await self._send_later(f"notification:{outbox_id}", message)
+            queued += 1
+        # The queue knows each notification's key, so a crash before this mark queues none twice.
+        if pending:
+            await asyncio.to_thread(self.core.mark_delivered, [p.outbox_id for p in pending],
+                                    CHANNEL, now)
         return queued
 
     async def send_loop(self, stop: asyncio.Event) -> None:

@@ -580,26 +580,27 @@ class TelegramChannel:
         """One pass over the outbox; returns how many notifications went out."""
         now = self.now()
         pending = await asyncio.to_thread(self.core.pending_notifications, CHANNEL, now)
+        unreachable = [p.outbox_id for p in pending if p.address is None]
+        if unreachable:
+            await asyncio.to_thread(self.core.mark_delivered, unreachable, CHANNEL, now)
         sent = 0
-        for outbox_id, notification in pending:
-            addresses = await asyncio.to_thread(self.core.recipient_addresses,
-                                                notification.recipient)
-            address = addresses.get(CHANNEL)
-            if address:
-                try:
-                    await self.send_reply(
-                        bot, int(address), Reply(notification.text, notification.actions),
-                        retry=False)
-                    sent += 1
-                except (Forbidden, BadRequest, ValueError) as error:
-                    # blocked the bot, deleted the chat, or no chat id: retrying cannot help
-                    log.warning("notification %s to %s not deliverable on Telegram: %s",
-                                outbox_id, notification.recipient, error)
-                except (RetryAfter, NetworkError) as error:
-                    log.info("Bot API unavailable (%s); outbox retried in %.0f s", error,
-                             self.settings.delivery_interval)
-                    return sent
-            await asyncio.to_thread(self.core.mark_delivered, outbox_id, CHANNEL, now)
+        for outbox_id, notification, address in pending:
+            if address is None:
+                continue
+            try:
+                await self.send_reply(bot, int(address),
+                                      Reply(notification.text, notification.actions), retry=False)
+                sent += 1
+            except (Forbidden, BadRequest, ValueError) as error:
+                # blocked the bot, deleted the chat, or no chat id: retrying cannot help
+                log.warning("notification %s to %s not deliverable on Telegram: %s",
+                            outbox_id, notification.recipient, error)
+            except (RetryAfter, NetworkError) as error:
+                log.info("Bot API unavailable (%s); outbox retried in %.0f s", error,
+                         self.settings.delivery_interval)
+                return sent
+            # One mark per message sent: a crash right after it repeats at most this one.
+            await asyncio.to_thread(self.core.mark_delivered, [outbox_id], CHANNEL, now)
         return sent
 
     async def reminder_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:

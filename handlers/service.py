@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
@@ -35,6 +36,14 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 OUTBOX_WINDOW = timedelta(days=14)  # older notifications are not sent on a channel anymore
+
+
+class Pending(NamedTuple):
+    """A notification waiting for one channel, and the recipient's address there (or None)."""
+
+    outbox_id: str
+    notification: Notification
+    address: str | None
 
 
 class Core:
@@ -74,19 +83,20 @@ class Core:
 
     def recipient_addresses(self, recipient: str) -> dict[str, str]:
         """Where a notification for `recipient` can go, by channel."""
-        if recipient.startswith("email:"):
-            return {"email": recipient[6:]}
-        if recipient.startswith("telegram:"):
-            return {"telegram": recipient[9:]}
-        addresses: dict[str, str] = {}
-        person = self.config.person(recipient)
-        if person and person.email:
-            addresses["email"] = person.email
         with self._lock:
-            chat = self.store.telegram_link(recipient)
-        if chat:
-            addresses["telegram"] = chat
-        return addresses
+            return {channel: address for channel in ("email", "telegram")
+                    if (address := self._address(recipient, channel))}
+
+    def _address(self, recipient: str, channel: str) -> str | None:
+        if recipient.startswith(("email:", "telegram:")):
+            kind, _, address = recipient.partition(":")
+            return address if kind == channel else None
+        if channel == "email":
+            person = self.config.person(recipient)
+            return person.email if person and person.email else None
+        if channel == "telegram":
+            return self.store.telegram_link(recipient)
+        return None
 
     # -- messages ---------------------------------------------------------------------------
     def handle(self, message: IncomingMessage) -> Outcome:
@@ -176,17 +186,23 @@ class Core:
         return [y for y in self.store.years() if y >= now.year - 1]
 
     def pending_notifications(self, channel: str,
-                              now: datetime | None = None) -> list[tuple[str, Notification]]:
+                              now: datetime | None = None) -> list[Pending]:
+        """What waits for `channel`, oldest first, each with its address on that channel (None:
+        the recipient cannot be reached there; mark it delivered so it is not offered again)."""
         now = now or datetime.now(self.tz)
         since = (now - OUTBOX_WINDOW).astimezone(self.tz).isoformat(timespec="seconds")
         with self._lock:
             rows = self.store.pending_notifications(channel, since, self._open_years(now))
-        return [(row["id"], _notification_from_record(row)) for row in rows]
+            return [Pending(row["id"], _notification_from_record(row),
+                            self._address(row["recipient"], channel)) for row in rows]
 
-    def mark_delivered(self, outbox_id: str, channel: str, now: datetime | None = None) -> None:
+    def mark_delivered(self, outbox_ids: Iterable[str], channel: str,
+                       now: datetime | None = None) -> None:
+        """Record notifications as sent on `channel`, in one commit."""
         now = now or datetime.now(self.tz)
         with self._lock:
-            if self.store.mark_delivered(outbox_id, channel, now.isoformat(timespec="seconds"),
+            if self.store.mark_delivered(set(outbox_ids), channel,
+                                         now.isoformat(timespec="seconds"),
                                          self._open_years(now)):
                 self.store.commit()
 

@@ -129,15 +129,19 @@ class Store:
                     rows.append(dict(row))
         return sorted(rows, key=lambda r: r["created_at"])
 
-    def mark_delivered(self, outbox_id: str, channel: str, at: str, years: list[int]) -> bool:
+    def mark_delivered(self, outbox_ids: set[str], channel: str, at: str,
+                       years: list[int]) -> bool:
+        marked = False
         for year in years:
-            table = self.year_table(year, "outbox")
-            row = table.get(Query().id == outbox_id)
-            if row is not None:
-                delivered = {**row["delivered"], channel: at}
-                table.update({"delivered": delivered}, Query().id == outbox_id)
-                return True
-        return False
+            name = _year_name(year)
+            found = [int(doc_id) for doc_id, row in self.partitions.raw(name, "outbox").items()
+                     if row["id"] in outbox_ids and channel not in row["delivered"]]
+            if found:
+                self.year_table(year, "outbox").update(
+                    lambda row: row.update(delivered={**row["delivered"], channel: at}),
+                    doc_ids=found)
+                marked = True
+        return marked
 
     # -- applications -----------------------------------------------------------------------
     def next_number(self, conference: str, year: int) -> str:

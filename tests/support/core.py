@@ -158,7 +158,7 @@ class Bot:
 
     def outbox(self, when: datetime, channel: str = "console") -> list[Notification]:
         """What waits in the outbox for a channel at `when` (the outbox looks 14 days back)."""
-        return [n for _, n in self.core.pending_notifications(channel, when)]
+        return [p.notification for p in self.core.pending_notifications(channel, when)]
 
     def run_due_reminders(self, when: datetime) -> list[Notification]:
         return self.core.run_due_reminders(when)

@@ -127,8 +127,7 @@ def test_delivered_notifications_leave_the_outbox_of_that_channel_only(bot: Bot)
     story(bot)
     when = at(date(2026, 3, 14))
     pending = bot.core.pending_notifications("email", when)
-    for outbox_id, _ in pending[:5]:
-        bot.core.mark_delivered(outbox_id, "email", when)
+    bot.core.mark_delivered([p.outbox_id for p in pending[:5]], "email", when)
     bot.reopen()
     assert len(bot.core.pending_notifications("email", when)) == len(pending) - 5
     assert len(bot.core.pending_notifications("telegram", when)) == len(pending)
