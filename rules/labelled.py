@@ -71,7 +71,8 @@ def canonical_label(label: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABE
 def parse_labelled(text: str, labels: dict[str, tuple[str, ...]],
                    single_line: frozenset[str] = SINGLE_LINE) -> dict[str, str]:
     """Fields from "Label: value" lines; a value goes on over following unlabelled lines,
-    except for `single_line` fields, which end with their line.
+    except for `single_line` fields, which end with their line (or, for a label alone on its
+    line, with the next line that has text).
 
     Lines before the first known label (a greeting, the command) are ignored; the first
     occurrence of a field wins.
@@ -87,6 +88,10 @@ def parse_labelled(text: str, labels: dict[str, tuple[str, ...]],
                 fields[current] = [match.group(2).strip()]
                 if current in single_line and fields[current][0]:
                     current = None
+        elif current in single_line:
+            if line.strip():  # "Betrag:" alone on its line: the next line with text is the value
+                fields[current] = [line.strip()]
+                current = None
         elif current is not None:
             fields[current].append(line.strip())
     return {k: "\n".join(v).strip() for k, v in fields.items()}

@@ -37,3 +37,8 @@ def test_an_unreadable_amount_is_asked_for_again_with_the_missing_parts() -> Non
     assert check.invalid == ("amount",)
     assert check.to_send == ("applicant", "situation", "objective", "measure", "amount")
     assert any("nicht eindeutig" in problem for problem in check.problems)
+
+
+def test_a_single_line_label_alone_takes_only_the_next_line_with_text() -> None:
+    fields = parse_labelled("Betrag:\n\n500 €\nMit freundlichen Grüßen\nAnna", SKETCH_LABELS)
+    assert fields["amount"] == "500 €"
