@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 OUTBOX_WINDOW = timedelta(days=14)  # older notifications are not sent on a channel anymore
 
 
+NOT_SAVED = Outcome(False, (Reply(
+    "Das konnte nicht gespeichert werden (Fehler beim Schreiben auf die Festplatte). Es wurde "
+    "nichts gebucht und nichts geändert. Bitte versuchen Sie es später noch einmal."),))
+
+
 class Pending(NamedTuple):
     """A notification waiting for one channel, and the recipient's address there (or None)."""
 
@@ -100,11 +105,22 @@ class Core:
 
     # -- messages ---------------------------------------------------------------------------
     def handle(self, message: IncomingMessage) -> Outcome:
+        """Handle one message; return once what it changed, and everything it read, is on disk.
+
+        The fsync happens outside the lock, so messages handled meanwhile (from other threads)
+        share it: a group commit."""
         with self._lock:
             try:
-                return self._handle(message)
+                outcome = self._handle(message)
+                position = self.store.position
             finally:
                 self.store.trim()
+        try:
+            self.store.sync(position)
+        except OSError as error:
+            log.error("%s could not be written to disk: %s", message.source_id, error)
+            return NOT_SAVED
+        return outcome
 
     async def handle_async(self, message: IncomingMessage) -> Outcome:
         return await asyncio.to_thread(self.handle, message)
@@ -138,9 +154,9 @@ class Core:
             return outcome
         outcome = Outcome(True, outcome.replies, tuple(ctx.notifications), False, outcome.rule,
                           outcome.application_number)
-        return self._commit(ctx, outcome)
+        return self._commit(ctx, outcome, sync=False)
 
-    def _commit(self, ctx: Context, outcome: Outcome) -> Outcome:
+    def _commit(self, ctx: Context, outcome: Outcome, *, sync: bool = True) -> Outcome:
         if not self.store.dirty and not outcome.notifications:
             return outcome
         year = ctx.now.year
@@ -152,17 +168,14 @@ class Core:
             "source_id": ctx.message.source_id,
         } for notification in outcome.notifications])
         try:
-            self.store.commit()
+            self.store.commit(sync=sync)
         except Exception as error:
             # Whatever failed (a full disk, data that cannot be written), nothing of it may stay
             # in memory: the next message would commit it, or fail the same way forever.
             log.error("commit of %s failed: %s", ctx.message.source_id, error,
                       exc_info=not isinstance(error, OSError))
             self.store.rollback()
-            return Outcome(False, (Reply(
-                "Das konnte nicht gespeichert werden (Fehler beim Schreiben auf die Festplatte). "
-                "Es wurde nichts gebucht und nichts geändert. Bitte versuchen Sie es später "
-                "noch einmal."),))
+            return NOT_SAVED
         return outcome
 
     # -- work the bot does by itself ---------------------------------------------------------
@@ -193,8 +206,11 @@ class Core:
         since = (now - OUTBOX_WINDOW).astimezone(self.tz).isoformat(timespec="seconds")
         with self._lock:
             rows = self.store.pending_notifications(channel, since, self._open_years(now))
-            return [Pending(row["id"], _notification_from_record(row),
-                            self._address(row["recipient"], channel)) for row in rows]
+            pending = [Pending(row["id"], _notification_from_record(row),
+                               self._address(row["recipient"], channel)) for row in rows]
+            position = self.store.position
+        self.store.sync(position)  # nothing goes out before the message behind it is on disk
+        return pending
 
     def mark_delivered(self, outbox_ids: Iterable[str], channel: str,
                        now: datetime | None = None) -> None:

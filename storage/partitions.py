@@ -1,25 +1,38 @@
 """TinyDB files under the data directory, one per budget year plus one for what is not yearly.
 
 Each file is a TinyDB database whose storage keeps the data in memory and writes nothing by
-itself: `Partitions.commit()` writes every changed file in one atomic step (see `atomic`), and
-`rollback()` forgets changes that were not committed. A booking therefore rewrites only its own
-year's file, however many years lie behind it.
+itself. `Partitions.commit()` appends the rows a message changed, in all files at once, as one
+line to the journal (see `journal`); `rollback()` forgets changes that were not committed. Now
+and then, and when the store is closed or opened, a checkpoint writes the changed files whole
+(each atomically, see `atomic`) and empties the journal. Replaying a journal line sets rows to
+their committed values, so replaying it again over a file that already has them changes nothing:
+a crash during a checkpoint loses nothing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
+from tinydb.table import Table
 
-from storage.atomic import commit_files, recover
+from storage.atomic import remove_temporary_files, write_atomic
+from storage.journal import Journal
 from storage.lock import DirectoryLock
 
+log = logging.getLogger(__name__)
+
 MAX_OPEN = 4  # the non-yearly file, this year, last year, and one year someone looks up
+JOURNAL = "journal.log"
+CHECKPOINT_BYTES = 2 * 1024 * 1024  # journal size at which the files are written whole
+
+Change = list[Any]  # [table, document id, row or None for removed]
 
 
 class HeldStorage(Storage):
@@ -28,6 +41,7 @@ class HeldStorage(Storage):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.dirty = False
+        self.touched: dict[str, set[int]] = {}  # table → ids of rows changed since the commit
         self.data: dict[str, Any] | None = self._load()
 
     def _load(self) -> dict[str, Any] | None:
@@ -45,8 +59,61 @@ class HeldStorage(Storage):
     def serialized(self) -> bytes:
         return orjson.dumps(self.data)  # UTF-8 JSON, about ten times faster than json.dumps
 
+    def touch(self, table: str, doc_ids: list[int]) -> None:
+        self.touched.setdefault(table, set()).update(doc_ids)
+
+    def changes(self) -> list[Change]:
+        """The changed rows as they are now, for the journal."""
+        tables = self.data or {}
+        return [[table, doc_id, tables.get(table, {}).get(str(doc_id))]
+                for table, ids in self.touched.items() for doc_id in sorted(ids)]
+
+    def apply(self, changes: list[Change]) -> None:
+        """Set rows to their journalled values (replay)."""
+        self.data = self.data if self.data is not None else {}
+        for table, doc_id, row in changes:
+            rows = self.data.setdefault(table, {})
+            if row is None:
+                rows.pop(str(doc_id), None)
+            else:
+                rows[str(doc_id)] = row
+
     def close(self) -> None:
         pass
+
+
+class JournaledTable(Table):
+    """A TinyDB table that tells its storage which rows each write changed."""
+
+    def _touch(self, doc_ids: list[int]) -> list[int]:
+        self.storage.touch(self.name, doc_ids)  # type: ignore[attr-defined]
+        return doc_ids
+
+    def insert(self, document: Mapping) -> int:
+        return self._touch([super().insert(document)])[0]
+
+    def insert_multiple(self, documents: Iterable[Mapping]) -> list[int]:
+        return self._touch(super().insert_multiple(documents))
+
+    def update(self, *args: Any, **kwargs: Any) -> list[int]:
+        return self._touch(super().update(*args, **kwargs))
+
+    def update_multiple(self, *args: Any, **kwargs: Any) -> list[int]:
+        return self._touch(super().update_multiple(*args, **kwargs))
+
+    def upsert(self, *args: Any, **kwargs: Any) -> list[int]:
+        return self._touch(super().upsert(*args, **kwargs))
+
+    def remove(self, *args: Any, **kwargs: Any) -> list[int]:
+        return self._touch(super().remove(*args, **kwargs))
+
+    def truncate(self) -> None:
+        self._touch([int(i) for i in (self.storage.read() or {}).get(self.name, {})])
+        super().truncate()
+
+
+class JournaledDB(TinyDB):
+    table_class = JournaledTable
 
 
 class Partitions:
@@ -57,8 +124,20 @@ class Partitions:
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = DirectoryLock(directory)
         self._lock.acquire()
-        recover(directory)
+        remove_temporary_files(directory)
         self._dbs: OrderedDict[str, TinyDB] = OrderedDict()
+        self._unsaved: set[str] = set()  # files with journalled changes not yet written whole
+        self.journal = Journal(directory / JOURNAL)
+        self._replay(self.journal.entries)
+
+    def _replay(self, entries: list[dict[str, list[Change]]]) -> None:
+        """Apply what the journal holds from the last run, then write it to the files."""
+        for entry in entries:
+            for name, changes in entry.items():
+                self.db(name).storage.apply(changes)  # type: ignore[attr-defined]
+                self._unsaved.add(name)
+        if entries:
+            self.checkpoint()
 
     def names(self) -> list[str]:
         """Names of the partitions on disk or written to in memory."""
@@ -78,17 +157,23 @@ class Partitions:
         if name in self._dbs:
             self._dbs.move_to_end(name)
             return self._dbs[name]
-        self._dbs[name] = TinyDB(self.directory / f"{name}.json", storage=HeldStorage)
+        self._dbs[name] = JournaledDB(self.directory / f"{name}.json", storage=HeldStorage)
         return self._dbs[name]
 
     def trim(self) -> None:
         """Keep at most MAX_OPEN files in memory, the least recently used go; a file with
-        uncommitted changes stays. Called between messages, never during one, so no table
-        handle a use case holds can lose its file."""
+        changes not yet in its file on disk stays. Called between messages, never during one,
+        so no table handle a use case holds can lose its file."""
+        if len(self._dbs) > MAX_OPEN and self._unsaved - {n for n, s in self._storages()
+                                                          if s.dirty}:
+            try:  # many years changed at once (a year-end close, a replay): write them whole
+                self.checkpoint()
+            except OSError as error:
+                log.warning("could not write the files (%s); they stay in memory", error)
         for name in list(self._dbs):
             if len(self._dbs) <= MAX_OPEN:
                 return
-            if not self._dbs[name].storage.dirty:  # type: ignore[attr-defined]
+            if not self._dbs[name].storage.dirty and name not in self._unsaved:  # type: ignore[attr-defined]
                 del self._dbs[name]
 
     def _storages(self) -> list[tuple[str, HeldStorage]]:
@@ -99,17 +184,53 @@ class Partitions:
         """Whether anything was changed since the last commit."""
         return any(storage.dirty for _, storage in self._storages())
 
-    def commit(self) -> None:
-        changed = {f"{n}.json": s.serialized() for n, s in self._storages() if s.dirty}
-        commit_files(self.directory, changed)
-        for _, storage in self._storages():
+    def commit(self) -> int:
+        """Append the changed rows as one journal line; its position for `sync`. Not durable
+        until synced. A file is written whole when the journal has grown large."""
+        changed = {name: storage for name, storage in self._storages() if storage.dirty}
+        if not changed:
+            return self.journal.appended
+        position = self.journal.append({name: s.changes() for name, s in changed.items()})
+        for name, storage in changed.items():
             storage.dirty = False
+            storage.touched.clear()
+            self._unsaved.add(name)
+        if self.journal.size > CHECKPOINT_BYTES:
+            self.checkpoint()
+        return position
+
+    def sync(self, position: int | None = None) -> None:
+        self.journal.sync(position)
+
+    def checkpoint(self) -> None:
+        """Write every file with journalled changes whole, then empty the journal."""
+        for name in sorted(self._unsaved):
+            storage: HeldStorage = self._dbs[name].storage  # type: ignore[assignment]
+            write_atomic(storage.path, storage.serialized())
+        self._unsaved.clear()
+        self.journal.reset()
 
     def rollback(self) -> None:
         for name, storage in self._storages():
             if storage.dirty:
                 del self._dbs[name]  # reopened from disk on next use, with fresh table caches
+                if name in self._unsaved:
+                    self._reload(name)
+
+    def _reload(self, name: str) -> None:
+        """A file whose newest rows are only in the journal: its file plus the journal."""
+        storage: HeldStorage = self.db(name).storage  # type: ignore[assignment]
+        for entry in self.journal.read_entries():
+            storage.apply(entry.get(name, []))
 
     def close(self) -> None:
-        self._dbs.clear()
-        self._lock.release()
+        try:
+            if self._unsaved and not self.journal.failed:
+                self.checkpoint()
+        except OSError as error:  # a full disk: the journal keeps it for the next start
+            log.warning("could not write the files at closing (%s); the journal keeps the "
+                        "changes", error)
+        finally:
+            self.journal.close()
+            self._dbs.clear()
+            self._lock.release()

@@ -2,7 +2,8 @@
 
 Yearly records live in the file of their budget year (`2026.json`); concepts, Telegram links and
 invites in `global.json`. What a message changed, the record that it was handled, and the
-notifications it produced are committed together, so a crash keeps all of it or none.
+notifications it produced are committed together, as one journal line (see `partitions`), so a
+crash keeps all of it or none.
 """
 
 from __future__ import annotations
@@ -88,8 +89,20 @@ class Store:
     def dirty(self) -> bool:
         return self.partitions.dirty
 
-    def commit(self) -> None:
-        self.partitions.commit()
+    def commit(self, *, sync: bool = True) -> int:
+        """Commit what changed; with `sync=False` it is not durable until `sync(position)`."""
+        position = self.partitions.commit()
+        if sync:
+            self.partitions.sync(position)
+        return position
+
+    def sync(self, position: int | None = None) -> None:
+        """Wait until every commit up to `position` (default: all so far) is on disk."""
+        self.partitions.sync(position)
+
+    @property
+    def position(self) -> int:
+        return self.partitions.journal.appended
 
     def rollback(self) -> None:
         self.partitions.rollback()

@@ -1,5 +1,5 @@
-"""The store on real files: atomic commits, recovery after a crash, one process per directory,
-and a booking that rewrites only its own year."""
+"""The store on real files: commits as journal lines, recovery after a crash, one process per
+directory, and a booking that rewrites no file (and at a checkpoint only its own year)."""
 
 from __future__ import annotations
 
@@ -10,38 +10,103 @@ from pathlib import Path
 
 import pytest
 
-from storage.atomic import COMMIT_RECORD, TMP_SUFFIX, commit_files, recover
+from storage.journal import JournalDamaged
 from storage.lock import StoreLocked
-from storage.partitions import Partitions
+from storage.partitions import JOURNAL, Partitions
 from storage.store import Store
 
 
-def test_commit_replaces_every_file_and_leaves_no_temporary_files(tmp_path: Path) -> None:
-    commit_files(tmp_path, {"2026.json": b'{"a": 1}', "2027.json": b'{"b": 2}'})
-    assert json.loads((tmp_path / "2026.json").read_text()) == {"a": 1}
-    assert json.loads((tmp_path / "2027.json").read_text()) == {"b": 2}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026.json", "2027.json"]
+def ledger(parts: Partitions, name: str) -> list[int]:
+    return [r["amount_cents"] for r in parts.db(name).table("ledger").all()]
 
 
-def test_crash_after_commit_record_is_rolled_forward(tmp_path: Path) -> None:
-    (tmp_path / "2026.json").write_text('{"old": 1}')
-    (tmp_path / ("2026.json" + TMP_SUFFIX)).write_text('{"new": 1}')
-    (tmp_path / ("2027.json" + TMP_SUFFIX)).write_text('{"new": 2}')
-    (tmp_path / COMMIT_RECORD).write_text(json.dumps(["2026.json", "2027.json"]))
-    recover(tmp_path)
-    assert json.loads((tmp_path / "2026.json").read_text()) == {"new": 1}
-    assert json.loads((tmp_path / "2027.json").read_text()) == {"new": 2}
-    assert not (tmp_path / COMMIT_RECORD).exists()
+def test_a_commit_is_one_journal_line_and_the_files_are_written_at_closing(
+        tmp_path: Path) -> None:
+    parts = Partitions(tmp_path)
+    parts.db("2026").table("ledger").insert({"amount_cents": 100})
+    parts.db("2027").table("ledger").insert({"amount_cents": 200})
+    parts.sync(parts.commit())
+
+    lines = (tmp_path / JOURNAL).read_bytes().splitlines()
+    assert [sorted(json.loads(line)) for line in lines] == [["2026", "2027"]]
+    assert not list(tmp_path.glob("*.json")), "nothing is rewritten per commit"
+    parts.close()
+    assert json.loads((tmp_path / "2026.json").read_text())["ledger"] == {
+        "1": {"amount_cents": 100}}
+    assert (tmp_path / JOURNAL).read_bytes() == b""
 
 
-def test_crash_before_commit_record_is_rolled_back(tmp_path: Path) -> None:
-    (tmp_path / "2026.json").write_text('{"old": 1}')
-    (tmp_path / ("2026.json" + TMP_SUFFIX)).write_text('{"new": 1}')
-    (tmp_path / ("2027.json" + TMP_SUFFIX)).write_text('{"new": 2')  # torn
-    recover(tmp_path)
-    assert json.loads((tmp_path / "2026.json").read_text()) == {"old": 1}
-    assert not (tmp_path / "2027.json").exists()
-    assert list(tmp_path.glob("*" + TMP_SUFFIX)) == []
+CRASH_AFTER_COMMIT = """
+import os, sys
+from pathlib import Path
+from storage.partitions import JOURNAL, Partitions
+parts = Partitions(Path(sys.argv[1]))
+parts.db("2026").table("ledger").insert({"amount_cents": 100})
+parts.db("2026").table("ledger").update({"amount_cents": 150}, doc_ids=[1])
+parts.db("2027").table("ledger").insert({"amount_cents": 200})
+parts.sync(parts.commit())
+parts.db("2026").table("ledger").insert({"amount_cents": 999})  # never committed
+os._exit(0)  # like SIGKILL: no close, no checkpoint
+"""
+
+
+def test_a_crash_after_the_commit_keeps_it_and_nothing_uncommitted(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-c", CRASH_AFTER_COMMIT, str(tmp_path)], check=True)
+
+    parts = Partitions(tmp_path)
+    assert ledger(parts, "2026") == [150]
+    assert ledger(parts, "2027") == [200]
+    assert (tmp_path / JOURNAL).read_bytes() == b"", "replayed into the files at opening"
+    parts.close()
+
+
+def test_a_torn_last_line_was_never_acknowledged_and_is_cut_off(tmp_path: Path) -> None:
+    good = json.dumps({"2026": [["ledger", 1, {"amount_cents": 100}]]}).encode() + b"\n"
+    torn = json.dumps({"2026": [["ledger", 2, {"amount_cents": 999}]]}).encode()[:-5]
+    (tmp_path / JOURNAL).write_bytes(good + torn)
+
+    parts = Partitions(tmp_path)
+    assert ledger(parts, "2026") == [100]
+    parts.close()
+
+
+def test_a_damaged_line_with_commits_after_it_refuses_to_open(tmp_path: Path) -> None:
+    good = json.dumps({"2026": [["ledger", 1, {"amount_cents": 100}]]}).encode() + b"\n"
+    (tmp_path / JOURNAL).write_bytes(good + b"{garbage\n" + good)
+
+    with pytest.raises(JournalDamaged, match="backup"):
+        Partitions(tmp_path)
+
+
+def test_replaying_a_journal_again_after_a_checkpoint_changes_nothing(tmp_path: Path) -> None:
+    parts = Partitions(tmp_path)
+    table = parts.db("2026").table("ledger")
+    table.insert({"amount_cents": 100})
+    table.insert({"amount_cents": 200})
+    parts.commit()
+    table.update({"amount_cents": 250}, doc_ids=[2])
+    table.remove(doc_ids=[1])
+    parts.sync(parts.commit())
+    journal = (tmp_path / JOURNAL).read_bytes()
+    parts.close()  # the checkpoint wrote 2026.json and emptied the journal
+    (tmp_path / JOURNAL).write_bytes(journal)  # as if the crash came before the emptying
+
+    parts = Partitions(tmp_path)
+    assert ledger(parts, "2026") == [250]
+    parts.close()
+
+
+def test_a_rollback_keeps_what_is_committed_only_in_the_journal(tmp_path: Path) -> None:
+    parts = Partitions(tmp_path)
+    parts.db("2026").table("ledger").insert({"amount_cents": 100})
+    parts.commit()
+    parts.db("2026").table("ledger").insert({"amount_cents": 999})
+    parts.rollback()
+    assert ledger(parts, "2026") == [100]
+    parts.db("2026").table("ledger").insert({"amount_cents": 300})
+    parts.commit()
+    parts.close()
+    assert ledger(Partitions(tmp_path), "2026") == [100, 300]
 
 
 def test_uncommitted_changes_are_forgotten_on_rollback(tmp_path: Path) -> None:
@@ -81,14 +146,18 @@ def test_a_booking_rewrites_only_its_own_year(tmp_path: Path) -> None:
                           "amount_cents": 1_000_000, "application": None, "source_id": "x",
                           "booked_at": f"{year}-01-01", "note": ""})
     store.commit()
+    store.close()
+    store = Store(tmp_path)
     before = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
     store.add_ledger({"year": 2026, "conference": "ADE", "kind": "commitment",
                       "amount_cents": 1, "application": "ADE-2026-001", "source_id": "y",
                       "booked_at": "2026-03-01", "note": ""})
     store.commit()
+    unchanged = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
+    store.close()  # the checkpoint writes the changed files whole
     after = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
-    store.close()
     changed = sorted(name for name in after if after[name] != before[name])
+    assert unchanged == before, "a booking appends to the journal and rewrites no file"
     assert changed == ["2026.json"]
 
 
