@@ -69,10 +69,10 @@ class Store:
     def _upsert(self, partition: str, table: str, record: Record, *keys: str) -> None:
         """Insert, or replace the row whose `keys` match; found by a plain scan of the raw rows,
         which is several times cheaper than a TinyDB query."""
-        wanted = tuple(record[k] for k in keys)
         handle = self.table(partition, table)
+        first, *others = keys
         for doc_id, row in self.partitions.raw(partition, table).items():
-            if tuple(row.get(k) for k in keys) == wanted:
+            if row.get(first) == record[first] and all(row.get(k) == record[k] for k in others):
                 handle.update(record, doc_ids=[int(doc_id)])
                 return
         handle.insert(record)
@@ -170,8 +170,11 @@ class Store:
         parts = number.upper().split("-")
         if len(parts) != 3 or not parts[1].isdigit() or parts[1] not in self.partitions.names():
             return None
-        row = self.table(parts[1], "applications").get(Query().number == number.upper())
-        return dict(row) if row else None  # type: ignore[arg-type]
+        self._index(parts[1])
+        wanted = number.upper()
+        row = next((r for r in self.partitions.rows(parts[1], "applications")
+                    if r["number"] == wanted), None)
+        return dict(row) if row else None
 
     def save_application(self, record: Record) -> None:
         name = _year_name(record["year"])
