@@ -310,12 +310,14 @@ async def measure_both(workdir: Path) -> tuple[Measured, Measured]:
 
 async def _profiler(pid: int) -> asyncio.subprocess.Process | None:
     """py-spy on the bot while it is measured, if BENCH_PROFILE names an output file (raw,
-    collapsed stacks); py-spy is a tool to install by hand, not a dependency."""
+    collapsed stacks of the thread holding the GIL); py-spy is installed by hand
+    (`pip install py-spy`), not a dependency."""
     output = os.environ.get("BENCH_PROFILE")
     if not output:
         return None
     profiler = await asyncio.create_subprocess_exec(
         "py-spy", "record", "--pid", str(pid), "--rate", "200", "--format", "raw",
+        "--gil",  # only the thread holding the GIL: where the one core's time goes
         "--output", output, stdout=asyncio.subprocess.DEVNULL)
     await asyncio.sleep(1)
     return profiler

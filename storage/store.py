@@ -137,9 +137,8 @@ class Store:
     def pending_notifications(self, channel: str, since: str, years: list[int]) -> list[Record]:
         rows: list[Record] = []
         for year in years:
-            for row in self.year_table(year, "outbox").all():
-                if channel not in row["delivered"] and row["created_at"] >= since:
-                    rows.append(dict(row))
+            rows += [dict(row) for row in self._rows(year, "outbox")
+                     if channel not in row["delivered"] and row["created_at"] >= since]
         return sorted(rows, key=lambda r: r["created_at"])
 
     def mark_delivered(self, outbox_ids: set[str], channel: str, at: str,
