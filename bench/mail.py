@@ -192,12 +192,13 @@ def _measure(workdir: Path, dovecot: Dovecot, relay: SmtpRelay) -> MailRun:
 
 def _profiler(pid: int) -> subprocess.Popen[bytes] | None:
     """py-spy on the bot while it is measured, if BENCH_PROFILE names an output file (raw,
-    collapsed stacks); py-spy is a tool to install by hand, not a dependency."""
+    collapsed stacks of the thread holding the GIL); py-spy is a tool to install by hand, not a
+    dependency."""
     output = os.environ.get("BENCH_PROFILE")
     if not output:
         return None
     profiler = subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--rate", "200",
-                                 "--format", "raw", "--output", output],
+                                 "--format", "raw", "--gil", "--output", output],
                                 stdout=subprocess.DEVNULL)
     time.sleep(1)
     return profiler

@@ -8,19 +8,23 @@ Nothing here knows a rule or a booking.
 Nothing is lost, nothing is done twice:
 - A mail's source id is "email:" + its Message-ID (a hash of the mail when it has none); the core
   never handles a source id twice. Each mail is first handled, its answer written to the durable
-  outbox, then the fact recorded in `handled.jsonl` (with folder, UIDVALIDITY and UID), and only
+  queue, then the fact recorded in `handled.jsonl` (with folder, UIDVALIDITY and UID), and only
   then moved to "Verarbeitet". A crash anywhere in between handles it again at the next start,
-  and the core, the outbox (keyed by source id) and the journal make that a no-op.
+  and the core, the queue (keyed by source id) and the journal make that a no-op.
+- The mails of a fetched group are handled side by side, each sender's in order; their answers
+  and records are written together (`bot.mail_queue.GroupCommit`), and the group is moved with
+  one IMAP command per folder.
 - Mails the bot does not answer (auto-replies, bounces, list mail, mails from itself, oversized
   mails, too many refusals in a row from one address, an internal error) go to "Nicht
   verarbeitet", each followed there by a short note mail with the reason. Nothing is deleted.
-- Every outgoing mail is written to `DATA/mail/queue/` (atomically, fsynced) before it is sent and
-  moved to `sent/` after the SMTP server accepted it; while the server is away it is retried with
-  exponential backoff. A mail the server refuses for good (5xx) goes to `failed/`, logged. The only
-  double a crash can cause is a mail accepted by the server in the instant before it was moved to
-  `sent/`; it then goes out once more, with the same Message-ID.
-- Notifications: the core's outbox is read for channel "email"; each is written to the mail queue
-  first, then marked delivered in the core.
+- Every outgoing mail is fsynced into `DATA/mail/queue/` before it is sent, and noted in
+  `sent.log` once the SMTP server accepted it (`bot.mail_queue`); answers go before
+  notifications, all over one connection; while the server is away they are retried with
+  exponential backoff. A mail the server refuses for good (5xx) goes to `failed/`, logged. The
+  only double a crash can cause is a mail accepted by the server in the instant before it was
+  noted; it then goes out once more, with the same Message-ID.
+- Notifications: the core's outbox is read for channel "email" after each group of mails; they
+  are written to the mail queue first, then marked delivered in the core.
 
 Who gets the answer: a configured person always at the address on record, so a forged sender of
 a secretary's `/beschluss` never sees the `/buchen` code (it goes to the real secretary); anyone
@@ -65,9 +69,9 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import functools
 import hashlib
 import imaplib
-import json
 import logging
 import os
 import re
@@ -78,9 +82,8 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any
@@ -91,6 +94,7 @@ from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError
 
 from bot.config import Config
+from bot.mail_compose import Part, header, plain_text, render, with_parts
 from bot.mail_ics import method_for, session_ics
 from bot.mail_parse import (
     MAX_ATTACHMENT_BYTES,
@@ -103,22 +107,27 @@ from bot.mail_parse import (
     referenced,
     strip_reply_prefix,
 )
-from handlers.messages import IncomingMessage, Notification, Outcome, Reply, Sender
+from bot.mail_queue import GroupCommit, MailState, Outbox, Outgoing, Queued
+from handlers.messages import IncomingMessage, Notification, Outcome, Sender
 from handlers.service import Core
 from rules.dates import format_date
-from storage.atomic import fsync_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
-PARALLEL_MAILS = 8  # mails of different senders handled at once (the thread pool has about 6)
+PARALLEL_MAILS = 32  # mails of different senders handled at once (their commits are grouped)
+PARSE_INLINE_BYTES = 64 * 1024
+MULTIPART = re.compile(rb"^content-type:\s*multipart/", re.IGNORECASE | re.MULTILINE)
+KEEP_OPEN_SECONDS = 1.0  # an SMTP connection waits this long for the next mail before QUIT
+AUTOMATIC = b"".join(header(name, value) for name, value in (
+    ("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All"),
+    ("Content-Language", "de")))
+SIMPLE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/^_`{|}~-]+@[A-Za-z0-9.-]+")
 
 CHANNEL = "email"
 MARKER = "sozialbot"  # first token of our Message-IDs: replies to them are recognized
 CODE = re.compile(r"/buchen ([A-Z2-9]{6})\b")
 IMAP_ERRORS = (imaplib.IMAP4.error, ImapToolsError, OSError, EOFError)
-JOURNAL_DAYS = 120
 FETCH_BYTES = 16 * 1024 * 1024  # whole mails fetched at once, at most
-SENT_DAYS = 30
 Clock = Callable[[], datetime]
 
 
@@ -253,114 +262,6 @@ def mail_status(config: Config) -> tuple[bool, str]:
                   f"und SMTP {settings.smtp.host}:{settings.smtp.port}")
 
 
-# -- durable state under DATA/mail --------------------------------------------------------------
-
-
-class MailState:
-    """The outgoing queue (one .eml file per mail: queue/ → sent/ or failed/) and the journal of
-    handled mails, under the data directory the core has locked for this process."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.queue, self.sent, self.failed = (directory / n for n in ("queue", "sent", "failed"))
-        for folder in (self.queue, self.sent, self.failed):
-            folder.mkdir(parents=True, exist_ok=True)
-        for stale in self.queue.glob(".*.tmp"):
-            stale.unlink()
-        self.journal_path = directory / "handled.jsonl"
-        self._keys: set[str] = set()
-        self._lock = threading.Lock()
-        self.handled: dict[str, dict[str, Any]] = {}
-        self.threads: dict[str, tuple[str, str]] = {}  # application number → (Message-ID, subject)
-        for folder in (self.sent, self.failed):
-            for path in folder.glob("*.eml"):
-                self._keys.add(self._key_of(path))
-        for path in list(self.queue.glob("*.eml")):
-            key = self._key_of(path)
-            if (self.sent / path.name).exists():  # sent, then crashed before the move
-                path.unlink()
-            self._keys.add(key)
-        self._load_journal()
-
-    @staticmethod
-    def _key_of(path: Path) -> str:
-        return path.stem.split("-", 1)[1]
-
-    @staticmethod
-    def key_hash(key: str) -> str:
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-    # -- outgoing ---------------------------------------------------------------------------
-    def known(self, key: str) -> bool:
-        return self.key_hash(key) in self._keys
-
-    def enqueue(self, key: str, data: bytes) -> bool:
-        """Store a mail to send under a unique key; False (nothing written) if known already."""
-        digest = self.key_hash(key)
-        with self._lock:
-            if digest in self._keys:
-                return False
-            write_atomic(self.queue / f"{time.time_ns():020d}-{digest}.eml", data)
-            self._keys.add(digest)
-            return True
-
-    def pending(self) -> list[Path]:
-        return sorted(self.queue.glob("*.eml"))
-
-    def mark_sent(self, path: Path) -> None:
-        os.replace(path, self.sent / path.name)
-        fsync_dir(self.sent)
-        fsync_dir(self.queue)
-
-    def mark_failed(self, path: Path, reason: str) -> None:
-        (self.failed / (path.stem + ".reason.txt")).write_text(reason + "\n", encoding="utf-8")
-        os.replace(path, self.failed / path.name)
-        fsync_dir(self.failed)
-        fsync_dir(self.queue)
-
-    # -- the journal of handled mails --------------------------------------------------------
-    def _load_journal(self) -> None:
-        if not self.journal_path.exists():
-            return
-        for line in self.journal_path.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # the last line of a crash
-            self._remember(entry)
-
-    def _remember(self, entry: dict[str, Any]) -> None:
-        self.handled[entry["sid"]] = entry
-        if entry.get("number") and entry.get("reply_id"):
-            self.threads[entry["number"]] = (entry["reply_id"], entry.get("subject", ""))
-
-    def record(self, entry: dict[str, Any]) -> None:
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
-        with self._lock, open(self.journal_path, "a", encoding="utf-8") as journal:
-            journal.write(line)
-            journal.flush()
-            os.fsync(journal.fileno())
-        self._remember(entry)
-
-    def trim(self, now: datetime) -> None:
-        """Forget journal entries and sent mails older than needed (kept small, rewritten
-        atomically)."""
-        cutoff = (now - timedelta(days=JOURNAL_DAYS)).isoformat()
-        kept = [e for e in self.handled.values() if e.get("at", "") >= cutoff]
-        if len(kept) < len(self.handled):
-            data = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kept)
-            write_atomic(self.journal_path, data.encode("utf-8"))
-            self.handled = {}
-            self.threads = {}
-            for entry in kept:
-                self._remember(entry)
-        limit = time.time() - SENT_DAYS * 86400
-        for path in self.sent.glob("*.eml"):
-            if path.stat().st_mtime < limit:
-                path.unlink()
-                self._keys.discard(self._key_of(path))
-
-
 # -- building mails -----------------------------------------------------------------------------
 
 
@@ -390,6 +291,16 @@ def _body(text: str, actions: Iterable[Any], notes: Iterable[str] = ()) -> str:
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
+@dataclass(frozen=True)
+class Mail:
+    """One of our mails, rendered; `recipient` is the envelope's."""
+
+    recipient: str
+    message_id: str
+    subject: str
+    data: bytes
+
+
 class MailBuilder:
     """Our mails: From the configured address, threaded, marked as automatic answers."""
 
@@ -397,50 +308,50 @@ class MailBuilder:
         self.settings = settings
         self.now = now
         self.timezone = timezone
+        local, _, domain = settings.address.partition("@")
+        self._from = header("From", Address(settings.name, local, domain))
 
-    def _base(self, to: str, subject: str, message_id: str) -> EmailMessage:
-        message = EmailMessage(policy=email.policy.SMTP)
-        local, _, domain = self.settings.address.partition("@")
-        message["From"] = Address(self.settings.name, local, domain)
-        message["To"] = to
-        message["Subject"] = subject
-        message["Date"] = format_datetime(self.now())
-        message["Message-ID"] = message_id
-        message["Auto-Submitted"] = "auto-replied"
-        message["X-Auto-Response-Suppress"] = "All"
-        message["Content-Language"] = "de"
-        return message
+    def _mail(self, to: str, subject: str, message_id: str, content: bytes,
+              parent: tuple[str, str] | None = None) -> Mail:
+        """`parent`: the In-Reply-To and References headers of an answer."""
+        headers = [self._from, header("To", to), header("Subject", subject),
+                   header("Date", format_datetime(self.now())), header("Message-ID", message_id),
+                   AUTOMATIC]
+        if parent is not None:
+            headers += [header("In-Reply-To", parent[0]), header("References", parent[1])]
+        data = render(headers, content)
+        recipient = to if SIMPLE_ADDRESS.fullmatch(to) else _envelope_recipient(data)
+        return Mail(recipient, message_id, subject, data)
 
     def reply(self, parsed: ParsedMail, to: str, outcome: Outcome,
-              notes: Iterable[str] = ()) -> tuple[EmailMessage, str]:
-        """The answer to one mail, in its thread; returns it and its Message-ID."""
+              notes: Iterable[str] = ()) -> Mail:
+        """The answer to one mail, in its thread."""
         text = "\n\n".join(r.text for r in outcome.replies) or (
             "Ihre Nachricht ist angekommen.")
         codes = CODE.findall(text)
         code = codes[0] if codes else None
         number = outcome.application_number
         message_id = _message_id(self.settings.domain, number, f"C-{code}" if code else None)
-        message = self._base(to, _reply_subject(parsed.subject, number, code), message_id)
+        parent = None
         if parsed.message_id:
-            message["In-Reply-To"] = f"<{parsed.message_id}>"
             references = [*parsed.references[-9:], parsed.message_id]
-            message["References"] = " ".join(f"<{r}>" for r in references)
+            parent = (f"<{parsed.message_id}>", " ".join(f"<{r}>" for r in references))
         actions = [a for r in outcome.replies for a in r.actions]
-        message.set_content(_body(text, actions, notes), cte="quoted-printable")
-        _attach_documents(message, outcome.replies)
-        return message, message_id
+        body = _body(text, actions, notes)
+        documents = [Part(d.data, *_content_type(d.content_type), filename=d.filename)
+                     for r in outcome.replies for d in r.documents]
+        content = with_parts(body, attachments=documents) if documents else plain_text(body)
+        return self._mail(to, _reply_subject(parsed.subject, number, code), message_id, content,
+                          parent)
 
-    def refusal(self, parsed: ParsedMail, to: str, text: str) -> EmailMessage:
-        message = self._base(to, _reply_subject(parsed.subject, None, None),
-                             _message_id(self.settings.domain))
-        if parsed.message_id:
-            message["In-Reply-To"] = f"<{parsed.message_id}>"
-            message["References"] = f"<{parsed.message_id}>"
-        message.set_content(text.strip() + "\n", cte="quoted-printable")
-        return message
+    def refusal(self, parsed: ParsedMail, to: str, text: str) -> Mail:
+        parent = ((f"<{parsed.message_id}>",) * 2 if parsed.message_id else None)
+        return self._mail(to, _reply_subject(parsed.subject, None, None),
+                          _message_id(self.settings.domain), plain_text(text.strip() + "\n"),
+                          parent)
 
     def notification(self, notification: Notification, to: str, person_name: str,
-                     thread: tuple[str, str] | None) -> EmailMessage:
+                     thread: tuple[str, str] | None) -> Mail:
         number = notification.application_number
         event = notification.event
         if event is not None:
@@ -454,45 +365,37 @@ class MailBuilder:
             subject = first if len(first) <= 90 else first[:87].rstrip() + " …"
             if number and number not in subject:
                 subject += f" [{number}]"
-        message = self._base(to, subject, _message_id(self.settings.domain, number))
-        if thread is not None:
-            message["In-Reply-To"] = thread[0]
-            message["References"] = thread[0]
-        message.set_content(_body(notification.text, notification.actions),
-                            cte="quoted-printable")
-        if event is not None:
+        body = _body(notification.text, notification.actions)
+        if event is None:
+            content = plain_text(body)
+        else:
             ics = session_ics(event, organizer=self.settings.address, attendee=to,
                               attendee_name=person_name, stamp=self.now(),
                               timezone=self.timezone)
-            method = method_for(event)
-            message.add_alternative(ics, subtype="calendar", params={"method": method},
-                                    cte="quoted-printable")
-            message.add_attachment(ics.encode("utf-8"), maintype="application",
-                                   subtype="ics", filename="sitzung.ics")
-        return message
+            content = with_parts(
+                body,
+                alternatives=[Part(ics, "text", "calendar",
+                                   params=(("method", method_for(event)),))],
+                attachments=[Part(ics, "application", "ics", filename="sitzung.ics")])
+        parent = (thread[0], thread[0]) if thread is not None else None
+        return self._mail(to, subject, _message_id(self.settings.domain, number), content,
+                          parent)
 
-    def note(self, parsed: ParsedMail, reason: str) -> EmailMessage:
+    def note(self, parsed: ParsedMail, reason: str) -> Mail:
         """The note placed next to a mail in "Nicht verarbeitet", saying why it is there."""
-        message = self._base(self.settings.address,
-                             f"Nicht verarbeitet: {parsed.subject[:150] or '(ohne Betreff)'}",
-                             _message_id(self.settings.domain, "note"))
-        if parsed.message_id:
-            message["In-Reply-To"] = f"<{parsed.message_id}>"
-            message["References"] = f"<{parsed.message_id}>"
-        message.set_content(
-            f"Diese E-Mail hat der Bot nicht verarbeitet und nicht beantwortet.\n"
-            f"Grund: {reason}\nAbsender: {parsed.address or '(unbekannt)'}\n"
-            f"Message-ID: {parsed.message_id or '(keine)'}\n", cte="quoted-printable")
-        return message
+        parent = ((f"<{parsed.message_id}>",) * 2 if parsed.message_id else None)
+        return self._mail(
+            self.settings.address,
+            f"Nicht verarbeitet: {parsed.subject[:150] or '(ohne Betreff)'}",
+            _message_id(self.settings.domain, "note"),
+            plain_text(f"Diese E-Mail hat der Bot nicht verarbeitet und nicht beantwortet.\n"
+                       f"Grund: {reason}\nAbsender: {parsed.address or '(unbekannt)'}\n"
+                       f"Message-ID: {parsed.message_id or '(keine)'}\n"), parent)
 
 
-def _attach_documents(message: EmailMessage, replies: Iterable[Reply]) -> None:
-    for reply in replies:
-        for document in reply.documents:
-            maintype, _, subtype = document.content_type.partition("/")
-            message.add_attachment(document.data, maintype=maintype or "application",
-                                   subtype=subtype or "octet-stream",
-                                   filename=document.filename)
+def _content_type(value: str) -> tuple[str, str]:
+    maintype, _, subtype = value.partition("/")
+    return maintype or "application", subtype or "octet-stream"
 
 
 # -- the channel --------------------------------------------------------------------------------
@@ -549,16 +452,25 @@ class MailChannel:
         self.settings = settings
         self.now: Clock = now or (lambda: datetime.now(zone))
         self.state = MailState(Path(config.data_dir) / "mail")
+        self.outbox = Outbox()
+        self.outbox.add(self.state.left_over)
         self.builder = MailBuilder(settings, self.now, str(zone))
         self.own_addresses = {settings.address, settings.imap.user.lower(),
                               settings.smtp.user.lower()} - {""}
         self.stats = Stats()
         self.outgoing = asyncio.Event()
         self.notify_now = asyncio.Event()
+        self._notices_waiting = False
         self._stopping = threading.Event()
         self._refusals: dict[str, deque[float]] = defaultdict(deque)
         self._commands: tuple[str, ...] = ()
         self._parallel = asyncio.Semaphore(PARALLEL_MAILS)
+        self._commit = GroupCommit(self.state, self._queued)
+
+    def _queued(self, mails: list[Queued]) -> None:
+        self.outbox.add(mails)
+        if mails:
+            self.outgoing.set()
 
     # -- running ----------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -576,6 +488,8 @@ class MailChannel:
             self.outgoing.set()
             self.notify_now.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.to_thread(self.state.sync_sent)
+            self.state.close()
 
     # -- reading ----------------------------------------------------------------------------
     def _connect(self) -> BaseMailBox:
@@ -719,6 +633,9 @@ class MailChannel:
                 handled += 1
 
         await asyncio.gather(*map(in_order, by_sender.values()))
+        if self._notices_waiting:  # one pass for the group's notifications, not one a mail
+            self._notices_waiting = False
+            self.notify_now.set()
         return handled
 
     def _move(self, box: BaseMailBox, moves: dict[str, list[str]], notes: list[bytes]) -> None:
@@ -739,45 +656,53 @@ class MailChannel:
         if seen is not None:
             return Handled(seen["to"], seen.get("reason", "")), None
         try:
-            result, parsed, extra = await self._answer(raw, whole, mail.size_rfc822, source_id)
+            result, parsed, extra, answer = await self._answer(raw, whole, mail.size_rfc822,
+                                                               source_id)
         except Exception:  # a bug of ours must not stop the inbox, nor lose the mail
             log.exception("E-Mail %s (UID %s) konnte nicht verarbeitet werden", source_id, uid)
-            result, parsed, extra = Handled("failed", "interner Fehler beim Verarbeiten"), \
-                _headers_only(raw), {}
-        await asyncio.to_thread(self.state.record, {
+            result, parsed, extra, answer = Handled("failed", "interner Fehler beim "
+                                                              "Verarbeiten"), \
+                _headers_only(raw), {}, None
+        mails = [] if answer is None else [
+            Outgoing(f"reply:{source_id}", answer.recipient, answer.data, urgent=True)]
+        # The answer is on disk before the record, the record before the mail is moved.
+        await self._commit(mails, [{
             "sid": source_id, "folder": self.settings.folder, "uidvalidity": uidvalidity,
             "uid": int(uid or 0), "to": result.destination, "reason": result.reason,
             "at": self.now().isoformat(timespec="seconds"), "from": parsed.address, **extra,
-        })
+        }])
         if result.destination == "done":
             self.stats.handled += 1
             return result, None
         self.stats.not_handled += 1
         log.info("E-Mail von %s nach „%s“: %s", parsed.address or "?",
                  self.settings.failed_folder, result.reason)
-        return result, self.builder.note(parsed, result.reason).as_bytes()
+        return result, self.builder.note(parsed, result.reason).data
 
-    async def _answer(self, raw: bytes, whole: bool, size: int,
-                      source_id: str) -> tuple[Handled, ParsedMail, dict[str, Any]]:
+    async def _answer(self, raw: bytes, whole: bool, size: int, source_id: str
+                      ) -> tuple[Handled, ParsedMail, dict[str, Any], Mail | None]:
+        """What becomes of a mail, and the answer to send (None: no answer)."""
         if not whole:
             parsed = _headers_only(raw, self.own_addresses)
             if parsed.automatic:
-                return Handled("failed", f"zu groß und {parsed.automatic}"), parsed, {}
+                return Handled("failed", f"zu groß und {parsed.automatic}"), parsed, {}, None
             limit = format_size(self.settings.max_mail_bytes)
             text = (f"Ihre E-Mail ist mit {format_size(size)} zu groß; ich kann höchstens "
                     f"{limit} annehmen. Bitte senden Sie die Projektskizze als Text in der "
                     "E-Mail oder als kleinere Anlage (.docx, .odt, .pdf oder .txt). Es wurde "
                     "nichts gespeichert.")
-            await self._send_later(f"reply:{source_id}",
-                                   self.builder.refusal(parsed, parsed.address, text))
             why = f"zu groß ({format_size(size)}), höflich abgelehnt"
-            return Handled("failed", why), parsed, {}
-        parsed = await asyncio.to_thread(parse_mail, raw, own_addresses=self.own_addresses,
-                                         max_attachment_bytes=self.settings.max_attachment_bytes)
+            return (Handled("failed", why), parsed, {},
+                    self.builder.refusal(parsed, parsed.address, text))
+        parse = functools.partial(parse_mail, raw, own_addresses=self.own_addresses,
+                                  max_attachment_bytes=self.settings.max_attachment_bytes)
+        # A small text mail is read at once (about 0.1 ms); one with parts (attachments to
+        # unpack) or a large one in a thread, so that sending goes on meanwhile.
+        parsed = parse() if _plain_and_small(raw) else await asyncio.to_thread(parse)
         if parsed.automatic:
-            return Handled("failed", parsed.automatic), parsed, {}
+            return Handled("failed", parsed.automatic), parsed, {}, None
         if not parsed.address or "@" not in parsed.address:
-            return Handled("failed", "kein Absender erkennbar"), parsed, {}
+            return Handled("failed", "kein Absender erkennbar"), parsed, {}, None
         sender = Sender(CHANNEL, parsed.address, parsed.display_name)
         person = await asyncio.to_thread(self.core.person_for, sender)
         refers = referenced(parsed, MARKER)
@@ -791,15 +716,14 @@ class MailChannel:
         to = person.email if person is not None and person.email else parsed.address
         if not outcome.accepted and not outcome.duplicate and self._too_many_refusals(to):
             return (Handled("failed", "zu viele unverständliche Nachrichten von dieser Adresse "
-                                      "in einer Stunde (Schutz vor Mail-Schleifen)"), parsed, {})
-        reply, reply_id = self.builder.reply(parsed, to, outcome, parsed.notes)
-        await self._send_later(f"reply:{source_id}", reply)
+                                      "in einer Stunde (Schutz vor Mail-Schleifen)"), parsed, {},
+                    None)
+        reply = self.builder.reply(parsed, to, outcome, parsed.notes)
         number = outcome.application_number
-        extra = {"number": number, "reply_id": reply_id,
-                 "subject": str(reply["Subject"])} if number else {}
-        if outcome.notifications:
-            self.notify_now.set()
-        return Handled("done"), parsed, extra
+        extra = {"number": number, "reply_id": reply.message_id,
+                 "subject": reply.subject} if number else {}
+        self._notices_waiting = self._notices_waiting or bool(outcome.notifications)
+        return Handled("done"), parsed, extra, reply
 
     def _too_many_refusals(self, address: str) -> bool:
         """At most `max_refusals_per_hour` answers to not-understood mails per address: an
@@ -814,10 +738,6 @@ class MailChannel:
         return False
 
     # -- sending ----------------------------------------------------------------------------
-    async def _send_later(self, key: str, message: EmailMessage) -> None:
-        if await asyncio.to_thread(self.state.enqueue, key, message.as_bytes()):
-            self.outgoing.set()
-
     async def notify_loop(self, stop: asyncio.Event) -> None:
         """Move the core's notifications for e-mail into the mail queue."""
         while not stop.is_set():
@@ -832,48 +752,48 @@ class MailChannel:
     async def deliver_notifications(self) -> int:
         now = self.now()
         pending = await asyncio.to_thread(self.core.pending_notifications, CHANNEL, now)
-        queued = 0
+        mails: list[Outgoing] = []
         for outbox_id, notification, address in pending:
             if address is None:
                 continue
             person = self.core.config.person(notification.recipient)
             thread = (self.state.threads.get(notification.application_number)
                       if notification.application_number else None)
-            message = self.builder.notification(notification, address,
-                                                person.name if person else "", thread)
-            await self._send_later(f"notification:{outbox_id}", message)
-            queued += 1
+            mail = self.builder.notification(notification, address,
+                                             person.name if person else "", thread)
+            mails.append(Outgoing(f"notification:{outbox_id}", mail.recipient, mail.data))
+        await self._commit(mails, [])
         # The queue knows each notification's key, so a crash before this mark queues none twice.
         if pending:
             await asyncio.to_thread(self.core.mark_delivered, [p.outbox_id for p in pending],
                                     CHANNEL, now)
-        return queued
+        return len(mails)
 
     async def send_loop(self, stop: asyncio.Event) -> None:
-        """Send the queue, oldest first; while the server is away, wait longer each time."""
+        """Send the queue, answers first; while the server is away, wait longer each time."""
         pause = Backoff(self.settings.retry_seconds, self.settings.retry_max_seconds)
         while not stop.is_set():
-            self.outgoing.clear()
-            pending = await asyncio.to_thread(self.state.pending)
-            if not pending:
+            if not self.outbox:
+                self.outgoing.clear()
                 await self.outgoing.wait()
                 continue
             try:
-                await self.send_all(pending, stop)
+                await self.send_all(stop)
                 pause.reset()
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
                 self.stats.send_failures += 1
                 delay = pause.next()
                 log.warning("SMTP %s:%s nicht erreichbar (%s); %d E-Mails warten, neuer "
                             "Versuch in %.0f s", self.settings.smtp.host, self.settings.smtp.port,
-                            error, len(await asyncio.to_thread(self.state.pending)), delay)
+                            error, len(self.outbox), delay)
                 await _sleep_or_stop(delay, stop)
             except Exception:
                 self.stats.send_failures += 1
                 log.exception("E-Mail-Versand: unerwarteter Fehler")
                 await _sleep_or_stop(pause.next(), stop)
 
-    async def send_all(self, paths: list[Path], stop: asyncio.Event) -> None:
+    async def send_all(self, stop: asyncio.Event) -> None:
+        """Send until the queue stays empty for KEEP_OPEN_SECONDS, over one connection."""
         server = self.settings.smtp
         client = aiosmtplib.SMTP(
             hostname=server.host, port=server.port, timeout=self.settings.timeout,
@@ -884,24 +804,39 @@ class MailChannel:
         try:
             if server.user:
                 await client.login(server.user, server.password)
-            for path in paths:
-                if stop.is_set():
-                    return
-                data = await asyncio.to_thread(path.read_bytes)
-                recipient = _envelope_recipient(data)
+            while not stop.is_set():
+                mail = self.outbox.next()
+                if mail is None:
+                    await asyncio.to_thread(self.state.sync_sent)
+                    if not await self._more_to_send(stop):
+                        return
+                    continue
+                data = mail.data if mail.data is not None else await asyncio.to_thread(mail.read)
                 try:
-                    await client.sendmail(self.settings.address, [recipient], data)
+                    await client.sendmail(self.settings.address, [mail.recipient], data)
                 except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as e:
                     if not _permanent(e):
                         raise
-                    log.error("E-Mail an %s endgültig abgelehnt: %s", recipient, e)
-                    await asyncio.to_thread(self.state.mark_failed, path, str(e))
+                    log.error("E-Mail an %s endgültig abgelehnt: %s", mail.recipient, e)
+                    await asyncio.to_thread(self.state.mark_failed, mail, str(e))
+                    self.outbox.done(mail)
                     continue
-                await asyncio.to_thread(self.state.mark_sent, path)
+                self.outbox.done(mail)
                 self.stats.sent += 1
+                if self.state.mark_sent(mail):
+                    await asyncio.to_thread(self.state.sync_sent)
         finally:
+            await asyncio.to_thread(self.state.sync_sent)
             with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
                 await client.quit()
+
+    async def _more_to_send(self, stop: asyncio.Event) -> bool:
+        """Whether more mail comes before the connection is worth closing."""
+        self.outgoing.clear()
+        if not self.outbox:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.outgoing.wait(), KEEP_OPEN_SECONDS)
+        return bool(self.outbox) and not stop.is_set()
 
 
 def _groups(heads: list[RawMailMessage], max_mail: int) -> list[list[RawMailMessage]]:
@@ -928,6 +863,11 @@ def _envelope_recipient(data: bytes) -> str:
     head = data.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
     message = email.message_from_string(head + "\r\n\r\n", policy=email.policy.SMTP)
     return parseaddr(str(message.get("To", "")))[1]
+
+
+def _plain_and_small(raw: bytes) -> bool:
+    head = raw[:PARSE_INLINE_BYTES].split(b"\r\n\r\n", 1)[0]
+    return len(raw) <= PARSE_INLINE_BYTES and not MULTIPART.search(head)
 
 
 def _source_id(raw: bytes, whole: bool) -> str:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import io
 import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
@@ -72,6 +74,24 @@ class ParsedMail:
     automatic: str | None
     notes: tuple[str, ...]
     size: int
+
+
+class _ReusedHeaders(HeaderRegistry):
+    """email's header registry parses a header again each time it is read (a mail's Content-Type
+    about eight times), and most mails carry the same Content-Type and MIME-Version; the
+    parsed headers are immutable, so short ones are kept and reused."""
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        if len(value) > 200:
+            return super().__call__(name, value)
+        return self._parsed(name, value)
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019 (one instance, for the life of the process)
+    def _parsed(self, name: str, value: str) -> BaseHeader:
+        return super().__call__(name, value)
+
+
+POLICY = email.policy.default.clone(header_factory=_ReusedHeaders())
 
 
 # -- decoding text ------------------------------------------------------------------------------
@@ -584,7 +604,7 @@ def _header(message: Message, name: str) -> str:
 def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
                max_attachment_bytes: int = MAX_ATTACHMENT_BYTES) -> ParsedMail:
     """Decode a whole mail. Never raises for what people or mail programs send."""
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    message = email.message_from_bytes(raw, policy=POLICY)
     assert isinstance(message, EmailMessage)
     name, address = parseaddr(_header(message, "From"))
     if not address:

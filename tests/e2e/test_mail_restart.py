@@ -1,4 +1,4 @@
-"""`sozialbot run` killed and restarted in the middle of a batch of 200 mails: every mail is
+"""`sozialbot run` killed and restarted in the middle of a batch of 400 mails: every mail is
 handled exactly once, every answer and notice arrives exactly once."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tests.support.mailservers import (
 
 pytest_plugins = ["tests.support.mailservers"]
 
-MAILS = 200
+MAILS = 400
 SENDERS = 20
 
 

@@ -1,0 +1,358 @@
+"""The e-mail channel's durable state under DATA/mail, and its queue of mails to send.
+
+- `queue/*.mails`: mails waiting to be sent. The mails queued together (the answers to the mails
+  handled side by side, or the notifications of one pass) go into one file, written once and
+  fsynced before any of them can be sent: one new file and one fsync per group, not per mail.
+  Each mail has a key ("reply:<source id>", "notification:<outbox id>"); a key is never queued
+  twice.
+- `sent.log`: the keys (hashed) of the mails the SMTP server accepted, with the time. A file in
+  queue/ is deleted once all its mails are in it, after an fsync of the log. The log is fsynced
+  every few mails, not after each: a crash of the bot loses nothing (the line was written), a
+  power failure may send the last few mails once more, with the same Message-ID.
+- `failed/`: a mail the SMTP server refused for good, as .eml, with a .reason.txt.
+- `handled.jsonl`: one line per handled mail (source id, where it was moved, its IMAP UID).
+
+Mails handled side by side share their fsyncs (`GroupCommit`): whatever arrives while one group
+is being written waits for the next write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from storage.atomic import fsync_dir, write_atomic
+
+JOURNAL_DAYS = 120
+SENT_DAYS = 30
+KEEP_IN_MEMORY = 256 * 1024  # larger queued mails are read from their file when sent
+SYNC_SENT_EVERY = 50  # lines in sent.log between two fsyncs
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A mail to queue: `key` is unique for what it answers or announces; `urgent` mails
+    (answers someone waits for) are sent before notifications."""
+
+    key: str
+    recipient: str
+    data: bytes
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A mail in a file of queue/, at `offset`; `data` is None when it is read from there."""
+
+    digest: str
+    file: Path
+    recipient: str
+    urgent: bool
+    offset: int
+    size: int
+    data: bytes | None
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        with open(self.file, "rb") as handle:
+            handle.seek(self.offset)
+            return handle.read(self.size)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _pack(path: Path, mails: Iterable[tuple[str, Outgoing]]) -> tuple[bytes, list[Queued]]:
+    """A queue file: for each mail a JSON line (key, recipient, size), then its bytes."""
+    parts: list[bytes] = []
+    queued: list[Queued] = []
+    position = 0
+    for digest, mail in mails:
+        head = json.dumps({"key": digest, "to": mail.recipient, "urgent": mail.urgent,
+                           "size": len(mail.data)}).encode("utf-8") + b"\n"
+        start = position + len(head)
+        parts += [head, mail.data, b"\n"]
+        position = start + len(mail.data) + 1
+        queued.append(Queued(digest, path, mail.recipient, mail.urgent, start, len(mail.data),
+                             mail.data if len(mail.data) <= KEEP_IN_MEMORY else None))
+    return b"".join(parts), queued
+
+
+def _unpack(path: Path, data: bytes) -> list[Queued]:
+    mails: list[Queued] = []
+    position = 0
+    while position < len(data):
+        end = data.index(b"\n", position)
+        head = json.loads(data[position:end])
+        start = end + 1
+        size = int(head["size"])
+        body = data[start:start + size]
+        mails.append(Queued(head["key"], path, head["to"], bool(head["urgent"]), start, size,
+                            body if size <= KEEP_IN_MEMORY else None))
+        position = start + size + 1
+    return mails
+
+
+def _read_lines(path: Path) -> list[str]:
+    """The lines of an append-only file; a torn last line (a power failure) is ended, or the
+    next line written would join it."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    if text and not text.endswith("\n"):
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("\n")
+    return text.splitlines()
+
+
+class MailState:
+    """The files under DATA/mail, in the data directory the core has locked for this process."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.queue, self.failed = directory / "queue", directory / "failed"
+        for folder in (self.queue, self.failed):
+            folder.mkdir(parents=True, exist_ok=True)
+        for stale in self.queue.glob(".*.tmp"):
+            stale.unlink()
+        self.journal_path = directory / "handled.jsonl"
+        self.sent_path = directory / "sent.log"
+        self._lock = threading.Lock()
+        self._sent: dict[str, int] = {}  # key hash → when sent (or set aside), Unix time
+        for line in _read_lines(self.sent_path):
+            digest, _, when = line.partition(" ")
+            if when.isdigit():
+                self._sent[digest] = int(when)
+        self._keys = set(self._sent) | {p.stem.split("-", 1)[1] for p in self.failed.glob("*.eml")}
+        self._open: dict[Path, dict[str, Queued]] = {}  # queue file → its mails not yet sent
+        self._finished: list[Path] = []  # queue files all sent, deleted at the next sync
+        self._unsynced = 0
+        self._sent_log: int | None = None
+        self.left_over: list[Queued] = []  # queued by an earlier run, oldest first
+        for path in sorted(self.queue.glob("*.mails")):
+            mails = _unpack(path, path.read_bytes())
+            self._keys.update(m.digest for m in mails)
+            waiting = {m.digest: m for m in mails if m.digest not in self._sent}
+            if waiting:
+                self._open[path] = waiting
+                self.left_over += waiting.values()
+            else:
+                path.unlink()
+        self.handled: dict[str, dict[str, Any]] = {}
+        self.threads: dict[str, tuple[str, str]] = {}  # application number → (Message-ID, subject)
+        for line in _read_lines(self.journal_path):
+            try:
+                self._remember(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # the last line of a power failure
+
+    @staticmethod
+    def key_hash(key: str) -> str:
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+    def close(self) -> None:
+        if self._sent_log is not None:
+            os.close(self._sent_log)
+            self._sent_log = None
+
+    # -- outgoing ---------------------------------------------------------------------------
+    def enqueue(self, mails: Iterable[Outgoing]) -> list[Queued]:
+        """Write the mails whose keys are new into one file of queue/ (fsynced, then the folder)
+        and return them; on an error none of them is queued."""
+        with self._lock:
+            fresh: dict[str, Outgoing] = {}
+            for mail in mails:
+                digest = self.key_hash(mail.key)
+                if digest not in self._keys:
+                    fresh.setdefault(digest, mail)
+            self._keys.update(fresh)  # taken while written: a second writer skips them
+        if not fresh:
+            return []
+        path = self.queue / f"{time.time_ns():020d}.mails"
+        temp = self.queue / f".{path.name}.tmp"
+        data, queued = _pack(path, fresh.items())
+        try:
+            _write_synced(temp, data)
+            os.replace(temp, path)
+            fsync_dir(self.queue)
+        except OSError:
+            temp.unlink(missing_ok=True)  # a full disk: nothing half-queued stays behind
+            path.unlink(missing_ok=True)
+            with self._lock:
+                self._keys.difference_update(fresh)
+            raise
+        with self._lock:
+            self._open[path] = {mail.digest: mail for mail in queued}
+        return queued
+
+    def pending(self) -> list[Queued]:
+        """The mails not yet sent, in the order they were queued."""
+        with self._lock:
+            return [mail for mails in self._open.values() for mail in mails.values()]
+
+    def mark_sent(self, mail: Queued) -> bool:
+        """Note a mail as sent; True when sent.log is due to be fsynced (`sync_sent`)."""
+        when = int(time.time())
+        if self._sent_log is None:
+            self._sent_log = os.open(self.sent_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                                     0o600)
+        os.write(self._sent_log, f"{mail.digest} {when}\n".encode("ascii"))
+        with self._lock:
+            self._sent[mail.digest] = when
+            waiting = self._open.get(mail.file, {})
+            waiting.pop(mail.digest, None)
+            if not waiting:
+                self._open.pop(mail.file, None)
+                self._finished.append(mail.file)
+            self._unsynced += 1
+            return self._unsynced >= SYNC_SENT_EVERY
+
+    def sync_sent(self) -> None:
+        """fsync sent.log, then delete the queue files whose mails are all in it."""
+        with self._lock:
+            finished, self._finished = self._finished, []
+            unsynced, self._unsynced = self._unsynced, 0
+        if unsynced and self._sent_log is not None:
+            os.fsync(self._sent_log)
+        for path in finished:
+            path.unlink(missing_ok=True)
+
+    def mark_failed(self, mail: Queued, reason: str) -> None:
+        """Keep a mail the server refused for good in failed/, with the reason."""
+        name = f"{time.time_ns():020d}-{mail.digest}"
+        write_atomic(self.failed / f"{name}.reason.txt", (reason + "\n").encode("utf-8"))
+        write_atomic(self.failed / f"{name}.eml", mail.read())
+        self.mark_sent(mail)
+        self.sync_sent()
+
+    # -- the journal of handled mails --------------------------------------------------------
+    def _remember(self, entry: dict[str, Any]) -> None:
+        self.handled[entry["sid"]] = entry
+        if entry.get("number") and entry.get("reply_id"):
+            self.threads[entry["number"]] = (entry["reply_id"], entry.get("subject", ""))
+
+    def record(self, entries: list[dict[str, Any]]) -> None:
+        """Append handled mails to the journal, with one fsync."""
+        lines = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
+        with open(self.journal_path, "a", encoding="utf-8") as journal:
+            journal.write(lines)
+            journal.flush()
+            os.fsync(journal.fileno())
+        for entry in entries:
+            self._remember(entry)
+
+    def write(self, mails: list[Outgoing], entries: list[dict[str, Any]]
+              ) -> tuple[list[Queued], OSError | None]:
+        """Queue the mails, then record the handled ones. The mails queued are returned even if
+        the record then fails: they must go out (a mail handled again finds their keys taken)."""
+        queued = self.enqueue(mails) if mails else []
+        try:
+            if entries:
+                self.record(entries)
+        except OSError as error:
+            return queued, error
+        return queued, None
+
+    def trim(self, now: datetime) -> None:
+        """Forget handled mails and sent keys older than needed (files rewritten atomically)."""
+        cutoff = (now - timedelta(days=JOURNAL_DAYS)).isoformat()
+        kept = [e for e in self.handled.values() if e.get("at", "") >= cutoff]
+        if len(kept) < len(self.handled):
+            data = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kept)
+            write_atomic(self.journal_path, data.encode("utf-8"))
+            self.handled = {}
+            self.threads = {}
+            for entry in kept:
+                self._remember(entry)
+        limit = time.time() - SENT_DAYS * 86400
+        old = {digest for digest, when in self._sent.items() if when < limit}
+        if old:
+            with self._lock:
+                for digest in old:
+                    del self._sent[digest]
+                self._keys -= old
+                data = "".join(f"{d} {w}\n" for d, w in self._sent.items())
+            self.close()
+            write_atomic(self.sent_path, data.encode("ascii"))
+
+
+class Outbox:
+    """The queued mails in memory, in the order they go out: answers first, then notifications,
+    each oldest first."""
+
+    def __init__(self) -> None:
+        self._urgent: deque[Queued] = deque()
+        self._later: deque[Queued] = deque()
+
+    def __len__(self) -> int:
+        return len(self._urgent) + len(self._later)
+
+    def add(self, mails: Iterable[Queued]) -> None:
+        for mail in mails:
+            (self._urgent if mail.urgent else self._later).append(mail)
+
+    def next(self) -> Queued | None:
+        return self._urgent[0] if self._urgent else self._later[0] if self._later else None
+
+    def done(self, mail: Queued) -> None:
+        """`mail` (the one `next` gave) is sent or set aside."""
+        line = self._urgent if mail.urgent else self._later
+        if line and line[0] is mail:
+            line.popleft()
+
+
+class GroupCommit:
+    """Queues mails and records handled ones for callers working side by side: whatever arrives
+    while one group is written waits for the next write and shares its fsyncs.
+
+    A caller returns only when its mails are queued and its records written (`MailState.write`);
+    the mails queued are handed to `queued` (the sender)."""
+
+    def __init__(self, state: MailState, queued: Callable[[list[Queued]], None]) -> None:
+        self._state = state
+        self._queued = queued
+        self._waiting: list[tuple[list[Outgoing], list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def __call__(self, mails: list[Outgoing], entries: list[dict[str, Any]]) -> None:
+        if not mails and not entries:
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((mails, entries, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="mail-commit")
+        await done
+
+    async def _write(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                queued, error = await asyncio.to_thread(
+                    self._state.write, [mail for mails, _, _ in group for mail in mails],
+                    [entry for _, entries, _ in group for entry in entries])
+                self._queued(queued)
+                if error is not None:
+                    raise error
+            except Exception as error:
+                for _, _, done in group:
+                    if not done.done():
+                        done.set_exception(error)
+            else:
+                for _, _, done in group:
+                    if not done.done():
+                        done.set_result(None)
