@@ -23,8 +23,9 @@ Nothing is lost, nothing is done twice:
   exponential backoff. A mail the server refuses for good (5xx) goes to `failed/`, logged. The
   only double a crash can cause is a mail accepted by the server in the instant before it was
   noted; it then goes out once more, with the same Message-ID.
-- Notifications: the core's outbox is read for channel "email" after each group of mails; they
-  are written to the mail queue first, then marked delivered in the core.
+- Notifications: the core's outbox is read for channel "email" once the inbox is worked through
+  (and every `notify_seconds`); they are written to the mail queue first, then marked delivered
+  in the core.
 
 Who gets the answer: a configured person always at the address on record, so a forged sender of
 a secretary's `/beschluss` never sees the `/buchen` code (it goes to the real secretary); anyone
@@ -116,6 +117,8 @@ log = logging.getLogger(__name__)
 
 PARALLEL_MAILS = 32  # mails of different senders handled at once (their commits are grouped)
 PARSE_INLINE_BYTES = 64 * 1024
+FROM = re.compile(rb"^from:[ \t]*([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)",
+                  re.IGNORECASE | re.MULTILINE)
 MULTIPART = re.compile(rb"^content-type:\s*multipart/", re.IGNORECASE | re.MULTILINE)
 KEEP_OPEN_SECONDS = 1.0  # an SMTP connection waits this long for the next mail before QUIT
 AUTOMATIC = b"".join(header(name, value) for name, value in (
@@ -402,11 +405,25 @@ def _content_type(value: str) -> tuple[str, str]:
 
 
 class RawMailMessage(MailMessage):
-    """imap-tools' message that also keeps the bytes as the server sent them."""
+    """imap-tools' message that keeps the bytes as the server sent them, and parses them only
+    when asked (the channel reads `raw`, `uid` and `size_rfc822`; imap-tools would parse each
+    fetched mail, the headers and then the whole)."""
 
     def __init__(self, fetch_data: list) -> None:
-        super().__init__(fetch_data)
-        self.raw, _, _ = self._get_message_data_parts(fetch_data)
+        self.raw, self._raw_uid_data, self._raw_flag_data = self._get_message_data_parts(
+            fetch_data)
+
+    @functools.cached_property
+    def obj(self) -> email.message.Message:  # type: ignore[override]
+        return email.message_from_bytes(self.raw)
+
+    @property
+    def sender(self) -> str:
+        """The From address as written, to keep each sender's mails in order."""
+        head = self.raw.split(b"\r\n\r\n", 1)[0]
+        match = FROM.search(head)
+        value = re.sub(rb"\r\n[ \t]", b" ", match.group(1)) if match else b""
+        return parseaddr(value.decode("ascii", "replace"))[1].lower()
 
 
 class Backoff:
@@ -528,6 +545,11 @@ class MailChannel:
                 pause.reset()
                 while not stop.is_set():
                     await self.process_inbox(box)
+                    if self._notices_waiting:
+                        # Answers first: notifications are read once the inbox is worked
+                        # through (or when notify_seconds have passed), not after each mail.
+                        self._notices_waiting = False
+                        self.notify_now.set()
                     if stop.is_set():
                         break
                     await self._wait_for_mail(box, stop)
@@ -612,7 +634,7 @@ class MailChannel:
             fetched_whole = head.uid and head.size_rfc822 <= self.settings.max_mail_bytes
             if fetched_whole and head.uid not in bodies:
                 continue  # expunged meanwhile by someone else
-            by_sender[(head.from_ or "").lower()].append(head)
+            by_sender[head.sender].append(head)
         handled = 0
 
         async def in_order(heads: list[RawMailMessage]) -> None:
@@ -633,9 +655,6 @@ class MailChannel:
                 handled += 1
 
         await asyncio.gather(*map(in_order, by_sender.values()))
-        if self._notices_waiting:  # one pass for the group's notifications, not one a mail
-            self._notices_waiting = False
-            self.notify_now.set()
         return handled
 
     def _move(self, box: BaseMailBox, moves: dict[str, list[str]], notes: list[bytes]) -> None:

@@ -107,7 +107,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     for charset in tried:
         try:
             return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # unknown, undecodable, or a NUL in the name
             continue
     return data.decode("latin-1", errors="replace")  # latin-1 decodes every byte; not reached
 
