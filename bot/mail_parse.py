@@ -23,6 +23,8 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
@@ -590,15 +592,43 @@ def _message_ids(value: object) -> tuple[str, ...]:
     return tuple(re.findall(r"<([^<>\s]+)>", str(value or "")))
 
 
+def _raw_header(message: Message, name: str) -> str:
+    """A header's first value as written, not decoded (Message-IDs have nothing to decode)."""
+    wanted = name.lower()
+    return next((str(value) for key, value in message.raw_items() if key.lower() == wanted), "")
+
+
+_ATOM = r"[^\s<>\"(),;:\\@\[\]]+"
+_PLAIN_FROM = re.compile(rf"\s*(?:(?P<name>[^\"<>(),;:\\@\[\]]*?)\s*<(?P<address>{_ATOM}@{_ATOM})>"
+                         rf"|(?P<bare>{_ATOM}@{_ATOM}))\s*")
+
+
+def _from(message: Message) -> tuple[str, str]:
+    """(display name, address) of the From header. The usual forms ("Name <a@b>", an encoded
+    name, "a@b") are read here; any other goes through email's address parser (ten times the
+    work), and so does a name that decodes to control characters."""
+    match = _PLAIN_FROM.fullmatch(_raw_header(message, "From"))
+    if match and match.group("name") is not None and match.group("name").isascii():
+        name = match.group("name")
+        try:
+            name = str(make_header(decode_header(name))) if "=?" in name else name
+        except (HeaderParseError, LookupError, UnicodeDecodeError):
+            name = "\0"  # let the parser judge it
+        if name.isprintable():
+            return " ".join(name.split()), match.group("address")
+    elif match and match.group("bare"):
+        return "", match.group("bare")
+    return parseaddr(_header(message, "From"))
+
+
 def _header(message: Message, name: str) -> str:
     try:
         return str(message.get(name, "") or "")
-    except (ValueError, TypeError, IndexError):
-        # The parsed value is refused, e.g. an encoded CR/LF in a display name. The raw text
-        # still holds the address; line breaks in it must never reach a header we write.
-        raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()),
-                   "")
-        return " ".join(str(raw).split())
+    except (ValueError, TypeError, IndexError, AttributeError):
+        # The parsed value is refused (an encoded CR/LF in a display name), or the parser
+        # trips over it ("From: . <a@b>"). The raw text still holds the address; line breaks
+        # in it must never reach a header we write.
+        return " ".join(_raw_header(message, name).split())
 
 
 def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
@@ -606,7 +636,7 @@ def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
     """Decode a whole mail. Never raises for what people or mail programs send."""
     message = email.message_from_bytes(raw, policy=POLICY)
     assert isinstance(message, EmailMessage)
-    name, address = parseaddr(_header(message, "From"))
+    name, address = _from(message)
     if not address:
         pairs = getaddresses([_header(message, "Sender"), _header(message, "Reply-To")])
         address = next((a for _, a in pairs if a), "")
@@ -642,9 +672,9 @@ def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
         subject=subject,
         body=body,
         attachments=tuple(attachments),
-        message_id=next(iter(_message_ids(_header(message, "Message-ID"))), ""),
-        in_reply_to=next(iter(_message_ids(_header(message, "In-Reply-To"))), ""),
-        references=_message_ids(_header(message, "References")),
+        message_id=next(iter(_message_ids(_raw_header(message, "Message-ID"))), ""),
+        in_reply_to=next(iter(_message_ids(_raw_header(message, "In-Reply-To"))), ""),
+        references=_message_ids(_raw_header(message, "References")),
         automatic=automatic_reason(message, address, own_addresses),
         notes=tuple(notes),
         size=len(raw),
