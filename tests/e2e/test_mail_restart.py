@@ -45,7 +45,7 @@ def wait(condition: Callable[[], bool], what: str, process: subprocess.Popen[byt
         if time.monotonic() > deadline:
             raise AssertionError(f"waited in vain for {what}:\n"
                                  f"{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.1)
+        time.sleep(0.02)
 
 
 def test_killed_and_restarted_mid_batch_each_mail_is_handled_and_answered_once(
@@ -73,7 +73,8 @@ def test_killed_and_restarted_mid_batch_each_mail_is_handled_and_answered_once(
     # 2. restarted, SMTP back; stopped (SIGTERM) while handling and sending
     relay.recover()
     bot = start(config, log)
-    wait(lambda: handled() >= 120 and len(relay.deliveries) >= 20, "120 handled, 20 sent",
+    # Mails are handled at hundreds a second: stop as soon as both have begun.
+    wait(lambda: len(relay.deliveries) >= 1 and handled() >= 60, "60 handled, one sent",
          bot, log)
     bot.send_signal(signal.SIGTERM)
     assert bot.wait(timeout=WAIT_SECONDS) == 0
