@@ -628,34 +628,40 @@ class MailChannel:
                             uidvalidity: int, moves: dict[str, list[str]],
                             notes: list[bytes]) -> int:
         """Each sender's mails in order, senders side by side: one mail's fsyncs and parsing no
-        longer hold up the others, and the core groups their commits. Returns how many."""
+        longer hold up the others, and the core groups their commits. A sender's next mail goes
+        to the core once the previous one is handled there; the answers and records are written
+        meanwhile, all of them before this returns (and the group is moved). Returns how many."""
         by_sender: dict[str, list[RawMailMessage]] = defaultdict(list)
         for head in group:
             fetched_whole = head.uid and head.size_rfc822 <= self.settings.max_mail_bytes
             if fetched_whole and head.uid not in bodies:
                 continue  # expunged meanwhile by someone else
             by_sender[head.sender].append(head)
-        handled = 0
+        written: list[asyncio.Future[None]] = []
 
         async def in_order(heads: list[RawMailMessage]) -> None:
-            nonlocal handled
             for head in heads:
                 if self._stopping.is_set():
                     return
                 uid = head.uid or ""
                 mail = bodies.get(uid)
                 async with self._parallel:
-                    result, note = await self.handle_mail(mail or head, uidvalidity, uid,
-                                                          whole=mail is not None)
+                    result, note, done = await self.handle_mail(mail or head, uidvalidity, uid,
+                                                                whole=mail is not None)
                 folder = (self.settings.done_folder if result.destination == "done"
                           else self.settings.failed_folder)
+                written.append(done)
                 moves[folder].append(uid)
                 if note is not None:
                     notes.append(note)
-                handled += 1
 
-        await asyncio.gather(*map(in_order, by_sender.values()))
-        return handled
+        failures = await asyncio.gather(*map(in_order, by_sender.values()),
+                                        return_exceptions=True)
+        await asyncio.gather(*written)  # nothing is moved before its record is on disk
+        for failure in failures:
+            if isinstance(failure, BaseException):
+                raise failure
+        return len(written)
 
     def _move(self, box: BaseMailBox, moves: dict[str, list[str]], notes: list[bytes]) -> None:
         for folder, uids in moves.items():
@@ -666,14 +672,15 @@ class MailChannel:
 
     # -- one mail ---------------------------------------------------------------------------
     async def handle_mail(self, mail: RawMailMessage, uidvalidity: int, uid: str, *,
-                          whole: bool) -> tuple[Handled, bytes | None]:
+                          whole: bool) -> tuple[Handled, bytes | None, asyncio.Future[None]]:
         """Handle one mail once: answer it (through the queue), record it, say where it goes.
-        Returns the result and, for "Nicht verarbeitet", the note mail to put next to it."""
+        Returns the result, for "Nicht verarbeitet" the note mail to put next to it, and the
+        write of its answer and record (the mail may be moved once that is done)."""
         raw = mail.raw
         source_id = _source_id(raw, whole)
         seen = self.state.handled.get(source_id)
         if seen is not None:
-            return Handled(seen["to"], seen.get("reason", "")), None
+            return Handled(seen["to"], seen.get("reason", "")), None, self._commit.submit([], [])
         try:
             result, parsed, extra, answer = await self._answer(raw, whole, mail.size_rfc822,
                                                                source_id)
@@ -685,18 +692,18 @@ class MailChannel:
         mails = [] if answer is None else [
             Outgoing(f"reply:{source_id}", answer.recipient, answer.data, urgent=True)]
         # The answer is on disk before the record, the record before the mail is moved.
-        await self._commit(mails, [{
+        written = self._commit.submit(mails, [{
             "sid": source_id, "folder": self.settings.folder, "uidvalidity": uidvalidity,
             "uid": int(uid or 0), "to": result.destination, "reason": result.reason,
             "at": self.now().isoformat(timespec="seconds"), "from": parsed.address, **extra,
         }])
         if result.destination == "done":
             self.stats.handled += 1
-            return result, None
+            return result, None, written
         self.stats.not_handled += 1
         log.info("E-Mail von %s nach „%s“: %s", parsed.address or "?",
                  self.settings.failed_folder, result.reason)
-        return result, self.builder.note(parsed, result.reason).data
+        return result, self.builder.note(parsed, result.reason).data, written
 
     async def _answer(self, raw: bytes, whole: bool, size: int, source_id: str
                       ) -> tuple[Handled, ParsedMail, dict[str, Any], Mail | None]:
@@ -772,7 +779,9 @@ class MailChannel:
         now = self.now()
         pending = await asyncio.to_thread(self.core.pending_notifications, CHANNEL, now)
         mails: list[Outgoing] = []
-        for outbox_id, notification, address in pending:
+        for number, (outbox_id, notification, address) in enumerate(pending, 1):
+            if number % 50 == 0:
+                await asyncio.sleep(0)  # a thousand of them: let the sender take turns
             if address is None:
                 continue
             person = self.core.config.person(notification.recipient)

@@ -320,8 +320,9 @@ class GroupCommit:
     """Queues mails and records handled ones for callers working side by side: whatever arrives
     while one group is written waits for the next write and shares its fsyncs.
 
-    A caller returns only when its mails are queued and its records written (`MailState.write`);
-    the mails queued are handed to `queued` (the sender)."""
+    A write is done when its mails are queued and its records written (`MailState.write`); the
+    mails queued are handed to `queued` (the sender) at once. Writes are done in the order they
+    were submitted."""
 
     def __init__(self, state: MailState, queued: Callable[[list[Queued]], None]) -> None:
         self._state = state
@@ -329,14 +330,19 @@ class GroupCommit:
         self._waiting: list[tuple[list[Outgoing], list[dict[str, Any]], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def __call__(self, mails: list[Outgoing], entries: list[dict[str, Any]]) -> None:
-        if not mails and not entries:
-            return
+    def submit(self, mails: list[Outgoing], entries: list[dict[str, Any]]) -> asyncio.Future[None]:
+        """Write these with the next group; the future is done when they are on disk."""
         done = asyncio.get_running_loop().create_future()
+        if not mails and not entries:
+            done.set_result(None)
+            return done
         self._waiting.append((mails, entries, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name="mail-commit")
-        await done
+        return done
+
+    async def __call__(self, mails: list[Outgoing], entries: list[dict[str, Any]]) -> None:
+        await self.submit(mails, entries)
 
     async def _write(self) -> None:
         while self._waiting:
