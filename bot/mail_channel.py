@@ -120,6 +120,7 @@ PARSE_INLINE_BYTES = 64 * 1024
 FROM = re.compile(rb"^from:[ \t]*([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)",
                   re.IGNORECASE | re.MULTILINE)
 MULTIPART = re.compile(rb"^content-type:\s*multipart/", re.IGNORECASE | re.MULTILINE)
+ANSWERS_FIRST_SECONDS = 30.0  # notifications wait this long at most for the answers to go out
 KEEP_OPEN_SECONDS = 1.0  # an SMTP connection waits this long for the next mail before QUIT
 AUTOMATIC = b"".join(header(name, value) for name, value in (
     ("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All"),
@@ -477,6 +478,7 @@ class MailChannel:
         self.stats = Stats()
         self.outgoing = asyncio.Event()
         self.notify_now = asyncio.Event()
+        self._answered = asyncio.Event()  # the sender has no answer left to send
         self._notices_waiting = False
         self._stopping = threading.Event()
         self._refusals: dict[str, deque[float]] = defaultdict(deque)
@@ -504,6 +506,7 @@ class MailChannel:
             self._stopping.set()
             self.outgoing.set()
             self.notify_now.set()
+            self._answered.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             await asyncio.to_thread(self.state.sync_sent)
             self.state.close()
@@ -765,8 +768,12 @@ class MailChannel:
 
     # -- sending ----------------------------------------------------------------------------
     async def notify_loop(self, stop: asyncio.Event) -> None:
-        """Move the core's notifications for e-mail into the mail queue."""
+        """Move the core's notifications for e-mail into the mail queue, once the answers
+        waiting to be sent are out (at the latest after ANSWERS_FIRST_SECONDS): reading and
+        queueing a thousand of them takes the time the sender needs for the answers."""
         while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._answers_out(stop), ANSWERS_FIRST_SECONDS)
             try:
                 await self.deliver_notifications()
             except Exception:
@@ -774,6 +781,17 @@ class MailChannel:
             self.notify_now.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.notify_now.wait(), self.settings.notify_seconds)
+
+    async def _answers_out(self, stop: asyncio.Event) -> None:
+        """Until no answer waits to be sent, while they are going out (with the SMTP server
+        away, the notifications are queued behind them at once)."""
+        while self.outbox.urgent and not stop.is_set():
+            sent = self.stats.sent
+            self._answered.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._answered.wait(), 1.0)
+            if self.stats.sent == sent:
+                return
 
     async def deliver_notifications(self) -> int:
         now = self.now()
@@ -821,7 +839,10 @@ class MailChannel:
                 await _sleep_or_stop(pause.next(), stop)
 
     async def send_all(self, stop: asyncio.Event) -> None:
-        """Send until the queue stays empty for KEEP_OPEN_SECONDS, over one connection."""
+        """Send until the queue stays empty for KEEP_OPEN_SECONDS, over one connection.
+
+        sent.log is fsynced every SYNC_SENT_EVERY mails while the next ones go out (an fsync
+        takes as long as several mails), and whenever the queue is empty."""
         server = self.settings.smtp
         client = aiosmtplib.SMTP(
             hostname=server.host, port=server.port, timeout=self.settings.timeout,
@@ -829,12 +850,15 @@ class MailChannel:
             start_tls=server.security == "starttls",
             tls_context=server.tls_context() if server.security != "none" else None)
         await client.connect()
+        syncing: asyncio.Future[None] | None = None
         try:
             if server.user:
                 await client.login(server.user, server.password)
             while not stop.is_set():
                 mail = self.outbox.next()
                 if mail is None:
+                    if syncing is not None:
+                        await syncing
                     await asyncio.to_thread(self.state.sync_sent)
                     if not await self._more_to_send(stop):
                         return
@@ -847,16 +871,26 @@ class MailChannel:
                         raise
                     log.error("E-Mail an %s endgültig abgelehnt: %s", mail.recipient, e)
                     await asyncio.to_thread(self.state.mark_failed, mail, str(e))
-                    self.outbox.done(mail)
+                    self._done(mail)
                     continue
-                self.outbox.done(mail)
                 self.stats.sent += 1
-                if self.state.mark_sent(mail):
-                    await asyncio.to_thread(self.state.sync_sent)
+                self._done(mail)
+                if self.state.mark_sent(mail) and (syncing is None or syncing.done()):
+                    if syncing is not None:
+                        syncing.result()  # a failed fsync stops the sending
+                    syncing = asyncio.ensure_future(asyncio.to_thread(self.state.sync_sent))
         finally:
+            if syncing is not None:
+                with contextlib.suppress(OSError):  # the sync below meets the same disk
+                    await syncing
             await asyncio.to_thread(self.state.sync_sent)
             with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
                 await client.quit()
+
+    def _done(self, mail: Queued) -> None:
+        self.outbox.done(mail)
+        if not self.outbox.urgent:
+            self._answered.set()
 
     async def _more_to_send(self, stop: asyncio.Event) -> bool:
         """Whether more mail comes before the connection is worth closing."""

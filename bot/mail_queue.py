@@ -302,6 +302,11 @@ class Outbox:
     def __len__(self) -> int:
         return len(self._urgent) + len(self._later)
 
+    @property
+    def urgent(self) -> int:
+        """How many answers wait."""
+        return len(self._urgent)
+
     def add(self, mails: Iterable[Queued]) -> None:
         for mail in mails:
             (self._urgent if mail.urgent else self._later).append(mail)
