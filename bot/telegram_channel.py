@@ -80,6 +80,7 @@ from telegram.ext import (
 
 from bot.telegram_http import AiohttpRequest
 from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Reply, Sender
+from storage.atomic import write_atomic
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -310,13 +311,12 @@ class ButtonCommands:
         return data
 
     def _save(self) -> None:
+        """Durably, before the button is sent (rare: only commands longer than 64 bytes)."""
         if self._path is None:
             return
-        temporary = self._path.with_suffix(".tmp")
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(json.dumps(self._known, ensure_ascii=False), encoding="utf-8")
-            os.replace(temporary, self._path)
+            write_atomic(self._path, json.dumps(self._known, ensure_ascii=False).encode("utf-8"))
         except OSError as error:
             log.warning("could not save button commands to %s: %s", self._path, error)
 
