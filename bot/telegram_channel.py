@@ -40,7 +40,6 @@ import html
 import json
 import logging
 import os
-import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -81,6 +80,10 @@ from telegram.ext import (
 from bot.telegram_http import AiohttpRequest
 from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Reply, Sender
 from storage.atomic import write_atomic
+
+# python-telegram-bot 22 warns on every 429 it receives that `RetryAfter.retry_after` will become
+# a timedelta, unless one opts in now. Only `_retry_seconds` reads it, and takes either type.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -361,9 +364,7 @@ def _is_transient(error: BaseException | None) -> bool:
 
 
 def _retry_seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = error.retry_after
+    value = error.retry_after  # a timedelta with PTB_TIMEDELTA set (above), else seconds
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
