@@ -48,6 +48,21 @@ def test_a_booking_sent_twice_books_once_and_answers_the_same(bot: Bot) -> None:
     assert commitments(bot) == [150_000]
 
 
+def test_a_report_asked_for_twice_comes_with_its_file_both_times(bot: Bot) -> None:
+    """/bericht changes nothing, so nothing of it is recorded: a redelivered one is answered
+    afresh, with the file, and still changes nothing."""
+    bot.concept()
+    bot.submit()
+    files = bot.snapshot()
+    answers = [bot.must("sek-ade", "/bericht 2026 csv", today=MARCH_12, source_id="tg:4713")
+               for _ in range(2)]
+    for outcome in answers:
+        (document,) = [d for r in outcome.replies for d in r.documents]
+        assert document.filename.endswith(".csv")
+        assert b"ADE-2026-" in document.data
+    assert bot.snapshot() == files
+
+
 def test_a_redelivered_message_is_recognised_after_a_restart(bot: Bot) -> None:
     bot.concept()
     number = bot.submit()
