@@ -733,7 +733,7 @@ class MailChannel:
         if not parsed.address or "@" not in parsed.address:
             return Handled("failed", "kein Absender erkennbar"), parsed, {}, None
         sender = Sender(CHANNEL, parsed.address, parsed.display_name)
-        person = await asyncio.to_thread(self.core.person_for, sender)
+        person = self.core.person_for(sender)  # the configuration only, no store
         refers = referenced(parsed, MARKER)
         text = message_text(parsed, known_person=person is not None, commands=self._commands,
                             refers_to=refers)

@@ -83,6 +83,10 @@ class Core:
         return Identity(person.id if person else key, person, sender.display_name)
 
     def person_for(self, sender: Sender) -> Person | None:
+        """The configured person behind a sender. An e-mail address is looked up in the
+        configuration only, without the lock (a channel may call this on its event loop)."""
+        if sender.channel != "telegram":
+            return self.identify(sender).person
         with self._lock:
             return self.identify(sender).person
 
