@@ -19,8 +19,11 @@ import email
 import email.policy
 import functools
 import io
+import lzma
 import re
+import time
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.errors import HeaderParseError
@@ -45,7 +48,10 @@ MAX_MAIL_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 20 * 1024 * 1024  # a .docx/.odt that unpacks to more is a zip bomb
 MAX_ZIP_RATIO = 100
+MAX_XML_DEPTH = 100  # a real document nests some 10 levels; the readers recurse per level
+MAX_SPACES = 100  # what one ODF space element (text:s) may stand for
 MAX_PDF_PAGES = 50
+MAX_PDF_SECONDS = 10.0  # a hostile PDF of 1 KB can keep pypdf busy for hours
 MAX_TEXT_CHARS = 200_000  # what is handed on per part; the core refuses far less anyway
 
 FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")
@@ -357,11 +363,20 @@ class AttachmentError(ValueError):
     """An attachment that cannot be read; the message is for the sender (German)."""
 
 
+# What zipfile and its decompressors raise on a damaged archive: a bad header, name or CRC
+# (BadZipFile; a name that is not UTF-8 is a UnicodeDecodeError, a bad offset a ValueError), a
+# broken deflate, bzip2 or lzma stream (zlib.error, OSError, LZMAError), a stream cut short
+# (EOFError), an unknown compression method (NotImplementedError).
+_ZIP_ERRORS = (zipfile.BadZipFile, ValueError, zlib.error, OSError, lzma.LZMAError, EOFError,
+               NotImplementedError)
+
+
 def _read_zip_member(data: bytes, member: str, filename: str) -> bytes:
+    damaged = AttachmentError(f"Die Anlage „{filename}“ ist beschädigt.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise AttachmentError(f"Die Anlage „{filename}“ ist beschädigt.") from None
+    except _ZIP_ERRORS:
+        raise damaged from None
     with archive:
         infos = archive.infolist()
         unpacked = sum(info.file_size for info in infos)
@@ -372,8 +387,13 @@ def _read_zip_member(data: bytes, member: str, filename: str) -> bytes:
             info = archive.getinfo(member)
         except KeyError:
             raise AttachmentError(f"Die Anlage „{filename}“ ist kein Textdokument.") from None
-        with archive.open(info) as stream:
-            content = stream.read(MAX_UNZIPPED_BYTES + 1)
+        if info.flag_bits & 0x1:
+            raise AttachmentError(f"Die Anlage „{filename}“ ist verschlüsselt.")
+        try:
+            with archive.open(info) as stream:
+                content = stream.read(MAX_UNZIPPED_BYTES + 1)
+        except _ZIP_ERRORS:
+            raise damaged from None
         if len(content) > MAX_UNZIPPED_BYTES:
             raise AttachmentError(f"Die Anlage „{filename}“ ist entpackt zu groß.")
         return content
@@ -383,9 +403,23 @@ def _parse_xml(content: bytes, filename: str) -> ElementTree.Element:
     if b"<!DOCTYPE" in content[:2048] or b"<!ENTITY" in content:
         raise AttachmentError(f"Die Anlage „{filename}“ enthält unzulässige XML-Angaben.")
     try:
-        return ElementTree.fromstring(content)
-    except ElementTree.ParseError:
+        root = ElementTree.fromstring(content)
+    except (ElementTree.ParseError, LookupError, ValueError):  # also an unknown encoding
         raise AttachmentError(f"Die Anlage „{filename}“ ist beschädigt.") from None
+    if _deeper_than(root, MAX_XML_DEPTH):
+        raise AttachmentError(f"Die Anlage „{filename}“ ist zu tief verschachtelt; ich kann sie "
+                              "nicht lesen.")
+    return root
+
+
+def _deeper_than(root: ElementTree.Element, depth: int) -> bool:
+    """Checked level by level, without recursion: the readers recurse once per level."""
+    level = [root]
+    for _ in range(depth):
+        level = [child for element in level for child in element]
+        if not level:
+            return False
+    return True
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -443,7 +477,7 @@ def odt_text(data: bytes, filename: str = "Dokument.odt") -> str:
         parts = [element.text or ""]
         for child in element:
             if child.tag == f"{TEXT_NS}s":
-                parts.append(" " * int(child.get(f"{TEXT_NS}c", "1")))
+                parts.append(_spaces(child.get(f"{TEXT_NS}c", "1")))
             elif child.tag == f"{TEXT_NS}tab":
                 parts.append("\t")
             elif child.tag == f"{TEXT_NS}line-break":
@@ -473,19 +507,49 @@ def odt_text(data: bytes, filename: str = "Dokument.odt") -> str:
     return _squeeze_blank_lines("\n".join(lines))
 
 
-def pdf_text(data: bytes, filename: str = "Dokument.pdf") -> str:
-    """The text layer of a PDF (a scan without one has none: the sender is told)."""
+def _spaces(count: str) -> str:
+    """An ODF space element: `count` spaces, one if the count is damaged, at most MAX_SPACES."""
+    try:
+        return " " * max(0, min(int(count), MAX_SPACES))
+    except ValueError:
+        return " "
+
+
+class _PdfTooSlow(Exception):
+    """Raised from pypdf's operator callback when reading a PDF has taken too long."""
+
+
+def pdf_text(data: bytes, filename: str = "Dokument.pdf", *,
+             max_seconds: float = MAX_PDF_SECONDS) -> str:
+    """The text layer of a PDF (a scan without one has none: the sender is told).
+
+    pypdf limits each content stream, but not their sum: a form drawn thousands of times on
+    each of 50 pages is read again every time. So the time is checked before every operator."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+
+    deadline = time.monotonic() + max_seconds
+
+    def in_time(*_: object) -> None:
+        if time.monotonic() > deadline:
+            raise _PdfTooSlow
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise AttachmentError(f"Die Anlage „{filename}“ ist verschlüsselt.")
-        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
+        pages = []
+        for page in reader.pages[:MAX_PDF_PAGES]:
+            pages.append(page.extract_text(visitor_operand_before=in_time) or "")
+            in_time()  # pypdf swallows errors inside a form, so the last one is checked here
     except AttachmentError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
+    except _PdfTooSlow:
+        raise AttachmentError(f"Die Anlage „{filename}“ ist zu aufwendig aufgebaut; ich kann "
+                              "sie nicht lesen. Bitte senden Sie die Skizze als Text.") from None
+    except Exception:
+        # pypdf is third-party and a damaged PDF makes it raise far more than its own errors
+        # (seen: NotImplementedError for an unknown filter, LimitReachedError, RecursionError
+        # for nested arrays); whatever it raises, the file cannot be read.
         raise AttachmentError(f"Die Anlage „{filename}“ kann ich nicht lesen.") from None
     text = _squeeze_blank_lines("\n".join(pages))
     if not text:
