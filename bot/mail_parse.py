@@ -2,11 +2,12 @@
 
 Pure translation, no I/O: `parse_mail(raw)` decodes the body (text/plain preferred, HTML-only
 turned into text, any declared charset with a fallback for undeclared or wrong ones), drops
-quoted reply text and signatures, reads .txt/.docx/.odt/.pdf attachments, and says whether the
-mail was sent automatically (auto-replies, bounces, list mail: never answered, or two bots would
-answer each other forever). `message_text` then decides what the core sees: a command in the body,
-a command in the subject from a known person, or the body as it is (a sketch without the
-`/antrag` line is recognized by the core from its labels).
+quoted reply text and signatures, reads .txt attachments (and .docx/.odt/.pdf through
+`bot.mail_documents`), and says whether the mail was sent automatically (auto-replies, bounces,
+list mail: never answered, or two bots would answer each other forever). `message_text` then
+decides what the core sees: a command in the body, a command in the subject from a known person,
+or the body as it is (a sketch without the `/antrag` line is recognized by the core from its
+labels).
 
 Sketch labels: `normalize_sketch_text` rewrites the label lines people write ("1. Ausgangs-
 situation", "**Ziele:**", a "Maßnahmen" heading in a Word file, "Kosten: 1.500 €") to the labels of
@@ -18,12 +19,7 @@ from __future__ import annotations
 import email
 import email.policy
 import functools
-import io
-import lzma
 import re
-import time
-import zipfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.errors import HeaderParseError
@@ -33,8 +29,8 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 from typing import ClassVar
-from xml.etree import ElementTree
 
+from bot.mail_documents import READERS, AttachmentError, row_line, squeeze_blank_lines
 from handlers.messages import Attachment
 from rules.labelled import (
     CONCEPT_FIELD_NAMES,
@@ -46,12 +42,6 @@ from rules.labelled import (
 
 MAX_MAIL_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 20 * 1024 * 1024  # a .docx/.odt that unpacks to more is a zip bomb
-MAX_ZIP_RATIO = 100
-MAX_XML_DEPTH = 100  # a real document nests some 10 levels; the readers recurse per level
-MAX_SPACES = 100  # what one ODF space element (text:s) may stand for
-MAX_PDF_PAGES = 50
-MAX_PDF_SECONDS = 10.0  # a hostile PDF of 1 KB can keep pypdf busy for hours
 MAX_TEXT_CHARS = 200_000  # what is handed on per part; the core refuses far less anyway
 
 FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")
@@ -203,7 +193,7 @@ class _HtmlText(HTMLParser):
             self._flush()
             cells, self.cells = self.cells or [], None
             if cells:
-                self.lines.append(_row_line(cells))
+                self.lines.append(row_line(cells))
         elif tag in self.BLOCKS:
             self._flush()
 
@@ -214,15 +204,8 @@ class _HtmlText(HTMLParser):
     def text(self) -> str:
         self._flush()
         if self.cells:
-            self.lines.append(_row_line(self.cells))
-        return _squeeze_blank_lines("\n".join(self.lines))
-
-
-def _row_line(cells: list[str]) -> str:
-    """A table row as a labelled line: "Ausgangslage | Viele Kinder …" → "Ausgangslage: …"."""
-    if len(cells) == 1:
-        return cells[0]
-    return f"{cells[0].rstrip(' :')}: {' '.join(cells[1:])}"
+            self.lines.append(row_line(self.cells))
+        return squeeze_blank_lines("\n".join(self.lines))
 
 
 def html_to_text(html: str) -> str:
@@ -230,10 +213,6 @@ def html_to_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     return parser.text()
-
-
-def _squeeze_blank_lines(text: str) -> str:
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 # -- quoted replies and signatures --------------------------------------------------------------
@@ -275,7 +254,7 @@ def strip_quotes_and_signature(text: str, *, forwarded: bool = False) -> str:
         if line.lstrip().startswith(">") or _ATTRIBUTION.match(line):
             continue
         kept.append(line)
-    return _squeeze_blank_lines("\n".join(kept))
+    return squeeze_blank_lines("\n".join(kept))
 
 
 def _is_signature(line: str) -> bool:
@@ -315,7 +294,7 @@ def _forwarded_text(lines: list[str]) -> str:
         if skipping or _ATTRIBUTION.match(line):
             continue
         kept.append(line)
-    return _squeeze_blank_lines("\n".join(kept))
+    return squeeze_blank_lines("\n".join(kept))
 
 
 # -- labels -------------------------------------------------------------------------------------
@@ -359,206 +338,6 @@ def normalize_concept_text(text: str) -> str:
 # -- attachments --------------------------------------------------------------------------------
 
 
-class AttachmentError(ValueError):
-    """An attachment that cannot be read; the message is for the sender (German)."""
-
-
-# What zipfile and its decompressors raise on a damaged archive: a bad header, name or CRC
-# (BadZipFile; a name that is not UTF-8 is a UnicodeDecodeError, a bad offset a ValueError), a
-# broken deflate, bzip2 or lzma stream (zlib.error, OSError, LZMAError), a stream cut short
-# (EOFError), an unknown compression method (NotImplementedError).
-_ZIP_ERRORS = (zipfile.BadZipFile, ValueError, zlib.error, OSError, lzma.LZMAError, EOFError,
-               NotImplementedError)
-
-
-def _read_zip_member(data: bytes, member: str, filename: str) -> bytes:
-    damaged = AttachmentError(f"Die Anlage „{filename}“ ist beschädigt.")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except _ZIP_ERRORS:
-        raise damaged from None
-    with archive:
-        infos = archive.infolist()
-        unpacked = sum(info.file_size for info in infos)
-        packed = sum(info.compress_size for info in infos) or 1
-        if unpacked > MAX_UNZIPPED_BYTES or unpacked / packed > MAX_ZIP_RATIO:
-            raise AttachmentError(f"Die Anlage „{filename}“ ist entpackt zu groß.")
-        try:
-            info = archive.getinfo(member)
-        except KeyError:
-            raise AttachmentError(f"Die Anlage „{filename}“ ist kein Textdokument.") from None
-        if info.flag_bits & 0x1:
-            raise AttachmentError(f"Die Anlage „{filename}“ ist verschlüsselt.")
-        try:
-            with archive.open(info) as stream:
-                content = stream.read(MAX_UNZIPPED_BYTES + 1)
-        except _ZIP_ERRORS:
-            raise damaged from None
-        if len(content) > MAX_UNZIPPED_BYTES:
-            raise AttachmentError(f"Die Anlage „{filename}“ ist entpackt zu groß.")
-        return content
-
-
-def _parse_xml(content: bytes, filename: str) -> ElementTree.Element:
-    if b"<!DOCTYPE" in content[:2048] or b"<!ENTITY" in content:
-        raise AttachmentError(f"Die Anlage „{filename}“ enthält unzulässige XML-Angaben.")
-    try:
-        root = ElementTree.fromstring(content)
-    except (ElementTree.ParseError, LookupError, ValueError):  # also an unknown encoding
-        raise AttachmentError(f"Die Anlage „{filename}“ ist beschädigt.") from None
-    if _deeper_than(root, MAX_XML_DEPTH):
-        raise AttachmentError(f"Die Anlage „{filename}“ ist zu tief verschachtelt; ich kann sie "
-                              "nicht lesen.")
-    return root
-
-
-def _deeper_than(root: ElementTree.Element, depth: int) -> bool:
-    """Checked level by level, without recursion: the readers recurse once per level."""
-    level = [root]
-    for _ in range(depth):
-        level = [child for element in level for child in element]
-        if not level:
-            return False
-    return True
-
-
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-def docx_text(data: bytes, filename: str = "Dokument.docx") -> str:
-    """The paragraphs and table rows of a Word document, in order."""
-    root = _parse_xml(_read_zip_member(data, "word/document.xml", filename), filename)
-    body = root.find(f"{W}body")
-    lines: list[str] = []
-
-    def paragraph(p: ElementTree.Element) -> str:
-        parts: list[str] = []
-        for node in p.iter():
-            if node.tag == f"{W}t" and node.text:
-                parts.append(node.text)
-            elif node.tag == f"{W}tab":
-                parts.append("\t")
-            elif node.tag in (f"{W}br", f"{W}cr"):
-                parts.append("\n")
-        return "".join(parts)
-
-    def block(element: ElementTree.Element) -> None:
-        for child in element:
-            if child.tag == f"{W}p":
-                lines.append(paragraph(child))
-            elif child.tag == f"{W}tbl":
-                for row in child.iter(f"{W}tr"):
-                    cells = [" ".join(paragraph(p) for p in cell.iter(f"{W}p")).strip()
-                             for cell in row.iter(f"{W}tc")]
-                    cells = [c for c in cells if c]
-                    if cells:
-                        lines.append(_row_line(cells))
-            elif child.tag == f"{W}sdt":
-                content = child.find(f"{W}sdtContent")
-                if content is not None:
-                    block(content)
-
-    if body is not None:
-        block(body)
-    return _squeeze_blank_lines("\n".join(lines))
-
-
-TEXT_NS = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-
-
-def odt_text(data: bytes, filename: str = "Dokument.odt") -> str:
-    """The paragraphs, headings and table rows of an OpenDocument text, in order."""
-    root = _parse_xml(_read_zip_member(data, "content.xml", filename), filename)
-    lines: list[str] = []
-
-    def inline(element: ElementTree.Element) -> str:
-        parts = [element.text or ""]
-        for child in element:
-            if child.tag == f"{TEXT_NS}s":
-                parts.append(_spaces(child.get(f"{TEXT_NS}c", "1")))
-            elif child.tag == f"{TEXT_NS}tab":
-                parts.append("\t")
-            elif child.tag == f"{TEXT_NS}line-break":
-                parts.append("\n")
-            else:
-                parts.append(inline(child))
-            parts.append(child.tail or "")
-        return "".join(parts)
-
-    def block(element: ElementTree.Element) -> None:
-        for child in element:
-            if child.tag in (f"{TEXT_NS}p", f"{TEXT_NS}h"):
-                lines.append(inline(child))
-            elif child.tag == f"{TABLE_NS}table":
-                for row in child.iter(f"{TABLE_NS}table-row"):
-                    cells = [" ".join(inline(p) for p in cell.iter(f"{TEXT_NS}p")).strip()
-                             for cell in row.iter(f"{TABLE_NS}table-cell")]
-                    cells = [c for c in cells if c]
-                    if cells:
-                        lines.append(_row_line(cells))
-            else:
-                block(child)
-
-    text_body = root.find(f"{OFFICE_NS}body")
-    if text_body is not None:
-        block(text_body)
-    return _squeeze_blank_lines("\n".join(lines))
-
-
-def _spaces(count: str) -> str:
-    """An ODF space element: `count` spaces, one if the count is damaged, at most MAX_SPACES."""
-    try:
-        return " " * max(0, min(int(count), MAX_SPACES))
-    except ValueError:
-        return " "
-
-
-class _PdfTooSlow(Exception):
-    """Raised from pypdf's operator callback when reading a PDF has taken too long."""
-
-
-def pdf_text(data: bytes, filename: str = "Dokument.pdf", *,
-             max_seconds: float = MAX_PDF_SECONDS) -> str:
-    """The text layer of a PDF (a scan without one has none: the sender is told).
-
-    pypdf limits each content stream, but not their sum: a form drawn thousands of times on
-    each of 50 pages is read again every time. So the time is checked before every operator."""
-    from pypdf import PdfReader
-
-    deadline = time.monotonic() + max_seconds
-
-    def in_time(*_: object) -> None:
-        if time.monotonic() > deadline:
-            raise _PdfTooSlow
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise AttachmentError(f"Die Anlage „{filename}“ ist verschlüsselt.")
-        pages = []
-        for page in reader.pages[:MAX_PDF_PAGES]:
-            pages.append(page.extract_text(visitor_operand_before=in_time) or "")
-            in_time()  # pypdf swallows errors inside a form, so the last one is checked here
-    except AttachmentError:
-        raise
-    except _PdfTooSlow:
-        raise AttachmentError(f"Die Anlage „{filename}“ ist zu aufwendig aufgebaut; ich kann "
-                              "sie nicht lesen. Bitte senden Sie die Skizze als Text.") from None
-    except Exception:
-        # pypdf is third-party and a damaged PDF makes it raise far more than its own errors
-        # (seen: NotImplementedError for an unknown filter, LimitReachedError, RecursionError
-        # for nested arrays); whatever it raises, the file cannot be read.
-        raise AttachmentError(f"Die Anlage „{filename}“ kann ich nicht lesen.") from None
-    text = _squeeze_blank_lines("\n".join(pages))
-    if not text:
-        raise AttachmentError(f"Die Anlage „{filename}“ enthält keinen Text (eingescannt?). "
-                              "Bitte senden Sie die Skizze als Text.")
-    return text
-
-
-READERS = {".docx": docx_text, ".odt": odt_text, ".pdf": pdf_text}
 CONTENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/vnd.oasis.opendocument.text": ".odt",

@@ -20,14 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mail_parse import (
-    AttachmentError,
-    docx_text,
-    odt_text,
-    parse_mail,
-    pdf_text,
-    read_attachment,
-)
+from bot.mail_documents import AttachmentError, docx_text, odt_text, pdf_text
+from bot.mail_parse import parse_mail, read_attachment
 from tests.support.mailservers import make_docx, make_odt
 
 Reader = Callable[[bytes, str], str]
