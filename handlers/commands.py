@@ -10,6 +10,7 @@ from handlers.messages import Outcome
 from rules.labelled import count_known_labels
 from rules.people import ROLE_GROUPS_DATIVE
 from rules.refusal import refuse
+from rules.sketch import REQUIRED, form_lines
 
 ALL = ("applicant", "secretary", "county", "administration")
 STAFF = ("secretary", "county", "administration")
@@ -135,6 +136,18 @@ def dispatch(ctx: Context) -> Outcome:
 
 
 def reply_unknown(ctx: Context, word: str | None = None) -> Outcome:
+    """An applicant who writes in her own words most likely wants to apply: she gets the form to
+    fill in, not a pointer to a command she does not know. No other line of the answer starts
+    with a label: one copied back with the form would be read as part of the sketch."""
+    if word is None and ctx.identity.role == "applicant":
+        outcome = reply(
+            "In Ihrer Nachricht habe ich keine Projektskizze für Budget II erkannt. Eine Skizze "
+            "braucht diese Zeilen. Bitte füllen Sie sie aus und senden Sie sie mir:\n\n"
+            f"{form_lines(REQUIRED)}\n\n"
+            "Beim Sozialraum genügt sein Name (z. B. Adendorf), beim Betrag die beantragte Summe "
+            "in Euro. Gibt es eine Kofinanzierung, fügen Sie eine Zeile „Kofinanzierung:“ mit "
+            "Geldgeber und Betrag hinzu. /hilfe zeigt, was Sie sonst tun können.")
+        return Outcome(False, outcome.replies)
     what = f"Den Befehl /{word[:30]} kenne ich nicht." if word else (
         "Ihre Nachricht habe ich nicht verstanden.")
     outcome = reply(f"{what} /hilfe zeigt, was Sie tun können.")

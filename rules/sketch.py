@@ -13,6 +13,8 @@ REQUIRED = ("conference", "applicant", "title", "situation", "objective", "measu
 MAX_FIELD_CHARS = {"title": 200, "applicant": 200, "conference": 100, "amount": 60,
                    "cofunding": 300}
 MAX_TEXT_FIELD_CHARS = 2_500  # Ausgangslage, Zielsetzung, Maßnahme: "short" (R4)
+# What a line of a form holds before it is filled in: "…" as in our own forms, "...", "-", "?".
+NOT_FILLED_IN = re.compile(r"[\s.…?*_–—-]*")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def check_sketch(
     fields: dict[str, str], conferences: tuple[Conference, ...]
 ) -> SketchCheck:
     """R4: which required parts are missing or unreadable. Pure; the caller stores the result."""
+    fields = {key: raw for key, raw in fields.items() if not NOT_FILLED_IN.fullmatch(raw)}
     values: dict[str, object] = {}
     problems: list[str] = []
     for key, raw in fields.items():

@@ -228,7 +228,8 @@ async def test_a_known_person_asks_with_the_subject_only(bot: RunningMailBot,
     assert "10.000,00 €" in answer.text
     mail_world.send("kita", "saldo", "")
     [refused] = await mail_world.await_for("kita", 1)
-    assert "nicht verstanden" in refused.text
+    assert "keine Projektskizze für Budget II erkannt" in refused.text
+    assert "Ausgangslage: …" in refused.text  # the form to fill in
 
 
 # -- the county's calendar ----------------------------------------------------------------------

@@ -205,6 +205,41 @@ def test_r4_a_sketch_without_social_space_is_refused_with_the_form(bot: Bot) -> 
     assert "Ausgangslage: …" in reply_text(refusal)
 
 
+def test_r4_an_applicant_writing_in_her_own_words_gets_the_form_she_can_send_back(
+        bot: Bot) -> None:
+    asked = bot.refused(APPLICANT, "Guten Tag, wir möchten 1.500 € für eine Sprachgruppe "
+                        "beantragen. Wie geht das?", None, today=date(2026, 2, 2))
+    answer = reply_text(asked)
+    assert "keine Projektskizze für Budget II erkannt" in answer
+    form = ("Sozialraum: …\nTräger: …\nTitel: …\nAusgangslage: …\nZielsetzung: …\n"
+            "Maßnahme: …\nBetrag: …")
+    assert form in answer
+    filled = {"Sozialraum": "Adendorf", "Träger": "Kita Sonnenschein", "Titel": "Sprachgruppe",
+              "Ausgangslage": "Viele Kinder sprechen kaum Deutsch.",
+              "Zielsetzung": "Bessere Sprache vor der Schule.",
+              "Maßnahme": "Eine Gruppe pro Woche.", "Betrag": "1.500 €"}
+    # Sent back whole, as one copies a chat message: the rest of the answer is not read.
+    for label, value in filled.items():
+        answer = answer.replace(f"{label}: …", f"{label}: {value}", 1)
+    sketch_sent = bot.must(APPLICANT, answer, today=date(2026, 2, 2))
+    assert sketch_sent.application_number == "ADE-2026-001"
+    assert bot.application("ADE-2026-001")["status"] == "submitted"
+    stored = bot.core.store.application("ADE-2026-001")
+    assert stored is not None
+    assert stored["fields"] == {"applicant": "Kita Sonnenschein", "title": "Sprachgruppe",
+                                "situation": "Viele Kinder sprechen kaum Deutsch.",
+                                "objective": "Bessere Sprache vor der Schule.",
+                                "measure": "Eine Gruppe pro Woche.", "amount": "1.500 €"}
+
+
+def test_r4_lines_of_the_form_left_as_they_were_count_as_missing(bot: Bot) -> None:
+    outcome = bot.say(APPLICANT, sketch(Ausgangslage="…", Zielsetzung="...", Massnahme="-"),
+                      today=date(2026, 2, 2))
+    assert outcome.rule == "R4"
+    assert "Es fehlt noch: Ausgangslage, Zielsetzung, Maßnahme.\n" in reply_text(outcome)
+    assert bot.application("ADE-2026-001")["status"] == "incomplete"
+
+
 def test_r4_an_incomplete_sketch_cannot_be_decided(bot: Bot) -> None:
     bot.concept()
     incomplete = bot.say(APPLICANT, sketch(Massnahme=None), today=date(2026, 2, 2))
