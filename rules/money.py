@@ -23,6 +23,9 @@ _AMOUNT = re.compile(
 )
 _DOT_AS_DECIMAL = re.compile(r"[0-9]+\.[0-9]{1,2}")
 _MINUS = ("-", "−", "–")
+# "ca. 2.000 €": a sketch asks for an amount the conference books to the cent, so it must be exact.
+_APPROXIMATE = re.compile(r"(?:ca\.?|circa|zirka|etwa|rund|ungefähr|ungef\.|max\.|maximal|"
+                          r"höchstens|bis zu|bis|~)\s*", re.IGNORECASE)
 _ASCII_DIGITS = frozenset("0123456789")
 
 
@@ -53,6 +56,15 @@ def parse_amount(text: str) -> int:
             f"Den Betrag „{shown}“ kann ich nicht lesen. Bitte schreiben Sie ihn mit den Ziffern "
             "0 bis 9, so: 1.500,00 €."
         )
+    approximate = _APPROXIMATE.match(raw)
+    if approximate and raw[approximate.end():].strip():
+        exact = raw[approximate.end():]
+        try:
+            suggestion = f", z. B. {format_cents(parse_amount(exact))}."
+        except AmountError:
+            suggestion = f". {EXAMPLE}"
+        raise AmountError(f"Den Betrag „{shown}“ brauche ich genau, ohne „"
+                          f"{approximate.group().strip()}“{suggestion}")
     number = raw
     first = _CURRENCY_FIRST.match(number)
     if first:

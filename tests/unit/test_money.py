@@ -124,6 +124,20 @@ def test_a_dot_before_cents_is_refused_and_the_comma_is_suggested() -> None:
         parse_amount("1.50")
 
 
+@pytest.mark.parametrize(("typed", "word", "exact"), [
+    ("ca. 2.000,- Euro", "ca.", "2.000,00 €"),
+    ("circa 1500 €", "circa", "1.500,00 €"),
+    ("bis zu 800", "bis zu", "800,00 €"),
+    ("rund 1,500", "rund", None),  # the rest is ambiguous: the usual example instead
+])
+def test_an_approximate_amount_is_refused_with_the_exact_one_to_write(
+        typed: str, word: str, exact: str | None) -> None:
+    with pytest.raises(AmountError) as refused:
+        parse_amount(typed)
+    assert f"brauche ich genau, ohne „{word}“" in refused.value.message
+    assert (f"z. B. {exact}." if exact else "1.500,00 € oder 1500.") in refused.value.message
+
+
 def test_a_negative_amount_is_refused_as_negative() -> None:
     with pytest.raises(AmountError, match="negativ"):
         parse_amount("-5")
