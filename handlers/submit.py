@@ -7,11 +7,12 @@ import re
 from handlers.context import Context, reply
 from handlers.messages import Outcome
 from rules.checks import youth_work_warning
-from rules.conferences import Conference, conference_list
+from rules.conferences import Conference, conference_list, conference_named_in
 from rules.dates import format_date
 from rules.money import format_cents
 from rules.refusal import refuse
 from rules.sketch import (
+    REQUIRED,
     SketchCheck,
     check_sketch,
     form_lines,
@@ -35,6 +36,10 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                            "Projektskizze. Bitte beschreiben Sie Ausgangslage, Zielsetzung und "
                            "Maßnahme kurz, je in wenigen Sätzen.".replace(",", "."))
     fields = read_sketch_fields(text)
+    if "conference" not in fields:
+        named = conference_named_in(text, ctx.config.conferences)
+        if named is not None:
+            fields["conference"] = named.name  # "wir beantragen für den Sozialraum Bleckede"
     number = _referenced_number(ctx, args, fields)
     if number:
         return _complete(ctx, number, fields)
@@ -56,12 +61,12 @@ def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
         conference = ctx.conference(ctx.person.conference)
     if not isinstance(conference, Conference):
         problems = "\n".join(check.problems)
+        form = ("Ihre Skizze können Sie so zurückschicken, mit dem Sozialraum ergänzt:"
+                if set(fields) & set(REQUIRED) else "Eine Projektskizze braucht diese Zeilen:")
         raise refuse("R4", (problems + "\n" if problems else "") +
                      "Bitte nennen Sie den Sozialraum in einer eigenen Zeile, z. B. „Sozialraum: "
                      f"Adendorf“. Möglich sind: {conference_list(ctx.config.conferences)}.\n"
-                     "Eine Projektskizze braucht diese Zeilen:\n" +
-                     form_lines(("conference", "applicant", "title", "situation", "objective",
-                                 "measure", "amount")))
+                     f"{form}\n{form_lines(REQUIRED, fields)}")
     year = ctx.today.year
     ctx.store.year_table(year, "applications")  # make sure the year partition exists
     record = {

@@ -52,5 +52,18 @@ def find_conference(text: str, conferences: tuple[Conference, ...]) -> Conferenc
     return short[0] if len(short) == 1 else None
 
 
+# "für den Sozialraum Bleckede", "Sozialraumkonferenz Amt Neuhaus", "SRK Adendorf"
+_NAMED = re.compile(r"\b(?:Sozialraum(?:konferenz)?|Sozialkonferenz|SRK)\s+"
+                    r"([A-ZÄÖÜ][\w-]*(?:[ \t]+[A-ZÄÖÜ][\w-]*)?)")
+
+
+def conference_named_in(text: str, conferences: tuple[Conference, ...]) -> Conference | None:
+    """The conference a text names in running words ("im Sozialraum Bleckede"), if it names
+    exactly one that way; for a sketch without a "Sozialraum:" line."""
+    found = {conference for match in _NAMED.finditer(text)
+             if (conference := find_conference(match.group(1), conferences)) is not None}
+    return found.pop() if len(found) == 1 else None
+
+
 def conference_list(conferences: tuple[Conference, ...]) -> str:
     return ", ".join(f"{c.name} ({c.code})" for c in conferences)

@@ -117,6 +117,8 @@ def missing_text(missing: tuple[str, ...]) -> str:
     return ", ".join(SKETCH_FIELD_NAMES[key] for key in missing)
 
 
-def form_lines(keys: tuple[str, ...]) -> str:
-    """The labelled lines a person should send for these fields, as a template."""
-    return "\n".join(f"{SKETCH_FIELD_NAMES[key]}: …" for key in keys)
+def form_lines(keys: tuple[str, ...], filled: dict[str, str] | None = None) -> str:
+    """The labelled lines a person should send for these fields, as a template; with what
+    `filled` already has, so that it can be sent back with only the gaps filled in."""
+    filled = filled or {}
+    return "\n".join(f"{SKETCH_FIELD_NAMES[key]}: {filled.get(key) or '…'}" for key in keys)

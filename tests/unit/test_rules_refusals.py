@@ -199,10 +199,28 @@ def test_r4_a_sketch_without_ausgangslage_lists_exactly_that_and_a_reply_complet
     assert bot.application("ADE-2026-001")["status"] == "submitted"
 
 
-def test_r4_a_sketch_without_social_space_is_refused_with_the_form(bot: Bot) -> None:
+def test_r4_a_sketch_without_social_space_is_refused_with_her_sketch_to_send_back(
+        bot: Bot) -> None:
     refusal = bot.refused(APPLICANT, sketch(Sozialraum=None), "R4", today=date(2026, 2, 2))
-    assert "Sozialraum: Adendorf" in reply_text(refusal)
-    assert "Ausgangslage: …" in reply_text(refusal)
+    text = reply_text(refusal)
+    assert "„Sozialraum: Adendorf“" in text
+    form = text.split("mit dem Sozialraum ergänzt:\n", 1)[1]
+    assert form.startswith("Sozialraum: …\nTräger: Kita Sonnenschein\n")
+    assert "Ausgangslage: Viele Kinder sprechen zu Hause kaum Deutsch.\n" in form
+    sent_back = form.replace("Sozialraum: …", "Sozialraum: Bleckede")
+    assert bot.must(APPLICANT, sent_back, today=date(2026, 2, 2)).application_number == (
+        "BLE-2026-001")
+
+
+def test_r4_a_social_space_named_in_running_words_is_taken_if_it_is_the_only_one(
+        bot: Bot) -> None:
+    text = ("Guten Tag, wir beantragen für den Sozialraum Amt Neuhaus Mittel aus Budget II.\n"
+            + sketch(Sozialraum=None).removeprefix("/antrag\n"))
+    assert bot.must(APPLICANT, text, today=date(2026, 2, 2)).application_number == (
+        "NEU-2026-001")
+    two = "Wie im Sozialraum Adendorf möchten wir auch im Sozialraum Bleckede ...\n" + (
+        sketch(Sozialraum=None).removeprefix("/antrag\n"))
+    bot.refused(APPLICANT, two, "R4", today=date(2026, 2, 2))
 
 
 def test_r4_an_applicant_writing_in_her_own_words_gets_the_form_she_can_send_back(
