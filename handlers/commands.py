@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from handlers.context import Context, reply
 from handlers.messages import Outcome
+from rules.decisions import is_decision_line
 from rules.labelled import count_known_labels
 from rules.people import ROLE_GROUPS_DATIVE
 from rules.refusal import refuse
@@ -58,7 +59,8 @@ def _registry() -> dict[str, Command]:
                 "sagt ab, wenn Sie nicht teilnehmen können"),
         Command("beschluss", ("secretary",), decisions.record,
                 "/beschluss 12.03.2026 + Zeilen wie „ADE-2026-003 bewilligt 1.200 € "
-                "(ja 7, nein 1, enthaltung 0)“", "meldet die Beschlüsse einer Sitzung"),
+                "(ja 7, nein 1, enthaltung 0)“; bis 14 Tage nach der Sitzung genügen die "
+                "Zeilen allein", "meldet die Beschlüsse einer Sitzung"),
         Command("buchen", ("secretary",), decisions.confirm, "/buchen K7F3QX",
                 "bucht gemeldete Beschlüsse"),
         Command("verwerfen", ("secretary",), decisions.discard, "/verwerfen K7F3QX",
@@ -119,6 +121,10 @@ def dispatch(ctx: Context) -> Outcome:
             ctx.message.refers_to and count_known_labels(everything) >= 1
         ):
             word = "antrag"  # a sketch without the command line, or a completion
+        elif ctx.identity.role == "secretary" and any(
+                is_decision_line(line) for line in ctx.message.text.splitlines()):
+            # the results of a session typed without /beschluss
+            word, args, body = "beschluss", "", ctx.message.text
         else:
             return reply_unknown(ctx)
     command = registry().get(word)

@@ -24,7 +24,11 @@ from rules.decisions import (
     DecisionLineError,
     Votes,
     amount_problem,
+    is_decision_line,
+    meant_as_decision,
     parse_decision_line,
+    session_date_in,
+    session_without_date,
     vote_problem,
     watering_can,
 )
@@ -145,18 +149,34 @@ def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) ->
 
 
 def record(ctx: Context, args: str, body: str) -> Outcome:
+    """/beschluss <date> and one line per decision; or the lines alone, under a heading with
+    the date or with none (then the conference's Budget II session held last, if recent): the
+    preview names the session before anything is booked."""
     conference = ctx.own_conference()
     first, _, rest = args.partition(" ")
-    if not first:
-        raise refuse("", "Bitte nennen Sie das Sitzungsdatum und darunter je Antrag eine Zeile, "
-                         "z. B.:\n/beschluss 12.03.2026\nADE-2026-003 bewilligt 1.200 € (ja 7, "
-                         "nein 1, enthaltung 0)\nADE-2026-004 abgelehnt")
-    try:
-        day = parse_date(first, ctx.today)
-    except DateError as error:
-        raise refuse("", str(error)) from None
+    lines_given = [ln for ln in (args, *body.splitlines()) if ln.strip()]
+    written = first if first and not is_decision_line(args) else next(
+        (d for ln in lines_given if (d := session_date_in(ln))), None)
+    if written is not None:
+        try:
+            day = parse_date(written, ctx.today)
+        except DateError as error:
+            raise refuse("", str(error)) from None
+        lines_given = [rest, *body.splitlines()] if first == written else [
+            ln for ln in lines_given if session_date_in(ln) != written]
+    else:
+        days = [date.fromisoformat(s["date"])
+                for year in (ctx.today.year - 1, ctx.today.year)  # early January: December's
+                for s in ctx.store.sessions(year, conference.code)
+                if s["status"] == "scheduled" and s["budget_ii"]]
+        found = session_without_date(days, ctx.today)
+        if found is None:
+            raise refuse("", "Bitte nennen Sie das Sitzungsdatum und darunter je Antrag eine "
+                             "Zeile, z. B.:\n/beschluss 12.03.2026\nADE-2026-003 bewilligt "
+                             "1.200 € (ja 7, nein 1, enthaltung 0)\nADE-2026-004 abgelehnt")
+        day = found
     session = _session(ctx, conference, day)
-    raw_lines = [ln for ln in (rest, *body.splitlines()) if ln.strip()]
+    raw_lines = [ln for ln in lines_given if ln.strip() and meant_as_decision(ln)]
     if not raw_lines:
         raise refuse("R11", "Es fehlen die Beschlüsse: je Antrag eine Zeile wie „ADE-2026-003 "
                             "bewilligt“, „… abgelehnt“ oder „… vertagt“.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from rules.money import AmountError, format_cents, parse_amount
 from rules.refusal import Warning
@@ -22,7 +23,12 @@ _LINE = re.compile(
     r"|zurueckgestellt)\b(?P<rest>.*)$",
     re.IGNORECASE,
 )
+_MENTIONS = re.compile(
+    r"\b[A-Za-z]{2,5}-\d{4}-\d{1,4}\b|\b(?:bewilligt|genehmigt|angenommen|teilbewilligt|abgelehnt"
+    r"|vertagt|zurückgestellt|zurueckgestellt)\b", re.IGNORECASE)
 _VOTES = re.compile(r"\(([^)]*)\)")
+_DATE_IN_LINE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b")
+RECENT_SESSION_DAYS = 14  # decisions reported without a date belong to a session this recent
 _VOTE = re.compile(r"(ja|nein|enthaltung(?:en)?)\s*[:=]?\s*([0-9]{1,3})", re.IGNORECASE)
 
 
@@ -86,6 +92,37 @@ def parse_decision_line(line: str) -> DecisionLine:
         except AmountError as error:
             raise DecisionLineError(f"{match.group('number')}: {error}") from None
     return DecisionLine(match.group("number").upper(), outcome, amount, votes)
+
+
+def is_decision_line(line: str) -> bool:
+    """Whether a line reads as one decision ("ADE-2026-003 bewilligt 1.200 €")."""
+    try:
+        parse_decision_line(line)
+    except DecisionLineError:
+        return False
+    return True
+
+
+def meant_as_decision(line: str) -> bool:
+    """Whether a line is meant as a decision: it names an application or an outcome, or has a
+    number in it. Other lines of a report ("Beschlüsse von heute:", a greeting) are not read;
+    one of these that cannot be read is a mistake to correct, never skipped."""
+    return bool(_MENTIONS.search(line)) or any(ch.isdigit() for ch in line)
+
+
+def session_date_in(line: str) -> str | None:
+    """The date a heading names ("Beschlüsse vom 12.03.2026:"), if the line is no decision."""
+    if _MENTIONS.search(line):
+        return None
+    match = _DATE_IN_LINE.search(line)
+    return match.group() if match else None
+
+
+def session_without_date(budget_ii_days: list[date], today: date) -> date | None:
+    """The session decisions reported without a date belong to: the latest Budget II session
+    of the conference that has taken place, at most RECENT_SESSION_DAYS ago."""
+    held = [d for d in budget_ii_days if today - timedelta(days=RECENT_SESSION_DAYS) <= d <= today]
+    return max(held, default=None)
 
 
 def vote_problem(line: DecisionLine) -> str | None:

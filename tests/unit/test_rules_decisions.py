@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,7 +11,11 @@ from hypothesis import strategies as st
 from rules.decisions import (
     DecisionLineError,
     amount_problem,
+    is_decision_line,
+    meant_as_decision,
     parse_decision_line,
+    session_date_in,
+    session_without_date,
     vote_problem,
     watering_can,
 )
@@ -108,3 +114,40 @@ def test_unreadable_decision_lines_are_refused_with_an_example(typed: str) -> No
     with pytest.raises(DecisionLineError) as error:
         parse_decision_line(typed)
     assert len(str(error.value)) < 300
+
+
+# -- a report of results without /beschluss ---------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80) | st.builds(lambda n, rest: f"{n} {rest}", numbers,
+                                        st.text(max_size=40)))
+def test_no_line_that_reads_as_a_decision_is_ever_skipped(line: str) -> None:
+    if is_decision_line(line):
+        assert meant_as_decision(line)
+
+
+@pytest.mark.parametrize(("line", "meant"), [
+    ("Beschlüsse von heute Abend:", False),
+    ("Viele Grüße, Anja", False),
+    ("3 ok", True),  # has a number: refused as unreadable, never skipped
+    ("ADE-2026-004 genehmigt", True),
+    ("Kita: abgelehnt", True),
+])
+def test_lines_meant_as_decisions(line: str, meant: bool) -> None:
+    assert meant_as_decision(line) is meant
+
+
+def test_a_heading_names_the_date_and_a_decision_line_does_not() -> None:
+    assert session_date_in("Beschlüsse vom 12.03.2026:") == "12.03.2026"
+    assert session_date_in("Sitzung 2026-03-12") == "2026-03-12"
+    assert session_date_in("ADE-2026-001 bewilligt 12.03.") is None
+
+
+def test_without_a_date_the_session_held_last_in_the_past_two_weeks_is_meant() -> None:
+    days = [date(2026, 3, 12), date(2026, 3, 20), date(2026, 9, 10)]
+    assert session_without_date(days, date(2026, 3, 20)) == date(2026, 3, 20)
+    assert session_without_date(days, date(2026, 3, 19)) == date(2026, 3, 12)
+    assert session_without_date(days, date(2026, 3, 27)) == date(2026, 3, 20)
+    assert session_without_date(days, date(2026, 4, 3)) == date(2026, 3, 20)  # 14 days on
+    assert session_without_date(days, date(2026, 4, 4)) is None
+    assert session_without_date(days, date(2026, 3, 11)) is None

@@ -516,6 +516,46 @@ def test_r11_approved_in_part_rejected_and_deferred_are_booked_as_voted(bot: Bot
     assert bot.balance()["bound_cents"] == 100_000
 
 
+def test_r11_results_typed_without_the_command_belong_to_the_session_just_held(bot: Bot) -> None:
+    yes, no = ready(bot, "1.500 €", "900 €")
+    preview = bot.must("sek-ade", f"Beschlüsse von heute Abend:\n{yes} bewilligt 1.500\n"
+                       f"{no} abgelehnt\nViele Grüße, Anja", today=date(2026, 3, 13))
+    text = reply_text(preview)
+    assert text.startswith("Beschlüsse der Sitzung Adendorf am 12.03.2026:\n")
+    assert f"{yes} „Projekt 1“: bewilligt 1.500,00 €" in text
+    assert bot.balance()["bound_cents"] == 0  # a preview, nothing booked yet
+    bot.must("sek-ade", booking_command(preview), today=date(2026, 3, 13))
+    assert bot.balance()["bound_cents"] == 150_000
+    assert bot.application(no)["status"] == "rejected"
+
+
+def test_r11_a_heading_with_a_date_names_the_session(bot: Bot) -> None:
+    (number,) = ready(bot, "1.500 €")
+    preview = bot.must("sek-ade", f"Beschlüsse vom 12.03.:\n{number} bewilligt",
+                       today=date(2026, 4, 20))
+    assert reply_text(preview).startswith("Beschlüsse der Sitzung Adendorf am 12.03.2026:")
+
+
+def test_r11_without_a_date_a_session_weeks_ago_is_not_guessed(bot: Bot) -> None:
+    (number,) = ready(bot, "1.500 €")
+    refusal = bot.refused("sek-ade", f"/beschluss\n{number} bewilligt", None,
+                          today=date(2026, 3, 27))
+    assert "Bitte nennen Sie das Sitzungsdatum" in reply_text(refusal)
+
+
+def test_r11_a_line_with_a_number_that_cannot_be_read_is_never_skipped(bot: Bot) -> None:
+    (number,) = ready(bot, "1.500 €")
+    refusal = bot.refused("sek-ade", f"Beschlüsse:\n{number} bewilligt\n3 ok", "R11",
+                          today=MARCH_12)
+    assert "Die Zeile „3 ok“ verstehe ich nicht." in reply_text(refusal)
+
+
+def test_r11_only_a_secretary_reports_results_without_the_command(bot: Bot) -> None:
+    (number,) = ready(bot, "1.500 €")
+    for sender in ("kreis-1", APPLICANT):
+        bot.refused(sender, f"{number} bewilligt", None, today=MARCH_12)
+
+
 # -- R12 ------------------------------------------------------------------------------------
 def test_r12_a_cofunding_line_is_stored_and_shown(bot: Bot) -> None:
     outcome = bot.must(APPLICANT, sketch(Kofinanzierung="Aktion Mensch, 5.000 €"),
