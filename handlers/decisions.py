@@ -148,33 +148,40 @@ def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) ->
     return planned
 
 
-def record(ctx: Context, args: str, body: str) -> Outcome:
-    """/beschluss <date> and one line per decision; or the lines alone, under a heading with
-    the date or with none (then the conference's Budget II session held last, if recent): the
-    preview names the session before anything is booked."""
-    conference = ctx.own_conference()
+def _day_and_lines(ctx: Context, conference: Conference, args: str,
+                   body: str) -> tuple[date, list[str]]:
+    """The session day and the lines that may hold decisions: the date after /beschluss, else
+    one in a heading ("Beschlüsse vom 12.03.:"), else the conference's Budget II session held
+    last, if recent."""
     first, _, rest = args.partition(" ")
-    lines_given = [ln for ln in (args, *body.splitlines()) if ln.strip()]
-    written = first if first and not is_decision_line(args) else next(
-        (d for ln in lines_given if (d := session_date_in(ln))), None)
+    if first and not is_decision_line(args):
+        written, lines = first, [rest, *body.splitlines()]
+    else:
+        lines = [args, *body.splitlines()]
+        written = next((d for line in lines if (d := session_date_in(line))), None)
+        lines = [line for line in lines if written is None or session_date_in(line) != written]
     if written is not None:
         try:
-            day = parse_date(written, ctx.today)
+            return parse_date(written, ctx.today), lines
         except DateError as error:
             raise refuse("", str(error)) from None
-        lines_given = [rest, *body.splitlines()] if first == written else [
-            ln for ln in lines_given if session_date_in(ln) != written]
-    else:
-        days = [date.fromisoformat(s["date"])
-                for year in (ctx.today.year - 1, ctx.today.year)  # early January: December's
-                for s in ctx.store.sessions(year, conference.code)
-                if s["status"] == "scheduled" and s["budget_ii"]]
-        found = session_without_date(days, ctx.today)
-        if found is None:
-            raise refuse("", "Bitte nennen Sie das Sitzungsdatum und darunter je Antrag eine "
-                             "Zeile, z. B.:\n/beschluss 12.03.2026\nADE-2026-003 bewilligt "
-                             "1.200 € (ja 7, nein 1, enthaltung 0)\nADE-2026-004 abgelehnt")
-        day = found
+    days = [date.fromisoformat(s["date"])
+            for year in (ctx.today.year - 1, ctx.today.year)  # early January: December's
+            for s in ctx.store.sessions(year, conference.code)
+            if s["status"] == "scheduled" and s["budget_ii"]]
+    found = session_without_date(days, ctx.today)
+    if found is None:
+        raise refuse("", "Bitte nennen Sie das Sitzungsdatum und darunter je Antrag eine Zeile, "
+                         "z. B.:\n/beschluss 12.03.2026\nADE-2026-003 bewilligt 1.200 € (ja 7, "
+                         "nein 1, enthaltung 0)\nADE-2026-004 abgelehnt")
+    return found, lines
+
+
+def record(ctx: Context, args: str, body: str) -> Outcome:
+    """/beschluss <date> and one line per decision, or the lines alone (see _day_and_lines);
+    the preview names the session before anything is booked."""
+    conference = ctx.own_conference()
+    day, lines_given = _day_and_lines(ctx, conference, args, body)
     session = _session(ctx, conference, day)
     raw_lines = [ln for ln in lines_given if ln.strip() and meant_as_decision(ln)]
     if not raw_lines:
