@@ -15,6 +15,7 @@ import re
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from xml.etree import ElementTree
 
 MAX_UNZIPPED_BYTES = 20 * 1024 * 1024  # a .docx/.odt that unpacks to more is a zip bomb
@@ -99,6 +100,18 @@ def _deeper_than(root: ElementTree.Element, depth: int) -> bool:
     return True
 
 
+def _table_lines(table: ElementTree.Element, row: str, cell: str, paragraph: str,
+                 text: Callable[[ElementTree.Element], str]) -> list[str]:
+    """A table's rows as labelled lines (see row_line); empty cells and rows are left out."""
+    lines = []
+    for tr in table.iter(row):
+        cells = [" ".join(text(p) for p in td.iter(paragraph)).strip() for td in tr.iter(cell)]
+        cells = [c for c in cells if c]
+        if cells:
+            lines.append(row_line(cells))
+    return lines
+
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -124,12 +137,7 @@ def docx_text(data: bytes, filename: str = "Dokument.docx") -> str:
             if child.tag == f"{W}p":
                 lines.append(paragraph(child))
             elif child.tag == f"{W}tbl":
-                for row in child.iter(f"{W}tr"):
-                    cells = [" ".join(paragraph(p) for p in cell.iter(f"{W}p")).strip()
-                             for cell in row.iter(f"{W}tc")]
-                    cells = [c for c in cells if c]
-                    if cells:
-                        lines.append(row_line(cells))
+                lines.extend(_table_lines(child, f"{W}tr", f"{W}tc", f"{W}p", paragraph))
             elif child.tag == f"{W}sdt":
                 content = child.find(f"{W}sdtContent")
                 if content is not None:
@@ -169,12 +177,8 @@ def odt_text(data: bytes, filename: str = "Dokument.odt") -> str:
             if child.tag in (f"{TEXT_NS}p", f"{TEXT_NS}h"):
                 lines.append(inline(child))
             elif child.tag == f"{TABLE_NS}table":
-                for row in child.iter(f"{TABLE_NS}table-row"):
-                    cells = [" ".join(inline(p) for p in cell.iter(f"{TEXT_NS}p")).strip()
-                             for cell in row.iter(f"{TABLE_NS}table-cell")]
-                    cells = [c for c in cells if c]
-                    if cells:
-                        lines.append(row_line(cells))
+                lines.extend(_table_lines(child, f"{TABLE_NS}table-row", f"{TABLE_NS}table-cell",
+                                          f"{TEXT_NS}p", inline))
             else:
                 block(child)
 
