@@ -3,7 +3,7 @@
 Pure translation, no I/O: `parse_mail(raw)` decodes the body (text/plain preferred, HTML-only
 turned into text, any declared charset with a fallback for undeclared or wrong ones), drops
 quoted reply text and signatures, reads .txt attachments (and .docx/.odt/.pdf through
-`bot.mail_documents`), and says whether the mail was sent automatically (auto-replies, bounces,
+`bot.documents`), and says whether the mail was sent automatically (auto-replies, bounces,
 list mail: never answered, or two bots would answer each other forever). `message_text` then
 decides what the core sees: a command in the body, a command in the subject from a known person,
 or the body as it is (a sketch without the `/antrag` line is recognized by the core from its
@@ -30,7 +30,14 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 from typing import ClassVar
 
-from bot.mail_documents import READERS, AttachmentError, row_line, squeeze_blank_lines
+from bot.documents import (
+    READERS,
+    UNREADABLE,
+    AttachmentError,
+    document_kind,
+    row_line,
+    squeeze_blank_lines,
+)
 from handlers.messages import Attachment
 from rules.labelled import (
     CONCEPT_FIELD_NAMES,
@@ -338,28 +345,11 @@ def normalize_concept_text(text: str) -> str:
 # -- attachments --------------------------------------------------------------------------------
 
 
-CONTENT_TYPES = {
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-    "application/vnd.oasis.opendocument.text": ".odt",
-    "application/pdf": ".pdf",
-    "text/plain": ".txt",
-}
-UNREADABLE = (".doc", ".rtf", ".pages", ".xls", ".xlsx", ".ods", ".wps")
-
-
-def _suffix(filename: str, content_type: str) -> str:
-    lower = filename.lower()
-    for suffix in (*READERS, ".txt", *UNREADABLE):
-        if lower.endswith(suffix):
-            return suffix
-    return CONTENT_TYPES.get(content_type, "")
-
-
 def read_attachment(part: Message, filename: str,
                     max_bytes: int = MAX_ATTACHMENT_BYTES) -> tuple[Attachment | None, str | None]:
     """(the attachment as text, or None; a note for the sender, or None)."""
     content_type = part.get_content_type()
-    suffix = _suffix(filename, content_type)
+    suffix = document_kind(filename, content_type)
     if not suffix:
         return None, None  # a logo, a photo: not a sketch, nothing to say
     if suffix in UNREADABLE:

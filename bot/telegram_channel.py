@@ -77,6 +77,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.documents import READERS, UNREADABLE, AttachmentError, document_kind
+from bot.mail_parse import MAX_ATTACHMENT_BYTES, decode_bytes, format_size, normalize_sketch_text
 from bot.telegram_http import AiohttpRequest
 from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Reply, Sender
 from storage.atomic import write_atomic
@@ -96,7 +98,6 @@ WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 CHANNEL = "telegram"
 TEXT_LIMIT = 4000  # Telegram allows 4096; a margin for clients that count differently
 CALLBACK_DATA_LIMIT = 64
-DOCUMENT_TEXT_LIMIT = 1024 * 1024
 ALLOWED_UPDATES = ("message", "callback_query")
 
 NOT_TEXT = (
@@ -429,14 +430,16 @@ class TelegramChannel:
     # -- updates ----------------------------------------------------------------------------
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A user wrote: hand the text (and a text file) to the core, send back its replies."""
+        """A user wrote: hand the text (and a file's text) to the core, send back its replies."""
         message = update.effective_message
         user = update.effective_user
         if message is None or user is None:
             return
         chat_id = message.chat_id
         sender = Sender(CHANNEL, str(chat_id), user.full_name)
-        attachments = await self._attachments(message)
+        attachments, note = await self._attachments(message)
+        if note:
+            await self.send_reply(context.bot, chat_id, Reply(note))
         text = message.text or message.caption or ""
         incoming = IncomingMessage(
             sender=sender,
@@ -503,20 +506,34 @@ class TelegramChannel:
         if outcome.notifications and context.job_queue:
             context.job_queue.run_once(self.deliver_job, 0)
 
-    async def _attachments(self, message: Any) -> tuple[Attachment, ...]:
+    async def _attachments(self, message: Any) -> tuple[tuple[Attachment, ...], str | None]:
+        """The file sent with a message, read as in e-mail (.txt, .docx, .odt, .pdf), and a
+        note for the sender if it could not be read."""
         document = message.document
         if document is None:
-            return ()
+            return (), None
+        filename = document.file_name or "Datei"
         content_type = document.mime_type or "application/octet-stream"
-        text = ""
-        if content_type.startswith("text/") and (document.file_size or 0) <= DOCUMENT_TEXT_LIMIT:
-            file = await self._retrying(document.get_file)
-            data = bytes(await self._retrying(file.download_as_bytearray))
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = data.decode("cp1252", errors="replace")
-        return (Attachment(document.file_name or "datei", content_type, text),)
+        kind = document_kind(filename, content_type) or (
+            ".txt" if content_type.startswith("text/") else "")
+        unread = (Attachment(filename, content_type, ""),)
+        if kind in UNREADABLE:
+            return unread, (f"Die Datei „{filename}“ kann ich nicht lesen. Bitte senden Sie die "
+                            "Skizze als Text oder als .docx, .odt, .pdf oder .txt.")
+        if not kind:
+            return unread, None
+        if (document.file_size or 0) > MAX_ATTACHMENT_BYTES:
+            return unread, (f"Die Datei „{filename}“ ist zu groß (höchstens "
+                            f"{format_size(MAX_ATTACHMENT_BYTES)}); ich habe sie nicht gelesen.")
+        file = await self._retrying(document.get_file)
+        data = bytes(await self._retrying(file.download_as_bytearray))
+        if kind == ".txt":
+            return (Attachment(filename, content_type, decode_bytes(data)),), None
+        try:
+            text = await asyncio.to_thread(READERS[kind], data, filename)
+        except AttachmentError as error:
+            return unread, str(error)
+        return (Attachment(filename, content_type, normalize_sketch_text(text)),), None
 
     # -- sending ----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from handlers.messages import Sender
 from handlers.service import Core
 from tests.support.botapi_emulator import BotApiEmulator
+from tests.support.mailservers import make_docx
 from tests.support.telegram_fixtures import (
     ADMINISTRATION,
     APPLICANT,
@@ -20,6 +21,8 @@ from tests.support.telegram_fixtures import (
 )
 
 pytest_plugins = ["tests.support.telegram_fixtures"]
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 SKETCH = """/antrag
 Sozialraum: ADE
@@ -173,6 +176,31 @@ async def test_a_sketch_as_text_file_with_the_command_as_caption(
     answer = await emulator.wait_for_message(APPLICANT)
 
     assert "ADE-2026-001" in answer.text
+
+
+async def test_a_sketch_as_word_file_without_caption_is_read_as_in_e_mail(
+    telegram_bot: RunningBot, emulator: BotApiEmulator
+) -> None:
+    docx = make_docx(SKETCH.split("\n")[1:])
+    emulator.send_document(APPLICANT, "Skizze.docx", docx, DOCX)
+
+    answer = await emulator.wait_for_message(APPLICANT)
+
+    assert "ADE-2026-001" in answer.text
+    assert telegram_bot.export()["applications"][0]["requested_cents"] == 150_000
+
+
+async def test_a_broken_pdf_gets_a_note_and_nothing_is_stored(
+    telegram_bot: RunningBot, emulator: BotApiEmulator
+) -> None:
+    emulator.send_document(APPLICANT, "Skizze.pdf", b"%PDF-1.4 kaputt", "application/pdf")
+
+    note = await emulator.wait_for_message(APPLICANT, "Skizze.pdf")
+    form = await emulator.wait_for_message(APPLICANT, "keine Projektskizze")
+
+    assert "kann ich nicht lesen" in note.text
+    assert "Ausgangslage: …" in form.text
+    assert telegram_bot.export()["applications"] == []
 
 
 async def test_stickers_get_a_polite_hint_and_groups_are_ignored(

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mail_documents import AttachmentError, docx_text, odt_text, pdf_text
+from bot.documents import AttachmentError, docx_text, odt_text, pdf_text
 from bot.mail_parse import parse_mail, read_attachment
 from tests.support.mailservers import make_docx, make_odt
 

@@ -240,3 +240,19 @@ def pdf_text(data: bytes, filename: str = "Dokument.pdf", *,
 
 
 READERS = {".docx": docx_text, ".odt": odt_text, ".pdf": pdf_text}
+CONTENT_TYPES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+}
+UNREADABLE = (".doc", ".rtf", ".pages", ".xls", ".xlsx", ".ods", ".wps")
+
+
+def document_kind(filename: str, content_type: str) -> str:
+    """".docx", ".odt", ".pdf", ".txt", one of UNREADABLE, or "" (a logo, a photo)."""
+    lower = filename.lower()
+    for suffix in (*READERS, ".txt", *UNREADABLE):
+        if lower.endswith(suffix):
+            return suffix
+    return CONTENT_TYPES.get(content_type, "")
