@@ -196,6 +196,18 @@ async def test_forged_secretary_decision_books_nothing_and_the_code_goes_to_her(
     assert application(bot, "ADE-2026-001")["status"] == "submitted"
 
 
+async def test_the_morning_after_a_secretary_mails_the_results_without_command_or_date(
+        bot: RunningMailBot, mail_world: MailWorld) -> None:
+    await _scene_for_decisions(bot, mail_world)
+    before = await mail_world.count("sek-ade")
+    mail_world.send("sek-ade", "Ergebnisse von gestern", "Hallo,\n\nADE-2026-001 bewilligt "
+                    "1.500 € (ja 7, nein 0, enthaltung 1)\n\nViele Grüße\nSek")
+    preview = (await mail_world.await_for("sek-ade", before + 1))[-1]
+    assert "Beschlüsse der Sitzung Adendorf am 12.03.2026:" in preview.text
+    assert "Zu binden: 1.500,00 €" in preview.text
+    assert commitments(bot) == []
+
+
 async def test_real_secretary_decision_is_booked_by_answering_with_the_code(
         bot: RunningMailBot, mail_world: MailWorld) -> None:
     await _scene_for_decisions(bot, mail_world)
