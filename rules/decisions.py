@@ -16,16 +16,13 @@ OUTCOMES = {
 }
 OUTCOME_WORDS = {"approved": "bewilligt", "rejected": "abgelehnt", "deferred": "vertagt"}
 
+_VERBS = "|".join(OUTCOMES)
 _LINE = re.compile(
     r"^\s*(?:nr\.?\s*)?(?P<number>[A-Za-z]{2,5}-\d{4}-\d{1,4}|\d{1,4})\s*[:.,–-]?\s*"
-    r"(?:(?:teilweise|voll|in\s+voller\s+höhe)\s+)?"
-    r"(?P<verb>bewilligt|genehmigt|angenommen|teilbewilligt|abgelehnt|vertagt|zurückgestellt"
-    r"|zurueckgestellt)\b(?P<rest>.*)$",
+    rf"(?:(?:teilweise|voll|in\s+voller\s+höhe)\s+)?(?P<verb>{_VERBS})\b(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_MENTIONS = re.compile(
-    r"\b[A-Za-z]{2,5}-\d{4}-\d{1,4}\b|\b(?:bewilligt|genehmigt|angenommen|teilbewilligt|abgelehnt"
-    r"|vertagt|zurückgestellt|zurueckgestellt)\b", re.IGNORECASE)
+_MENTIONS = re.compile(rf"\b[A-Za-z]{{2,5}}-\d{{4}}-\d{{1,4}}\b|\b(?:{_VERBS})\b", re.IGNORECASE)
 _VOTES = re.compile(r"\(([^)]*)\)")
 _DATE_IN_LINE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b")
 RECENT_SESSION_DAYS = 14  # decisions reported without a date belong to a session this recent
