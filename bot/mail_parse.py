@@ -368,8 +368,12 @@ def read_attachment(part: Message, filename: str,
             text = READERS[suffix](data, filename)
     except AttachmentError as error:
         return None, str(error)
-    text = text.replace("\r\n", "\n")[:MAX_TEXT_CHARS]
-    return Attachment(filename, content_type, normalize_sketch_text(text)), None
+    return Attachment(filename, content_type, attachment_text(text)), None
+
+
+def attachment_text(text: str) -> str:
+    """A document's text as the core reads it: line ends, length and sketch labels made plain."""
+    return normalize_sketch_text(text.replace("\r\n", "\n")[:MAX_TEXT_CHARS])
 
 
 def format_size(size: int) -> str:

@@ -78,7 +78,7 @@ from telegram.ext import (
 )
 
 from bot.documents import READERS, UNREADABLE, AttachmentError, document_kind
-from bot.mail_parse import MAX_ATTACHMENT_BYTES, decode_bytes, format_size, normalize_sketch_text
+from bot.mail_parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
 from bot.telegram_http import AiohttpRequest
 from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Reply, Sender
 from storage.atomic import write_atomic
@@ -533,7 +533,7 @@ class TelegramChannel:
             text = await asyncio.to_thread(READERS[kind], data, filename)
         except AttachmentError as error:
             return unread, str(error)
-        return (Attachment(filename, content_type, normalize_sketch_text(text)),), None
+        return (Attachment(filename, content_type, attachment_text(text)),), None
 
     # -- sending ----------------------------------------------------------------------------
 
