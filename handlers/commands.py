@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,14 +29,17 @@ class Command:
 
 def _registry() -> dict[str, Command]:
     from handlers import (
+        agenda,
         applications,
         balance,
         concept,
         decisions,
         help,
+        minutes,
         onboarding,
         report,
         sessions,
+        show,
         submit,
         veto,
         year_close,
@@ -48,9 +52,9 @@ def _registry() -> dict[str, Command]:
         Command("antrag", ("applicant", "secretary"), submit.run,
                 "/antrag + Zeilen Sozialraum:, Träger:, Titel:, Ausgangslage:, Zielsetzung:, "
                 "Maßnahme:, Betrag:", "reicht eine Projektskizze ein"),
-        Command("konzept", ("secretary",), concept.run,
+        Command("konzept", STAFF, concept.run,
                 "/konzept + Zeilen Zielgruppen:, Problemlagen:, Ziele:",
-                "hinterlegt das Sozialraumkonzept"),
+                "hinterlegt das Sozialraumkonzept oder zeigt es"),
         Command("sitzung", ("secretary",), sessions.register,
                 "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II", "meldet eine Sitzung an"),
         Command("anwesend", ("county",), sessions.attend, "/anwesend ADE 12.03.2026",
@@ -74,6 +78,15 @@ def _registry() -> dict[str, Command]:
                 "listet die Anträge"),
         Command("bericht", STAFF, report.run, "/bericht 2026 pdf",
                 "schickt die Antragsübersicht als Datei"),
+        # reading: a sketch in full, the agenda, the sessions ahead, the minutes
+        Command("zeige", ALL, show.run, "/zeige ADE-2026-001",
+                "zeigt einen Antrag ganz, mit Skizze und Verlauf"),
+        Command("tagesordnung", STAFF, agenda.run, "/tagesordnung ADE 12.03.2026",
+                "zeigt die Tagesordnung einer Budget-II-Sitzung (auch als PDF)"),
+        Command("sitzungen", STAFF, agenda.upcoming, "/sitzungen",
+                "zeigt die angesetzten Sitzungen"),
+        Command("protokoll", STAFF, minutes.run, "/protokoll ADE 12.03.2026",
+                "schickt das Protokoll einer Sitzung als PDF"),
         Command("einladen", ("administration",), onboarding.invite, "/einladen sek-ade",
                 "erstellt einen Telegram-Einladungscode für eine Person"),
         Command("trennen", ("administration",), onboarding.unlink, "/trennen sek-ade",
@@ -127,6 +140,9 @@ def dispatch(ctx: Context) -> Outcome:
             word, args, body = "beschluss", "", ctx.message.text
         else:
             return reply_unknown(ctx)
+    if word == "antrag" and not body.strip() and not ctx.message.attachments and \
+            re.fullmatch(r"[A-Za-z]{2,5}-\d{4}-\d{1,4}", args):
+        word = "zeige"  # "/antrag ADE-2026-001" alone: read it, not complete it
     command = registry().get(word)
     if command is None:
         return reply_unknown(ctx, word)

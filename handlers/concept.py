@@ -1,22 +1,37 @@
-"""/konzept: the conference's social-space concept (R5), which money may only be bound against."""
+"""/konzept: the conference's social-space concept (R5), which money may only be bound against.
+
+With the three lines a secretary registers or replaces it; without them, she and the county read
+the registered one (`/konzept ADE` for the county).
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
 from handlers.context import Context, reply
-from handlers.messages import Outcome
+from handlers.messages import Action, Outcome
+from handlers.scope import conference_and_year
+from rules.dates import format_date
 from rules.labelled import CONCEPT_FIELD_NAMES, CONCEPT_LABELS, parse_labelled
 from rules.refusal import refuse
 
 MAX_CHARS = 4_000
+FORM = "/konzept\nZielgruppen: …\nProblemlagen: …\nZiele: …"
 
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
-    conference = ctx.own_conference()
     fields = parse_labelled("\n".join((args, body)), CONCEPT_LABELS)
+    if not any(fields.values()):
+        return show(ctx, args)
+    if ctx.identity.role != "secretary":
+        raise refuse("", "/konzept darf nur von den Geschäftsführungen der Sozialkonferenzen "
+                         "genutzt werden, um ein Konzept zu hinterlegen. Lesen können Sie eines "
+                         f"mit /konzept {ctx.config.conferences[0].code}.")
+    conference = ctx.own_conference()
     missing = [name for key, name in CONCEPT_FIELD_NAMES.items() if not fields.get(key)]
     if missing:
         raise refuse("R5", "Zum Sozialraumkonzept fehlt noch: " + ", ".join(missing) + ". "
-                     "Bitte senden Sie:\n/konzept\nZielgruppen: …\nProblemlagen: …\nZiele: …")
+                     f"Bitte senden Sie:\n{FORM}")
     too_long = [CONCEPT_FIELD_NAMES[k] for k, v in fields.items() if len(v) > MAX_CHARS]
     if too_long:
         raise refuse("R5", f"{', '.join(too_long)} ist zu lang (höchstens {MAX_CHARS} Zeichen). "
@@ -36,3 +51,29 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     verb = "ersetzt" if replaced else "hinterlegt"
     return reply(f"Das Sozialraumkonzept für {conference.name} ist {verb}. Ab jetzt können "
                  "Beschlüsse über Budget II gebucht werden (R5).")
+
+
+def show(ctx: Context, args: str) -> Outcome:
+    """The registered concept of the secretary's own conference, or of the one the county
+    names; without a name the county gets a button per conference."""
+    conference, _, _ = conference_and_year(ctx, args)
+    if conference is None:
+        return reply("Welches Sozialraumkonzept möchten Sie lesen? Tippen Sie auf einen "
+                     "Sozialraum oder senden Sie z. B. /konzept "
+                     f"{ctx.config.conferences[0].code}",
+                     actions=tuple(Action(c.name, f"/konzept {c.code}")
+                                   for c in ctx.config.conferences))
+    concept = ctx.store.concept(conference.code)
+    own = ctx.person is not None and ctx.person.conference == conference.code
+    if concept is None:
+        text = (f"Für {conference.name} ist noch kein Sozialraumkonzept hinterlegt. Solange "
+                "kann dort kein Geld gebunden werden (R5).")
+        if own:
+            text += f" So hinterlegen Sie es:\n{FORM}"
+        return reply(text)
+    registered = format_date(date.fromisoformat(concept["registered_on"]))
+    lines = [f"Sozialraumkonzept {conference.name} (hinterlegt am {registered}):",
+             *(f"{name}: {concept[key]}" for key, name in CONCEPT_FIELD_NAMES.items())]
+    if own:
+        lines.append(f"Zum Ersetzen senden Sie das ganze Konzept neu:\n{FORM}")
+    return reply("\n".join(lines))

@@ -1,5 +1,6 @@
 """R9 reminders: 7 and 1 days before a Budget II session to representatives who have not
-answered, and an alarm 2 days before when nobody has confirmed. Each is sent once: its key is
+answered, the agenda with the sketches to all of them a week before, and an alarm 2 days before
+when nobody has confirmed. Each is sent once: its key is
 in the outbox, so a restart neither loses nor repeats one."""
 
 from __future__ import annotations
@@ -7,8 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from handlers.agenda import agenda_text
 from handlers.messages import Notification
 from handlers.sessions import _when, attendance_actions, session_event
+from rules.dates import format_date
 
 if TYPE_CHECKING:
     from handlers.service import Core
@@ -41,6 +44,13 @@ def due(core: Core, now: datetime) -> list[Notification]:
                            f"reminder:{session['uid']}:{stage}:{person.id}",
                            actions=attendance_actions(conference, session),
                            event=session_event(ctx, conference, session))
+            if since_alert >= 1:  # the agenda with the sketches, a week before (R5, R9)
+                text = agenda_text(ctx, conference, session)
+                for person in ctx.county_representatives():
+                    ctx.notify(person.id, f"Zur Vorbereitung (R9): {text}\nAls PDF: "
+                               f"/tagesordnung {conference.code} "
+                               f"{format_date(date.fromisoformat(session['date']))}", "agenda",
+                               f"agenda:{session['uid']}:{session['sequence']}:{person.id}")
             if days <= 2 and not session["attended_by"] and since_alert >= 1:
                 alarm = (f"Achtung R9: Für die Budget-II-Sitzung {conference.name} am "
                          f"{_when(session)} hat noch niemand vom Landkreis zugesagt. Ohne "

@@ -6,6 +6,7 @@ import re
 
 from handlers.context import Context, reply
 from handlers.messages import Outcome
+from handlers.show import sketch_lines
 from rules.checks import youth_work_warning
 from rules.conferences import Conference, conference_list, conference_named_in
 from rules.dates import format_date
@@ -136,7 +137,8 @@ def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference
     summary = _summary(record, conference)
     if not was_open:
         for secretary in ctx.secretaries(conference.code):
-            ctx.notify(secretary.id, f"Neuer Antrag für {conference.name}:\n{summary}",
+            ctx.notify(secretary.id, f"Neuer Antrag für {conference.name}:\n{summary}\n"
+                       + "\n".join(sketch_lines(record)),
                        "application", f"application:{number}:{secretary.id}",
                        application_number=number)
     verb = "ist eingegangen" if new else "ist jetzt vollständig"

@@ -63,6 +63,14 @@ MATRIX: list[tuple[str, str, tuple[str, str, str, str, str]]] = [
      ("own", "yes", "no", "yes", "yes")),
     ("bericht", "/bericht ADE 2026 csv",
      ("no", "yes", "no", "yes", "yes")),
+    ("zeige", "/zeige ADE-2026-001",
+     ("yes", "yes", "no", "yes", "yes")),
+    ("tagesordnung", "/tagesordnung ADE",
+     ("no", "yes", "no", "yes", "yes")),
+    ("sitzungen", "/sitzungen",
+     ("no", "yes", "own", "yes", "yes")),
+    ("protokoll", "/protokoll ADE 20.02.2026",
+     ("no", "yes", "no", "yes", "yes")),
     ("einladen", "/einladen sek-ade",
      ("no", "no", "no", "no", "yes")),
     ("trennen", "/trennen sek-ade",
@@ -136,7 +144,8 @@ def test_who_may_do_what(copy_of: tuple[Bot, str], command: str, text: str, role
         assert not outcome.accepted, f"{role} may not: {text!r}, but got: {answer}"
         assert bot.snapshot() == files
         if role in ("applicant", "county", "administration") or command not in (
-                "antrag", "beschluss", "buchen", "verwerfen", "saldo", "antraege", "bericht"):
+                "antrag", "beschluss", "buchen", "verwerfen", "saldo", "antraege", "bericht",
+                "zeige", "tagesordnung", "protokoll"):
             assert re.search(rf"/{command} darf nur von .+ genutzt werden", answer), answer
         return
     assert outcome.accepted, f"{role} may: {text!r}, but was refused: {answer}"

@@ -55,6 +55,7 @@ def test_county_gets_the_7_day_and_1_day_reminder_once_each_and_the_2_day_alarm(
         ("reminder", "7", "kreis-1"): 1, ("reminder", "7", "kreis-2"): 1,
         ("reminder", "1", "kreis-1"): 1, ("reminder", "1", "kreis-2"): 1,
         ("alarm", "", "kreis-1"): 1, ("alarm", "", "kreis-2"): 1, ("alarm", "", "sek-ade"): 1,
+        ("agenda", "", "kreis-1"): 1, ("agenda", "", "kreis-2"): 1,
     }
     first = next(n for n in made if stage(n) == "7")
     assert "Erinnerung (R9): Budget-II-Sitzung Adendorf in 7 Tagen" in first.text
@@ -63,14 +64,30 @@ def test_county_gets_the_7_day_and_1_day_reminder_once_each_and_the_2_day_alarm(
     alarm = next(n for n in made if n.kind == "alarm" and n.recipient == "kreis-1")
     assert alarm.text.startswith("Achtung R9: ")
     assert "noch niemand vom Landkreis zugesagt" in alarm.text
-    pending = [n for n in bot.outbox(at(SESSION)) if n.kind in ("reminder", "alarm")]
+    pending = [n for n in bot.outbox(at(SESSION)) if n.kind in ("reminder", "alarm", "agenda")]
     assert sorted(n.key for n in pending) == sorted(n.key for n in made)
+
+
+def test_a_week_before_both_representatives_get_the_agenda_with_the_sketches(bot: Bot) -> None:
+    number = bot.submit(Massnahme="Eine wöchentliche Sprachgruppe mit einer Fachkraft im Hort.")
+    bot.must("kreis-1", "/anwesend ADE 12.03.2026", today=date(2026, 3, 4))
+    made = [n for n in bot.run_due_reminders(at(date(2026, 3, 5), 9)) if n.kind == "agenda"]
+    assert sorted(n.recipient for n in made) == ["kreis-1", "kreis-2"]
+    text = made[0].text
+    assert "Tagesordnung Budget II, Sozialkonferenz Adendorf, Donnerstag, 12.03.2026" in text
+    assert f"1. {number} „Sprachförderung vor der Einschulung“" in text
+    assert "Maßnahme: Eine wöchentliche Sprachgruppe mit einer Fachkraft im Hort." in text
+    assert "Verfügbar 2026: 10.000,00 €" in text
+    assert "/tagesordnung ADE 12.03.2026" in text
+    assert not [n for n in run_every_morning(bot, date(2026, 3, 5), date(2026, 3, 12))
+                if n.kind == "agenda"]
 
 
 def test_the_7_day_reminder_comes_on_the_seventh_day_and_the_last_one_the_day_before(
         bot: Bot) -> None:
     assert bot.run_due_reminders(at(date(2026, 3, 4), 9)) == []
-    assert {stage(n) for n in bot.run_due_reminders(at(date(2026, 3, 5), 9))} == {"7"}
+    assert {(n.kind, stage(n)) for n in bot.run_due_reminders(at(date(2026, 3, 5), 9))} == {
+        ("reminder", "7"), ("agenda", "")}
     assert bot.run_due_reminders(at(date(2026, 3, 6), 9)) == []
     assert {n.kind for n in bot.run_due_reminders(at(date(2026, 3, 10), 9))} == {"alarm"}
     assert {stage(n) for n in bot.run_due_reminders(at(date(2026, 3, 11), 9))} == {"1"}
@@ -81,7 +98,7 @@ def test_reminders_go_only_to_representatives_who_have_not_answered(bot: Bot) ->
     bot.must("kreis-1", "/anwesend ADE 12.03.2026", today=date(2026, 3, 4))
     made = run_every_morning(bot, date(2026, 3, 5), date(2026, 3, 7))
     assert Counter((n.kind, stage(n), n.recipient) for n in made) == {
-        ("reminder", "7", "kreis-2"): 1}
+        ("reminder", "7", "kreis-2"): 1, ("agenda", "", "kreis-1"): 1, ("agenda", "", "kreis-2"): 1}
     bot.must("kreis-2", "/verhindert ADE 12.03.2026", today=date(2026, 3, 8))
     assert run_every_morning(bot, date(2026, 3, 8), date(2026, 3, 12)) == []  # kreis-1 attends
 
@@ -91,7 +108,8 @@ def test_the_alarm_goes_out_when_the_only_answer_was_an_apology(bot: Bot) -> Non
     made = run_every_morning(bot, date(2026, 3, 5), date(2026, 3, 11))
     assert Counter((n.kind, stage(n), n.recipient) for n in made) == {
         ("reminder", "7", "kreis-1"): 1, ("reminder", "1", "kreis-1"): 1,
-        ("alarm", "", "kreis-1"): 1, ("alarm", "", "kreis-2"): 1, ("alarm", "", "sek-ade"): 1}
+        ("alarm", "", "kreis-1"): 1, ("alarm", "", "kreis-2"): 1, ("alarm", "", "sek-ade"): 1,
+        ("agenda", "", "kreis-1"): 1, ("agenda", "", "kreis-2"): 1}
     to_secretary = next(n for n in made if n.recipient == "sek-ade")
     assert to_secretary.actions == ()
 
