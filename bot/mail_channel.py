@@ -57,6 +57,8 @@ passwords come from the environment variables named here, never from the file):
     user = "budget2@landkreis-lueneburg.de"
     password_env = "SOZIALBOT_SMTP_PASSWORD"
 
+Microsoft 365 and other OAuth2 servers: `auth = "oauth2"` with a provider under [email.imap] and
+[email.smtp] instead of password_env (see `bot.mail_auth` and the README, "Microsoft 365").
 Certificates are always checked; for a server certificate of the county's own CA add
 `ca_file = "/etc/ssl/landkreis-ca.pem"` under [email.imap] or [email.smtp].
 Optional under [email]: `max_mail_mb = 10`, `max_attachment_mb = 5`, `max_refusals_per_hour = 5`
@@ -74,7 +76,6 @@ import functools
 import hashlib
 import imaplib
 import logging
-import os
 import re
 import ssl
 import threading
@@ -95,6 +96,7 @@ from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError
 
 from bot.config import Config
+from bot.mail_auth import OAuthSettings, SettingsError, credentials, imap_login, smtp_login
 from bot.mail_compose import Part, header, plain_text, render, with_parts
 from bot.mail_ics import method_for, session_ics
 from bot.mail_parse import (
@@ -150,6 +152,7 @@ class Server:
     user: str
     password: str
     ca_file: str = ""  # a county's own CA (PEM) for a server certificate it issued itself
+    oauth: OAuthSettings | None = None  # auth = "oauth2" (bot.mail_auth)
 
     def tls_context(self) -> ssl.SSLContext:
         """Certificates and host names are always checked; `ca_file` adds a trusted CA."""
@@ -198,8 +201,8 @@ class MailSettings:
         return cls(
             address=address,
             name=str(raw.get("name", "sozialbot")),
-            imap=_server(imap, "imap", 993, address),
-            smtp=_server(smtp, "smtp", 587, address),
+            imap=_server(imap, "imap", 993, address, raw.get("oauth2") or {}),
+            smtp=_server(smtp, "smtp", 587, address, raw.get("oauth2") or {}),
             folder=str(imap.get("folder", "INBOX")),
             done_folder=str(imap.get("done_folder", "Verarbeitet")),
             failed_folder=str(imap.get("failed_folder", "Nicht verarbeitet")),
@@ -225,8 +228,9 @@ def _number(section: dict[str, Any]) -> Callable[[str, float], float]:
     return pick
 
 
-def _server(section: dict[str, Any], kind: str, default_port: int, address: str) -> Server:
-    """One server's settings; the password is read from the environment variable named."""
+def _server(section: dict[str, Any], kind: str, default_port: int, address: str,
+            oauth2: dict[str, Any]) -> Server:
+    """One server's settings; the password or OAuth2 secret is read from the environment."""
     security = str(section.get("security", "tls" if kind == "imap" else "starttls")).lower()
     if security not in ("tls", "starttls", "none"):
         raise MailConfigError(f"[email.{kind}] security muss „tls“, „starttls“ oder „none“ sein")
@@ -238,20 +242,16 @@ def _server(section: dict[str, Any], kind: str, default_port: int, address: str)
     user = str(section.get("user", ""))
     if kind == "imap" and not user:
         user = address  # IMAP always needs a login; mailbox logins are usually the address
-    password = ""
-    env = section.get("password_env")
-    if env:
-        password = os.environ.get(str(env), "")
-        if not password:
-            raise MailConfigError(f"die Umgebungsvariable {env} (Passwort für {kind.upper()}) "
-                                  "ist nicht gesetzt")
-    elif user:
-        raise MailConfigError(f"[email.{kind}] password_env fehlt (der Name der "
-                              "Umgebungsvariablen mit dem Passwort)")
+    if kind == "smtp" and not user and section.get("auth") == "oauth2":
+        user = address
+    try:
+        password, oauth = credentials(section, oauth2, kind, user)
+    except SettingsError as error:
+        raise MailConfigError(str(error)) from None
     ca_file = str(section.get("ca_file", ""))
     if ca_file and not Path(ca_file).is_file():
         raise MailConfigError(f"[email.{kind}] ca_file {ca_file} gibt es nicht")
-    return Server(str(section["host"]), port, security, user, password, ca_file)
+    return Server(str(section["host"]), port, security, user, password, ca_file, oauth)
 
 
 def mail_status(config: Config) -> tuple[bool, str]:
@@ -524,7 +524,7 @@ class MailChannel:
         else:
             box = MailBoxUnencrypted(server.host, server.port, timeout=timeout)
         box.email_message_class = RawMailMessage
-        box.login(server.user, server.password, initial_folder=None)
+        imap_login(box, server.user, server.password, server.oauth)
         # Many servers announce IDLE and MOVE only after the login; imaplib keeps the list it got
         # before (imap-tools falls back to COPY + EXPUNGE without MOVE).
         typ, data = box.client.capability()
@@ -853,7 +853,7 @@ class MailChannel:
         syncing: asyncio.Future[None] | None = None
         try:
             if server.user:
-                await client.login(server.user, server.password)
+                await smtp_login(client, server.user, server.password, server.oauth)
             while not stop.is_set():
                 mail = self.outbox.next()
                 if mail is None:
