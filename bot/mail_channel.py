@@ -111,7 +111,7 @@ from bot.mail_parse import (
     strip_reply_prefix,
 )
 from bot.mail_queue import GroupCommit, MailState, Outbox, Outgoing, Queued
-from handlers.messages import IncomingMessage, Notification, Outcome, Sender
+from handlers.messages import IncomingMessage, Notification, Outcome, Sender, SessionEvent
 from handlers.service import Core
 from rules.dates import format_date
 
@@ -359,9 +359,7 @@ class MailBuilder:
         number = notification.application_number
         event = notification.event
         if event is not None:
-            head = "Abgesagt: " if event.status == "cancelled" else ""
-            subject = (f"{head}Budget-II-Sitzung {event.conference_name} am "
-                       f"{format_date(event.day)}")
+            subject = _event_subject(event)
         elif thread is not None:
             subject = _reply_subject(thread[1], number, None)
         else:
@@ -375,15 +373,17 @@ class MailBuilder:
         else:
             ics = session_ics(event, organizer=self.settings.address, attendee=to,
                               attendee_name=person_name, stamp=self.now(),
-                              timezone=self.timezone)
+                              timezone=self.timezone, organizer_name=self.settings.name)
             content = with_parts(
                 body,
                 alternatives=[Part(ics, "text", "calendar",
                                    params=(("method", method_for(event)),))],
                 attachments=[Part(ics, "application", "ics", filename="sitzung.ics")])
         parent = (thread[0], thread[0]) if thread is not None else None
-        return self._mail(to, subject, _message_id(self.settings.domain, number), content,
-                          parent)
+        # an answer to a session alert ("Zusage") names its session through this Message-ID
+        session = f"S-{event.conference_code}-{event.day:%Y%m%d}" if event is not None else None
+        return self._mail(to, subject, _message_id(self.settings.domain, number, session),
+                          content, parent)
 
     def note(self, parsed: ParsedMail, reason: str) -> Mail:
         """The note placed next to a mail in "Nicht verarbeitet", saying why it is there."""
@@ -395,6 +395,18 @@ class MailBuilder:
             plain_text(f"Diese E-Mail hat der Bot nicht verarbeitet und nicht beantwortet.\n"
                        f"Grund: {reason}\nAbsender: {parsed.address or '(unbekannt)'}\n"
                        f"Message-ID: {parsed.message_id or '(keine)'}\n"), parent)
+
+
+def _event_subject(event: SessionEvent) -> str:
+    """"Abgesagt: …", "Verschoben: … vom 12.03.2026, 18:30 Uhr auf 19.03.2026, 19:00 Uhr", or
+    the session's name and date."""
+    name = f"Budget-II-Sitzung {event.conference_name}"
+    if event.status == "cancelled":
+        return f"Abgesagt: {name} am {format_date(event.day)}"
+    if event.moved_from:
+        new = format_date(event.day) + (f", {event.start:%H:%M} Uhr" if event.start else "")
+        return f"Verschoben: {name} vom {event.moved_from} auf {new}"
+    return f"{name} am {format_date(event.day)}"
 
 
 def _content_type(value: str) -> tuple[str, str]:

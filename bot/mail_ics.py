@@ -7,6 +7,7 @@ change, and a dropped session is sent as METHOD:CANCEL so the calendar removes i
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -65,8 +66,10 @@ def method_for(event: SessionEvent) -> str:
 
 
 def session_ics(event: SessionEvent, *, organizer: str, attendee: str, attendee_name: str = "",
-                stamp: datetime, timezone: str = "Europe/Berlin") -> str:
-    """The invitation (or its cancellation) for one county representative."""
+                stamp: datetime, timezone: str = "Europe/Berlin", organizer_name: str = "") -> str:
+    """The invitation (or its cancellation) for one county representative. It asks for an
+    answer (RSVP): a calendar that accepts or declines sends a REPLY to the organizer, the
+    county's mailbox, which the bot reads (`reply_fields`)."""
     method = method_for(event)
     summary = f"Budget-II-Sitzung Sozialkonferenz {event.conference_name}"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
@@ -98,8 +101,8 @@ def session_ics(event: SessionEvent, *, organizer: str, attendee: str, attendee_
         f"SUMMARY:{escape(('Abgesagt: ' if method == 'CANCEL' else '') + summary)}",
         f"LOCATION:{escape(event.place)}" if event.place else "",
         f"DESCRIPTION:{escape(description)}",
-        f"ORGANIZER;CN=sozialbot:mailto:{organizer}",
-        f"ATTENDEE{cn};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{attendee}",
+        f"ORGANIZER;CN={_param(organizer_name or organizer)}:mailto:{organizer}",
+        f"ATTENDEE{cn};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{attendee}",
         f"STATUS:{'CANCELLED' if method == 'CANCEL' else 'CONFIRMED'}",
         "TRANSP:OPAQUE",
         "END:VEVENT",
@@ -112,3 +115,68 @@ def _param(text: str) -> str:
     """A parameter value: quoted when it holds : ; or , (RFC 5545 3.2); quotes are dropped."""
     text = text.replace('"', "'")
     return f'"{text}"' if any(c in text for c in ":;,") else text
+
+
+# -- answers to our invitations (RFC 5546 REPLY) ------------------------------------------------
+
+MAX_ICS_CHARS = 256 * 1024
+PARTSTATS = ("ACCEPTED", "DECLINED", "TENTATIVE")
+
+
+def _content_line(line: str) -> tuple[str, dict[str, str], str]:
+    """(NAME, {PARAM: value}, value) of one unfolded content line; quoted parameter values may
+    hold ; and :. One pass over the line."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for index, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char in ";:" and not quoted:
+            parts.append("".join(current))
+            current = []
+            if char == ":":
+                value = line[index + 1:]
+                break
+            continue
+        current.append(char)
+    else:
+        return "", {}, ""
+    name, *raw = parts
+    params = {}
+    for item in raw:
+        key, _, val = item.partition("=")
+        params[key.strip().upper()] = val.strip().strip('"')
+    return name.strip().upper(), params, value.strip()
+
+
+def reply_fields(text: str) -> str | None:
+    """An invitation answer as the core reads it: "METHOD:REPLY", "UID:…", "SEQUENCE:n",
+    "ATTENDEE:address", "PARTSTAT:ACCEPTED|DECLINED|TENTATIVE", one a line; None when the
+    text is no REPLY with one answering attendee."""
+    unfolded = re.sub(r"\r?\n[ \t]", "", text[:MAX_ICS_CHARS])
+    method = uid = attendee = partstat = ""
+    sequence = "0"
+    in_event = False
+    for line in unfolded.splitlines():
+        name, params, value = _content_line(line)
+        if name == "METHOD" and not in_event:
+            method = value.upper()
+        elif name == "BEGIN" and value.upper() == "VEVENT":
+            if in_event or uid:
+                break  # only the first event counts
+            in_event = True
+        elif name == "END" and value.upper() == "VEVENT":
+            in_event = False
+        elif in_event and name == "UID" and not uid:
+            uid = value
+        elif in_event and name == "SEQUENCE" and value.isdigit():
+            sequence = value[:6]
+        elif in_event and name == "ATTENDEE" and not attendee:
+            attendee = value.split(":", 1)[1] if value.lower().startswith("mailto:") else value
+            partstat = params.get("PARTSTAT", "").upper()
+    if method != "REPLY" or not uid or not attendee or partstat not in PARTSTATS:
+        return None
+    clean = [" ".join(v.split())[:200] for v in (uid, attendee.lower())]
+    return (f"METHOD:REPLY\nUID:{clean[0]}\nSEQUENCE:{sequence}\nATTENDEE:{clean[1]}\n"
+            f"PARTSTAT:{partstat}")

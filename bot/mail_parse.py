@@ -38,6 +38,7 @@ from bot.documents import (
     row_line,
     squeeze_blank_lines,
 )
+from bot.mail_ics import MAX_ICS_CHARS, reply_fields
 from handlers.messages import Attachment
 from rules.labelled import (
     CONCEPT_FIELD_NAMES,
@@ -57,6 +58,7 @@ _CHARSET_ALIASES = {"us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp12
                     "latin-1": "cp1252", "latin1": "cp1252", "iso8859-1": "cp1252"}
 
 NUMBER = re.compile(r"\b([A-Z]{2,5}-\d{4}-\d{1,4})\b")
+SESSION_TOKEN = re.compile(r"S-([A-Z]{2,5})-(\d{8})")  # in our Message-IDs of session alerts
 CODE_IN_SUBJECT = re.compile(r"\bCode ([A-Z2-9]{6})\b")
 FORWARD_PREFIX = re.compile(r"^\s*(wg|fw|fwd|weitergeleitet)\s*:", re.IGNORECASE)
 REPLY_PREFIX = re.compile(r"^\s*((re|aw|antw|wg|fw|fwd|sv|vs)\s*(\[\d+\])?\s*:\s*)+",
@@ -383,6 +385,29 @@ def format_size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
 
 
+def calendar_answer(message: Message, max_parts: int = 50) -> Attachment | None:
+    """A calendar's answer to our invitation (iTIP REPLY, inline or as .ics), decoded into the
+    normalized lines the core reads (`bot.mail_ics.reply_fields`); what it means is the core's
+    business."""
+    for number, part in enumerate(message.walk()):
+        if number >= max_parts:
+            break
+        filename = (part.get_filename() or "").lower()
+        if part.get_content_type() not in ("text/calendar", "application/ics") and not (
+                filename.endswith(".ics")):
+            continue
+        try:
+            data = part.get_payload(decode=True)
+            if not isinstance(data, bytes) or len(data) > MAX_ICS_CHARS:
+                continue
+            fields = reply_fields(decode_bytes(data, part.get_content_charset()))
+        except (ValueError, LookupError, TypeError, AttributeError):
+            continue
+        if fields is not None:
+            return Attachment("kalenderantwort.ics", "text/calendar", fields)
+    return None
+
+
 # -- automatic mail -----------------------------------------------------------------------------
 
 _AUTO_SUBJECT = re.compile(
@@ -485,7 +510,7 @@ def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
         body = _part_text(body_part)
         if body_part.get_content_subtype() == "html":
             body = html_to_text(body)
-    elif message.get_content_maintype() == "text":
+    elif message.get_content_maintype() == "text" and message.get_content_subtype() != "calendar":
         body = _part_text(message)
     forwarded = bool(FORWARD_PREFIX.match(subject))
     body = strip_quotes_and_signature(body.replace("\xa0", " ")[:MAX_TEXT_CHARS],
@@ -503,6 +528,9 @@ def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
             attachments.append(attachment)
         if note:
             notes.append(note)
+    answer = calendar_answer(message)
+    if answer is not None:
+        attachments.append(answer)
     return ParsedMail(
         address=address,
         display_name=name.strip(),
@@ -526,8 +554,9 @@ def strip_reply_prefix(subject: str) -> str:
 
 
 def referenced(parsed: ParsedMail, own_marker: str = "sozialbot") -> tuple[str, ...]:
-    """Application numbers and confirmation codes this mail points at: in the subject, and in
-    the Message-IDs of our own mails it answers (which carry them, see `mail_channel`)."""
+    """Application numbers, confirmation codes and sessions ("session:ADE:2026-03-12") this
+    mail points at: in the subject, and in the Message-IDs of our own mails it answers (which
+    carry them, see `mail_channel`)."""
     found: list[str] = []
     found += NUMBER.findall(parsed.subject.upper())
     found += CODE_IN_SUBJECT.findall(parsed.subject)
@@ -536,6 +565,9 @@ def referenced(parsed: ParsedMail, own_marker: str = "sozialbot") -> tuple[str, 
             for token in message_id.split("@", 1)[0].split(".")[1:]:
                 if NUMBER.fullmatch(token) or re.fullmatch(r"C-[A-Z2-9]{6}", token):
                     found.append(token.removeprefix("C-"))
+                elif session := SESSION_TOKEN.fullmatch(token):
+                    day = session.group(2)
+                    found.append(f"session:{session.group(1)}:{day[:4]}-{day[4:6]}-{day[6:]}")
     return tuple(dict.fromkeys(found))
 
 
@@ -570,7 +602,8 @@ def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[s
             known_person and _command_word(subject.split()[0]) in words)):
         text = "/" + subject.lstrip("/") + ("\n" + body if body else "")
     else:
-        text = body
+        # a known person's mail with nothing but a subject ("Zusage"): the subject is the text
+        text = body or (subject if known_person else "")
     head, _, rest = text.partition("\n")
     word = _command_word(head.split()[0]) if head.startswith("/") and head.split() else None
     if word in ("buchen", "verwerfen") and len(head.split()) == 1:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from handlers import answers
 from handlers.context import Context, reply
 from handlers.messages import Outcome
 from rules.decisions import is_decision_line
@@ -128,6 +129,13 @@ def split_command(text: str) -> tuple[str | None, str, str]:
 
 def dispatch(ctx: Context) -> Outcome:
     word, args, body = split_command(ctx.message.text)
+    if word is None:
+        # a line the bot offered copied back, "Zusage", a calendar's answer (handlers/answers)
+        understood = answers.understand(ctx, registry())
+        if isinstance(understood, Outcome):
+            return understood
+        if understood is not None:
+            word, args, body = split_command(understood)
     if word is None:
         everything = "\n".join([ctx.message.text, *(a.text for a in ctx.message.attachments)])
         if count_known_labels(everything) >= 2 or (

@@ -28,7 +28,8 @@ def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
                     for year in years for row in store.applications(year)]
     sessions = [{"conference": s["conference"], "date": s["date"], "time": s.get("time"),
                  "place": s.get("place", ""), "budget_ii": s["budget_ii"],
-                 "attended_by": s["attended_by"], "status": s["status"]}
+                 "attended_by": s["attended_by"], "status": s["status"],
+                 "moved_to": s.get("moved_to")}
                 for year in years for s in store.sessions(year)]
     ledger = [{k: e[k] for k in ("id", "year", "conference", "kind", "amount_cents",
                                  "application", "source_id", "booked_at", "note")}

@@ -40,7 +40,10 @@ class IncomingMessage:
     `source_id` identifies the message across redeliveries (Telegram update id, Message-ID, or a
     fresh uuid on the console): the same source id is never handled twice. `received_at` is
     timezone-aware. `refers_to` is an application number or confirmation code the channel found in
-    the context (e.g. the subject of the mail this one replies to), so a completion can be matched.
+    the context (e.g. the subject of the mail this one replies to), so a completion can be matched,
+    or a session as "session:ADE:2026-03-12" (the mail answers an alert about that session).
+    An attachment of content type "text/calendar" holds an invitation answer (iTIP REPLY) as
+    lines "METHOD:REPLY", "UID:…", "ATTENDEE:address", "PARTSTAT:…", "SEQUENCE:n".
     """
 
     sender: Sender
@@ -64,6 +67,8 @@ class SessionEvent:
     """A Budget II session as calendar data, for invitations (.ics) and alert buttons.
 
     `status` is "scheduled" or "cancelled"; `sequence` grows with every change (iCalendar SEQUENCE).
+    `moved_from` is the former date and time ("12.03.2026, 18:30 Uhr") when this notice is
+    about the session moving, else "".
     """
 
     uid: str
@@ -75,6 +80,7 @@ class SessionEvent:
     status: str = "scheduled"
     sequence: int = 0
     agenda: tuple[str, ...] = ()
+    moved_from: str = ""
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,10 @@ def due(core: Core, now: datetime) -> list[Notification]:
                 alarm = (f"Achtung R9: Für die Budget-II-Sitzung {conference.name} am "
                          f"{_when(session)} hat noch niemand vom Landkreis zugesagt. Ohne "
                          "Vertretung des Landkreises werden die Beschlüsse zurückgehalten.")
-                for person in [*ctx.county_representatives(), *ctx.secretaries(conference.code)]:
+                # one who has declined is not asked again (she said she cannot come)
+                asked = [p for p in ctx.county_representatives()
+                         if p.id not in session["excused_by"]]
+                for person in [*asked, *ctx.secretaries(conference.code)]:
                     ctx.notify(person.id, alarm, "alarm", f"alarm:{session['uid']}:{person.id}",
                                actions=attendance_actions(conference, session)
                                if person.role == "county" else ())

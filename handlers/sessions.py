@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, time, timedelta
 
-from handlers.context import Context, reply
-from handlers.messages import Action, Outcome, SessionEvent
+from handlers.context import Context, refusal_outcome, reply
+from handlers.messages import Action, Outcome, Reply, SessionEvent
+from rules.answers import session_reference
 from rules.checks import budget_session_limit
 from rules.conferences import Conference, find_conference
 from rules.dates import DateError, TimeError, format_date, format_time, parse_date, parse_time
-from rules.refusal import refuse
+from rules.moves import DATE_IN_TEXT, Move, read_move, says_moved
+from rules.refusal import Refusal, refuse
 
 BUDGET_II = re.compile(r"\bbudget\s*(ii|2)\b", re.IGNORECASE)
 CANCEL = re.compile(r"\b(absagen|abgesagt|fällt aus|faellt aus|entfällt|entfaellt)\b",
                     re.IGNORECASE)
+ADDITIONAL = re.compile(r"\b(zusätzlich|zusaetzlich|weitere)\b", re.IGNORECASE)
+SAME_MEETING_DAYS = 28  # a second /sitzung this close, at the same place, may move the first
 TIME = re.compile(r"^\d{1,2}([:.]\d{2})?(\s*uhr)?$", re.IGNORECASE)
 
 
@@ -33,36 +37,64 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
                          "/sitzung 12.03.2026 18:30 Ort Rathaus Adendorf, Budget II")
     first, _, rest = text.partition(" ")
     day = _parse_date(first, ctx)
+    move = read_move(rest)
+    if move is not None:
+        return _register_move(ctx, conference, day, move)
+    if says_moved(rest):
+        raise refuse("", "Auf welchen Tag wird die Sitzung verschoben? Bitte schreiben Sie das "
+                         f"neue Datum dazu, z. B.: /sitzung {format_date(day)} verschoben auf "
+                         f"{format_date(day + timedelta(days=7))} 19:00")
     start, rest = _take_time(rest)
     budget_ii = bool(BUDGET_II.search(rest))
     cancel = bool(CANCEL.search(rest))
-    place = CANCEL.sub("", BUDGET_II.sub("", rest))
-    place = re.sub(r"^\s*(ort|in|im)\b[:]?", "", place.strip(" ,;-"), flags=re.IGNORECASE)
-    place = place.strip(" ,;:-")[:200]
+    additional = bool(ADDITIONAL.search(rest))
+    place = _place(rest)
     existing = ctx.store.session(conference.code, day)
     if cancel:
         return _cancel(ctx, conference, day, existing)
     if day < ctx.today:
         raise refuse("", f"Der {format_date(day)} liegt in der Vergangenheit. Bitte melden Sie "
                          "Sitzungen vorher an.")
+    if existing is not None and existing["status"] == "moved":
+        existing = None  # a new meeting on a day one was moved away from
+    if existing is None and not additional:
+        earlier = _same_meeting(ctx, conference, day, place, budget_ii)
+        if earlier is not None:
+            return _move(ctx, conference, earlier, day, start, place, budget_ii, guessed=True)
+    return _save(ctx, conference, day, existing, start, place, budget_ii)
+
+
+def _place(rest: str) -> str:
+    """The place, from what is left after date and time: never a date (a second date in the
+    text is a move the secretary did not spell out, and is asked back)."""
+    place = ADDITIONAL.sub("", CANCEL.sub("", BUDGET_II.sub("", rest)))
+    place = re.sub(r"^\s*(ort|in|im)\b[:]?", "", place.strip(" ,;-"), flags=re.IGNORECASE)
+    place = place.strip(" ,;:-")[:200]
+    stray = DATE_IN_TEXT.search(place)
+    if stray:
+        raise refuse("", f"Ich sehe ein zweites Datum ({stray.group(0)}) und weiß nicht, was "
+                         "damit gemeint ist. Soll die Sitzung verschoben werden, schreiben Sie "
+                         "z. B.: /sitzung 12.03.2026 verschoben auf 19.03.2026 19:00")
+    return place
+
+
+def _save(ctx: Context, conference: Conference, day: date, existing: dict | None,
+          start: time | None, place: str, budget_ii: bool) -> Outcome:
+    """Set a session, or change the time or place of one on the same day (attendance kept)."""
     # A scheduled Budget II session stays one when it is changed; a cancelled one that is set
     # again is Budget II only if the message says so, and then counts against R8 again.
     counted = bool(existing and existing["budget_ii"] and existing["status"] == "scheduled")
     budget_ii = budget_ii or counted
     if budget_ii and not counted:
-        others = [date.fromisoformat(s["date"]) for s in ctx.store.sessions(day.year,
-                  conference.code) if s["budget_ii"] and s["status"] == "scheduled"
-                  and s["date"] != day.isoformat()]
-        limit = budget_session_limit(conference.name, day.year, others)
-        if limit:
-            raise refuse(limit.rule, limit.text)
+        _check_r8(ctx, conference, day, ignore=day)
     ctx.store.year_table(day.year, "sessions")
     record = existing or {
         "uid": f"{conference.code}-{day.isoformat()}-{ctx.message.source_id[-8:]}",
         "conference": conference.code, "date": day.isoformat(), "attended_by": [],
         "excused_by": [], "sequence": -1, "registered_by": ctx.identity.key,
     }
-    changed = existing is not None
+    changed = existing is not None and existing["status"] == "scheduled"
+    before = _when(existing, place=False) if changed and existing else ""
     record.update({
         "time": format_time(start) if start else (existing or {}).get("time"),
         "place": place or (existing or {}).get("place", ""),
@@ -76,13 +108,147 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
         return reply(f"Die Sitzung {conference.name} am {when} ist eingetragen. Sie ist nicht als "
                      "Budget-II-Sitzung markiert; wenn dort über Budget II entschieden wird, "
                      "schreiben Sie „Budget II“ dazu.")
-    _alert_county(ctx, conference, record, changed)
+    moved_from = before if before and before != _when(record, place=False) else ""
+    _alert_county(ctx, conference, record, "geändert" if changed else "angesetzt",
+                  moved_from=moved_from)
     agenda = _agenda(ctx, conference)
     verb = "geändert" if changed else "eingetragen"
     return reply(
         f"Die Budget-II-Sitzung {conference.name} am {when} ist {verb}. Die Vertretungen des "
         "Landkreises sind benachrichtigt (R9: Teilnahme verpflichtend)."
-        + (f"\nOffene Anträge auf der Tagesordnung: {len(agenda)}." if agenda else ""))
+        + (f"\nOffene Anträge auf der Tagesordnung: {len(agenda)}." if agenda else "")
+        + _concept_hint(ctx, conference))
+
+
+def _check_r8(ctx: Context, conference: Conference, day: date, ignore: date) -> None:
+    others = [date.fromisoformat(s["date"]) for s in ctx.store.sessions(day.year, conference.code)
+              if s["budget_ii"] and s["status"] == "scheduled" and s["date"] != day.isoformat()
+              and s["date"] != ignore.isoformat()]
+    limit = budget_session_limit(conference.name, day.year, others)
+    if limit:
+        raise refuse(limit.rule, limit.text)
+
+
+def _concept_hint(ctx: Context, conference: Conference) -> str:
+    """R5 at set-up: without a concept the session can bind no money; say so now, not after."""
+    if ctx.store.concept(conference.code) is not None:
+        return ""
+    return (f"\nAchtung R5: Für {conference.name} ist noch kein Sozialraumkonzept hinterlegt. "
+            "Ohne Konzept wird in dieser Sitzung kein Geld gebunden. Bitte senden Sie vorher "
+            "/konzept mit den Zeilen Zielgruppen:, Problemlagen: und Ziele:.")
+
+
+# -- moving a session -------------------------------------------------------------------------
+
+
+def _register_move(ctx: Context, conference: Conference, day: date, move: Move) -> Outcome:
+    other = _parse_date(move.date, ctx)
+    rest = move.rest
+    if move.kind == "to":
+        old_day, new_day = day, other
+        _, rest = _take_time(rest)  # the old time, written before the move
+        new_start = _parse_time(move.time) if move.time else None
+    else:
+        old_day, new_day = other, day
+        new_start, rest = _take_time(rest)
+        if move.time and new_start is None:
+            new_start = _parse_time(move.time)
+    budget_ii = bool(BUDGET_II.search(rest))
+    place = _place(rest)
+    old = ctx.store.session(conference.code, old_day)
+    if old is None or old["status"] != "scheduled":
+        raise refuse("", f"Für {conference.name} ist am {format_date(old_day)} keine Sitzung "
+                         "eingetragen, die verschoben werden könnte. Eine neue Sitzung melden "
+                         f"Sie so an: /sitzung {format_date(new_day)} 18:30 Ort Rathaus, "
+                         "Budget II")
+    if new_day == old_day:
+        return _save(ctx, conference, new_day, old, new_start, place, budget_ii)
+    return _move(ctx, conference, old, new_day, new_start, place, budget_ii, guessed=False)
+
+
+def _same_meeting(ctx: Context, conference: Conference, day: date, place: str,
+                  budget_ii: bool) -> dict | None:
+    """A second `/sitzung` for a new date of a meeting already set: the only session of the
+    conference still to come, undecided, at the same place, within two weeks of the new date
+    (within four when the new one could not be set besides it under R8)."""
+    if not place:
+        return None
+    wanted = " ".join(place.lower().split())
+    near = [s for year in {day.year - 1, day.year, day.year + 1} if year in ctx.store.years()
+            for s in ctx.store.sessions(year, conference.code)
+            if s["status"] == "scheduled" and s["date"] >= ctx.today.isoformat()
+            and abs((date.fromisoformat(s["date"]) - day).days) <= SAME_MEETING_DAYS
+            and " ".join(s.get("place", "").lower().split()) == wanted
+            and (s["budget_ii"] or not budget_ii)
+            and not _decided(ctx, conference, date.fromisoformat(s["date"]))]
+    if len(near) != 1:
+        return None
+    gap = abs((date.fromisoformat(near[0]["date"]) - day).days)
+    if gap <= SAME_MEETING_DAYS // 2:
+        return near[0]
+    full = [s for s in ctx.store.sessions(day.year, conference.code)
+            if s["budget_ii"] and s["status"] == "scheduled"]
+    r8_full = budget_session_limit(conference.name, day.year,
+                                   [date.fromisoformat(s["date"]) for s in full]) is not None
+    return near[0] if near[0]["budget_ii"] and r8_full else None
+
+
+def _move(ctx: Context, conference: Conference, old: dict, new_day: date, start: time | None,
+          place: str, budget_ii: bool, *, guessed: bool) -> Outcome:
+    """One session, one UID: the old date is kept on the record as "moved", the session goes
+    on at the new date with the next SEQUENCE. The county is asked again to attend, since an
+    answer for one day says nothing about another."""
+    old_day = date.fromisoformat(old["date"])
+    if old_day < ctx.today:
+        raise refuse("", f"Die Sitzung {conference.name} am {format_date(old_day)} hat schon "
+                         "stattgefunden und kann nicht mehr verschoben werden. Eine neue "
+                         f"Sitzung melden Sie mit /sitzung {format_date(new_day)} an.")
+    if _decided(ctx, conference, old_day):
+        raise refuse("R8" if old["budget_ii"] else "",
+                     f"Zur Sitzung {conference.name} am {format_date(old_day)} gibt es schon "
+                     "Beschlüsse; sie kann nicht mehr verschoben werden.")
+    if new_day < ctx.today:
+        raise refuse("", f"Der {format_date(new_day)} liegt in der Vergangenheit. Bitte nennen "
+                         "Sie einen Tag, der noch kommt.")
+    taken = ctx.store.session(conference.code, new_day)
+    if taken is not None and taken["status"] == "scheduled":
+        raise refuse("", f"Am {format_date(new_day)} ist für {conference.name} schon eine "
+                         "Sitzung eingetragen. Bitte sagen Sie eine der beiden ab "
+                         f"(/sitzung {format_date(old_day)} abgesagt) oder wählen Sie einen "
+                         "anderen Tag.")
+    budget_ii = old["budget_ii"] or budget_ii
+    if budget_ii and (new_day.year != old_day.year or not old["budget_ii"]):
+        _check_r8(ctx, conference, new_day, ignore=old_day)
+    before = _when(old, place=False)
+    history = [*old.get("moved_from", []),
+               {"date": old["date"], "time": old.get("time"), "on": ctx.today.isoformat()}]
+    moved = {**old, "date": new_day.isoformat(),
+             "time": format_time(start) if start else old.get("time"),
+             "place": place or old.get("place", ""), "budget_ii": budget_ii,
+             "status": "scheduled", "sequence": old["sequence"] + 1,
+             "alerted_on": ctx.today.isoformat(), "attended_by": [], "excused_by": [],
+             "moved_from": history}
+    moved.pop("moved_to", None)
+    old.update({"status": "moved", "moved_to": new_day.isoformat()})
+    ctx.store.save_session(old)
+    ctx.store.year_table(new_day.year, "sessions")
+    ctx.store.save_session(moved)
+    text = (f"Die {'Budget-II-' if budget_ii else ''}Sitzung {conference.name} ist verschoben: "
+            f"vom {before} auf den {_when(moved)}.")
+    if guessed:
+        text += (f" (Gleicher Ort wie die Sitzung am {format_date(old_day)}: ich habe Ihre "
+                 "Nachricht als Verschiebung gelesen. Soll es eine zusätzliche Sitzung sein, "
+                 f"melden Sie den {format_date(old_day)} mit „zusätzlich“ wieder an.)")
+    if not budget_ii:
+        return reply(text)
+    _alert_county(ctx, conference, moved, "verschoben", moved_from=before)
+    return reply(text + " Die Vertretungen des Landkreises sind informiert und um eine neue "
+                 "Zu- oder Absage gebeten (R9)." + _concept_hint(ctx, conference))
+
+
+def _decided(ctx: Context, conference: Conference, day: date) -> bool:
+    return any(c["conference"] == conference.code and c["session_date"] == day.isoformat()
+               and c["status"] in ("booked", "held") for c in ctx.store.confirmations(day.year))
 
 
 def _take_time(rest: str) -> tuple[time | None, str]:
@@ -97,11 +263,18 @@ def _take_time(rest: str) -> tuple[time | None, str]:
     return None, rest
 
 
-def _when(record: dict) -> str:
+def _parse_time(text: str) -> time:
+    try:
+        return parse_time(text)
+    except TimeError as error:
+        raise refuse("", str(error)) from None
+
+
+def _when(record: dict, *, place: bool = True) -> str:
     text = format_date(date.fromisoformat(record["date"]))
     if record.get("time"):
         text += f", {record['time']} Uhr"
-    if record.get("place"):
+    if place and record.get("place"):
         text += f", {record['place']}"
     return text
 
@@ -111,7 +284,8 @@ def _agenda(ctx: Context, conference: Conference) -> list[dict]:
             if a["status"] in ("submitted", "deferred")]
 
 
-def session_event(ctx: Context, conference: Conference, record: dict) -> SessionEvent:
+def session_event(ctx: Context, conference: Conference, record: dict,
+                  moved_from: str = "") -> SessionEvent:
     return SessionEvent(
         uid=f"{record['uid']}@sozialbot",
         conference_code=conference.code,
@@ -122,6 +296,7 @@ def session_event(ctx: Context, conference: Conference, record: dict) -> Session
         status=record["status"],
         sequence=record["sequence"],
         agenda=tuple(f"{a['number']} {a['title']}" for a in _agenda(ctx, conference)),
+        moved_from=moved_from,
     )
 
 
@@ -131,25 +306,41 @@ def attendance_actions(conference: Conference, record: dict) -> tuple[Action, ..
             Action("Ich bin verhindert", f"/verhindert {conference.code} {day}"))
 
 
-def _alert_county(ctx: Context, conference: Conference, record: dict, changed: bool) -> None:
-    event = session_event(ctx, conference, record)
+def _alert_county(ctx: Context, conference: Conference, record: dict, head: str, *,
+                  moved_from: str = "") -> None:
+    """Tell every county representative; one who has declined this day is told of the change
+    but not asked again."""
+    event = session_event(ctx, conference, record, moved_from)
     agenda = "\n".join(f"• {line}" for line in event.agenda) or "• (noch keine Anträge)"
-    head = "geändert" if changed else "angesetzt"
+    where = (f"{conference.name}\nbisher: {moved_from}\nneu: {_when(record)}" if moved_from
+             else f"{conference.name}, {_when(record)}")
+    hint = _concept_hint(ctx, conference).strip()
     for person in ctx.county_representatives():
+        declined = person.id in record["excused_by"]
+        if head == "verschoben":
+            ask = ("Ihre Zu- oder Absage zum alten Termin gilt für den neuen nicht. Bitte sagen "
+                   "Sie zu oder ab.")
+        elif declined:
+            ask = "Ihre Absage bleibt vermerkt."
+        else:
+            ask = "Bitte sagen Sie zu oder ab."
         ctx.notify(
             person.id,
-            f"Budget-II-Sitzung {head} (R9, Teilnahme verpflichtend):\n{conference.name}, "
-            f"{_when(record)}\nTagesordnung:\n{agenda}\nBitte sagen Sie zu oder ab.",
+            f"Budget-II-Sitzung {head} (R9, Teilnahme verpflichtend):\n{where}\n"
+            f"Tagesordnung:\n{agenda}\n" + (f"{hint}\n" if hint else "") + ask,
             "session_alert", f"session:{record['uid']}:{record['sequence']}:{person.id}",
-            actions=attendance_actions(conference, record), event=event)
+            actions=() if declined else attendance_actions(conference, record), event=event)
 
 
 def _cancel(ctx: Context, conference: Conference, day: date, existing: dict | None) -> Outcome:
-    if existing is None or existing["status"] == "cancelled":
+    if existing is None or existing["status"] != "scheduled":
+        moved = existing is not None and existing["status"] == "moved"
         raise refuse("", f"Für {conference.name} ist am {format_date(day)} keine Sitzung "
-                         "eingetragen.")
-    decided = any(c["conference"] == conference.code and c["session_date"] == day.isoformat()
-                  and c["status"] in ("booked", "held") for c in ctx.store.confirmations(day.year))
+                         "eingetragen." + (
+                             " Sie wurde auf den "
+                             f"{format_date(date.fromisoformat(existing['moved_to']))} "
+                             "verschoben." if moved and existing else ""))
+    decided = _decided(ctx, conference, day)
     if decided or day < ctx.today:
         # Its decisions stand; cancelling it would free its place in the R8 count.
         why = "schon Beschlüsse" if decided else "schon stattgefunden"
@@ -170,15 +361,80 @@ def _cancel(ctx: Context, conference: Conference, day: date, existing: dict | No
                     if existing["budget_ii"] else ""))
 
 
-def _county_session(ctx: Context, args: str) -> tuple[Conference, dict]:
+# -- the county's answers ---------------------------------------------------------------------
+
+
+def upcoming(ctx: Context) -> list[tuple[Conference, dict]]:
+    """Budget II sessions still to come (today included), soonest first."""
+    found = []
+    for year in (ctx.today.year, ctx.today.year + 1):
+        if year not in ctx.store.years():
+            continue
+        for record in ctx.store.sessions(year):
+            conference = ctx.config.conference(record["conference"])
+            if (conference is not None and record["status"] == "scheduled"
+                    and record["budget_ii"] and record["date"] >= ctx.today.isoformat()):
+                found.append((conference, record))
+    return found
+
+
+def find_session(ctx: Context, code: str, day: date) -> tuple[Conference, dict] | None:
+    """A session by conference and a date it has or had (a moved session is found by its old
+    date, so an answer to the first invitation still reaches it)."""
+    conference = ctx.config.conference(code)
+    if conference is None:
+        return None
+    record = ctx.store.session(code, day) if day.year in ctx.store.years() else None
+    seen = 0
+    while record is not None and record["status"] == "moved" and seen < 20:
+        moved_to = date.fromisoformat(record["moved_to"])
+        record = ctx.store.session(code, moved_to) if moved_to.year in ctx.store.years() else None
+        seen += 1
+    return (conference, record) if record is not None else None
+
+
+def choose_session(ctx: Context, verb: str) -> tuple[Conference, dict] | Outcome:
+    """The session a county representative's answer without a date means: the one the message
+    refers to, else the only one still to come; several: ask back with a line for each."""
+    reference = session_reference(ctx.message.refers_to)
+    if reference is not None:
+        found = find_session(ctx, *reference)
+        if found is not None:
+            return found
+    sessions = upcoming(ctx)
+    if len(sessions) == 1:
+        return sessions[0]
+    label = "Ich nehme teil" if verb == "anwesend" else "Ich bin verhindert"
+    if not sessions:
+        return refusal_outcome(Refusal("R9", "Zurzeit ist keine Budget-II-Sitzung angesetzt, "
+                                             "zu der Sie zu- oder absagen könnten."))
+    actions = tuple(Action(f"{label} ({c.name}, {format_date(date.fromisoformat(r['date']))})",
+                           f"/{verb} {c.code} {format_date(date.fromisoformat(r['date']))}")
+                    for c, r in sessions[:8])
+    return Outcome(False, (Reply("Für welche Sitzung gilt Ihre Antwort? Es sind mehrere "
+                                 "Budget-II-Sitzungen angesetzt. Bitte antworten Sie mit einer "
+                                 "dieser Zeilen.", actions),))
+
+
+def _county_session(ctx: Context, args: str, verb: str) -> tuple[Conference, dict] | Outcome:
     parts = args.split()
+    if not parts:
+        return choose_session(ctx, verb)
     if len(parts) < 2:
-        raise refuse("", "Bitte nennen Sie Konferenz und Datum, z. B. /anwesend ADE 12.03.2026")
+        raise refuse("", f"Bitte nennen Sie Konferenz und Datum, z. B. /{verb} ADE 12.03.2026")
     conference = find_conference(" ".join(parts[:-1]), ctx.config.conferences)
     if conference is None:
         raise refuse("", f"Die Konferenz „{' '.join(parts[:-1])[:40]}“ kenne ich nicht.")
     day = _parse_date(parts[-1], ctx)
     record = ctx.store.session(conference.code, day)
+    if record is not None and record["status"] == "moved":
+        found = find_session(ctx, conference.code, day)
+        if found is not None and found[1]["status"] == "scheduled" and found[1]["budget_ii"]:
+            now = found[1]
+            return Outcome(False, (Reply(
+                f"R9: Die Sitzung {conference.name} vom {format_date(day)} ist verschoben auf den "
+                f"{_when(now)}. Bitte antworten Sie für den neuen Termin:",
+                attendance_actions(conference, now)),), rule="R9")
     if record is None or record["status"] != "scheduled" or not record["budget_ii"]:
         raise refuse("R9", f"Für {conference.name} ist am {format_date(day)} keine "
                            "Budget-II-Sitzung angesetzt. /antraege zeigt die Anträge; die "
@@ -186,8 +442,22 @@ def _county_session(ctx: Context, args: str) -> tuple[Conference, dict]:
     return conference, record
 
 
+def _after_the_meeting(ctx: Context, conference: Conference, record: dict) -> bool:
+    day = date.fromisoformat(record["date"])
+    return day < ctx.today or _decided(ctx, conference, day)
+
+
 def attend(ctx: Context, args: str, body: str) -> Outcome:
-    conference, record = _county_session(ctx, args)
+    found = _county_session(ctx, args, "anwesend")
+    if isinstance(found, Outcome):
+        return found
+    conference, record = found
+    if _after_the_meeting(ctx, conference, record):
+        day = format_date(date.fromisoformat(record["date"]))
+        raise refuse("R9", f"Die Sitzung {conference.name} am {day} hat schon stattgefunden; "
+                           "eine Zusage danach ändert an der Anwesenheit nichts mehr. Wenn der "
+                           "Landkreis ihre zurückgehaltenen Beschlüsse freigeben will, senden "
+                           f"Sie: /bestaetigen {conference.code} {day}")
     me = ctx.identity.key
     record["attended_by"] = sorted({*record["attended_by"], me})
     record["excused_by"] = [p for p in record["excused_by"] if p != me]
@@ -195,23 +465,63 @@ def attend(ctx: Context, args: str, body: str) -> Outcome:
     for secretary in ctx.secretaries(conference.code):
         ctx.notify(secretary.id, f"{ctx.identity.name} nimmt an der Budget-II-Sitzung am "
                    f"{_when(record)} teil (R9).", "attendance",
-                   f"attend:{record['uid']}:{me}:{secretary.id}")
+                   f"attend:{record['uid']}:{record['sequence']}:{me}:{secretary.id}")
     return reply(f"Danke! Ihre Teilnahme an der Sitzung {conference.name} am {_when(record)} "
                  "ist vermerkt (R9).")
 
 
 def excuse(ctx: Context, args: str, body: str) -> Outcome:
-    conference, record = _county_session(ctx, args)
+    found = _county_session(ctx, args, "verhindert")
+    if isinstance(found, Outcome):
+        return found
+    conference, record = found
+    if _after_the_meeting(ctx, conference, record):
+        raise refuse("R9", f"Die Sitzung {conference.name} am "
+                           f"{format_date(date.fromisoformat(record['date']))} hat schon "
+                           "stattgefunden; eine Absage wird nicht mehr vermerkt.")
     me = ctx.identity.key
     record["excused_by"] = sorted({*record["excused_by"], me})
     record["attended_by"] = [p for p in record["attended_by"] if p != me]
     ctx.store.save_session(record)
     others = [p for p in ctx.county_representatives() if p.id != me]
-    for person in others:
+    attending = [p for p in others if p.id in record["attended_by"]]
+    asked = [p for p in others if p.id not in record["attended_by"]
+             and p.id not in record["excused_by"]]
+    key = f"{record['uid']}:{record['sequence']}:{me}"
+    for person in asked:
         ctx.notify(person.id, f"{ctx.identity.name} ist bei der Budget-II-Sitzung "
                    f"{conference.name} am {_when(record)} verhindert. Bitte nehmen Sie teil (R9).",
-                   "excused", f"excuse:{record['uid']}:{me}:{person.id}",
+                   "excused", f"excuse:{key}:{person.id}",
                    actions=attendance_actions(conference, record))
-    return reply(f"Vermerkt: Sie sind am {_when(record)} verhindert. Die Stellvertretung ist "
-                 "informiert; ohne Vertretung des Landkreises werden die Beschlüsse erst nach "
-                 "Ihrer Bestätigung gebucht (R9).")
+    text = f"Vermerkt: Sie sind bei der Sitzung {conference.name} am {_when(record)} verhindert."
+    if attending:
+        return reply(f"{text} {_names(attending)} nimmt teil; die Sitzung ist vertreten (R9).")
+    if asked:
+        return reply(f"{text} {_names(asked)} ist informiert und gebeten teilzunehmen. Ohne "
+                     "Vertretung des Landkreises werden die Beschlüsse erst nach Bestätigung "
+                     "durch den Landkreis gebucht (R9).")
+    _nobody_from_the_county(ctx, conference, record, key)
+    return reply(f"{text} Damit hat niemand vom Landkreis zugesagt; die Geschäftsführung ist "
+                 "informiert. Findet die Sitzung so statt, werden ihre Beschlüsse erst gebucht, "
+                 "wenn der Landkreis sie bestätigt (R9).")
+
+
+def _names(people: list) -> str:
+    names = [p.name for p in people]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " und " + names[-1]
+
+
+def _nobody_from_the_county(ctx: Context, conference: Conference, record: dict,
+                            key: str) -> None:
+    """Every representative has declined: the secretary hears it now, with what to do."""
+    day = date.fromisoformat(record["date"])
+    later = format_date(day + timedelta(days=7))
+    for secretary in ctx.secretaries(conference.code):
+        ctx.notify(secretary.id,
+                   f"Achtung R9: Alle Vertretungen des Landkreises haben für die Budget-II-Sitzung "
+                   f"{conference.name} am {_when(record)} abgesagt. Bitte verlegen Sie die "
+                   "Sitzung auf einen Tag, an dem der Landkreis teilnehmen kann, z. B.: "
+                   f"/sitzung {format_date(day)} verschoben auf {later} "
+                   f"{record.get('time') or '18:30'}\nFindet sie trotzdem statt, werden ihre "
+                   "Beschlüsse zurückgehalten, bis der Landkreis sie bestätigt (R9).",
+                   "nobody_attends", f"nobody:{key}:{secretary.id}")

@@ -324,7 +324,8 @@ def unfold(ics: str) -> list[str]:
 
 def test_invitation_is_rfc5545_request_in_berlin_time() -> None:
     ics = session_ics(EVENT, organizer=BOT, attendee="kreis-1@l.example",
-                      attendee_name="Fachdienstleitung 51", stamp=STAMP)
+                      attendee_name="Fachdienstleitung 51", stamp=STAMP,
+                      organizer_name="Budget II – Landkreis Lüneburg")
     lines = unfold(ics)
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
     assert ics.endswith("\r\n")
@@ -334,7 +335,8 @@ def test_invitation_is_rfc5545_request_in_berlin_time() -> None:
                      "DTEND;TZID=Europe/Berlin:20260312T203000", "DTSTAMP:20260203T110000Z",
                      "LOCATION:Rathaus\\, Saal 2\\; EG", "STATUS:CONFIRMED",
                      "ATTENDEE;CN=Fachdienstleitung 51;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;"
-                     "RSVP=FALSE:mailto:kreis-1@l.example"):
+                     "RSVP=TRUE:mailto:kreis-1@l.example",  # it asks for an answer
+                     f"ORGANIZER;CN=Budget II – Landkreis Lüneburg:mailto:{BOT}"):
         assert expected in lines, expected
     assert lines.index("BEGIN:VTIMEZONE") < lines.index("BEGIN:VEVENT")
 

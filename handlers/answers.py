@@ -1,0 +1,113 @@
+"""Answers without a command: a line the bot offered, copied back; "Zusage" or "Ich bin
+verhindert" from a county representative; a calendar's answer to an invitation (iTIP REPLY).
+
+Each becomes the command it stands for ("/anwesend ADE 12.03.2026"), which then runs through
+the same dispatch, role check and use case as if it had been typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+
+from handlers.context import Context, refusal_outcome
+from handlers.messages import Outcome, Reply
+from handlers.sessions import attendance_actions, choose_session, find_session
+from rules.answers import (
+    ATTEND,
+    EXCUSE,
+    CalendarReply,
+    attendance_word,
+    calendar_reply,
+    copied_commands,
+)
+from rules.dates import format_date
+from rules.refusal import Refusal
+
+VERBS = {ATTEND: "anwesend", EXCUSE: "verhindert"}
+
+
+def understand(ctx: Context, known: Collection[str]) -> str | Outcome | None:
+    """The command a message without one stands for, an answer asking back, or None."""
+    message = ctx.message
+    copied = copied_commands(message.text, known)
+    if len(copied) == 1:
+        return copied[0]
+    if copied:
+        return refusal_outcome(Refusal("", "Ihre Nachricht enthält mehrere Befehlszeilen ("
+                                           + ", ".join(c[:40] for c in copied[:3]) + "). Bitte "
+                                           "senden Sie nur die eine Zeile, die gilt."))
+    answer = calendar_reply((a.content_type, a.text) for a in message.attachments)
+    if answer is not None:
+        return _from_calendar(ctx, answer)
+    if ctx.identity.role != "county":
+        return None
+    word = attendance_word(message.text)
+    if word is None:
+        return None
+    if word not in VERBS:
+        return _ask_firmly(ctx)
+    found = choose_session(ctx, VERBS[word])
+    if isinstance(found, Outcome):
+        return found
+    conference, record = found
+    return f"/{VERBS[word]} {conference.code} {format_date(date.fromisoformat(record['date']))}"
+
+
+def _from_calendar(ctx: Context, answer: CalendarReply) -> str | Outcome:
+    person = ctx.person
+    if person is None or person.role != "county":
+        return refusal_outcome(Refusal("", "Antworten auf Kalendereinladungen nehme ich nur von "
+                                           "den Vertretungen des Landkreises an."))
+    if not person.email or answer.attendee.removeprefix("mailto:") != person.email.lower():
+        return refusal_outcome(Refusal("R9", "Diese Kalenderantwort gilt für "
+                                             f"{answer.attendee[:80]}, nicht für Ihre bei uns "
+                                             "hinterlegte Adresse; sie ist nicht vermerkt. Bitte "
+                                             "sagen Sie mit /anwesend oder /verhindert zu oder "
+                                             "ab."))
+    found = _session_by_uid(ctx, answer.uid)
+    if found is None:
+        return refusal_outcome(Refusal("R9", "Zu dieser Kalenderantwort finde ich keine "
+                                             "Budget-II-Sitzung. Bitte sagen Sie mit /anwesend "
+                                             "oder /verhindert zu oder ab."))
+    conference, record = found
+    if record["status"] != "scheduled":
+        return refusal_outcome(Refusal("R9", f"Die Sitzung {conference.name} ist abgesagt; Ihre "
+                                             "Kalenderantwort ist nicht mehr nötig."))
+    day = format_date(date.fromisoformat(record["date"]))
+    if answer.sequence < record["sequence"] and record.get("moved_from"):
+        return Outcome(False, (Reply(
+            "R9: Ihre Kalenderantwort gilt einem früheren Termin; die Sitzung "
+            f"{conference.name} ist jetzt am {day}. Bitte antworten Sie für den neuen Termin:",
+            attendance_actions(conference, record)),), rule="R9")
+    if answer.answer not in VERBS:
+        return _ask_firmly(ctx, conference, record)
+    return f"/{VERBS[answer.answer]} {conference.code} {day}"
+
+
+def _session_by_uid(ctx: Context, uid: str) -> tuple | None:
+    """The session of an invitation: its UID names the conference and the first date
+    ("ADE-2026-03-12-…@sozialbot"); a moved session is followed to its date now."""
+    local = uid.split("@", 1)[0]
+    code, _, rest = local.partition("-")
+    try:
+        first = date.fromisoformat(rest[:10])
+    except ValueError:
+        return None
+    found = find_session(ctx, code, first)
+    if found is None or found[1]["uid"] != local:
+        return None
+    return found
+
+
+def _ask_firmly(ctx: Context, conference: object = None, record: dict | None = None) -> Outcome:
+    """"Vielleicht" is no answer for R9: ask for a firm one."""
+    text = ("R9: Vielen Dank. Für die Pflichtteilnahme brauche ich eine feste Zu- oder Absage. "
+            "Bitte antworten Sie mit einer dieser Zeilen.")
+    if record is None:
+        found = choose_session(ctx, "anwesend")
+        if isinstance(found, Outcome):
+            return found
+        conference, record = found
+    return Outcome(False, (Reply(text, attendance_actions(conference, record)),),  # type: ignore[arg-type]
+                   rule="R9")

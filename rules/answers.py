@@ -1,0 +1,130 @@
+"""Answers people give to the bot's own questions, in their words or with the bot's own lines.
+
+Pure and linear-time: every pattern is a plain alternation without nested repetition, and the
+text is cut before it is read.
+
+- `copied_command`: a line the bot offered ("• Ich nehme teil: /anwesend DAH 20.12.2026",
+  "Zum Buchen senden Sie: /buchen K7F3QX", the console's "[Buchen] → /buchen K7F3QX") copied
+  back whole: the command in it.
+- `attendance_word`: "Ich nehme teil", "Zusage", "Ich bin verhindert", "Absage" from a county
+  representative: whether she attends.
+- `calendar_reply`: the normalized iTIP REPLY a channel decoded from a calendar answer.
+- `session_reference`: the session a channel found in a message's context (`refers_to`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+MAX_ANSWER_CHARS = 1500  # a longer text is not a short answer to the bot's question
+MAX_WORDS_CHARS = 300  # "Zusage" and the like are read only in a short message
+MAX_LABEL = 120
+
+_ACTION_LINE = re.compile(
+    rf"\s*(?:[•·*>\-–]\s*)?(?:\[[^\]\n]{{1,{MAX_LABEL}}}\]\s*(?:→|->)|[^/:\n]{{1,{MAX_LABEL}}}:)"
+    r"\s*(/[^\s/][^\n]*)")
+
+_EXCUSE = re.compile(
+    r"\b(?:verhindert|absage|abgesagt|sage\s+(?:ich\s+)?(?:leider\s+)?ab|kann\s+(?:ich\s+)?"
+    r"(?:leider\s+)?(?:doch\s+)?nicht|nehme\s+(?:ich\s+)?(?:leider\s+)?(?:doch\s+)?nicht|"
+    r"komme\s+(?:ich\s+)?(?:leider\s+)?(?:doch\s+)?nicht|nicht\s+teilnehmen|nicht\s+dabei|"
+    r"keine\s+zeit|abgelehnt|ablehnen)\b", re.IGNORECASE)
+_ATTEND = re.compile(
+    r"\b(?:nehme\s+(?:gerne?\s+)?teil|teilnehmen|zusage|sage\s+(?:ich\s+)?(?:gerne?\s+)?zu|"
+    r"zugesagt|ich\s+komme|komme\s+gerne?|bin\s+dabei|teilnahme\s+(?:bestätigt|zugesagt)|"
+    r"angenommen|annehmen)\b", re.IGNORECASE)
+_TENTATIVE = re.compile(r"\b(?:vielleicht|eventuell|vorbehalt|vorläufig|unter\s+vorbehalt)\b",
+                        re.IGNORECASE)
+
+ATTEND, EXCUSE, TENTATIVE = "attend", "excuse", "tentative"
+PARTSTATS = {"ACCEPTED": ATTEND, "DECLINED": EXCUSE, "TENTATIVE": TENTATIVE}
+
+
+def copied_commands(text: str, known: Collection[str]) -> list[str]:
+    """The commands of the lines the bot offered that this short text carries, in order.
+
+    `known` are the command words (without "/")."""
+    if len(text) > MAX_ANSWER_CHARS:
+        return []
+    found: list[str] = []
+    for line in text.splitlines():
+        match = _ACTION_LINE.fullmatch(line)
+        if match is None:
+            continue
+        command = " ".join(match.group(1).split())
+        word = command[1:].split(" ", 1)[0].split("@", 1)[0].lower()
+        if word in known and command not in found:
+            found.append(command)
+    return found
+
+
+def copied_command(text: str, known: Collection[str]) -> str | None:
+    """The one offered command a text carries; None for none, or for two different ones (both
+    "Ich nehme teil" and "Ich bin verhindert" copied are no answer)."""
+    found = copied_commands(text, known)
+    return found[0] if len(found) == 1 else None
+
+
+def attendance_word(text: str) -> str | None:
+    """ATTEND, EXCUSE or TENTATIVE for a short answer, None when it says none of them.
+
+    A text that says both (“Zusage … kann leider nicht”) is read as an excuse: taking it for
+    attendance would let decisions be booked without the county (R9)."""
+    if not text.strip() or len(text) > MAX_WORDS_CHARS:
+        return None
+    if _EXCUSE.search(text):
+        return EXCUSE
+    if _TENTATIVE.search(text):
+        return TENTATIVE
+    if _ATTEND.search(text):
+        return ATTEND
+    return None
+
+
+@dataclass(frozen=True)
+class CalendarReply:
+    """An attendee's answer to an invitation (RFC 5546 REPLY), as a channel decoded it."""
+
+    uid: str
+    attendee: str  # e-mail address, lower case
+    answer: str  # ATTEND, EXCUSE or TENTATIVE
+    sequence: int
+
+
+def calendar_reply(texts: Iterable[tuple[str, str]]) -> CalendarReply | None:
+    """The first (content type, text) pair that is a normalized calendar REPLY: lines
+    "METHOD:REPLY", "UID:…", "ATTENDEE:addr", "PARTSTAT:ACCEPTED|DECLINED|TENTATIVE",
+    "SEQUENCE:n" (see `bot.mail_ics.reply_fields`)."""
+    for content_type, text in texts:
+        if not content_type.lower().startswith("text/calendar"):
+            continue
+        fields: dict[str, str] = {}
+        for line in text[:4000].splitlines():
+            name, _, value = line.partition(":")
+            fields.setdefault(name.strip().upper(), value.strip())
+        answer = PARTSTATS.get(fields.get("PARTSTAT", "").upper())
+        sequence = fields.get("SEQUENCE", "0")
+        if (fields.get("METHOD", "").upper() == "REPLY" and fields.get("UID") and answer
+                and fields.get("ATTENDEE")):
+            return CalendarReply(fields["UID"][:200], fields["ATTENDEE"].lower()[:200], answer,
+                                 int(sequence) if sequence.isdigit() and len(sequence) < 6
+                                 else 0)
+    return None
+
+
+_SESSION_REF = re.compile(r"session:([A-Z]{2,5}):(\d{4}-\d{2}-\d{2})")
+
+
+def session_reference(refers_to: Iterable[str]) -> tuple[str, date] | None:
+    """(conference code, date) of the first "session:ADE:2026-03-12" the channel passed."""
+    for item in refers_to:
+        match = _SESSION_REF.fullmatch(item)
+        if match:
+            try:
+                return match.group(1), date.fromisoformat(match.group(2))
+            except ValueError:
+                continue
+    return None
