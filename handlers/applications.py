@@ -17,7 +17,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     if ctx.person is None:
         return _own(ctx)
     conference, year, _ = conference_and_year(ctx, args)
-    rows = ctx.store.applications(year, conference.code if conference else None)
+    rows = applications_of_year(ctx, year, conference.code if conference else None)
     where = conference.name if conference else "alle Konferenzen"
     if not rows:
         return reply(f"Keine Anträge für {where} {year}.")
@@ -27,6 +27,25 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     if len(rows) > MAX_LINES:
         lines.append(f"… und {len(rows) - MAX_LINES} weitere. Die ganze Liste: /bericht {year}")
     return reply("\n".join(lines))
+
+
+def applications_of_year(ctx: Context, year: int, conference: str | None) -> list[dict]:
+    """The applications of `year`: those handed in then, those decided at its sessions whatever
+    year they came in, and, for the running year, those of earlier years still undecided: an
+    application belongs to its conference until it is decided."""
+    rows = {r["number"]: r for r in ctx.store.applications(year, conference)}
+    decided_here = {line["number"] for c in ctx.store.confirmations(year)
+                    if c["status"] in ("booked", "held")
+                    and (conference is None or c["conference"] == conference)
+                    for line in c["lines"]}
+    for number in sorted(decided_here - set(rows)):
+        found = ctx.store.application(number)
+        if found is not None and (found["session_date"] or "")[:4] == str(year):
+            rows[number] = found
+    if year == ctx.today.year:
+        for found in ctx.store.undecided_applications(conference):
+            rows.setdefault(found["number"], found)
+    return list(rows.values())
 
 
 def _line(row: dict) -> str:

@@ -20,7 +20,9 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         total_free += balance.free
         total_bound += balance.bound
         lines.append(f"{each.code} {each.name}: {format_cents(balance.free)} "
-                     f"(gebunden {format_cents(balance.bound)})")
+                     f"(gebunden {format_cents(balance.bound)})"
+                     + (f", Fehlbetrag {format_cents(balance.shortfall)} (R3)"
+                        if balance.shortfall else ""))
     lines.append(f"Zusammen gebunden: {format_cents(total_bound)}, verfügbar: "
                  f"{format_cents(total_free)}.")
     lines.append(f"Einzelheiten: /saldo ADE {year}")
@@ -36,6 +38,10 @@ def balance_text(ctx: Context, conference: Conference, year: int) -> str:
              f"Gebunden: {format_cents(balance.bound)}"]
     if balance.held:
         lines.append(f"Zurückgehalten (R9): {format_cents(balance.held)}")
+    if balance.shortfall:
+        lines.append(f"Fehlbetrag: {format_cents(balance.shortfall)}. Achtung R3: Die Zuweisung "
+                     "wurde unter das schon Gebundene gesenkt; neue Bewilligungen sind nicht "
+                     "möglich, bis die Kreisverwaltung die Zuweisung prüft. Sie ist informiert.")
     if closed:
         lines += [f"Verfallen: {format_cents(balance.lapsed)}",
                   f"Übertragen nach {year + 1}: {format_cents(balance.carried_out)}"]

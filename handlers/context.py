@@ -72,22 +72,29 @@ class Context:
     # -- money ------------------------------------------------------------------------------
     def balance(self, conference: Conference, year: int) -> Balance:
         entries = [(e["kind"], e["amount_cents"]) for e in self.store.ledger(year, conference.code)]
-        held = self.held_cents(conference, year)
-        posted, target = self._allotment(conference, year, entries, held)
-        if target != posted or not any(kind == "allotment" for kind, _ in entries):
-            entries.append(("allotment", target - posted))  # R1 as configured, not yet posted
-        return balance_from(entries, held)
+        posted, due = self._allotment(conference, year, entries)
+        if due != posted or not any(kind == "allotment" for kind, _ in entries):
+            entries.append(("allotment", due - posted))  # R1 as configured, not yet posted
+        balance = balance_from(entries, self.held_cents(conference, year))
+        if balance.shortfall and not self.store.year_closed(year):
+            self._warn_shortfall(conference, year, balance)
+        return balance
 
-    def _allotment(self, conference: Conference, year: int, entries: list[tuple[str, int]],
-                   held: int) -> tuple[int, int]:
-        """(posted, due) allotment of a year. Due is the configured one (R1), but never less
-        than what is already bound, held, lapsed or carried out beyond the carry-in: lowering
-        the allotment in the configuration must not turn a balance negative (R3)."""
+    def _allotment(self, conference: Conference, year: int,
+                   entries: list[tuple[str, int]]) -> tuple[int, int]:
+        """(posted, due) allotment of a year: due is the configured one (R1) while the year is
+        open, even below what is bound already (that is a shortfall, see `_warn_shortfall`)."""
         posted = sum(amount for kind, amount in entries if kind == "allotment")
         if self.store.year_closed(year):
             return posted, posted
-        without = balance_from([(k, a) for k, a in entries if k != "allotment"], held)
-        return posted, max(conference.allotment_cents(year), -without.free, 0)
+        return posted, conference.allotment_cents(year)
+
+    def _warn_shortfall(self, conference: Conference, year: int, balance: Balance) -> None:
+        """R1/R3: the configured allotment is below what is bound; once per configured value."""
+        for person in self.config.people_with_role("administration"):
+            self.notify(person.id, shortfall_warning(conference, year, balance), "warning",
+                        f"shortfall:{conference.code}:{year}:{balance.allotment}:"
+                        f"{balance.bound}:{person.id}")
 
     def held_cents(self, conference: Conference, year: int) -> int:
         """Approvals held under R9 at sessions of `year`. The session's year counts, not the
@@ -111,21 +118,11 @@ class Context:
             raise refuse("R2", f"Das Haushaltsjahr {year} ist abgeschlossen; darin wird nichts "
                                "mehr gebucht. Bitte wenden Sie sich an die Kreisverwaltung.")
         entries = [(e["kind"], e["amount_cents"]) for e in self.store.ledger(year, conference.code)]
-        posted, due = self._allotment(conference, year, entries,
-                                      self.held_cents(conference, year))
+        posted, due = self._allotment(conference, year, entries)
         if due == posted and any(kind == "allotment" for kind, _ in entries):
             return
-        wanted = conference.allotment_cents(year)
-        note = "Zuweisung laut Konfiguration (R1)"
-        if due > wanted:
-            note += f"; nicht unter {format_cents(due)}, so viel ist schon gebunden (R3)"
-            for person in self.config.people_with_role("administration"):
-                self.notify(person.id, f"R1: Die Zuweisung {conference.name} {year} steht in der "
-                            f"Konfiguration auf {format_cents(wanted)}, gebunden oder übertragen "
-                            f"sind aber schon {format_cents(due)}. Sie wird nur bis "
-                            f"{format_cents(due)} gesenkt, damit kein Saldo negativ wird (R3).",
-                            "warning", f"R1:{conference.code}:{year}:{wanted}:{person.id}")
-        self.book(conference.code, year, "allotment", due - posted, None, note)
+        self.book(conference.code, year, "allotment", due - posted, None,
+                  "Zuweisung laut Konfiguration (R1)")
 
     def book(self, conference: str, year: int, kind: str, amount: int, application: str | None,
              note: str) -> None:
@@ -134,6 +131,18 @@ class Context:
             "application": application, "source_id": self.message.source_id,
             "booked_at": self.now.isoformat(timespec="seconds"), "note": note,
         })
+
+
+def shortfall_warning(conference: Conference, year: int, balance: Balance) -> str:
+    return (f"Achtung R3: Die Zuweisung {conference.name} {year} steht in der Konfiguration auf "
+            f"{format_cents(balance.allotment)}, gebunden sind aber schon "
+            f"{format_cents(balance.bound)}"
+            + (f" (Übertrag aus {year - 1}: {format_cents(balance.carried_in)})"
+               if balance.carried_in else "")
+            + f". Fehlbetrag: "
+            f"{format_cents(balance.shortfall)}. Neue Bewilligungen sind nicht möglich. Bitte "
+            "prüfen Sie die Zuweisung (Kreisverwaltung, sozialbot.toml "
+            f"[budget.allotments.{year}]).")
 
 
 def reply(text: str, *, actions: tuple[Action, ...] = (), application_number: str | None = None,

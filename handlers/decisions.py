@@ -8,6 +8,8 @@ A secretary's /beschluss only previews; the money is bound when she sends back t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -110,6 +112,11 @@ def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) ->
         if record["status"] not in OPEN:
             problems.append(f"{number} ist schon entschieden ({STATUS[record['status']]}).")
             continue
+        too_late = _not_before(record, day)
+        if too_late:
+            rule = rule or "R8"
+            problems.append(too_late)
+            continue
         votes = Votes(**line["votes"]) if line["votes"] else None
         amount = line["amount_cents"]
         if line["outcome"] == "approved":
@@ -146,6 +153,31 @@ def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) ->
     elif ctx.store.year_closed(day.year):
         ctx.open_year(conference, day.year)  # raises the R2 refusal
     return planned
+
+
+def _not_before(record: dict, day: date) -> str | None:
+    """R8: a session decides only on what was before it: an application handed in after its
+    date, or deferred by a later session, was not on its agenda."""
+    number = record["number"]
+    submitted = date.fromisoformat(record["submitted_on"])
+    if submitted > day:
+        return (f"{number} ist erst am {format_date(submitted)} eingegangen, nach der Sitzung "
+                f"am {format_date(day)} (R8: entschieden wird nur in der Budget-II-Sitzung, auf "
+                "deren Tagesordnung der Antrag stand). Bitte setzen Sie ihn auf die nächste "
+                "Budget-II-Sitzung (/sitzung) und melden Sie den Beschluss danach.")
+    deferred = record.get("session_date")
+    if record["status"] == "deferred" and deferred and deferred > day.isoformat():
+        return (f"{number} wurde erst in der Sitzung am "
+                f"{format_date(date.fromisoformat(deferred))} vertagt, nach der Sitzung am "
+                f"{format_date(day)} (R8). Bitte melden Sie den Beschluss der Sitzung, die "
+                "danach über ihn entschieden hat.")
+    return None
+
+
+def sketch_fingerprint(record: dict) -> str:
+    """What the conference voted on: the sketch's fields as they are at the preview."""
+    text = json.dumps(record["fields"], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _day_and_lines(ctx: Context, conference: Conference, args: str,
@@ -207,8 +239,11 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
         raise refuse("R11", _correct(problems))
     planned = _plan(ctx, conference, day, lines)
     # /buchen books exactly what this preview shows, even if the sketch's amount changes meanwhile
+    # and the sketch is frozen: a change to it after this preview makes the code invalid
     lines = [{"number": p.number, "outcome": p.outcome, "amount_cents": p.amount_cents,
-              "votes": p.votes.__dict__ if p.votes else None} for p in planned]
+              "votes": p.votes.__dict__ if p.votes else None,
+              "sketch": sketch_fingerprint(ctx.store.application(p.number) or {"fields": {}})}
+             for p in planned]
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
     ctx.store.save_confirmation(day.year, {
         "code": code, "conference": conference.code, "session_date": day.isoformat(),
@@ -240,6 +275,12 @@ def _own_confirmation(ctx: Context, args: str) -> dict:
     if confirmation is None or confirmation["by"] != ctx.identity.key:
         raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "
                          "Code aus der Antwort auf Ihren /beschluss.")
+    if confirmation["status"] == "invalidated":
+        raise refuse("R11", f"Der Code {code} gilt nicht mehr: {confirmation['invalidated_by']} "
+                            "wurde nach Ihrer Vorschau geändert, die Konferenz hat über die "
+                            "frühere Fassung abgestimmt. Es wurde nichts gebucht. Bitte prüfen Sie "
+                            "die Änderung und melden Sie die Beschlüsse neu mit /beschluss, oder "
+                            "setzen Sie den Antrag erneut auf die Tagesordnung.")
     if confirmation["status"] != "open":
         done = {"booked": "schon gebucht", "held": "schon zur Bestätigung beim Landkreis",
                 "discarded": "verworfen",
@@ -255,6 +296,7 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
     conference = ctx.conference(confirmation["conference"])
     day = date.fromisoformat(confirmation["session_date"])
     session = _session(ctx, conference, day)
+    _refuse_changed_sketches(ctx, confirmation)
     planned = _plan(ctx, conference, day, confirmation["lines"])
     if must_hold_for_county(session["attended_by"]):
         confirmation["status"] = "held"
@@ -273,6 +315,25 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
     return reply(f"Gebucht: die Beschlüsse der Sitzung am {format_date(day)} "
                  f"({len(planned)}), gebunden {format_cents(booked)}.\n"
                  f"Verfügbar für {conference.name} {day.year}: {format_cents(balance.free)}.")
+
+
+def _refuse_changed_sketches(ctx: Context, confirmation: dict) -> None:
+    """Book only the sketches the conference voted on (see submit: a change invalidates)."""
+    changed = [line["number"] for line in confirmation["lines"] if "sketch" in line
+               and line["sketch"] != sketch_fingerprint(
+                   ctx.store.application(line["number"]) or {"fields": {}})]
+    if changed:
+        raise refuse("R11", f"{', '.join(changed)} wurde nach Ihrer Vorschau geändert; die "
+                            "Konferenz hat über die frühere Fassung abgestimmt. Es wurde nichts "
+                            "gebucht. Bitte prüfen Sie die Änderung und melden Sie die Beschlüsse "
+                            "neu mit /beschluss.")
+
+
+def open_previews_listing(ctx: Context, number: str) -> list[dict]:
+    """Confirmations not yet used or discarded whose preview lists the application."""
+    return [c for year in (ctx.today.year - 1, ctx.today.year) if year in ctx.store.years()
+            for c in ctx.store.confirmations(year)
+            if c["status"] == "open" and any(line["number"] == number for line in c["lines"])]
 
 
 def discard(ctx: Context, args: str, body: str) -> Outcome:

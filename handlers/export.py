@@ -13,6 +13,13 @@ APPLICATION_KEYS = ("number", "conference", "year", "applicant", "contact", "tit
                     "votes", "cofunding", "veto", "flags")
 
 
+def budget_year(application: dict[str, Any]) -> int:
+    """The year whose overview lists an application: that of the session which last decided
+    on it (an approval binds that year's money), else the year it was handed in."""
+    session = application.get("session_date")
+    return int(session[:4]) if session else int(application["year"])
+
+
 def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
     store, config = ctx.store, ctx.config
     years = store.years()
@@ -24,7 +31,8 @@ def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
             "concept": {k: concept[k] for k in ("target_groups", "problems", "goals",
                                                 "registered_on")} if concept else None,
         })
-    applications = [{k: row.get(k) for k in APPLICATION_KEYS}
+    applications = [{**{k: row.get(k) for k in APPLICATION_KEYS},
+                     "budget_year": budget_year(row)}
                     for year in years for row in store.applications(year)]
     sessions = [{"conference": s["conference"], "date": s["date"], "time": s.get("time"),
                  "place": s.get("place", ""), "budget_ii": s["budget_ii"],
@@ -43,6 +51,7 @@ def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
                 "carried_in_cents": b.carried_in, "bound_cents": b.bound,
                 "held_cents": b.held, "available_cents": b.available,
                 "lapsed_cents": b.lapsed, "carried_out_cents": b.carried_out,
+                "shortfall_cents": b.shortfall,
                 "closed": store.year_closed(year),
             })
     return {

@@ -280,7 +280,9 @@ def _when(record: dict, *, place: bool = True) -> str:
 
 
 def _agenda(ctx: Context, conference: Conference) -> list[dict]:
-    return [a for a in ctx.store.applications(ctx.today.year, conference.code)
+    """Every application waiting for a decision, whatever year it came in (a sketch of December
+    or one deferred in autumn is on the agenda of January's session)."""
+    return [a for a in ctx.store.undecided_applications(conference.code)
             if a["status"] in ("submitted", "deferred")]
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date
 
 from handlers.context import Context, reply
+from handlers.decisions import open_previews_listing
 from handlers.messages import Outcome
 from handlers.show import sketch_lines
 from rules.checks import youth_work_warning
@@ -20,6 +23,7 @@ from rules.sketch import (
     missing_text,
     read_sketch_fields,
 )
+from rules.sketch_changes import sketch_changes
 
 NUMBER = re.compile(r"\b([A-Za-z]{2,5}-\d{4}-\d{1,4})\b")
 MAX_MESSAGE_CHARS = 20_000
@@ -100,8 +104,57 @@ def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
                                      if k not in ("conference", "number")}}
     conference = ctx.conference(record["conference"])
     check = check_sketch({**merged, "conference": conference.code}, ctx.config.conferences)
+    changes = sketch_changes(record["fields"], merged)
+    was_deferred = record["status"] == "deferred"
     record["fields"] = merged
-    return _store_and_answer(ctx, record, check, conference, new=False)
+    outcome = _store_and_answer(ctx, record, check, conference, new=False)
+    if not changes:
+        return outcome
+    notes = _changed_after_preview(ctx, record, changes)
+    if was_deferred:
+        _tell_secretaries_of_change(ctx, record, conference, changes)
+        notes.append("Die Änderung Ihres vertagten Antrags ist der Geschäftsführung mitgeteilt.")
+    if not notes:
+        return outcome
+    first, *others = outcome.replies
+    return replace(outcome, replies=(replace(first, text=first.text + "\n" + "\n".join(notes)),
+                                     *others))
+
+
+def _changed_after_preview(ctx: Context, record: dict, changes: list[str]) -> list[str]:
+    """A sketch is frozen once a /beschluss preview lists it: the conference voted on what the
+    preview showed. A change makes that preview's code invalid, and its secretary is told."""
+    number = record["number"]
+    previews = open_previews_listing(ctx, number)
+    for confirmation in previews:
+        confirmation.update({"status": "invalidated", "invalidated_by": number,
+                             "invalidated_at": ctx.now.isoformat(timespec="seconds")})
+        ctx.store.save_confirmation(int(confirmation["session_date"][:4]), confirmation)
+        day = format_date(date.fromisoformat(confirmation["session_date"]))
+        ctx.notify(confirmation["by"],
+                   f"R11: {number} „{record['title'][:60]}“ wurde nach Ihrer Vorschau der "
+                   f"Beschlüsse vom {day} geändert:\n" + "\n".join(changes) +
+                   f"\nDer Code {confirmation['code']} gilt nicht mehr; es wurde nichts gebucht. "
+                   "Die Konferenz hat über die frühere Fassung abgestimmt: Bitte prüfen Sie die "
+                   f"Änderung und melden Sie die Beschlüsse vom {day} neu mit /beschluss, oder "
+                   "setzen Sie den Antrag erneut auf die Tagesordnung.", "preview_invalidated",
+                   f"invalidated:{confirmation['code']}:{ctx.message.source_id}",
+                   application_number=number)
+    if not previews:
+        return []
+    return ["Hinweis: Über Ihren Antrag hat die Sozialkonferenz schon abgestimmt, über die "
+            "frühere Fassung. Der Beschluss wird darum noch nicht gebucht; die Geschäftsführung "
+            "ist informiert und meldet sich, ob er neu beraten wird."]
+
+
+def _tell_secretaries_of_change(ctx: Context, record: dict, conference: Conference,
+                                changes: list[str]) -> None:
+    number = record["number"]
+    for secretary in ctx.secretaries(conference.code):
+        ctx.notify(secretary.id, f"Der vertagte Antrag {number} „{record['title'][:60]}“ wurde "
+                   "geändert:\n" + "\n".join(changes), "application_changed",
+                   f"changed:{number}:{ctx.message.source_id}:{secretary.id}",
+                   application_number=number)
 
 
 def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference: Conference,
@@ -172,6 +225,4 @@ def _next_session(ctx: Context, conference: Conference) -> str:
                 and s["date"] >= ctx.today.isoformat()]
     if not upcoming:
         return ""
-    from datetime import date
-
     return f" (voraussichtlich am {format_date(date.fromisoformat(upcoming[0]['date']))})"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from handlers.context import Context, reply
 from handlers.messages import Notification, Outcome
 from rules.budget import year_end
 from rules.conferences import Conference
+from rules.dates import format_date
 from rules.money import format_cents
 from rules.refusal import Refused, refuse
 
@@ -81,6 +82,16 @@ def _defer_unconfirmed(ctx: Context, conference: Conference, year: int) -> list[
         application.update({"status": "deferred", "approved_cents": None})
         application.pop("held_outcome", None)
         ctx.store.save_application(application)
+        number = application["number"]
+        day = format_date(date.fromisoformat(application["session_date"]))
+        ctx.notify(application["contact"],
+                   f"Ihr Antrag {number} „{application['title'][:80]}“: Der Beschluss der "
+                   f"Sitzung der Sozialkonferenz {conference.name} am {day} wurde vom Landkreis "
+                   f"bis zum Jahresabschluss {year} nicht bestätigt (R9) und ist darum nicht "
+                   "gebucht. Ihr Antrag ist wieder offen (vertagt) und kommt in einer der "
+                   "nächsten Budget-II-Sitzungen erneut auf die Tagesordnung. Sie erhalten dann "
+                   "Nachricht.", "reopened", f"reopened:{number}:{year}",
+                   application_number=number)
     for confirmation in ctx.store.confirmations(year):
         if confirmation["status"] == "held" and confirmation["conference"] == conference.code:
             confirmation["status"] = "expired"

@@ -25,6 +25,7 @@ from rules.money import format_cents
 
 APPLICATION_HEADERS = ("Kürzel", "Sozialraum", *overview.APPLICATION_HEADERS)
 SUMMARY_HEADERS = ("Kürzel", "Sozialraum", "Anträge", *(label for _, label in FIGURE_COLUMNS))
+"""The summary's headings; a report with a shortfall adds "Fehlbetrag (R3)"."""
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -65,14 +66,17 @@ def render_csv(overview: Overview, today: date) -> bytes:
             )
     writer.writerow([])
     writer.writerow([report_title(overview), overview.scope, f"Stand: {format_date(today)}"])
-    writer.writerow(SUMMARY_HEADERS)
+    columns = overview.figure_columns
+    writer.writerow([*SUMMARY_HEADERS[:3], *(label for _, label in columns)])
     for conf in overview.conferences:
         writer.writerow(
             [conf.code, conf.name, len(conf.applications)]
-            + [amount(getattr(conf.figures, key)) for key, _ in FIGURE_COLUMNS]
+            + [amount(getattr(conf.figures, key)) for key, _ in columns]
         )
     writer.writerow(
         ["", overview.total_label, len(overview.applications)]
-        + [amount(getattr(overview.total, key)) for key, _ in FIGURE_COLUMNS]
+        + [amount(getattr(overview.total, key)) for key, _ in columns]
     )
+    for warning in overview.warnings:
+        writer.writerow([text(warning)])
     return out.getvalue().encode("utf-8-sig")

@@ -19,6 +19,7 @@ def overview_to_dict(overview: Overview, today: date) -> dict:
         "conference": overview.conference,
         "as_of": today.isoformat(),
         "generated_at": overview.generated_at,
+        "warnings": list(overview.warnings),
         "conferences": [
             {
                 "code": conf.code,
@@ -56,6 +57,7 @@ def _figures(figures: Figures) -> dict[str, int]:
         "available_cents": figures.available_cents,
         "lapsed_cents": figures.lapsed_cents,
         "carried_out_cents": figures.carried_out_cents,
+        "shortfall_cents": figures.shortfall_cents,
     }
 
 

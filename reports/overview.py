@@ -92,6 +92,9 @@ class Figures:
     available_cents: int
     lapsed_cents: int
     carried_out_cents: int
+    shortfall_cents: int = 0
+    """Bound beyond the year's money, after the allotment was lowered below it (R1, R3):
+    allotment + carried_in + shortfall = bound + available + lapsed + carried_out."""
 
     @property
     def total_cents(self) -> int:
@@ -151,6 +154,24 @@ class Overview:
         return tuple(row for conf in self.conferences for row in conf.applications)
 
     @property
+    def figure_columns(self) -> tuple[tuple[str, str], ...]:
+        """FIGURE_COLUMNS, and the shortfall where there is one."""
+        if self.total.shortfall_cents:
+            return (*FIGURE_COLUMNS, SHORTFALL_COLUMN)
+        return FIGURE_COLUMNS
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """German warnings every format prints: allotments lowered below what is bound."""
+        return tuple(
+            f"Achtung R3: {conf.name} ({conf.code}): Zuweisung "
+            f"{format_cents(conf.figures.allotment_cents)} liegt unter dem Gebundenen "
+            f"({format_cents(conf.figures.bound_cents)}); Fehlbetrag "
+            f"{format_cents(conf.figures.shortfall_cents)}. Die Kreisverwaltung prüft die "
+            "Zuweisung."
+            for conf in self.conferences if conf.figures.shortfall_cents)
+
+    @property
     def requested_cents(self) -> int:
         return sum(conf.requested_cents for conf in self.conferences)
 
@@ -166,7 +187,7 @@ class Overview:
 def available_years(export: dict) -> list[int]:
     """Years the export knows anything about, for an error message that helps."""
     years = {int(b["year"]) for b in export.get("balances", [])}
-    years |= {int(a["year"]) for a in export.get("applications", [])}
+    years |= {_budget_year(a) for a in export.get("applications", [])}
     return sorted(years)
 
 
@@ -191,7 +212,7 @@ def build_overview(export: dict, year: int, conference: str | None = None) -> Ov
     balances = {b["conference"]: b for b in export.get("balances", []) if b["year"] == year}
     rows: dict[str, list[ApplicationRow]] = {}
     for app in export.get("applications", []):
-        if app["year"] == year:
+        if _budget_year(app) == year:
             rows.setdefault(app["conference"], []).append(_row(app))
     names = {conf["code"]: conf["name"] for conf in export.get("conferences", [])}
     # A code with money or applications but no longer configured still shows, under its code.
@@ -216,6 +237,12 @@ def build_overview(export: dict, year: int, conference: str | None = None) -> Ov
         total=_sum_figures(conf.figures for conf in conferences),
         conference=only,
     )
+
+
+def _budget_year(app: dict) -> int:
+    """The year whose money an application's decision concerns (`budget_year`, added to
+    `sozialbot-export/1` later: older exports have only the year it was handed in)."""
+    return int(app.get("budget_year") or app["year"])
 
 
 def _row(app: dict) -> ApplicationRow:
@@ -250,6 +277,7 @@ def _figures(balance: dict | None) -> Figures:
         available_cents=int(b.get("available_cents", 0)),
         lapsed_cents=int(b.get("lapsed_cents", 0)),
         carried_out_cents=int(b.get("carried_out_cents", 0)),
+        shortfall_cents=int(b.get("shortfall_cents", 0)),
     )
 
 
@@ -262,6 +290,7 @@ def _sum_figures(items: Iterable[Figures]) -> Figures:
         available_cents=sum(f.available_cents for f in items),
         lapsed_cents=sum(f.lapsed_cents for f in items),
         carried_out_cents=sum(f.carried_out_cents for f in items),
+        shortfall_cents=sum(f.shortfall_cents for f in items),
     )
 
 
@@ -288,6 +317,9 @@ FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("carried_out_cents", "Übertrag ins Folgejahr"),
 )
 """The balance columns every format shows, in this order, with their German headings."""
+
+SHORTFALL_COLUMN = ("shortfall_cents", "Fehlbetrag (R3)")
+"""Shown after them only in a report where an allotment was lowered below what is bound."""
 
 
 def report_title(overview: Overview) -> str:

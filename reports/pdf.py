@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 
 from reports.overview import (
     FIGURE_COLUMNS,
+    SHORTFALL_COLUMN,
     ApplicationRow,
     ConferenceOverview,
     Overview,
@@ -43,7 +44,8 @@ TEXT_SHARES = {"Antragsteller": 0.28, "Titel": 0.42, "Bemerkung": 0.30}
 """How the columns of free text share what the measured columns leave."""
 FONT_SIZE = 8
 CELL_PADDING = 3
-NUMERIC_HEADINGS = {"Anträge", "Beantragt", "Bewilligt", *(label for _, label in FIGURE_COLUMNS)}
+NUMERIC_HEADINGS = {"Anträge", "Beantragt", "Bewilligt", SHORTFALL_COLUMN[1],
+                    *(label for _, label in FIGURE_COLUMNS)}
 
 
 def _font_dirs() -> list[Path]:
@@ -144,6 +146,7 @@ def _story(overview: Overview, today: date, width: float, frame_height: float) -
             "verfällt (R2).",
             s["note"],
         ),
+        *(Paragraph(f"<b>{escape(warning)}</b>", s["note"]) for warning in overview.warnings),
     ]
     for conf in overview.conferences:
         story += [Spacer(1, 5 * mm), _conference_table(overview, conf, s, width, frame_height)]
@@ -153,7 +156,8 @@ def _story(overview: Overview, today: date, width: float, frame_height: float) -
 def _summary_table(overview: Overview, s: dict[str, Any], width: float) -> Any:
     from reportlab.platypus import Paragraph
 
-    header = ["Kürzel", "Sozialraum", "Anträge", *(label for _, label in FIGURE_COLUMNS)]
+    columns = overview.figure_columns
+    header = ["Kürzel", "Sozialraum", "Anträge", *(label for _, label in columns)]
     rows: list[list[Any]] = [[_heading(h, s) for h in header]]
     for conf in overview.conferences:
         rows.append(
@@ -163,7 +167,7 @@ def _summary_table(overview: Overview, s: dict[str, Any], width: float) -> Any:
                 Paragraph(str(len(conf.applications)), s["num"]),
                 *(
                     Paragraph(format_cents(getattr(conf.figures, key)), s["num"])
-                    for key, _ in FIGURE_COLUMNS
+                    for key, _ in columns
                 ),
             ]
         )
@@ -174,11 +178,11 @@ def _summary_table(overview: Overview, s: dict[str, Any], width: float) -> Any:
             Paragraph(str(len(overview.applications)), s["num_bold"]),
             *(
                 Paragraph(format_cents(getattr(overview.total, key)), s["num_bold"])
-                for key, _ in FIGURE_COLUMNS
+                for key, _ in columns
             ),
         ]
     )
-    fractions = [0.06, 0.16, 0.06, *([0.72 / len(FIGURE_COLUMNS)] * len(FIGURE_COLUMNS))]
+    fractions = [0.06, 0.16, 0.06, *([0.72 / len(columns)] * len(columns))]
     return _table(rows, [f * width for f in fractions], total_row=True)
 
 
@@ -201,6 +205,8 @@ def _conference_table(
             f"Verfallen {format_cents(figures.lapsed_cents)}",
             f"Übertrag ins Folgejahr {format_cents(figures.carried_out_cents)}",
         ]
+    if figures.shortfall_cents:
+        parts.append(f"<b>Fehlbetrag {format_cents(figures.shortfall_cents)} (R3)</b>")
     if conf.closed:
         parts.append("Jahr abgeschlossen")
     title = [

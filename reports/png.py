@@ -70,7 +70,9 @@ def render_png(overview: Overview, today: date) -> bytes:
         ax.text(
             total / 100 + largest * 0.01,
             position,
-            f"{format_cents(conf.figures.bound_cents)} von {format_cents(total)} gebunden",
+            f"{format_cents(conf.figures.bound_cents)} von {format_cents(total)} gebunden"
+            + (f", Fehlbetrag {format_cents(conf.figures.shortfall_cents)} (R3)"
+               if conf.figures.shortfall_cents else ""),
             va="center",
             ha="left",
             fontsize=8.5,

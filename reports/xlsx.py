@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from reports.overview import (
     APPLICATION_HEADERS,
     FIGURE_COLUMNS,
+    SHORTFALL_COLUMN,
     ConferenceOverview,
     Figures,
     Overview,
@@ -64,20 +65,24 @@ def sheet_title(conf: ConferenceOverview) -> str:
 
 
 def _write_summary(ws: Worksheet, overview: Overview, today: date) -> None:
-    headers = ("Kürzel", "Sozialraum", "Anträge", *(label for _, label in FIGURE_COLUMNS))
+    columns = overview.figure_columns
+    headers = ("Kürzel", "Sozialraum", "Anträge", *(label for _, label in columns))
     _title(ws, report_title(overview), f"{overview.scope} · Stand: {format_date(today)}")
     _header(ws, headers)
     row = HEADER_ROW
     for conf in overview.conferences:
         row += 1
         values: list[Any] = [conf.code, conf.name, len(conf.applications)]
-        values += [euros(getattr(conf.figures, key)) for key, _ in FIGURE_COLUMNS]
-        _put_row(ws, row, values, euro_columns=range(4, 4 + len(FIGURE_COLUMNS)))
+        values += [euros(getattr(conf.figures, key)) for key, _ in columns]
+        _put_row(ws, row, values, euro_columns=range(4, 4 + len(columns)))
     row += 1
     values = ["", overview.total_label, len(overview.applications)]
-    values += [euros(getattr(overview.total, key)) for key, _ in FIGURE_COLUMNS]
-    _put_row(ws, row, values, euro_columns=range(4, 4 + len(FIGURE_COLUMNS)), total=True)
+    values += [euros(getattr(overview.total, key)) for key, _ in columns]
+    _put_row(ws, row, values, euro_columns=range(4, 4 + len(columns)), total=True)
     _finish(ws, headers, last_table_row=row - 1)
+    for warning in overview.warnings:
+        row += 2
+        ws.cell(row=row, column=1, value=warning)
 
 
 def _write_conference(
@@ -142,7 +147,8 @@ def _balance_block(ws: Worksheet, row: int, figures: Figures, *, closed: bool) -
 
     state = "abgeschlossen" if closed else "laufend"
     ws.cell(row=row, column=2, value=f"Budget ({state})").font = Font(bold=True)
-    for key, label in FIGURE_COLUMNS:
+    columns = (*FIGURE_COLUMNS, SHORTFALL_COLUMN) if figures.shortfall_cents else FIGURE_COLUMNS
+    for key, label in columns:
         row += 1
         ws.cell(row=row, column=2, value=label)
         cell = ws.cell(row=row, column=4, value=euros(getattr(figures, key)))

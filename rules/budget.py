@@ -22,14 +22,26 @@ class Balance:
     held: int = 0
 
     @property
+    def _left(self) -> int:
+        return self.allotment + self.carried_in - self.bound - self.lapsed - self.carried_out
+
+    @property
     def available(self) -> int:
         """Not bound, not lapsed, not carried out (held decisions are still in here)."""
-        return self.allotment + self.carried_in - self.bound - self.lapsed - self.carried_out
+        return max(0, self._left)
+
+    @property
+    def shortfall(self) -> int:
+        """What is bound beyond the year's money: the administration lowered the allotment
+        below what was already bound (R1). It is shown as such, never hidden by an allotment
+        nobody set; allotment + carried_in + shortfall = bound + available + lapsed +
+        carried_out."""
+        return max(0, -self._left)
 
     @property
     def free(self) -> int:
         """What a new decision may still bind (R3): available less decisions held under R9."""
-        return self.available - self.held
+        return max(0, self.available - self.held)
 
     @property
     def carried_in_left(self) -> int:

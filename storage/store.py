@@ -20,6 +20,9 @@ from storage.partitions import Partitions
 
 GLOBAL = "global"
 Record = dict[str, Any]
+# Not yet decided for good: such an application belongs to its conference, whatever year it came
+# in, and is found through the index in global.json without opening every year's file.
+UNDECIDED = ("incomplete", "submitted", "deferred", "held")
 
 
 def _year_name(year: int) -> str:
@@ -178,6 +181,38 @@ class Store:
     def save_application(self, record: Record) -> None:
         name = _year_name(record["year"])
         self._upsert(name, "applications", record, "number")
+        self._index_undecided(record)
+
+    def _index_undecided(self, record: Record) -> None:
+        self._build_undecided_index()
+        table = self.table(GLOBAL, "undecided")
+        known = [int(doc_id) for doc_id, row in self.partitions.raw(GLOBAL, "undecided").items()
+                 if row["number"] == record["number"]]
+        if record["status"] not in UNDECIDED:
+            if known:
+                table.remove(doc_ids=known)
+            return
+        row = {"number": record["number"], "conference": record["conference"]}
+        if not known:
+            table.insert(row)
+
+    def _build_undecided_index(self) -> None:
+        """Once per data directory (older ones have no index): scan every year's file."""
+        if any(row.get("key") == "undecided_index" for row in self.partitions.rows(GLOBAL, "meta")):
+            return
+        self.table(GLOBAL, "meta").insert({"key": "undecided_index", "version": 1})
+        self.table(GLOBAL, "undecided").insert_multiple(
+            {"number": r["number"], "conference": r["conference"]}
+            for year in self.years() for r in self._rows(year, "applications")
+            if r["status"] in UNDECIDED)
+
+    def undecided_applications(self, conference: str | None = None) -> list[Record]:
+        """Applications not yet decided for good (UNDECIDED), of every year, by number."""
+        self._build_undecided_index()
+        numbers = sorted(row["number"] for row in self.partitions.rows(GLOBAL, "undecided")
+                         if conference is None or row["conference"] == conference)
+        found = (self.application(number) for number in numbers)
+        return [a for a in found if a is not None and a["status"] in UNDECIDED]
 
     def applications(self, year: int, conference: str | None = None) -> list[Record]:
         return [dict(r) for r in self._rows(year, "applications")

@@ -88,24 +88,31 @@ def test_r1_an_allotment_raised_in_the_toml_counts_at_once(bot: Bot) -> None:
         bot.close()
 
 
-def test_r1_an_allotment_lowered_below_what_is_bound_stops_at_zero_and_tells_the_county(
+def test_r1_an_allotment_lowered_below_what_is_bound_shows_the_shortfall_and_warns(
         bot: Bot) -> None:
     (number,) = ready(bot, "9.000 €")
     bot.decide(MARCH_12, f"{number} bewilligt")
     bot = with_allotment(bot, '\n[budget.allotments.2026]\nADE = "5.000,00 €"\n')
     try:
-        saldo = reply_text(bot.must("sek-ade", "/saldo", today=date(2026, 4, 1)))
-        assert "Zuweisung: 9.000,00 €" in saldo
+        outcome = bot.must("sek-ade", "/saldo", today=date(2026, 4, 1))
+        saldo = reply_text(outcome)
+        assert "Zuweisung: 5.000,00 €" in saldo  # what the administration set, nothing else
+        assert "Fehlbetrag: 4.000,00 €" in saldo
         assert "Verfügbar: 0,00 €" in saldo
-        made = bot.run_due_reminders(at(date(2027, 1, 1), 0, 5))  # the close by itself
-        told = [n for n in made if n.recipient == "verwaltung"]
+        told = [n for n in outcome.notifications if n.recipient == "verwaltung"]
         assert len(told) == 1
-        assert told[0].text.startswith("R1: Die Zuweisung Adendorf 2026 steht in der "
-                                       "Konfiguration auf 5.000,00 €")
+        assert told[0].text.startswith("Achtung R3: Die Zuweisung Adendorf 2026 steht in der "
+                                       "Konfiguration auf 5.000,00 €, gebunden sind aber schon "
+                                       "9.000,00 €. Fehlbetrag: 4.000,00 €.")
+        again = bot.must("kreis-1", "/saldo ADE", today=date(2026, 4, 2))
+        assert not again.notifications  # warned once for this allotment
+        made = bot.run_due_reminders(at(date(2027, 1, 1), 0, 5))  # the close by itself
         assert "übertragen nach 2027: 0,00 €" in next(n.text for n in made
                                                      if n.recipient == "sek-ade")
         assert bot.balance("ADE", 2027)["carried_in_cents"] == 0
-        assert bot.balance("ADE", 2026)["allotment_cents"] == 900_000
+        closed = bot.balance("ADE", 2026)
+        assert (closed["allotment_cents"], closed["shortfall_cents"]) == (500_000, 400_000)
+        assert closed["available_cents"] == 0
     finally:
         bot.close()
 
