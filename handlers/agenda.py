@@ -24,10 +24,11 @@ DATE_LIKE = re.compile(r"\d{1,4}[.-]\d{1,2}[.-]?(\d{2,4})?")
 UPCOMING_DAYS = 400
 
 
-def open_applications(ctx: Context, conference: Conference, year: int) -> list[dict]:
-    """Open applications of `year` and of the year before (a December sketch is decided in
-    spring), oldest first; incomplete ones last, as they cannot be decided yet."""
-    rows = [a for y in (year - 1, year) for a in ctx.store.applications(y, conference.code)
+def open_applications(ctx: Context, conference: Conference) -> list[dict]:
+    """Open applications of the conference, whatever year they came in (a December sketch is
+    decided in spring, a deferred one may wait longer), oldest first; incomplete ones last, as
+    they cannot be decided yet."""
+    rows = [a for a in ctx.store.undecided_applications(conference.code)
             if a["status"] in (*OPEN, "incomplete")]
     return sorted(rows, key=lambda a: (a["status"] == "incomplete", a["year"], a["number"]))
 
@@ -114,7 +115,7 @@ def when(session: dict) -> str:
 def agenda_data(ctx: Context, conference: Conference, session: dict | None) -> dict:
     """What an agenda shows, for the message and the PDF alike."""
     year = int(session["date"][:4]) if session else ctx.today.year
-    applications = open_applications(ctx, conference, year)
+    applications = open_applications(ctx, conference)
     decidable = [a for a in applications if a["status"] in OPEN]
     balance = ctx.balance(conference, year)
     return {
@@ -192,8 +193,7 @@ def upcoming(ctx: Context, args: str, body: str) -> Outcome:
         name = ctx.conference(session["conference"]).name
         line = f"• {when(session)}: {name}"
         if session["budget_ii"]:
-            count = len([a for a in open_applications(ctx, ctx.conference(session["conference"]),
-                                                      int(session["date"][:4]))
+            count = len([a for a in open_applications(ctx, ctx.conference(session["conference"]))
                          if a["status"] in OPEN])
             attending = len(session["attended_by"])
             applications = "1 offener Antrag" if count == 1 else f"{count} offene Anträge"
