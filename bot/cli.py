@@ -1,4 +1,5 @@
-"""The `sozialbot` command: init, say, console, run, export, report, invite, revoke.
+"""The `sozialbot` command: init, say, console, run, export, report, invite, revoke, and the
+administrator's backup, restore and status (bot.ops_cli).
 
 `say` and `console` must start fast, so nothing here imports Telegram, mail or report code
 until a command needs it.
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
+from bot import ops_cli
 from bot.config import Config, ConfigError, config_path, default_config_text, load_config
 from storage.lock import StoreLocked
 
@@ -59,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("person")
     revoke = with_config("revoke", "trennt die Telegram-Verbindung einer Person")
     revoke.add_argument("person")
+    ops_cli.add_commands(sub, with_config)
     return parser
 
 
@@ -261,7 +264,8 @@ def _revoke(config: Config, args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"say": _say, "console": _console, "run": _run, "export": _export,
-            "report": _report, "invite": _invite, "revoke": _revoke}
+            "report": _report, "invite": _invite, "revoke": _revoke,
+            "backup": ops_cli.backup, "restore": ops_cli.restore, "status": ops_cli.status}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -11,7 +11,9 @@ import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from bot import health
 from bot.config import Config
+from bot.control import SOCKET, serve
 from handlers.messages import Sender
 from handlers.service import Core
 
@@ -58,6 +60,7 @@ async def _main(config: Config, console_sender: Sender | None) -> None:
         loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(scheduler(core, stop), name="scheduler")]
     channels = _channels(config)
+    control = await _control(core, config)
     for name, runner in channels:
         tasks.append(asyncio.create_task(runner(core, config, stop), name=name))
     if not channels and console_sender is None:
@@ -74,8 +77,21 @@ async def _main(config: Config, console_sender: Sender | None) -> None:
             if task.get_name() == "console":
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if control is not None:
+            control.close()
+            (config.data_dir / SOCKET).unlink(missing_ok=True)
         core.close()
         print("sozialbot beendet.", flush=True)
+
+
+async def _control(core: Core, config: Config) -> asyncio.AbstractServer | None:
+    """The control socket for `sozialbot backup` and `sozialbot status` (bot.control)."""
+    try:
+        return await serve(core, config.data_dir, health.report)
+    except OSError as error:  # e.g. a data directory path too long for a Unix socket
+        log.warning("control.sock nicht verfügbar (%s): backup und status gehen dann nur bei "
+                    "beendetem Bot", error)
+        return None
 
 
 async def _console(core: Core, sender: Sender, stop: asyncio.Event) -> None:

@@ -260,6 +260,20 @@ class Core:
         with self._lock:
             return build_export(self.system_context(now, "system:export"), now)
 
+    # -- backup -----------------------------------------------------------------------------
+    def snapshot(self, now: datetime | None = None) -> bytes:
+        """A backup archive of the store as of now, with the export of that moment; nothing
+        commits while its files are read (storage.backup)."""
+        from handlers.export import build_export
+        from storage.backup import pack, snapshot_files
+
+        now = now or datetime.now(self.tz)
+        with self._lock:
+            self.store.sync()
+            files = snapshot_files(self.store.partitions.directory)
+            export = build_export(self.system_context(now, "system:backup"), now)
+        return pack(files, export, now.isoformat(timespec="seconds"))
+
 
 def _without_lone_surrogates(message: IncomingMessage) -> IncomingMessage:
     """Text that is not valid Unicode (a lone UTF-16 surrogate, e.g. from a JSON escape) cannot

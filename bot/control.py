@@ -1,0 +1,96 @@
+"""The running bot's control socket, `DATA/control.sock`, for `sozialbot backup` and `status`.
+
+Only the bot's own user (and root) can connect: the socket is 0600 in the 0700 data directory.
+A request is one JSON line (`{"command": "backup"}`); the answer is one JSON line, for a backup
+followed by the archive's bytes (`size` of them). A bot that dies mid-answer leaves the client
+with fewer bytes than announced, and the client writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from handlers.service import Core
+
+log = logging.getLogger(__name__)
+
+SOCKET = "control.sock"
+CHUNK = 256 * 1024
+
+
+class NotRunning(ConnectionError):
+    """No bot listens on the data directory's control socket."""
+
+
+async def serve(core: Core, directory: Path,
+                status: Callable[[], dict[str, Any]]) -> asyncio.AbstractServer:
+    """Listen on DATA/control.sock (a stale one from a killed bot is replaced: the caller holds
+    the data directory's lock)."""
+    path = directory / SOCKET
+    path.unlink(missing_ok=True)
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = json.loads(await reader.readline() or b"{}")
+            command = request.get("command") if isinstance(request, dict) else None
+            if command == "backup":
+                data = await asyncio.to_thread(core.snapshot)
+                writer.write(json.dumps({"ok": True, "size": len(data)}).encode() + b"\n")
+                for start in range(0, len(data), CHUNK):
+                    writer.write(data[start:start + CHUNK])
+                    await writer.drain()
+                log.info("Sicherung über control.sock ausgeliefert (%d Bytes)", len(data))
+            elif command == "status":
+                writer.write(json.dumps({"ok": True, **status()}).encode() + b"\n")
+            else:
+                writer.write(b'{"ok": false, "error": "unbekannter Befehl"}\n')
+            await writer.drain()
+        except (OSError, ValueError) as error:
+            log.warning("control.sock: Anfrage abgebrochen (%s)", error)
+        except Exception as error:
+            log.exception("control.sock: Fehler")
+            with contextlib.suppress(OSError):
+                writer.write(json.dumps({"ok": False, "error": str(error)}).encode() + b"\n")
+        finally:
+            writer.close()
+
+    old = os.umask(0o177)
+    try:
+        server = await asyncio.start_unix_server(answer, path=str(path))
+    finally:
+        os.umask(old)
+    return server
+
+
+def request(directory: Path, command: str, timeout: float = 120.0) -> tuple[dict[str, Any],
+                                                                            bytes]:
+    """Ask the running bot; the answer's header and (for a backup) its payload."""
+    path = directory / SOCKET
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(timeout)
+        try:
+            client.connect(str(path))
+        except (FileNotFoundError, ConnectionRefusedError):
+            raise NotRunning(f"kein laufender Bot an {path}") from None
+        client.sendall(json.dumps({"command": command}).encode() + b"\n")
+        stream = client.makefile("rb")
+        line = stream.readline()
+        if not line:
+            raise ConnectionError("der Bot hat die Verbindung ohne Antwort beendet")
+        header = json.loads(line)
+        if not header.get("ok"):
+            raise ConnectionError(f"der Bot meldet: {header.get('error', '?')}")
+        size = int(header.get("size", 0))
+        payload = stream.read(size) if size else b""
+        if len(payload) != size:
+            raise ConnectionError(f"die Verbindung brach nach {len(payload)} von {size} Bytes "
+                                  "ab (wurde der Bot beendet?)")
+        return header, payload

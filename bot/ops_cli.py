@@ -1,0 +1,128 @@
+"""The administrator's commands: `sozialbot backup`, `restore` and `status`.
+
+`backup` asks the running bot for a snapshot over its control socket (bot.control); without a
+running bot it opens the data directory itself (the directory lock keeps a bot from starting
+meanwhile). Either way nothing commits while the files are read, and the archive is written to
+a temporary file and renamed, so FILE is a whole backup or the previous one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
+
+
+def add_commands(sub: Any, with_config: Any) -> None:
+    backup = with_config("backup", "Sicherung der Daten in eine Datei (auch bei laufendem Bot)")
+    backup.add_argument("file", type=Path)
+    restore = with_config("restore", "Sicherung in ein leeres Verzeichnis zurückspielen, prüfen")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("directory", type=Path)
+    status = with_config("status", "Zustand des laufenden Bots (Kanäle, Warteschlange, Fehler)")
+    status.add_argument("--json", action="store_true", help="maschinenlesbar")
+
+
+def backup(config: Config, args: argparse.Namespace) -> int:
+    from bot.control import NotRunning, request
+    from storage.backup import BackupError, write_archive
+
+    try:
+        _, data = request(config.data_dir, "backup")
+        how = "vom laufenden Bot"
+    except NotRunning:
+        data, how = _snapshot_without_bot(config), "aus dem Datenverzeichnis"
+    except (OSError, ValueError) as error:
+        print(f"Fehler: Sicherung fehlgeschlagen: {error}. {args.file} wurde nicht geändert.",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        write_archive(args.file, data)
+    except (BackupError, OSError) as error:
+        print(f"Fehler: {args.file} nicht geschrieben: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"Gesichert {how}: {args.file} ({len(data)} Bytes)")
+    return EXIT_OK
+
+
+def _snapshot_without_bot(config: Config) -> bytes:
+    from handlers.service import Core
+
+    core = Core.open(config)  # StoreLocked: a bot runs, but without a control socket
+    try:
+        return core.snapshot()
+    finally:
+        core.close()
+
+
+def restore(config: Config, args: argparse.Namespace) -> int:
+    from handlers.service import Core
+    from storage.backup import BackupError, restore_files, unpack
+    from storage.journal import parse_lines
+
+    try:
+        manifest, files = unpack(args.file.read_bytes())
+        restore_files(files, args.directory)
+    except (BackupError, OSError) as error:
+        print(f"Fehler: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    commits = len(parse_lines(files.get("journal.log", b""), args.file)[0])
+    core = Core.open(replace(config, data_dir=args.directory))  # replays the journal
+    try:
+        export = core.export(datetime.fromisoformat(manifest["created_at"]))
+    finally:
+        core.close()
+    differing = [key for key in manifest["export"] if export.get(key) != manifest["export"][key]]
+    print(f"Zurückgespielt nach {args.directory}: {len(files)} Dateien, {commits} Einträge des "
+          f"Journals nachgespielt, Stand {manifest['created_at']}.")
+    if differing:
+        print(f"Fehler: nach dem Zurückspielen weicht ab: {', '.join(differing)}. Wurde die "
+              "Konfiguration (Konferenzen, Zuweisungen) seit der Sicherung geändert?",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"Geprüft: {len(export['applications'])} Anträge, {len(export['ledger'])} Buchungen; "
+          "alle Salden stimmen mit dem Hauptbuch und dem Stand der Sicherung überein.")
+    print("Zum Benutzen: in der Konfiguration [storage] data_dir = "
+          f"\"{args.directory.resolve()}\".")
+    return EXIT_OK
+
+
+def status(config: Config, args: argparse.Namespace) -> int:
+    """Exit 0: every channel connected; 1: a channel is not; 3: the bot does not run."""
+    import json
+
+    from bot.control import NotRunning, request
+
+    try:
+        report, _ = request(config.data_dir, "status", timeout=10)
+    except NotRunning:
+        print(json.dumps({"running": False}) if args.json else
+              f"sozialbot läuft nicht (kein Bot an {config.data_dir}).")
+        return EXIT_NOT_RUNNING
+    except (OSError, ValueError) as error:
+        print(f"Fehler: keine Antwort vom Bot: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    report.pop("ok", None)
+    channels: dict[str, dict[str, Any]] = report.get("channels", {})
+    healthy = all(c["connected"] for c in channels.values())
+    if args.json:
+        print(json.dumps({"running": True, "healthy": healthy, **report}, ensure_ascii=False))
+        return EXIT_OK if healthy else EXIT_REFUSED
+    print(f"sozialbot läuft (PID {report.get('pid')}, seit {report.get('started_at')}).")
+    if not channels:
+        print("Kein Kanal eingeschaltet.")
+    for name, c in channels.items():
+        state = (f"verbunden seit {c['connected_since']}" if c["connected"]
+                 else "NICHT verbunden")
+        print(f"{name}: {state}; letzte Nachricht: {c['last_message_at'] or '–'} "
+              f"({c['messages']} seit dem Start); Warteschlange: {c['queue']}")
+        if c["last_error"]:
+            print(f"  letzter Fehler {c['last_error_at']}: {c['last_error']}")
+    return EXIT_OK if healthy else EXIT_REFUSED
