@@ -58,9 +58,12 @@ def _line(row: dict) -> str:
 
 def _own(ctx: Context) -> Outcome:
     """An applicant sees only the applications sent from the same address."""
-    rows = [r for year in ctx.store.years()[-3:] for r in ctx.store.applications(year)
-            if r["contact"] == ctx.identity.key]
+    rows = {r["number"]: r for year in ctx.store.years()[-3:] for r in ctx.store.applications(year)
+            if r["contact"] == ctx.identity.key}
+    for found in ctx.store.undecided_applications():  # older ones still waiting count too
+        if found["contact"] == ctx.identity.key:
+            rows.setdefault(found["number"], found)
     if not rows:
         return reply("Von Ihrer Adresse liegen keine Anträge vor. /hilfe zeigt, wie Sie eine "
                      "Projektskizze einreichen.")
-    return reply("Ihre Anträge:\n" + "\n".join(_line(r) for r in rows))
+    return reply("Ihre Anträge:\n" + "\n".join(_line(r) for _, r in sorted(rows.items())))

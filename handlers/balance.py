@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from handlers.context import Context, reply
-from handlers.messages import Outcome
+from handlers.messages import Notification, Outcome
 from handlers.scope import conference_and_year
 from rules.conferences import Conference
 from rules.money import format_cents
+
+if TYPE_CHECKING:
+    from handlers.service import Core
 
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
@@ -55,3 +61,14 @@ def balance_text(ctx: Context, conference: Conference, year: int) -> str:
             lines.append(f"Nicht gebundene Zuweisung ({format_cents(rest)}) kann einmal nach "
                          f"{year + 1} übertragen werden und verfällt Ende {year + 1} (R2).")
     return "\n".join(lines)
+
+
+def due(core: Core, now: datetime) -> list[Notification]:
+    """Warn the administration of a shortfall soon after it lowered an allotment (the bot is
+    restarted with the new configuration), not only when someone asks for a balance."""
+    ctx = core.system_context(now, f"system:shortfall:{now.date().isoformat()}")
+    for conference in ctx.config.conferences:
+        ctx.balance(conference, ctx.today.year)  # warns through ctx.notify, once per amount
+    if not ctx.notifications:
+        return []
+    return list(core.commit_system(ctx).notifications)

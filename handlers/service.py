@@ -228,11 +228,12 @@ class Core:
 
     def run_due_reminders(self, now: datetime) -> list[Notification]:
         """R9 reminders and year-end closes that are due at `now`, committed once each."""
-        from handlers import reminders, year_close
+        from handlers import balance, reminders, year_close
 
         with self._lock:
             made = reminders.due(self, now.astimezone(self.tz))
             made += year_close.due(self, now.astimezone(self.tz))
+            made += balance.due(self, now.astimezone(self.tz))
         return made
 
     # -- onboarding -------------------------------------------------------------------------

@@ -213,6 +213,10 @@ def test_a_lowered_allotment_shows_in_every_report_with_its_shortfall(tmp_path: 
                                encoding="utf-8")
     bot = Bot(tmp_path)
     try:
+        made = bot.run_due_reminders(at(date(2026, 4, 1), 9))  # the scheduler after the restart
+        assert [(n.recipient, n.text[:50]) for n in made] == [
+            ("verwaltung", "Achtung R3: Die Zuweisung Adendorf 2026 steht in d")]
+        assert not bot.run_due_reminders(at(date(2026, 4, 2), 9))  # once
         report = bot.must("verwaltung", "/bericht 2026 json", today=date(2026, 4, 1))
         data = json.loads(report.replies[0].documents[0].data)
         (ade,) = [c for c in data["conferences"] if c["code"] == "ADE"]

@@ -2,9 +2,11 @@
 
 A secretary sends valid and invalid vote results, books some, leaves others open or discards
 them; the county attends or not, vetoes, confirms held decisions; years end by hand or by the
-scheduler. After every step: no balance is negative, `/saldo` shows no negative amount, and
-allotment + carried in = bound + available + lapsed + carried out — and the bound money is
-exactly what the approved applications say.
+scheduler. Applicants hand in late (after a session) and change sketches after a preview; the
+administration raises and lowers allotments. After every step: no balance is negative, `/saldo`
+shows no negative amount, allotment + carried in + shortfall = bound + available + lapsed +
+carried out, the allotment shown is the one configured, the bound money is exactly what the
+approved applications say, and every status was reached by an allowed step.
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ from tests.support.core import APPLICANT, Bot, at, reply_text, sketch
 NEGATIVE_MONEY = re.compile(r"-\s*[\d.]+,\d\d €")
 CODE = re.compile(r"/buchen ([A-Z0-9]{6})")
 LAST_YEAR = 2028
+DEFAULT_ALLOTMENT = 1_000_000
+
+# Each status an application may go to, by the steps a person or the close can take.
+ALLOWED_STEPS: dict[str, set[str]] = {
+    "incomplete": {"submitted"},
+    "submitted": {"approved", "rejected", "deferred", "held", "incomplete"},
+    "deferred": {"approved", "rejected", "held", "incomplete"},
+    "held": {"approved", "rejected", "deferred", "vetoed"},  # confirmed, vetoed, or the close
+    "approved": {"vetoed"},
+    "rejected": set(),
+    "vetoed": set(),
+}
+FIRST_STATUSES = {"submitted", "incomplete"}
 
 # Mostly lines a secretary means; one wrong line refuses the whole message, as it should.
 line_kinds = st.sampled_from(["full", "full", "full", "part", "part", "votes_ok", "reject",
@@ -39,7 +54,11 @@ class ConferenceYears(RuleBasedStateMachine):
         self.year = 2026
         self.numbers: list[str] = []
         self.requested: dict[str, int] = {}
-        self.codes: list[str] = []
+        self.codes: list[tuple[str, set[str]]] = []  # kept previews and the numbers they list
+        self.invalidated: set[str] = set()
+        self.allotments: dict[int, int] = {}
+        self.base_toml = self.bot.config_path.read_text(encoding="utf-8")
+        self.seen: dict[str, str] = {}
         self.attended = False
         self.held_days: set[date] = set()
         self.bot.concept(today=date(2026, 1, 5))
@@ -67,11 +86,13 @@ class ConferenceYears(RuleBasedStateMachine):
         return answer
 
     # -- what people do -----------------------------------------------------------------------
-    @rule(euros=st.integers(500, 8_000), cents=st.sampled_from([0, 50, 99]))
-    def applicant_hands_in_a_sketch(self, euros: int, cents: int) -> None:
+    @rule(euros=st.integers(500, 8_000), cents=st.sampled_from([0, 50, 99]),
+          late=st.sampled_from([False, False, True]))
+    def applicant_hands_in_a_sketch(self, euros: int, cents: int, late: bool) -> None:
+        """A late one comes after the autumn session: no session of its year may decide it."""
         amount = euros * 100 + cents
         outcome = self.bot.say(APPLICANT, sketch(Betrag=format_cents(amount)),
-                               today=date(self.year, 2, 1))
+                               today=date(self.year, 10, 1) if late else date(self.year, 2, 1))
         assert outcome.accepted, reply_text(outcome)
         assert outcome.application_number is not None
         self.numbers.append(outcome.application_number)
@@ -113,15 +134,39 @@ class ConferenceYears(RuleBasedStateMachine):
         elif then == "discard":
             self.say("sek-ade", f"/verwerfen {found.group(1)}", day)
         else:
-            self.codes.append(found.group(1))
+            self.codes.append((found.group(1), {number for number, _, _ in picks}))
 
     @precondition(lambda self: self.codes)
     @rule(index=st.integers(0, 100))
     def secretary_books_an_older_preview(self, index: int) -> None:
-        code = self.codes.pop(index % len(self.codes))
-        if self.say("sek-ade", f"/buchen {code}", date(self.year, 9, 11)).startswith(
-                "R9: Bei der Sitzung"):
+        code, _ = self.codes.pop(index % len(self.codes))
+        answer = self.say("sek-ade", f"/buchen {code}", date(self.year, 9, 11))
+        if code in self.invalidated:  # a sketch changed after the preview: never booked
+            assert answer.startswith(f"R11: Der Code {code} gilt nicht mehr"), answer
+        elif answer.startswith("R9: Bei der Sitzung"):
             self.held_days.add(self.sessions()[1])
+
+    @precondition(lambda self: self.numbers)
+    @rule(data=st.data(), euros=st.integers(300, 9_000))
+    def applicant_changes_a_sketch(self, data: st.DataObject, euros: int) -> None:
+        number = data.draw(st.sampled_from(self.numbers))
+        answer = self.say(APPLICANT, f"/antrag {number}\nBetrag: {euros} €",
+                          date(self.year, 9, 10))
+        if answer.startswith("R11"):  # decided already: it cannot change
+            return
+        if self.requested[number] != euros * 100:
+            self.invalidated |= {code for code, numbers in self.codes if number in numbers}
+        self.requested[number] = euros * 100
+
+    @rule(euros=st.sampled_from([0, 2_000, 5_000, 10_000, 12_000]))
+    def administration_sets_this_years_allotment(self, euros: int) -> None:
+        """The county edits its TOML and restarts the bot, below what is bound or above."""
+        self.allotments[self.year] = euros * 100
+        tables = "".join(f'\n[budget.allotments.{year}]\nADE = "{cents // 100} €"\n'
+                         for year, cents in self.allotments.items())
+        self.bot.close()
+        self.bot.config_path.write_text(self.base_toml + tables, encoding="utf-8")
+        self.bot = Bot(self.directory)
 
     @precondition(lambda self: self.numbers)
     @rule(data=st.data(), reason=st.sampled_from(["passt nicht zum Konzept"] * 3 + [""]))
@@ -156,6 +201,7 @@ class ConferenceYears(RuleBasedStateMachine):
             self.bot.run_due_reminders(at(date(self.year + 1, 1, 1), 0, 30))
         self.year += 1
         self.codes.clear()
+        self.invalidated.clear()
         self.attended = False
         self._open_year()
 
@@ -165,12 +211,15 @@ class ConferenceYears(RuleBasedStateMachine):
         data = self.bot.export(at(date(self.year, 12, 1)))
         for b in (b for b in data["balances"] if b["conference"] == "ADE"):
             for key in ("allotment_cents", "carried_in_cents", "bound_cents", "held_cents",
-                        "available_cents", "lapsed_cents", "carried_out_cents"):
+                        "available_cents", "lapsed_cents", "carried_out_cents",
+                        "shortfall_cents"):
                 assert b[key] >= 0, b
-            assert b["available_cents"] - b["held_cents"] >= 0, b
-            assert (b["allotment_cents"] + b["carried_in_cents"]
+            assert (b["allotment_cents"] + b["carried_in_cents"] + b["shortfall_cents"]
                     == b["bound_cents"] + b["available_cents"] + b["lapsed_cents"]
                     + b["carried_out_cents"]), b
+            if not b["closed"]:  # never an allotment nobody set
+                assert b["allotment_cents"] == self.allotments.get(b["year"],
+                                                                   DEFAULT_ALLOTMENT), b
             decided = [a for a in data["applications"]
                        if a["session_date"] and int(a["session_date"][:4]) == b["year"]]
             assert b["bound_cents"] == sum(a["approved_cents"] for a in decided
@@ -181,6 +230,18 @@ class ConferenceYears(RuleBasedStateMachine):
         for a in data["applications"]:
             if a["status"] == "approved":
                 assert 0 < a["approved_cents"] <= a["requested_cents"], a
+            if a["session_date"] and a["status"] in ("approved", "rejected", "held"):
+                assert a["submitted_on"] <= a["session_date"], a  # decided only where it could
+
+    @invariant()
+    def every_status_is_reached_by_an_allowed_step(self) -> None:
+        for number, status in self.statuses().items():
+            before = self.seen.get(number)
+            if before is None:
+                assert status in FIRST_STATUSES, (number, status)
+            elif before != status:
+                assert status in ALLOWED_STEPS[before], (number, before, status)
+            self.seen[number] = status
 
     @invariant()
     def saldo_never_shows_a_negative_amount(self) -> None:
