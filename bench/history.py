@@ -33,7 +33,7 @@ Betrag: {amount} €"""
 
 
 def _send(core: Core, sender: str, text: str, when: datetime) -> Outcome:
-    return core.handle(IncomingMessage(Sender("console", sender), text,
+    return core.handle(IncomingMessage(Sender("console", sender, verified=True), text,
                                        f"bench:{uuid.uuid4()}", when))
 
 

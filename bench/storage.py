@@ -63,12 +63,12 @@ def _bookings(config: Path) -> Bookings:
                         if a["status"] == "submitted" and a["year"] == YEAR][:ROUNDS]
         for number in open_numbers:
             secretary = "sek-" + number[:3].lower()
-            preview = core.handle(IncomingMessage(Sender("console", secretary),
+            preview = core.handle(IncomingMessage(Sender("console", secretary, verified=True),
                                                   f"/beschluss 10.09.2026\n{number} bewilligt 1 €",
                                                   f"b:{uuid.uuid4()}", when))
             code = preview.replies[0].text.split("/buchen ")[1].split()[0]
-            message = IncomingMessage(Sender("console", secretary), f"/buchen {code}",
-                                      f"b:{uuid.uuid4()}", when)
+            message = IncomingMessage(Sender("console", secretary, verified=True),
+                                      f"/buchen {code}", f"b:{uuid.uuid4()}", when)
             before = core.store.position
             start = time.perf_counter()
             outcome = core.handle(message)

@@ -207,7 +207,7 @@ def make_county(directory: Path, emulator: BotApiEmulator) -> Path:
     core = Core.open(load_config(config_path))
 
     def send(sender: str, text: str, channel: str = "console") -> None:
-        outcome = core.handle(IncomingMessage(Sender(channel, sender), text,
+        outcome = core.handle(IncomingMessage(Sender(channel, sender, verified=True), text,
                                               f"bench:{uuid.uuid4()}", setup))
         assert outcome.accepted, outcome.replies[0].text
 

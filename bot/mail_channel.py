@@ -64,6 +64,12 @@ Certificates are always checked; for a server certificate of the county's own CA
 Optional under [email]: `max_mail_mb = 10`, `max_attachment_mb = 5`, `max_refusals_per_hour = 5`
 (answers to mails the bot did not understand, per address; stops loops with auto-responders that
 mark nothing), `retry_seconds = 5`, `retry_max_seconds = 300`, `notify_seconds = 30`.
+
+Sender check: `trusted_authserv_id = "mx.landkreis-lueneburg.de"` under [email] names the county's
+receiving server whose Authentication-Results header (DMARC pass, or DKIM pass aligned with the
+From domain) marks a mail as verified (`bot.mail_sender`). Without it, or when a mail is not
+verified, a configured person's command waits for the code sent to her address on record
+(`handlers.verification`). A From the strict parser doubts never speaks for a configured person.
 """
 
 from __future__ import annotations
@@ -103,8 +109,9 @@ from bot.mail_parse import (
     MAX_ATTACHMENT_BYTES,
     MAX_MAIL_BYTES,
     ParsedMail,
-    automatic_reason,
+    code_of,
     format_size,
+    headers_only,
     message_text,
     parse_mail,
     referenced,
@@ -131,7 +138,6 @@ SIMPLE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/^_`{|}~-]+@[A-Za-z0-9.-]+")
 
 CHANNEL = "email"
 MARKER = "sozialbot"  # first token of our Message-IDs: replies to them are recognized
-CODE = re.compile(r"/buchen ([A-Z2-9]{6})\b")
 IMAP_ERRORS = (imaplib.IMAP4.error, ImapToolsError, OSError, EOFError)
 FETCH_BYTES = 16 * 1024 * 1024  # whole mails fetched at once, at most
 Clock = Callable[[], datetime]
@@ -179,6 +185,7 @@ class MailSettings:
     max_refusals_per_hour: int = 5
     batch: int = 50
     timeout: float = 60.0
+    trusted_authserv_id: str = ""  # whose Authentication-Results count (bot.mail_sender)
 
     @property
     def domain(self) -> str:
@@ -216,6 +223,7 @@ class MailSettings:
             max_attachment_bytes=int(number("max_attachment_mb", 5) * mb),
             max_refusals_per_hour=int(number("max_refusals_per_hour", 5)),
             timeout=number("timeout_seconds", 60.0),
+            trusted_authserv_id=str(raw.get("trusted_authserv_id", "")).strip().lower(),
         )
 
 
@@ -328,25 +336,26 @@ class MailBuilder:
         return Mail(recipient, message_id, subject, data)
 
     def reply(self, parsed: ParsedMail, to: str, outcome: Outcome,
-              notes: Iterable[str] = ()) -> Mail:
-        """The answer to one mail, in its thread."""
+              notes: Iterable[str] = (), *, own_subject: bool = True) -> Mail:
+        """The answer to one mail, in its thread. `own_subject=False`: the subject was written by
+        someone who may not be the recipient (an unverified mail in a person's name), so it is
+        not repeated."""
         text = "\n\n".join(r.text for r in outcome.replies) or (
             "Ihre Nachricht ist angekommen.")
-        codes = CODE.findall(text)
-        code = codes[0] if codes else None
+        actions = [a for r in outcome.replies for a in r.actions]
+        code = code_of(actions)
         number = outcome.application_number
         message_id = _message_id(self.settings.domain, number, f"C-{code}" if code else None)
         parent = None
         if parsed.message_id:
             references = [*parsed.references[-9:], parsed.message_id]
             parent = (f"<{parsed.message_id}>", " ".join(f"<{r}>" for r in references))
-        actions = [a for r in outcome.replies for a in r.actions]
         body = _body(text, actions, notes)
         documents = [Part(d.data, *_content_type(d.content_type), filename=d.filename)
                      for r in outcome.replies for d in r.documents]
         content = with_parts(body, attachments=documents) if documents else plain_text(body)
-        return self._mail(to, _reply_subject(parsed.subject, number, code), message_id, content,
-                          parent)
+        subject = parsed.subject if own_subject else "Ihre Anfrage an den Budget-II-Bot"
+        return self._mail(to, _reply_subject(subject, number, code), message_id, content, parent)
 
     def refusal(self, parsed: ParsedMail, to: str, text: str) -> Mail:
         parent = ((f"<{parsed.message_id}>",) * 2 if parsed.message_id else None)
@@ -363,7 +372,8 @@ class MailBuilder:
         elif thread is not None:
             subject = _reply_subject(thread[1], number, None)
         else:
-            first = notification.text.strip().split("\n", 1)[0].rstrip(" :")
+            # up to a quoted title („…“): an applicant's text never makes a subject for staff
+            first = notification.text.strip().split("\n", 1)[0].split("„", 1)[0].rstrip(" :")
             subject = first if len(first) <= 90 else first[:87].rstrip() + " …"
             if number and number not in subject:
                 subject += f" [{number}]"
@@ -703,7 +713,7 @@ class MailChannel:
             log.exception("E-Mail %s (UID %s) konnte nicht verarbeitet werden", source_id, uid)
             result, parsed, extra, answer = Handled("failed", "interner Fehler beim "
                                                               "Verarbeiten"), \
-                _headers_only(raw), {}, None
+                headers_only(raw), {}, None
         mails = [] if answer is None else [
             Outgoing(f"reply:{source_id}", answer.recipient, answer.data, urgent=True)]
         # The answer is on disk before the record, the record before the mail is moved.
@@ -724,7 +734,7 @@ class MailChannel:
                       ) -> tuple[Handled, ParsedMail, dict[str, Any], Mail | None]:
         """What becomes of a mail, and the answer to send (None: no answer)."""
         if not whole:
-            parsed = _headers_only(raw, self.own_addresses)
+            parsed = headers_only(raw, self.own_addresses)
             if parsed.automatic:
                 return Handled("failed", f"zu groß und {parsed.automatic}"), parsed, {}, None
             limit = format_size(self.settings.max_mail_bytes)
@@ -736,7 +746,8 @@ class MailChannel:
             return (Handled("failed", why), parsed, {},
                     self.builder.refusal(parsed, parsed.address, text))
         parse = functools.partial(parse_mail, raw, own_addresses=self.own_addresses,
-                                  max_attachment_bytes=self.settings.max_attachment_bytes)
+                                  max_attachment_bytes=self.settings.max_attachment_bytes,
+                                  trusted_authserv_id=self.settings.trusted_authserv_id)
         # A small text mail is read at once (about 0.1 ms); one with parts (attachments to
         # unpack) or a large one in a thread, so that sending goes on meanwhile.
         parsed = parse() if _plain_and_small(raw) else await asyncio.to_thread(parse)
@@ -744,8 +755,12 @@ class MailChannel:
             return Handled("failed", parsed.automatic), parsed, {}, None
         if not parsed.address or "@" not in parsed.address:
             return Handled("failed", "kein Absender erkennbar"), parsed, {}, None
-        sender = Sender(CHANNEL, parsed.address, parsed.display_name)
+        sender = Sender(CHANNEL, parsed.address, parsed.display_name,
+                        verified=parsed.authenticated, reply_to=parsed.reply_to)
         person = self.core.person_for(sender)  # the configuration only, no store
+        if person is not None and parsed.doubt:
+            return Handled("failed", f"Absender nicht eindeutig ({parsed.doubt}): nie als "
+                                     f"{person.id} behandelt"), parsed, {}, None
         refers = referenced(parsed, MARKER)
         text = message_text(parsed, known_person=person is not None, commands=self._commands,
                             refers_to=refers)
@@ -759,7 +774,8 @@ class MailChannel:
             return (Handled("failed", "zu viele unverständliche Nachrichten von dieser Adresse "
                                       "in einer Stunde (Schutz vor Mail-Schleifen)"), parsed, {},
                     None)
-        reply = self.builder.reply(parsed, to, outcome, parsed.notes)
+        reply = self.builder.reply(parsed, to, outcome, parsed.notes,
+                                   own_subject=person is None or parsed.authenticated)
         number = outcome.application_number
         extra = {"number": number, "reply_id": reply.message_id,
                  "subject": reply.subject} if number else {}
@@ -955,21 +971,6 @@ def _source_id(raw: bytes, whole: bool) -> str:
     return "email:sha256:" + hashlib.sha256(head).hexdigest()
 
 
-def _headers_only(raw: bytes, own: Iterable[str] = ()) -> ParsedMail:
-    """What the headers say, for a mail too large to read or one that broke the parser."""
-    head = raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
-    message = email.message_from_bytes(head, policy=email.policy.default)
-    try:
-        name, address = parseaddr(str(message.get("From", "")))
-        subject = " ".join(str(message.get("Subject", "")).split())
-    except (ValueError, TypeError, IndexError):
-        name, address, subject = "", "", ""
-    address = address.lower()
-    ids = re.findall(r"<([^<>\s]+)>", str(message.get("Message-ID", "")))
-    return ParsedMail(address, name, subject, "", (), ids[0] if ids else "", "", (),
-                      automatic_reason(message, address, own), (), len(raw))
-
-
 def _logout(box: BaseMailBox) -> None:
     with contextlib.suppress(Exception):
         box.logout()
@@ -994,4 +995,9 @@ async def run_mail(core: Core, config: Config, stop: asyncio.Event, *,
         log.warning("E-Mail ist aus: %s", error)
         return
     log.info("E-Mail-Kanal läuft für %s.", settings.address)
+    if not settings.trusted_authserv_id:
+        log.warning("E-Mail: kein vertrauenswürdiger Prüfserver eingetragen ([email] "
+                    "trusted_authserv_id). Absender können gefälscht sein: Befehle konfigurierter "
+                    "Personen per E-Mail werden erst ausgeführt, wenn der Code zurückkommt, der "
+                    "an ihre hinterlegte Adresse geht.")
     await MailChannel(core, config, settings, now=now).run(stop)

@@ -21,15 +21,16 @@ import email.policy
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from email.errors import HeaderParseError
+from dataclasses import dataclass, replace
+from email.errors import HeaderParseError, ObsoleteHeaderDefect
 from email.header import decode_header, make_header
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 from html.parser import HTMLParser
 from typing import ClassVar
 
+from bot import mail_sender
 from bot.documents import (
     READERS,
     UNREADABLE,
@@ -39,7 +40,8 @@ from bot.documents import (
     squeeze_blank_lines,
 )
 from bot.mail_ics import MAX_ICS_CHARS, reply_fields
-from handlers.messages import Attachment
+from handlers.codes import CODE_PATTERN
+from handlers.messages import Action, Attachment
 from rules.labelled import (
     CONCEPT_FIELD_NAMES,
     CONCEPT_LABELS,
@@ -59,7 +61,7 @@ _CHARSET_ALIASES = {"us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp12
 
 NUMBER = re.compile(r"\b([A-Z]{2,5}-\d{4}-\d{1,4})\b")
 SESSION_TOKEN = re.compile(r"S-([A-Z]{2,5})-(\d{8})")  # in our Message-IDs of session alerts
-CODE_IN_SUBJECT = re.compile(r"\bCode ([A-Z2-9]{6})\b")
+CODE_IN_SUBJECT = re.compile(rf"\bCode ({CODE_PATTERN})\b")
 FORWARD_PREFIX = re.compile(r"^\s*(wg|fw|fwd|weitergeleitet)\s*:", re.IGNORECASE)
 REPLY_PREFIX = re.compile(r"^\s*((re|aw|antw|wg|fw|fwd|sv|vs)\s*(\[\d+\])?\s*:\s*)+",
                           re.IGNORECASE)
@@ -81,6 +83,9 @@ class ParsedMail:
     automatic: str | None
     notes: tuple[str, ...]
     size: int
+    reply_to: str = ""
+    doubt: str | None = None  # why the From cannot name a configured person (None: it can)
+    authenticated: bool = False  # the trusted server's Authentication-Results say DMARC pass
 
 
 class _ReusedHeaders(HeaderRegistry):
@@ -465,11 +470,16 @@ _PLAIN_FROM = re.compile(rf"\s*(?:(?P<name>[^\"<>(),;:\\@\[\]]*?)\s*<(?P<address
                          rf"|(?P<bare>{_ATOM}@{_ATOM}))\s*")
 
 
-def _from(message: Message) -> tuple[str, str]:
-    """(display name, address) of the From header. The usual forms ("Name <a@b>", an encoded
-    name, "a@b") are read here; any other goes through email's address parser (ten times the
-    work), and so does a name that decodes to control characters."""
-    match = _PLAIN_FROM.fullmatch(_raw_header(message, "From"))
+def _from(message: Message) -> tuple[str, str, str | None]:
+    """(display name, address, doubt) of the From header. The usual forms ("Name <a@b>", an
+    encoded name, "a@b") are read here; any other goes through email's strict address parser.
+    Where that parser reports a defect, or finds no or several addresses, the address inside
+    <> decides (as for DMARC) and the doubt is named: such a mail never speaks for a configured
+    person. A display name that looks like an address is dropped (it would mislead staff)."""
+    if sum(key.lower() == "from" for key, _ in message.raw_items()) > 1:
+        return "", "", "mehrere From-Zeilen"
+    raw = " ".join(_raw_header(message, "From").split())
+    match = _PLAIN_FROM.fullmatch(raw)
     if match and match.group("name") is not None and match.group("name").isascii():
         name = match.group("name")
         try:
@@ -477,10 +487,26 @@ def _from(message: Message) -> tuple[str, str]:
         except (HeaderParseError, LookupError, UnicodeDecodeError):
             name = "\0"  # let the parser judge it
         if name.isprintable():
-            return " ".join(name.split()), match.group("address")
+            return _plain_name(name), match.group("address"), None
     elif match and match.group("bare"):
-        return "", match.group("bare")
-    return parseaddr(_header(message, "From"))
+        return "", match.group("bare"), None
+    try:
+        header = message["From"]
+        addresses = tuple(header.addresses)
+        defects = [d for d in header.defects if not isinstance(d, ObsoleteHeaderDefect)]
+    except Exception:  # whatever the parser trips over is a defect
+        addresses, defects = (), ["unlesbar"]
+    inner = re.findall(r"<([^<>\s]+@[^<>\s]+)>", raw[:2000])
+    if len(addresses) == 1 and not defects and addresses[0].addr_spec:
+        return _plain_name(addresses[0].display_name), addresses[0].addr_spec, None
+    address = inner[0] if len(inner) == 1 else (addresses[0].addr_spec if addresses else "")
+    doubt = "mehrere Absender in From" if len(addresses) > 1 else "From-Zeile fehlerhaft"
+    return "", address, doubt
+
+
+def _plain_name(name: str) -> str:
+    name = " ".join(name.split())
+    return "" if "@" in name or not name.isprintable() else name
 
 
 def _header(message: Message, name: str) -> str:
@@ -494,14 +520,47 @@ def _header(message: Message, name: str) -> str:
 
 
 def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
-               max_attachment_bytes: int = MAX_ATTACHMENT_BYTES) -> ParsedMail:
-    """Decode a whole mail. Never raises for what people or mail programs send."""
+               max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
+               trusted_authserv_id: str = "") -> ParsedMail:
+    """Decode a whole mail. Never raises: a mail that breaks the decoder (2,000 nested parts,
+    a header no parser reads) is read from its headers alone, with a note for the sender."""
+    try:
+        return _parse_mail(raw, own_addresses, max_attachment_bytes, trusted_authserv_id)
+    except Exception:
+        parsed = headers_only(raw, own_addresses)
+        return replace(parsed, notes=(*parsed.notes, UNREADABLE_MAIL))
+
+
+UNREADABLE_MAIL = ("Den Inhalt Ihrer E-Mail konnte ich nicht lesen (ihr Aufbau ist zu "
+                   "verschachtelt oder beschädigt). Bitte senden Sie den Text einfach im Text "
+                   "einer neuen E-Mail.")
+
+
+def headers_only(raw: bytes, own: Iterable[str] = ()) -> ParsedMail:
+    """What the headers say, for a mail too large to read or one that broke the parser."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0][:256 * 1024] + b"\r\n\r\n"
+    message = email.message_from_bytes(head, policy=POLICY)
+    try:
+        name, address, doubt = _from(message)
+        subject = " ".join(_header(message, "Subject").split())
+    except (ValueError, TypeError, IndexError, AttributeError, HeaderParseError):
+        name, address, doubt, subject = "", "", "From-Zeile unlesbar", ""
+    address = address.strip().lower()
+    ids = _message_ids(_raw_header(message, "Message-ID"))
+    return ParsedMail(address, name, subject, "", (), ids[0] if ids else "", "", (),
+                      automatic_reason(message, address, own), (), len(raw), doubt=doubt)
+
+
+def _parse_mail(raw: bytes, own_addresses: Iterable[str], max_attachment_bytes: int,
+                trusted_authserv_id: str) -> ParsedMail:
     message = email.message_from_bytes(raw, policy=POLICY)
     assert isinstance(message, EmailMessage)
-    name, address = _from(message)
+    name, address, doubt = _from(message)
+    reply_to = " ".join(_header(message, "Reply-To").split())[:200]
     if not address:
-        pairs = getaddresses([_header(message, "Sender"), _header(message, "Reply-To")])
+        pairs = getaddresses([_header(message, "Sender"), reply_to])
         address = next((a for _, a in pairs if a), "")
+        doubt = doubt or "kein From, Absender aus Sender/Reply-To"
     address = address.strip().lower()
     subject = " ".join(_header(message, "Subject").split())
     body_part = message.get_body(preferencelist=("plain", "html"))
@@ -543,6 +602,10 @@ def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
         automatic=automatic_reason(message, address, own_addresses),
         notes=tuple(notes),
         size=len(raw),
+        reply_to=reply_to,
+        doubt=doubt,
+        authenticated=doubt is None and bool(trusted_authserv_id) and mail_sender.verified(
+            message.get_all("Authentication-Results") or (), trusted_authserv_id, address),
     )
 
 
@@ -563,12 +626,23 @@ def referenced(parsed: ParsedMail, own_marker: str = "sozialbot") -> tuple[str, 
     for message_id in (parsed.in_reply_to, *reversed(parsed.references)):
         if message_id.startswith(own_marker + "."):
             for token in message_id.split("@", 1)[0].split(".")[1:]:
-                if NUMBER.fullmatch(token) or re.fullmatch(r"C-[A-Z2-9]{6}", token):
+                if NUMBER.fullmatch(token) or re.fullmatch(rf"C-{CODE_PATTERN}", token):
                     found.append(token.removeprefix("C-"))
                 elif session := SESSION_TOKEN.fullmatch(token):
                     day = session.group(2)
                     found.append(f"session:{session.group(1)}:{day[:4]}-{day[4:6]}-{day[6:]}")
     return tuple(dict.fromkeys(found))
+
+
+def code_of(actions: Iterable[Action]) -> str | None:
+    """The confirmation code of our own answer, from its buttons ("/buchen CODE"), never from its
+    text: an applicant's title in a preview could hold a fake "/buchen CODE"."""
+    for action in actions:
+        parts = action.command.split()
+        if (len(parts) == 2 and parts[0] in ("/buchen", "/freigeben")
+                and re.fullmatch(CODE_PATTERN, parts[1])):
+            return parts[1]
+    return None
 
 
 def answers_us(parsed: ParsedMail, own_marker: str = "sozialbot") -> bool:
@@ -606,8 +680,8 @@ def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[s
         text = body or (subject if known_person else "")
     head, _, rest = text.partition("\n")
     word = _command_word(head.split()[0]) if head.startswith("/") and head.split() else None
-    if word in ("buchen", "verwerfen") and len(head.split()) == 1:
-        codes = [r for r in refers_to if re.fullmatch(r"[A-Z2-9]{6}", r)]
+    if word in ("buchen", "verwerfen", "freigeben") and len(head.split()) == 1:
+        codes = [r for r in refers_to if re.fullmatch(CODE_PATTERN, r)]
         if codes:
             text = f"/{word} {codes[0]}" + ("\n" + rest if rest else "")
     if word is None or word == "antrag":

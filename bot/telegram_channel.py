@@ -436,7 +436,7 @@ class TelegramChannel:
         if message is None or user is None:
             return
         chat_id = message.chat_id
-        sender = Sender(CHANNEL, str(chat_id), user.full_name)
+        sender = Sender(CHANNEL, str(chat_id), user.full_name, verified=True)
         attachments, note = await self._attachments(message)
         if note:
             await self.send_reply(context.bot, chat_id, Reply(note))
@@ -467,7 +467,7 @@ class TelegramChannel:
             await self.send_reply(context.bot, chat_id, Reply(EXPIRED_BUTTON))
             return
         incoming = IncomingMessage(
-            sender=Sender(CHANNEL, str(chat_id), query.from_user.full_name),
+            sender=Sender(CHANNEL, str(chat_id), query.from_user.full_name, verified=True),
             text=command,
             source_id=f"telegram:cb:{query.id}",
             received_at=self.now(),

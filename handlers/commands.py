@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers import answers
+from handlers import answers, verification
 from handlers.context import Context, reply
 from handlers.messages import Outcome
 from rules.decisions import is_decision_line
@@ -26,6 +26,7 @@ class Command:
     run: Callable[[Context, str, str], Outcome]
     usage: str
     summary: str
+    unverified_ok: bool = False  # runs for an unverified sender (see handlers.verification)
 
 
 def _registry() -> dict[str, Command]:
@@ -47,9 +48,10 @@ def _registry() -> dict[str, Command]:
     )
 
     commands = [
-        Command("hilfe", ALL, help.run, "/hilfe", "zeigt, was Sie tun können"),
+        Command("hilfe", ALL, help.run, "/hilfe", "zeigt, was Sie tun können",
+                unverified_ok=True),
         Command("start", ALL, onboarding.run, "/start <Code>",
-                "verbindet Telegram mit Ihrem Zugang"),
+                "verbindet Telegram mit Ihrem Zugang", unverified_ok=True),
         Command("antrag", ("applicant", "secretary"), submit.run,
                 "/antrag + Zeilen Sozialraum:, Träger:, Titel:, Ausgangslage:, Zielsetzung:, "
                 "Maßnahme:, Betrag:", "reicht eine Projektskizze ein"),
@@ -66,10 +68,12 @@ def _registry() -> dict[str, Command]:
                 "/beschluss 12.03.2026 + Zeilen wie „ADE-2026-003 bewilligt 1.200 € "
                 "(ja 7, nein 1, enthaltung 0)“; bis 14 Tage nach der Sitzung genügen die "
                 "Zeilen allein", "meldet die Beschlüsse einer Sitzung"),
-        Command("buchen", ("secretary",), decisions.confirm, "/buchen K7F3QX",
-                "bucht gemeldete Beschlüsse"),
-        Command("verwerfen", ("secretary",), decisions.discard, "/verwerfen K7F3QX",
-                "verwirft gemeldete Beschlüsse"),
+        Command("buchen", ("secretary",), decisions.confirm, "/buchen K7F3QX2M",
+                "bucht gemeldete Beschlüsse", unverified_ok=True),
+        Command("verwerfen", ("secretary",), decisions.discard, "/verwerfen K7F3QX2M",
+                "verwirft gemeldete Beschlüsse", unverified_ok=True),
+        Command("freigeben", STAFF, verification.release, "/freigeben K7F3QX2M",
+                "führt eine per E-Mail gesendete Anfrage nach Prüfung aus", unverified_ok=True),
         Command("bestaetigen", ("county",), decisions.release_held,
                 "/bestaetigen ADE 12.03.2026", "gibt zurückgehaltene Beschlüsse frei (R9)"),
         Command("veto", ("county",), veto.run, "/veto ADE-2026-003 passt nicht zum Konzept",
@@ -162,6 +166,8 @@ def dispatch(ctx: Context) -> Outcome:
         raise refuse("", f"/{command.name} darf nur von {allowed} genutzt werden.{hint} "
                          "/hilfe zeigt, "
                          "was Sie tun können.")
+    if verification.needs_confirmation(ctx, command.unverified_ok):
+        return verification.hold(ctx, command.name)  # nothing runs before the code comes back
     return command.run(ctx, args, body)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.config import Config
+from handlers.codes import WrongCodes
 from handlers.messages import Action, IncomingMessage, Notification, Outcome, Reply, SessionEvent
 from rules.budget import Balance, balance_from
 from rules.conferences import Conference
@@ -24,6 +25,7 @@ class Context:
     message: IncomingMessage
     now: datetime  # aware, Europe/Berlin
     notifications: list[Notification] = field(default_factory=list)
+    wrong_codes: WrongCodes = field(default_factory=WrongCodes)  # the Core's, shared
 
     @property
     def today(self) -> date:

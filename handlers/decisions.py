@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
+from handlers import codes
 from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
@@ -37,7 +37,6 @@ from rules.decisions import (
 from rules.money import format_cents
 from rules.refusal import Refusal, refuse
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed on a phone
 OPEN = ("submitted", "deferred")
 MAX_LINES = 200  # decisions in one message; a session decides far fewer
 SHOWN_PROBLEMS = 10  # a refusal stays readable on a phone
@@ -244,7 +243,8 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
               "votes": p.votes.__dict__ if p.votes else None,
               "sketch": sketch_fingerprint(ctx.store.application(p.number) or {"fields": {}})}
              for p in planned]
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    replaced = _replace_open_previews(ctx, conference, day)
+    code = codes.new_code()
     ctx.store.save_confirmation(day.year, {
         "code": code, "conference": conference.code, "session_date": day.isoformat(),
         "by": ctx.identity.key, "lines": lines, "status": "open",
@@ -264,17 +264,39 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     if must_hold_for_county(session["attended_by"]):
         text.append("Achtung R9: Niemand vom Landkreis hat die Teilnahme bestätigt. Die "
                     "Beschlüsse werden bis zur Bestätigung durch den Landkreis zurückgehalten.")
-    text.append(f"Noch ist nichts gebucht. Zum Buchen senden Sie: /buchen {code}")
+    if replaced:
+        text.append(f"Die frühere Vorschau zu dieser Sitzung (Code {', '.join(replaced)}) gilt "
+                    "nicht mehr; es gilt nur noch diese.")
+    until = format_date(codes.valid_until(ctx.now, ctx.config.raw).date())
+    text.append(f"Noch ist nichts gebucht. Zum Buchen senden Sie (bis {until}): /buchen {code}")
     return reply("\n".join(text), actions=(Action("Buchen", f"/buchen {code}"),
                                            Action("Verwerfen", f"/verwerfen {code}")))
 
 
+def _replace_open_previews(ctx: Context, conference: Conference, day: date) -> list[str]:
+    """At most one open preview per session and secretary: a new one voids the older ones."""
+    replaced = []
+    for old in ctx.store.confirmations(day.year):
+        if (old["status"] == "open" and old["by"] == ctx.identity.key
+                and old["conference"] == conference.code
+                and old["session_date"] == day.isoformat()):
+            old["status"] = "replaced"
+            ctx.store.save_confirmation(day.year, old)
+            replaced.append(old["code"])
+    return replaced
+
+
 def _own_confirmation(ctx: Context, args: str) -> dict:
+    who = ctx.identity.key
+    blocked = codes.check_attempts(ctx.wrong_codes, who, ctx.config.raw)
+    if blocked:
+        raise refuse("", blocked)
     code = args.strip().split(" ")[0].upper()
     confirmation = ctx.store.confirmation(code) if code else None
-    if confirmation is None or confirmation["by"] != ctx.identity.key:
+    if confirmation is None or confirmation["by"] != who:
+        more = codes.note_wrong(ctx.wrong_codes, who, ctx.config.raw)
         raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "
-                         "Code aus der Antwort auf Ihren /beschluss.")
+                         f"Code aus der Antwort auf Ihren /beschluss.{more}")
     if confirmation["status"] == "invalidated":
         raise refuse("R11", f"Der Code {code} gilt nicht mehr: {confirmation['invalidated_by']} "
                             "wurde nach Ihrer Vorschau geändert, die Konferenz hat über die "
@@ -284,10 +306,16 @@ def _own_confirmation(ctx: Context, args: str) -> dict:
     if confirmation["status"] != "open":
         done = {"booked": "schon gebucht", "held": "schon zur Bestätigung beim Landkreis",
                 "discarded": "verworfen",
+                "replaced": "durch eine neuere Vorschau zur selben Sitzung ersetzt; es gilt nur "
+                            "deren Code",
                 "expired": "mit dem Jahresabschluss verfallen (R9); die Anträge sind wieder offen"
-                }[confirmation["status"]]
+                }.get(confirmation["status"], "nicht mehr offen")
         raise refuse("", f"Die Beschlüsse mit dem Code {code} sind {done}. /saldo zeigt den "
                          "Stand.")
+    if codes.expired(confirmation["created_at"], ctx.now, ctx.config.raw):
+        raise refuse("", f"Der Code {code} ist abgelaufen (gültig "
+                         f"{codes.code_days(ctx.config.raw)} Tage). Bitte melden Sie die "
+                         "Beschlüsse neu mit /beschluss.")
     return confirmation
 
 

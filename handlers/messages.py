@@ -17,11 +17,17 @@ class Sender:
 
     `address` is a person id (console), a Telegram chat id as a string ("telegram"), or an e-mail
     address ("email"). The core resolves it to a configured person or to an applicant.
+
+    `verified` is the channel's word that the address is really the writer's (a Telegram chat
+    linked by invite, the console, an e-mail with a trusted DMARC pass). The core decides what an
+    unverified configured person may do (`handlers.verification`); `reply_to` is shown to her.
     """
 
     channel: str
     address: str
     display_name: str = ""
+    verified: bool = False
+    reply_to: str = ""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from handlers import commands
+from handlers.codes import WrongCodes
 from handlers.context import Context, refusal_outcome
 from handlers.messages import (
     Action,
@@ -57,6 +58,7 @@ class Core:
         self.store = store
         self.tz = ZoneInfo(config.timezone)
         self._lock = threading.Lock()
+        self.wrong_codes = WrongCodes()
 
     @classmethod
     def open(cls, config: Config) -> Core:
@@ -142,7 +144,8 @@ class Core:
         if seen is not None:
             return _outcome_from_record(seen["outcome"], duplicate=True)
         now = message.received_at.astimezone(self.tz)
-        ctx = Context(self.config, self.store, identity, message, now)
+        ctx = Context(self.config, self.store, identity, message, now,
+                      wrong_codes=self.wrong_codes)
         try:
             outcome = commands.dispatch(ctx)
         except Refused as refused:
@@ -186,7 +189,7 @@ class Core:
     def system_context(self, now: datetime, source_id: str) -> Context:
         """A context for scheduled work (reminders, year-end), acting as the administration."""
         system = Person("system", "sozialbot", "administration")
-        message = IncomingMessage(Sender("system", "system"), "", source_id, now)
+        message = IncomingMessage(Sender("system", "system", verified=True), "", source_id, now)
         self.store.focus(now.astimezone(self.tz).year)
         return Context(self.config, self.store, Identity("system", system), message,
                        now.astimezone(self.tz))

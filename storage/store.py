@@ -296,3 +296,15 @@ class Store:
     def invite(self, code: str) -> Record | None:
         row = self.table(GLOBAL, "invites").get(Query().code == code)
         return dict(row) if row else None  # type: ignore[arg-type]
+
+    # -- commands kept until the address on record confirms them -------------------------------
+    def save_request(self, record: Record) -> None:
+        self._upsert(GLOBAL, "requests", record, "code")
+
+    def request(self, code: str) -> Record | None:
+        row = next((r for r in self.partitions.rows(GLOBAL, "requests")
+                    if r["code"] == code.upper()), None)
+        return dict(row) if row else None
+
+    def requests(self, person: str) -> list[Record]:
+        return [dict(r) for r in self.partitions.rows(GLOBAL, "requests") if r["person"] == person]

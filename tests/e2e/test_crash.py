@@ -29,7 +29,7 @@ def _seed(config: Path) -> None:
     core = Core.open(load_config(config))
 
     def send(sender: str, text: str) -> None:
-        outcome = core.handle(IncomingMessage(Sender("console", sender), text,
+        outcome = core.handle(IncomingMessage(Sender("console", sender, verified=True), text,
                                               f"seed:{uuid.uuid4()}", SEED_DAY))
         assert outcome.accepted, outcome.replies[0].text
 

@@ -71,7 +71,7 @@ def seed(config: Path, emulator: BotApiEmulator) -> None:
     now = datetime.now(BERLIN)
 
     def send(sender: str, text: str, channel: str = "console") -> None:
-        outcome = core.handle(IncomingMessage(Sender(channel, sender), text,
+        outcome = core.handle(IncomingMessage(Sender(channel, sender, verified=True), text,
                                               f"seed:{uuid.uuid4()}", now))
         assert outcome.accepted, outcome.replies[0].text
 

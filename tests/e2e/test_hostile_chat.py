@@ -119,7 +119,8 @@ def say(county: County, entry: Hostile) -> Outcome:
         "email" if "@" in SENDERS[entry.sender] else "console")
     text = entry.text.replace("{code}", county.code)
     return county.bot.core.handle(IncomingMessage(
-        Sender(channel, SENDERS[entry.sender]), text, f"hostile:{entry.name}", at(TODAY)))
+        Sender(channel, SENDERS[entry.sender], verified=True), text, f"hostile:{entry.name}",
+        at(TODAY)))
 
 
 def money(bot: Bot) -> tuple[list, list]:

@@ -182,18 +182,25 @@ async def test_forged_secretary_decision_books_nothing_and_the_code_goes_to_her(
     forged = mail_world.compose("faelscher", "Beschlüsse", DECISION, from_header=secretary)
     mail_world.deliver(forged, mail_from=mail_world.address("faelscher"))
     answers = await mail_world.await_for("sek-ade", before + 1)
-    preview = answers[-1]
-    assert "Noch ist nichts gebucht" in preview.text
-    code = re.search(r"/buchen ([A-Z0-9]{6})", preview.text).group(1)  # type: ignore[union-attr]
-    assert f"(Code {code})" in subject(preview)
-    guess = mail_world.compose("faelscher", "buchen", "/buchen ABCDEF", from_header=secretary)
+    request = answers[-1]
+    assert "Vielleicht haben Sie sie nicht selbst gesendet" in request.text
+    assert "Noch ist nichts gebucht" not in request.text
+    code = re.search(r"/freigeben ([A-Z0-9]{8})", request.text).group(1)  # type: ignore[union-attr]
+    assert f"(Code {code})" in subject(request)
+    guess = mail_world.compose("faelscher", "buchen", "/freigeben ABCDEFGH",
+                               from_header=secretary)
     mail_world.deliver(guess, mail_from=mail_world.address("faelscher"))
     refusal = (await mail_world.await_for("sek-ade", before + 2))[-1]
-    assert "Den Code „ABCDEF“ finde ich nicht" in refusal.text
+    assert "Den Code „ABCDEFGH“ finde ich nicht" in refusal.text
     await bot.settled()
     assert mail_world.messages("faelscher") == []
     assert commitments(bot) == []
     assert application(bot, "ADE-2026-001")["status"] == "submitted"
+    # only the secretary, who reads her own mailbox, can let it run: then the preview comes
+    mail_world.send("sek-ade", "Re: Ihre Anfrage", f"/freigeben {code}")
+    preview = (await mail_world.await_for("sek-ade", before + 3))[-1]
+    assert "Noch ist nichts gebucht" in preview.text
+    assert commitments(bot) == []
 
 
 async def test_the_morning_after_a_secretary_mails_the_results_without_command_or_date(

@@ -47,7 +47,7 @@ def _core(directory: Path) -> Core:
     core = Core.open(load_config(config_file))
     if fresh:
         for (sender, text), when in [*((s, SEEDED) for s in SEED), (PENDING, WHEN)]:
-            seeded = core.handle(IncomingMessage(Sender("console", sender), text,
+            seeded = core.handle(IncomingMessage(Sender("console", sender, verified=True), text,
                                                  f"seed:{uuid.uuid4()}", when))
             if not seeded.accepted:
                 core.close()
@@ -69,7 +69,7 @@ message_text = st.builds(
 def test_no_message_reaches_the_error_path(tmp_path: Path, sender: str, text: str) -> None:
     core = _core(tmp_path)
     try:
-        outcome = core.handle(IncomingMessage(Sender("console", sender), text,
+        outcome = core.handle(IncomingMessage(Sender("console", sender, verified=True), text,
                                               f"fuzz:{uuid.uuid4()}", WHEN))
     finally:
         core.close()

@@ -16,7 +16,7 @@ NOW = datetime(2026, 3, 13, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
 def send(core: Core, text: str) -> Outcome:
-    return core.handle(IncomingMessage(Sender("console", "sek-ade"), text,
+    return core.handle(IncomingMessage(Sender("console", "sek-ade", verified=True), text,
                                        f"loop:{uuid.uuid4()}", NOW))
 
 

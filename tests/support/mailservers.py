@@ -452,11 +452,26 @@ class MailWorld:
             message.set_content(body)
         return message
 
+    @property
+    def authserv_id(self) -> str:
+        """The name this world's receiving server writes into Authentication-Results."""
+        return f"mx.{self.domain}"
+
     def send(self, who: str, subject: str, body: str | None = None, *,
              mail_from: str | None = None, **kwargs: object) -> EmailMessage:
-        """`who` writes to the bot; the mail lands in the bot's INBOX. Returns the mail."""
+        """`who` writes to the bot; the mail lands in the bot's INBOX. Returns the mail.
+
+        Like the county's receiving server, this puts its DMARC verdict on top of the mail
+        (RFC 8601): pass when `who` sent from her own address, fail when the From is another's
+        (`from_header`) or the envelope is not hers."""
         message = self.compose(who, subject, body, **kwargs)  # type: ignore[arg-type]
-        self.deliver(message, mail_from=self.address(who) if mail_from is None else mail_from)
+        own = self.address(who)
+        authentic = kwargs.get("from_header") is None and mail_from in (None, own)
+        domain = str(message["From"]).rpartition("@")[2].rstrip(">").lower()
+        verdict = (f"Authentication-Results: {self.authserv_id};\r\n"
+                   f"\tdmarc={'pass' if authentic else 'fail'} header.from={domain}\r\n")
+        self.deliver(verdict.encode() + message.as_bytes(policy=email.policy.SMTP),
+                     mail_from=own if mail_from is None else mail_from)
         return message
 
     def deliver(self, message: EmailMessage | bytes, *, mail_from: str,
@@ -631,6 +646,7 @@ IMAP_PASSWORD_ENV = "SOZIALBOT_TEST_IMAP_PASSWORD"
 def email_table(world: MailWorld, **overrides: object) -> str:
     """The `[email]` config tables pointing at the test servers, with quick retry intervals."""
     main: dict[str, object] = {"address": world.bot, "name": "Budget II Testkreis",
+                               "trusted_authserv_id": world.authserv_id,
                                "retry_seconds": 0.05, "retry_max_seconds": 0.4,
                                "notify_seconds": 0.2, "timeout_seconds": 10}
     imap: dict[str, object] = {"host": "127.0.0.1", "port": world.dovecot.imap_port,
@@ -728,7 +744,8 @@ class RunningMailBot:
 
         channel = "email" if "@" in sender else "console"
         outcome = self.core.handle(IncomingMessage(
-            Sender(channel, sender), text, f"test:{uuid.uuid4().hex}", self.clock()))
+            Sender(channel, sender, verified=True), text, f"test:{uuid.uuid4().hex}",
+            self.clock()))
         assert outcome.accepted, "\n".join(r.text for r in outcome.replies)
         return outcome
 

@@ -53,6 +53,8 @@ MATRIX: list[tuple[str, str, tuple[str, str, str, str, str]]] = [
      ("no", "yes", "no", "no", "no")),
     ("verwerfen", "/verwerfen {code}",
      ("no", "yes", "no", "no", "no")),
+    ("freigeben", "/freigeben {code}",  # a /buchen code is no request to release
+     ("no", "no", "no", "no", "no")),
     ("bestaetigen", "/bestaetigen BLE 05.03.2026",
      ("no", "no", "no", "yes", "no")),
     ("veto", "/veto ADE-2026-001 passt nicht zum Sozialraumkonzept",
@@ -143,9 +145,11 @@ def test_who_may_do_what(copy_of: tuple[Bot, str], command: str, text: str, role
     if expected == "no":
         assert not outcome.accepted, f"{role} may not: {text!r}, but got: {answer}"
         assert bot.snapshot() == files
-        if role in ("applicant", "county", "administration") or command not in (
-                "antrag", "beschluss", "buchen", "verwerfen", "saldo", "antraege", "bericht",
-                "zeige", "tagesordnung", "protokoll"):
+        staff_may_try = command == "freigeben" and role != "applicant"  # a wrong code
+        by_role = role in ("applicant", "county", "administration") and not staff_may_try
+        if by_role or command not in ("antrag", "beschluss", "buchen", "verwerfen", "freigeben",
+                                      "saldo", "antraege", "bericht", "zeige", "tagesordnung",
+                                      "protokoll"):
             assert re.search(rf"/{command} darf nur von .+ genutzt werden", answer), answer
         return
     assert outcome.accepted, f"{role} may: {text!r}, but was refused: {answer}"

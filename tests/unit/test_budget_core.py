@@ -25,7 +25,7 @@ from rules.money import format_cents
 from tests.support.core import APPLICANT, Bot, at, reply_text, sketch
 
 NEGATIVE_MONEY = re.compile(r"-\s*[\d.]+,\d\d €")
-CODE = re.compile(r"/buchen ([A-Z0-9]{6})")
+CODE = re.compile(r"/buchen ([A-Z0-9]{6,10})")
 LAST_YEAR = 2028
 DEFAULT_ALLOTMENT = 1_000_000
 

@@ -180,8 +180,9 @@ def test_r3_approving_more_than_is_available_is_refused(bot: Bot) -> None:
 
 def test_r3_a_code_is_checked_again_when_it_is_sent_back(bot: Bot) -> None:
     first, second = ready(bot, "6.000 €", "6.000 €")
+    bot.session(date(2026, 3, 5))  # one open preview per session: the second is of another
     one = bot.must("sek-ade", f"/beschluss 12.03.2026\n{first} bewilligt", today=MARCH_12)
-    two = bot.must("sek-ade", f"/beschluss 12.03.2026\n{second} bewilligt", today=MARCH_12)
+    two = bot.must("sek-ade", f"/beschluss 05.03.2026\n{second} bewilligt", today=MARCH_12)
     bot.must("sek-ade", booking_command(one), today=MARCH_12)
     bot.refused("sek-ade", booking_command(two), "R3", today=MARCH_12)
     assert bot.balance()["bound_cents"] == 600_000

@@ -1,0 +1,101 @@
+"""One-time confirmation codes (/buchen, /freigeben, and any other preview) and the limits on
+guessing them.
+
+A code is 8 symbols of a 32-symbol alphabet without 0/O and 1/I: 40 bits, read aloud and typed
+on a phone. It expires after `[security] code_days` (14); wrong codes are limited per person and
+hour (`[security] wrong_codes_per_hour`, 5). The count of wrong codes lives in memory: a refusal
+changes nothing on disk, and a restart forgets at most one hour of guesses.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from datetime import datetime, timedelta
+from typing import Any
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8  # 32**8 = 2**40
+CODE_PATTERN = r"[A-Z2-9]{6,10}"  # six-symbol codes of older previews are still read
+DEFAULT_CODE_DAYS = 14
+DEFAULT_WRONG_PER_HOUR = 5
+
+log = logging.getLogger(__name__)
+
+
+def security(raw: dict[str, Any]) -> dict[str, Any]:
+    section = raw.get("security", {})
+    return section if isinstance(section, dict) else {}
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def code_days(raw: dict[str, Any]) -> int:
+    return int(security(raw).get("code_days", DEFAULT_CODE_DAYS))
+
+
+def expired(created_at: str, now: datetime, raw: dict[str, Any]) -> bool:
+    return datetime.fromisoformat(created_at) + timedelta(days=code_days(raw)) < now
+
+
+def valid_until(now: datetime, raw: dict[str, Any]) -> datetime:
+    return now + timedelta(days=code_days(raw))
+
+
+class WrongCodes:
+    """Wrong codes per person in the last hour (thread-safe; one per Core)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, who: str, limit: int) -> bool:
+        with self._lock:
+            recent = self._recent(who)
+            return len(recent) >= limit
+
+    def add(self, who: str) -> int:
+        with self._lock:
+            recent = self._recent(who)
+            recent.append(time.monotonic())
+            return len(recent)
+
+    def _recent(self, who: str) -> deque[float]:
+        recent = self._seen[who]
+        while recent and recent[0] < time.monotonic() - 3600:
+            recent.popleft()
+        return recent
+
+
+def wrong_limit(raw: dict[str, Any]) -> int:
+    return int(security(raw).get("wrong_codes_per_hour", DEFAULT_WRONG_PER_HOUR))
+
+
+TOO_MANY = ("Zu viele falsche Codes in der letzten Stunde ({count}). Zum Schutz vor Raten nehme "
+            "ich von Ihnen eine Stunde lang keinen Code mehr an. Senden Sie danach genau den Code "
+            "aus der letzten Vorschau; bei Fragen hilft die Kreisverwaltung.")
+
+
+def check_attempts(wrong: WrongCodes, who: str, raw: dict[str, Any]) -> str | None:
+    """The refusal text when `who` has used up the wrong codes of this hour, else None."""
+    limit = wrong_limit(raw)
+    if wrong.blocked(who, limit):
+        log.warning("Code-Sperre: %s hat %d falsche Codes in einer Stunde gesendet", who, limit)
+        return TOO_MANY.format(count=limit)
+    return None
+
+
+def note_wrong(wrong: WrongCodes, who: str, raw: dict[str, Any]) -> str:
+    """Count one wrong code; say how many are left this hour."""
+    count = wrong.add(who)
+    left = max(0, wrong_limit(raw) - count)
+    log.info("falscher Code von %s (%d in dieser Stunde)", who, count)
+    if left == 0:
+        log.warning("Code-Sperre: %s hat %d falsche Codes in einer Stunde gesendet", who, count)
+        return " " + TOO_MANY.format(count=count)
+    return f" Noch {left} Versuche in dieser Stunde."

@@ -1,0 +1,95 @@
+"""A configured person's command from a channel that could not vouch for the sender.
+
+An e-mail's From can be forged. When the channel says a mail is not verified (no trusted DMARC
+pass, see `bot.mail_sender`), a configured person's command is not run: it is kept, and the answer,
+which the channel sends only to the address on record, shows it with a one-time code. Nothing
+changes until that code comes back (/freigeben CODE). The code is the proof: only the real
+person reads the mailbox on record. This is decided here, for every command in the registry,
+so a command added later is covered without knowing about it (`Command.unverified_ok` lists the
+few that need no proof: /hilfe, and those that take a code sent to the address on record).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers import codes
+from handlers.context import Context, reply
+from handlers.messages import Action, Attachment, Outcome
+from rules.dates import format_date
+from rules.refusal import refuse
+
+MAX_OPEN = 5  # open requests per person; more are refused (a flood of forged mails)
+SHOWN_LINES = 12
+
+
+def needs_confirmation(ctx: Context, unverified_ok: bool) -> bool:
+    return ctx.person is not None and not ctx.message.sender.verified and not unverified_ok
+
+
+def hold(ctx: Context, command: str) -> Outcome:
+    """Keep the command; answer with what it would do and the code that runs it."""
+    assert ctx.person is not None
+    now_iso = ctx.now.isoformat(timespec="seconds")
+    open_ = [r for r in ctx.store.requests(ctx.person.id) if r["status"] == "open"
+             and not codes.expired(r["created_at"], ctx.now, ctx.config.raw)]
+    if len(open_) >= MAX_OPEN:
+        raise refuse("", f"Es warten schon {len(open_)} unbestätigte Anfragen, die per E-Mail in "
+                         "Ihrem Namen kamen. Bitte geben Sie zuerst diese frei (/freigeben CODE) "
+                         "oder warten Sie, bis sie ablaufen. Falls Sie sie nicht gesendet haben, "
+                         "informieren Sie bitte die Kreisverwaltung.")
+    code = codes.new_code()
+    message = ctx.message
+    ctx.store.save_request({
+        "code": code, "person": ctx.person.id, "command": command, "text": message.text,
+        "attachments": [[a.filename, a.content_type, a.text] for a in message.attachments],
+        "refers_to": list(message.refers_to), "from": message.sender.address,
+        "reply_to": message.sender.reply_to, "created_at": now_iso, "status": "open",
+        "source_id": message.source_id,
+    })
+    lines = message.text.strip().splitlines() or [f"/{command}"]
+    shown = "\n".join(f"> {line[:200]}" for line in lines[:SHOWN_LINES])
+    if len(lines) > SHOWN_LINES:
+        shown += f"\n> … ({len(lines) - SHOWN_LINES} weitere Zeilen)"
+    until = format_date(codes.valid_until(ctx.now, ctx.config.raw).date())
+    text = (
+        f"Achtung: Diese Anfrage kam per E-Mail in Ihrem Namen, aber der Absender ist nicht "
+        "bestätigt. Vielleicht haben Sie sie nicht selbst gesendet: der Absender einer E-Mail "
+        "kann gefälscht sein.\n"
+        f"Absender: {message.sender.address}\n"
+        f"Antwort an (Reply-To): {message.sender.reply_to or '(keine Angabe)'}\n"
+        f"Anfrage (/{command}):\n{shown}\n\n"
+        "Es wurde nichts geändert. Wenn die Anfrage von Ihnen ist, senden Sie "
+        f"/freigeben {code} (gültig bis {until}). Wenn nicht, tun Sie nichts und informieren Sie "
+        "bitte die Kreisverwaltung.")
+    return reply(text, actions=(Action("Ausführen", f"/freigeben {code}"),))
+
+
+def release(ctx: Context, args: str, body: str) -> Outcome:
+    """/freigeben CODE: run the kept command as if the person had sent it herself."""
+    from handlers import commands
+
+    who = ctx.identity.key
+    blocked = codes.check_attempts(ctx.wrong_codes, who, ctx.config.raw)
+    if blocked:
+        raise refuse("", blocked)
+    code = args.strip().split(" ")[0].upper()
+    record = ctx.store.request(code) if code else None
+    if record is None or record["person"] != who:
+        more = codes.note_wrong(ctx.wrong_codes, who, ctx.config.raw)
+        raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "
+                         f"Code aus der Nachricht, die Sie erhalten haben.{more}")
+    if record["status"] != "open":
+        raise refuse("", f"Die Anfrage mit dem Code {code} ist schon ausgeführt.")
+    if codes.expired(record["created_at"], ctx.now, ctx.config.raw):
+        raise refuse("", f"Der Code {code} ist abgelaufen (gültig {codes.code_days(ctx.config.raw)}"
+                         " Tage). Bitte senden Sie die Anfrage neu.")
+    record["status"] = "done"
+    record["done_at"] = ctx.now.isoformat(timespec="seconds")
+    ctx.store.save_request(record)
+    ctx.message = replace(
+        ctx.message, text=record["text"],
+        attachments=tuple(Attachment(*a) for a in record["attachments"]),
+        refers_to=tuple(record["refers_to"]),
+        sender=replace(ctx.message.sender, verified=True))
+    return commands.dispatch(ctx)

@@ -1,0 +1,192 @@
+"""Attacks on identity and codes, stopped in the core: a forged e-mail in a configured person's
+name changes nothing until the code sent to her address on record comes back; codes are long,
+expire, are replaced by a newer preview, and cannot be guessed.
+
+A mail the channel could not verify arrives here as `verified=False` (see bot.mail_sender)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from handlers.codes import CODE_ALPHABET, CODE_LENGTH
+from handlers.commands import registry
+from tests.support.core import APPLICANT, Bot, booking_command, reply_text
+
+TODAY = date(2026, 3, 13)
+COUNTY = "kreis-1@example.org"
+SECRETARY = "sek-ade@example.org"
+
+
+@pytest.fixture
+def bot(tmp_path) -> Bot:  # type: ignore[no-untyped-def]
+    county = Bot(tmp_path)
+    yield county
+    county.close()
+
+
+def approved(bot: Bot) -> str:
+    bot.concept()
+    number = bot.submit()
+    bot.session(date(2026, 3, 12))
+    bot.decide(date(2026, 3, 12), f"{number} bewilligt 1.200 €")
+    return number
+
+
+def release_code(text: str) -> str:
+    match = re.search(r"/freigeben ([A-Z2-9]{8})", text)
+    assert match, text
+    return match.group(1)
+
+
+def test_forged_veto_mail_changes_nothing_until_the_code_from_the_address_on_record_returns(
+        bot: Bot) -> None:
+    number = approved(bot)
+    before = bot.state()
+    forged = bot.core.handle(bot.message(COUNTY, f"/veto {number} passt nicht", today=TODAY,
+                                         verified=False))
+    assert bot.state() == before  # nothing changed, no notification went out
+    assert not forged.notifications
+    text = reply_text(forged)
+    assert "nicht selbst gesendet" in text
+    assert f"Absender: {COUNTY}" in text
+    assert f"/veto {number} passt nicht" in text
+    assert bot.application(number)["status"] == "approved"
+    code = release_code(text)
+    # the real representative, reading her own mailbox, sends the code back (again unverified)
+    done = bot.say(COUNTY, f"/freigeben {code}", today=TODAY, verified=False)
+    assert done.accepted, reply_text(done)
+    assert bot.application(number)["status"] == "vetoed"
+    again = bot.say(COUNTY, f"/freigeben {code}", today=TODAY, verified=False)
+    assert not again.accepted
+    assert "schon ausgeführt" in reply_text(again)
+
+
+def test_the_request_shows_the_reply_to_a_forger_wants_answers_at(bot: Bot) -> None:
+    from dataclasses import replace
+
+    message = bot.message(COUNTY, "/anwesend ADE 12.03.2026", today=TODAY, verified=False)
+    message = replace(message, sender=replace(message.sender, reply_to="boese@evil.example"))
+    text = reply_text(bot.core.handle(message))
+    assert "Antwort an (Reply-To): boese@evil.example" in text
+
+
+def test_a_request_code_of_one_person_releases_nothing_for_another(bot: Bot) -> None:
+    number = approved(bot)
+    code = release_code(reply_text(bot.say(COUNTY, f"/veto {number} x", today=TODAY,
+                                           verified=False)))
+    other = bot.say("kreis-2", f"/freigeben {code}", today=TODAY)
+    assert not other.accepted
+    assert bot.application(number)["status"] == "approved"
+
+
+def test_a_request_code_expires_after_the_configured_days(bot: Bot) -> None:
+    number = approved(bot)
+    code = release_code(reply_text(bot.say(COUNTY, f"/veto {number} x", today=TODAY,
+                                           verified=False)))
+    late = bot.say(COUNTY, f"/freigeben {code}", today=TODAY + timedelta(days=15),
+                   verified=False)
+    assert not late.accepted
+    assert "abgelaufen" in reply_text(late)
+    assert bot.application(number)["status"] == "approved"
+
+
+NEEDS_NO_PROOF = {"hilfe", "start", "buchen", "verwerfen", "freigeben"}
+EXAMPLES = {"veto": "/veto ADE-2026-001 x", "sitzung": "/sitzung 12.03.2026 absagen",
+            "anwesend": "/anwesend ADE 12.03.2026", "bestaetigen": "/bestaetigen ADE 12.03.2026",
+            "jahresabschluss": "/jahresabschluss 2026", "trennen": "/trennen sek-ade",
+            "beschluss": "/beschluss 12.03.2026\nADE-2026-001 abgelehnt"}
+
+
+@pytest.mark.parametrize("word", sorted(set(registry()) - NEEDS_NO_PROOF))
+def test_no_command_of_a_forged_mail_runs_for_any_role(bot: Bot, word: str) -> None:
+    """Every command in the registry, including those added later, from every configured role:
+    an unverified mail only ever gets the request for the code."""
+    approved(bot)
+    before = bot.state()
+    for address in (COUNTY, SECRETARY, "verwaltung@example.org"):
+        outcome = bot.say(address, EXAMPLES.get(word, f"/{registry()[word].usage[1:]}"),
+                          today=TODAY, verified=False)
+        assert bot.state() == before
+        assert not outcome.notifications
+        if outcome.accepted:
+            assert "/freigeben " in reply_text(outcome)
+
+
+def test_help_and_an_applicants_own_sketch_need_no_code(bot: Bot) -> None:
+    assert "nicht selbst gesendet" not in reply_text(bot.say(COUNTY, "/hilfe", verified=False))
+    from tests.support.core import sketch
+
+    assert bot.say(APPLICANT, sketch(), verified=False).application_number
+
+
+# -- codes ----------------------------------------------------------------------------------------
+
+def preview(bot: Bot, lines: str = "ADE-2026-001 abgelehnt") -> str:
+    return booking_command(bot.must("sek-ade", f"/beschluss 12.03.2026\n{lines}", today=TODAY))
+
+
+def ready(bot: Bot) -> None:
+    bot.concept()
+    bot.submit()
+    bot.session(date(2026, 3, 12))
+
+
+def test_a_booking_code_carries_at_least_40_bits(bot: Bot) -> None:
+    ready(bot)
+    code = preview(bot).split()[1]
+    assert len(code) == CODE_LENGTH
+    assert set(code) <= set(CODE_ALPHABET)
+    assert len(CODE_ALPHABET) ** CODE_LENGTH >= 2 ** 40
+
+
+def test_an_old_booking_code_expires_after_14_days(bot: Bot) -> None:
+    ready(bot)
+    command = preview(bot)
+    late = bot.say("sek-ade", command, today=TODAY + timedelta(days=15))
+    assert not late.accepted
+    assert "abgelaufen" in reply_text(late)
+    assert bot.application("ADE-2026-001")["status"] == "submitted"
+
+
+def test_the_code_lifetime_comes_from_the_configuration(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bot = Bot(tmp_path, "[security]\ncode_days = 2\n")
+    try:
+        ready(bot)
+        command = preview(bot)
+        assert not bot.say("sek-ade", command, today=TODAY + timedelta(days=3)).accepted
+    finally:
+        bot.close()
+
+
+def test_a_new_preview_of_the_same_session_voids_the_old_and_says_so(bot: Bot) -> None:
+    ready(bot)
+    first = preview(bot)
+    second_outcome = bot.must("sek-ade", "/beschluss 12.03.2026\nADE-2026-001 vertagt",
+                              today=TODAY)
+    assert f"Code {first.split()[1]}" in reply_text(second_outcome)
+    assert "gilt nicht mehr" in reply_text(second_outcome)
+    old = bot.say("sek-ade", first, today=TODAY)
+    assert not old.accepted
+    assert "ersetzt" in reply_text(old)
+    bot.must("sek-ade", booking_command(second_outcome), today=TODAY)
+    assert bot.application("ADE-2026-001")["status"] == "deferred"
+
+
+def test_guessing_codes_is_stopped_after_five_wrong_in_an_hour_and_logged(
+        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    ready(bot)
+    real = preview(bot)
+    for guess in ("AAAAAAAA", "BBBBBBBB", "CCCCCCCC", "DDDDDDDD", "EEEEEEEE"):
+        assert not bot.say("sek-ade", f"/buchen {guess}", today=TODAY).accepted
+    with caplog.at_level(logging.WARNING):
+        blocked = bot.say("sek-ade", real, today=TODAY)
+    assert not blocked.accepted
+    assert "Zu viele falsche Codes" in reply_text(blocked)
+    assert "Code-Sperre: sek-ade" in caplog.text
+    assert bot.application("ADE-2026-001")["status"] == "submitted"
+    # another person is not blocked by her guesses
+    assert "Zu viele" not in reply_text(bot.say("sek-ble", "/buchen AAAAAAAA", today=TODAY))
