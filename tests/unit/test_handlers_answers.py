@@ -176,8 +176,8 @@ def calendar_answer(bot: Bot, who: str, partstat: str, *, attendee: str | None =
     session = bot.core.store.session("ADE", date(2026, 3, 12)) or {}
     fields = (f"METHOD:REPLY\nUID:{uid or session.get('uid', '') + '@sozialbot'}\n"
               f"SEQUENCE:{sequence}\nATTENDEE:{attendee or person.email}\nPARTSTAT:{partstat}")
-    message = IncomingMessage(Sender("email", person.email), text, f"test:ics:{who}:{partstat}",
-                              at(ANSWER_ON),
+    message = IncomingMessage(Sender("email", person.email, verified=True), text,
+                              f"test:ics:{who}:{partstat}", at(ANSWER_ON),
                               (Attachment("kalenderantwort.ics", "text/calendar", fields),))
     return bot.core.handle(message)
 
