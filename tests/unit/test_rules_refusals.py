@@ -180,7 +180,10 @@ def test_r3_approving_more_than_is_available_is_refused(bot: Bot) -> None:
 
 def test_r3_a_code_is_checked_again_when_it_is_sent_back(bot: Bot) -> None:
     first, second = ready(bot, "6.000 €", "6.000 €")
-    bot.session(date(2026, 3, 5))  # one open preview per session: the second is of another
+    # one open preview per session and secretary: the second is of another session
+    bot.must("sek-ade", "/sitzung 05.03.2026 17:00 Ort Schule, Budget II",
+             today=date(2026, 2, 3))
+    bot.must("kreis-1", "/anwesend ADE 05.03.2026", today=date(2026, 2, 3))
     one = bot.must("sek-ade", f"/beschluss 12.03.2026\n{first} bewilligt", today=MARCH_12)
     two = bot.must("sek-ade", f"/beschluss 05.03.2026\n{second} bewilligt", today=MARCH_12)
     bot.must("sek-ade", booking_command(one), today=MARCH_12)
