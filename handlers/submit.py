@@ -140,6 +140,10 @@ def _changed_after_preview(ctx: Context, record: dict, changes: list[str]) -> li
                    "setzen Sie den Antrag erneut auf die Tagesordnung.", "preview_invalidated",
                    f"invalidated:{confirmation['code']}:{ctx.message.source_id}",
                    application_number=number)
+    own = [c["code"] for c in previews if c["by"] == ctx.identity.key]
+    if own:  # the secretary who made the preview changed the sketch herself
+        return [f"R11: Der Code {', '.join(own)} gilt damit nicht mehr; es wurde nichts gebucht. "
+                "Bitte melden Sie die Beschlüsse neu mit /beschluss."]
     if not previews:
         return []
     return ["Hinweis: Über Ihren Antrag hat die Sozialkonferenz schon abgestimmt, über die "

@@ -75,6 +75,9 @@ def test_deferred_in_september_approved_in_march_shows_in_2027_in_every_format(
     assert "gebunden 1.800,00 €" in reply_text(booked)
     assert "Verfügbar für Adendorf 2027: 18.200,00 €." in reply_text(booked)  # with 2026's carry
 
+    listed = reply_text(bot.must("kreis-1", "/antraege ADE 2027", today=date(2027, 4, 1)))
+    assert f"{number} Kita Sonnenschein: „Lesepaten im Ortskern“, 2.000,00 €, bewilligt " \
+           "1.800,00 € – bewilligt" in listed  # decided in 2027, whatever year it came in
     export = bot.export(at(date(2027, 4, 1)))
     row = next(a for a in export["applications"] if a["number"] == number)
     assert (row["year"], row["budget_year"], row["status"]) == (2026, 2027, "approved")
@@ -186,6 +189,18 @@ def test_a_sketch_changed_after_the_preview_is_not_booked_and_the_secretary_is_t
     # the secretary sends the vote again, on the sketch as it is now
     again = bot.decide(SEPT_10, f"{number} bewilligt 1.500 €", today=date(2026, 9, 12))
     assert "gebunden 1.500,00 €" in reply_text(again)
+
+
+def test_a_secretary_who_changes_a_previewed_sketch_herself_is_told_the_code_is_void(
+        bot: Bot) -> None:
+    number = bot.submit(Betrag="1.500 €", today=date(2026, 9, 1))
+    bot.session(SEPT_10, today=date(2026, 8, 1))
+    preview = bot.must("sek-ade", f"/beschluss 10.09.2026\n{number} bewilligt", today=SEPT_10)
+    code = booking_command(preview).split()[1]
+    changed = bot.must("sek-ade", f"/antrag {number}\nTitel: Sprachgruppe am Nachmittag",
+                       today=SEPT_10)
+    assert f"R11: Der Code {code} gilt damit nicht mehr" in reply_text(changed)
+    bot.refused("sek-ade", f"/buchen {code}", "R11", today=SEPT_10)
 
 
 def test_a_change_to_a_deferred_sketch_is_shown_to_the_secretary(bot: Bot) -> None:
