@@ -82,6 +82,7 @@ import functools
 import hashlib
 import imaplib
 import logging
+import math
 import re
 import ssl
 import threading
@@ -101,6 +102,8 @@ import aiosmtplib
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
 from imap_tools.errors import ImapToolsError
 
+from bot import faults
+from bot.attempts import Attempts
 from bot.config import Config
 from bot.mail_auth import OAuthSettings, SettingsError, credentials, imap_login, smtp_login
 from bot.mail_compose import Part, header, plain_text, render, with_parts
@@ -117,10 +120,11 @@ from bot.mail_parse import (
     referenced,
     strip_reply_prefix,
 )
-from bot.mail_queue import GroupCommit, MailState, Outbox, Outgoing, Queued
+from bot.mail_queue import SET_ASIDE, GroupCommit, MailState, Outbox, Outgoing, Queued
 from handlers.messages import IncomingMessage, Notification, Outcome, Sender, SessionEvent
 from handlers.service import Core
 from rules.dates import format_date
+from storage.text import storable
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +144,12 @@ CHANNEL = "email"
 MARKER = "sozialbot"  # first token of our Message-IDs: replies to them are recognized
 IMAP_ERRORS = (imaplib.IMAP4.error, ImapToolsError, OSError, EOFError)
 FETCH_BYTES = 16 * 1024 * 1024  # whole mails fetched at once, at most
+MOVE_SECONDS = 1.0  # mails handled meanwhile are moved this often, not after the slowest one
+GIVEN_UP = "nicht verarbeitet nach"  # the reason of a mail set aside after its attempts
+NOT_PROCESSED = (
+    "Ihre E-Mail konnte leider nicht vollständig verarbeitet werden. Die Kreisverwaltung ist "
+    "informiert und kümmert sich darum; Sie müssen nichts weiter tun. Bitte senden Sie die "
+    "E-Mail nicht noch einmal.")
 Clock = Callable[[], datetime]
 
 
@@ -183,6 +193,8 @@ class MailSettings:
     max_mail_bytes: int = MAX_MAIL_BYTES
     max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
     max_refusals_per_hour: int = 5
+    max_attempts: int = 3
+    mail_seconds: float = 300.0
     batch: int = 50
     timeout: float = 60.0
     trusted_authserv_id: str = ""  # whose Authentication-Results count (bot.mail_sender)
@@ -222,6 +234,8 @@ class MailSettings:
             max_mail_bytes=int(number("max_mail_mb", 10) * mb),
             max_attachment_bytes=int(number("max_attachment_mb", 5) * mb),
             max_refusals_per_hour=int(number("max_refusals_per_hour", 5)),
+            max_attempts=max(1, int(number("max_attempts", 3))),
+            mail_seconds=number("mail_seconds", 300.0),
             timeout=number("timeout_seconds", 60.0),
             trusted_authserv_id=str(raw.get("trusted_authserv_id", "")).strip().lower(),
         )
@@ -340,6 +354,7 @@ class MailBuilder:
         """The answer to one mail, in its thread. `own_subject=False`: the subject was written by
         someone who may not be the recipient (an unverified mail in a person's name), so it is
         not repeated."""
+        faults.check("compose", parsed.message_id)
         text = "\n\n".join(r.text for r in outcome.replies) or (
             "Ihre Nachricht ist angekommen.")
         actions = [a for r in outcome.replies for a in r.actions]
@@ -476,12 +491,30 @@ class Stats:
     imap_connects: int = 0
     imap_errors: int = 0
     idle_rounds: int = 0
+    set_aside: int = 0  # mails given up after their last attempt
 
 
 @dataclass
 class Handled:
     destination: str  # "done" or "failed"
     reason: str = ""
+
+
+# What became of a mail: where it goes, the note to put beside it in "Nicht verarbeitet", the
+# write of its answer and record, and its source id.
+Result = tuple[Handled, bytes | None, asyncio.Future[None], str]
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A mail whose answer and record are on disk, to be moved to `folder`."""
+
+    folder: str
+    uid: str
+    key: str
+    note: bytes | None
+    raw: bytes
+    uidvalidity: int
 
 
 class MailChannel:
@@ -507,6 +540,10 @@ class MailChannel:
         self._commands: tuple[str, ...] = ()
         self._parallel = asyncio.Semaphore(PARALLEL_MAILS)
         self._commit = GroupCommit(self.state, self._queued)
+        self.attempts = Attempts(Path(config.data_dir) / "mail" / "attempts.jsonl",
+                                 limit=settings.max_attempts, first_pause=settings.retry_seconds,
+                                 max_pause=settings.retry_max_seconds)
+        self._retry_at: float | None = None  # when a mail that failed may be tried again
 
     def _queued(self, mails: list[Queued]) -> None:
         self.outbox.add(mails)
@@ -593,19 +630,23 @@ class MailChannel:
                     await asyncio.to_thread(_logout, box)
 
     async def _wait_for_mail(self, box: BaseMailBox, stop: asyncio.Event) -> None:
+        """Until new mail comes, or a mail that failed is due to be tried again."""
+        seconds = self.settings.idle_seconds if self.settings.idle else self.settings.poll_seconds
+        if self._retry_at is not None:
+            seconds = max(0.05, min(seconds, self._retry_at - time.time()))
         if self.settings.idle and "IDLE" in box.client.capabilities:
             self.stats.idle_rounds += 1
-            await asyncio.to_thread(self._idle, box)
+            await asyncio.to_thread(self._idle, box, seconds)
         else:
-            await _sleep_or_stop(self.settings.poll_seconds, stop)
+            await _sleep_or_stop(seconds, stop)
 
-    def _idle(self, box: BaseMailBox) -> None:
+    def _idle(self, box: BaseMailBox, seconds: float) -> None:
         """IDLE until the server reports something, the time is up, or the bot stops."""
-        deadline = time.monotonic() + self.settings.idle_seconds
+        deadline = time.monotonic() + seconds
         box.idle.start()
         try:
             while not self._stopping.is_set() and time.monotonic() < deadline:
-                if box.idle.poll(timeout=0.5):
+                if box.idle.poll(timeout=min(0.5, max(0.05, deadline - time.monotonic()))):
                     return
         finally:
             box.idle.stop()
@@ -622,19 +663,22 @@ class MailChannel:
                               headers_only=headers_only))
 
     async def process_inbox(self, box: BaseMailBox) -> int:
-        """Handle every mail now in the inbox, oldest first; returns how many.
+        """Handle every mail now in the inbox, oldest first; returns how many were moved.
 
         Headers (with sizes) come first, a batch at a time; the whole mails follow in groups of
-        at most FETCH_BYTES, so a pile of large mails never sits in memory at once."""
+        at most FETCH_BYTES, so a pile of large mails never sits in memory at once. A mail that
+        failed (or waits for its next attempt) stays in the inbox and is not read again in this
+        pass."""
         count = 0
+        tried: set[str] = set()
+        self._retry_at = None
         while not self._stopping.is_set():
             uidvalidity, uids = await asyncio.to_thread(self._uids, box)
+            uids = [uid for uid in uids if uid not in tried]
             if not uids:
-                return count
+                break
             heads = await asyncio.to_thread(self._fetch, box, uids[: self.settings.batch], True)
-            done_before = count
-            moves: dict[str, list[str]] = defaultdict(list)
-            notes: list[bytes] = []
+            tried.update(uids[: self.settings.batch])
             for group in _groups(heads, self.settings.max_mail_bytes):
                 if self._stopping.is_set():
                     break
@@ -643,26 +687,27 @@ class MailChannel:
                 bodies = ({m.uid: m for m in await asyncio.to_thread(self._fetch, box, wanted,
                                                                       False)}
                           if wanted else {})
-                count += await self._handle_group(group, bodies, uidvalidity, moves, notes)
-            await asyncio.to_thread(self._move, box, moves, notes)
-            if count == done_before:
-                return count  # nothing could be read this round: wait instead of spinning
+                count += await self._handle_group(box, group, bodies, uidvalidity)
+        waiting = self.attempts.waiting()
+        if waiting:
+            self._retry_at = min(self._retry_at or math.inf, *waiting)
         return count
 
-    async def _handle_group(self, group: list[RawMailMessage], bodies: dict[str, RawMailMessage],
-                            uidvalidity: int, moves: dict[str, list[str]],
-                            notes: list[bytes]) -> int:
+    async def _handle_group(self, box: BaseMailBox, group: list[RawMailMessage],
+                            bodies: dict[str, RawMailMessage], uidvalidity: int) -> int:
         """Each sender's mails in order, senders side by side: one mail's fsyncs and parsing no
         longer hold up the others, and the core groups their commits. A sender's next mail goes
         to the core once the previous one is handled there; the answers and records are written
-        meanwhile, all of them before this returns (and the group is moved). Returns how many."""
+        meanwhile. Every MOVE_SECONDS the mails whose record is on disk are moved: a slow or
+        failing mail holds up nobody. Returns how many were moved."""
         by_sender: dict[str, list[RawMailMessage]] = defaultdict(list)
         for head in group:
             fetched_whole = head.uid and head.size_rfc822 <= self.settings.max_mail_bytes
             if fetched_whole and head.uid not in bodies:
                 continue  # expunged meanwhile by someone else
             by_sender[head.sender].append(head)
-        written: list[asyncio.Future[None]] = []
+        ready: list[Ready] = []
+        settling: set[asyncio.Task[None]] = set()
 
         async def in_order(heads: list[RawMailMessage]) -> None:
             for head in heads:
@@ -671,64 +716,214 @@ class MailChannel:
                 uid = head.uid or ""
                 mail = bodies.get(uid)
                 async with self._parallel:
-                    result, note, done = await self.handle_mail(mail or head, uidvalidity, uid,
-                                                                whole=mail is not None)
-                folder = (self.settings.done_folder if result.destination == "done"
-                          else self.settings.failed_folder)
-                written.append(done)
-                moves[folder].append(uid)
-                if note is not None:
-                    notes.append(note)
+                    key = _source_id((mail or head).raw, mail is not None)
+                    try:
+                        handled = await asyncio.wait_for(
+                            self.handle_mail(mail or head, uidvalidity, uid,
+                                             whole=mail is not None),
+                            self.settings.mail_seconds)
+                    except Exception as error:  # a bug of ours, or a mail that takes too long
+                        handled = await self._failed(key, error, (mail or head).raw,
+                                                     uidvalidity, uid)
+                if handled is not None:
+                    task = asyncio.create_task(self._settle(handled, (mail or head).raw,
+                                                            uidvalidity, uid, ready))
+                    settling.add(task)
 
-        failures = await asyncio.gather(*map(in_order, by_sender.values()),
-                                        return_exceptions=True)
-        await asyncio.gather(*written)  # nothing is moved before its record is on disk
-        for failure in failures:
-            if isinstance(failure, BaseException):
-                raise failure
-        return len(written)
+        waiting: set[asyncio.Task[None]] = {asyncio.create_task(in_order(heads))
+                                            for heads in by_sender.values()}
+        moved = 0
+        while waiting or settling:
+            done, _ = await asyncio.wait(waiting | settling, timeout=MOVE_SECONDS,
+                                         return_when=asyncio.ALL_COMPLETED)
+            waiting -= done
+            settling -= done
+            for task in done:
+                if task.exception() is not None:
+                    log.error("E-Mail-Eingang: %r", task.exception())
+            if ready:
+                batch, ready[:] = list(ready), []
+                moved += await self._move(box, batch)
+        return moved
 
-    def _move(self, box: BaseMailBox, moves: dict[str, list[str]], notes: list[bytes]) -> None:
-        for folder, uids in moves.items():
-            if uids:
-                box.move(uids, folder)
-        for note in notes:
-            box.append(note, self.settings.failed_folder, dt=None, flag_set=())
+    async def _settle(self, handled: Result, raw: bytes, uidvalidity: int, uid: str,
+                      ready: list[Ready]) -> None:
+        """Once a mail's answer and record are on disk, it is ready to be moved; if they could
+        not be written, the attempt failed."""
+        result, note, written, key = handled
+        try:
+            await written
+        except Exception as error:
+            if result.reason.startswith(GIVEN_UP):
+                log.error("E-Mail %s: auch das Beiseitelegen schlug fehl: %r", key, error)
+                return
+            again = await self._failed(key, error, raw, uidvalidity, uid)
+            if again is None:
+                return
+            result, note, written, key = again
+            try:
+                await written
+            except Exception as error:
+                log.error("E-Mail %s: auch das Beiseitelegen schlug fehl: %r", key, error)
+                return
+        if result.reason.startswith(GIVEN_UP):
+            self.attempts.forget(key)
+        folder = (self.settings.done_folder if result.destination == "done"
+                  else self.settings.failed_folder)
+        ready.append(Ready(folder, uid, key, note, raw, uidvalidity))
+
+    async def _failed(self, key: str, error: BaseException, raw: bytes, uidvalidity: int,
+                      uid: str, *, answered: bool = False) -> Result | None:
+        """Count a failed attempt at a mail; after the last one, set it aside (returned).
+
+        A failing disk is no fault of the mail's: it is tried again, not counted."""
+        if isinstance(error, OSError):
+            log.error("E-Mail %s (UID %s): %r; neuer Versuch später", key, uid, error)
+            self._retry_at = min(self._retry_at or math.inf,
+                                 time.time() + self.settings.retry_seconds)
+            return None
+        log.error("E-Mail %s (UID %s) konnte nicht verarbeitet werden", key, uid,
+                  exc_info=error)
+        try:
+            failure = await asyncio.to_thread(self.attempts.failed, key, error)
+        except OSError as disk:
+            log.error("Versuch an %s nicht gezählt: %s", key, disk)
+            return None
+        if failure.count < self.attempts.limit:
+            return None
+        return await self._set_aside(raw, key, uidvalidity, uid, answered=answered)
+
+    async def _set_aside(self, raw: bytes, key: str, uidvalidity: int, uid: str, *,
+                         answered: bool) -> Result:
+        """After the last attempt: the mail goes to "Nicht verarbeitet" with a note naming the
+        error, the sender gets a polite answer (when there is an address to send one to and
+        none was sent yet), and the administration is told once (the core's outbox)."""
+        failure = self.attempts.get(key)
+        error = failure.error if failure else "unbekannt"
+        reason = f"{GIVEN_UP} {failure.count if failure else 0} Versuchen ({error})"
+        try:
+            parsed = headers_only(raw, self.own_addresses)
+        except Exception:  # headers no parser can read: the note says so
+            parsed = ParsedMail("", "", "", "", (), "", "", (), "", (), len(raw))
+        address = storable(parsed.address)
+        mails: list[Outgoing] = []
+        if not answered and not parsed.automatic and SIMPLE_ADDRESS.fullmatch(address):
+            with contextlib.suppress(Exception):
+                polite = self.builder.refusal(parsed, address, NOT_PROCESSED)
+                mails.append(Outgoing(f"{SET_ASIDE}{key}", polite.recipient, polite.data,
+                                      urgent=True))
+        try:
+            note = self.builder.note(parsed, reason).data
+        except Exception:
+            note = self.builder.note(ParsedMail("", "", "", "", (), "", "", (), "", (), 0),
+                                     reason).data
+        written = self._commit.submit(mails, [{
+            "sid": key, "folder": self.settings.folder, "uidvalidity": uidvalidity,
+            "uid": int(uid or 0), "to": "failed", "reason": reason, "set_aside": True,
+            "at": self.now().isoformat(timespec="seconds"), "from": address}])
+        try:
+            await asyncio.to_thread(
+                self.core.report_unprocessed, CHANNEL, key, sender=address, error=error,
+                where=f"im Ordner „{self.settings.failed_folder}“", now=self.now())
+            self._notices_waiting = True
+        except Exception:
+            log.exception("Die Verwaltung konnte nicht über %s informiert werden", key)
+        self.stats.not_handled += 1
+        self.stats.set_aside += 1
+        log.error("E-Mail %s nach „%s“: %s", key, self.settings.failed_folder, reason)
+        return Handled("failed", reason), note, written, key
+
+    async def _move(self, box: BaseMailBox, ready: list[Ready]) -> int:
+        """Move mails whose records are on disk, one IMAP command per folder (one by one when
+        that fails); a mail that cannot be moved has failed an attempt. Returns how many."""
+        by_folder: dict[str, list[Ready]] = defaultdict(list)
+        for item in ready:
+            by_folder[item.folder].append(item)
+        moved: list[Ready] = []
+        failed: list[tuple[Ready, BaseException]] = []
+        for folder, items in by_folder.items():
+            movable = []
+            for item in items:
+                try:
+                    if folder == self.settings.done_folder:
+                        faults.check("move", item.key)
+                    movable.append(item)
+                except faults.InjectedFault as error:
+                    failed.append((item, error))
+            try:
+                if movable:
+                    await asyncio.to_thread(box.move, [i.uid for i in movable], folder)
+                moved += movable
+                continue
+            except IMAP_ERRORS:
+                pass
+            for item in movable:
+                try:
+                    await asyncio.to_thread(box.move, [item.uid], folder)
+                    moved.append(item)
+                except IMAP_ERRORS as error:
+                    failed.append((item, error))
+        if failed:
+            await asyncio.to_thread(box.client.noop)  # the server is there: the mails failed
+        for item, error in failed:
+            handled = await self._failed(item.key, error, item.raw, item.uidvalidity, item.uid,
+                                         answered=True)
+            if handled is None:
+                continue
+            _, note, written, key = handled
+            try:
+                await written
+            except Exception as problem:
+                log.error("E-Mail %s: auch das Beiseitelegen schlug fehl: %r", key, problem)
+                continue
+            self.attempts.forget(key)
+            await asyncio.to_thread(box.move, [item.uid], self.settings.failed_folder)
+            moved.append(Ready(self.settings.failed_folder, item.uid, key, note, item.raw,
+                               item.uidvalidity))
+        for item in moved:
+            if item.note is not None:
+                await asyncio.to_thread(box.append, item.note, self.settings.failed_folder,
+                                        dt=None, flag_set=())
+        return len(moved)
 
     # -- one mail ---------------------------------------------------------------------------
     async def handle_mail(self, mail: RawMailMessage, uidvalidity: int, uid: str, *,
-                          whole: bool) -> tuple[Handled, bytes | None, asyncio.Future[None]]:
+                          whole: bool) -> tuple[Handled, bytes | None, asyncio.Future[None],
+                                                str] | None:
         """Handle one mail once: answer it (through the queue), record it, say where it goes.
-        Returns the result, for "Nicht verarbeitet" the note mail to put next to it, and the
-        write of its answer and record (the mail may be moved once that is done)."""
+        Returns the result, for "Nicht verarbeitet" the note mail to put next to it, the write
+        of its answer and record (the mail may be moved once that is done), and its source id;
+        None when it is left in the inbox for now (it failed, or waits for its next attempt)."""
         raw = mail.raw
         source_id = _source_id(raw, whole)
         seen = self.state.handled.get(source_id)
+        if self.attempts.get(source_id) is not None and (seen is None or seen["to"] == "done"):
+            if self.attempts.exhausted(source_id):
+                return await self._set_aside(raw, source_id, uidvalidity, uid,
+                                             answered=seen is not None)
+            if time.time() < self.attempts.due_at(source_id):
+                return None
         if seen is not None:
-            return Handled(seen["to"], seen.get("reason", "")), None, self._commit.submit([], [])
-        try:
-            result, parsed, extra, answer = await self._answer(raw, whole, mail.size_rfc822,
-                                                               source_id)
-        except Exception:  # a bug of ours must not stop the inbox, nor lose the mail
-            log.exception("E-Mail %s (UID %s) konnte nicht verarbeitet werden", source_id, uid)
-            result, parsed, extra, answer = Handled("failed", "interner Fehler beim "
-                                                              "Verarbeiten"), \
-                headers_only(raw), {}, None
+            return (Handled(seen["to"], seen.get("reason", "")), None,
+                    self._commit.submit([], []), source_id)
+        result, parsed, extra, answer = await self._answer(raw, whole, mail.size_rfc822,
+                                                           source_id)
         mails = [] if answer is None else [
             Outgoing(f"reply:{source_id}", answer.recipient, answer.data, urgent=True)]
         # The answer is on disk before the record, the record before the mail is moved.
         written = self._commit.submit(mails, [{
             "sid": source_id, "folder": self.settings.folder, "uidvalidity": uidvalidity,
             "uid": int(uid or 0), "to": result.destination, "reason": result.reason,
-            "at": self.now().isoformat(timespec="seconds"), "from": parsed.address, **extra,
+            "at": self.now().isoformat(timespec="seconds"), "from": storable(parsed.address),
+            **extra,
         }])
         if result.destination == "done":
             self.stats.handled += 1
-            return result, None, written
+            return result, None, written, source_id
         self.stats.not_handled += 1
         log.info("E-Mail von %s nach „%s“: %s", parsed.address or "?",
                  self.settings.failed_folder, result.reason)
-        return result, self.builder.note(parsed, result.reason).data, written
+        return result, self.builder.note(parsed, result.reason).data, written, source_id
 
     async def _answer(self, raw: bytes, whole: bool, size: int, source_id: str
                       ) -> tuple[Handled, ParsedMail, dict[str, Any], Mail | None]:
@@ -750,6 +945,7 @@ class MailChannel:
                                   trusted_authserv_id=self.settings.trusted_authserv_id)
         # A small text mail is read at once (about 0.1 ms); one with parts (attachments to
         # unpack) or a large one in a thread, so that sending goes on meanwhile.
+        faults.check("parse", raw)
         parsed = parse() if _plain_and_small(raw) else await asyncio.to_thread(parse)
         if parsed.automatic:
             return Handled("failed", parsed.automatic), parsed, {}, None
@@ -899,6 +1095,16 @@ class MailChannel:
                         raise
                     log.error("E-Mail an %s endgültig abgelehnt: %s", mail.recipient, e)
                     await asyncio.to_thread(self.state.mark_failed, mail, str(e))
+                    self._done(mail)
+                    continue
+                except (UnicodeError, ValueError) as e:
+                    # This mail cannot be sent at all (e.g. a non-ASCII address and a server
+                    # without SMTPUTF8): set it aside, the queue goes on.
+                    log.error("E-Mail an %r nicht sendbar: %s", mail.recipient, e)
+                    with contextlib.suppress(aiosmtplib.SMTPException):
+                        await client.rset()
+                    await asyncio.to_thread(self.state.mark_failed, mail,
+                                            f"nicht sendbar: {type(e).__name__}: {e}")
                     self._done(mail)
                     continue
                 self.stats.sent += 1

@@ -31,12 +31,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import faults
 from storage.atomic import fsync_dir, write_atomic
 
 JOURNAL_DAYS = 120
 SENT_DAYS = 30
 KEEP_IN_MEMORY = 256 * 1024  # larger queued mails are read from their file when sent
 SYNC_SENT_EVERY = 50  # lines in sent.log between two fsyncs
+SET_ASIDE = "unprocessed:"  # key of the polite answer to a mail set aside after its attempts
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ class MailState:
 
     @staticmethod
     def key_hash(key: str) -> str:
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def close(self) -> None:
         if self._sent_log is not None:
@@ -177,6 +179,8 @@ class MailState:
         with self._lock:
             fresh: dict[str, Outgoing] = {}
             for mail in mails:
+                if not mail.key.startswith(SET_ASIDE):
+                    faults.check("queue", mail.key)
                 digest = self.key_hash(mail.key)
                 if digest not in self._keys:
                     fresh.setdefault(digest, mail)
@@ -235,7 +239,8 @@ class MailState:
     def mark_failed(self, mail: Queued, reason: str) -> None:
         """Keep a mail the server refused for good in failed/, with the reason."""
         name = f"{time.time_ns():020d}-{mail.digest}"
-        write_atomic(self.failed / f"{name}.reason.txt", (reason + "\n").encode("utf-8"))
+        write_atomic(self.failed / f"{name}.reason.txt",
+                     (reason + "\n").encode("utf-8", "backslashreplace"))
         write_atomic(self.failed / f"{name}.eml", mail.read())
         self.mark_sent(mail)
         self.sync_sent()
@@ -248,7 +253,12 @@ class MailState:
 
     def record(self, entries: list[dict[str, Any]]) -> None:
         """Append handled mails to the journal, with one fsync."""
-        lines = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
+        for entry in entries:
+            if not entry.get("set_aside"):
+                faults.check("record", str(entry.get("sid", "")))
+        # ASCII JSON: any text a sender sent (lone surrogates, raw 8-bit headers, NUL) is
+        # escaped and reads back as itself.
+        lines = "".join(json.dumps(entry) + "\n" for entry in entries)
         with open(self.journal_path, "a", encoding="utf-8") as journal:
             journal.write(lines)
             journal.flush()
@@ -273,7 +283,7 @@ class MailState:
         cutoff = (now - timedelta(days=JOURNAL_DAYS)).isoformat()
         kept = [e for e in self.handled.values() if e.get("at", "") >= cutoff]
         if len(kept) < len(self.handled):
-            data = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kept)
+            data = "".join(json.dumps(e) + "\n" for e in kept)
             write_atomic(self.journal_path, data.encode("utf-8"))
             self.handled = {}
             self.threads = {}
@@ -352,18 +362,30 @@ class GroupCommit:
     async def _write(self) -> None:
         while self._waiting:
             group, self._waiting = self._waiting, []
-            try:
-                queued, error = await asyncio.to_thread(
-                    self._state.write, [mail for mails, _, _ in group for mail in mails],
-                    [entry for _, entries, _ in group for entry in entries])
-                self._queued(queued)
-                if error is not None:
-                    raise error
-            except Exception as error:
-                for _, _, done in group:
-                    if not done.done():
-                        done.set_exception(error)
-            else:
-                for _, _, done in group:
-                    if not done.done():
-                        done.set_result(None)
+            if not await self._write_group(group) and len(group) > 1:
+                # One member's mail or record cannot be written: each is written alone, so
+                # that only its own caller sees the error.
+                for member in group:
+                    await self._write_group([member])
+
+    async def _write_group(self, group: list[tuple[list[Outgoing], list[dict[str, Any]],
+                                                   asyncio.Future[None]]]) -> bool:
+        """Write the group at once; on an error, fail its futures only when it is one member."""
+        try:
+            queued, error = await asyncio.to_thread(
+                self._state.write, [mail for mails, _, _ in group for mail in mails],
+                [entry for _, entries, _ in group for entry in entries])
+            self._queued(queued)
+            if error is not None:
+                raise error
+        except Exception as error:
+            if len(group) > 1:
+                return False
+            for _, _, done in group:
+                if not done.done():
+                    done.set_exception(error)
+            return False
+        for _, _, done in group:
+            if not done.done():
+                done.set_result(None)
+        return True

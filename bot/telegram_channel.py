@@ -320,7 +320,7 @@ class ButtonCommands:
             return
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self._path, json.dumps(self._known, ensure_ascii=False).encode("utf-8"))
+            write_atomic(self._path, json.dumps(self._known).encode("ascii"))
         except OSError as error:
             log.warning("could not save button commands to %s: %s", self._path, error)
 

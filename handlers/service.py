@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from bot import faults
 from bot.config import Config
 from handlers import commands
 from handlers.codes import WrongCodes
@@ -33,6 +34,7 @@ from handlers.messages import (
 from rules.people import Identity, Person
 from rules.refusal import Refused
 from storage.store import Store
+from storage.text import has_surrogates, storable
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,7 @@ class Core:
 
         The fsync happens outside the lock, so messages handled meanwhile (from other threads)
         share it: a group commit."""
+        faults.check("core", f"{message.source_id}\n{message.text}")
         with self._lock:
             try:
                 outcome = self._handle(message)
@@ -239,6 +242,15 @@ class Core:
             made += balance.due(self, now.astimezone(self.tz))
         return made
 
+    def report_unprocessed(self, channel: str, source_id: str, *, sender: str, error: str,
+                           where: str, now: datetime) -> bool:
+        """A channel gave up on a message: tell the administration, once per message."""
+        from handlers import unprocessed
+
+        with self._lock:
+            return unprocessed.report(self, channel, source_id, sender, error, where,
+                                      now.astimezone(self.tz))
+
     # -- onboarding -------------------------------------------------------------------------
     def create_invite(self, person_id: str, now: datetime) -> str:
         from handlers.onboarding import new_invite
@@ -280,22 +292,21 @@ class Core:
 
 
 def _without_lone_surrogates(message: IncomingMessage) -> IncomingMessage:
-    """Text that is not valid Unicode (a lone UTF-16 surrogate, e.g. from a JSON escape) cannot
-    be stored as UTF-8 JSON; such characters become U+FFFD before anything reads them."""
-
-    def clean(text: str) -> str:
-        if not any("\ud800" <= char <= "\udfff" for char in text):
-            return text
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-    texts = [message.text, message.sender.display_name,
+    """Text that is not valid Unicode (raw 8-bit mail headers, a lone UTF-16 surrogate from a
+    JSON escape) cannot be stored as UTF-8 JSON: it is made storable (`storage.text`) before
+    anything reads it, the sender's address and the source id included."""
+    sender = message.sender
+    texts = [message.text, message.source_id, sender.address, sender.display_name,
+             sender.reply_to,
              *(text for a in message.attachments for text in (a.text, a.filename))]
-    if all(clean(text) is text for text in texts):
+    if not any(has_surrogates(text) for text in texts):
         return message
     return replace(
-        message, text=clean(message.text),
-        sender=replace(message.sender, display_name=clean(message.sender.display_name)),
-        attachments=tuple(replace(a, text=clean(a.text), filename=clean(a.filename))
+        message, text=storable(message.text), source_id=storable(message.source_id),
+        sender=replace(sender, address=storable(sender.address),
+                       display_name=storable(sender.display_name),
+                       reply_to=storable(sender.reply_to)),
+        attachments=tuple(replace(a, text=storable(a.text), filename=storable(a.filename))
                           for a in message.attachments))
 
 
