@@ -28,7 +28,7 @@ class Failure:
 
 
 class Attempts:
-    def __init__(self, path: Path, *, limit: int = 3, first_pause: float = 5.0,
+    def __init__(self, path: Path | None, *, limit: int = 3, first_pause: float = 5.0,
                  max_pause: float = 300.0, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self.limit = max(1, limit)
@@ -36,6 +36,8 @@ class Attempts:
         self.clock = clock
         self._lock = threading.Lock()
         self._failures: dict[str, Failure] = {}
+        if path is None:  # counted in memory only (a channel run without a data directory)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         lines = path.read_text(encoding="ascii", errors="replace").splitlines() \
             if path.exists() else []
@@ -60,6 +62,8 @@ class Attempts:
                            "at": round(failure.at, 3)}) + "\n"
 
     def _append(self, text: str, *, sync: bool) -> None:
+        if self.path is None:
+            return
         with open(self.path, "a", encoding="ascii") as handle:
             handle.write(text)
             if sync:

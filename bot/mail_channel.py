@@ -850,6 +850,7 @@ class MailChannel:
                     movable.append(item)
                 except faults.InjectedFault as error:
                     failed.append((item, error))
+            await self._append_notes(box, movable)  # the note is there when the mail is
             try:
                 if movable:
                     await asyncio.to_thread(box.move, [i.uid for i in movable], folder)
@@ -877,14 +878,18 @@ class MailChannel:
                 log.error("E-Mail %s: auch das Beiseitelegen schlug fehl: %r", key, problem)
                 continue
             self.attempts.forget(key)
+            set_aside = Ready(self.settings.failed_folder, item.uid, key, note, item.raw,
+                              item.uidvalidity)
+            await self._append_notes(box, [set_aside])
             await asyncio.to_thread(box.move, [item.uid], self.settings.failed_folder)
-            moved.append(Ready(self.settings.failed_folder, item.uid, key, note, item.raw,
-                               item.uidvalidity))
-        for item in moved:
+            moved.append(set_aside)
+        return len(moved)
+
+    async def _append_notes(self, box: BaseMailBox, items: list[Ready]) -> None:
+        for item in items:
             if item.note is not None:
                 await asyncio.to_thread(box.append, item.note, self.settings.failed_folder,
                                         dt=None, flag_set=())
-        return len(moved)
 
     # -- one mail ---------------------------------------------------------------------------
     async def handle_mail(self, mail: RawMailMessage, uidvalidity: int, uid: str, *,

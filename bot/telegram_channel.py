@@ -40,6 +40,7 @@ import html
 import json
 import logging
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -77,6 +78,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot import faults
+from bot.attempts import Attempts
 from bot.documents import READERS, UNREADABLE, AttachmentError, document_kind
 from bot.mail_parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
 from bot.telegram_http import AiohttpRequest
@@ -105,9 +108,9 @@ NOT_TEXT = (
     "Welche Befehle es gibt, zeigt /hilfe."
 )
 EXPIRED_BUTTON = "Diese Schaltfläche ist nicht mehr gültig. Bitte tippen Sie den Befehl."
-CORE_FAILED = (
-    "Entschuldigung, das hat gerade nicht geklappt. Es wurde nichts geändert. "
-    "Bitte versuchen Sie es in ein paar Minuten noch einmal."
+NOT_PROCESSED = (
+    "Entschuldigung, Ihre Nachricht konnte nicht vollständig verarbeitet werden. Die "
+    "Kreisverwaltung ist informiert und kümmert sich darum; Sie müssen nichts weiter tun."
 )
 
 T = TypeVar("T")
@@ -138,6 +141,9 @@ class TelegramSettings:
     send_attempts: int = 6
     retry_delay: float = 0.5
     username: str | None = None
+    max_attempts: int = 3  # an update that fails this often is confirmed and set aside
+    attempt_seconds: float = 2.0  # pause before its second attempt, doubling
+    attempt_max_seconds: float = 60.0
 
     @classmethod
     def from_config(cls, config: Config) -> TelegramSettings:
@@ -171,6 +177,9 @@ class TelegramSettings:
             send_attempts=max(1, int(pick("send_attempts", 6))),
             retry_delay=float(pick("retry_delay", 0.5)),
             username=pick("username"),
+            max_attempts=max(1, int(pick("max_attempts", 3))),
+            attempt_seconds=float(pick("attempt_seconds", 2.0)),
+            attempt_max_seconds=float(pick("attempt_max_seconds", 60.0)),
         )
 
 
@@ -354,6 +363,14 @@ def menu_for(role: str | None) -> list[BotCommand]:
 # -- the channel ------------------------------------------------------------------------------
 
 
+def _update_text(update: Update) -> str:
+    """What a person sent in an update: the text or caption, or the data of a button."""
+    message = update.effective_message
+    if update.callback_query is not None:
+        return update.callback_query.data or ""
+    return (message.text or message.caption or "") if message is not None else ""
+
+
 class DeliveryFailed(NetworkError):
     """Telegram did not take a reply after several tries; the update is handled again later."""
 
@@ -386,7 +403,11 @@ class TelegramChannel:
         # A folder of its own: the core's store treats every *.json in data_dir as a partition.
         self.buttons = ButtonCommands(data_dir / "telegram" / "buttons.json" if data_dir else None)
         self.stopping = asyncio.Event()
-        self._failed: set[int] = set()
+        self._errors: dict[int, BaseException] = {}  # what failed an update being processed
+        self.attempts = Attempts(
+            data_dir / "telegram" / "attempts.jsonl" if data_dir else None,
+            limit=settings.max_attempts, first_pause=settings.attempt_seconds,
+            max_pause=settings.attempt_max_seconds)
         self._done: OrderedDict[int, None] = OrderedDict()
         self._menus: dict[int, str | None] = {}
         self._delivering = asyncio.Lock()
@@ -437,10 +458,11 @@ class TelegramChannel:
             return
         chat_id = message.chat_id
         sender = Sender(CHANNEL, str(chat_id), user.full_name, verified=True)
+        text = message.text or message.caption or ""
+        faults.check("parse", text)
         attachments, note = await self._attachments(message)
         if note:
             await self.send_reply(context.bot, chat_id, Reply(note))
-        text = message.text or message.caption or ""
         incoming = IncomingMessage(
             sender=sender,
             text=text,
@@ -449,7 +471,9 @@ class TelegramChannel:
             attachments=attachments,
         )
         outcome = await self._handle(incoming)
+        faults.check("compose", text)
         for reply in outcome.replies:
+            faults.check("send", text)
             await self.send_reply(context.bot, chat_id, reply)
         self._after(context, outcome)
         await self._menu_after(context.bot, sender, recheck=text.lstrip().startswith("/start"))
@@ -486,21 +510,20 @@ class TelegramChannel:
             await self.send_reply(context.bot, update.effective_chat.id, Reply(NOT_TEXT))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log every error; a Telegram outage marks the update for another try."""
+        """Note the error of an update: it is tried again (`handle_update`)."""
         error = context.error
-        if isinstance(update, Update) and _is_transient(error):
-            self._failed.add(update.update_id)
-            log.warning("update %s not answered yet (%s); it will be handled again",
-                        update.update_id, error)
+        if isinstance(update, Update) and error is not None:
+            self._errors[update.update_id] = error
+            if _is_transient(error):
+                log.warning("update %s not answered yet (%s); it will be handled again",
+                            update.update_id, error)
+            else:
+                log.error("error while handling update %s", update.update_id, exc_info=error)
             return
         log.error("error while handling %r", update, exc_info=error)
 
     async def _handle(self, message: IncomingMessage) -> Outcome:
-        try:
-            return await self.core.handle_async(message)
-        except Exception:
-            log.exception("the core failed on %s", message.source_id)
-            return Outcome(False, (Reply(CORE_FAILED),))
+        return await self.core.handle_async(message)
 
     def _after(self, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
         if outcome.notifications and context.job_queue:
@@ -672,21 +695,81 @@ class TelegramChannel:
     # -- receiving: polling and webhook -----------------------------------------------------
 
     async def handle_update(self, application: Application, update: Update) -> bool:
-        """Process one update; False if a reply could not be sent (try the update again)."""
+        """Process one update; False: try it again later (it failed, or its next attempt is not
+        due yet). An update that fails `max_attempts` times while Telegram is reachable is
+        confirmed and set aside (`_give_up`): it cannot hold up the updates after it."""
         if update.update_id in self._done:
             return True
-        await application.process_update(update)
-        if update.update_id in self._failed:
-            self._failed.discard(update.update_id)
+        key = f"telegram:{update.update_id}"
+        if self.attempts.get(key) is not None:
+            if self.attempts.exhausted(key):
+                return await self._give_up(application.bot, update, key)
+            if time.time() < self.attempts.due_at(key):
+                return False
+        error: BaseException | None
+        try:
+            await application.process_update(update)
+            error = self._errors.pop(update.update_id, None)
+            if error is None:
+                faults.check("record", _update_text(update))
+        except Exception as raised:
+            error = raised
+        if error is None:
+            self._done[update.update_id] = None
+            while len(self._done) > 10_000:
+                self._done.popitem(last=False)
+            self.attempts.forget(key)
+            return True
+        if _is_transient(error) and not await self._reachable(application.bot):
+            return False  # Telegram is away: no fault of this update's, not counted
+        try:
+            failure = await asyncio.to_thread(self.attempts.failed, key, error)
+        except OSError as disk:
+            log.error("attempt at %s not counted: %s", key, disk)
             return False
+        log.warning("update %s failed (attempt %d of %d): %s: %s", update.update_id,
+                    failure.count, self.attempts.limit, type(error).__name__, error)
+        if failure.count < self.attempts.limit:
+            return False
+        return await self._give_up(application.bot, update, key)
+
+    async def _reachable(self, bot: Any) -> bool:
+        with contextlib.suppress(TelegramError, TimeoutError):
+            async with asyncio.timeout(10):
+                await bot.get_me()
+                return True
+        return False
+
+    async def _give_up(self, bot: Any, update: Update, key: str) -> bool:
+        """After the last attempt: confirmed and logged with the error class, the sender gets a
+        polite answer if Telegram takes it, the administration is told once (core outbox)."""
+        failure = self.attempts.get(key)
+        error = failure.error if failure else "unbekannt"
+        chat = update.effective_chat
+        user = update.effective_user
+        log.error("update %s set aside after %d attempts (%s); confirmed", update.update_id,
+                  failure.count if failure else 0, error)
+        if chat is not None:
+            with contextlib.suppress(TelegramError, TimeoutError):
+                async with asyncio.timeout(10):
+                    await self.send_reply(bot, chat.id, Reply(NOT_PROCESSED), retry=False)
+        sender = f"Telegram-Chat {chat.id if chat else '?'}" + (
+            f" ({user.full_name})" if user else "")
+        try:
+            await asyncio.to_thread(
+                self.core.report_unprocessed, CHANNEL, key, sender=sender, error=error,
+                where="nicht mehr in Telegram (bestätigt, im Protokoll vermerkt)", now=self.now())
+        except Exception:
+            log.exception("the administration could not be told about %s", key)
         self._done[update.update_id] = None
-        while len(self._done) > 10_000:
-            self._done.popitem(last=False)
+        self.attempts.forget(key)
         return True
 
     async def _handle_batch(self, application: Application, updates: Sequence[Update]) -> int:
         """Handle updates, each chat's in order and chats side by side; the offset to confirm
         (the first update not answered; later ones already answered are skipped next time).
+        An update that failed does not hold up the later ones of its chat: they are handled
+        meanwhile, as a mail that failed does not hold up its sender's next mail.
 
         Side by side, one chat's fsync or Bot API round trip no longer holds up the others, and
         their commits share one fsync (see storage/journal.py)."""
@@ -695,13 +778,12 @@ class TelegramChannel:
             chat = update.effective_chat.id if update.effective_chat else None
             by_chat.setdefault(chat, []).append(update)
 
-        async def in_order(chat_updates: list[Update]) -> int | None:
-            for update in chat_updates:
-                if not await self.handle_update(application, update):
-                    return update.update_id
-            return None
+        async def in_order(chat_updates: list[Update]) -> list[int]:
+            return [update.update_id for update in chat_updates
+                    if not await self.handle_update(application, update)]
 
-        failed = [u for u in await asyncio.gather(*map(in_order, by_chat.values())) if u]
+        failed = [u for ids in await asyncio.gather(*map(in_order, by_chat.values()))
+                  for u in ids]
         return min(failed) if failed else updates[-1].update_id + 1
 
     async def poll(self, application: Application, stop: asyncio.Event) -> None:
