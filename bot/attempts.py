@@ -19,6 +19,8 @@ from pathlib import Path
 
 from storage.atomic import write_atomic
 
+FORGET_SECONDS = 30 * 86400  # a count this old belongs to a message no longer there
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -47,7 +49,7 @@ class Attempts:
                 key, count = str(entry["key"]), int(entry["n"])
             except (ValueError, KeyError, TypeError):
                 continue  # a line torn by a power failure
-            if count > 0:
+            if count > 0 and float(entry.get("at", 0)) > clock() - FORGET_SECONDS:
                 self._failures[key] = Failure(count, str(entry.get("error", "")),
                                               float(entry.get("at", 0)))
             else:
@@ -94,10 +96,6 @@ class Attempts:
             return 0.0
         pause = min(self.first_pause * 2 ** (failure.count - 1), self.max_pause)
         return failure.at + pause
-
-    def waiting(self) -> list[float]:
-        """The times at which messages that failed may be tried again."""
-        return [self.due_at(key) for key in list(self._failures)]
 
     def forget(self, key: str) -> None:
         """`key` was handled or set aside; not fsynced (a crash only keeps an old count)."""

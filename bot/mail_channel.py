@@ -12,11 +12,15 @@ Nothing is lost, nothing is done twice:
   then moved to "Verarbeitet". A crash anywhere in between handles it again at the next start,
   and the core, the queue (keyed by source id) and the journal make that a no-op.
 - The mails of a fetched group are handled side by side, each sender's in order; their answers
-  and records are written together (`bot.mail_queue.GroupCommit`), and the group is moved with
-  one IMAP command per folder.
+  and records are written together (`bot.mail_queue.GroupCommit`; when that fails, each alone),
+  and what is on disk is moved every MOVE_SECONDS, one IMAP command per folder.
 - Mails the bot does not answer (auto-replies, bounces, list mail, mails from itself, oversized
-  mails, too many refusals in a row from one address, an internal error) go to "Nicht
-  verarbeitet", each followed there by a short note mail with the reason. Nothing is deleted.
+  mails, too many refusals in a row from one address) go to "Nicht verarbeitet", each followed
+  there by a short note mail with the reason. Nothing is deleted.
+- One mail cannot stop the others: a mail whose handling, answer, record or move fails stays in
+  the inbox and is tried again after a growing pause, its attempts counted on disk
+  (`bot.attempts`); after `max_attempts` it is set aside with a note naming the error class, a
+  polite answer and one notice to the administration (`Core.report_unprocessed`).
 - Every outgoing mail is fsynced into `DATA/mail/queue/` before it is sent, and noted in
   `sent.log` once the SMTP server accepted it (`bot.mail_queue`); answers go before
   notifications, all over one connection; while the server is away they are retried with
@@ -63,7 +67,10 @@ Certificates are always checked; for a server certificate of the county's own CA
 `ca_file = "/etc/ssl/landkreis-ca.pem"` under [email.imap] or [email.smtp].
 Optional under [email]: `max_mail_mb = 10`, `max_attachment_mb = 5`, `max_refusals_per_hour = 5`
 (answers to mails the bot did not understand, per address; stops loops with auto-responders that
-mark nothing), `retry_seconds = 5`, `retry_max_seconds = 300`, `notify_seconds = 30`.
+mark nothing), `retry_seconds = 5`, `retry_max_seconds = 300`, `notify_seconds = 30`,
+`max_attempts = 3` (a mail that fails this often goes to "Nicht verarbeitet", its sender gets a
+polite answer, the administration a notice; attempts are counted in DATA/mail/attempts.jsonl),
+`mail_seconds = 300` (one mail taking longer has failed an attempt).
 
 Sender check: `trusted_authserv_id = "mx.landkreis-lueneburg.de"` under [email] names the county's
 receiving server whose Authentication-Results header (DMARC pass, or DKIM pass aligned with the
@@ -631,10 +638,11 @@ class MailChannel:
 
     async def _wait_for_mail(self, box: BaseMailBox, stop: asyncio.Event) -> None:
         """Until new mail comes, or a mail that failed is due to be tried again."""
-        seconds = self.settings.idle_seconds if self.settings.idle else self.settings.poll_seconds
+        idle = self.settings.idle and "IDLE" in box.client.capabilities
+        seconds = self.settings.idle_seconds if idle else self.settings.poll_seconds
         if self._retry_at is not None:
             seconds = max(0.05, min(seconds, self._retry_at - time.time()))
-        if self.settings.idle and "IDLE" in box.client.capabilities:
+        if idle:
             self.stats.idle_rounds += 1
             await asyncio.to_thread(self._idle, box, seconds)
         else:
@@ -688,10 +696,11 @@ class MailChannel:
                                                                       False)}
                           if wanted else {})
                 count += await self._handle_group(box, group, bodies, uidvalidity)
-        waiting = self.attempts.waiting()
-        if waiting:
-            self._retry_at = min(self._retry_at or math.inf, *waiting)
         return count
+
+    def _retry_later(self, when: float) -> None:
+        """Wake up at `when` at the latest: a mail in the inbox is due to be tried again."""
+        self._retry_at = min(self._retry_at or math.inf, when)
 
     async def _handle_group(self, box: BaseMailBox, group: list[RawMailMessage],
                             bodies: dict[str, RawMailMessage], uidvalidity: int) -> int:
@@ -779,8 +788,7 @@ class MailChannel:
         A failing disk is no fault of the mail's: it is tried again, not counted."""
         if isinstance(error, OSError):
             log.error("E-Mail %s (UID %s): %r; neuer Versuch später", key, uid, error)
-            self._retry_at = min(self._retry_at or math.inf,
-                                 time.time() + self.settings.retry_seconds)
+            self._retry_later(time.time() + self.settings.retry_seconds)
             return None
         log.error("E-Mail %s (UID %s) konnte nicht verarbeitet werden", key, uid,
                   exc_info=error)
@@ -790,6 +798,7 @@ class MailChannel:
             log.error("Versuch an %s nicht gezählt: %s", key, disk)
             return None
         if failure.count < self.attempts.limit:
+            self._retry_later(self.attempts.due_at(key))
             return None
         return await self._set_aside(raw, key, uidvalidity, uid, answered=answered)
 
@@ -907,6 +916,7 @@ class MailChannel:
                 return await self._set_aside(raw, source_id, uidvalidity, uid,
                                              answered=seen is not None)
             if time.time() < self.attempts.due_at(source_id):
+                self._retry_later(self.attempts.due_at(source_id))
                 return None
         if seen is not None:
             return (Handled(seen["to"], seen.get("reason", "")), None,

@@ -29,6 +29,8 @@ Run by `sozialbot run` when TELEGRAM_BOT_TOKEN is set (`run_telegram`); settings
     webhook_url = "https://bot.example.org/telegram"   # public URL the reverse proxy forwards
     username = "lk_sozial_bot"  # for invite links; otherwise asked with getMe
     # the webhook's secret token comes from TELEGRAM_WEBHOOK_SECRET
+    max_attempts = 3            # an update failing this often (Telegram reachable) is confirmed,
+    attempt_seconds = 2         # logged, its sender told, the administration notified
 """
 
 from __future__ import annotations
