@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from bot import ops_cli
 from bot.config import Config, ConfigError, config_path, default_config_text, load_config
 from storage.lock import StoreLocked
+from storage.private import make_private, private_umask
 
 if TYPE_CHECKING:
     from handlers.messages import Outcome, Sender
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `sozialbot say … | head` ends quietly
+        private_umask()  # data files 0600, folders 0700, whatever the shell's umask
     args = _parser().parse_args(argv)
     if args.command == "init":
         return _init(args.directory)
@@ -86,7 +88,7 @@ def _init(directory: Path) -> int:
     if target.exists():
         print(f"{target} gibt es schon; nichts überschrieben.", file=sys.stderr)
         return EXIT_USAGE
-    (directory / "data").mkdir(parents=True, exist_ok=True)
+    make_private(directory / "data")
     target.write_text(default_config_text(), encoding="utf-8")
     print(f"Angelegt: {target} (Landkreis Lüneburg, zehn Sozialräume) und {directory / 'data'}/")
     print(f"Weiter: sozialbot say --config {target} --as sek-ade \"/hilfe\"")

@@ -8,12 +8,14 @@ import contextlib
 import importlib
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot import health
+from bot import health, redact
 from bot.config import Config
 from bot.control import SOCKET, serve
+from bot.telegram_channel import start_refusal
 from handlers.messages import Sender
 from handlers.service import Core
 
@@ -106,5 +108,18 @@ async def _console(core: Core, sender: Sender, stop: asyncio.Event) -> None:
 def run(config: Config, console_sender: Sender | None = None) -> int:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.install(_env_names(config.raw))
+    refusal = start_refusal(config)
+    if refusal is not None:
+        print(f"Fehler: {refusal}", file=sys.stderr, flush=True)
+        return 2
     asyncio.run(_main(config, console_sender))
     return 0
+
+
+def _env_names(section: object) -> list[str]:
+    """The environment variables the configuration names for secrets (`…_env = "NAME"`)."""
+    if not isinstance(section, dict):
+        return []
+    names = [str(v) for k, v in section.items() if str(k).endswith("_env") and v]
+    return names + [n for v in section.values() for n in _env_names(v)]

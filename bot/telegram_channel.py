@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import hmac
 import html
 import json
 import logging
@@ -100,6 +101,21 @@ log = logging.getLogger(__name__)
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
+WEBHOOK_WITHOUT_SECRET = (
+    f"Webhook-Betrieb ohne Geheimnis: die Umgebungsvariable {WEBHOOK_SECRET_ENV} ist nicht "
+    "gesetzt. Ohne sie könnte jeder, der die Webhook-Adresse kennt, dem Bot Nachrichten im Namen "
+    "beliebiger Telegram-Nutzer unterschieben. Bitte setzen Sie sie (z. B. "
+    "TELEGRAM_WEBHOOK_SECRET=$(openssl rand -hex 32)) oder nutzen Sie mode = \"polling\".")
+
+
+def start_refusal(config: Config) -> str | None:
+    """Why `sozialbot run` must not start at all (German), or None: a webhook without its
+    secret is refused outright, not merely switched off."""
+    settings = TelegramSettings.from_config(config)
+    if (settings.enabled and settings.mode == "webhook" and os.environ.get(TOKEN_ENV, "").strip()
+            and not settings.webhook_secret):
+        return WEBHOOK_WITHOUT_SECRET
+    return None
 CHANNEL = "telegram"
 TEXT_LIMIT = 4000  # Telegram allows 4096; a margin for clients that count differently
 CALLBACK_DATA_LIMIT = 64
@@ -199,6 +215,8 @@ def telegram_status(config: Config) -> tuple[bool, str]:
         return False, f"[telegram] mode = {settings.mode!r} ist unbekannt (polling oder webhook)."
     if settings.mode == "webhook" and not settings.webhook_url:
         return False, "für mode = webhook fehlt [telegram] webhook_url."
+    if settings.mode == "webhook" and not settings.webhook_secret:
+        return False, WEBHOOK_WITHOUT_SECRET
     if settings.mode == "webhook":
         return True, (
             f"Webhook {settings.webhook_url} (lauscht auf "
@@ -829,10 +847,14 @@ class TelegramChannel:
         channel = self
         secret = self.settings.webhook_secret
 
+        if not secret:  # run_telegram refuses this already; never serve an open webhook
+            raise RuntimeError(WEBHOOK_WITHOUT_SECRET)
+        expected = secret.encode()
+
         class WebhookHandler(tornado.web.RequestHandler):
             async def post(self) -> None:
-                given = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token")
-                if secret and given != secret:
+                given = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+                if not hmac.compare_digest(given.encode(), expected):  # constant time
                     self.set_status(403)
                     return
                 try:

@@ -25,6 +25,7 @@ from tinydb.table import Table
 from storage.atomic import remove_temporary_files, write_atomic
 from storage.journal import Journal
 from storage.lock import DirectoryLock
+from storage.private import make_private
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ class Partitions:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
+        make_private(directory)  # 0700 and 0600, whatever the umask
         self._lock = DirectoryLock(directory)
         self._lock.acquire()
         remove_temporary_files(directory)
