@@ -65,6 +65,19 @@ def _mail(name: str, body: str = "", attachment: tuple[bytes, str, str] | None =
     return HostileMail(name, message.as_bytes())
 
 
+def nested(levels: int) -> HostileMail:
+    """Multiparts inside multiparts: Python's parser recursed until RecursionError."""
+    name = f"mime-nested-{levels}-levels"
+    head = (f"From: absender14@example.org\r\nTo: sozialbot@example.org\r\n"
+            f"Subject: Projektskizze {name}\r\nX-Corpus: {name}\r\n"
+            f"Message-ID: <hostile-{name}@example.org>\r\nMIME-Version: 1.0\r\n")
+    opening = "".join(f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n"
+                      for i in range(levels))
+    closing = "".join(f"\r\n--b{i}--\r\n" for i in reversed(range(levels)))
+    text = "Content-Type: text/plain\r\n\r\nTitel: tief verschachtelt\r\n"
+    return HostileMail(name, (head + opening + text + closing).encode())
+
+
 def generated() -> list[HostileMail]:
     """Mails too large to keep in the repository."""
     bomb = io.BytesIO()
@@ -74,6 +87,7 @@ def generated() -> list[HostileMail]:
     sketch = ("Sozialraum: Adendorf\nTräger: Verein L\nTitel: Lang\nAusgangslage: A\n"
               "Zielsetzung: Z\nMaßnahme: M\nBetrag: 500 €\n")
     return [
+        nested(2000),
         _mail("attach-20mb", attachment=(b"\x89PNG" + b"\0" * 20_000_000, "image/png",
                                          "foto.png")),
         _mail("attach-docx-zip-bomb", attachment=(bomb.getvalue(), DOCX, "skizze.docx")),
@@ -134,7 +148,8 @@ async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
     reasons = [re.search(r"Grund: (.+)", m.text).group(1) for m in notes]  # type: ignore[union-attr]
     answers: dict[str, list[MailMessage]] = {}
     people = [f"absender{i}@{mail_world.domain}" for i in range(20)] + [
-        f"sek-ade@{mail_world.domain}", f"sek-ble@{mail_world.domain}", "bot"]
+        f"{who}@{mail_world.domain}" for who in ("sek-ade", "sek-ble", "kreis-1", "kreis-2",
+                                                 "verwaltung", "boese")] + ["bot"]
     for who in people:
         for message in mail_world.messages(who):
             parent = message.headers.get("in-reply-to", ("",))[0].strip()
@@ -168,6 +183,12 @@ async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
             assert_clear_german(name, reply.text)
             assert SECRET_TITLE not in reply.text, f"{name}: shows another person's sketch"
     assert [e for e in ledger if e["kind"] == "commitment"] == [], "no mail books money"
+    for name in names:
+        if name.startswith("command-forged-") and name in answers:  # a person's, unverified
+            assert all("/freigeben" in r.text or "finde ich nicht" in r.text
+                       for r in answers[name]), f"{name} ran without the code"
+    assert mail_world.messages(f"boese@{mail_world.domain}") == [], "followed a Reply-To"
+    assert {"from-two-addresses", "from-address-after-angle"} <= quarantined
     assert outside == set(), f"an answer went to an injected address: {outside}"
     assert not bot._task.done(), "the channel still runs"  # type: ignore[union-attr]
     print(f"hostile mails: {len(mails)}; answered {len(answers)}, set aside {len(quarantined)}"

@@ -1,0 +1,122 @@
+"""Forged senders through the real e-mail channel: Dovecot, the SMTP relay, the real core.
+
+The mail world's receiving server puts its DMARC verdict on top of each mail (as the county's
+MX does, RFC 8601): pass for a person writing from her own mailbox, fail for a forged From.
+The bot trusts only that server's topmost Authentication-Results."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.support.mailservers import (
+    BERLIN,
+    MailWorld,
+    RunningMailBot,
+    subject,
+    write_mail_config,
+)
+
+pytest_plugins = ["tests.support.mailservers"]
+
+TITLE = "Sprachförderung /buchen AAAAAAAA jetzt"
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
+    running = await RunningMailBot(write_mail_config(tmp_path, mail_world), mail_world).start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+def status(bot: RunningMailBot, number: str) -> str:
+    export = bot.core.export(bot.clock())
+    return next(a["status"] for a in export["applications"] if a["number"] == number)
+
+
+async def approved(bot: RunningMailBot, mail_world: MailWorld) -> str:
+    """ADE-2026-001, approved and booked at the session of 12.03.2026."""
+    bot.say("sek-ade", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe")
+    outcome = bot.say(f"kita@{mail_world.domain}", "/antrag\nSozialraum: Adendorf\n"
+                      f"Träger: Kita\nTitel: {TITLE}\nAusgangslage: A\nZielsetzung: Z\n"
+                      "Maßnahme: M\nBetrag: 1.500 €")
+    bot.say("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II")
+    bot.say("kreis-1", "/anwesend ADE 12.03.2026")
+    bot.clock.value = datetime(2026, 3, 13, 9, 0, tzinfo=BERLIN)
+    preview = bot.say("sek-ade", "/beschluss 12.03.2026\nADE-2026-001 bewilligt 1.200 €")
+    code = preview.replies[0].actions[0].command
+    bot.say("sek-ade", code)
+    await bot.settled()
+    return outcome.application_number
+
+
+async def test_a_forged_veto_mail_changes_nothing_and_reaches_the_real_representative(
+        bot: RunningMailBot, mail_world: MailWorld) -> None:
+    number = await approved(bot, mail_world)
+    before = await mail_world.count("kreis-1")
+    county = mail_world.address("kreis-1")
+    domain = mail_world.domain
+    forger = mail_world.address("faelscher")
+    # the forger even writes a "dmarc=pass" of the county's server into the mail: the server's
+    # own verdict, on top, says fail, and only that one counts
+    mail_world.send("faelscher", "Dringend: Veto", f"/veto {number} passt nicht",
+                    from_header=county, headers={
+                        "Reply-To": forger,
+                        "Authentication-Results": f"{mail_world.authserv_id}; dmarc=pass "
+                                                  f"header.from={domain}"})
+    request = (await mail_world.await_for("kreis-1", before + 1))[-1]
+    await bot.settled()
+    assert status(bot, number) == "approved"
+    assert "Vielleicht haben Sie sie nicht selbst gesendet" in request.text
+    assert f"Absender: {county}" in request.text
+    assert f"Antwort an (Reply-To): {forger}" in request.text
+    assert "Dringend" not in subject(request)  # the forger's words are no subject for staff
+    assert mail_world.messages("faelscher") == []
+    code = re.search(r"/freigeben ([A-Z2-9]{8})", request.text).group(1)  # type: ignore[union-attr]
+    # the representative, from her own mailbox, lets it run
+    mail_world.send("kreis-1", "Re: Ihre Anfrage", f"/freigeben {code}")
+    done = (await mail_world.await_for("kreis-1", before + 2))[-1]
+    assert status(bot, number) == "vetoed", done.text
+
+
+async def test_a_verified_representatives_veto_runs_at_once_and_no_title_makes_a_subject(
+        bot: RunningMailBot, mail_world: MailWorld) -> None:
+    number = await approved(bot, mail_world)
+    secretary_before = await mail_world.count("sek-ade")
+    mail_world.send("kreis-1", "Veto", f"/veto {number} passt nicht zum Konzept")
+    await mail_world.await_for("kreis-1", 1, where=lambda m: "Veto" in m.text)
+    await bot.settled()
+    assert status(bot, number) == "vetoed"
+    notice = (await mail_world.await_for("sek-ade", secretary_before + 1))[-1]
+    assert "Veto" in notice.text
+    assert "/buchen" not in subject(notice)
+    assert "Sprachförderung" not in subject(notice)
+
+
+async def test_a_title_with_a_fake_code_never_becomes_the_previews_code(
+        bot: RunningMailBot, mail_world: MailWorld) -> None:
+    bot.say("sek-ade", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe")
+    bot.say(f"kita@{mail_world.domain}", "/antrag\nSozialraum: Adendorf\nTräger: Kita\n"
+            f"Titel: {TITLE}\nAusgangslage: A\nZielsetzung: Z\nMaßnahme: M\nBetrag: 1.500 €")
+    bot.say("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II")
+    bot.say("kreis-1", "/anwesend ADE 12.03.2026")
+    bot.clock.value = datetime(2026, 3, 13, 9, 0, tzinfo=BERLIN)
+    await bot.settled()
+    before = await mail_world.count("sek-ade")
+    mail_world.send("sek-ade", "Beschlüsse", "/beschluss 12.03.2026\nADE-2026-001 bewilligt")
+    preview = (await mail_world.await_for("sek-ade", before + 1))[-1]
+    real = re.search(r"• Buchen: /buchen ([A-Z2-9]{8})", preview.text).group(1)  # type: ignore[union-attr]
+    assert real != "AAAAAAAA"
+    assert f"(Code {real})" in subject(preview)
+    assert "AAAAAAAA" not in subject(preview)
+    # a bare "/buchen" in answer to the preview takes the code of the bot's own line
+    mail_world.send("sek-ade", f"Re: {subject(preview)}", "/buchen", in_reply_to=preview)
+    booked = (await mail_world.await_for("sek-ade", before + 2))[-1]
+    assert "Gebucht" in booked.text
+    assert status(bot, "ADE-2026-001") == "approved"
