@@ -49,7 +49,8 @@ async def serve(core: Core, directory: Path,
                     await writer.drain()
                 log.info("Sicherung über control.sock ausgeliefert (%d Bytes)", len(data))
             elif command == "status":
-                writer.write(json.dumps({"ok": True, **status()}).encode() + b"\n")
+                report = await asyncio.to_thread(status)
+                writer.write(json.dumps({"ok": True, **report}).encode() + b"\n")
             else:
                 writer.write(b'{"ok": false, "error": "unbekannter Befehl"}\n')
             await writer.drain()

@@ -109,7 +109,7 @@ import aiosmtplib
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
 from imap_tools.errors import ImapToolsError
 
-from bot import faults
+from bot import faults, health
 from bot.attempts import Attempts
 from bot.config import Config
 from bot.mail_auth import OAuthSettings, SettingsError, credentials, imap_login, smtp_login
@@ -538,6 +538,8 @@ class MailChannel:
         self.own_addresses = {settings.address, settings.imap.user.lower(),
                               settings.smtp.user.lower()} - {""}
         self.stats = Stats()
+        self.health = health.channel(CHANNEL)  # for `sozialbot status`
+        self.health.queue = lambda: len(self.outbox)
         self.outgoing = asyncio.Event()
         self.notify_now = asyncio.Event()
         self._answered = asyncio.Event()  # the sender has no answer left to send
@@ -611,6 +613,7 @@ class MailChannel:
             try:
                 box = await asyncio.to_thread(self._connect)
                 self.stats.imap_connects += 1
+                self.health.up()
                 pause.reset()
                 while not stop.is_set():
                     await self.process_inbox(box)
@@ -624,12 +627,14 @@ class MailChannel:
                     await self._wait_for_mail(box, stop)
             except IMAP_ERRORS as error:
                 self.stats.imap_errors += 1
+                self.health.down(f"IMAP: {error}")
                 delay = pause.next()
                 log.warning("IMAP %s:%s: %s – neuer Versuch in %.0f s", self.settings.imap.host,
                             self.settings.imap.port, error, delay)
                 await _sleep_or_stop(delay, stop)
             except Exception:
                 self.stats.imap_errors += 1
+                self.health.down("IMAP: unerwarteter Fehler (siehe Log)")
                 log.exception("E-Mail-Eingang: unerwarteter Fehler")
                 await _sleep_or_stop(pause.next(), stop)
             finally:
@@ -932,6 +937,7 @@ class MailChannel:
             "at": self.now().isoformat(timespec="seconds"), "from": storable(parsed.address),
             **extra,
         }])
+        self.health.handled()
         if result.destination == "done":
             self.stats.handled += 1
             return result, None, written, source_id
@@ -1067,6 +1073,7 @@ class MailChannel:
                 pause.reset()
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
                 self.stats.send_failures += 1
+                self.health.error(f"SMTP: {error}")
                 delay = pause.next()
                 log.warning("SMTP %s:%s nicht erreichbar (%s); %d E-Mails warten, neuer "
                             "Versuch in %.0f s", self.settings.smtp.host, self.settings.smtp.port,

@@ -106,8 +106,9 @@ async def _console(core: Core, sender: Sender, stop: asyncio.Event) -> None:
 
 
 def run(config: Config, console_sender: Sender | None = None) -> int:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot import logs
+
+    logs.setup(logging.INFO)  # before redact: it filters the handlers logs.setup puts up
     redact.install(_env_names(config.raw))
     refusal = start_refusal(config)
     if refusal is not None:

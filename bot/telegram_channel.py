@@ -81,7 +81,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import faults
+from bot import faults, health
 from bot.attempts import Attempts
 from bot.documents import READERS, UNREADABLE, AttachmentError, document_kind
 from bot.mail_parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
@@ -432,6 +432,8 @@ class TelegramChannel:
         self._menus: dict[int, str | None] = {}
         self._delivering = asyncio.Lock()
         self._deliver_again = False
+        self.health = health.channel(CHANNEL)  # for `sozialbot status`
+        self.health.queue = lambda: len(core.pending_notifications(CHANNEL))
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -739,6 +741,7 @@ class TelegramChannel:
             while len(self._done) > 10_000:
                 self._done.popitem(last=False)
             self.attempts.forget(key)
+            self.health.handled()
             return True
         if _is_transient(error) and not await self._reachable(application.bot):
             return False  # Telegram is away: no fault of this update's, not counted
@@ -819,9 +822,11 @@ class TelegramChannel:
                 break
             try:
                 updates = fetch.result()
+                self.health.up()
             except InvalidToken:
                 raise
             except TelegramError as error:
+                self.health.down(f"getUpdates: {error}")
                 log.warning("getUpdates failed: %s", error)
                 await _sleep_or_stop(pause.next(), stop)
                 continue
@@ -948,9 +953,11 @@ async def run_telegram(
             await application.initialize()
             break
         except InvalidToken:
+            channel.health.down("Telegram lehnt den Token ab")
             log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
             return
         except TelegramError as error:
+            channel.health.down(f"nicht erreichbar: {error}")
             log.warning("Telegram nicht erreichbar (%s), neuer Versuch", error)
             await _sleep_or_stop(pause.next(), stop)
     if stop.is_set():
@@ -962,12 +969,14 @@ async def run_telegram(
         await application.start()
         await channel.setup_menus(application.bot)
         if settings.mode == "webhook":
+            channel.health.up()
             await channel.serve_webhook(application, stop)
         else:
             with contextlib.suppress(TelegramError):
                 await channel._retrying(lambda: application.bot.delete_webhook())
             await channel.poll(application, stop)
     except InvalidToken:
+        channel.health.down("Telegram lehnt den Token ab")
         log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
     finally:
         if application.running:
