@@ -118,8 +118,10 @@ def start_refusal(config: Config) -> str | None:
     return None
 CHANNEL = "telegram"
 TEXT_LIMIT = 4000  # Telegram allows 4096; a margin for clients that count differently
+CAPTION_LIMIT = 1000  # Telegram allows 1024 for a file's caption
 CALLBACK_DATA_LIMIT = 64
-ALLOWED_UPDATES = ("message", "callback_query")
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+ANSWERED_KEEP = 10_000  # source ids of answered updates remembered across restarts
 
 NOT_TEXT = (
     "Bitte schreiben Sie mir eine Textnachricht (oder schicken Sie eine Textdatei). "
@@ -354,6 +356,52 @@ class ButtonCommands:
             log.warning("could not save button commands to %s: %s", self._path, error)
 
 
+def settled_text(question: str, answer: str) -> str:
+    """A message whose button was answered: its last line (the question, "Noch ist nichts
+    gebucht …", "Bitte sagen Sie zu oder ab.") becomes the answer; a one-line message keeps
+    its line and gets the answer below."""
+    lines = question.rstrip().splitlines()
+    kept = lines[:-1] if len(lines) > 1 else lines
+    return "\n".join([*kept, answer])
+
+
+class AnsweredUpdates:
+    """Source ids of updates whose replies were all sent, kept in an append-only file so that an
+    update Telegram delivers again after a restart (its offset was not confirmed yet) is not
+    answered twice. Written without fsync: it survives a crash of the process; after a crash of
+    the machine a reply may come twice, a booking never does (the core knows its source ids)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._known: OrderedDict[str, None] = OrderedDict()
+        if path and path.exists():
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                for line in path.read_text(encoding="utf-8").splitlines()[-ANSWERED_KEEP:]:
+                    self._known[line] = None
+        self._lines = len(self._known)
+
+    def __contains__(self, source_id: str) -> bool:
+        return source_id in self._known
+
+    def add(self, source_id: str) -> None:
+        self._known[source_id] = None
+        while len(self._known) > ANSWERED_KEEP:
+            self._known.popitem(last=False)
+        if self._path is None:
+            return
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            if self._lines >= 2 * ANSWERED_KEEP:
+                write_atomic(self._path, "".join(f"{k}\n" for k in self._known).encode())
+                self._lines = len(self._known)
+                return
+            with self._path.open("a", encoding="utf-8") as file:
+                file.write(source_id.replace("\n", " ") + "\n")
+            self._lines += 1
+        except OSError as error:
+            log.warning("could not note answered update %s: %s", source_id, error)
+
+
 def keyboard(actions: Sequence[Action], buttons: ButtonCommands) -> InlineKeyboardMarkup | None:
     """The actions as inline buttons: two short ones side by side, longer ones one per row."""
     if not actions:
@@ -430,6 +478,11 @@ class TelegramChannel:
             max_pause=settings.attempt_max_seconds)
         self._done: OrderedDict[int, None] = OrderedDict()
         self._menus: dict[int, str | None] = {}
+        self.answered = AnsweredUpdates(data_dir / "telegram" / "answered.log" if data_dir
+                                        else None)
+        # (chat, message id of a user's message) -> the bot's last answer to it, so that the
+        # answer to an edited message replaces the old one
+        self._answers: OrderedDict[tuple[int, int], int] = OrderedDict()
         self._delivering = asyncio.Lock()
         self._deliver_again = False
         self.health = health.channel(CHANNEL)  # for `sozialbot status`
@@ -459,6 +512,9 @@ class TelegramChannel:
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         application.add_handler(MessageHandler(
             private & (filters.TEXT | filters.CAPTION | filters.Document.ALL), self.on_message))
+        application.add_handler(MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE & filters.TEXT,
+            self.on_message))
         application.add_handler(MessageHandler(private, self.on_other))
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_error_handler(self.on_error)
@@ -473,10 +529,14 @@ class TelegramChannel:
     # -- updates ----------------------------------------------------------------------------
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A user wrote: hand the text (and a file's text) to the core, send back its replies."""
+        """A user wrote: hand the text (and a file's text) to the core, send back its replies.
+
+        An edited message (a typo corrected in /beschluss) is a new message for the core; its
+        answer replaces the bot's answer to the first version, where the bot still knows it."""
         message = update.effective_message
         user = update.effective_user
-        if message is None or user is None:
+        source_id = f"telegram:{update.update_id}"
+        if message is None or user is None or source_id in self.answered:
             return
         chat_id = message.chat_id
         sender = Sender(CHANNEL, str(chat_id), user.full_name, verified=True)
@@ -488,17 +548,56 @@ class TelegramChannel:
         incoming = IncomingMessage(
             sender=sender,
             text=text,
-            source_id=f"telegram:{update.update_id}",
+            source_id=source_id,
             received_at=self.now(),
             attachments=attachments,
         )
         outcome = await self._handle(incoming)
         faults.check("compose", text)
-        for reply in outcome.replies:
+        key = (chat_id, message.message_id)
+        earlier = self._answers.pop(key, None) if update.edited_message else None
+        last = None
+        for index, reply in enumerate(outcome.replies):
             faults.check("send", text)
-            await self.send_reply(context.bot, chat_id, reply)
+            if earlier is not None and index == 0 and await self._replace(
+                    context.bot, chat_id, earlier, reply):
+                last = earlier
+                continue
+            last = await self.send_reply(context.bot, chat_id, reply) or last
+        if earlier is not None and last != earlier:
+            await self._edit(context.bot, chat_id, earlier, None, remove_buttons=True)
+        if last is not None:
+            self._answers[key] = last
+            while len(self._answers) > ANSWERED_KEEP:
+                self._answers.popitem(last=False)
+        self.answered.add(source_id)
         self._after(context, outcome)
         await self._menu_after(context.bot, sender, recheck=text.lstrip().startswith("/start"))
+
+    async def _replace(self, bot: Any, chat_id: int, message_id: int, reply: Reply) -> bool:
+        """Put a reply into an earlier message of the bot, if it fits one message and has no
+        files; False if it could not be done (then it is sent as a new message)."""
+        chunks = split_text(reply.text)
+        if len(chunks) != 1 or reply.documents:
+            return False
+        return await self._edit(bot, chat_id, message_id, chunks[0],
+                                markup=keyboard(reply.actions, self.buttons))
+
+    async def _edit(self, bot: Any, chat_id: int, message_id: int, text: str | None,
+                    markup: Any = None, *, remove_buttons: bool = False) -> bool:
+        """editMessageText (or only the buttons away); False where Telegram refuses."""
+        try:
+            if text is None:
+                await self._retrying(lambda: bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=None))
+            else:
+                await self._retrying(lambda: bot.edit_message_text(
+                    to_html(text), chat_id=chat_id, message_id=message_id,
+                    parse_mode=ParseMode.HTML, reply_markup=markup))
+        except BadRequest as error:
+            log.info("could not edit message %s in chat %s: %s", message_id, chat_id, error)
+            return False
+        return True
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button tap is the same as the user typing the button's command."""
@@ -512,18 +611,28 @@ class TelegramChannel:
         if not command:
             await self.send_reply(context.bot, chat_id, Reply(EXPIRED_BUTTON))
             return
+        source_id = f"telegram:cb:{query.id}"
+        if source_id in self.answered:
+            return
         incoming = IncomingMessage(
             sender=Sender(CHANNEL, str(chat_id), query.from_user.full_name, verified=True),
             text=command,
-            source_id=f"telegram:cb:{query.id}",
+            source_id=source_id,
             received_at=self.now(),
         )
         outcome = await self._handle(incoming)
-        if outcome.accepted and not outcome.duplicate and query.message:
-            with contextlib.suppress(BadRequest):
-                await self._retrying(lambda: query.edit_message_reply_markup(reply_markup=None))
+        question = query.message
+        if outcome.accepted and outcome.settles and question is not None:
+            # The question is answered: it says so now, instead of "Noch ist nichts gebucht".
+            text = getattr(question, "text", None) or getattr(question, "caption", None) or ""
+            settled = settled_text(text, outcome.settles)
+            if not (len(split_text(settled)) == 1 and await self._edit(
+                    context.bot, chat_id, question.message_id, settled)):
+                await self._edit(context.bot, chat_id, question.message_id, None,
+                                 remove_buttons=True)
         for reply in outcome.replies:
             await self.send_reply(context.bot, chat_id, reply)
+        self.answered.add(source_id)
         self._after(context, outcome)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -584,12 +693,18 @@ class TelegramChannel:
 
     async def send_reply(
         self, bot: Any, chat_id: int, reply: Reply, *, retry: bool = True
-    ) -> None:
-        """Text in chunks (buttons on the last one), then the documents."""
+    ) -> int | None:
+        """Text in chunks (buttons on the last one), then the documents; the id of the message
+        with the buttons (or of the last one). A reply with one file and a short text is the
+        file with the text as its caption."""
         chunks = split_text(reply.text)
         if not chunks and reply.actions:
             chunks = ["Bitte wählen Sie:"]
         markup = keyboard(reply.actions, self.buttons)
+        caption = None
+        if len(reply.documents) == 1 and len(chunks) == 1 and _units(chunks[0]) <= CAPTION_LIMIT:
+            caption, chunks = chunks[0], []
+        sent_id = None
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
 
@@ -597,14 +712,21 @@ class TelegramChannel:
                 return await bot.send_message(chat_id, to_html(text), parse_mode=ParseMode.HTML,
                                               reply_markup=buttons)
 
-            await (self._retrying(send) if retry else send())
+            sent = await (self._retrying(send) if retry else send())
+            sent_id = getattr(sent, "message_id", None)
         for document in reply.documents:
 
             async def upload(doc: Any = document) -> Any:
                 return await bot.send_document(
-                    chat_id, InputFile(doc.data, filename=doc.filename), filename=doc.filename)
+                    chat_id, InputFile(doc.data, filename=doc.filename), filename=doc.filename,
+                    caption=to_html(caption) if caption else None,
+                    parse_mode=ParseMode.HTML if caption else None,
+                    reply_markup=markup if caption else None)
 
-            await (self._retrying(upload) if retry else upload())
+            sent = await (self._retrying(upload) if retry else upload())
+            if caption:
+                sent_id = getattr(sent, "message_id", None)
+        return sent_id
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """Call the Bot API; wait out flood control and outages a few times, then give up."""

@@ -205,3 +205,4 @@ def upcoming(ctx: Context, args: str, body: str) -> Outcome:
         day = format_date(date.fromisoformat(first["date"]))
         lines.append(f"Die Tagesordnung: /tagesordnung {first['conference']} {day}")
     return reply("\n".join(lines))
+

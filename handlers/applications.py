@@ -1,31 +1,75 @@
-"""/antraege: the applications with number, applicant, title, requested, approved, status."""
+"""/antraege [<Konferenz>] [<Jahr>] [<Status>]: the applications with number, applicant, title,
+requested, approved, status; "offen" (or another status word) filters."""
 
 from __future__ import annotations
 
 from handlers.context import Context, reply
 from handlers.messages import Outcome
 from handlers.scope import conference_and_year
+from handlers.show import shorten
+from rules.labelled import normalize_label
 from rules.money import format_cents
+from rules.refusal import refuse
 
 STATUS = {"submitted": "eingereicht", "incomplete": "unvollständig", "approved": "bewilligt",
           "rejected": "abgelehnt", "deferred": "vertagt", "held": "zurückgehalten (R9)",
           "vetoed": "Veto (R10)"}
+# What an applicant reads instead of the rule codes
+APPLICANT_STATUS = {**STATUS, "held": "beschlossen, die Buchung wartet auf den Landkreis",
+                    "vetoed": "Bewilligung vom Landkreis aufgehoben"}
+OPEN = ("submitted", "deferred", "incomplete")
+# status words people write after /antraege (normalized), and the statuses each means
+FILTERS: dict[str, tuple[str, ...]] = {
+    "offen": OPEN, "offene": OPEN, "unentschieden": OPEN,
+    "eingereicht": ("submitted",), "neu": ("submitted",),
+    "unvollstaendig": ("incomplete",),
+    "bewilligt": ("approved",), "genehmigt": ("approved",),
+    "abgelehnt": ("rejected",),
+    "vertagt": ("deferred",), "zurueckgestellt": ("deferred",),
+    "zurueckgehalten": ("held",),
+    "veto": ("vetoed",),
+    "entschieden": ("approved", "rejected", "held", "vetoed"),
+    "alle": (),
+}
 MAX_LINES = 60
+TITLE_CHARS = 50
+APPLICANT_CHARS = 40
+
+
+def _filters(args: str) -> tuple[str, tuple[str, ...], str]:
+    """(the arguments without status words, the statuses wanted or () for all, the word)."""
+    kept, wanted, word = [], (), ""
+    for token in args.split():
+        key = normalize_label(token)
+        if key in FILTERS:
+            wanted, word = FILTERS[key], token
+        else:
+            kept.append(token)
+    return " ".join(kept), wanted, word
 
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
+    args, wanted, word = _filters(args)
     if ctx.person is None:
-        return _own(ctx)
-    conference, year, _ = conference_and_year(ctx, args)
-    rows = applications_of_year(ctx, year, conference.code if conference else None)
+        return _own(ctx, wanted, word)
+    conference, year, leftover = conference_and_year(ctx, args)
+    if leftover:
+        choices = "offen, bewilligt, abgelehnt, vertagt, unvollständig, zurückgehalten, veto"
+        raise refuse("", f"Nach „{leftover[:30]}“ kann ich die Anträge nicht filtern. Möglich "
+                         f"sind eine Konferenz, ein Jahr und diese Wörter: {choices}. Beispiel: "
+                         f"/antraege {conference.code if conference else 'ADE'} offen")
+    rows = [r for r in applications_of_year(ctx, year, conference.code if conference else None)
+            if not wanted or r["status"] in wanted]
     where = conference.name if conference else "alle Konferenzen"
+    which = f" ({word.lower()})" if word and wanted else ""
     if not rows:
-        return reply(f"Keine Anträge für {where} {year}.")
+        return reply(f"Keine Anträge{which} für {where} {year}.")
     rows.sort(key=lambda r: r["number"])
-    lines = [f"Anträge {where} {year} ({len(rows)}):"]
+    lines = [f"Anträge{which} {where} {year} ({len(rows)}):"]
     lines += [_line(r) for r in rows[:MAX_LINES]]
     if len(rows) > MAX_LINES:
         lines.append(f"… und {len(rows) - MAX_LINES} weitere. Die ganze Liste: /bericht {year}")
+    lines.append(f"Einen Antrag ganz lesen: /zeige {rows[0]['number']}")
     return reply("\n".join(lines))
 
 
@@ -48,22 +92,27 @@ def applications_of_year(ctx: Context, year: int, conference: str | None) -> lis
     return list(rows.values())
 
 
-def _line(row: dict) -> str:
+def _line(row: dict, words: dict[str, str] = STATUS) -> str:
     requested = format_cents(row["requested_cents"]) if row["requested_cents"] else "–"
-    text = f"{row['number']} {row['applicant'][:40]}: „{row['title'][:50]}“, {requested}"
+    title = shorten(row["title"] or "(ohne Titel)", TITLE_CHARS)
+    text = f"{row['number']} {shorten(row['applicant'] or '–', APPLICANT_CHARS)}: „{title}“, " \
+           f"{requested}"
     if row["approved_cents"] is not None and row["status"] in ("approved", "held", "vetoed"):
         text += f", bewilligt {format_cents(row['approved_cents'])}"
-    return text + f" – {STATUS[row['status']]}"
+    return text + f" – {words[row['status']]}"
 
 
-def _own(ctx: Context) -> Outcome:
-    """An applicant sees only the applications sent from the same address."""
+def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:
+    """An applicant sees only the applications sent from the same address, in plain words."""
     rows = {r["number"]: r for year in ctx.store.years()[-3:] for r in ctx.store.applications(year)
             if r["contact"] == ctx.identity.key}
     for found in ctx.store.undecided_applications():  # older ones still waiting count too
         if found["contact"] == ctx.identity.key:
             rows.setdefault(found["number"], found)
-    if not rows:
-        return reply("Von Ihrer Adresse liegen keine Anträge vor. /hilfe zeigt, wie Sie eine "
-                     "Projektskizze einreichen.")
-    return reply("Ihre Anträge:\n" + "\n".join(_line(r) for _, r in sorted(rows.items())))
+    shown = [r for _, r in sorted(rows.items()) if not wanted or r["status"] in wanted]
+    if not shown:
+        which = f" ({word.lower()})" if word and wanted else ""
+        return reply(f"Von Ihrer Adresse liegen keine Anträge{which} vor. /hilfe zeigt, wie Sie "
+                     "eine Projektskizze einreichen.")
+    return reply("Ihre Anträge:\n" + "\n".join(_line(r, APPLICANT_STATUS) for r in shown)
+                 + f"\nEinen Antrag ganz lesen: /zeige {shown[-1]['number']}")

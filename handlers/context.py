@@ -148,9 +148,9 @@ def shortfall_warning(conference: Conference, year: int, balance: Balance) -> st
 
 
 def reply(text: str, *, actions: tuple[Action, ...] = (), application_number: str | None = None,
-          documents: tuple = ()) -> Outcome:
+          documents: tuple = (), settles: str | None = None) -> Outcome:
     return Outcome(True, (Reply(text, actions, documents),),
-                   application_number=application_number)
+                   application_number=application_number, settles=settles)
 
 
 def refusal_outcome(refusal: Refusal) -> Outcome:

@@ -212,6 +212,8 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     """/beschluss <date> and one line per decision, or the lines alone (see _day_and_lines);
     the preview names the session before anything is booked."""
     conference = ctx.own_conference()
+    if not args.strip() and not body.strip():
+        return _form(ctx, conference)
     day, lines_given = _day_and_lines(ctx, conference, args, body)
     session = _session(ctx, conference, day)
     raw_lines = [ln for ln in lines_given if ln.strip() and meant_as_decision(ln)]
@@ -319,7 +321,64 @@ def _own_confirmation(ctx: Context, args: str) -> dict:
     return confirmation
 
 
+def _choose_code(ctx: Context, command: str) -> Outcome:
+    """/buchen or /verwerfen without a code: a button for each preview still waiting."""
+    waiting = [c for year in (ctx.today.year - 1, ctx.today.year)
+               for c in ctx.store.confirmations(year)
+               if c["status"] == "open" and c["by"] == ctx.identity.key]
+    if not waiting:
+        return reply("Es wartet nichts auf das Buchen. Melden Sie die Beschlüsse einer Sitzung "
+                     "zuerst mit /beschluss; die Antwort enthält dann den Code.")
+    label = "Buchen" if command == "/buchen" else "Verwerfen"
+    return reply(f"Welche gemeldeten Beschlüsse? Tippen Sie auf einen Knopf oder senden Sie "
+                 f"{command} mit dem Code aus der Antwort auf Ihren /beschluss.",
+                 actions=tuple(Action(f"{label}: Sitzung "
+                                      f"{format_date(date.fromisoformat(c['session_date']))} "
+                                      f"({c['code']})", f"{command} {c['code']}")
+                               for c in waiting[-6:]))
+
+
+def _choose_held(ctx: Context) -> Outcome:
+    """/bestaetigen without a session: a button for each session whose decisions wait (R9)."""
+    held = sorted({(c["conference"], c["session_date"])
+                   for year in (ctx.today.year - 1, ctx.today.year)
+                   for c in ctx.store.confirmations(year) if c["status"] == "held"})
+    if not held:
+        return reply("Zurzeit warten keine Beschlüsse auf Ihre Bestätigung (R9).")
+    actions = []
+    for code, day in held[:8]:
+        written = format_date(date.fromisoformat(day))
+        actions.append(Action(f"{ctx.conference(code).name} {written}",
+                              f"/bestaetigen {code} {written}"))
+    return reply("Welche zurückgehaltenen Beschlüsse möchten Sie bestätigen (R9)? "
+                 f"Zum Beispiel: {actions[0].command}", actions=tuple(actions))
+
+
+def _form(ctx: Context, conference: Conference) -> Outcome:
+    """/beschluss alone: the lines to fill in, with this conference's open applications and
+    the date of its last (or next) Budget II session."""
+    days = sorted(s["date"] for year in (ctx.today.year - 1, ctx.today.year)
+                  for s in ctx.store.sessions(year, conference.code)
+                  if s["status"] == "scheduled" and s["budget_ii"])
+    past = [d for d in days if d <= ctx.today.isoformat()]
+    day = past[-1] if past else (days[0] if days else None)
+    numbers = [a["number"] for year in (ctx.today.year - 1, ctx.today.year)
+               for a in ctx.store.applications(year, conference.code) if a["status"] in OPEN]
+    written = format_date(date.fromisoformat(day)) if day else "<Datum der Sitzung>"
+    examples = [f"{n} {word}" for n, word in zip(
+        numbers[:3] or [f"{conference.code}-{ctx.today.year}-001"],
+        ("bewilligt (ja 7, nein 1, enthaltung 0)", "abgelehnt", "vertagt"), strict=False)]
+    text = ("Bitte senden Sie nach der Sitzung die Beschlüsse so, je Antrag eine Zeile "
+            "(bewilligt mit Betrag, wenn weniger als beantragt):\n"
+            f"/beschluss {written}\n" + "\n".join(examples))
+    if len(numbers) > 3:
+        text += f"\nOffen sind außerdem: {', '.join(numbers[3:12])}"
+    return reply(text)
+
+
 def confirm(ctx: Context, args: str, body: str) -> Outcome:
+    if not args.strip():
+        return _choose_code(ctx, "/buchen")
     confirmation = _own_confirmation(ctx, args)
     conference = ctx.conference(confirmation["conference"])
     day = date.fromisoformat(confirmation["session_date"])
@@ -334,7 +393,9 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
             f"R9: Bei der Sitzung am {format_date(day)} war laut Bot niemand vom Landkreis "
             "anwesend. Die Beschlüsse sind gespeichert, aber zurückgehalten, bis der Landkreis "
             "sie bestätigt. Die Vertretungen des Landkreises sind benachrichtigt.")
-        return Outcome(True, outcome.replies, rule="R9")
+        return Outcome(True, outcome.replies, rule="R9", settles=(
+            f"✓ Am {format_date(ctx.today)} gespeichert; gebucht wird erst nach der Bestätigung "
+            "durch den Landkreis (R9)."))
     confirmation["status"] = "booked"
     ctx.store.save_confirmation(day.year, confirmation)
     _apply(ctx, conference, day, planned)
@@ -342,7 +403,9 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
     booked = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
     return reply(f"Gebucht: die Beschlüsse der Sitzung am {format_date(day)} "
                  f"({len(planned)}), gebunden {format_cents(booked)}.\n"
-                 f"Verfügbar für {conference.name} {day.year}: {format_cents(balance.free)}.")
+                 f"Verfügbar für {conference.name} {day.year}: {format_cents(balance.free)}.",
+                 settles=f"✓ Gebucht am {format_date(ctx.today)}: gebunden "
+                         f"{format_cents(booked)}, verfügbar {format_cents(balance.free)}.")
 
 
 def _refuse_changed_sketches(ctx: Context, confirmation: dict) -> None:
@@ -365,11 +428,14 @@ def open_previews_listing(ctx: Context, number: str) -> list[dict]:
 
 
 def discard(ctx: Context, args: str, body: str) -> Outcome:
+    if not args.strip():
+        return _choose_code(ctx, "/verwerfen")
     confirmation = _own_confirmation(ctx, args)
     confirmation["status"] = "discarded"
     ctx.store.save_confirmation(int(confirmation["session_date"][:4]), confirmation)
     return reply("Verworfen: nichts wurde gebucht. Senden Sie die Beschlüsse bei Bedarf neu "
-                 "mit /beschluss.")
+                 "mit /beschluss.",
+                 settles=f"✗ Am {format_date(ctx.today)} verworfen: nichts wurde gebucht.")
 
 
 def _hold(ctx: Context, conference: Conference, day: date, planned: list[Planned]) -> None:
@@ -442,6 +508,8 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
     from handlers.sessions import find_conference
 
     parts = args.split()
+    if not parts:
+        return _choose_held(ctx)
     conference = find_conference(" ".join(parts[:-1]), ctx.config.conferences) if parts else None
     if conference is None or len(parts) < 2:
         raise refuse("", "Bitte nennen Sie Konferenz und Sitzungsdatum, z. B. "
@@ -482,4 +550,5 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
     count = "ein Beschluss" if len(planned) == 1 else f"{len(planned)} Beschlüsse"
     return reply(f"Bestätigt und gebucht: {count} ({format_cents(approved)}) "
                  f"der Sitzung {conference.name} am {format_date(day)}. Verfügbar: "
-                 f"{format_cents(balance.free)}.")
+                 f"{format_cents(balance.free)}.",
+                 settles=f"✓ Am {format_date(ctx.today)} bestätigt und gebucht.")

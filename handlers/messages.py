@@ -133,6 +133,9 @@ class Outcome:
     `accepted` is False when a rule or bad input refused the message (nothing changed).
     `duplicate` is True when this source id had been handled before; the replies are then the
     stored ones of the first time and nothing changed.
+    `settles` answers the question of an earlier message (a /beschluss preview, a session
+    alert) whose button or command this was: "Gebucht am 13.03.2026 …". A channel that can
+    edit what it sent (Telegram) puts it there in place of the question.
     """
 
     accepted: bool
@@ -141,3 +144,4 @@ class Outcome:
     duplicate: bool = False
     rule: str | None = None
     application_number: str | None = None
+    settles: str | None = None

@@ -162,8 +162,8 @@ class Core:
         if not outcome.accepted:
             self.store.rollback()
             return outcome
-        outcome = Outcome(True, outcome.replies, tuple(ctx.notifications), False, outcome.rule,
-                          outcome.application_number)
+        outcome = replace(outcome, accepted=True, notifications=tuple(ctx.notifications),
+                          duplicate=False)
         return self._commit(ctx, outcome, sync=False)
 
     def _commit(self, ctx: Context, outcome: Outcome, *, sync: bool = True) -> Outcome:
@@ -343,6 +343,7 @@ def _outcome_record(outcome: Outcome) -> dict[str, Any]:
                     for r in outcome.replies],
         "rule": outcome.rule,
         "application_number": outcome.application_number,
+        "settles": outcome.settles,
     }
 
 
@@ -350,5 +351,5 @@ def _outcome_from_record(record: dict[str, Any], *, duplicate: bool) -> Outcome:
     replies = tuple(Reply(r["text"], tuple(Action(**a) for a in r["actions"]))
                     for r in record["replies"])
     return Outcome(record["accepted"], replies, (), duplicate, record.get("rule"),
-                   record.get("application_number"))
+                   record.get("application_number"), record.get("settles"))
 

@@ -34,7 +34,8 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
     text = " ".join((args + " " + body).split())
     if not text:
         raise refuse("", "Bitte nennen Sie Datum, Uhrzeit und Ort, z. B.:\n"
-                         "/sitzung 12.03.2026 18:30 Ort Rathaus Adendorf, Budget II")
+                         f"/sitzung {format_date(example_day(ctx.today))} 18:30 Ort Rathaus "
+                         f"{conference.name}, Budget II")
     first, _, rest = text.partition(" ")
     day = _parse_date(first, ctx)
     move = read_move(rest)
@@ -249,6 +250,14 @@ def _move(ctx: Context, conference: Conference, old: dict, new_day: date, start:
 def _decided(ctx: Context, conference: Conference, day: date) -> bool:
     return any(c["conference"] == conference.code and c["session_date"] == day.isoformat()
                and c["status"] in ("booked", "held") for c in ctx.store.confirmations(day.year))
+
+
+def example_day(today: date) -> date:
+    """A date four to five weeks ahead, on a Thursday: an example that is valid when copied."""
+    from datetime import timedelta
+
+    day = today + timedelta(days=28)
+    return day + timedelta(days=(3 - day.weekday()) % 7)
 
 
 def _take_time(rest: str) -> tuple[time | None, str]:
@@ -469,7 +478,8 @@ def attend(ctx: Context, args: str, body: str) -> Outcome:
                    f"{_when(record)} teil (R9).", "attendance",
                    f"attend:{record['uid']}:{record['sequence']}:{me}:{secretary.id}")
     return reply(f"Danke! Ihre Teilnahme an der Sitzung {conference.name} am {_when(record)} "
-                 "ist vermerkt (R9).")
+                 "ist vermerkt (R9).",
+                 settles=f"✓ Ihre Antwort vom {format_date(ctx.today)}: Sie nehmen teil.")
 
 
 def excuse(ctx: Context, args: str, body: str) -> Outcome:
@@ -496,16 +506,18 @@ def excuse(ctx: Context, args: str, body: str) -> Outcome:
                    "excused", f"excuse:{key}:{person.id}",
                    actions=attendance_actions(conference, record))
     text = f"Vermerkt: Sie sind bei der Sitzung {conference.name} am {_when(record)} verhindert."
+    settles = f"✓ Ihre Antwort vom {format_date(ctx.today)}: Sie sind verhindert."
     if attending:
-        return reply(f"{text} {_names(attending)} nimmt teil; die Sitzung ist vertreten (R9).")
+        return reply(f"{text} {_names(attending)} nimmt teil; die Sitzung ist vertreten (R9).",
+                     settles=settles)
     if asked:
         return reply(f"{text} {_names(asked)} ist informiert und gebeten teilzunehmen. Ohne "
                      "Vertretung des Landkreises werden die Beschlüsse erst nach Bestätigung "
-                     "durch den Landkreis gebucht (R9).")
+                     "durch den Landkreis gebucht (R9).", settles=settles)
     _nobody_from_the_county(ctx, conference, record, key)
     return reply(f"{text} Damit hat niemand vom Landkreis zugesagt; die Geschäftsführung ist "
                  "informiert. Findet die Sitzung so statt, werden ihre Beschlüsse erst gebucht, "
-                 "wenn der Landkreis sie bestätigt (R9).")
+                 "wenn der Landkreis sie bestätigt (R9).", settles=settles)
 
 
 def _names(people: list) -> str:

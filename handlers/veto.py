@@ -18,8 +18,14 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     number, _, reason = args.partition(" ")
     reason = " ".join((reason + " " + body).split())[:500]
     if not number:
+        approved = [a["number"] for year in (ctx.today.year - 1, ctx.today.year)
+                    for a in ctx.store.applications(year) if a["status"] in ("approved", "held")]
+        example = approved[-1] if approved else f"{ctx.config.conferences[0].code}-" \
+                                                f"{ctx.today.year}-001"
         raise refuse("R10", "Bitte nennen Sie Antrag und Begründung, z. B. "
-                            "/veto ADE-2026-003 passt nicht zum Sozialraumkonzept")
+                            f"/veto {example} passt nicht zum Sozialraumkonzept"
+                            + (f". Bewilligt sind: {', '.join(approved[-8:])}" if approved
+                               else ""))
     application = ctx.store.application(number)
     if application is None:
         raise refuse("R10", f"Einen Antrag {number[:20]} gibt es nicht. /antraege zeigt die "

@@ -71,7 +71,7 @@ async def test_every_call_of_a_booking_failing_once_books_once_and_answers_once(
     await clock.wait_reads(8)
 
     emulator.fail_next("answerCallbackQuery", 1, status=429, retry_after=1)
-    emulator.fail_next("editMessageReplyMarkup", 1, status=500)
+    emulator.fail_next("editMessageText", 1, status=500)
     emulator.drop_next("sendMessage", 1)
     emulator.gateway_fails("sendMessage", 1)
     emulator.gateway_fails("getUpdates", 1)
@@ -91,7 +91,7 @@ async def test_every_call_of_a_booking_failing_once_books_once_and_answers_once(
     assert press in emulator.callback_answers
     statuses = Counter((c.method, c.status) for c in emulator.calls)
     assert statuses[("answerCallbackQuery", 429)] == 1
-    assert statuses[("editMessageReplyMarkup", 500)] == 1
+    assert statuses[("editMessageText", 500)] == 1
     assert statuses[("sendMessage", 0)] == 1  # dropped
 
 

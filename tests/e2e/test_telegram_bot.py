@@ -229,15 +229,18 @@ async def test_administration_gets_its_own_menu(
     assert all(description[0].isupper() for _, description in menu)
 
 
-async def test_a_report_arrives_as_a_document(
+async def test_a_report_arrives_as_a_document_with_its_caption(
     telegram_bot: RunningBot, emulator: BotApiEmulator
 ) -> None:
     await telegram_bot.link(SECRETARY_ADE, "sek-ade")
     await telegram_bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
 
-    await telegram_bot.say(SECRETARY_ADE, "/bericht 2026 csv", expect="Antragsübersicht")
-    sent = await emulator.wait_for_message(SECRETARY_ADE, lambda m: m.document is not None)
+    sent = await telegram_bot.say(SECRETARY_ADE, "/bericht 2026 csv", expect="Antragsübersicht")
 
+    assert sent.method == "sendDocument"
+    assert sent.text == "Antragsübersicht Budget II 2026, Adendorf (CSV)."
+    said = [m for m in emulator.messages(SECRETARY_ADE) if "Antragsübersicht" in m.text]
+    assert said == [sent], "no separate text message"
     assert sent.document.filename.endswith(".csv")
     assert "Leseförderung" in sent.document.data.decode("utf-8-sig")
 

@@ -204,6 +204,7 @@ class BotApiEmulator:
         self.confirmed_offset = 0
         self.polls_started = 0
         self._pending: list[dict[str, Any]] = []
+        self._queued: dict[int, dict[str, Any]] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -371,6 +372,34 @@ class BotApiEmulator:
         )
         return query_id
 
+    def edit_text(self, update_id: int, text: str) -> int:
+        """The user edits the message of an earlier update (an `edited_message` update, same
+        message id, new text); returns the new update id."""
+        original = self._queued[update_id]["message"]
+        message = {**original, "text": text, "edit_date": int(self.clock())}
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0] if text.strip() else text
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+            ]
+        else:
+            message.pop("entities", None)
+        return self._queue({"edited_message": message})
+
+    def update_of_query(self, query_id: str) -> int:
+        """The update id of a button press (`press` returns the callback query id)."""
+        return next(u for u, update in self._queued.items()
+                    if update.get("callback_query", {}).get("id") == query_id)
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver an update again, as Telegram does when the bot stopped before confirming it
+        (a crash after the answer was sent, before the next getUpdates)."""
+        update = self._queued[update_id]
+        if update not in self._pending:
+            self._pending = sorted([*self._pending, update], key=lambda u: u["update_id"])
+        self.confirmed_offset = min(self.confirmed_offset, update_id)
+        self._notify()
+
     def press(self, user_id: int, message: SentMessage, label: str) -> str:
         """Tap the button with this label."""
         found = message.button(label)
@@ -379,7 +408,8 @@ class BotApiEmulator:
 
     def _queue(self, payload: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
-        self._pending.append({"update_id": update_id, **payload})
+        self._queued[update_id] = {"update_id": update_id, **payload}
+        self._pending.append(self._queued[update_id])
         self._notify()
         return update_id
 
