@@ -61,11 +61,12 @@ async def test_after_buchen_the_preview_says_it_was_booked(
 async def test_an_answered_alert_shows_the_answer(
         telegram_bot: RunningBot, emulator: BotApiEmulator, clock: Clock) -> None:
     alert = await a_session_held(telegram_bot, emulator, clock, attend=False)
+    clock.set(clock.value.replace(day=5))
 
     emulator.press(COUNTY_1, alert, "Ich bin verhindert")
-    await emulator.wait_for_message(COUNTY_1, "verhindert")
+    await emulator.wait_for_message(COUNTY_1, "Vermerkt")
 
-    assert alert.text.splitlines()[-1] == "✓ Ihre Antwort vom 13.03.2026: Sie sind verhindert."
+    assert alert.text.splitlines()[-1] == "✓ Ihre Antwort vom 05.03.2026: Sie sind verhindert."
     assert "Bitte sagen Sie zu oder ab." not in alert.text
     assert alert.buttons == []
 
@@ -114,16 +115,20 @@ async def test_menu_commands_tapped_alone_offer_a_choice_of_their_own(
         telegram_bot: RunningBot, emulator: BotApiEmulator, clock: Clock) -> None:
     await a_session_held(telegram_bot, emulator, clock, attend=False)
     clock.set(clock.value.replace(day=5))
+    await telegram_bot.say(SECRETARY_ADE, "/sitzung 11.06.2026 18:30 Rathaus, Budget II",
+                           "eingetragen")
 
-    excuse = await telegram_bot.say(COUNTY_1, "/verhindert", expect="Für welche Sitzung?")
+    excuse = await telegram_bot.say(COUNTY_1, "/verhindert", expect="Für welche Sitzung")
     await telegram_bot.say(SECRETARY_ADE, "/beschluss", expect="je Antrag eine Zeile")
     book = await telegram_bot.say(SECRETARY_ADE, "/buchen", expect="Es wartet nichts")
     agenda = await telegram_bot.say(COUNTY_1, "/tagesordnung", expect="Welche Tagesordnung")
 
-    assert [b.data for b in excuse.buttons] == ["/verhindert ADE 12.03.2026"]
+    assert [b.data for b in excuse.buttons] == ["/verhindert ADE 12.03.2026",
+                                                "/verhindert ADE 11.06.2026"]
     assert "/anwesend" not in excuse.text
     assert "Den Code" not in book.text
-    assert [b.data for b in agenda.buttons] == ["/tagesordnung ADE 12.03.2026"]
+    assert [b.data for b in agenda.buttons] == ["/tagesordnung ADE 12.03.2026",
+                                                "/tagesordnung ADE 11.06.2026"]
     emulator.press(COUNTY_1, agenda, "Adendorf 12.03.2026")
     sheet = await emulator.wait_for_message(COUNTY_1, lambda m: m.document is not None)
     assert sheet.document.filename == "tagesordnung-ADE-2026-03-12.pdf"
