@@ -9,6 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import load_config
+from handlers import commands
 from handlers.messages import IncomingMessage, Outcome, Sender
 from handlers.service import Core
 
@@ -22,11 +23,11 @@ def send(core: Core, text: str) -> Outcome:
 
 def main() -> None:
     core = Core.open(load_config(sys.argv[1]))
-    print("READY", flush=True)
-    for application in core.export(NOW)["applications"]:
-        if application["status"] != "submitted":
-            continue
-        number = application["number"]
+    numbers = [a["number"] for a in core.export(NOW)["applications"]
+               if a["status"] == "submitted"]
+    commands.registry()  # imports every use case now, not inside the first timed booking
+    print("READY", flush=True)  # the kills are timed from here: only the booking loop follows
+    for number in numbers:
         preview = send(core, f"/beschluss 12.03.2026\n{number} bewilligt 10 €")
         code = preview.replies[0].text.split("/buchen ")[1].split()[0]
         booked = send(core, f"/buchen {code}")
