@@ -12,16 +12,19 @@ from datetime import date
 
 from handlers.context import Context, refusal_outcome
 from handlers.messages import Outcome, Reply
-from handlers.sessions import attendance_actions, choose_session, find_session
+from handlers.sessions import attendance_actions, choose_session, find_session, upcoming
 from rules.answers import (
     ATTEND,
     EXCUSE,
+    MAX_WORDS_CHARS,
     CalendarReply,
     attendance_word,
     calendar_reply,
     copied_commands,
 )
 from rules.dates import format_date
+from rules.labelled import count_known_labels
+from rules.moves import moved_in_words
 from rules.refusal import Refusal
 
 VERBS = {ATTEND: "anwesend", EXCUSE: "verhindert"}
@@ -40,6 +43,10 @@ def understand(ctx: Context, known: Collection[str]) -> str | Outcome | None:
     answer = calendar_reply((a.content_type, a.text) for a in message.attachments)
     if answer is not None:
         return _from_calendar(ctx, answer)
+    if count_known_labels(message.text) >= 2:
+        return None  # a sketch, not an answer
+    if ctx.identity.role == "secretary" and len(message.text) <= MAX_WORDS_CHARS:
+        return _move_in_words(ctx, message.text)
     if ctx.identity.role != "county":
         return None
     word = attendance_word(message.text)
@@ -111,3 +118,21 @@ def _ask_firmly(ctx: Context, conference: object = None, record: dict | None = N
         conference, record = found
     return Outcome(False, (Reply(text, attendance_actions(conference, record)),),  # type: ignore[arg-type]
                    rule="R9")
+
+
+def _move_in_words(ctx: Context, text: str) -> str | Outcome | None:
+    """"Die Sitzung am 12.03. ist verschoben auf 19.03., 19 Uhr" from a secretary: the
+    `/sitzung … verschoben auf …` it means; without the old date, her only session to come."""
+    found = moved_in_words(text)
+    if found is None:
+        return None
+    old, move = found
+    if old is None:
+        conference = ctx.own_conference()
+        ahead = [r for c, r in upcoming(ctx, include_all=True) if c.code == conference.code]
+        if len(ahead) != 1:
+            return refusal_outcome(Refusal("", "Welche Sitzung wird verschoben? Bitte nennen Sie "
+                                               "beide Daten, z. B.: /sitzung 12.03.2026 "
+                                               "verschoben auf 19.03.2026 19:00"))
+        old = format_date(date.fromisoformat(ahead[0]["date"]))
+    return f"/sitzung {old} verschoben auf {move.date} {move.time} {move.rest}".strip()

@@ -11,7 +11,7 @@ from rules.answers import session_reference
 from rules.checks import budget_session_limit
 from rules.conferences import Conference, find_conference
 from rules.dates import DateError, TimeError, format_date, format_time, parse_date, parse_time
-from rules.moves import DATE_IN_TEXT, Move, read_move, says_moved
+from rules.moves import DATE_IN_TEXT, Move, new_place, read_move, says_moved
 from rules.refusal import Refusal, refuse
 
 BUDGET_II = re.compile(r"\bbudget\s*(ii|2)\b", re.IGNORECASE)
@@ -147,7 +147,6 @@ def _register_move(ctx: Context, conference: Conference, day: date, move: Move) 
     rest = move.rest
     if move.kind == "to":
         old_day, new_day = day, other
-        _, rest = _take_time(rest)  # the old time, written before the move
         new_start = _parse_time(move.time) if move.time else None
     else:
         old_day, new_day = other, day
@@ -155,7 +154,7 @@ def _register_move(ctx: Context, conference: Conference, day: date, move: Move) 
         if move.time and new_start is None:
             new_start = _parse_time(move.time)
     budget_ii = bool(BUDGET_II.search(rest))
-    place = _place(rest)
+    place = _place(new_place(rest) if move.kind == "to" else rest)
     old = ctx.store.session(conference.code, old_day)
     if old is None or old["status"] != "scheduled":
         raise refuse("", f"Für {conference.name} ist am {format_date(old_day)} keine Sitzung "
@@ -375,8 +374,9 @@ def _cancel(ctx: Context, conference: Conference, day: date, existing: dict | No
 # -- the county's answers ---------------------------------------------------------------------
 
 
-def upcoming(ctx: Context) -> list[tuple[Conference, dict]]:
-    """Budget II sessions still to come (today included), soonest first."""
+def upcoming(ctx: Context, *, include_all: bool = False) -> list[tuple[Conference, dict]]:
+    """Budget II sessions (with `include_all`: every session) still to come, today included,
+    soonest first."""
     found = []
     for year in (ctx.today.year, ctx.today.year + 1):
         if year not in ctx.store.years():
@@ -384,7 +384,8 @@ def upcoming(ctx: Context) -> list[tuple[Conference, dict]]:
         for record in ctx.store.sessions(year):
             conference = ctx.config.conference(record["conference"])
             if (conference is not None and record["status"] == "scheduled"
-                    and record["budget_ii"] and record["date"] >= ctx.today.isoformat()):
+                    and (record["budget_ii"] or include_all)
+                    and record["date"] >= ctx.today.isoformat()):
                 found.append((conference, record))
     return found
 

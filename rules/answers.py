@@ -23,9 +23,8 @@ MAX_ANSWER_CHARS = 1500  # a longer text is not a short answer to the bot's ques
 MAX_WORDS_CHARS = 300  # "Zusage" and the like are read only in a short message
 MAX_LABEL = 120
 
-_ACTION_LINE = re.compile(
-    rf"\s*(?:[•·*>\-–]\s*)?(?:\[[^\]\n]{{1,{MAX_LABEL}}}\]\s*(?:→|->)|[^/:\n]{{1,{MAX_LABEL}}}:)"
-    r"\s*(/[^\s/][^\n]*)")
+BULLETS = "•·*>-–"
+SEPARATORS = (": /", "→ /", "-> /")
 
 _EXCUSE = re.compile(
     r"\b(?:verhindert|absage|abgesagt|sage\s+(?:ich\s+)?(?:leider\s+)?ab|kann\s+(?:ich\s+)?"
@@ -43,6 +42,20 @@ ATTEND, EXCUSE, TENTATIVE = "attend", "excuse", "tentative"
 PARTSTATS = {"ACCEPTED": ATTEND, "DECLINED": EXCUSE, "TENTATIVE": TENTATIVE}
 
 
+def _offered(line: str, previous: str) -> str | None:
+    """The command of one line as the bot writes actions: "• label: /command" (mail, texts),
+    "[label] → /command" (console), or "• label:" with the command alone on the next line
+    (/hilfe). Plain string search, linear in the line."""
+    text = line.strip().lstrip(BULLETS).strip()
+    if text.startswith("/"):
+        return text if previous.rstrip().endswith(":") else None
+    for separator in SEPARATORS:
+        at = text.find(separator)
+        if 0 < at <= MAX_LABEL:
+            return text[at + len(separator) - 1:]
+    return None
+
+
 def copied_commands(text: str, known: Collection[str]) -> list[str]:
     """The commands of the lines the bot offered that this short text carries, in order.
 
@@ -50,11 +63,13 @@ def copied_commands(text: str, known: Collection[str]) -> list[str]:
     if len(text) > MAX_ANSWER_CHARS:
         return []
     found: list[str] = []
+    previous = ""
     for line in text.splitlines():
-        match = _ACTION_LINE.fullmatch(line)
-        if match is None:
+        offered = _offered(line, previous)
+        previous = line
+        if offered is None:
             continue
-        command = " ".join(match.group(1).split())
+        command = " ".join(offered.split())
         word = command[1:].split(" ", 1)[0].split("@", 1)[0].lower()
         if word in known and command not in found:
             found.append(command)

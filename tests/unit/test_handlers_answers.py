@@ -145,6 +145,20 @@ def test_a_copied_attendance_line_records_attendance(bot: Bot, line: str) -> Non
     assert attended(bot) == (["kreis-1"], [])
 
 
+def test_lines_of_other_answers_and_of_hilfe_work_when_copied(bot: Bot) -> None:
+    number = bot.submit(Titel="Lesen: ein Projekt für Kinder")
+    for line in (f"• {number} Lesen: ein Projekt: /zeige {number}",  # a title with a colon
+                 f"• zeigt eine Anmeldung:\n  /zeige {number}",  # /hilfe: label, then usage
+                 f"Die ganze Skizze: /zeige {number}"):
+        assert copied_command(line, registry()) == f"/zeige {number}"
+    hilfe = reply_text(bot.must("kreis-1", "/hilfe", today=ANSWER_ON))
+    lines = hilfe.splitlines()
+    saldo = next(i for i, line in enumerate(lines) if line.strip().startswith("/saldo"))
+    copied = bot.must("kreis-1", "\n".join(lines[saldo - 1:saldo + 1]), today=ANSWER_ON)
+    assert reply_text(copied) == reply_text(bot.must("kreis-1", lines[saldo].strip(),
+                                                      today=ANSWER_ON))
+
+
 def test_copied_preview_and_held_lines_book(bot: Bot) -> None:
     number = bot.submit()
     preview = bot.must("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt",

@@ -73,6 +73,37 @@ def test_a_moved_session_is_one_session_with_the_county_told_old_and_new(
         assert event.moved_from == "12.03.2026, 18:30 Uhr"
 
 
+@pytest.mark.parametrize("text", [
+    "Die Sitzung am 12.03. ist verschoben auf 19.03., 19 Uhr.",
+    "Hallo, unsere Sitzung wird verschoben auf den 19.03.2026 um 19:00 Uhr. Viele Grüße",
+    "/sitzung 12.03.2026 verschoben auf 19.03.2026 19 Uhr wegen Krankheit",
+])
+def test_a_move_in_plain_words_moves_the_session_and_no_reason_becomes_the_place(
+        bot: Bot, text: str) -> None:
+    outcome = bot.must("sek-ade", text, today=date(2026, 2, 10))
+    assert "vom 12.03.2026, 18:30 Uhr auf den 19.03.2026, 19:00 Uhr, Rathaus" in (
+        reply_text(outcome))
+    [now] = scheduled(bot)
+    assert (now["date"], now["time"], now["place"]) == ("2026-03-19", "19:00", "Rathaus")
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("/sitzung 12.03.2026 verschoben auf 19.03.2026 19 Uhr, Bürgerhaus", "Bürgerhaus"),
+    ("/sitzung 12.03.2026 verschoben auf 19.03.2026 19 Uhr, Ort: Jugendhaus", "Jugendhaus"),
+    ("/sitzung 12.03.2026 verschoben auf 19.03.2026 im Gemeindesaal", "Gemeindesaal"),
+])
+def test_a_move_may_name_a_new_place(bot: Bot, text: str, place: str) -> None:
+    bot.must("sek-ade", text, today=date(2026, 2, 10))
+    [now] = scheduled(bot)
+    assert (now["date"], now["place"]) == ("2026-03-19", place)
+
+
+def test_findet_statt_is_no_move(bot: Bot) -> None:
+    bot.must("sek-ade", "/sitzung 10.06.2026 18:30 Ort Bürgerhaus, Budget II, findet im Saal statt",
+             today=SET_ON)
+    assert [s["date"] for s in scheduled(bot)] == ["2026-03-12", "2026-06-10"]
+
+
 def test_the_moved_session_takes_attendance_decisions_and_reminders_at_its_new_date(
         bot: Bot) -> None:
     bot.must("sek-ade", "/sitzung 12.03.2026 verschoben auf 19.03.2026 19 Uhr",
