@@ -267,7 +267,8 @@ def _revoke(config: Config, args: argparse.Namespace) -> int:
 
 COMMANDS = {"say": _say, "console": _console, "run": _run, "export": _export,
             "report": _report, "invite": _invite, "revoke": _revoke,
-            "backup": ops_cli.backup, "restore": ops_cli.restore, "status": ops_cli.status}
+            "backup": ops_cli.backup, "restore": ops_cli.restore, "status": ops_cli.status,
+            "auskunft": ops_cli.auskunft, "loeschen": ops_cli.loeschen}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -14,6 +14,7 @@ from typing import Any
 from rules.conferences import DEFAULT_ALLOTMENT_CENTS, LUENEBURG, Conference
 from rules.money import AmountError, parse_amount
 from rules.people import ROLES, Person
+from rules.privacy import DEFAULT_KEEP_YEARS, keep_years
 
 CONFIG_ENV = "SOZIALBOT_CONFIG"
 
@@ -107,6 +108,10 @@ def load_config(path: Path | str) -> Config:
         if person.role == "secretary" and person.conference not in codes:
             raise ConfigError(f"{path}: {person.id} braucht eine bekannte conference.")
         people.append(person)
+    try:
+        keep_years(raw)
+    except ValueError as error:
+        raise ConfigError(f"{path}: {error}") from None
     data_dir = Path(raw.get("storage", {}).get("data_dir", "data"))
     if not data_dir.is_absolute():
         data_dir = path.parent / data_dir
@@ -134,6 +139,10 @@ def default_config_text() -> str:
         "",
         "[storage]",
         'data_dir = "data"',
+        "",
+        "[privacy]",
+        f"keep_years = {DEFAULT_KEEP_YEARS}  # Löschfrist: Jahre nach dem Jahr der Entscheidung "
+        "(docs/PRIVACY.md)",
         "",
         "[budget]",
         f'default_allotment = "{DEFAULT_ALLOTMENT_CENTS // 100}"  # Euro je Konferenz/Jahr (R1)',

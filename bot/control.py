@@ -1,4 +1,5 @@
-"""The running bot's control socket, `DATA/control.sock`, for `sozialbot backup` and `status`.
+"""The running bot's control socket, `DATA/control.sock`, for `sozialbot backup`, `status`,
+`auskunft` and `loeschen` (which need the data the running bot holds locked).
 
 Only the bot's own user (and root) can connect: the socket is 0600 in the 0700 data directory.
 A request is one JSON line (`{"command": "backup"}`); the answer is one JSON line, for a backup
@@ -51,6 +52,10 @@ async def serve(core: Core, directory: Path,
             elif command == "status":
                 report = await asyncio.to_thread(status)
                 writer.write(json.dumps({"ok": True, **report}).encode() + b"\n")
+            elif command in ("auskunft", "loeschen"):
+                answer_data = await asyncio.to_thread(privacy, core, command,
+                                                      str(request.get("who", "")))
+                writer.write(json.dumps({"ok": True, **answer_data}).encode() + b"\n")
             else:
                 writer.write(b'{"ok": false, "error": "unbekannter Befehl"}\n')
             await writer.drain()
@@ -71,8 +76,19 @@ async def serve(core: Core, directory: Path,
     return server
 
 
-def request(directory: Path, command: str, timeout: float = 120.0) -> tuple[dict[str, Any],
-                                                                            bytes]:
+def privacy(core: Core, command: str, who: str) -> dict[str, Any]:
+    """`sozialbot auskunft` and `loeschen`, in the process that holds the data."""
+    if command == "auskunft":
+        return {"report": core.privacy_report(who)}
+    person, erasure = core.erase_person(who)
+    return {"person": person.id if person else None, "erased": erasure.applications,
+            "messages": erasure.messages, "notifications": erasure.notifications,
+            "summary": erasure.summary(),
+            "refused": [{"application": d.number, "duty": d.reason} for d in erasure.refused]}
+
+
+def request(directory: Path, command: str, timeout: float = 120.0,
+            **fields: str) -> tuple[dict[str, Any], bytes]:
     """Ask the running bot; the answer's header and (for a backup) its payload."""
     path = directory / SOCKET
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
@@ -81,7 +97,7 @@ def request(directory: Path, command: str, timeout: float = 120.0) -> tuple[dict
             client.connect(str(path))
         except (FileNotFoundError, ConnectionRefusedError):
             raise NotRunning(f"kein laufender Bot an {path}") from None
-        client.sendall(json.dumps({"command": command}).encode() + b"\n")
+        client.sendall(json.dumps({"command": command, **fields}).encode() + b"\n")
         stream = client.makefile("rb")
         line = stream.readline()
         if not line:

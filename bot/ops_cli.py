@@ -1,4 +1,5 @@
-"""The administrator's commands: `sozialbot backup`, `restore` and `status`.
+"""The administrator's commands: `sozialbot backup`, `restore`, `status`, and for data
+protection `auskunft` (Art. 15 DSGVO) and `loeschen` (Art. 17).
 
 `backup` asks the running bot for a snapshot over its control socket (bot.control); without a
 running bot it opens the data directory itself (the directory lock keeps a bot from starting
@@ -28,6 +29,12 @@ def add_commands(sub: Any, with_config: Any) -> None:
     restore.add_argument("directory", type=Path)
     status = with_config("status", "Zustand des laufenden Bots (Kanäle, Warteschlange, Fehler)")
     status.add_argument("--json", action="store_true", help="maschinenlesbar")
+    auskunft = with_config("auskunft", "alles Gespeicherte über eine Person (Art. 15 DSGVO)")
+    auskunft.add_argument("who", help="E-Mail-Adresse oder Telegram-ID")
+    auskunft.add_argument("--json", action="store_true", help="maschinenlesbar")
+    loeschen = with_config("loeschen", "Daten einer Person löschen, soweit keine "
+                                       "Aufbewahrungspflicht entgegensteht (Art. 17 DSGVO)")
+    loeschen.add_argument("who", help="E-Mail-Adresse oder Telegram-ID")
 
 
 def backup(config: Config, args: argparse.Namespace) -> int:
@@ -126,3 +133,67 @@ def status(config: Config, args: argparse.Namespace) -> int:
         if c["last_error"]:
             print(f"  letzter Fehler {c['last_error_at']}: {c['last_error']}")
     return EXIT_OK if healthy else EXIT_REFUSED
+
+
+def _privacy(config: Config, command: str, who: str) -> dict[str, Any]:
+    """Through the running bot, or on the data directory when none runs."""
+    from bot.control import NotRunning, privacy, request
+    from handlers.service import Core
+
+    try:
+        answer, _ = request(config.data_dir, command, who=who)
+        return answer
+    except NotRunning:
+        core = Core.open(config)
+        try:
+            return privacy(core, command, who)
+        finally:
+            core.close()
+
+
+def auskunft(config: Config, args: argparse.Namespace) -> int:
+    import json
+
+    report = _privacy(config, "auskunft", args.who)["report"]
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"Auskunft nach Art. 15 DSGVO über „{args.who}“ (gespeichert als {report['key']}):")
+    person = report["person"]
+    if person:
+        print(f"\nIn der Konfiguration (dienstlich): {person['name']}, Rolle {person['role']}"
+              f"{', Konferenz ' + person['conference'] if person['conference'] else ''}"
+              f"{', E-Mail ' + person['email'] if person['email'] else ''}; Telegram-Chat: "
+              f"{report['telegram_chat'] or 'nicht verbunden'}")
+    print(f"\nAnträge ({len(report['applications'])}):")
+    for a in report["applications"]:
+        print(f"- {a['number']} ({a['status']}), eingegangen {a.get('submitted_on', '?')}: "
+              f"Träger {a.get('applicant', '')!r}, Titel {a.get('title', '')!r}")
+        for key, value in a.get("fields", {}).items():
+            print(f"    {key}: {value}")
+    print(f"\nVerarbeitete Nachrichten ({len(report['messages'])}), mit den Antworten:")
+    for m in report["messages"]:
+        print(f"- {m['source_id']}: " + " | ".join(" ".join(t.split())[:300]
+                                                   for t in m["replies"]))
+    print(f"\nBenachrichtigungen an diese Person ({len(report['notifications'])}):")
+    for n in report["notifications"]:
+        print(f"- {n['created_at']} ({n['kind']}): {' '.join(str(n['text']).split())[:300]}")
+    print("\nAußerdem: Einträge im Systemprotokoll (journald) und im Protokoll der bearbeiteten "
+          "E-Mails (DATA/mail/handled.jsonl, 120 Tage) mit der Absenderadresse; Sicherungen "
+          "enthalten den Stand ihres Tages (siehe docs/PRIVACY.md).")
+    return EXIT_OK
+
+
+def loeschen(config: Config, args: argparse.Namespace) -> int:
+    """Exit 0: all erased; 1: something kept because a duty stands against it."""
+    answer = _privacy(config, "loeschen", args.who)
+    if answer["person"]:
+        print(f"Nicht gelöscht: {answer['person']} ist in der Konfiguration als Mitarbeiterin "
+              "oder Mitarbeiter eingetragen (dienstliche Daten). Tragen Sie die Person dort "
+              f"aus und trennen Sie Telegram mit „sozialbot revoke {answer['person']}“.",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"Gelöscht: {answer['summary']}.")
+    for refused in answer["refused"]:
+        print(f"Nicht gelöscht: {refused['application']}: {refused['duty']}", file=sys.stderr)
+    return EXIT_REFUSED if answer["refused"] else EXIT_OK

@@ -13,7 +13,7 @@ from rules.refusal import refuse
 
 STATUS = {"submitted": "eingereicht", "incomplete": "unvollständig", "approved": "bewilligt",
           "rejected": "abgelehnt", "deferred": "vertagt", "held": "zurückgehalten (R9)",
-          "vetoed": "Veto (R10)"}
+          "vetoed": "Veto (R10)", "erased": "gelöscht (Datenschutz)"}
 # What an applicant reads instead of the rule codes
 APPLICANT_STATUS = {**STATUS, "held": "beschlossen, die Buchung wartet auf den Landkreis",
                     "vetoed": "Bewilligung vom Landkreis aufgehoben"}

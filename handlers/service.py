@@ -233,13 +233,15 @@ class Core:
                 self.store.commit()
 
     def run_due_reminders(self, now: datetime) -> list[Notification]:
-        """R9 reminders and year-end closes that are due at `now`, committed once each."""
-        from handlers import balance, reminders, year_close
+        """R9 reminders, year-end closes and the yearly erasure after the retention period
+        (handlers/privacy.py) that are due at `now`, committed once each."""
+        from handlers import balance, privacy, reminders, year_close
 
         with self._lock:
             made = reminders.due(self, now.astimezone(self.tz))
             made += year_close.due(self, now.astimezone(self.tz))
             made += balance.due(self, now.astimezone(self.tz))
+            privacy.due(self, now.astimezone(self.tz))  # erasure after the Löschfrist
         return made
 
     def report_unprocessed(self, channel: str, source_id: str, *, sender: str, error: str,
@@ -275,6 +277,25 @@ class Core:
         now = now or datetime.now(self.tz)
         with self._lock:
             return build_export(self.system_context(now, "system:export"), now)
+
+    # -- data protection (handlers/privacy.py) -----------------------------------------------
+    def privacy_report(self, who: str) -> dict[str, Any]:
+        """Everything stored about one person (Art. 15 DSGVO)."""
+        from handlers import privacy
+
+        with self._lock:
+            return privacy.report(self.store, self.config, who)
+
+    def erase_person(self, who: str, now: datetime | None = None) -> Any:
+        """Erase one person's data where no retention duty stands against it (Art. 17)."""
+        from handlers import privacy
+
+        with self._lock:
+            try:
+                return privacy.erase_person(self, who, now or datetime.now(self.tz))
+            except Exception:
+                self.store.rollback()
+                raise
 
     # -- backup -----------------------------------------------------------------------------
     def snapshot(self, now: datetime | None = None) -> bytes:

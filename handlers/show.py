@@ -27,6 +27,7 @@ STATUS_PLAIN = {
     "deferred": "vertagt auf eine spätere Sitzung",
     "held": "beschlossen; die Buchung wartet noch auf die Bestätigung des Landkreises",
     "vetoed": "der Landkreis hat widersprochen (Veto); die Bewilligung ist aufgehoben",
+    "erased": "auf Wunsch gelöscht (Datenschutz), nicht entschieden",
 }
 
 

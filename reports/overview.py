@@ -28,6 +28,7 @@ STATUS_LABELS: dict[str, str] = {
     "deferred": "vertagt",
     "held": "zurückgehalten",
     "vetoed": "Veto",
+    "erased": "gelöscht (Datenschutz)",
 }
 
 

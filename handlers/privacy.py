@@ -1,0 +1,236 @@
+"""Data protection use cases: Auskunft (Art. 15), Löschung on request (Art. 17), and the
+erasure after the retention period that the year-end run does (rules/privacy.py decides what).
+
+Records are kept ledger-style, so an erasure is itself a recorded step: the rows that held the
+data are overwritten with "[gelöscht]" (amounts, dates, conference and outcome stay), and an
+entry in the `privacy` table of global.json says what kind of data of which records was erased,
+when and why; never the data itself. Afterwards the journal is emptied by a checkpoint, so the
+old rows are not left in journal.log either. Backups made before keep the data until they are
+rotated out (docs/PRIVACY.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tinydb import Query
+
+from rules.people import Person
+from rules.privacy import (
+    ERASED,
+    RUNNING,
+    Duty,
+    duty,
+    erasure_due,
+    keep_years,
+    pseudonymised,
+)
+from storage.store import GLOBAL
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from handlers.service import Core
+    from storage.store import Store
+
+log = logging.getLogger(__name__)
+RUN_KEY = "privacy_run"
+
+
+def identity(config: Config, who: str) -> tuple[str, Person | None]:
+    """The key the records use for `who` (an e-mail address, a Telegram id, a person id)."""
+    who = who.strip()
+    person = config.person(who) or next(
+        (p for p in config.people if p.email and p.email == who.lower()), None)
+    if person is not None:
+        return person.id, person
+    if "@" in who:
+        return f"email:{who.lower()}", None
+    if who.removeprefix("telegram:").lstrip("-").isdigit():
+        return f"telegram:{who.removeprefix('telegram:')}", None
+    return who, None
+
+
+def _rows(store: Store, table: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(year, doc id, row) of a yearly table in every year."""
+    for year in store.years():
+        store.focus(year)
+        for doc_id, row in list(store.partitions.raw(str(year), table).items()):
+            yield year, doc_id, row
+
+
+def _sender(row: dict[str, Any]) -> str:
+    return str(row.get("outcome", {}).get("sender", ""))
+
+
+def report(store: Store, config: Config, who: str) -> dict[str, Any]:
+    """Everything the store holds about one person (Art. 15), as plain data."""
+    key, person = identity(config, who)
+    telegram = store.telegram_link(person.id) if person else None
+    applications = [row for _, _, row in _rows(store, "applications") if row["contact"] == key]
+    messages = [{"source_id": row["source_id"], "accepted": row["outcome"].get("accepted"),
+                 "replies": [r["text"] for r in row["outcome"].get("replies", [])]}
+                for _, _, row in _rows(store, "processed") if _sender(row) == key]
+    notifications = [{k: row.get(k) for k in ("created_at", "kind", "text", "delivered",
+                                              "application_number")}
+                     for _, _, row in _rows(store, "outbox") if row.get("recipient") == key]
+    return {
+        "key": key,
+        "person": ({"id": person.id, "name": person.name, "role": person.role,
+                    "conference": person.conference, "email": person.email}
+                   if person else None),
+        "telegram_chat": telegram,
+        "applications": applications,
+        "messages": messages,
+        "notifications": notifications,
+    }
+
+
+@dataclass
+class Erasure:
+    applications: list[str] = field(default_factory=list)
+    messages: int = 0
+    notifications: int = 0
+    refused: list[Duty] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = []
+        if self.applications:
+            parts.append(f"Anträge {', '.join(self.applications)} (Träger, Titel, Kontakt, "
+                         "Texte der Skizze)")
+        if self.messages:
+            parts.append(f"{self.messages} Nachrichtenprotokolle (Absender, Antworttexte)")
+        if self.notifications:
+            parts.append(f"{self.notifications} Benachrichtigungen (Empfänger, Text)")
+        return "; ".join(parts) or "nichts"
+
+
+def _texts(row: dict[str, Any]) -> str:
+    if "outcome" in row:
+        return " ".join(r.get("text", "") for r in row["outcome"].get("replies", []))
+    return f"{row.get('text', '')} {row.get('event') or ''}"
+
+
+def _erase_rows(store: Store, due: Callable[[int, str, dict[str, Any]], bool],
+                pseudonym: str, result: Erasure) -> None:
+    """Overwrite the messages and notifications `due(year, who, row)` picks: who sent or got
+    them becomes the pseudonym, their texts "[gelöscht]"."""
+    for year, doc_id, row in list(_rows(store, "processed")):
+        if row["outcome"].get("sender") != pseudonym and due(year, _sender(row), row):
+            outcome = {**row["outcome"], "sender": pseudonym,
+                       "replies": [{"text": ERASED, "actions": []}]}
+            store.year_table(year, "processed").update({"outcome": outcome},
+                                                       doc_ids=[int(doc_id)])
+            result.messages += 1
+    for year, doc_id, row in list(_rows(store, "outbox")):
+        recipient = str(row.get("recipient", ""))
+        if recipient != pseudonym and due(year, recipient, row):
+            personal = recipient.startswith(("email:", "telegram:"))
+            store.year_table(year, "outbox").update(
+                {"recipient": pseudonym if personal else recipient, "text": ERASED,
+                 "actions": [], "event": None}, doc_ids=[int(doc_id)])
+            result.notifications += 1
+
+
+def _about(row: dict[str, Any], numbers: set[str]) -> bool:
+    """Whether a message or notification is about one of these applications."""
+    number = (row.get("outcome") or row).get("application_number")
+    if number in numbers:
+        return True
+    text = _texts(row)
+    return any(re.search(rf"\b{re.escape(n)}\b", text) for n in numbers if n in text)
+
+
+def _record(store: Store, now: datetime, kind: str, result: Erasure, basis: str) -> None:
+    """The erasure on the record: what kind of data of which records, when, why; no data."""
+    store.table(GLOBAL, "privacy").insert({
+        "at": now.isoformat(timespec="seconds"), "kind": kind, "basis": basis,
+        "what": result.summary(),
+        "refused": [{"application": d.number, "duty": d.reason} for d in result.refused],
+    })
+    log.info("Datenschutz: gelöscht (%s, %s): %s", kind, basis, result.summary())
+
+
+def erase_person(core: Core, who: str, now: datetime) -> tuple[Person | None, Erasure]:
+    """Erase one person's data where no duty stands against it (Art. 17); committed, and the
+    journal emptied. Configured people (staff) are refused by the caller."""
+    store, config = core.store, core.config
+    key, person = identity(config, who)
+    result = Erasure()
+    if person is not None:
+        return person, result
+    keep = keep_years(config.raw)
+    pseudonym = f"gelöscht:{secrets.token_hex(4)}"
+    retained: set[str] = set()
+    for _, _, row in list(_rows(store, "applications")):
+        if row["contact"] != key:
+            continue
+        found = duty(row, keep, now.date())
+        if found is not None:
+            result.refused.append(found)
+            retained.add(row["number"])
+            continue
+        if not row.get("erased"):
+            record = pseudonymised(row, now.isoformat(timespec="seconds"),
+                                   "Antrag auf Löschung (Art. 17 DSGVO)")
+            if row["status"] == "incomplete":  # never complete, never decided: dropped
+                record["status"] = "erased"
+            store.save_application(record)
+            result.applications.append(row["number"])
+    erased = set(result.applications)
+    _erase_rows(store, lambda _, who, row: (who == key and not _about(row, retained))
+                or _about(row, erased), pseudonym, result)
+    _record(store, now, "request", result, "Antrag auf Löschung (Art. 17 DSGVO)")
+    store.commit()
+    store.partitions.checkpoint()
+    return None, result
+
+
+def due(core: Core, now: datetime) -> Erasure | None:
+    """Once a year (from 1 January on): erase the personal data of applications whose
+    retention period has ended, with their messages and notifications. A failure leaves
+    nothing half done in memory; the next run tries again."""
+    try:
+        return _due(core, now)
+    except Exception:
+        core.store.rollback()
+        log.exception("Datenschutz: Löschung nach Ablauf der Löschfrist fehlgeschlagen")
+        return None
+
+
+def _due(core: Core, now: datetime) -> Erasure | None:
+    store = core.store
+    marker = f"{now.year}"
+    q = Query()
+    if store.table(GLOBAL, "meta").get((q.key == RUN_KEY) & (q.year == marker)):
+        return None
+    keep = keep_years(core.config.raw)
+    at = now.isoformat(timespec="seconds")
+    why = f"Löschfrist abgelaufen ([privacy] keep_years = {keep})"
+    result = Erasure()
+    for _, _, row in list(_rows(store, "applications")):
+        if erasure_due(row, keep, now.date()):
+            store.save_application(pseudonymised(row, at, why))
+            result.applications.append(row["number"])
+    numbers = set(result.applications)
+    expired = {y for y in store.years() if y + keep < now.year}
+    running = {row["number"] for _, _, row in _rows(store, "applications")
+               if row["status"] in RUNNING}
+    # What is about an application erased now, and every message of a year past the period
+    # (the accounts keep applications, sessions, decisions and the ledger), unless it concerns
+    # an application still running.
+    _erase_rows(store, lambda year, _, row: _about(row, numbers) or
+                (year in expired and not _about(row, running)),
+                f"gelöscht:{secrets.token_hex(4)}", result)
+    if result.applications or result.messages or result.notifications:
+        _record(store, now, "retention", result, why)
+    store.table(GLOBAL, "meta").insert({"key": RUN_KEY, "year": marker, "at": at})
+    store.commit()
+    if result.applications or result.messages or result.notifications:
+        store.partitions.checkpoint()
+    return result

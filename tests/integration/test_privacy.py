@@ -1,0 +1,149 @@
+"""DSGVO on the real core and real files: the year-end erasure after `[privacy] keep_years`,
+Löschung on request where no duty stands against it, Auskunft, and `sozialbot auskunft` /
+`loeschen` as the administrator runs them (with and without a running bot)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import sozialbot
+from tests.support.core import Bot, at
+
+NAME = "Maria Musterfrau"
+ADDRESS = "maria.musterfrau@example.org"
+OTHER = "otto.offen@example.org"
+
+
+def files_text(bot: Bot) -> str:
+    return "\n".join(p.read_bytes().decode("utf-8", "replace")
+                     for p in sorted((bot.directory / "data").rglob("*")) if p.is_file())
+
+
+def county(tmp_path: Path) -> tuple[Bot, str, str]:
+    """An approved application of Maria (2026) and a running one of Otto."""
+    bot = Bot(tmp_path / "county")
+    bot.concept()
+    decided = bot.submit(applicant=ADDRESS, Traeger=f"Elterninitiative, {NAME}",
+                         Titel="Ferienfreizeit der Familie Musterfrau")
+    running = bot.submit(applicant=OTHER, Traeger="Otto Offen", today=date(2026, 2, 5))
+    bot.session(date(2026, 3, 12))
+    bot.decide(date(2026, 3, 12), f"{decided} bewilligt 1.200 € (ja 7, nein 1, enthaltung 0)")
+    return bot, decided, running
+
+
+def test_the_year_end_run_erases_personal_data_after_the_retention_period_only(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    bot, decided, running = county(tmp_path)
+    bot.core.run_due_reminders(at(date(2036, 12, 31), 23, 0))  # kept until 31.12.2036
+    assert NAME in files_text(bot)
+    before = bot.core.export(at(date(2036, 12, 31)))
+    with caplog.at_level(logging.INFO, logger="handlers.privacy"):
+        bot.core.run_due_reminders(at(date(2037, 1, 1), 0, 5))
+    record = bot.core.store.application(decided)
+    assert record is not None
+    for key in ("applicant", "contact", "title"):
+        assert record[key] == "[gelöscht]"
+    assert set(record["fields"].values()) <= {"[gelöscht]", "1.500,00 €"}
+    after = bot.core.export(at(date(2036, 12, 31)))
+    kept = next(row for row in before["applications"] if row["number"] == decided)
+    for key in ("number", "conference", "year", "requested_cents", "approved_cents", "status",
+                "submitted_on", "session_date", "votes"):
+        assert next(r for r in after["applications"] if r["number"] == decided)[key] == kept[key]
+    # The accounts stay: every booking, every balance of the closed years.
+    assert all(entry in after["ledger"] for entry in before["ledger"])
+    assert [b for b in after["balances"] if b["year"] < 2036] == \
+        [b for b in before["balances"] if b["year"] < 2036]
+    text = files_text(bot)
+    assert NAME not in text
+    assert ADDRESS not in text
+    assert "Ferienfreizeit" not in text
+    # Otto's application is still undecided: the procedure needs it.
+    assert bot.core.store.application(running)["applicant"] == "Otto Offen"  # type: ignore[index]
+    [entry] = bot.core.store.table("global", "privacy").all()
+    assert entry["kind"] == "retention"
+    assert decided in entry["what"]
+    assert "keep_years = 10" in entry["basis"]
+    assert decided in caplog.text
+    assert NAME not in caplog.text
+    assert ADDRESS not in caplog.text
+    bot.core.run_due_reminders(at(date(2037, 1, 1), 0, 6))  # once a year: nothing more
+    assert len(bot.core.store.table("global", "privacy").all()) == 1
+
+
+def test_erasure_on_request_refuses_what_a_duty_keeps_and_erases_the_rest(
+        tmp_path: Path) -> None:
+    bot, decided, running = county(tmp_path)
+    person, erasure = bot.core.erase_person(ADDRESS, at(date(2026, 4, 1)))
+    assert person is None
+    [duty] = erasure.refused
+    assert duty.number == decided
+    assert "Aufbewahrungspflicht" in duty.reason
+    assert "31.12.2036" in duty.reason
+    assert erasure.messages == 0  # her messages are about that application: kept with it
+    assert bot.core.store.application(decided)["applicant"].endswith(NAME)  # type: ignore[index]
+
+    person, erasure = bot.core.erase_person(OTHER, at(date(2026, 4, 1)))
+    assert [d.number for d in erasure.refused] == [running]
+    assert "laufendes Verfahren" in erasure.refused[0].reason
+
+    incomplete = bot.say("hans.huber@example.org", "/antrag\nSozialraum: Adendorf\n"
+                         "Träger: Hans Huber\nTitel: Ausflug\nBetrag: 300 €",
+                         today=date(2026, 4, 2)).application_number
+    assert bot.core.privacy_report("hans.huber@example.org")["applications"]
+    person, erasure = bot.core.erase_person("hans.huber@example.org", at(date(2026, 4, 3)))
+    assert erasure.applications == [incomplete]
+    assert erasure.refused == []
+    report = bot.core.privacy_report("hans.huber@example.org")
+    assert report["applications"] == report["messages"] == report["notifications"] == []
+    assert "Hans Huber" not in files_text(bot)
+    assert bot.core.store.application(incomplete)["status"] == "erased"  # type: ignore[index]
+    answer = bot.must("sek-ade", "/antraege ADE", today=date(2026, 4, 4))
+    assert "gelöscht" in answer.replies[0].text
+
+    person, erasure = bot.core.erase_person("sek-ade", at(date(2026, 4, 3)))
+    assert person is not None
+    assert person.id == "sek-ade"
+
+
+def test_auskunft_and_loeschen_from_the_command_line_with_and_without_a_running_bot(
+        tmp_path: Path) -> None:
+    bot, decided, _ = county(tmp_path)
+    bot.core.close()
+    config = bot.config_path
+    shown = sozialbot("auskunft", ADDRESS, config=config)
+    assert shown.returncode == 0, shown.stderr
+    for expected in (NAME, decided, "Ferienfreizeit", "Sozialraum", "bewilligt"):
+        assert expected in shown.stdout
+    env = {**os.environ, "SOZIALBOT_CONFIG": str(config)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    running = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        socket = tmp_path / "county" / "data" / "control.sock"
+        deadline = time.monotonic() + 60
+        while not socket.exists():
+            assert running.poll() is None
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        while_running = sozialbot("auskunft", ADDRESS, config=config)
+        assert while_running.returncode == 0, while_running.stderr
+        assert while_running.stdout == shown.stdout
+        erased = sozialbot("loeschen", ADDRESS, config=config)
+    finally:
+        running.send_signal(signal.SIGTERM)
+        running.wait(30)
+    assert erased.returncode == 1
+    assert "Aufbewahrungspflicht" in erased.stderr
+    assert "Gelöscht: nichts." in erased.stdout
+    staff = sozialbot("loeschen", "sek-ade", config=config)
+    assert staff.returncode == 1
+    assert "in der Konfiguration" in staff.stderr
