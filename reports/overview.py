@@ -28,7 +28,6 @@ STATUS_LABELS: dict[str, str] = {
     "deferred": "vertagt",
     "held": "zurückgehalten",
     "vetoed": "Veto",
-    "erased": "gelöscht (Datenschutz)",
 }
 
 
