@@ -332,6 +332,8 @@ def _alert_county(ctx: Context, conference: Conference, record: dict, head: str,
                    "Sie zu oder ab.")
         elif declined:
             ask = "Ihre Absage bleibt vermerkt."
+        elif person.id in record["attended_by"]:
+            ask = "Ihre Zusage bleibt vermerkt; können Sie nun nicht, sagen Sie bitte ab."
         else:
             ask = "Bitte sagen Sie zu oder ab."
         ctx.notify(

@@ -27,16 +27,24 @@ BULLETS = "•·*>-–"
 SEPARATORS = (": /", "→ /", "-> /")
 
 _EXCUSE = re.compile(
-    r"\b(?:verhindert|absage|abgesagt|sage\s+(?:ich\s+)?(?:leider\s+)?ab|kann\s+(?:ich\s+)?"
-    r"(?:leider\s+)?(?:doch\s+)?nicht|nehme\s+(?:ich\s+)?(?:leider\s+)?(?:doch\s+)?nicht|"
-    r"komme\s+(?:ich\s+)?(?:leider\s+)?(?:doch\s+)?nicht|nicht\s+teilnehmen|nicht\s+dabei|"
-    r"keine\s+zeit|abgelehnt|ablehnen)\b", re.IGNORECASE)
+    r"\b(?:verhindert|absage|absagen|abgesagt|sage\s+(?:ich\s+)?(?:leider\s+)?ab|"
+    r"(?:kann|nehme|komme|schaffe|werde)\s+(?:ich\s+)?(?:es\s+)?(?:leider\s+)?(?:doch\s+)?"
+    r"(?:(?:dann|dort|daran|dabei|hin|diesmal|heute|da)\s+)?nicht|nicht\s+(?:teilnehmen|kommen|dabei|da|möglich|dabei\s+sein)|"
+    r"passt\s+(?:mir\s+)?(?:leider\s+)?nicht|keine\s+zeit|abgelehnt|ablehnen|leider\s+nein|"
+    r"urlaub|krank)\b", re.IGNORECASE)
 _ATTEND = re.compile(
-    r"\b(?:nehme\s+(?:gerne?\s+)?teil|teilnehmen|zusage|sage\s+(?:ich\s+)?(?:gerne?\s+)?zu|"
-    r"zugesagt|ich\s+komme|komme\s+gerne?|bin\s+dabei|teilnahme\s+(?:bestätigt|zugesagt)|"
-    r"angenommen|annehmen)\b", re.IGNORECASE)
+    r"\b(?:nehme\s+(?:(?:sehr|gerne?|gern|natürlich|selbst|persönlich)\s+){0,2}teil|teilnehmen|zusage|sage\s+(?:ich\s+)?(?:gerne?\s+)?zu|"
+    r"zugesagt|ich\s+komme|komme\s+gerne?|bin\s+dabei|werde\s+da\s+sein|kann\s+kommen|"
+    r"teilnahme\s+(?:bestätigt|zugesagt)|angenommen|annehmen)\b", re.IGNORECASE)
 _TENTATIVE = re.compile(r"\b(?:vielleicht|eventuell|vorbehalt|vorläufig|unter\s+vorbehalt)\b",
                         re.IGNORECASE)
+_YES = re.compile(r"\s*(?:ja|jawohl|ok|okay)\b[\s,.!]*(?:gerne?|klar|sicher|danke)?[\s,.!]*",
+                  re.IGNORECASE)
+_NO = re.compile(r"\s*(?:nein|leider\s+nein)\b[\s,.!]*(?:leider|danke)?[\s,.!]*",
+                 re.IGNORECASE)
+_CLOSING = re.compile(r"^\s*(?:mit\s+)?(?:freundlichen|viele|beste|herzliche|liebe|schöne)?\s*"
+                      r"(?:grüßen|grüße|gruß|gruss|grüsse)\b|^\s*(?:mfg|vg|lg|bg)\b|^\s*--\s*$",
+                      re.IGNORECASE | re.MULTILINE)
 
 ATTEND, EXCUSE, TENTATIVE = "attend", "excuse", "tentative"
 PARTSTATS = {"ACCEPTED": ATTEND, "DECLINED": EXCUSE, "TENTATIVE": TENTATIVE}
@@ -88,8 +96,14 @@ def attendance_word(text: str) -> str | None:
 
     A text that says both (“Zusage … kann leider nicht”) is read as an excuse: taking it for
     attendance would let decisions be booked without the county (R9)."""
+    closing = _CLOSING.search(text[:MAX_ANSWER_CHARS])
+    text = text[:closing.start()] if closing else text  # the signature says nothing
     if not text.strip() or len(text) > MAX_WORDS_CHARS:
         return None
+    if _YES.fullmatch(text):
+        return ATTEND
+    if _NO.fullmatch(text):
+        return EXCUSE
     if _EXCUSE.search(text):
         return EXCUSE
     if _TENTATIVE.search(text):

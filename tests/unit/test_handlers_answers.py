@@ -9,11 +9,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.mail_channel import _body
 from handlers.commands import registry
 from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Sender
-from rules.answers import copied_command
+from rules.answers import attendance_word, copied_command, copied_commands
 from tests.support.core import Bot, at, booking_command, reply_text
 
 SET_ON = date(2026, 2, 3)
@@ -38,11 +40,24 @@ def attended(bot: Bot) -> tuple[list[str], list[str]]:
 
 ATTENDING = ["Ich nehme teil", "Ich nehme teil.", "Zusage", "zusage!", "Ich sage zu.",
              "Ja, ich komme.", "Gerne, ich bin dabei.", "Hallo,\nich werde teilnehmen.\nGruß",
-             "Angenommen: Budget-II-Sitzung Sozialkonferenz Adendorf"]
+             "Angenommen: Budget-II-Sitzung Sozialkonferenz Adendorf", "Ich werde da sein.",
+             "Nehme teil", "Ich nehme sehr gerne teil", "Ja", "Ja, gerne.", "Ich kann kommen",
+             "Teilnahme zugesagt", "Ich nehme teil.\n\nMit freundlichen Grüßen\nAnna Meier\n"
+             "Fachdienstleitung 51\nLandkreis Lüneburg\nAuf dem Michaeliskloster 4\n"
+             "21335 Lüneburg\nTelefon 04131 26-0\nE-Mail fd51@landkreis.example\n" + "x" * 300]
 EXCUSED = ["Ich bin verhindert", "Absage", "Leider Absage.", "Ich kann leider nicht.",
            "Ich kann nicht teilnehmen", "Ich nehme leider nicht teil", "Ich sage ab",
            "Bin verhindert, sorry", "Zusage – ach nein, ich kann doch nicht.",
-           "Abgelehnt: Budget-II-Sitzung Sozialkonferenz Adendorf"]
+           "Abgelehnt: Budget-II-Sitzung Sozialkonferenz Adendorf", "Nein, leider.",
+           "Ich schaffe es leider nicht", "Kann leider nicht kommen", "Muss leider absagen",
+           "Der Termin passt mir leider nicht", "Ich bin an dem Tag im Urlaub",
+           "Ich werde nicht teilnehmen"]
+
+
+@pytest.mark.parametrize("text", ["Ich kann das nicht beurteilen", "Bitte den Bericht 2026",
+                                  "Danke für die Information"])
+def test_other_words_are_no_answer_and_record_nothing(bot: Bot, text: str) -> None:
+    bot.refused("kreis-1", text, None, today=ANSWER_ON)
 
 
 @pytest.mark.parametrize("text", ATTENDING)
@@ -234,3 +249,21 @@ def test_a_calendar_answer_to_the_invitation_before_a_move_is_not_taken_for_the_
                             sequence=1)
     assert fresh.accepted
     assert "19.03.2026" in reply_text(fresh)
+
+
+# -- the grammar never crashes and never reads what is not there --------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=600))
+def test_any_text_is_read_without_crashing(text: str) -> None:
+    from rules.moves import moved_in_words, read_move
+
+    for command in copied_commands(text, registry()):
+        assert command.startswith("/")
+        assert command in " ".join(text.split())
+    assert attendance_word(text) in (None, "attend", "excuse", "tentative")
+    move = read_move(text)
+    if move is not None:
+        assert move.date.replace(" ", "") in text.replace(" ", "")
+    moved_in_words(text)
