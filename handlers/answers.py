@@ -12,7 +12,7 @@ from datetime import date
 
 from handlers.context import Context, refusal_outcome
 from handlers.messages import Outcome, Reply
-from handlers.sessions import attendance_actions, choose_session, find_session, upcoming
+from handlers.sessions import attendance_actions, choose_session, find_session
 from rules.answers import (
     ATTEND,
     EXCUSE,
@@ -120,19 +120,12 @@ def _ask_firmly(ctx: Context, conference: object = None, record: dict | None = N
                    rule="R9")
 
 
-def _move_in_words(ctx: Context, text: str) -> str | Outcome | None:
+def _move_in_words(ctx: Context, text: str) -> str | None:
     """"Die Sitzung am 12.03. ist verschoben auf 19.03., 19 Uhr" from a secretary: the
-    `/sitzung … verschoben auf …` it means; without the old date, her only session to come."""
+    `/sitzung … verschoben auf …` it means (without the old date, `/sitzung` takes her only
+    session to come, or asks)."""
     found = moved_in_words(text)
     if found is None:
         return None
     old, move = found
-    if old is None:
-        conference = ctx.own_conference()
-        ahead = [r for c, r in upcoming(ctx, include_all=True) if c.code == conference.code]
-        if len(ahead) != 1:
-            return refusal_outcome(Refusal("", "Welche Sitzung wird verschoben? Bitte nennen Sie "
-                                               "beide Daten, z. B.: /sitzung 12.03.2026 "
-                                               "verschoben auf 19.03.2026 19:00"))
-        old = format_date(date.fromisoformat(ahead[0]["date"]))
-    return f"/sitzung {old} verschoben auf {move.date} {move.time} {move.rest}".strip()
+    return f"/sitzung {old or ''} verschoben auf {move.date} {move.time} {move.rest}".strip()

@@ -37,6 +37,13 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
                          f"/sitzung {format_date(example_day(ctx.today))} 18:30 Ort Rathaus "
                          f"{conference.name}, Budget II")
     first, _, rest = text.partition(" ")
+    if says_moved(text) and not DATE_IN_TEXT.match(first):
+        # "/sitzung verschoben auf 19.03.": the conference's only session still to come
+        ahead = [r for c, r in upcoming(ctx, include_all=True) if c.code == conference.code]
+        if len(ahead) != 1:
+            raise refuse("", "Welche Sitzung wird verschoben? Bitte nennen Sie beide Daten, "
+                             "z. B.: /sitzung 12.03.2026 verschoben auf 19.03.2026 19:00")
+        first, rest = format_date(date.fromisoformat(ahead[0]["date"])), text
     day = _parse_date(first, ctx)
     move = read_move(rest)
     if move is not None:

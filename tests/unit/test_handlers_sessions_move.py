@@ -77,6 +77,8 @@ def test_a_moved_session_is_one_session_with_the_county_told_old_and_new(
     "Die Sitzung am 12.03. ist verschoben auf 19.03., 19 Uhr.",
     "Hallo, unsere Sitzung wird verschoben auf den 19.03.2026 um 19:00 Uhr. Viele Grüße",
     "/sitzung 12.03.2026 verschoben auf 19.03.2026 19 Uhr wegen Krankheit",
+    "/sitzung verschoben auf 19.03. 19 Uhr",
+    "Unsere Sitzung ist auf den 19.03. um 19 Uhr verlegt.",
 ])
 def test_a_move_in_plain_words_moves_the_session_and_no_reason_becomes_the_place(
         bot: Bot, text: str) -> None:
@@ -252,3 +254,10 @@ def test_attendance_confirmed_after_the_meeting_points_to_bestaetigen(bot: Bot) 
         assert "/bestaetigen ADE 12.03.2026" in reply_text(refusal)
     bot.must("kreis-1", "/bestaetigen ADE 12.03.2026", today=date(2026, 3, 13))
     assert bot.application(number)["status"] == "approved"
+
+
+def test_a_move_without_the_old_date_with_two_sessions_ahead_is_asked_back(bot: Bot) -> None:
+    bot.must("sek-ade", "/sitzung 10.06.2026 18:30 Ort Bürgerhaus, Budget II", today=SET_ON)
+    refusal = bot.refused("sek-ade", "/sitzung verschoben auf 19.03. 19 Uhr", None,
+                          today=date(2026, 2, 10))
+    assert "Welche Sitzung wird verschoben?" in reply_text(refusal)
