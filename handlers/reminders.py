@@ -41,7 +41,7 @@ def due(core: Core, now: datetime) -> list[Notification]:
                 ctx.notify(person.id, f"Erinnerung (R9): Budget-II-Sitzung {conference.name} "
                            f"{'morgen' if days == 1 else f'in {days} Tagen'}, {_when(session)}. "
                            "Bitte sagen Sie zu oder ab.", "reminder",
-                           f"reminder:{session['uid']}:{stage}:{person.id}",
+                           f"reminder:{session['uid']}:{session['date']}:{stage}:{person.id}",
                            actions=attendance_actions(conference, session),
                            event=session_event(ctx, conference, session))
             if since_alert >= 1:  # the agenda with the sketches, a week before (R5, R9)
@@ -59,7 +59,9 @@ def due(core: Core, now: datetime) -> list[Notification]:
                 asked = [p for p in ctx.county_representatives()
                          if p.id not in session["excused_by"]]
                 for person in [*asked, *ctx.secretaries(conference.code)]:
-                    ctx.notify(person.id, alarm, "alarm", f"alarm:{session['uid']}:{person.id}",
+                    # keyed by the date too: a moved session is reminded of again
+                    ctx.notify(person.id, alarm, "alarm",
+                               f"alarm:{session['uid']}:{session['date']}:{person.id}",
                                actions=attendance_actions(conference, session)
                                if person.role == "county" else ())
     if not ctx.notifications:

@@ -261,3 +261,16 @@ def test_a_move_without_the_old_date_with_two_sessions_ahead_is_asked_back(bot: 
     refusal = bot.refused("sek-ade", "/sitzung verschoben auf 19.03. 19 Uhr", None,
                           today=date(2026, 2, 10))
     assert "Welche Sitzung wird verschoben?" in reply_text(refusal)
+
+
+def test_a_session_moved_after_its_reminders_is_reminded_of_again(bot: Bot) -> None:
+    first = bot.run_due_reminders(at(date(2026, 3, 5), 9))
+    assert {n.recipient for n in first if n.kind == "reminder"} == {"kreis-1", "kreis-2"}
+    bot.must("sek-ade", "/sitzung 12.03.2026 verschoben auf 26.03.2026", today=date(2026, 3, 6))
+    again = bot.run_due_reminders(at(date(2026, 3, 19), 9))
+    reminders = [n for n in again if n.kind == "reminder"]
+    assert {n.recipient for n in reminders} == {"kreis-1", "kreis-2"}
+    assert all("26.03.2026" in n.text for n in reminders)
+    alarms = [n for d in (24, 25) for n in bot.run_due_reminders(at(date(2026, 3, d), 9))
+              if n.kind == "alarm"]
+    assert {n.recipient for n in alarms} == {"kreis-1", "kreis-2", "sek-ade"}
