@@ -17,6 +17,7 @@ from rules.conferences import Conference, find_conference
 from rules.dates import DateError, format_date, format_weekday_date, parse_date
 from rules.money import format_cents
 from rules.refusal import refuse
+from rules.sketch import cofunding_text
 
 OPEN = ("submitted", "deferred")
 SHORT_TEXT = 280  # characters of each sketch field in the message; the PDF has them whole
@@ -147,9 +148,7 @@ def agenda_text(ctx: Context, conference: Conference, session: dict | None, *,
                      + (format_cents(record["requested_cents"])
                         if record["requested_cents"] is not None else "(fehlt)"))
         if record.get("cofunding"):
-            amount = record["cofunding"].get("amount_cents")
-            lines.append(f"Kofinanzierung (R12): {record['cofunding'].get('funder') or ''}"
-                         + (f", {format_cents(amount)}" if amount is not None else ""))
+            lines.append(f"Kofinanzierung (R12): {cofunding_text(record['cofunding'])}")
         if "R6" in record.get("flags", []):
             lines.append("Hinweis R6: möglicherweise allgemeine Jugendpflege (Aufgabe der "
                          "Gemeinde).")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ from handlers.context import Context, reply
 from handlers.messages import Outcome
 from rules.decisions import is_decision_line
 from rules.labelled import count_known_labels
+from rules.numbers import NUMBER
 from rules.people import ROLE_GROUPS_DATIVE
 from rules.refusal import refuse
 from rules.sketch import REQUIRED, form_lines
@@ -153,7 +153,7 @@ def dispatch(ctx: Context) -> Outcome:
         else:
             return reply_unknown(ctx)
     if word == "antrag" and not body.strip() and not ctx.message.attachments and \
-            re.fullmatch(r"[A-Za-z]{2,5}-\d{4}-\d{1,4}", args):
+            NUMBER.fullmatch(args):
         word = "zeige"  # "/antrag ADE-2026-001" alone: read it, not complete it
     command = registry().get(word)
     if command is None:

@@ -235,14 +235,14 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
             f"{conference.code}-{day.year}-{int(parsed.number):03d}")
         lines.append({"number": number, "outcome": parsed.outcome,
                       "amount_cents": parsed.amount_cents,
-                      "votes": parsed.votes.__dict__ if parsed.votes else None})
+                      "votes": parsed.votes.record() if parsed.votes else None})
     if problems:
         raise refuse("R11", _correct(problems))
     planned = _plan(ctx, conference, day, lines)
     # /buchen books exactly what this preview shows, even if the sketch's amount changes meanwhile
     # and the sketch is frozen: a change to it after this preview makes the code invalid
     lines = [{"number": p.number, "outcome": p.outcome, "amount_cents": p.amount_cents,
-              "votes": p.votes.__dict__ if p.votes else None,
+              "votes": p.votes.record() if p.votes else None,
               "sketch": sketch_fingerprint(ctx.store.application(p.number) or {"fields": {}})}
              for p in planned]
     replaced = _replace_open_previews(ctx, conference, day)
@@ -445,7 +445,7 @@ def _hold(ctx: Context, conference: Conference, day: date, planned: list[Planned
         application.update({
             "status": "held", "held_outcome": item.outcome, "session_date": day.isoformat(),
             "approved_cents": item.amount_cents if item.outcome == "approved" else None,
-            "votes": item.votes.__dict__ if item.votes else None,
+            "votes": item.votes.record() if item.votes else None,
         })
         ctx.store.save_application(application)
     lines = "\n".join(p.line() for p in planned)
@@ -469,7 +469,7 @@ def _apply(ctx: Context, conference: Conference, day: date, planned: list[Planne
         application.update({
             "status": item.outcome, "session_date": day.isoformat(),
             "approved_cents": item.amount_cents if item.outcome == "approved" else None,
-            "votes": item.votes.__dict__ if item.votes else None,
+            "votes": item.votes.record() if item.votes else None,
         })
         application.pop("held_outcome", None)
         ctx.store.save_application(application)

@@ -14,7 +14,7 @@ from handlers.messages import Document, Outcome
 from rules.budget import balance_from
 from rules.conferences import Conference
 from rules.dates import format_date
-from rules.decisions import OUTCOME_WORDS
+from rules.decisions import OUTCOME_WORDS, Votes
 from rules.money import format_cents
 from rules.refusal import refuse
 
@@ -98,7 +98,7 @@ def decision_text(row: dict) -> str:
             text += f" (beantragt {format_cents(row['requested_cents'])})"
     votes = row.get("votes")
     if votes:
-        text += f" (ja {votes['yes']}, nein {votes['no']}, Enthaltung {votes['abstain']})"
+        text += f" ({Votes(**votes).render()})"
     if row["held"]:
         text += " – wartet auf die Bestätigung des Landkreises (R9)"
     if row["vetoed"]:

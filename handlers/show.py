@@ -7,16 +7,17 @@ shown whole (within Telegram's message length, which the channel splits).
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
 from rules.dates import format_date
+from rules.decisions import Votes
 from rules.money import format_cents
+from rules.numbers import NUMBER, canonical_number
 from rules.refusal import refuse
+from rules.sketch import cofunding_text
 
-NUMBER = re.compile(r"\b([A-Za-z]{2,5}-\d{4}-\d{1,4})\b")
 TEXT_FIELDS = (("situation", "Ausgangslage"), ("objective", "Zielsetzung"),
                ("measure", "Maßnahme"))
 STATUS_PLAIN = {
@@ -35,7 +36,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     match = NUMBER.search(f"{args}\n{body}")
     if match is None:
         return choose(ctx, "/zeige")
-    return reply(application_text(ctx, readable(ctx, match.group(1).upper())))
+    return reply(application_text(ctx, readable(ctx, canonical_number(match.group(1)))))
 
 
 def readable(ctx: Context, number: str) -> dict:
@@ -102,10 +103,7 @@ def application_text(ctx: Context, record: dict) -> str:
              f"Sozialraum: {conference.name}",
              f"Beantragt: {_money(record['requested_cents'])}"]
     if record.get("cofunding"):
-        funder = record["cofunding"].get("funder") or ""
-        amount = record["cofunding"].get("amount_cents")
-        lines.append(f"Kofinanzierung: {funder}"
-                     + (f", {format_cents(amount)}" if amount is not None else ""))
+        lines.append(f"Kofinanzierung: {cofunding_text(record['cofunding'])}")
     else:
         lines.append("Kofinanzierung: keine angegeben")
     lines += sketch_lines(record)
@@ -123,8 +121,7 @@ def history(ctx: Context, record: dict) -> list[str]:
     """What happened to an application, in order, from its record and the ledger."""
     events = [f"{format_date(date.fromisoformat(record['submitted_on']))} eingereicht"]
     votes = record.get("votes")
-    vote_text = (f" (ja {votes['yes']}, nein {votes['no']}, Enthaltung {votes['abstain']})"
-                 if votes else "")
+    vote_text = f" ({Votes(**votes).render()})" if votes else ""
     session = record.get("session_date")
     if session:
         day = format_date(date.fromisoformat(session))

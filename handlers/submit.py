@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 
@@ -14,18 +13,19 @@ from rules.checks import youth_work_warning
 from rules.conferences import Conference, conference_list, conference_named_in
 from rules.dates import format_date
 from rules.money import format_cents
+from rules.numbers import NUMBER, canonical_number
 from rules.refusal import refuse
 from rules.sketch import (
     REQUIRED,
     SketchCheck,
     check_sketch,
+    cofunding_entries,
     form_lines,
     missing_text,
     read_sketch_fields,
 )
 from rules.sketch_changes import sketch_changes
 
-NUMBER = re.compile(r"\b([A-Za-z]{2,5}-\d{4}-\d{1,4})\b")
 MAX_MESSAGE_CHARS = 20_000
 OPEN_STATUSES = ("incomplete", "submitted", "deferred")
 
@@ -55,7 +55,7 @@ def _referenced_number(ctx: Context, args: str, fields: dict[str, str]) -> str |
     for candidate in (args.split("\n", 1)[0], fields.get("number", ""), *ctx.message.refers_to):
         match = NUMBER.search(candidate or "")
         if match:
-            return match.group(1).upper()
+            return canonical_number(match.group(1))
     return None
 
 
@@ -205,10 +205,12 @@ def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference
     return reply(text, application_number=number)
 
 
-def _cofunding_record(value: object) -> dict | None:
-    if value is None:
+def _cofunding_record(value: object) -> dict | list[dict] | None:
+    """R12 as stored: None, one funder (a dict), or several kept apart (a list of dicts)."""
+    if not isinstance(value, tuple) or not value:
         return None
-    return {"funder": value.funder, "amount_cents": value.amount_cents}  # type: ignore[attr-defined]
+    entries = [{"funder": c.funder, "amount_cents": c.amount_cents} for c in value]
+    return entries[0] if len(entries) == 1 else entries
 
 
 def _summary(record: dict, conference: Conference) -> str:
@@ -216,10 +218,10 @@ def _summary(record: dict, conference: Conference) -> str:
              f"Träger: {record['applicant']}",
              f"Sozialraum: {conference.name}",
              f"Beantragt: {format_cents(record['requested_cents'])}"]
-    if record["cofunding"]:
-        funder, amount = record["cofunding"]["funder"], record["cofunding"]["amount_cents"]
+    for entry in cofunding_entries(record["cofunding"]):
+        amount = entry["amount_cents"]
         extra = f", {format_cents(amount)}" if amount is not None else ""
-        lines.append(f"Kofinanzierung (R12): {funder}{extra}")
+        lines.append(f"Kofinanzierung (R12): {entry['funder']}{extra}")
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rules.money import format_cents
+from rules.sketch import cofunding_entries
 
 
 class ReportError(ValueError):
@@ -246,7 +247,8 @@ def _budget_year(app: dict) -> int:
 
 
 def _row(app: dict) -> ApplicationRow:
-    cofunding = app.get("cofunding") or {}
+    funders = cofunding_entries(app.get("cofunding"))
+    amounts = [int(f["amount_cents"]) for f in funders if f.get("amount_cents") is not None]
     veto = app.get("veto") or {}
     session = app.get("session_date")
     status = app["status"]
@@ -259,10 +261,8 @@ def _row(app: dict) -> ApplicationRow:
         status=status,
         status_label=STATUS_LABELS.get(status, status),
         session_date=date.fromisoformat(session) if session else None,
-        cofunding_funder=cofunding.get("funder"),
-        cofunding_cents=(
-            int(cofunding["amount_cents"]) if cofunding.get("amount_cents") is not None else None
-        ),
+        cofunding_funder="; ".join(str(f.get("funder") or "") for f in funders) or None,
+        cofunding_cents=sum(amounts) if amounts else None,
         veto_reason=veto.get("reason"),
     )
 

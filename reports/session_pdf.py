@@ -13,7 +13,9 @@ from xml.sax.saxutils import escape
 
 from reports.pdf import FONT, FONT_BOLD, GRID, HEADER_FILL, _numbered_canvas, register_fonts
 from rules.dates import format_date
+from rules.decisions import Votes
 from rules.money import format_cents
+from rules.sketch import cofunding_text
 
 TEXT_FIELDS = (("situation", "Ausgangslage"), ("objective", "Zielsetzung"),
                ("measure", "Maßnahme"))
@@ -65,11 +67,8 @@ def sketch_story(record: dict, s: dict[str, Any], heading: str) -> list[Any]:
     facts = [f"Träger: {record.get('applicant') or '(fehlt)'}",
              "Beantragt: " + (format_cents(record["requested_cents"])
                               if record.get("requested_cents") is not None else "(fehlt)")]
-    cofunding = record.get("cofunding")
-    if cofunding:
-        amount = cofunding.get("amount_cents")
-        facts.append(f"Kofinanzierung (R12): {cofunding.get('funder') or ''}"
-                     + (f", {format_cents(amount)}" if amount is not None else ""))
+    if record.get("cofunding"):
+        facts.append(f"Kofinanzierung (R12): {cofunding_text(record['cofunding'])}")
     if "R6" in (record.get("flags") or []):
         facts.append("Hinweis R6: möglicherweise allgemeine Jugendpflege (Aufgabe der Gemeinde)")
     head = [_p(heading, s["h2"]), _p(" · ".join(facts), s["text"])]
@@ -141,8 +140,7 @@ def minutes_pdf(data: dict, today: date) -> bytes:
             _p(f"{row['title']} ({row['applicant']})", s["cell"]),
             _p(outcome, s["cell"]),
             _p(amount.replace(" €", "\u00a0€"), s["cell"]),
-            _p(f"ja {votes['yes']}, nein {votes['no']}, Enth. {votes['abstain']}"
-               if votes else "–", s["cell"]),
+            _p(Votes(**votes).render() if votes else "–", s["cell"]),
         ])
     table = Table(rows, colWidths=[31 * mm, 57 * mm, 30 * mm, 26 * mm, 30 * mm], repeatRows=1)
     table.setStyle(TableStyle([

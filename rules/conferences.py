@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from rules.labelled import normalize_label
 
+MAX_NAME_CHARS = 100  # "Sozialraumkonferenz Amt Neuhaus (Nord)": longer names no conference
 DEFAULT_ALLOTMENT_CENTS = 1_000_000  # R1: 10.000,00 € per conference and year
 
 LUENEBURG: tuple[tuple[str, str], ...] = (
@@ -38,8 +39,8 @@ class Conference:
 def find_conference(text: str, conferences: tuple[Conference, ...]) -> Conference | None:
     """The conference a person means: its code ("ADE"), its name ("Adendorf"), or a phrase
     containing the name ("Sozialraum Amt Neuhaus", "SRK Bleckede")."""
-    wanted = normalize_label(text)
-    if not wanted:
+    wanted = normalize_label(text[:MAX_NAME_CHARS + 1])
+    if not wanted or len(text) > MAX_NAME_CHARS:
         return None
     for conference in conferences:
         if wanted in (conference.code.lower(), normalize_label(conference.name)):

@@ -62,7 +62,7 @@ def _year_without_year(day: int, month: int, today: date) -> int:
 
 def parse_date(text: str, today: date | None = None) -> date:
     """Read "12.03.2026", "12.3.2026", "2026-03-12", "12.03.26" or, given today, "12.03."."""
-    raw = text.strip()
+    raw = text.strip() if len(text) <= 4 * _MAX_TEXT else text[: 4 * _MAX_TEXT]
     shown = _shown(raw)
     if not raw:
         raise DateError(f"Es fehlt das Datum. {DATE_EXAMPLE}")
@@ -95,7 +95,7 @@ def parse_date(text: str, today: date | None = None) -> date:
 
 def parse_time(text: str) -> time:
     """Read "18:30", "18.30", "18:30 Uhr", "18 Uhr" or "9:05"."""
-    raw = text.strip()
+    raw = text.strip() if len(text) <= 4 * _MAX_TEXT else text[: 4 * _MAX_TEXT]
     shown = _shown(raw)
     if not raw:
         raise TimeError(f"Es fehlt die Uhrzeit. {TIME_EXAMPLE}")

@@ -7,26 +7,47 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from rules.money import AmountError, format_cents, parse_amount
+from rules.numbers import NUMBER_PATTERN, canonical_number
 from rules.refusal import Warning
 
 OUTCOMES = {
     "bewilligt": "approved", "genehmigt": "approved", "angenommen": "approved",
-    "teilbewilligt": "approved", "abgelehnt": "rejected", "vertagt": "deferred",
+    "teilbewilligt": "approved", "befürwortet": "approved", "befuerwortet": "approved",
+    "abgelehnt": "rejected", "vertagt": "deferred",
     "zurueckgestellt": "deferred", "zurückgestellt": "deferred",
 }
 OUTCOME_WORDS = {"approved": "bewilligt", "rejected": "abgelehnt", "deferred": "vertagt"}
-
-_VERBS = "|".join(OUTCOMES)
-_LINE = re.compile(
-    r"^\s*(?:nr\.?\s*)?(?P<number>[A-Za-z]{2,5}-\d{4}-\d{1,4}|\d{1,4})\s*[:.,–-]?\s*"
-    rf"(?:(?:teilweise|voll|in\s+voller\s+höhe)\s+)?(?P<verb>{_VERBS})\b(?P<rest>.*)$",
-    re.IGNORECASE,
-)
-_MENTIONS = re.compile(rf"\b[A-Za-z]{{2,5}}-\d{{4}}-\d{{1,4}}\b|\b(?:{_VERBS})\b", re.IGNORECASE)
-_VOTES = re.compile(r"\(([^)]*)\)")
+MAX_LINE_CHARS = 300  # one decision; longer is refused before anything is matched
+# Every pattern here is one pass: no two unbounded runs that can take the same characters.
+_START = re.compile(rf"[-*•–]?\s*(?:[0-9]{{1,2}}[.)]\s+(?={NUMBER_PATTERN}))?"
+                    rf"(?:nr\.?\s*|top\s*)?(?P<number>{NUMBER_PATTERN}|[0-9]{{1,6}})"
+                    r"(?![0-9A-Za-z]|[.,][0-9])", re.IGNORECASE)
+_MENTIONS = re.compile(rf"\b{NUMBER_PATTERN}\b|\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b",
+                       re.IGNORECASE)
 _DATE_IN_LINE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b")
 RECENT_SESSION_DAYS = 14  # decisions reported without a date belong to a session this recent
-_VOTE = re.compile(r"(ja|nein|enthaltung(?:en)?)\s*[:=]?\s*([0-9]{1,3})", re.IGNORECASE)
+_VOTE_WORD = r"(?P<kind>ja|nein|enth(?:altung(?:en)?|\.)?)(?:-?stimmen?)?"
+# "ja 7", "ja: 7", "7 ja", "7 Ja-Stimmen", "Enthaltungen 0", "7:1:0" (yes:no:abstain)
+_VOTE = re.compile(
+    rf"\b{_VOTE_WORD}\s*(?:[:=]\s*)?(?P<count>[0-9]{{1,3}})\b"
+    rf"|\b(?P<count2>[0-9]{{1,3}})\s*(?:x\s*)?(?P<kind2>ja|nein|enth(?:altung(?:en)?|\.)?)"
+    r"(?:-?stimmen?)?(?![a-zäöü])"
+    r"|(?<![0-9.,])(?P<yes>[0-9]{1,3})\s*:\s*(?P<no>[0-9]{1,3})\s*:\s*(?P<abstain>[0-9]{1,3})"
+    r"(?![0-9])",
+    re.IGNORECASE)
+_VOTE_HINT = re.compile(r"\b(?:ja|nein|enth\w*|stimmen?)\b", re.IGNORECASE)
+# Words around the outcome that carry nothing to book: "wurde einstimmig in voller Höhe
+# bewilligt mit 1.200 €", "Antrag abgelehnt – bei 2 Enthaltungen".
+_FILLER = frozenset({
+    "teilweise", "voll", "in", "voller", "höhe", "hoehe", "von", "mit", "über", "ueber", "wurde",
+    "wird", "ist", "und", "bei", "der", "die", "das", "antrag", "mehrheitlich", "stimmen",
+    "–", "-", "—", ":", "=", "betrag", "summe", "beschluss", "beschlossen", "als", "im",
+    "umfang", "zu", "auf", "einen", "den", "dem", "des", "ein", "eine", "ganz", "vollständig",
+    "vollstaendig", "gesamt", "insgesamt", "mehrheit", "bewilligung", "höhe:", "hoehe:"})
+_NEGATION = frozenset({"nicht", "kein", "keine"})
+_QUOTED = re.compile(r"„[^“”\"]*[“”\"]|\"[^\"]*\"|'[^']*'")  # a title quoted for the reader
+_BRACKETS = re.compile(r"\([^()]*\)")
+_EMPTY_BRACKETS = re.compile(r"\([\s,;/und]*\)")  # what is left of "(ja 7, nein 1 und 0 Enth.)"
 
 
 @dataclass(frozen=True)
@@ -34,9 +55,18 @@ class Votes:
     yes: int
     no: int
     abstain: int
+    unanimous: bool = False  # "einstimmig"; the counts may then be unknown (all 0)
+
+    def record(self) -> dict[str, int | bool]:
+        """As stored: the three counts, and "unanimous" only where it was said."""
+        counts: dict[str, int | bool] = {"yes": self.yes, "no": self.no, "abstain": self.abstain}
+        return {**counts, "unanimous": True} if self.unanimous else counts
 
     def render(self) -> str:
-        return f"ja {self.yes}, nein {self.no}, Enthaltung {self.abstain}"
+        if self.unanimous and not (self.yes or self.no or self.abstain):
+            return "einstimmig"
+        counts = f"ja {self.yes}, nein {self.no}, Enthaltung {self.abstain}"
+        return f"einstimmig, {counts}" if self.unanimous else counts
 
 
 @dataclass(frozen=True)
@@ -53,42 +83,103 @@ class DecisionLineError(ValueError):
     pass
 
 
+EXAMPLE = ("Beispiel: „ADE-2026-003 bewilligt 1.200,00 € (ja 7, nein 1, enthaltung 0)“, "
+           "„ADE-2026-004 einstimmig abgelehnt“ oder „ADE-2026-005 vertagt“.")
+
+
+def _shown(line: str) -> str:
+    flat = " ".join(line.split())
+    return flat if len(flat) <= 80 else flat[:79] + "…"
+
+
 def parse_decision_line(line: str) -> DecisionLine:
-    match = _LINE.match(line)
-    if match is None:
-        raise DecisionLineError(
-            f"Die Zeile „{line.strip()[:80]}“ verstehe ich nicht. Beispiel: "
-            "„ADE-2026-003 bewilligt 1.200,00 € (ja 7, nein 1, enthaltung 0)“, "
-            "„ADE-2026-004 abgelehnt“ oder „ADE-2026-005 vertagt“."
-        )
-    rest = match.group("rest")
-    votes = None
-    votes_match = _VOTES.search(rest)
-    if votes_match:
-        counts = {k.lower()[:4]: int(v) for k, v in _VOTE.findall(votes_match.group(1))}
-        if not counts:
-            raise DecisionLineError(
-                f"Die Stimmen in „{line.strip()[:80]}“ kann ich nicht lesen. "
-                "Bitte so: (ja 7, nein 1, enthaltung 0)."
-            )
-        votes = Votes(counts.get("ja", 0), counts.get("nein", 0), counts.get("enth", 0))
-        rest = rest[: votes_match.start()] + rest[votes_match.end():]
-    outcome = OUTCOMES[match.group("verb").lower()]
+    """One decision as typed on a phone: the number, then the outcome, amount and votes in any
+    order ("ADE-2026-003 einstimmig bewilligt mit 1.200 €", "3: 1.200 € bewilligt (7 ja,
+    1 nein, 0 Enthaltungen)", "ADE-2026-004 abgelehnt mit 2:6:1"). Whatever is left over
+    must be the amount of an approval, else the line is refused: never guessed."""
+    shown = _shown(line)
+    if len(line) > MAX_LINE_CHARS:
+        raise DecisionLineError(f"Die Zeile „{shown}“ ist zu lang für einen Beschluss "
+                                f"(höchstens {MAX_LINE_CHARS} Zeichen). {EXAMPLE}")
+    start = _START.match(line.strip())
+    if start is None:
+        raise DecisionLineError(f"Die Zeile „{shown}“ verstehe ich nicht: sie beginnt nicht "
+                                f"mit der Nummer eines Antrags. {EXAMPLE}")
+    number = start.group("number")
+    number = canonical_number(number) if "-" in number else number
+    rest = line.strip()[start.end():]
+    votes, rest = _read_votes(rest, shown)
+    rest = _QUOTED.sub(" ", rest)
+    if any(_VOTE_HINT.search(group) for group in _BRACKETS.findall(rest)) or (
+            votes is None and _VOTE_HINT.search(rest)):
+        raise DecisionLineError(f"Die Stimmen in „{shown}“ kann ich nicht lesen. Bitte so: "
+                                "(ja 7, nein 1, enthaltung 0) oder „mit 7:1:0“.")
+    rest = _BRACKETS.sub(" ", rest)  # "(Sprachcafé)", "(teilweise)": a remark, not the decision
+    outcomes: set[str] = set()
+    negated = unanimous = False
+    verbs: list[str] = []
+    leftover: list[str] = []
+    for raw in rest.split():
+        word = raw.strip(",;:.!").lower()
+        if not word:
+            continue
+        if word in OUTCOMES:
+            outcome = OUTCOMES[word]
+            verbs.append(outcome)
+            outcomes.add("rejected" if negated and outcome == "approved" else outcome)
+        elif word in _NEGATION:
+            negated = True
+        elif word == "einstimmig":
+            unanimous = True
+        elif word not in _FILLER and raw not in _FILLER:
+            leftover.append(raw.strip(",;:!").rstrip("."))
+    if negated and "approved" not in verbs:
+        outcomes.add("unclear")  # "nicht vertagt": what was it, then?
+    if len(outcomes) != 1:
+        what = ("zwei verschiedene Ergebnisse stehen darin" if outcomes else
+                "es fehlt das Ergebnis (bewilligt, abgelehnt oder vertagt)")
+        raise DecisionLineError(f"Die Zeile „{shown}“ verstehe ich nicht: {what}. {EXAMPLE}")
+    outcome = outcomes.pop()
+    if unanimous:
+        votes = Votes(votes.yes, votes.no, votes.abstain, True) if votes else Votes(0, 0, 0, True)
     amount = None
-    # "bewilligt – 1.200 €": a dash between words separates; "-5" is a negative amount
-    rest = rest.strip(" ,;:")
-    rest = re.sub(r"^[–-](?=\s)|(?<=\s)[–-]$|^[–-]$", "", rest).strip(" ,;:")
-    if rest:
+    amount_text = " ".join(leftover).strip(" ,;:")
+    if amount_text:
         if outcome != "approved":
             raise DecisionLineError(
-                f"In „{line.strip()[:80]}“ steht ein Betrag, aber der Antrag ist "
-                f"{OUTCOME_WORDS[outcome]}. Ein Betrag gehört nur zu „bewilligt“."
-            )
+                f"In „{shown}“ steht „{_shown(amount_text)[:40]}“, aber der Antrag ist "
+                f"{OUTCOME_WORDS[outcome]}. Ein Betrag gehört nur zu „bewilligt“. {EXAMPLE}")
         try:
-            amount = parse_amount(rest)
+            amount = parse_amount(amount_text)
         except AmountError as error:
-            raise DecisionLineError(f"{match.group('number')}: {error}") from None
-    return DecisionLine(match.group("number").upper(), outcome, amount, votes)
+            raise DecisionLineError(f"{number}: {error}") from None
+    return DecisionLine(number, outcome, amount, votes)
+
+
+def _read_votes(rest: str, shown: str) -> tuple[Votes | None, str]:
+    """The votes in a line, and the line without them."""
+    counts: dict[str, int] = {}
+    kept: list[str] = []
+    end = 0
+    for match in _VOTE.finditer(rest):
+        if match.group("yes") is not None:
+            found = {"ja": match.group("yes"), "nein": match.group("no"),
+                     "enth": match.group("abstain")}
+        else:
+            kind = (match.group("kind") or match.group("kind2")).lower()[:4]
+            found = {kind: match.group("count") or match.group("count2")}
+        for kind, count in found.items():
+            if kind in counts:
+                raise DecisionLineError(f"In „{shown}“ stehen die Stimmen doppelt. Bitte so: "
+                                        "(ja 7, nein 1, enthaltung 0).")
+            counts[kind] = int(count)
+        kept.append(rest[end:match.start()])
+        end = match.end()
+    kept.append(rest[end:])
+    if not counts:
+        return None, rest
+    votes = Votes(counts.get("ja", 0), counts.get("nein", 0), counts.get("enth", 0))
+    return votes, _EMPTY_BRACKETS.sub(" ", " ".join(kept))
 
 
 def is_decision_line(line: str) -> bool:
@@ -127,6 +218,11 @@ def vote_problem(line: DecisionLine) -> str | None:
     if line.votes is None:
         return None
     yes, no = line.votes.yes, line.votes.no
+    if line.votes.unanimous and yes and no:
+        return (f"{line.number}: „einstimmig“, aber mit {yes} Ja- und {no} Nein-Stimmen. "
+                "Bitte prüfen Sie die Stimmen.")
+    if line.votes.unanimous and not (yes or no):
+        return None
     if line.outcome == "approved" and yes <= no:
         return (
             f"{line.number}: Mit {yes} Ja- und {no} Nein-Stimmen ist der Antrag nicht "

@@ -47,7 +47,27 @@ CONCEPT_LABELS: dict[str, tuple[str, ...]] = {
 
 CONCEPT_FIELD_NAMES = {"target_groups": "Zielgruppen", "problems": "Problemlagen", "goals": "Ziele"}
 
-_LABEL_LINE = re.compile(r"^\s*[-*•]?\s*([^\W\d_][\w .()/-]{0,40}?)\s*:\s*(.*)$")
+MAX_LABEL_CHARS = 60  # "Beantragter Betrag (brutto, inkl. Material)": longer is running text
+# What comes before a label in forms and mails: "- ", "• ", "1. ", "2) ", "(3) ", "a) ".
+# Each alternative starts with a fixed mark and ends with one run of spaces: linear.
+_LIST_MARK = re.compile(r"[-*•–·]\s*|\(?[0-9]{1,2}[.)]\s*|[a-h][.)]\s+")
+# "Name des Trägers", "Beschreibung der Maßnahme": a generic noun, then what it is of.
+_OF_WORDS = frozenset({"des", "der", "dem", "den"})
+_GENERIC = frozenset({"name", "bezeichnung", "beschreibung", "art", "kurzbeschreibung"})
+
+
+def _without_brackets(text: str) -> str:
+    """Text without what stands in round brackets, in one pass ("Betrag (brutto)" → "Betrag ")."""
+    out: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(char)
+    return "".join(out)
 
 
 def normalize_label(label: str) -> str:
@@ -55,16 +75,76 @@ def normalize_label(label: str) -> str:
     for umlaut, spelt in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
         text = text.replace(umlaut, spelt)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"\(.*?\)", " ", text)
+    text = _without_brackets(text)
     return " ".join(re.sub(r"[^a-z ]", " ", text).split())
 
 
-def canonical_label(label: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABELS) -> str | None:
-    """The canonical field for a label as typed ("Ausgangssituation" → "situation"), or None."""
-    wanted = normalize_label(label)
+def _field_of(wanted: str, labels: dict[str, tuple[str, ...]]) -> str | None:
     for field, variants in labels.items():
         if wanted in variants:
             return field
+    return None
+
+
+def _field_of_phrase(words: list[str], labels: dict[str, tuple[str, ...]]) -> str | None:
+    """ "titel des projekts" → title, "name des traegers" → applicant,
+    "beschreibung des projekts" → measure; "ort der massnahme" is no label."""
+    field = _field_of(" ".join(words), labels)
+    if field is not None or not _OF_WORDS & set(words):
+        return field
+    at = next(i for i, word in enumerate(words) if word in _OF_WORDS)
+    before, noun = " ".join(words[:at]), " ".join(words[at + 1:])
+    if before not in _GENERIC:
+        return _field_of(before, labels)
+    stems = [noun[:-2], noun[:-1]] if noun.endswith("s") else []  # "projektes", "traegers"
+    for stem in (*stems, noun):
+        field = _field_of(stem + before, labels) or _field_of(stem, labels)
+        if field is not None:
+            return field
+    return None
+
+
+def canonical_label(label: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABELS) -> str | None:
+    """The canonical field for a label as typed ("Ausgangssituation" → "situation",
+    "Antragsteller / Träger" → "applicant", "Titel des Projekts" → "title"), or None."""
+    if len(label) > MAX_LABEL_CHARS:
+        return None
+    found = {_field_of_phrase(normalize_label(part).split(), labels)
+             for part in label.split("/") if normalize_label(part)}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
+
+
+def label_line(line: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABELS
+               ) -> tuple[str, str] | None:
+    """(field, value) when a line starts a field, else None.
+
+    Read as people write them: "Titel: …", "- Titel: …", "1. Ausgangssituation: …",
+    "**Ziele:** …", "Kosten : 300 €", and a label alone on its line ("2) Ausgangslage", a Word
+    heading, with or without colon), whose text follows on the next lines. In linear time:
+    the label is looked for in the first MAX_LABEL_CHARS characters only.
+    """
+    rest = line.strip()
+    mark = _LIST_MARK.match(rest)
+    if mark:
+        rest = rest[mark.end():]
+    head = rest[: MAX_LABEL_CHARS + 4]
+    label, colon, _ = head.partition(":")
+    if colon:
+        bold = label.startswith(("**", "__"))
+        field = canonical_label(label.replace("**", "").replace("__", "").strip(), labels)
+        if field is None:
+            return None
+        value = rest.partition(":")[2].strip()
+        if bold:  # "**Ziele:** mehr Lesen"
+            value = value.removeprefix("**").removeprefix("__").strip()
+        return field, value
+    head = head.replace("**", "").replace("__", "")
+    heading = head.strip()
+    if len(rest) <= MAX_LABEL_CHARS and heading:
+        field = canonical_label(heading, labels)
+        if field is not None and field != "number":
+            return field, ""
     return None
 
 
@@ -80,12 +160,12 @@ def parse_labelled(text: str, labels: dict[str, tuple[str, ...]],
     fields: dict[str, list[str]] = {}
     current: str | None = None
     for line in text.splitlines():
-        match = _LABEL_LINE.match(line)
-        field = canonical_label(match.group(1), labels) if match else None
-        if field is not None and match is not None:
+        found = label_line(line, labels)
+        if found is not None:
+            field, value = found
             current = field if field not in fields else None
             if current is not None:
-                fields[current] = [match.group(2).strip()]
+                fields[current] = [value]
                 if current in single_line and fields[current][0]:
                     current = None
         elif current in single_line:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rules.conferences import Conference, conference_list, find_conference
-from rules.labelled import SKETCH_FIELD_NAMES, SKETCH_LABELS, parse_labelled
+from rules.labelled import SKETCH_FIELD_NAMES, SKETCH_LABELS, normalize_label, parse_labelled
 from rules.money import AmountError, format_cents, parse_amount
 
 REQUIRED = ("conference", "applicant", "title", "situation", "objective", "measure", "amount")
@@ -55,16 +56,96 @@ def read_sketch_fields(text: str) -> dict[str, str]:
     return {k: v for k, v in parse_labelled(text, SKETCH_LABELS).items() if v}
 
 
-def parse_cofunding(text: str) -> Cofunding:
-    """ "Aktion Mensch, 5.000 €" → funder and amount; a funder alone is fine too."""
-    match = re.search(r"[,;:–-]?\s*(€\s*)?([0-9][0-9.\s ]*(,[0-9-]{1,2})?)\s*(€|EUR|Euro)?\s*$",
-                      text)
-    if match and match.group(2).strip():
-        funder = text[: match.start()].strip(" ,;:–-")
-        amount = parse_amount(text[match.start():].strip(" ,;:–-"))
-        if funder:
-            return Cofunding(funder, amount)
-    return Cofunding(text.strip(), None)
+NO_COFUNDING = frozenset({"keine", "kein", "nein", "entfaellt", "keine kofinanzierung",
+                          "nicht vorhanden", "ohne", "nichts", "keine drittmittel", "k a", "n a",
+                          "keine externe foerderung", "keine weiteren mittel"})
+# One amount in a co-funding line: "3.000 €", "€ 500", "1.500,00 EUR". It starts only where no
+# digit, dot or comma is before it and its digits are taken at once: one pass over the text.
+_AMOUNT_IN_TEXT = re.compile(
+    r"(?:(?:ca\.?|circa|etwa|rund|ungefähr|max\.|maximal|bis zu|~)\s?)?(?:€\s?)?"
+    r"(?<![\w.,])[0-9][0-9.,]*+(?:--?|–)?(?:\s?(?:€|eur\b|euro\b))?", re.IGNORECASE)
+_SEPARATORS = " ,;:–-+/&\n\t"
+COFUNDING_EXAMPLE = ("Bitte nennen Sie je Geldgeber den Namen und den Betrag, getrennt durch ein "
+                     "Semikolon, z. B. „Kofinanzierung: Aktion Mensch 3.000 €; Gemeinde 500 €“, "
+                     "oder „Kofinanzierung: keine“.")
+
+
+def _funder_name(text: str) -> str:
+    words = text.strip(_SEPARATORS).split()
+    while words and words[0].lower() in ("und", "sowie", "plus", "von", "durch"):
+        words = words[1:]
+    while words and words[-1].lower() in ("und", "sowie", "plus", "von", "durch"):
+        words = words[:-1]
+    name = " ".join(words).strip(_SEPARATORS)
+    return name if any(char.isalnum() for char in name) else ""
+
+
+def _split_remark(piece: str) -> tuple[str, str]:
+    """ " (beantragt), Stadt" → ("(beantragt)", "Stadt"): a remark in brackets right after an
+    amount belongs to that amount's funder."""
+    stripped = piece.lstrip(" ,")
+    if stripped.startswith("(") and ")" in stripped:
+        end = stripped.index(")") + 1
+        return stripped[:end], stripped[end:]
+    return "", piece
+
+
+def parse_cofunding(text: str) -> tuple[Cofunding, ...]:
+    """R12 as written: "keine" is none; "Aktion Mensch, 5.000 €" and "3.000 € Aktion Mensch
+    (beantragt)" are one funder with its amount; "Aktion Mensch 3.000 €; Stadt 500 €" are two,
+    kept apart. A line whose amounts cannot be told to a funder raises AmountError: asked
+    back, never guessed."""
+    if len(text) > MAX_FIELD_CHARS["cofunding"]:
+        raise AmountError(f"Die Kofinanzierung ist mit {len(text)} Zeichen zu lang (höchstens "
+                          f"{MAX_FIELD_CHARS['cofunding']}). {COFUNDING_EXAMPLE}")
+    raw = " ".join(text.split())
+    if normalize_label(raw) in NO_COFUNDING or NOT_FILLED_IN.fullmatch(raw):
+        return ()
+    amounts = list(_AMOUNT_IN_TEXT.finditer(raw))
+    unreadable = AmountError(f"Die Kofinanzierung „{raw[:80]}“ kann ich nicht eindeutig lesen. "
+                             f"{COFUNDING_EXAMPLE}")
+    if not amounts:
+        if _funder_name(raw):
+            return (Cofunding(raw.strip(_SEPARATORS), None),)
+        raise unreadable
+    pieces = [raw[: amounts[0].start()]]
+    pieces += [raw[a.end(): b.start()] for a, b in pairwise(amounts)]
+    pieces.append(raw[amounts[-1].end():])
+    remarks, names = zip(*(_split_remark(piece) for piece in pieces), strict=True)
+    cents = [parse_amount(match.group().rstrip(".,")) for match in amounts]
+    before = [_funder_name(names[i]) for i in range(len(amounts))]
+    after = [_funder_name(names[i + 1]) for i in range(len(amounts))]
+    if len(amounts) == 1:  # the name before or after its amount, not on both sides
+        found = [(before[0] or after[0], cents[0], remarks[1])] if not (before[0] and after[0]) \
+            else []
+    elif all(before) and not after[-1]:  # "Aktion Mensch 3.000 €; Stadt 500 €"
+        found = [(before[i], cents[i], remarks[i + 1]) for i in range(len(amounts))]
+    elif not before[0] and all(after) and not any(remarks):  # "3.000 € Aktion Mensch, 500 € Stadt"
+        found = [(after[i], cents[i], "") for i in range(len(amounts))]
+    else:
+        found = []
+    if not found or not all(name for name, _, _ in found):
+        raise unreadable
+    return tuple(Cofunding(" ".join(filter(None, (name, remark))), amount)
+                 for name, amount, remark in found)
+
+
+def cofunding_text(stored: object) -> str:
+    """The funders of an application record as one line: "Aktion Mensch, 3.000,00 €; Stadt"."""
+    return "; ".join(
+        str(entry.get("funder") or "") + (f", {format_cents(entry['amount_cents'])}"
+                                          if entry.get("amount_cents") is not None else "")
+        for entry in cofunding_entries(stored))
+
+
+def cofunding_entries(stored: object) -> list[dict]:
+    """The funders of an application record: none, one (a dict, as stored before several were
+    kept apart) or several (a list of dicts)."""
+    if isinstance(stored, dict):
+        return [stored]
+    if isinstance(stored, list):
+        return [entry for entry in stored if isinstance(entry, dict)]
+    return []
 
 
 def check_sketch(

@@ -173,7 +173,7 @@ class Store:
         if len(parts) != 3 or not parts[1].isdigit() or parts[1] not in self.partitions.names():
             return None
         self._index(parts[1])
-        wanted = number.upper()
+        wanted = f"{parts[0]}-{parts[1]}-{int(parts[2]):03d}" if parts[2].isdigit() else ""
         row = next((r for r in self.partitions.rows(parts[1], "applications")
                     if r["number"] == wanted), None)
         return dict(row) if row else None

@@ -97,6 +97,17 @@ def test_r7_equal_approvals_that_leave_most_of_the_budget_are_not_flagged() -> N
     ("5 vertagt", "deferred", None),
     ("ADE-2026-006 zurückgestellt", "deferred", None),
     ("ADE-2026-007 genehmigt", "approved", None),
+    ("ADE-2026-008 angenommen", "approved", None),
+    ("ADE-2026-003 einstimmig bewilligt", "approved", None),
+    ("ADE-2026-003 einstimmig abgelehnt", "rejected", None),
+    ("ADE-2026-003 bewilligt (7 ja, 1 nein, 0 Enthaltungen)", "approved", None),
+    ("ADE-2026-003 bewilligt mit 7:1:0", "approved", None),
+    ("ADE-2026-003: 1.200 € bewilligt, 7 Ja-Stimmen, 1 Nein-Stimme", "approved", 120_000),
+    ("ADE-2026-003 wurde in voller Höhe bewilligt", "approved", None),
+    ("ADE-2026-003 (Sprachcafé) bewilligt mit 500 €", "approved", 50_000),
+    ("1. ADE-2026-003 bewilligt 1.200 €.", "approved", 120_000),
+    ("ADE-2026-003 nicht bewilligt", "rejected", None),
+    ("- ADE-2026-003 zurückgestellt", "deferred", None),
 ])
 def test_decision_lines_as_secretaries_type_them(typed: str, outcome: str,
                                                  amount: int | None) -> None:
@@ -104,8 +115,43 @@ def test_decision_lines_as_secretaries_type_them(typed: str, outcome: str,
     assert (line.outcome, line.amount_cents) == (outcome, amount)
 
 
+@pytest.mark.parametrize(("typed", "votes"), [
+    ("ADE-2026-003 bewilligt (ja 7, nein 1, enthaltung 0)", "ja 7, nein 1, Enthaltung 0"),
+    ("ADE-2026-003 bewilligt (7 ja, 1 nein, 0 Enthaltungen)", "ja 7, nein 1, Enthaltung 0"),
+    ("ADE-2026-003 bewilligt mit 7:1:0", "ja 7, nein 1, Enthaltung 0"),
+    ("ADE-2026-003 abgelehnt mit 2:6:1", "ja 2, nein 6, Enthaltung 1"),
+    ("ADE-2026-003 einstimmig bewilligt", "einstimmig"),
+    ("ADE-2026-003 einstimmig bewilligt (9 ja)", "einstimmig, ja 9, nein 0, Enthaltung 0"),
+])
+def test_votes_as_typed_on_a_phone(typed: str, votes: str) -> None:
+    line = parse_decision_line(typed)
+    assert line.votes is not None
+    assert line.votes.render() == votes
+
+
+@pytest.mark.parametrize("number", ["ADE-2026-1234", "ADE-2026-12345", "ADE-2026-999999"])
+def test_application_numbers_past_999_and_9999_are_read(number: str) -> None:
+    assert parse_decision_line(f"{number} bewilligt 100 €").number == number
+    assert meant_as_decision(f"{number} ok")
+    assert session_date_in(f"{number} bewilligt 12.03.") is None
+
+
+def test_unanimous_with_no_votes_against_it_is_questioned() -> None:
+    problem = vote_problem(parse_decision_line("ADE-2026-003 einstimmig bewilligt (ja 5, nein 2)"))
+    assert problem is not None
+    assert "einstimmig" in problem
+
+
+def test_numbers_are_read_as_the_store_writes_them() -> None:
+    assert parse_decision_line("ade-2026-3 vertagt").number == "ADE-2026-003"
+    assert parse_decision_line("ADE-2026-01234 vertagt").number == "ADE-2026-1234"
+
+
 @pytest.mark.parametrize("typed", [
     "ADE-2026-003 vielleicht",
+    "ADE-2026-003 bewilligt abgelehnt",
+    "ADE-2026-003 nicht vertagt",
+    "1.200 € bewilligt",
     "ADE-2026-003 abgelehnt 500 €",
     "ADE-2026-003 bewilligt 1,500",
     "ADE-2026-003 bewilligt (ja sieben)",

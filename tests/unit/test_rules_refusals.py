@@ -558,7 +558,7 @@ def test_r11_a_line_with_a_number_that_cannot_be_read_is_never_skipped(bot: Bot)
     (number,) = ready(bot, "1.500 €")
     refusal = bot.refused("sek-ade", f"Beschlüsse:\n{number} bewilligt\n3 ok", "R11",
                           today=MARCH_12)
-    assert "Die Zeile „3 ok“ verstehe ich nicht." in reply_text(refusal)
+    assert "Die Zeile „3 ok“ verstehe ich nicht: es fehlt das Ergebnis" in reply_text(refusal)
 
 
 def test_r11_only_a_secretary_reports_results_without_the_command(bot: Bot) -> None:

@@ -1,0 +1,102 @@
+"""No input freezes the bot: every parser of untrusted text takes time in proportion to its
+input. Each parser gets adversarial inputs (runs of spaces, separators, digits, brackets, half
+labels) of 1,000 and of 100,000 characters in one run; the time per character of the long one
+may not grow beyond a small factor of the short one's. A super-linear regular expression grows
+by about 100 (quadratic) or 10,000 (cubic) between the two, so a ratio catches it on any machine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from bot.mail_parse import html_to_text, strip_quotes_and_signature, strip_reply_prefix
+from handlers.commands import split_command
+from rules.conferences import LUENEBURG, Conference, conference_named_in, find_conference
+from rules.dates import parse_date, parse_time
+from rules.decisions import (
+    DecisionLineError,
+    meant_as_decision,
+    parse_decision_line,
+    session_date_in,
+)
+from rules.labelled import CONCEPT_LABELS, SKETCH_LABELS, canonical_label, parse_labelled
+from rules.money import parse_amount
+from rules.sketch import check_sketch, parse_cofunding, read_sketch_fields
+
+CONFERENCES = tuple(Conference(code, name) for code, name in LUENEBURG)
+SHORT, LONG = 1_000, 100_000
+MAX_RATIO = 8.0  # per character, long vs short; linear code stays near 1
+
+# What attackers and broken mail programs send: each unit is repeated to the wanted length,
+# after a prefix that walks the parser into its deepest branch.
+UNITS = (" ", "1", "1 ", "1.", ": ", "- ", "((", "( ", "a ", "ja 1 ", "1:", "€ ", "**", "„",
+         "<a ", "<!--", "re: ", "von: x\n")
+PREFIXES = ("", "ADE-2026-001 bewilligt ", "Titel", "Sozialraum ",
+            "Kofinanzierung: Aktion Mensch ", "1. ")
+
+
+def _quiet(parse: Callable[[str], object]) -> Callable[[str], object]:
+    def call(text: str) -> object:
+        try:
+            return parse(text)
+        except ValueError:  # each parser's own polite error (AmountError, DateError, …)
+            return None
+    return call
+
+
+PARSERS: dict[str, Callable[[str], object]] = {
+    "labelled lines (sketch)": lambda t: parse_labelled(t, SKETCH_LABELS),
+    "labelled lines (concept)": lambda t: parse_labelled(t, CONCEPT_LABELS),
+    "a label": canonical_label,
+    "sketch check": lambda t: check_sketch(read_sketch_fields(t), CONFERENCES),
+    "decision line": parse_decision_line,
+    "line meant as decision": meant_as_decision,
+    "date in a heading": session_date_in,
+    "amount": parse_amount,
+    "date": parse_date,
+    "time": parse_time,
+    "co-funding": parse_cofunding,
+    "conference": lambda t: find_conference(t, CONFERENCES),
+    "conference in words": lambda t: conference_named_in(t, CONFERENCES),
+    "command line": split_command,
+    "mail: HTML to text": html_to_text,
+    "mail: quotes and signature": strip_quotes_and_signature,
+    "mail: subject prefix": strip_reply_prefix,
+}
+
+
+def _per_char(parse: Callable[[str], object], text: str) -> float:
+    """Seconds per character, the best of three runs (the machine is shared: a run can be
+    interrupted; three runs are not all interrupted)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        parse(text)
+        best = min(best, time.perf_counter() - start)
+    return best / len(text)
+
+
+def _adversarial(length: int) -> dict[str, str]:
+    return {repr(prefix + unit): prefix + unit * ((length - len(prefix)) // len(unit)) + "!"
+            for prefix in PREFIXES for unit in UNITS}
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+def test_parsing_time_per_character_stays_flat_from_1k_to_100k(name: str) -> None:
+    parse = _quiet(PARSERS[name])
+    floor = 5e-8  # 50 ns a character: below this, fixed costs and timer noise dominate
+    short, long = _adversarial(SHORT), _adversarial(LONG)
+    ratios = {which: _per_char(parse, long[which]) / max(_per_char(parse, short[which]), floor)
+              for which in short}
+    which, worst = max(ratios.items(), key=lambda item: item[1])
+    assert worst < MAX_RATIO, (
+        f"{name}: per character, {LONG:,} characters took {worst:.0f} times as long as "
+        f"{SHORT:,} (input {which}…)")
+
+
+def test_a_long_decision_line_is_refused_with_its_reason_not_read() -> None:
+    with pytest.raises(DecisionLineError, match="zu lang"):
+        parse_decision_line("ADE-2026-001 bewilligt " + " " * 32_000 + "1.200 €")
