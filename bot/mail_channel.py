@@ -113,7 +113,7 @@ from bot import faults, health
 from bot.attempts import Attempts
 from bot.config import Config
 from bot.mail_auth import OAuthSettings, SettingsError, credentials, imap_login, smtp_login
-from bot.mail_compose import Part, header, plain_text, render, with_parts
+from bot.mail_compose import Part, cut_at_word, header, plain_text, render, with_parts
 from bot.mail_ics import method_for, session_ics
 from bot.mail_parse import (
     MAX_ATTACHMENT_BYTES,
@@ -304,7 +304,7 @@ def _message_id(domain: str, *tokens: str | None) -> str:
 
 
 def _reply_subject(original: str, number: str | None, code: str | None) -> str:
-    subject = strip_reply_prefix(original)[:150] or "Ihre Nachricht"
+    subject = cut_at_word(strip_reply_prefix(original), 150) or "Ihre Nachricht"
     if number and number not in subject.upper():
         subject += f" [{number}]"
     if code and code not in subject:
@@ -312,8 +312,10 @@ def _reply_subject(original: str, number: str | None, code: str | None) -> str:
     return "Re: " + subject
 
 
-def _body(text: str, actions: Iterable[Any], notes: Iterable[str] = ()) -> str:
-    parts = [text.strip()]
+def _body(text: str, actions: Iterable[Any], notes: Iterable[str] = (), *,
+          closing: str = "") -> str:
+    """A mail's text: greeting, the core's text, notes, the lines to answer with, closing."""
+    parts = ["Guten Tag,", text.strip()]
     notes = list(notes)
     if notes:
         parts.append("Hinweis:\n" + "\n".join(f"• {n}" for n in notes))
@@ -321,6 +323,8 @@ def _body(text: str, actions: Iterable[Any], notes: Iterable[str] = ()) -> str:
     if actions:
         parts.append("Sie können mit einer dieser Zeilen antworten:\n" +
                      "\n".join(f"• {a.label}: {a.command}" for a in actions))
+    if closing:
+        parts.append(f"Mit freundlichen Grüßen\n{closing}")
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -337,10 +341,13 @@ class Mail:
 class MailBuilder:
     """Our mails: From the configured address, threaded, marked as automatic answers."""
 
-    def __init__(self, settings: MailSettings, now: Clock, timezone: str) -> None:
+    def __init__(self, settings: MailSettings, now: Clock, timezone: str,
+                 county: str = "") -> None:
         self.settings = settings
         self.now = now
         self.timezone = timezone
+        # the closing of every mail: the county's name, and the mailbox's where it says more
+        self.closing = "\n".join(dict.fromkeys(n for n in (county, settings.name) if n))
         local, _, domain = settings.address.partition("@")
         self._from = header("From", Address(settings.name, local, domain))
 
@@ -372,7 +379,7 @@ class MailBuilder:
         if parsed.message_id:
             references = [*parsed.references[-9:], parsed.message_id]
             parent = (f"<{parsed.message_id}>", " ".join(f"<{r}>" for r in references))
-        body = _body(text, actions, notes)
+        body = _body(text, actions, notes, closing=self.closing)
         documents = [Part(d.data, *_content_type(d.content_type), filename=d.filename)
                      for r in outcome.replies for d in r.documents]
         content = with_parts(body, attachments=documents) if documents else plain_text(body)
@@ -382,8 +389,8 @@ class MailBuilder:
     def refusal(self, parsed: ParsedMail, to: str, text: str) -> Mail:
         parent = ((f"<{parsed.message_id}>",) * 2 if parsed.message_id else None)
         return self._mail(to, _reply_subject(parsed.subject, None, None),
-                          _message_id(self.settings.domain), plain_text(text.strip() + "\n"),
-                          parent)
+                          _message_id(self.settings.domain),
+                          plain_text(_body(text, (), closing=self.closing)), parent)
 
     def notification(self, notification: Notification, to: str, person_name: str,
                      thread: tuple[str, str] | None) -> Mail:
@@ -396,10 +403,10 @@ class MailBuilder:
         else:
             # up to a quoted title („…“): an applicant's text never makes a subject for staff
             first = notification.text.strip().split("\n", 1)[0].split("„", 1)[0].rstrip(" :")
-            subject = first if len(first) <= 90 else first[:87].rstrip() + " …"
+            subject = cut_at_word(first, 90)
             if number and number not in subject:
                 subject += f" [{number}]"
-        body = _body(notification.text, notification.actions)
+        body = _body(notification.text, notification.actions, closing=self.closing)
         if event is None:
             content = plain_text(body)
         else:
@@ -422,7 +429,7 @@ class MailBuilder:
         parent = ((f"<{parsed.message_id}>",) * 2 if parsed.message_id else None)
         return self._mail(
             self.settings.address,
-            f"Nicht verarbeitet: {parsed.subject[:150] or '(ohne Betreff)'}",
+            f"Nicht verarbeitet: {cut_at_word(parsed.subject, 150) or '(ohne Betreff)'}",
             _message_id(self.settings.domain, "note"),
             plain_text(f"Diese E-Mail hat der Bot nicht verarbeitet und nicht beantwortet.\n"
                        f"Grund: {reason}\nAbsender: {parsed.address or '(unbekannt)'}\n"
@@ -534,7 +541,8 @@ class MailChannel:
         self.state = MailState(Path(config.data_dir) / "mail")
         self.outbox = Outbox()
         self.outbox.add(self.state.left_over)
-        self.builder = MailBuilder(settings, self.now, str(zone))
+        self.builder = MailBuilder(settings, self.now, str(zone),
+                                   getattr(config, "county", ""))
         self.own_addresses = {settings.address, settings.imap.user.lower(),
                               settings.smtp.user.lower()} - {""}
         self.stats = Stats()
@@ -1048,8 +1056,9 @@ class MailChannel:
             if address is None:
                 continue
             person = self.core.config.person(notification.recipient)
+            # the applicant's conversation is hers: staff get a thread of their own
             thread = (self.state.threads.get(notification.application_number)
-                      if notification.application_number else None)
+                      if notification.application_number and person is None else None)
             mail = self.builder.notification(notification, address,
                                              person.name if person else "", thread)
             mails.append(Outgoing(f"notification:{outbox_id}", mail.recipient, mail.data))

@@ -39,6 +39,18 @@ class Part:
     params: tuple[tuple[str, str], ...] = ()
 
 
+def cut_at_word(text: str, limit: int) -> str:
+    """At most `limit` characters, cut after a whole word and marked with " …" (a subject
+    never ends mid-word)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 2]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–-") + " …"
+
+
 def header(name: str, value: str | Address) -> bytes:
     """One header line with its CRLF, folded and encoded as `EmailMessage` does it.
 

@@ -31,7 +31,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                         if balance.shortfall else ""))
     lines.append(f"Zusammen gebunden: {format_cents(total_bound)}, verfügbar: "
                  f"{format_cents(total_free)}.")
-    lines.append(f"Einzelheiten: /saldo ADE {year}")
+    lines.append(f"Einzelheiten: /saldo {ctx.config.conferences[0].code} {year}")
     return reply("\n".join(lines))
 
 

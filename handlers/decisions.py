@@ -17,6 +17,7 @@ from handlers import codes
 from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
+from handlers.show import shorten
 from rules.budget import can_bind
 from rules.checks import concept_missing, must_hold_for_county
 from rules.conferences import Conference
@@ -60,7 +61,7 @@ class Planned:
     votes: Votes | None
 
     def line(self) -> str:
-        text = f"• {self.number} „{self.title[:60]}“: {OUTCOME_WORDS[self.outcome]}"
+        text = f"• {self.number} „{shorten(self.title, 60)}“: {OUTCOME_WORDS[self.outcome]}"
         if self.outcome == "approved" and self.amount_cents is not None:
             text += f" {format_cents(self.amount_cents)}"
             if self.amount_cents < self.requested_cents:
@@ -202,9 +203,9 @@ def _day_and_lines(ctx: Context, conference: Conference, args: str,
             if s["status"] == "scheduled" and s["budget_ii"]]
     found = session_without_date(days, ctx.today)
     if found is None:
+        example = _form(ctx, conference).replies[0].text.split("\n", 1)[1]
         raise refuse("", "Bitte nennen Sie das Sitzungsdatum und darunter je Antrag eine Zeile, "
-                         "z. B.:\n/beschluss 12.03.2026\nADE-2026-003 bewilligt 1.200 € (ja 7, "
-                         "nein 1, enthaltung 0)\nADE-2026-004 abgelehnt")
+                         f"z. B.:\n{example}")
     return found, lines
 
 
@@ -218,8 +219,9 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     session = _session(ctx, conference, day)
     raw_lines = [ln for ln in lines_given if ln.strip() and meant_as_decision(ln)]
     if not raw_lines:
-        raise refuse("R11", "Es fehlen die Beschlüsse: je Antrag eine Zeile wie „ADE-2026-003 "
-                            "bewilligt“, „… abgelehnt“ oder „… vertagt“.")
+        raise refuse("R11", "Es fehlen die Beschlüsse: je Antrag eine Zeile wie "
+                            f"„{conference.code}-{day.year}-001 bewilligt“, „… abgelehnt“ oder "
+                            "„… vertagt“.")
     if len(raw_lines) > MAX_LINES:
         raise refuse("", f"Das sind {len(raw_lines)} Zeilen. Bitte melden Sie höchstens "
                          f"{MAX_LINES} Beschlüsse in einer Nachricht und teilen Sie die Liste "
@@ -390,9 +392,9 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
         ctx.store.save_confirmation(day.year, confirmation)
         _hold(ctx, conference, day, planned)
         outcome = reply(
-            f"R9: Bei der Sitzung am {format_date(day)} war laut Bot niemand vom Landkreis "
-            "anwesend. Die Beschlüsse sind gespeichert, aber zurückgehalten, bis der Landkreis "
-            "sie bestätigt. Die Vertretungen des Landkreises sind benachrichtigt.")
+            f"R9: Für die Sitzung am {format_date(day)} hat niemand vom Landkreis seine "
+            "Teilnahme bestätigt. Die Beschlüsse sind gespeichert, aber zurückgehalten, bis der "
+            "Landkreis sie bestätigt. Die Vertretungen des Landkreises sind benachrichtigt.")
         return Outcome(True, outcome.replies, rule="R9", settles=(
             f"✓ Am {format_date(ctx.today)} gespeichert; gebucht wird erst nach der Bestätigung "
             "durch den Landkreis (R9)."))
@@ -488,7 +490,7 @@ def _apply(ctx: Context, conference: Conference, day: date, planned: list[Planne
 
 def _tell_applicant(ctx: Context, conference: Conference, day: date, application: dict,
                     item: Planned) -> None:
-    head = (f"Ihr Antrag {item.number} „{item.title[:80]}“ wurde in der Sitzung der "
+    head = (f"Ihr Antrag {item.number} „{shorten(item.title, 80)}“ wurde in der Sitzung der "
             f"Sozialkonferenz {conference.name} am {format_date(day)}")
     if item.outcome == "approved":
         text = f"{head} bewilligt: {format_cents(item.amount_cents or 0)}"

@@ -20,6 +20,12 @@ def budget_year(application: dict[str, Any]) -> int:
     return int(session[:4]) if session else int(application["year"])
 
 
+def sketch_of(application: dict[str, Any]) -> dict[str, str]:
+    """The sketch's own words (R4), for the county to check against the concept (R5)."""
+    fields = application.get("fields") or {}
+    return {key: str(fields.get(key) or "") for key in ("situation", "objective", "measure")}
+
+
 def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
     store, config = ctx.store, ctx.config
     years = store.years()
@@ -32,7 +38,7 @@ def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
                                                 "registered_on")} if concept else None,
         })
     applications = [{**{k: row.get(k) for k in APPLICATION_KEYS},
-                     "budget_year": budget_year(row)}
+                     "budget_year": budget_year(row), "sketch": sketch_of(row)}
                     for year in years for row in store.applications(year)]
     sessions = [{"conference": s["conference"], "date": s["date"], "time": s.get("time"),
                  "place": s.get("place", ""), "budget_ii": s["budget_ii"],

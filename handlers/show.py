@@ -62,7 +62,7 @@ def choose(ctx: Context, command: str) -> Outcome:
     example = shown[0]["number"]
     return reply(f"Welchen Antrag möchten Sie lesen? Tippen Sie auf eine Nummer oder senden Sie "
                  f"z. B. {command} {example}",
-                 actions=tuple(Action(f"{r['number']} {r['title'][:20]}".strip(),
+                 actions=tuple(Action(f"{r['number']} {shorten(r['title'], 20)}".strip(),
                                       f"{command} {r['number']}") for r in shown))
 
 
@@ -92,8 +92,10 @@ def shorten(text: str, limit: int) -> str:
     """At most `limit` characters, cut after a whole word and marked with "…"."""
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit - 1]
-    return cut.rstrip(" ,;:-") + " …"
+    cut = text[:limit - 2]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–-") + " …"
 
 
 def application_text(ctx: Context, record: dict) -> str:

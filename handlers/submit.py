@@ -8,7 +8,7 @@ from datetime import date
 from handlers.context import Context, reply
 from handlers.decisions import open_previews_listing
 from handlers.messages import Outcome
-from handlers.show import sketch_lines
+from handlers.show import shorten, sketch_lines
 from rules.checks import youth_work_warning
 from rules.conferences import Conference, conference_list, conference_named_in
 from rules.dates import format_date
@@ -132,7 +132,7 @@ def _changed_after_preview(ctx: Context, record: dict, changes: list[str]) -> li
         ctx.store.save_confirmation(int(confirmation["session_date"][:4]), confirmation)
         day = format_date(date.fromisoformat(confirmation["session_date"]))
         ctx.notify(confirmation["by"],
-                   f"R11: {number} „{record['title'][:60]}“ wurde nach Ihrer Vorschau der "
+                   f"R11: {number} „{shorten(record['title'], 60)}“ wurde nach Ihrer Vorschau der "
                    f"Beschlüsse vom {day} geändert:\n" + "\n".join(changes) +
                    f"\nDer Code {confirmation['code']} gilt nicht mehr; es wurde nichts gebucht. "
                    "Die Konferenz hat über die frühere Fassung abgestimmt: Bitte prüfen Sie die "
@@ -155,8 +155,9 @@ def _tell_secretaries_of_change(ctx: Context, record: dict, conference: Conferen
                                 changes: list[str]) -> None:
     number = record["number"]
     for secretary in ctx.secretaries(conference.code):
-        ctx.notify(secretary.id, f"Der vertagte Antrag {number} „{record['title'][:60]}“ wurde "
-                   "geändert:\n" + "\n".join(changes), "application_changed",
+        ctx.notify(secretary.id, f"Der vertagte Antrag {number} "
+                   f"„{shorten(record['title'], 60)}“ wurde geändert:\n" + "\n".join(changes),
+                   "application_changed",
                    f"changed:{number}:{ctx.message.source_id}:{secretary.id}",
                    application_number=number)
 

@@ -7,6 +7,7 @@ from datetime import date
 from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.messages import Outcome
+from handlers.show import shorten
 from rules.dates import format_date
 from rules.money import format_cents
 from rules.refusal import refuse
@@ -50,7 +51,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     application.pop("held_outcome", None)
     ctx.store.save_application(application)
     balance = ctx.balance(conference, year)
-    text = (f"Veto des Landkreises zu {number} „{application['title'][:80]}“ "
+    text = (f"Veto des Landkreises zu {number} „{shorten(application['title'], 80)}“ "
             f"(Sitzung {conference.name} am "
             f"{format_date(date.fromisoformat(application['session_date']))}): {reason}")
     money = (f"\nDer Betrag von {format_cents(released)} steht wieder zur Verfügung (R10)."

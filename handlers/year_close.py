@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from handlers.context import Context, reply
 from handlers.messages import Notification, Outcome
+from handlers.show import shorten
 from rules.budget import year_end
 from rules.conferences import Conference
 from rules.dates import format_date
@@ -85,7 +86,7 @@ def _defer_unconfirmed(ctx: Context, conference: Conference, year: int) -> list[
         number = application["number"]
         day = format_date(date.fromisoformat(application["session_date"]))
         ctx.notify(application["contact"],
-                   f"Ihr Antrag {number} „{application['title'][:80]}“: Der Beschluss der "
+                   f"Ihr Antrag {number} „{shorten(application['title'], 80)}“: Der Beschluss der "
                    f"Sitzung der Sozialkonferenz {conference.name} am {day} wurde vom Landkreis "
                    f"bis zum Jahresabschluss {year} nicht bestätigt (R9) und ist darum nicht "
                    "gebucht. Ihr Antrag ist wieder offen (vertagt) und kommt in einer der "

@@ -32,6 +32,10 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 
+SKETCH_LABELS = (("situation", "Ausgangslage"), ("objective", "Zielsetzung"),
+                 ("measure", "Maßnahme"))
+
+
 @dataclass(frozen=True)
 class ApplicationRow:
     """One application as the overview lists it."""
@@ -47,6 +51,8 @@ class ApplicationRow:
     cofunding_funder: str | None
     cofunding_cents: int | None
     veto_reason: str | None
+    sketch: tuple[tuple[str, str], ...] = ()
+    """Ausgangslage, Zielsetzung, Maßnahme as (label, text), where the export has them."""
 
     @property
     def binds_money(self) -> bool:
@@ -264,6 +270,8 @@ def _row(app: dict) -> ApplicationRow:
         cofunding_funder="; ".join(str(f.get("funder") or "") for f in funders) or None,
         cofunding_cents=sum(amounts) if amounts else None,
         veto_reason=veto.get("reason"),
+        sketch=tuple((label, str((app.get("sketch") or {}).get(key) or ""))
+                     for key, label in SKETCH_LABELS if app.get("sketch")),
     )
 
 

@@ -120,6 +120,7 @@ def _styles() -> dict[str, Any]:
             "h2", parent=base, fontName=FONT_BOLD, fontSize=12, leading=15, spaceBefore=10
         ),
         "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=11),
+        "annex": ParagraphStyle("annex", parent=base, fontSize=9.5, leading=12.5, spaceBefore=3),
         "cell": base,
         "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=FONT_BOLD),
         "num": ParagraphStyle("num", parent=base, alignment=TA_RIGHT),
@@ -150,6 +151,31 @@ def _story(overview: Overview, today: date, width: float, frame_height: float) -
     ]
     for conf in overview.conferences:
         story += [Spacer(1, 5 * mm), _conference_table(overview, conf, s, width, frame_height)]
+    return story + _annex(overview, s)
+
+
+def _annex(overview: Overview, s: dict[str, Any]) -> list[Any]:
+    """"Anlage: Projektskizzen": each application's own words, to check against the concept
+    (R5). Long texts flow over pages; nothing is clipped here."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer
+
+    apps = [(conf, app) for conf in overview.conferences for app in conf.applications
+            if app.sketch]
+    if not apps:
+        return []
+    story: list[Any] = [PageBreak(), Paragraph("Anlage: Projektskizzen", s["title"]),
+                        Paragraph("Ausgangslage, Zielsetzung und Maßnahme, wie eingereicht (R4), "
+                                  "zur Prüfung gegen das Sozialraumkonzept (R5).", s["subtitle"])]
+    for conf, app in apps:
+        facts = [f"{escape(conf.name)}", f"Träger: {escape(app.applicant or '–')}",
+                 f"beantragt {format_cents(app.requested_cents)}", escape(app.status_label)]
+        head = [Paragraph(f"{escape(app.number)} – {escape(app.title or '(ohne Titel)')}",
+                          s["h2"]),
+                Paragraph(_keep_amounts(" · ".join(facts)), s["note"])]
+        first, *rest = [Paragraph(f"<b>{escape(label)}:</b> {escape(text) or '–'}", s["annex"])
+                        for label, text in app.sketch]
+        story += [Spacer(1, 2 * mm), KeepTogether([*head, first]), *rest]
     return story
 
 

@@ -91,10 +91,16 @@ async def test_sketch_in_the_body_is_answered_in_its_thread(bot: RunningMailBot,
     assert application(bot, "ADE-2026-001")["requested_cents"] == 150_000
     [handled] = mail_world.messages("bot", "Verarbeitet")
     assert header(handled, "Message-ID") == message_id(sent)
+    assert answer.text.startswith("Guten Tag,")
+    assert "Mit freundlichen Grüßen\r\nLandkreis Lüneburg" in answer.text
     [notice] = await mail_world.await_for("sek-ade", 1)
     assert "Neuer Antrag für Adendorf" in notice.text
     assert bot.channel.stats.idle_rounds >= 1  # Dovecot offers IDLE: the bot waited with it
-    assert "ADE-2026-001" in subject(notice)
+    # her own thread with its own subject, not the applicant's conversation she never saw
+    assert subject(notice) == "Neuer Antrag für Adendorf [ADE-2026-001]"
+    assert thread_of(notice) == ""
+    assert "Ausgangslage: Viele Kinder sprechen zu Hause kaum Deutsch." in notice.text
+    assert "Mit freundlichen Grüßen" in notice.text
 
 
 async def test_html_only_sketch_in_iso_8859_1(bot: RunningMailBot, mail_world: MailWorld) -> None:

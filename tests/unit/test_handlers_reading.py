@@ -258,3 +258,22 @@ def test_no_minutes_before_anything_is_booked_and_a_choice_after(bot: Bot) -> No
 
     assert [a.command for r in choice.replies for a in r.actions] == [
         "/protokoll ADE 12.03.2026"]
+
+
+# -- the sketch text in the export and the report ----------------------------------------------
+
+
+def test_the_export_and_the_pdf_report_carry_the_sketch_text(bot: Bot) -> None:
+    number = bot.submit(Massnahme=LONG_MEASURE)
+
+    exported = next(a for a in bot.export()["applications"] if a["number"] == number)
+    report = pdf_text(bot.must("kreis-1", "/bericht 2026 pdf", today=date(2026, 3, 5)))
+
+    assert exported["sketch"] == {
+        "situation": "Viele Kinder sprechen zu Hause kaum Deutsch.",
+        "objective": "Bessere Sprachkenntnisse vor der Einschulung.",
+        "measure": LONG_MEASURE}
+    assert "Anlage: Projektskizzen" in report
+    assert f"{number} – Sprachförderung vor der Einschulung" in report
+    assert "Ausgangslage: Viele Kinder sprechen zu Hause kaum Deutsch." in report
+    assert " ".join(LONG_MEASURE.split()[-8:]) in report, "the whole text, not clipped"
