@@ -97,7 +97,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.utils import format_datetime, parseaddr
@@ -128,6 +128,7 @@ from bot.mail_parse import (
     strip_reply_prefix,
 )
 from bot.mail_queue import SET_ASIDE, GroupCommit, MailState, Outbox, Outgoing, Queued
+from bot.sandbox import Budget
 from handlers.messages import IncomingMessage, Notification, Outcome, Sender, SessionEvent
 from handlers.service import Core
 from rules.dates import format_date
@@ -205,6 +206,7 @@ class MailSettings:
     batch: int = 50
     timeout: float = 60.0
     trusted_authserv_id: str = ""  # whose Authentication-Results count (bot.mail_sender)
+    budget: Budget = field(default_factory=Budget)  # for one mail's documents (bot.sandbox)
 
     @property
     def domain(self) -> str:
@@ -245,6 +247,7 @@ class MailSettings:
             mail_seconds=number("mail_seconds", 300.0),
             timeout=number("timeout_seconds", 60.0),
             trusted_authserv_id=str(raw.get("trusted_authserv_id", "")).strip().lower(),
+            budget=Budget.from_section(config.raw.get("security")),
         )
 
 
@@ -971,7 +974,8 @@ class MailChannel:
                     self.builder.refusal(parsed, parsed.address, text))
         parse = functools.partial(parse_mail, raw, own_addresses=self.own_addresses,
                                   max_attachment_bytes=self.settings.max_attachment_bytes,
-                                  trusted_authserv_id=self.settings.trusted_authserv_id)
+                                  trusted_authserv_id=self.settings.trusted_authserv_id,
+                                  budget=self.settings.budget)
         # A small text mail is read at once (about 0.1 ms); one with parts (attachments to
         # unpack) or a large one in a thread, so that sending goes on meanwhile.
         faults.check("parse", raw)

@@ -40,6 +40,7 @@ from bot.documents import (
     squeeze_blank_lines,
 )
 from bot.mail_ics import MAX_ICS_CHARS, reply_fields
+from bot.sandbox import Budget, Job, read_documents
 from handlers.codes import CODE_PATTERN
 from handlers.messages import Action, Attachment
 from rules.labelled import (
@@ -375,30 +376,65 @@ def normalize_concept_text(text: str) -> str:
 # -- attachments --------------------------------------------------------------------------------
 
 
-def read_attachment(part: Message, filename: str,
-                    max_bytes: int = MAX_ATTACHMENT_BYTES) -> tuple[Attachment | None, str | None]:
-    """(the attachment as text, or None; a note for the sender, or None)."""
+def _document(part: Message, filename: str,
+              max_bytes: int) -> tuple[str, bytes, None] | tuple[None, None, str | None]:
+    """(kind, data, None) of an attachment to read, or (None, None, a note or None)."""
     content_type = part.get_content_type()
     suffix = document_kind(filename, content_type)
     if not suffix:
-        return None, None  # a logo, a photo: not a sketch, nothing to say
+        return None, None, None  # a logo, a photo: not a sketch, nothing to say
     if suffix in UNREADABLE:
-        return None, (f"Die Anlage „{filename}“ kann ich nicht lesen. Bitte senden Sie die "
-                      "Skizze im Text der E-Mail oder als .docx, .odt, .pdf oder .txt.")
+        return None, None, (f"Die Anlage „{filename}“ kann ich nicht lesen. Bitte senden Sie "
+                            "die Skizze im Text der E-Mail oder als .docx, .odt, .pdf oder .txt.")
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
-        return None, None
+        return None, None, None
     if len(data) > max_bytes:
-        return None, (f"Die Anlage „{filename}“ ist mit {format_size(len(data))} zu groß "
-                      f"(höchstens {format_size(max_bytes)}); ich habe sie nicht gelesen.")
+        return None, None, (f"Die Anlage „{filename}“ ist mit {format_size(len(data))} zu groß "
+                            f"(höchstens {format_size(max_bytes)}); ich habe sie nicht gelesen.")
+    if suffix == ".txt":
+        return suffix, decode_bytes(data, part.get_content_charset()).encode(), None
+    return suffix, data, None
+
+
+def read_attachment(part: Message, filename: str,
+                    max_bytes: int = MAX_ATTACHMENT_BYTES) -> tuple[Attachment | None, str | None]:
+    """(the attachment as text, or None; a note for the sender, or None), read in this process
+    (`parse_mail` reads documents in the sandbox instead)."""
+    kind, data, note = _document(part, filename, max_bytes)
+    if kind is None or data is None:
+        return None, note
     try:
-        if suffix == ".txt":
-            text = decode_bytes(data, part.get_content_charset())
-        else:
-            text = READERS[suffix](data, filename)
+        text = data.decode() if kind == ".txt" else READERS[kind](data, filename)
     except AttachmentError as error:
         return None, str(error)
-    return Attachment(filename, content_type, attachment_text(text)), None
+    return Attachment(filename, part.get_content_type(), attachment_text(text)), None
+
+
+def _read_attachments(parts: list[tuple[Message, str]], max_bytes: int,
+                      budget: Budget) -> tuple[list[Attachment], list[str]]:
+    """Every attachment of a mail: text files here, documents together in the sandbox, within
+    one budget of time and memory for the whole mail."""
+    found: list[tuple[int, Attachment]] = []
+    notes: list[tuple[int, str]] = []
+    jobs: list[tuple[int, str, Job]] = []
+    for index, (part, filename) in enumerate(parts):
+        kind, data, note = _document(part, filename, max_bytes)
+        if note:
+            notes.append((index, note))
+        if kind == ".txt" and data is not None:
+            found.append((index, Attachment(filename, part.get_content_type(),
+                                            attachment_text(data.decode()))))
+        elif kind is not None and data is not None:
+            jobs.append((index, part.get_content_type(), (kind, data, filename)))
+    results = read_documents([job for _, _, job in jobs], budget)
+    for (index, content_type, (_, _, filename)), (text, note) in zip(jobs, results, strict=True):
+        if text is not None:
+            found.append((index, Attachment(filename, content_type, attachment_text(text))))
+        if note and note not in (n for _, n in notes):
+            notes.append((index, note))
+    return ([a for _, a in sorted(found, key=lambda x: x[0]) if a.text.strip()],
+            [n for _, n in sorted(notes, key=lambda x: x[0])])
 
 
 def attachment_text(text: str) -> str:
@@ -544,11 +580,11 @@ def _header(message: Message, name: str) -> str:
 
 def parse_mail(raw: bytes, *, own_addresses: Iterable[str] = (),
                max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
-               trusted_authserv_id: str = "") -> ParsedMail:
+               trusted_authserv_id: str = "", budget: Budget | None = None) -> ParsedMail:
     """Decode a whole mail. Never raises: a mail that breaks the decoder (2,000 nested parts,
     a header no parser reads) is read from its headers alone, with a note for the sender."""
     try:
-        return _parse_mail(raw, own_addresses, max_attachment_bytes, trusted_authserv_id)
+        return _parse_mail(raw, own_addresses, max_attachment_bytes, trusted_authserv_id, budget)
     except Exception:
         parsed = headers_only(raw, own_addresses)
         return replace(parsed, notes=(*parsed.notes, UNREADABLE_MAIL))
@@ -575,7 +611,7 @@ def headers_only(raw: bytes, own: Iterable[str] = ()) -> ParsedMail:
 
 
 def _parse_mail(raw: bytes, own_addresses: Iterable[str], max_attachment_bytes: int,
-                trusted_authserv_id: str) -> ParsedMail:
+                trusted_authserv_id: str, budget: Budget | None) -> ParsedMail:
     message = email.message_from_bytes(raw, policy=POLICY)
     assert isinstance(message, EmailMessage)
     name, address, doubt = _from(message)
@@ -597,19 +633,15 @@ def _parse_mail(raw: bytes, own_addresses: Iterable[str], max_attachment_bytes: 
     forwarded = bool(FORWARD_PREFIX.match(subject))
     body = strip_quotes_and_signature(body.replace("\xa0", " ")[:MAX_TEXT_CHARS],
                                       forwarded=forwarded)
-    attachments: list[Attachment] = []
-    notes: list[str] = []
+    parts: list[tuple[Message, str]] = []
     for part in message.iter_attachments():
         if part is body_part or part.get_content_maintype() == "multipart":
             continue
         filename = part.get_filename() or ""
         if not filename and part.get_content_disposition() != "attachment":
             continue
-        attachment, note = read_attachment(part, filename or "Anlage", max_attachment_bytes)
-        if attachment is not None and attachment.text.strip():
-            attachments.append(attachment)
-        if note:
-            notes.append(note)
+        parts.append((part, filename or "Anlage"))
+    attachments, notes = _read_attachments(parts, max_attachment_bytes, budget or Budget())
     answer = calendar_answer(message)
     if answer is not None:
         attachments.append(answer)

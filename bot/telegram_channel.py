@@ -46,7 +46,7 @@ import os
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -83,8 +83,9 @@ from telegram.ext import (
 
 from bot import faults, health
 from bot.attempts import Attempts
-from bot.documents import READERS, UNREADABLE, AttachmentError, document_kind
+from bot.documents import UNREADABLE, document_kind
 from bot.mail_parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
+from bot.sandbox import Budget, read_documents
 from bot.telegram_http import AiohttpRequest
 from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Reply, Sender
 from storage.atomic import write_atomic
@@ -164,6 +165,7 @@ class TelegramSettings:
     max_attempts: int = 3  # an update that fails this often is confirmed and set aside
     attempt_seconds: float = 2.0  # pause before its second attempt, doubling
     attempt_max_seconds: float = 60.0
+    budget: Budget = field(default_factory=Budget)  # to read one file (bot.sandbox)
 
     @classmethod
     def from_config(cls, config: Config) -> TelegramSettings:
@@ -180,6 +182,7 @@ class TelegramSettings:
             parts = urlsplit(base_url)
             base_file_url = f"{parts.scheme}://{parts.netloc}/file/bot"
         return cls(
+            budget=Budget.from_section(config.raw.get("security")),
             enabled=bool(raw.get("enabled", True)),
             mode=str(pick("mode", "polling")).lower(),
             base_url=base_url,
@@ -681,12 +684,13 @@ class TelegramChannel:
                             f"{format_size(MAX_ATTACHMENT_BYTES)}); ich habe sie nicht gelesen.")
         file = await self._retrying(document.get_file)
         data = bytes(await self._retrying(file.download_as_bytearray))
-        if kind == ".txt":
-            return (Attachment(filename, content_type, decode_bytes(data)),), None
-        try:
-            text = await asyncio.to_thread(READERS[kind], data, filename)
-        except AttachmentError as error:
-            return unread, str(error)
+        if kind == ".txt":  # made plain and cut like any document
+            return (Attachment(filename, content_type, attachment_text(decode_bytes(data))),), None
+        # in the sandbox, within the time and memory budget ([security], bot.sandbox)
+        [(text, note)] = await asyncio.to_thread(read_documents, [(kind, data, filename)],
+                                                 self.settings.budget)
+        if text is None:
+            return unread, note
         return (Attachment(filename, content_type, attachment_text(text)),), None
 
     # -- sending ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from handlers import codes
 from handlers.context import Context, reply
 from handlers.messages import Outcome
 from rules.people import ROLE_NAMES
@@ -46,9 +47,31 @@ def unlink(ctx: Context, args: str, body: str) -> Outcome:
     if person is None:
         raise refuse("", "Bitte nennen Sie eine Person aus der Konfiguration, z. B. "
                          "/trennen sek-ade")
+    voided = ctx.store.void_invites(person.id, ctx.now.isoformat(timespec="seconds"))
+    note = (f" {voided} noch offene Einladung(en) gelten nicht mehr." if voided else "")
     if not ctx.store.unlink(person.id):
-        return reply(f"{person.name} war nicht mit Telegram verbunden.")
-    return reply(f"Die Telegram-Verbindung von {person.name} ist getrennt.")
+        return reply(f"{person.name} war nicht mit Telegram verbunden.{note}")
+    return reply(f"Die Telegram-Verbindung von {person.name} ist getrennt.{note}")
+
+
+def _report(ctx: Context, text: str, key: str) -> None:
+    for admin in ctx.config.people_with_role("administration"):
+        ctx.notify(admin.id, text, "warning", f"{key}:{admin.id}")
+
+
+def _reused(ctx: Context, invite: dict) -> Outcome:
+    """A used invite tried again from another chat: it was passed on. The administration hears
+    of it (this is accepted, so the report is kept); the chat gets the usual refusal."""
+    person = ctx.config.person(invite["person"])
+    name = person.name if person else invite["person"]
+    chat = ctx.message.sender.address
+    _report(ctx, f"Die schon eingelöste Telegram-Einladung für {name} wurde noch einmal "
+                 f"benutzt, von einem anderen Telegram-Konto (Chat {chat}, "
+                 f"„{ctx.message.sender.display_name[:60]}“). Wahrscheinlich wurde sie "
+                 "weitergeleitet. Es wurde nichts verbunden.",
+            f"invite-reused:{invite['code'][:8]}:{chat}")
+    return reply("Dieser Einladungscode ist ungültig, schon benutzt oder abgelaufen (Codes "
+                 "gelten 7 Tage). Bitte bitten Sie die Kreisverwaltung um einen neuen.")
 
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
@@ -59,19 +82,34 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         return help.run(ctx, "", "")
     if ctx.message.sender.channel != "telegram":
         raise refuse("", "Einladungscodes gelten nur für Telegram.")
+    chat = ctx.message.sender.address
+    blocked = codes.check_attempts(ctx.wrong_codes, f"telegram:{chat}", ctx.config.raw)
+    if blocked:
+        raise refuse("", blocked)
     invite = ctx.store.invite(code)
     expired = invite is not None and datetime.fromisoformat(invite["expires_at"]) < ctx.now
-    if invite is None or invite["used"] or expired:
+    if invite is not None and invite["used"] and invite.get("chat_id") != chat:
+        return _reused(ctx, invite)
+    if invite is None or invite["used"] or expired or invite.get("voided_at"):
+        more = codes.note_wrong(ctx.wrong_codes, f"telegram:{chat}", ctx.config.raw)
         raise refuse("", "Dieser Einladungscode ist ungültig, schon benutzt oder abgelaufen "
                          "(Codes gelten 7 Tage). Bitte bitten Sie die Kreisverwaltung um einen "
-                         "neuen.")
+                         f"neuen.{more}")
     person = ctx.config.person(invite["person"])
     if person is None:
         raise refuse("", "Zu diesem Code gibt es keine Person mehr. Bitte wenden Sie sich an die "
                          "Kreisverwaltung.")
+    before = ctx.store.telegram_link(person.id)
     invite.update({"used": True, "used_at": ctx.now.isoformat(timespec="seconds"),
-                   "chat_id": ctx.message.sender.address})
+                   "chat_id": chat})
     ctx.store.save_invite(invite)
-    ctx.store.link(person.id, ctx.message.sender.address)
+    ctx.store.link(person.id, chat)
+    if before is not None and before != chat:
+        _report(ctx, f"Die Telegram-Einladung für {person.name} ({person.id}) wurde von einem "
+                     f"anderen Telegram-Konto eingelöst (Chat {chat}, "
+                     f"„{ctx.message.sender.display_name[:60]}“); bisher war {person.name} mit "
+                     f"Chat {before} verbunden. War das nicht {person.name} selbst (eine "
+                     f"weitergeleitete Einladung), trennen Sie es mit /trennen {person.id}.",
+                f"invite-moved:{invite['code'][:8]}")
     return reply(f"Willkommen, {person.name}! Dieser Telegram-Zugang ist jetzt als "
                  f"{ROLE_NAMES[person.role]} verbunden. /hilfe zeigt, was Sie tun können.")

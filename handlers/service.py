@@ -118,6 +118,7 @@ class Core:
         The fsync happens outside the lock, so messages handled meanwhile (from other threads)
         share it: a group commit."""
         faults.check("core", f"{message.source_id}\n{message.text}")
+        message = capped(message)  # every channel alike, before the lock
         with self._lock:
             try:
                 outcome = self._handle(message)
@@ -264,9 +265,12 @@ class Core:
             self.store.commit()
         return code
 
-    def revoke(self, person_id: str) -> bool:
+    def revoke(self, person_id: str, now: datetime | None = None) -> bool:
+        """Unlink a person's Telegram chat and void her unused invites."""
+        now = now or datetime.now(self.tz)
         with self._lock:
             removed = self.store.unlink(person_id)
+            self.store.void_invites(person_id, now.isoformat(timespec="seconds"))
             self.store.commit()
         return removed
 
@@ -310,6 +314,28 @@ class Core:
             files = snapshot_files(self.store.partitions.directory)
             export = build_export(self.system_context(now, "system:backup"), now)
         return pack(files, export, now.isoformat(timespec="seconds"))
+
+
+MAX_TEXT_CHARS = 200_000  # per text and per attachment; no use case reads a tenth of it
+MAX_ATTACHMENTS = 10
+
+
+def capped(message: IncomingMessage) -> IncomingMessage:
+    """A message cut to what any use case reads, whatever channel it came by (a Telegram .txt
+    file, a mail body, a console paste): the text and each attachment at MAX_TEXT_CHARS, at most
+    MAX_ATTACHMENTS attachments, an address or name at 320 characters."""
+    sender = message.sender
+    if (len(message.text) <= MAX_TEXT_CHARS and len(message.attachments) <= MAX_ATTACHMENTS
+            and all(len(a.text) <= MAX_TEXT_CHARS for a in message.attachments)
+            and len(sender.address) <= 320 and len(sender.display_name) <= 320
+            and len(sender.reply_to) <= 320):
+        return message
+    return replace(
+        message, text=message.text[:MAX_TEXT_CHARS],
+        attachments=tuple(replace(a, text=a.text[:MAX_TEXT_CHARS], filename=a.filename[:200])
+                          for a in message.attachments[:MAX_ATTACHMENTS]),
+        sender=replace(sender, address=sender.address[:320],
+                       display_name=sender.display_name[:320], reply_to=sender.reply_to[:320]))
 
 
 def _without_lone_surrogates(message: IncomingMessage) -> IncomingMessage:

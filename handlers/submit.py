@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
+from handlers import codes
 from handlers.context import Context, reply
 from handlers.decisions import open_previews_listing
 from handlers.messages import Outcome
@@ -28,6 +30,9 @@ from rules.sketch_changes import sketch_changes
 
 MAX_MESSAGE_CHARS = 20_000
 OPEN_STATUSES = ("incomplete", "submitted", "deferred")
+MAX_OPEN_APPLICATIONS = 100
+MAX_SKETCHES_PER_HOUR = 60
+log = logging.getLogger(__name__)
 
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
@@ -73,6 +78,7 @@ def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
                      f"Adendorf“. Möglich sind: {conference_list(ctx.config.conferences)}.\n"
                      f"{form}\n{form_lines(REQUIRED, fields)}")
     year = ctx.today.year
+    _within_quota(ctx)
     ctx.store.year_table(year, "applications")  # make sure the year partition exists
     record = {
         "number": ctx.store.next_number(conference.code, year),
@@ -81,11 +87,40 @@ def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
         "contact": ctx.identity.key,
         "fields": {k: v for k, v in fields.items() if k not in ("conference", "number")},
         "submitted_on": ctx.today.isoformat(),
+        "submitted_at": ctx.now.isoformat(timespec="seconds"),
         "session_date": None, "approved_cents": None, "votes": None, "veto": None,
         "flags": [],
         "source_id": ctx.message.source_id,
     }
     return _store_and_answer(ctx, record, check, conference, new=True)
+
+
+def _within_quota(ctx: Context) -> None:
+    """An applicant (not a configured person) may have at most `[security]
+    max_open_applications` (100) undecided applications and hand in at most
+    `max_sketches_per_hour` (60) new ones an hour: a stranger cannot file thousands."""
+    if ctx.person is not None:
+        return
+    limits = codes.security(ctx.config.raw)
+    most_open = int(limits.get("max_open_applications", MAX_OPEN_APPLICATIONS))
+    per_hour = int(limits.get("max_sketches_per_hour", MAX_SKETCHES_PER_HOUR))
+    hour_ago = (ctx.now - timedelta(hours=1)).isoformat(timespec="seconds")
+    own = [a for year in (ctx.today.year - 1, ctx.today.year)
+           for a in ctx.store.applications(year) if a["contact"] == ctx.identity.key]
+    open_ = sum(a["status"] in OPEN_STATUSES for a in own)
+    recent = sum(a.get("submitted_at", "") >= hour_ago for a in own)
+    if open_ >= most_open:
+        log.warning("Kontingent: %s hat %d offene Anträge", ctx.identity.key, open_)
+        raise refuse("", f"Von Ihrer Adresse sind schon {open_} Anträge offen; mehr als "
+                         f"{most_open} nehme ich nicht an. Bitte warten Sie die Entscheidungen ab "
+                         "oder ergänzen Sie einen offenen Antrag mit seiner Nummer. Bei Fragen "
+                         "hilft die Kreisverwaltung. Es wurde nichts gespeichert.")
+    if recent >= per_hour:
+        log.warning("Kontingent: %s hat %d Skizzen in einer Stunde gesendet", ctx.identity.key,
+                    recent)
+        raise refuse("", f"Sie haben in der letzten Stunde schon {recent} Projektskizzen "
+                         f"eingereicht; mehr als {per_hour} je Stunde nehme ich nicht an. Bitte "
+                         "senden Sie weitere später. Es wurde nichts gespeichert.")
 
 
 def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:

@@ -297,6 +297,15 @@ class Store:
         row = self.table(GLOBAL, "invites").get(Query().code == code)
         return dict(row) if row else None  # type: ignore[arg-type]
 
+    def void_invites(self, person_id: str, at: str) -> int:
+        """Make every unused invite of a person invalid (after /trennen); how many."""
+        table = self.table(GLOBAL, "invites")
+        found = [int(doc_id) for doc_id, row in self.partitions.raw(GLOBAL, "invites").items()
+                 if row["person"] == person_id and not row["used"] and not row.get("voided_at")]
+        if found:
+            table.update({"voided_at": at}, doc_ids=found)
+        return len(found)
+
     # -- commands kept until the address on record confirms them -------------------------------
     def save_request(self, record: Record) -> None:
         self._upsert(GLOBAL, "requests", record, "code")

@@ -184,6 +184,13 @@ def booking_command(outcome: Outcome) -> str:
     return match.group(0)
 
 
+# A year of a county's work is often played by one applicant in an hour: the quotas that stop a
+# stranger's flood (tests/unit/test_trust.py) are set wide here unless a test sets [security].
+WIDE_QUOTAS = "[security]\nmax_open_applications = 100000\nmax_sketches_per_hour = 100000\n"
+
+
 def _with_extra(text: str, extra: str) -> str:
     """Add TOML under the [budget] table (e.g. ``[budget.allotments.2027]``) at the end."""
-    return text + "\n" + extra + "\n" if extra else text
+    if "[security]" not in extra:
+        extra = f"{extra}\n{WIDE_QUOTAS}"
+    return text + "\n" + extra + "\n"
