@@ -132,7 +132,7 @@ def test_a_telegram_text_file_of_millions_of_characters_is_cut_like_any_text(bot
 
 
 # -- per-sender quotas ---------------------------------------------------------------------------
-def test_a_stranger_cannot_file_more_than_20_sketches_an_hour(tmp_path: Path) -> None:
+def test_a_stranger_cannot_file_more_sketches_an_hour_than_configured(tmp_path: Path) -> None:
     bot = Bot(tmp_path, "[security]\nmax_sketches_per_hour = 20\nmax_open_applications = 1000\n")
     try:
         when = datetime(2026, 2, 2, 12, tzinfo=BERLIN)
@@ -151,7 +151,7 @@ def test_a_stranger_cannot_file_more_than_20_sketches_an_hour(tmp_path: Path) ->
         bot.close()
 
 
-def test_a_stranger_cannot_hold_more_than_30_open_applications(tmp_path: Path) -> None:
+def test_a_stranger_cannot_hold_more_open_applications_than_configured(tmp_path: Path) -> None:
     bot = Bot(tmp_path, "[security]\nmax_open_applications = 30\n"
                         "max_sketches_per_hour = 1000\n")
     try:
