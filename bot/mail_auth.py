@@ -16,8 +16,15 @@ county on Microsoft 365 registers the bot as an application and lets it fetch to
     token_url = "https://login.example.org/oauth2/token"
     client_id = "sozialbot"                   # or client_id_env
     client_secret_env = "SOZIALBOT_OAUTH_SECRET"
-    scope = "https://mail.google.com/"        # optional
+    scope = "…"                               # optional
     token_auth = "basic"                      # or "post": client secret in the form body
+
+    provider = "generic"                      # Google Workspace: a service account with
+    service_account_env = "SOZIALBOT_GOOGLE_KEY"  # domain-wide delegation; its JSON key (or
+    scope = "https://mail.google.com/"        # its path); token_url from the key
+
+The service account signs a JWT for the mailbox (`user`) and trades it at the token endpoint
+(RFC 7523, as Google requires); the client-credentials grant is used otherwise.
 
 Keys the two sections share may stand once under `[email.oauth2]`. A token is fetched when first
 needed, kept, and fetched anew before it expires (at a quarter of its lifetime left, at most five
@@ -84,6 +91,8 @@ class OAuthSettings:
     token_url: str = ""
     scope: str = ""
     token_auth: str = "basic"
+    service_account: str = ""  # a Google service account's JSON key (jwt-bearer grant)
+    subject: str = ""  # the mailbox the service account acts for
 
     @property
     def hint(self) -> str:
@@ -142,7 +151,7 @@ def credentials(section: dict[str, Any], shared: dict[str, Any], kind: str,
     if provider not in PROVIDERS:
         raise SettingsError(f"[email.{kind}] provider muss „microsoft365“ oder „generic“ sein")
     client_id = str(merged.get("client_id") or _env(merged, "client_id_env", kind, "Client-ID"))
-    if not client_id:
+    if not client_id and not (provider == "generic" and merged.get("service_account_env")):
         raise SettingsError(f"[email.{kind}] client_id fehlt")
     secret = _env(merged, "client_secret_env", kind, "Client-Secret")
     if provider == "microsoft365":
@@ -157,17 +166,39 @@ def credentials(section: dict[str, Any], shared: dict[str, Any], kind: str,
             _certificate(certificate, kind) if certificate and not secret else "", tenant,
             str(merged.get("authority_host", M365_AUTHORITY_HOST)),
             scope=str(merged.get("scope", M365_SCOPE)))
-    token_url = str(merged.get("token_url", ""))
+    account = _env(merged, "service_account_env", kind, "Schlüssel des Dienstkontos")
+    key: dict[str, Any] = {}
+    if account:
+        key = _service_account(account, kind)
+        client_id = client_id or str(key["client_email"])
+    token_url = str(merged.get("token_url") or key.get("token_uri", ""))
     if not (token_url.startswith("https://") or
             (token_url.startswith("http://") and _is_loopback(token_url))):
         raise SettingsError(f"[email.{kind}] token_url muss eine https://-Adresse sein")
     token_auth = str(merged.get("token_auth", "basic")).lower()
     if token_auth not in ("basic", "post"):
         raise SettingsError(f"[email.{kind}] token_auth muss „basic“ oder „post“ sein")
-    if not secret:
-        raise SettingsError(f"[email.{kind}] client_secret_env fehlt")
+    if not (secret or account):
+        raise SettingsError(f"[email.{kind}] client_secret_env (oder service_account_env) fehlt")
     return "", OAuthSettings(provider, client_id, secret, token_url=token_url,
-                             scope=str(merged.get("scope", "")), token_auth=token_auth)
+                             scope=str(merged.get("scope", "")), token_auth=token_auth,
+                             service_account=json.dumps(key) if key else "",
+                             subject=user if key else "")
+
+
+def _service_account(value: str, kind: str) -> dict[str, Any]:
+    """A service account's JSON key: the variable holds it, or the path to it."""
+    try:
+        text = value if value.lstrip().startswith("{") else Path(value).read_text("utf-8")
+        key = json.loads(text)
+    except (OSError, ValueError) as error:
+        raise SettingsError(f"[email.{kind}] der Schlüssel des Dienstkontos ist nicht lesbar: "
+                            f"{error}") from None
+    if not isinstance(key, dict) or not all(isinstance(key.get(k), str) and key[k]
+                                            for k in ("client_email", "private_key")):
+        raise SettingsError(f"[email.{kind}] im Schlüssel des Dienstkontos fehlen client_email "
+                            "oder private_key")
+    return key
 
 
 # -- tokens -------------------------------------------------------------------------------------
@@ -212,7 +243,10 @@ class TokenSource:
         if s.scope:
             form["scope"] = s.scope
         headers = {"Accept": "application/json"}
-        if s.token_auth == "basic":
+        if s.service_account:
+            form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                    "assertion": _assertion(s)}
+        elif s.token_auth == "basic":
             pair = f"{urllib.parse.quote(s.client_id)}:{urllib.parse.quote(s.secret)}"
             headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
         else:
@@ -254,6 +288,25 @@ class TokenSource:
                 f"{answer.get('error', '?')}: {_first_line(answer.get('error_description'))}. "
                 "Prüfen Sie tenant_id, client_id und Secret bzw. Zertifikat.")
         return _token_of(answer, s.endpoint)
+
+
+def _assertion(settings: OAuthSettings) -> str:
+    """The service account's signed request for a token for the mailbox (RFC 7523)."""
+    import jwt  # PyJWT with cryptography (a dependency of MSAL as well)
+
+    key = json.loads(settings.service_account)
+    now = int(time.time())
+    claims = {"iss": key["client_email"], "sub": settings.subject, "aud": settings.token_url,
+              "iat": now, "exp": now + 3600}
+    if settings.scope:
+        claims["scope"] = settings.scope
+    try:
+        return jwt.encode(claims, key["private_key"], algorithm="RS256",
+                          headers={"kid": key["private_key_id"]} if key.get("private_key_id")
+                          else None)
+    except (ValueError, TypeError, jwt.PyJWTError) as error:
+        raise LoginRefused(f"Der Schlüssel des Dienstkontos {key['client_email']} taugt nicht "
+                           f"zum Signieren: {error}") from None
 
 
 def _first_line(text: object) -> str:

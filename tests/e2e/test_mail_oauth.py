@@ -6,6 +6,7 @@ the generic provider (plain HTTP client) and the Microsoft 365 provider (MSAL)."
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -80,11 +81,12 @@ def world(oauth_dovecot: OAuthDovecot, tokens: TokenServer,
         smtp.stop()
 
 
-def oauth_config(tmp_path: Path, world: MailWorld, tokens: TokenServer,
-                 **provider: object) -> Path:
+def oauth_config(tmp_path: Path, world: MailWorld, tokens: TokenServer, *,
+                 client: bool = True, **provider: object) -> Path:
     settings = provider or {"provider": "generic", "token_url": f"{tokens.url}/token"}
-    keys = {"auth": "oauth2", "client_id": tokens.client_id, "client_secret_env": SECRET_ENV,
-            **settings}
+    keys = {"auth": "oauth2", **settings}
+    if client:
+        keys.update(client_id=tokens.client_id, client_secret_env=SECRET_ENV)
     overrides = {f"{section}__{k}": v for section in ("imap", "smtp") for k, v in keys.items()}
     return write_mail_config(tmp_path, world, retry_max_seconds=0.5, **overrides)
 
@@ -234,3 +236,38 @@ def test_passwords_and_oauth2_settings_are_checked_when_read(
         settings(auth="oauth2", provider="generic", client_id="x", client_secret_env=SECRET_ENV,
                  token_url="https://login.example.org/token")
     assert os.environ.get(SECRET_ENV) is None
+
+
+async def test_a_google_workspace_service_account_signs_its_token_requests(
+        tmp_path: Path, world: MailWorld, tokens: TokenServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """provider "generic" with a service account's JSON key: a JWT signed with its key, for the
+    bot's mailbox (domain-wide delegation), traded for a token (RFC 7523), no client secret."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    email = "sozialbot@landkreis-projekt.iam.gserviceaccount.com"
+    key_file = tmp_path / "dienstkonto.json"
+    key_file.write_text(json.dumps({"type": "service_account", "client_email": email,
+                                    "private_key_id": "k1", "private_key": private,
+                                    "token_uri": f"{tokens.url}/token"}), encoding="utf-8")
+    monkeypatch.setenv("SOZIALBOT_TEST_GOOGLE_KEY", str(key_file))
+    tokens.service_account = (email, public.decode())
+    config = oauth_config(tmp_path, world, tokens, client=False, provider="generic",
+                          service_account_env="SOZIALBOT_TEST_GOOGLE_KEY",
+                          scope="https://mail.google.com/")
+    bot = await RunningMailBot(config, world).start()
+    try:
+        world.send("kita", "Frage", "/hilfe")
+        await world.await_for("kita", 1)
+    finally:
+        await bot.stop()
+    [claims] = tokens.assertions
+    assert claims["sub"] == world.bot
+    assert claims["scope"] == "https://mail.google.com/"
+    assert world.relay.logins == [world.bot]  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 from aiohttp import BasicAuth, web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
@@ -46,6 +47,8 @@ class TokenServer:
     cert: tuple[str, str] | None = None  # (certificate, key) for the HTTPS listener
     tokens: list[Issued] = field(default_factory=list)
     refuse_all: bool = False  # introspection says "inactive" for every token
+    service_account: tuple[str, str] | None = None  # (client_email, public key PEM)
+    assertions: list[dict[str, Any]] = field(default_factory=list)  # verified jwt-bearer claims
     introspections: int = 0
     port: int = 0
     tls_port: int = 0
@@ -76,6 +79,8 @@ class TokenServer:
 
     async def _token(self, request: web.Request) -> web.Response:
         form = dict(await request.post())
+        if form.get("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return self._jwt_bearer(str(form.get("assertion", "")), str(request.url))
         if form.get("grant_type") != "client_credentials":
             return web.json_response({"error": "unsupported_grant_type"}, status=400)
         client, secret = self._client(request, form)  # type: ignore[arg-type]
@@ -85,6 +90,22 @@ class TokenServer:
                                       "error_description": "Client unbekannt oder Secret falsch"},
                                      status=401)
         issued = Issued(secrets.token_urlsafe(24), self.user, time.time() + self.lifetime)
+        self.tokens.append(issued)
+        return web.json_response({"access_token": issued.token, "token_type": "Bearer",
+                                  "expires_in": int(self.lifetime)})
+
+    def _jwt_bearer(self, assertion: str, url: str) -> web.Response:
+        """A service account's signed request (RFC 7523), checked as Google checks it."""
+        try:
+            assert self.service_account is not None
+            email, public_key = self.service_account
+            claims = jwt.decode(assertion, public_key, algorithms=["RS256"], audience=url,
+                                issuer=email, options={"require": ["exp", "iat", "sub"]})
+        except (AssertionError, jwt.PyJWTError) as error:
+            return web.json_response({"error": "invalid_grant",
+                                      "error_description": str(error)}, status=400)
+        self.assertions.append(claims)
+        issued = Issued(secrets.token_urlsafe(24), claims["sub"], time.time() + self.lifetime)
         self.tokens.append(issued)
         return web.json_response({"access_token": issued.token, "token_type": "Bearer",
                                   "expires_in": int(self.lifetime)})
