@@ -60,9 +60,7 @@ def backup(config: Config, args: argparse.Namespace) -> int:
 
 
 def _snapshot_without_bot(config: Config) -> bytes:
-    from handlers.service import Core
-
-    core = Core.open(config)  # StoreLocked: a bot runs, but without a control socket
+    core = _open(config)  # StoreLocked: a bot runs, but without a control socket
     try:
         return core.snapshot()
     finally:
@@ -110,6 +108,10 @@ def status(config: Config, args: argparse.Namespace) -> int:
     try:
         report, _ = request(config.data_dir, "status", timeout=10)
     except NotRunning:
+        if _locked(config):  # a bot holds the data, but answers on no socket
+            print(json.dumps({"running": True, "healthy": False, "channels": {}}) if args.json
+                  else "sozialbot läuft, antwortet aber nicht auf control.sock (siehe Log).")
+            return EXIT_REFUSED
         print(json.dumps({"running": False}) if args.json else
               f"sozialbot läuft nicht (kein Bot an {config.data_dir}).")
         return EXIT_NOT_RUNNING
@@ -138,13 +140,12 @@ def status(config: Config, args: argparse.Namespace) -> int:
 def _privacy(config: Config, command: str, who: str) -> dict[str, Any]:
     """Through the running bot, or on the data directory when none runs."""
     from bot.control import NotRunning, privacy, request
-    from handlers.service import Core
 
     try:
         answer, _ = request(config.data_dir, command, who=who)
         return answer
     except NotRunning:
-        core = Core.open(config)
+        core = _open(config)
         try:
             return privacy(core, command, who)
         finally:
@@ -197,3 +198,42 @@ def loeschen(config: Config, args: argparse.Namespace) -> int:
     for refused in answer["refused"]:
         print(f"Nicht gelöscht: {refused['application']}: {refused['duty']}", file=sys.stderr)
     return EXIT_REFUSED if answer["refused"] else EXIT_OK
+
+
+def _locked(config: Config) -> bool:
+    """Whether a process holds the data directory's lock."""
+    from storage.lock import DirectoryLock, StoreLocked
+
+    if not (config.data_dir / ".lock").exists():  # never create it (as root it would stay)
+        return False
+    lock = DirectoryLock(config.data_dir)
+    try:
+        lock.acquire()
+    except StoreLocked:
+        return True
+    except OSError:
+        return False
+    lock.release()
+    return False
+
+
+def _open(config: Config) -> Any:
+    """The core on the data directory, when no bot runs. Refused for root on a directory of the
+    service user: files root writes there (mode 0600) the bot could no longer read."""
+    import os
+
+    from bot.config import ConfigError
+    from handlers.service import Core
+
+    directory = config.data_dir
+    if os.geteuid() == 0 and directory.is_dir() and directory.stat().st_uid != 0:
+        import pwd
+
+        try:
+            owner = pwd.getpwuid(directory.stat().st_uid).pw_name
+        except KeyError:
+            owner = str(directory.stat().st_uid)
+        raise ConfigError(f"Der Bot läuft nicht; {directory} gehört {owner}. Bitte als dieser "
+                          f"Benutzer ausführen: sudo -u {owner} SOZIALBOT_CONFIG={config.path} "
+                          "sozialbot …")
+    return Core.open(config)

@@ -147,3 +147,23 @@ def test_auskunft_and_loeschen_from_the_command_line_with_and_without_a_running_
     staff = sozialbot("loeschen", "sek-ade", config=config)
     assert staff.returncode == 1
     assert "in der Konfiguration" in staff.stderr
+
+
+def test_root_is_refused_on_a_stopped_bots_data_directory_of_another_user(
+        tmp_path: Path) -> None:
+    """`sudo sozialbot loeschen …` on the service user's directory would leave files the bot
+    cannot read; the command says which user to run it as instead."""
+    if os.geteuid() != 0:
+        pytest.fail("this test runs as root (as the project's CI does)")
+    bot, _, _ = county(tmp_path)
+    bot.core.close()
+    data = tmp_path / "county" / "data"
+    for path in [data, *data.rglob("*")]:
+        os.chown(path, 65534, 65534)
+    before = {p.name: (p.stat().st_uid, p.read_bytes()) for p in data.iterdir() if p.is_file()}
+    for command in (["loeschen", ADDRESS], ["backup", str(tmp_path / "b.tar.gz")]):
+        result = sozialbot(*command, config=bot.config_path)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "sudo -u nobody" in result.stderr
+    after = {p.name: (p.stat().st_uid, p.read_bytes()) for p in data.iterdir() if p.is_file()}
+    assert after == before
