@@ -23,7 +23,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "antraege": ("die Anträge auflisten, auch nur die offenen", "/antraege {scope}offen"),
     "konzept": ("das Sozialraumkonzept lesen", "/konzept {scope_bare}"),
     "sitzung": ("eine Sitzung anmelden, verschieben oder absagen",
-                "/sitzung {new_day} 18:30 Ort Rathaus, Budget II"),
+                "/sitzung {new_day} 18:30 Ort Rathaus{budget_ii}"),
     "sitzungen": ("die angesetzten Sitzungen sehen", "/sitzungen"),
     "tagesordnung": ("die Tagesordnung einer Budget-II-Sitzung lesen, auch als PDF",
                      "/tagesordnung {session}"),
@@ -34,8 +34,10 @@ SENTENCES: dict[str, tuple[str, str]] = {
                   "(ja 7, nein 1, enthaltung 0)"),
     "buchen": ("gemeldete Beschlüsse mit dem Code aus der Antwort buchen", "/buchen {code}"),
     "verwerfen": ("gemeldete Beschlüsse verwerfen", "/verwerfen {code}"),
+    "freigeben": ("eine per E-Mail gesendete Anfrage nach Prüfung ausführen",
+                  "/freigeben <Code aus der Nachricht>"),
     "protokoll": ("das Protokoll einer Sitzung als PDF bekommen", "/protokoll {held_session}"),
-    "bestaetigen": ("zurückgehaltene Beschlüsse freigeben (R9)", "/bestaetigen {held_session}"),
+    "bestaetigen": ("zurückgehaltene Beschlüsse freigeben (R9)", "/bestaetigen {waiting}"),
     "veto": ("gegen einen Beschluss ein Veto einlegen (R10)",
              "/veto {approved} passt nicht zum Sozialraumkonzept"),
     "saldo": ("den Stand des Budgets sehen", "/saldo {scope}{year}"),
@@ -43,7 +45,8 @@ SENTENCES: dict[str, tuple[str, str]] = {
                 "/bericht {year} pdf"),
     "einladen": ("eine Person zu Telegram einladen", "/einladen {person}"),
     "trennen": ("die Telegram-Verbindung einer Person trennen", "/trennen {person}"),
-    "jahresabschluss": ("ein abgelaufenes Haushaltsjahr abschließen (R2)",
+    "jahresabschluss": ("ein abgelaufenes Haushaltsjahr abschließen (R2); ohne Jahr sagt der "
+                        "Bot, welches abzuschließen ist",
                         "/jahresabschluss {close_year}"),
 }
 
@@ -77,6 +80,7 @@ def examples(ctx: Context) -> dict[str, str]:
     """Values for the examples, taken from what this person has to do with."""
     from handlers.agenda import budget_sessions
     from handlers.sessions import example_day
+    from handlers.year_close import closable_years
 
     today = ctx.today
     years = (today.year - 1, today.year)
@@ -97,10 +101,12 @@ def examples(ctx: Context) -> dict[str, str]:
     held_day = date.fromisoformat(held[-1]) if held else None
     session = (f"{upcoming[0]['conference']} "
                f"{format_date(date.fromisoformat(upcoming[0]['date']))}" if upcoming
-               else f"{conference.code} {format_date(example_day(today))}")
+               else f"{conference.code} <Datum der Sitzung>")
     codes = [c["code"] for y in years for c in ctx.store.confirmations(y)
              if c["status"] == "open" and c["by"] == ctx.identity.key]
-    open_years = [y for y in ctx.store.years() if y < today.year and not ctx.store.year_closed(y)]
+    open_years = closable_years(ctx)
+    waiting = sorted({(c["conference"], c["session_date"]) for y in years
+                      for c in ctx.store.confirmations(y) if c["status"] == "held"})
     people = [p.id for p in ctx.config.people if p.role == "secretary"]
     return {
         "name": conference.name,
@@ -110,12 +116,18 @@ def examples(ctx: Context) -> dict[str, str]:
         "scope_bare": "" if own else conference.code,
         "year": str(today.year),
         "new_day": format_date(example_day(today)),
-        "session": "" if own and upcoming else session,
+        # R8: no third Budget II session in a year; then the example is an ordinary one
+        "budget_ii": ", Budget II" if len([
+            s for s in ctx.store.sessions(example_day(today).year, conference.code)
+            if s["budget_ii"] and s["status"] == "scheduled"]) < 2 else "",
+        "session": "" if own else session,
         "held": format_date(held_day) if held_day else (
             format_date(date.fromisoformat(upcoming[0]["date"])) if upcoming
-            else format_date(example_day(today))),
+            else "<Datum der Sitzung>"),
         "held_session": f"{conference.code} {format_date(held_day)}" if held_day else session,
+        "waiting": (f"{waiting[0][0]} {format_date(date.fromisoformat(waiting[0][1]))}"
+                    if waiting else f"{conference.code} <Datum der Sitzung>"),
         "code": codes[-1] if codes else "<Code aus der Antwort auf /beschluss>",
         "person": people[0] if people else "sek-ade",
-        "close_year": str(open_years[0] if open_years else today.year - 1),
+        "close_year": str(open_years[0]) if open_years else "<Jahr>",
     }

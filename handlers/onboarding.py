@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from handlers import codes
 from handlers.context import Context, reply
-from handlers.messages import Outcome
+from handlers.messages import Action, Outcome
 from rules.people import ROLE_NAMES
 from rules.refusal import refuse
 from storage.store import Store
@@ -32,7 +32,17 @@ def invite_text(username: str | None, person_name: str, code: str) -> str:
     return "\n".join(lines)
 
 
+def _choose_person(ctx: Context, command: str) -> Outcome:
+    """/einladen or /trennen alone: a button for each configured person."""
+    people = ctx.config.people
+    return reply(f"Für wen? Tippen Sie auf eine Person oder senden Sie z. B. {command} "
+                 f"{people[0].id}" if people else "In der Konfiguration steht noch niemand.",
+                 actions=tuple(Action(p.name[:40], f"{command} {p.id}") for p in people[:20]))
+
+
 def invite(ctx: Context, args: str, body: str) -> Outcome:
+    if not args.strip():
+        return _choose_person(ctx, "/einladen")
     person = ctx.config.person(args.strip())
     if person is None:
         raise refuse("", "Bitte nennen Sie eine Person aus der Konfiguration, z. B. "
@@ -43,6 +53,8 @@ def invite(ctx: Context, args: str, body: str) -> Outcome:
 
 
 def unlink(ctx: Context, args: str, body: str) -> Outcome:
+    if not args.strip():
+        return _choose_person(ctx, "/trennen")
     person = ctx.config.person(args.strip())
     if person is None:
         raise refuse("", "Bitte nennen Sie eine Person aus der Konfiguration, z. B. "

@@ -74,7 +74,10 @@ def release(ctx: Context, args: str, body: str) -> Outcome:
     if blocked:
         raise refuse("", blocked)
     code = args.strip().split(" ")[0].upper()
-    record = ctx.store.request(code) if code else None
+    if not code:  # tapped in the menu: not a wrong code, nothing to count
+        raise refuse("", "Bitte senden Sie /freigeben und dahinter den Code aus der Nachricht, "
+                         "die Sie zu Ihrer Anfrage per E-Mail erhalten haben.")
+    record = ctx.store.request(code)
     if record is None or record["person"] != who:
         more = codes.note_wrong(ctx.wrong_codes, who, ctx.config.raw)
         raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "

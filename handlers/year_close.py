@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from handlers.context import Context, reply
-from handlers.messages import Notification, Outcome
+from handlers.messages import Action, Notification, Outcome
 from handlers.show import shorten
 from rules.budget import year_end
 from rules.conferences import Conference
@@ -23,10 +23,25 @@ log = logging.getLogger(__name__)
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
     word = args.split()[0] if args.split() else ""
+    if not word:
+        closable = closable_years(ctx)
+        if not closable:
+            return reply(f"Zurzeit ist kein Haushaltsjahr abzuschließen: {ctx.today.year} läuft "
+                         f"noch bis zum 31.12.{ctx.today.year}, frühere Jahre sind abgeschlossen "
+                         "(R2).")
+        return reply(f"Abzuschließen ist: {closable[0]} (R2). Senden Sie /jahresabschluss "
+                     f"{closable[0]} oder tippen Sie auf den Knopf.",
+                     actions=(Action(f"{closable[0]} abschließen",
+                                     f"/jahresabschluss {closable[0]}"),))
     if not word.isdigit() or len(word) != 4:
         raise refuse("R2", "Bitte nennen Sie das Jahr, z. B. /jahresabschluss "
                            f"{ctx.today.year - 1}")
     return reply(close(ctx, int(word)))
+
+
+def closable_years(ctx: Context) -> list[int]:
+    """Past years the bot kept that are not closed yet, oldest first (closed in order)."""
+    return [y for y in ctx.store.years() if y < ctx.today.year and not ctx.store.year_closed(y)]
 
 
 def close(ctx: Context, year: int) -> str:

@@ -4,6 +4,7 @@ sessions ahead, and the minutes after it. Through the real core on real TinyDB f
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -277,3 +278,98 @@ def test_the_export_and_the_pdf_report_carry_the_sketch_text(bot: Bot) -> None:
     assert f"{number} – Sprachförderung vor der Einschulung" in report
     assert "Ausgangslage: Viele Kinder sprechen zu Hause kaum Deutsch." in report
     assert " ".join(LONG_MEASURE.split()[-8:]) in report, "the whole text, not clipped"
+
+
+# -- /hilfe: every example works when copied on the day it is shown ----------------------------
+
+HELP_DAY = date(2026, 3, 20)
+
+
+@pytest.fixture(scope="module")
+def county_in_march(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Adendorf on 20 March: a session on 12 March decided and booked, one application still
+    open, the next session on 11 June; Bleckede's decisions of 5 March held for the county."""
+    directory = tmp_path_factory.mktemp("county")
+    bot = Bot(directory)
+    try:
+        bot.concept()
+        bot.concept("sek-ble")
+        first = bot.submit()
+        bot.submit(Titel="Elterncafé")
+        held = bot.submit(Sozialraum="Bleckede", Titel="Skatekurs")
+        bot.session(SESSION)
+        bot.session(date(2026, 3, 5), secretary="sek-ble", attend=None)
+        bot.session(date(2026, 6, 11), attend=None)
+        bot.decide(SESSION, f"{first} bewilligt")
+        bot.decide(date(2026, 3, 5), f"{held} bewilligt", secretary="sek-ble")
+    finally:
+        bot.close()
+    return directory
+
+
+def help_examples(bot: Bot, sender: str) -> list[str]:
+    """The examples of /hilfe as a person would copy them: the command line and the lines
+    indented under it that belong to it."""
+    text = reply_text(bot.must(sender, "/hilfe", today=HELP_DAY))
+    examples: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith("  /"):
+            examples.append([line.strip()])
+        elif examples and not line.startswith("• ") and line.strip() and ":" not in line[:3]:
+            examples[-1].append(line)
+    return ["\n".join(lines) for lines in examples]
+
+
+@pytest.mark.parametrize("sender", ["sek-ade", "kreis-1", "verwaltung", "kita@example.org"])
+def test_every_help_example_works_when_copied_on_the_day(
+        county_in_march: Path, tmp_path: Path, sender: str) -> None:
+    import shutil
+
+    shutil.copytree(county_in_march, tmp_path / "county")
+    bot = Bot(tmp_path / "county")
+    try:
+        examples = help_examples(bot, sender)
+        tried = 0
+        for example in examples:
+            if "<" in example or "…" in example:
+                continue  # a form or a code to fill in, not an example to copy
+            tried += 1
+            outcome = bot.say(sender, example, today=HELP_DAY)
+            assert outcome.accepted, f"{sender}: {example!r} -> {reply_text(outcome)}"
+        assert tried >= 2
+    finally:
+        bot.close()
+
+
+# -- a menu command tapped alone ----------------------------------------------------------------
+
+MENU_TAPS = [(sender, name) for sender, role in (("sek-ade", "secretary"), ("kreis-1", "county"),
+                                                 ("verwaltung", "administration"),
+                                                 ("kita@example.org", "applicant"))
+             for name, command in __import__("handlers.commands", fromlist=["registry"])
+             .registry().items() if role in command.roles and name not in ("hilfe", "start")]
+
+
+@pytest.mark.parametrize(("sender", "name"), MENU_TAPS)
+def test_a_command_tapped_alone_answers_with_its_own_form_or_choice(
+        county_in_march: Path, tmp_path: Path, sender: str, name: str) -> None:
+    import shutil
+
+    shutil.copytree(county_in_march, tmp_path / "county")
+    bot = Bot(tmp_path / "county")
+    try:
+        files = bot.snapshot()
+        outcome = bot.say(sender, f"/{name}", today=HELP_DAY)
+        answer = reply_text(outcome)
+        commands = [a.command for r in outcome.replies for a in r.actions]
+        assert "„“" not in answer, answer
+        assert "Fehler" not in answer, answer
+        assert all(c.startswith(f"/{name} ") for c in commands), commands
+        shown = {word for word in re.findall(r"(?<![\w/])/(\w+)", answer)}
+        assert not commands or name in {c.split()[0][1:] for c in commands}
+        if name not in ("antrag",):  # its form is lines, not a command
+            assert commands or name in shown or outcome.replies[0].documents or outcome.accepted, \
+                answer
+        assert bot.snapshot() == files, "a bare command changes nothing"
+    finally:
+        bot.close()
