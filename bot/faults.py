@@ -4,14 +4,17 @@ Off unless the environment variable SOZIALBOT_FAULT is set. Its value is a comma
 of `stage:marker` pairs, e.g. `SOZIALBOT_FAULT="parse:GIFT-PARSE,record:GIFT-RECORD"`: at that
 stage, a message whose text (for mail: its raw bytes) contains the marker raises
 `InjectedFault`, as a bug of that stage would. Stages: parse, core, compose, queue, record,
-move (e-mail), and parse, core, compose, send, record (Telegram). The paths that set a message
-aside after its last attempt never check the hook: they are what the tests watch.
+move (e-mail), and parse, core, compose, send, record (Telegram). The stage "hang" makes the
+handling of such a message wait an hour before it is parsed, as a stuck parser would. The
+paths that set a message aside after its last attempt never check the hook: they are what the
+tests watch.
 
 Used by tests/e2e/test_poison_mail.py and test_poison_telegram.py; never set it in production.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 
@@ -32,14 +35,24 @@ def _markers(setting: str) -> dict[str, tuple[bytes, ...]]:
     return {stage: tuple(markers) for stage, markers in found.items()}
 
 
-def check(stage: str, content: str | bytes) -> None:
-    """Raise InjectedFault when SOZIALBOT_FAULT names `stage` with a marker in `content`."""
+def _named(stage: str, content: str | bytes) -> bool:
     setting = os.environ.get(ENV)
     if not setting:
-        return
+        return False
     markers = _markers(setting).get(stage, ())
     if not markers:
-        return
+        return False
     data = content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
-    if any(marker in data for marker in markers):
+    return any(marker in data for marker in markers)
+
+
+def check(stage: str, content: str | bytes) -> None:
+    """Raise InjectedFault when SOZIALBOT_FAULT names `stage` with a marker in `content`."""
+    if _named(stage, content):
         raise InjectedFault(f"{stage} (SOZIALBOT_FAULT)")
+
+
+async def hang(content: str | bytes) -> None:
+    """Wait an hour when SOZIALBOT_FAULT names "hang" with a marker in `content`."""
+    if _named("hang", content):
+        await asyncio.sleep(3600)

@@ -801,8 +801,9 @@ class MailChannel:
                       uid: str, *, answered: bool = False) -> Result | None:
         """Count a failed attempt at a mail; after the last one, set it aside (returned).
 
-        A failing disk is no fault of the mail's: it is tried again, not counted."""
-        if isinstance(error, OSError):
+        A failing disk is no fault of the mail's: it is tried again, not counted. A mail that
+        took longer than `mail_seconds` (TimeoutError, an OSError too) is counted."""
+        if isinstance(error, OSError) and not isinstance(error, TimeoutError):
             log.error("E-Mail %s (UID %s): %r; neuer Versuch später", key, uid, error)
             self._retry_later(time.time() + self.settings.retry_seconds)
             return None
@@ -978,6 +979,7 @@ class MailChannel:
                                   budget=self.settings.budget)
         # A small text mail is read at once (about 0.1 ms); one with parts (attachments to
         # unpack) or a large one in a thread, so that sending goes on meanwhile.
+        await faults.hang(raw)
         faults.check("parse", raw)
         parsed = parse() if _plain_and_small(raw) else await asyncio.to_thread(parse)
         if parsed.automatic:

@@ -165,6 +165,7 @@ class TelegramSettings:
     max_attempts: int = 3  # an update that fails this often is confirmed and set aside
     attempt_seconds: float = 2.0  # pause before its second attempt, doubling
     attempt_max_seconds: float = 60.0
+    update_seconds: float = 60.0  # one update taking longer has failed an attempt
     budget: Budget = field(default_factory=Budget)  # to read one file (bot.sandbox)
 
     @classmethod
@@ -203,6 +204,7 @@ class TelegramSettings:
             max_attempts=max(1, int(pick("max_attempts", 3))),
             attempt_seconds=float(pick("attempt_seconds", 2.0)),
             attempt_max_seconds=float(pick("attempt_max_seconds", 60.0)),
+            update_seconds=float(pick("update_seconds", 60.0)),
         )
 
 
@@ -544,6 +546,7 @@ class TelegramChannel:
         chat_id = message.chat_id
         sender = Sender(CHANNEL, str(chat_id), user.full_name, verified=True)
         text = message.text or message.caption or ""
+        await faults.hang(text)
         faults.check("parse", text)
         attachments, note = await self._attachments(message)
         if note:
@@ -856,7 +859,8 @@ class TelegramChannel:
                 return False
         error: BaseException | None
         try:
-            await application.process_update(update)
+            async with asyncio.timeout(self.settings.update_seconds):
+                await application.process_update(update)
             error = self._errors.pop(update.update_id, None)
             if error is None:
                 faults.check("record", _update_text(update))
@@ -898,10 +902,6 @@ class TelegramChannel:
         user = update.effective_user
         log.error("update %s set aside after %d attempts (%s); confirmed", update.update_id,
                   failure.count if failure else 0, error)
-        if chat is not None:
-            with contextlib.suppress(TelegramError, TimeoutError):
-                async with asyncio.timeout(10):
-                    await self.send_reply(bot, chat.id, Reply(NOT_PROCESSED), retry=False)
         sender = f"Telegram-Chat {chat.id if chat else '?'}" + (
             f" ({user.full_name})" if user else "")
         try:
@@ -910,6 +910,10 @@ class TelegramChannel:
                 where="nicht mehr in Telegram (bestätigt, im Protokoll vermerkt)", now=self.now())
         except Exception:
             log.exception("the administration could not be told about %s", key)
+        if chat is not None:
+            with contextlib.suppress(TelegramError, TimeoutError):
+                async with asyncio.timeout(10):
+                    await self.send_reply(bot, chat.id, Reply(NOT_PROCESSED), retry=False)
         self._done[update.update_id] = None
         self.attempts.forget(key)
         return True

@@ -12,6 +12,9 @@ exactly three times in all (the count survived the kill) and was then set aside 
 verarbeitet" beside a note naming the error class; its sender got a polite answer (the one
 whose move failed had its answer already); the administration got one notice per poisoned
 mail; the inbox is empty.
+
+A second test makes one mail hang (the hook's stage "hang"): the other mails of its batch are
+answered and moved while it hangs, and it is set aside after its attempts (TimeoutError).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.config import load_config
 from handlers.service import Core
 from tests.support.mailservers import (
@@ -34,6 +39,7 @@ from tests.support.mailservers import (
     PASSWORD,
     WAIT_SECONDS,
     MailWorld,
+    RunningMailBot,
     write_mail_config,
 )
 
@@ -175,3 +181,37 @@ def test_poisoned_mails_are_set_aside_after_three_attempts_the_others_are_answer
     # The raw UTF-8 look-alike was handled like any stranger's mail, and stopped nothing.
     assert folder("Verarbeitet") == ORDINARY + 1
     assert "surrogates not allowed" not in output
+
+
+async def test_a_mail_that_hangs_holds_up_nobody_and_is_set_aside_after_its_attempts(
+        tmp_path: Path, mail_world: MailWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOZIALBOT_FAULT", "hang:GIFT-HANG")
+    config = write_mail_config(tmp_path, mail_world, mail_seconds=10, max_attempts=2,
+                               retry_seconds=0.5, retry_max_seconds=1.0)
+    domain = mail_world.domain
+    slow = mail_world.compose("kita", "Skizze", sketch(2000))
+    del slow["Message-ID"]
+    slow["Message-ID"] = f"<GIFT-HANG-1@{domain}>"
+    mail_world.deliver(slow, mail_from=mail_world.address("kita"))
+    ordinary = [mail_world.send(f"absender{i % 5}@{domain}", f"Projektskizze {i}", sketch(i))
+                for i in range(20)]
+    later = mail_world.send("kita", "Noch eine Skizze", sketch(21))  # the same sender's next
+    bot = await RunningMailBot(config, mail_world).start()  # all in one fetched batch
+    try:
+        await mail_world.await_for("bot", len(ordinary), "Verarbeitet", timeout=60)
+        # moved while the hanging mail is still in its first attempt
+        assert await mail_world.count("bot", "Nicht verarbeitet") == 0
+        assert await mail_world.count("bot") >= 1
+        await mail_world.await_for("bot", 2, "Nicht verarbeitet", timeout=60)
+        await bot.settled()
+    finally:
+        await bot.stop()
+    [note] = [m for m in mail_world.messages("bot", "Nicht verarbeitet")
+              if m.subject.startswith("Nicht verarbeitet")]
+    assert "nicht verarbeitet nach 2 Versuchen (TimeoutError)" in note.text
+    threads = Counter(m.headers["in-reply-to"][0].strip()
+                      for who in [*(f"absender{i}@{domain}" for i in range(5)), "kita"]
+                      for m in mail_world.messages(who))
+    assert all(threads[str(m["Message-ID"])] == 1 for m in [*ordinary, later])
+    [polite] = [m for m in mail_world.messages("kita") if "nicht vollständig" in m.text]
+    assert polite.headers["in-reply-to"][0].strip() == f"<GIFT-HANG-1@{domain}>"

@@ -28,12 +28,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import load_config
 from bot.telegram_channel import TOKEN_ENV
 from handlers.messages import IncomingMessage, Sender
 from handlers.service import Core
 from tests.support.botapi_emulator import BotApiEmulator
-from tests.support.telegram_fixtures import ADMINISTRATION, write_config
+from tests.support.telegram_fixtures import ADMINISTRATION, Clock, RunningBot, write_config
 
 pytest_plugins = ["tests.support.telegram_fixtures"]
 
@@ -162,3 +164,29 @@ async def test_poisoned_updates_are_confirmed_after_three_attempts_the_others_an
     assert sorted(n.split("Absender: Telegram-Chat ")[1][:4] for n in notices) == sorted(
         str(chat) for chat in POISONED.values())
     assert all("Fehler: InjectedFault" in n for n in notices)
+
+
+async def test_an_update_that_hangs_holds_up_no_other_chat_and_is_set_aside(
+        tmp_path: Path, emulator: BotApiEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOZIALBOT_FAULT", "hang:GIFT-HANG")
+    monkeypatch.setenv(TOKEN_ENV, emulator.token)
+    config = write_config(tmp_path, emulator, update_seconds=10, max_attempts=2,
+                          attempt_seconds=0.5, attempt_max_seconds=1.0)
+    hanging = POISONED["parse"]
+    emulator.send_text(hanging, sketch("GIFT-HANG"))
+    for i, chat in enumerate(CHATS):
+        emulator.send_text(chat, sketch(f"Vorhaben {i}"))
+    bot = await RunningBot(config, emulator, Clock(datetime.now(BERLIN))).start()  # one batch
+    try:
+        for i, chat in enumerate(CHATS):
+            await emulator.wait_for_message(chat, f"„Vorhaben {i}“", timeout=30)
+        # answered while the hanging update is still in its first attempt
+        assert emulator.messages(hanging) == []
+        await emulator.wait_for_message(hanging, "nicht vollständig verarbeitet", timeout=60)
+        assert bot.core is not None
+        waiting = bot.core.pending_notifications("email")  # the administration's address
+    finally:
+        await bot.stop()
+    [notice] = [p.notification for p in waiting if p.notification.kind == "unprocessed"]
+    assert notice.recipient == "verwaltung"
+    assert "Fehler: TimeoutError" in notice.text
