@@ -1056,24 +1056,46 @@ class MailChannel:
         now = self.now()
         pending = await asyncio.to_thread(self.core.pending_notifications, CHANNEL, now)
         mails: list[Outgoing] = []
+        done: list[str] = []
         for number, (outbox_id, notification, address) in enumerate(pending, 1):
             if number % 50 == 0:
                 await asyncio.sleep(0)  # a thousand of them: let the sender take turns
-            if address is None:
-                continue
-            person = self.core.config.person(notification.recipient)
-            # the applicant's conversation is hers: staff get a thread of their own
-            thread = (self.state.threads.get(notification.application_number)
-                      if notification.application_number and person is None else None)
-            mail = self.builder.notification(notification, address,
-                                             person.name if person else "", thread)
-            mails.append(Outgoing(f"notification:{outbox_id}", mail.recipient, mail.data))
+            if address is not None:
+                try:
+                    mails.append(self._notification_mail(outbox_id, notification, address))
+                except Exception as error:  # one that cannot be written holds up no other
+                    if not await asyncio.to_thread(self._given_up, f"notification:{outbox_id}",
+                                                   error):
+                        continue
+            done.append(outbox_id)
         await self._commit(mails, [])
         # The queue knows each notification's key, so a crash before this mark queues none twice.
-        if pending:
-            await asyncio.to_thread(self.core.mark_delivered, [p.outbox_id for p in pending],
-                                    CHANNEL, now)
+        if done:
+            await asyncio.to_thread(self.core.mark_delivered, done, CHANNEL, now)
         return len(mails)
+
+    def _notification_mail(self, outbox_id: str, notification: Notification,
+                           address: str) -> Outgoing:
+        faults.check("compose", notification.text)
+        person = self.core.config.person(notification.recipient)
+        # the applicant's conversation is hers: staff get a thread of their own
+        thread = (self.state.threads.get(notification.application_number)
+                  if notification.application_number and person is None else None)
+        mail = self.builder.notification(notification, address,
+                                         person.name if person else "", thread)
+        return Outgoing(f"notification:{outbox_id}", mail.recipient, mail.data)
+
+    def _given_up(self, key: str, error: BaseException) -> bool:
+        """Count a failed attempt at a notification; True after the last one (it is dropped,
+        and the log says so)."""
+        failure = self.attempts.failed(key, error)
+        if failure.count < self.attempts.limit:
+            log.warning("%s: %s: %s (Versuch %d)", key, type(error).__name__, error,
+                        failure.count)
+            return False
+        log.error("%s nach %d Versuchen aufgegeben", key, failure.count, exc_info=error)
+        self.attempts.forget(key)
+        return True
 
     async def send_loop(self, stop: asyncio.Event) -> None:
         """Send the queue, answers first; while the server is away, wait longer each time."""

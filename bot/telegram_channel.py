@@ -794,6 +794,15 @@ class TelegramChannel:
                 log.info("Bot API unavailable (%s); outbox retried in %.0f s", error,
                          self.settings.delivery_interval)
                 return sent
+            except Exception as error:  # one that cannot be sent holds up no other
+                key = f"notification:{outbox_id}"
+                failure = await asyncio.to_thread(self.attempts.failed, key, error)
+                if failure.count < self.attempts.limit:
+                    log.warning("%s: %s: %s (attempt %d)", key, type(error).__name__, error,
+                                failure.count)
+                    continue
+                log.error("%s given up after %d attempts", key, failure.count, exc_info=error)
+                self.attempts.forget(key)
             # One mark per message sent: a crash right after it repeats at most this one.
             await asyncio.to_thread(self.core.mark_delivered, [outbox_id], CHANNEL, now)
         return sent

@@ -215,3 +215,24 @@ async def test_a_mail_that_hangs_holds_up_nobody_and_is_set_aside_after_its_atte
     assert all(threads[str(m["Message-ID"])] == 1 for m in [*ordinary, later])
     [polite] = [m for m in mail_world.messages("kita") if "nicht vollständig" in m.text]
     assert polite.headers["in-reply-to"][0].strip() == f"<GIFT-HANG-1@{domain}>"
+
+
+async def test_a_notification_that_cannot_be_written_holds_up_no_other(
+        tmp_path: Path, mail_world: MailWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOZIALBOT_FAULT", "compose:GIFT-NOTICE")
+    config = write_mail_config(tmp_path, mail_world, notify_seconds=0.2, max_attempts=ATTEMPTS)
+    bot = await RunningMailBot(config, mail_world).start()
+    try:
+        # The secretary's notice of a new sketch carries its title: that one cannot be written.
+        mail_world.send("kita", "Skizze", sketch(3000).replace("Vorhaben 3000", "GIFT-NOTICE"))
+        titles = [f"Vorhaben {i}" for i in range(5)]
+        for i in range(5):
+            mail_world.send(f"absender{i}@{mail_world.domain}", f"Skizze {i}", sketch(i))
+        notices = await mail_world.await_for("sek-ade", 5, timeout=60)
+        await bot.settled()  # the poisoned notice was given up: nothing waits any more
+    finally:
+        await bot.stop()
+    assert sorted(t for n in notices for t in titles if f"„{t}“" in n.text or t in n.text) == \
+        sorted(titles)
+    assert not any("GIFT-NOTICE" in n.text for n in mail_world.messages("sek-ade"))
+    assert len(mail_world.messages("kita")) == 1  # the applicant got the answer
