@@ -153,5 +153,10 @@ def reply(text: str, *, actions: tuple[Action, ...] = (), application_number: st
                    application_number=application_number, settles=settles)
 
 
+def ask(text: str, *, actions: tuple[Action, ...] = ()) -> Outcome:
+    """A question back (which session? which code?): nothing was done, so it is not accepted."""
+    return Outcome(False, (Reply(text, actions),))
+
+
 def refusal_outcome(refusal: Refusal) -> Outcome:
     return Outcome(False, (Reply(refusal.render()),), rule=refusal.rule or None)

@@ -15,7 +15,7 @@ from datetime import date
 
 from handlers import codes
 from handlers.applications import STATUS
-from handlers.context import Context, reply
+from handlers.context import Context, ask, reply
 from handlers.messages import Action, Outcome
 from handlers.show import shorten
 from rules.budget import can_bind
@@ -329,10 +329,10 @@ def _choose_code(ctx: Context, command: str) -> Outcome:
                for c in ctx.store.confirmations(year)
                if c["status"] == "open" and c["by"] == ctx.identity.key]
     if not waiting:
-        return reply("Es wartet nichts auf das Buchen. Melden Sie die Beschlüsse einer Sitzung "
+        return ask("Es wartet nichts auf das Buchen. Melden Sie die Beschlüsse einer Sitzung "
                      "zuerst mit /beschluss; die Antwort enthält dann den Code.")
     label = "Buchen" if command == "/buchen" else "Verwerfen"
-    return reply(f"Welche gemeldeten Beschlüsse? Tippen Sie auf einen Knopf oder senden Sie "
+    return ask(f"Welche gemeldeten Beschlüsse? Tippen Sie auf einen Knopf oder senden Sie "
                  f"{command} mit dem Code aus der Antwort auf Ihren /beschluss.",
                  actions=tuple(Action(f"{label}: Sitzung "
                                       f"{format_date(date.fromisoformat(c['session_date']))} "
@@ -346,13 +346,13 @@ def _choose_held(ctx: Context) -> Outcome:
                    for year in (ctx.today.year - 1, ctx.today.year)
                    for c in ctx.store.confirmations(year) if c["status"] == "held"})
     if not held:
-        return reply("Zurzeit warten keine Beschlüsse auf Ihre Bestätigung (R9).")
+        return ask("Zurzeit warten keine Beschlüsse auf Ihre Bestätigung (R9).")
     actions = []
     for code, day in held[:8]:
         written = format_date(date.fromisoformat(day))
         actions.append(Action(f"{ctx.conference(code).name} {written}",
                               f"/bestaetigen {code} {written}"))
-    return reply("Welche zurückgehaltenen Beschlüsse möchten Sie bestätigen (R9)? "
+    return ask("Welche zurückgehaltenen Beschlüsse möchten Sie bestätigen (R9)? "
                  f"Zum Beispiel: {actions[0].command}", actions=tuple(actions))
 
 
