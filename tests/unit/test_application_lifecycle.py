@@ -257,3 +257,25 @@ def test_a_lowered_allotment_shows_in_every_report_with_its_shortfall(tmp_path: 
                     today=date(2026, 9, 10))
     finally:
         bot.close()
+
+
+def test_open_applications_are_found_without_opening_every_years_file(tmp_path: Path) -> None:
+    """Five years of history; one sketch of 2023 still deferred. Setting a session in 2026
+    reads this year, last year and 2023 (for the deferred sketch), not 2021, 2022 or 2024."""
+    bot = Bot(tmp_path)
+    bot.concept(today=date(2021, 1, 10))
+    for year in range(2021, 2026):
+        number = bot.submit(today=date(year, 2, 1), Titel=f"Projekt {year}")
+        bot.session(date(year, 3, 11), today=date(year, 2, 3))
+        bot.decide(date(year, 3, 11), f"{number} {'vertagt' if year == 2023 else 'abgelehnt'}")
+        bot.run_due_reminders(at(date(year + 1, 1, 1), 0, 30))
+    bot.reopen()
+    try:
+        registered = bot.must("sek-ade", "/sitzung 12.03.2026 18:30 Rathaus, Budget II",
+                              today=date(2026, 2, 3))
+        agendas = {n.event.agenda for n in registered.notifications if n.event}
+        assert agendas == {("ADE-2023-001 Projekt 2023",)}
+        opened = set(bot.core.store.partitions._dbs)  # the files this message read
+        assert opened == {"global", "2023", "2025", "2026"}
+    finally:
+        bot.close()
