@@ -423,10 +423,11 @@ def _refuse_changed_sketches(ctx: Context, confirmation: dict) -> None:
 
 
 def open_previews_listing(ctx: Context, number: str) -> list[dict]:
-    """Confirmations not yet used or discarded whose preview lists the application."""
+    """Confirmations not yet used, discarded or expired whose preview lists the application."""
     return [c for year in (ctx.today.year - 1, ctx.today.year) if year in ctx.store.years()
             for c in ctx.store.confirmations(year)
-            if c["status"] == "open" and any(line["number"] == number for line in c["lines"])]
+            if c["status"] == "open" and any(line["number"] == number for line in c["lines"])
+            and not codes.expired(c["created_at"], ctx.now, ctx.config.raw)]
 
 
 def discard(ctx: Context, args: str, body: str) -> Outcome:
