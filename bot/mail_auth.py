@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -332,14 +331,13 @@ def _token_of(answer: object, where: str) -> tuple[str, float]:
 
 
 def _certificate_credential(pem: str) -> dict[str, str]:
-    """MSAL's certificate credential: the key, the certificate and its SHA-1 thumbprint."""
+    """MSAL's certificate credential: the key and the certificate (MSAL derives the thumbprint
+    Entra knows the uploaded certificate by)."""
     found = re.search(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
     if found is None:
         raise LoginRefused("Im Zertifikat für Microsoft 365 fehlt der Teil "
                            "„BEGIN CERTIFICATE“ (Schlüssel und Zertifikat in einer PEM-Datei).")
-    certificate = found.group(0)
-    thumbprint = hashlib.sha1(ssl.PEM_cert_to_DER_cert(certificate)).hexdigest()
-    return {"private_key": pem, "thumbprint": thumbprint, "public_certificate": certificate}
+    return {"private_key": pem, "public_certificate": found.group(0)}
 
 
 _SOURCES: dict[OAuthSettings, TokenSource] = {}

@@ -271,3 +271,45 @@ async def test_a_google_workspace_service_account_signs_its_token_requests(
     assert claims["sub"] == world.bot
     assert claims["scope"] == "https://mail.google.com/"
     assert world.relay.logins == [world.bot]  # type: ignore[attr-defined]
+
+
+def app_certificate(directory: Path, other: Path) -> tuple[str, str]:
+    """DIR/app.pem (key and certificate, as the bot reads it); the certificate, and another."""
+    directory.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=sozialbot", "-keyout", str(directory / "key.pem"),
+                    "-out", str(directory / "cert.pem")], check=True, capture_output=True,
+                   timeout=60)
+    certificate = (directory / "cert.pem").read_text()
+    (directory / "app.pem").write_text((directory / "key.pem").read_text() + certificate)
+    return certificate, other.read_text()
+
+
+async def test_microsoft365_with_a_certificate_instead_of_a_secret(
+        tmp_path: Path, world: MailWorld, tokens: TokenServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """certificate_env: the app proves itself with a JWT signed by the key of the certificate
+    uploaded in Entra (MSAL builds it); a key that does not match gets no token."""
+    assert tokens.cert is not None
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", tokens.cert[0])
+    app = tmp_path / "app"
+    uploaded, other = await asyncio.to_thread(app_certificate, app, Path(tokens.cert[0]))
+    tokens.uploaded = uploaded
+    monkeypatch.setenv("SOZIALBOT_TEST_CERT", str(app / "app.pem"))
+    config = oauth_config(tmp_path, world, tokens, client=False, provider="microsoft365",
+                          client_id=tokens.client_id, certificate_env="SOZIALBOT_TEST_CERT",
+                          tenant_id="landkreis-test",
+                          authority_host=f"127.0.0.1:{tokens.tls_port}")
+    bot = await RunningMailBot(config, world).start()
+    try:
+        world.send("kita", "Frage", "/hilfe")
+        await world.await_for("kita", 1)
+    finally:
+        await bot.stop()
+    assert tokens.assertions  # the token came for a verified assertion, not a secret
+    assert world.relay.logins == [world.bot]  # type: ignore[attr-defined]
+
+    tokens.uploaded = other  # Entra knows another certificate now: the key does not match
+    settings = MailSettings.from_config(load_config(config))
+    with pytest.raises(LoginRefused, match="Microsoft Entra lehnt die Anmeldung"):
+        token_source(settings.imap.oauth).token(fresh=True)  # type: ignore[arg-type]

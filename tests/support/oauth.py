@@ -24,6 +24,7 @@ import jwt
 from aiohttp import BasicAuth, web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
+from cryptography import x509
 
 from tests.support.mailservers import Dovecot, RelayHandler, free_port
 
@@ -48,6 +49,7 @@ class TokenServer:
     tokens: list[Issued] = field(default_factory=list)
     refuse_all: bool = False  # introspection says "inactive" for every token
     service_account: tuple[str, str] | None = None  # (client_email, public key PEM)
+    uploaded: str | None = None  # the app's certificate (PEM) "uploaded" to Entra
     assertions: list[dict[str, Any]] = field(default_factory=list)  # verified jwt-bearer claims
     introspections: int = 0
     port: int = 0
@@ -84,8 +86,11 @@ class TokenServer:
         if form.get("grant_type") != "client_credentials":
             return web.json_response({"error": "unsupported_grant_type"}, status=400)
         client, secret = self._client(request, form)  # type: ignore[arg-type]
-        assertion = form.get("client_assertion")
-        if client != self.client_id or (secret != self.secret and not assertion):
+        assertion = str(form.get("client_assertion", ""))
+        if assertion:  # a certificate credential: signed by the key of the uploaded certificate
+            client = self._client_of_assertion(assertion, str(request.url))
+            secret = self.secret if client else ""
+        if client != self.client_id or secret != self.secret:
             return web.json_response({"error": "invalid_client",
                                       "error_description": "Client unbekannt oder Secret falsch"},
                                      status=401)
@@ -93,6 +98,21 @@ class TokenServer:
         self.tokens.append(issued)
         return web.json_response({"access_token": issued.token, "token_type": "Bearer",
                                   "expires_in": int(self.lifetime)})
+
+    def _client_of_assertion(self, assertion: str, url: str) -> str:
+        """The client a certificate assertion comes from ("" if its signature or certificate
+        is not the uploaded one), as Entra checks it."""
+        if self.uploaded is None:
+            return ""
+        public_key = x509.load_pem_x509_certificate(self.uploaded.encode()).public_key()
+        try:
+            claims = jwt.decode(assertion, public_key,  # type: ignore[arg-type]
+                                algorithms=["PS256", "RS256"], audience=url,
+                                options={"require": ["exp", "iss", "sub"]})
+        except jwt.PyJWTError:
+            return ""
+        self.assertions.append(claims)
+        return str(claims["iss"]) if claims["iss"] == claims["sub"] else ""
 
     def _jwt_bearer(self, assertion: str, url: str) -> web.Response:
         """A service account's signed request (RFC 7523), checked as Google checks it."""
