@@ -993,8 +993,7 @@ class MailChannel:
             return Handled("failed", f"Absender nicht eindeutig ({parsed.doubt}): nie als "
                                      f"{person.id} behandelt"), parsed, {}, None
         refers = referenced(parsed, MARKER)
-        text = message_text(parsed, known_person=person is not None, commands=self._commands,
-                            refers_to=refers)
+        text = message_text(parsed, known_person=person is not None, commands=self._commands)
         message = IncomingMessage(sender, text, source_id, self.now(), parsed.attachments,
                                   refers)
         outcome = await self.core.handle_async(message)

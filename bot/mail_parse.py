@@ -5,13 +5,11 @@ turned into text, any declared charset with a fallback for undeclared or wrong o
 quoted reply text and signatures, reads .txt attachments (and .docx/.odt/.pdf through
 `bot.documents`), and says whether the mail was sent automatically (auto-replies, bounces,
 list mail: never answered, or two bots would answer each other forever). `message_text` then
-decides what the core sees: a command in the body, a command in the subject from a known person,
-or the body as it is (a sketch without the `/antrag` line is recognized by the core from its
-labels).
+puts a command from the subject of a new mail first.
 
-Sketch labels: `normalize_sketch_text` rewrites the label lines people write ("1. Ausgangs-
-situation", "**Ziele:**", a "Maßnahmen" heading in a Word file, "Kosten: 1.500 €") to the labels of
-the `/antrag` form, using the core's own table of variants (`rules.labelled.canonical_label`).
+Nothing here reads the words themselves: sketch labels ("1. Ausgangssituation", "**Ziele:**",
+"Kosten: 1.500 €"), a command word without its slash, a code left out of "/buchen" are read by
+the core (handlers/understand.py, rules/labelled.py), alike for mail, Telegram and console.
 """
 
 from __future__ import annotations
@@ -43,13 +41,6 @@ from bot.mail_ics import MAX_ICS_CHARS, reply_fields
 from bot.sandbox import Budget, Job, read_documents
 from handlers.codes import CODE_PATTERN
 from handlers.messages import Action, Attachment
-from rules.labelled import (
-    CONCEPT_FIELD_NAMES,
-    CONCEPT_LABELS,
-    SKETCH_FIELD_NAMES,
-    SKETCH_LABELS,
-    canonical_label,
-)
 from rules.numbers import NUMBER_PATTERN
 
 MAX_MAIL_BYTES = 10 * 1024 * 1024
@@ -335,44 +326,6 @@ def _forwarded_text(lines: list[str]) -> str:
     return squeeze_blank_lines("\n".join(kept))
 
 
-# -- labels -------------------------------------------------------------------------------------
-
-_LIST_MARK = re.compile(r"^\s*(?:[-*•–·]\s+|\(?\d{1,2}[.)]\s*|[a-h][.)]\s+)")
-
-
-def normalize_labels(text: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABELS,
-                     names: dict[str, str] = SKETCH_FIELD_NAMES) -> str:
-    """Rewrite the label lines of a form to the form's own labels, leaving other lines alone.
-
-    "1. Ausgangssituation: …" → "Ausgangslage: …", "**Ziele:** …" → "Zielsetzung: …",
-    "Kosten: 1.500 €" → "Betrag: 1.500 €", and a label alone on its line (a heading in a Word
-    file, with or without colon) → "Ausgangslage:" so the following lines are its text.
-    """
-    out: list[str] = []
-    for line in text.split("\n"):
-        rest = _LIST_MARK.sub("", line, count=1).replace("**", "").replace("__", "").strip()
-        label, colon, value = rest.partition(":")
-        field = canonical_label(label, labels) if label and len(label) <= 45 else None
-        if field is not None and (colon or (not value and field != "number")):
-            value = value.strip()
-            out.append(f"{names[field]}: {value}" if value else f"{names[field]}:")
-        else:
-            out.append(line)
-    return "\n".join(out)
-
-
-def normalize_sketch_text(text: str) -> str:
-    """The one place that maps sketch label variants (Ausgangssituation → Ausgangslage, Ziel/Ziele
-    → Zielsetzung, Massnahme/Maßnahmen → Maßnahme, Kosten/Summe/Beantragter Betrag → Betrag,
-    Projekttitel → Titel, Antragsteller/Einrichtung → Träger, Sozialraumkonferenz → Sozialraum)
-    to the `/antrag` labels, whatever numbering, bold marks or heading style a writer used."""
-    return normalize_labels(text, SKETCH_LABELS, SKETCH_FIELD_NAMES)
-
-
-def normalize_concept_text(text: str) -> str:
-    return normalize_labels(text, CONCEPT_LABELS, CONCEPT_FIELD_NAMES)
-
-
 # -- attachments --------------------------------------------------------------------------------
 
 
@@ -438,8 +391,9 @@ def _read_attachments(parts: list[tuple[Message, str]], max_bytes: int,
 
 
 def attachment_text(text: str) -> str:
-    """A document's text as the core reads it: line ends, length and sketch labels made plain."""
-    return normalize_sketch_text(text.replace("\r\n", "\n")[:MAX_TEXT_CHARS])
+    """A document's text as the core reads it: line ends and length made plain (its labels
+    are read by the core, as those of any message)."""
+    return text.replace("\r\n", "\n")[:MAX_TEXT_CHARS]
 
 
 def format_size(size: int) -> str:
@@ -711,36 +665,26 @@ def _command_word(token: str) -> str:
     return word
 
 
-def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[str],
-                 refers_to: tuple[str, ...] = ()) -> str:
-    """The text for the core: a command in the body's first line; else, from a known person, a
-    command word in the first line or in the subject ("saldo", "/saldo 2026"); else the body.
+def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[str]) -> str:
+    """The text for the core: the body; a command in the subject of a new mail ("/saldo 2026",
+    or "Saldo" from a known person) goes first. The subject counts only on a new mail: "Re:
+    Saldo" answering our answer is no new request.
 
-    The subject counts only on a new mail: "Re: Saldo" answering our answer is no new request.
-    A bare "/buchen" answering our preview gets the code from the subject it answers.
-    """
+    Everything else (labels, a command word without its slash, a code left out of "/buchen")
+    is read by the core, alike for every channel (handlers/understand.py)."""
     words = set(commands)
     body = parsed.body.strip()
-    first = body.split("\n", 1)[0].strip() if body else ""
     subject = strip_reply_prefix(parsed.subject)
-    if first.startswith("/"):
-        text = body
-    elif known_person and first and len(first) <= 120 and _command_word(first.split()[0]) in words:
-        text = "/" + body
-    elif subject and not answers_us(parsed) and (subject.startswith("/") or (
-            known_person and _command_word(subject.split()[0]) in words)):
-        text = "/" + subject.lstrip("/") + ("\n" + body if body else "")
-    else:
-        # a known person's mail with nothing but a subject ("Zusage"): the subject is the text
-        text = body or (subject if known_person else "")
-    head, _, rest = text.partition("\n")
-    word = _command_word(head.split()[0]) if head.startswith("/") and head.split() else None
-    if word in ("buchen", "verwerfen", "freigeben") and len(head.split()) == 1:
-        codes = [r for r in refers_to if re.fullmatch(CODE_PATTERN, r)]
-        if codes:
-            text = f"/{word} {codes[0]}" + ("\n" + rest if rest else "")
-    if word is None or word == "antrag":
-        text = normalize_sketch_text(text)
-    elif word == "konzept":
-        text = normalize_concept_text(text)
-    return text
+    if body.startswith("/") or not subject or answers_us(parsed):
+        pass
+    elif subject.startswith("/") or (known_person and _command_word(subject.split()[0]) in words
+                                     and not _command_line(body, words)):
+        return "/" + subject.lstrip("/") + ("\n" + body if body else "")
+    # a known person's mail with nothing but a subject ("Zusage"): the subject is the text
+    return body or (subject if known_person else "")
+
+
+def _command_line(body: str, words: set[str]) -> bool:
+    """Whether the body's first line is a command word without its slash ("saldo 2026")."""
+    first = body.split("\n", 1)[0].strip()
+    return bool(first) and len(first) <= 120 and _command_word(first.split()[0]) in words

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers import answers, verification
+from handlers import answers, codes, understand, verification
 from handlers.context import Context, reply
 from handlers.messages import Outcome
-from rules.decisions import is_decision_line
-from rules.labelled import count_known_labels
 from rules.numbers import NUMBER
 from rules.people import ROLE_GROUPS_DATIVE
 from rules.refusal import refuse
@@ -131,6 +130,21 @@ def split_command(text: str) -> tuple[str | None, str, str]:
     return command_word(token), args.strip(), body
 
 
+CODE_COMMANDS = frozenset({"buchen", "verwerfen", "freigeben"})
+MAX_COMMAND_LINE = 120  # a first line longer than this is a text, not a command
+
+
+def _without_slash(text: str) -> tuple[str | None, str, str]:
+    """A configured person's command word without its slash ("Saldo 2026", "beschluss")."""
+    first = text.strip().split("\n", 1)[0].strip()
+    if not first or len(first) > MAX_COMMAND_LINE:
+        return None, "", ""
+    if command_word(first.split()[0].strip(".,:;!?")) not in registry():
+        return None, "", ""
+    word, args, body = split_command("/" + text.strip())
+    return word.strip(".,:;!?") if word else word, args, body
+
+
 def dispatch(ctx: Context) -> Outcome:
     word, args, body = split_command(ctx.message.text)
     if word is None:
@@ -140,18 +154,18 @@ def dispatch(ctx: Context) -> Outcome:
             return understood
         if understood is not None:
             word, args, body = split_command(understood)
+    if word is None and ctx.person is not None:
+        word, args, body = _without_slash(ctx.message.text)
     if word is None:
-        everything = "\n".join([ctx.message.text, *(a.text for a in ctx.message.attachments)])
-        if count_known_labels(everything) >= 2 or (
-            ctx.message.refers_to and count_known_labels(everything) >= 1
-        ):
-            word = "antrag"  # a sketch without the command line, or a completion
-        elif ctx.identity.role == "secretary" and any(
-                is_decision_line(line) for line in ctx.message.text.splitlines()):
-            # the results of a session typed without /beschluss
-            word, args, body = "beschluss", "", ctx.message.text
-        else:
+        meant = understand.meaning(ctx)  # words, a sketch, results, a question
+        if isinstance(meant, Outcome):
+            return meant
+        if meant is None:
             return reply_unknown(ctx)
+        word, args, body = meant
+    if word in CODE_COMMANDS and not args:
+        # "/buchen" alone, answering the preview: the code is in what it answers
+        args = next((r for r in ctx.message.refers_to if re.fullmatch(codes.CODE_PATTERN, r)), "")
     if word == "antrag" and not body.strip() and not ctx.message.attachments and \
             NUMBER.fullmatch(args):
         word = "zeige"  # "/antrag ADE-2026-001" alone: read it, not complete it

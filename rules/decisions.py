@@ -24,6 +24,7 @@ _START = re.compile(rf"[-*•–]?\s*(?:[0-9]{{1,2}}[.)]\s+(?={NUMBER_PATTERN}))
                     r"(?![0-9A-Za-z]|[.,][0-9])", re.IGNORECASE)
 _MENTIONS = re.compile(rf"\b{NUMBER_PATTERN}\b|\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b",
                        re.IGNORECASE)
+_OUTCOME_MENTIONED = re.compile(rf"\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b", re.IGNORECASE)
 _DATE_IN_LINE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b")
 RECENT_SESSION_DAYS = 14  # decisions reported without a date belong to a session this recent
 _VOTE_WORD = r"(?P<kind>ja|nein|enth(?:altung(?:en)?|\.)?)(?:-?stimmen?)?"
@@ -196,6 +197,16 @@ def meant_as_decision(line: str) -> bool:
     number in it. Other lines of a report ("Beschlüsse von heute:", a greeting) are not read;
     one of these that cannot be read is a mistake to correct, never skipped."""
     return bool(_MENTIONS.search(line)) or any(ch.isdigit() for ch in line)
+
+
+def looks_like_decision(line: str) -> bool:
+    """Whether a line without /beschluss is meant as a decision even if it cannot be read:
+    it starts with an application number ("ADE-2026-003 bewiligt") or names an outcome. Such a
+    line from a secretary gets the hint /beschluss gives, not "nicht verstanden"."""
+    if len(line) > MAX_LINE_CHARS:
+        return bool(_MENTIONS.search(line[:MAX_LINE_CHARS]))
+    start = _START.match(line.strip())
+    return bool(start and "-" in start.group("number")) or bool(_OUTCOME_MENTIONED.search(line))
 
 
 def session_date_in(line: str) -> str | None:

@@ -50,7 +50,7 @@ CONCEPT_FIELD_NAMES = {"target_groups": "Zielgruppen", "problems": "Problemlagen
 MAX_LABEL_CHARS = 60  # "Beantragter Betrag (brutto, inkl. Material)": longer is running text
 # What comes before a label in forms and mails: "- ", "• ", "1. ", "2) ", "(3) ", "a) ".
 # Each alternative starts with a fixed mark and ends with one run of spaces: linear.
-_LIST_MARK = re.compile(r"[-*•–·]\s*|\(?[0-9]{1,2}[.)]\s*|[a-h][.)]\s+")
+_LIST_MARK = re.compile(r"[-•–·]\s*|\*\s+|\(?[0-9]{1,2}[.)]\s*|[a-h][.)]\s+")
 # "Name des Trägers", "Beschreibung der Maßnahme": a generic noun, then what it is of.
 _OF_WORDS = frozenset({"des", "der", "dem", "den"})
 _GENERIC = frozenset({"name", "bezeichnung", "beschreibung", "art", "kurzbeschreibung"})

@@ -1,0 +1,47 @@
+"""What a message without a command line means: the same on every channel.
+
+The channels only decode their transport (MIME and charsets, HTML, Telegram entities and
+files); every step from words to a command is taken here, so a sketch, a report of results or
+a question means the same whether it came by e-mail, Telegram or the console:
+- a sketch written as a form, with labels as people write them (rules/labelled.py);
+- the results of a session typed without /beschluss; a line that starts like a decision but
+  cannot be read gets the same precise hint as inside /beschluss;
+- questions in plain words: "Wie ist der Stand meines Antrags OST-2026-001?", "Was ist mit
+  unserem Antrag?" (the status the person may see), "Wieviel Geld ist noch da?" (the balance,
+  for staff).
+"""
+
+from __future__ import annotations
+
+from handlers.context import Context, reply
+from handlers.messages import Outcome
+from rules.decisions import is_decision_line, looks_like_decision
+from rules.labelled import count_known_labels
+from rules.questions import asked_balance, asked_status
+
+Meaning = tuple[str, str, str]  # command word, the rest of its line, the following lines
+
+
+def meaning(ctx: Context) -> Meaning | Outcome | None:
+    """The command a message without one stands for, an answer, or None (not understood)."""
+    message = ctx.message
+    everything = "\n".join([message.text, *(a.text for a in message.attachments)])
+    labels = count_known_labels(everything)
+    if labels >= 2 or (message.refers_to and labels >= 1):
+        return "antrag", "", message.text  # a sketch without the command line, or a completion
+    status = asked_status(message.text)
+    if status is not None:
+        return ("zeige", status, "") if status else ("antraege", "", "")
+    if asked_balance(message.text):
+        if ctx.identity.role == "applicant":
+            outcome = reply("Den Stand des Budgets sehen die Sozialkonferenzen und der Landkreis. "
+                            "Wie es um Ihren Antrag steht, fragen Sie z. B. so: „Wie ist der "
+                            "Stand meines Antrags?“")
+            return Outcome(False, outcome.replies)
+        return "saldo", "", ""
+    lines = message.text.splitlines()
+    if ctx.identity.role == "secretary" and (
+            any(is_decision_line(line) for line in lines)
+            or any(looks_like_decision(line) for line in lines)):
+        return "beschluss", "", message.text  # the results of a session without /beschluss
+    return None

@@ -1,0 +1,54 @@
+"""Questions in plain words ("Wie ist der Stand meines Antrags?", "Wieviel Geld ist noch
+da?"): which answer a short message asks for. Pure; the caller checks who may see it."""
+
+from __future__ import annotations
+
+from rules.labelled import normalize_label
+from rules.numbers import NUMBER
+
+MAX_QUESTION_CHARS = 300  # longer messages are sketches or reports, not questions
+
+_STATUS_WORDS = frozenset({"stand", "status", "entschieden", "bearbeitet", "bescheid",
+                           "neuigkeiten", "neues", "passiert", "entscheidung", "beschieden",
+                           "bewilligt", "genehmigt", "abgelehnt", "zusage"})
+_STATUS_PHRASES = ("was ist mit", "was ist aus", "wie steht es", "wie steht", "wie weit ist",
+                   "wie sieht es", "gibt es schon", "gibt es etwas")
+_APPLICATION_WORDS = frozenset({"antrag", "antrags", "antrages", "antraege", "antraegen",
+                                "skizze", "projektskizze", "projekt", "projekts", "projektes",
+                                "foerderantrag"})
+_MONEY_WORDS = frozenset({"geld", "budget", "mittel", "euro", "foerdermittel", "budgets"})
+_LEFT_WORDS = frozenset({"uebrig", "verfuegbar", "frei", "da", "vorhanden", "rest", "noch"})
+_BALANCE_WORDS = frozenset({"saldo", "kontostand", "restbudget", "restmittel", "budgetstand",
+                            "haushaltsstand"})
+_HOW_MUCH = ("wieviel", "wie viel", "was ist noch", "was haben wir noch")
+
+
+def _words(text: str) -> tuple[str, list[str]]:
+    flat = normalize_label(text.replace("-", " "))
+    return flat, flat.split()
+
+
+def asked_status(text: str) -> str | None:
+    """ "status" with the application number named, or "status" alone ("" as number) when a
+    short message asks how an application stands; None otherwise."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return None
+    flat, words = _words(text)
+    number = NUMBER.search(text)
+    about = number is not None or bool(_APPLICATION_WORDS & set(words))
+    asks = bool(_STATUS_WORDS & set(words)) or any(p in flat for p in _STATUS_PHRASES)
+    if not (about and asks and ("?" in text or words[:1] in (["wie"], ["was"], ["gibt"],
+                                                              ["ist"], ["wann"]))):
+        return None
+    return number.group(1) if number else ""
+
+
+def asked_balance(text: str) -> bool:
+    """Whether a short message asks how much money is left ("Wieviel Geld ist noch da?")."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return False
+    flat, words = _words(text)
+    if _BALANCE_WORDS & set(words):
+        return True
+    money = bool(_MONEY_WORDS & set(words))
+    return money and (any(p in flat for p in _HOW_MUCH) or bool(_LEFT_WORDS & set(words)))

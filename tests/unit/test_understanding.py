@@ -1,0 +1,93 @@
+"""Words without a command, read by the core (handlers/understand.py) alike for every channel:
+questions in plain words, command words without their slash, results typed after a meeting,
+a code left out of "/buchen". Through the real Core on real files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.support.core import APPLICANT, Bot, booking_command, reply_text
+
+MARCH_12 = date(2026, 3, 12)
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Iterator[Bot]:
+    county = Bot(tmp_path)
+    county.concept()
+    county.submit()  # ADE-2026-001, by APPLICANT
+    yield county
+    county.close()
+
+
+@pytest.mark.parametrize(("sender", "question", "answer"), [
+    (APPLICANT, "Wie ist der Stand meines Antrags ADE-2026-001?", "Stand: eingereicht"),
+    (APPLICANT, "Ist unser Antrag ADE-2026-001 schon bewilligt?", "Stand: eingereicht"),
+    (APPLICANT, "Was ist mit unserem Antrag?", "Ihre Anträge:\nADE-2026-001"),
+    (APPLICANT, "Gibt es schon eine Entscheidung zu unserem Projekt?", "ADE-2026-001"),
+    ("sek-ade", "Wie ist der Stand von ADE-2026-001?", "Stand: eingereicht"),
+    ("sek-ade", "Wieviel Geld ist noch da?", "Verfügbar: 10.000,00 €"),
+    ("sek-ade", "Wie viel Budget haben wir noch?", "Verfügbar: 10.000,00 €"),
+    ("kreis-1", "Wieviel Geld ist noch übrig?", "10.000,00 €"),
+    ("sek-ade", "saldo", "Verfügbar: 10.000,00 €"),
+    ("sek-ade", "Saldo 2026.", "Verfügbar: 10.000,00 €"),
+])
+def test_questions_in_plain_words_get_what_the_person_may_see(
+        bot: Bot, sender: str, question: str, answer: str) -> None:
+    outcome = bot.say(sender, question)
+    assert outcome.accepted
+    assert answer in reply_text(outcome)
+    assert "Projektskizze" not in reply_text(outcome)  # not the sketch form
+
+
+def test_an_applicant_asking_for_the_balance_is_told_whom_to_ask_and_sees_no_figure(
+        bot: Bot) -> None:
+    text = reply_text(bot.say(APPLICANT, "Wieviel Geld ist noch da?"))
+    assert "Sozialkonferenzen und der Landkreis" in text
+    assert "€" not in text
+
+
+def test_another_applicant_does_not_get_the_status_of_a_foreign_application(bot: Bot) -> None:
+    outcome = bot.say("verein@example.org", "Wie ist der Stand des Antrags ADE-2026-001?")
+    assert not outcome.accepted
+    assert "Sprachförderung" not in reply_text(outcome)
+
+
+@pytest.mark.parametrize(("line", "hint"), [
+    ("ADE-2026-001 bewiligt", "es fehlt das Ergebnis"),
+    ("ADE-2026-001 bewilligt 1,500", "nicht eindeutig"),
+    ("ADE-2026-001 bewilligt (ja sieben)", "Die Stimmen"),
+])
+def test_a_line_the_bot_cannot_read_after_a_meeting_gets_the_hint_of_beschluss(
+        bot: Bot, line: str, hint: str) -> None:
+    bot.session(MARCH_12)
+    without = reply_text(bot.say("sek-ade", line, today=MARCH_12))
+    inside = reply_text(bot.say("sek-ade", f"/beschluss 12.03.2026\n{line}", today=MARCH_12))
+    assert hint in without
+    assert without == inside
+
+
+@pytest.mark.parametrize("line", [
+    "ADE-2026-001 einstimmig bewilligt",
+    "ADE-2026-001 bewilligt (7 ja, 1 nein, 0 Enthaltungen)",
+    "ADE-2026-001 angenommen mit 7:1:0",
+])
+def test_results_typed_on_a_phone_without_beschluss_are_previewed(bot: Bot, line: str) -> None:
+    bot.session(MARCH_12)
+    outcome = bot.say("sek-ade", line, today=MARCH_12)
+    assert outcome.accepted, reply_text(outcome)
+    assert "/buchen " in reply_text(outcome)
+
+
+def test_a_bare_buchen_answering_the_preview_books_with_the_code_it_answers(bot: Bot) -> None:
+    bot.session(MARCH_12)
+    preview = bot.say("sek-ade", "ADE-2026-001 bewilligt", today=MARCH_12)
+    code = booking_command(preview).split()[1]
+    booked = bot.core.handle(bot.message("sek-ade", "/buchen", today=MARCH_12,
+                                         refers_to=(code,)))
+    assert booked.accepted, reply_text(booked)
+    assert "Gebucht" in reply_text(booked)
