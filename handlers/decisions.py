@@ -364,8 +364,8 @@ def _form(ctx: Context, conference: Conference) -> Outcome:
                   if s["status"] == "scheduled" and s["budget_ii"])
     past = [d for d in days if d <= ctx.today.isoformat()]
     day = past[-1] if past else (days[0] if days else None)
-    numbers = [a["number"] for year in (ctx.today.year - 1, ctx.today.year)
-               for a in ctx.store.applications(year, conference.code) if a["status"] in OPEN]
+    numbers = [a["number"] for a in ctx.store.undecided_applications(conference.code)
+               if a["status"] in OPEN]  # whatever year they came in
     written = format_date(date.fromisoformat(day)) if day else "<Datum der Sitzung>"
     examples = [f"{n} {word}" for n, word in zip(
         numbers[:3] or [f"{conference.code}-{ctx.today.year}-001"],

@@ -107,8 +107,11 @@ def test_deferred_in_september_approved_in_march_shows_in_2027_in_every_format(
 
         sheet = load_workbook(io.BytesIO(overview("xlsx", year)))
         cells = [[c.value for c in r] for ws in sheet.worksheets[1:] for r in ws.iter_rows()]
-        numbers = {r[0] for r in cells}
-        assert (number in numbers) == bool(bound)
+        header_row = next(r for r in cells if "Bewilligt" in r)
+        rows_of_numbers = [r for r in cells if str(r[0]).startswith("ADE-")]
+        assert (number in {r[0] for r in rows_of_numbers}) == bool(bound)
+        bewilligt = header_row.index("Bewilligt")
+        assert round(sum(r[bewilligt] or 0 for r in rows_of_numbers) * 100) == bound
         pages = PdfReader(io.BytesIO(overview("pdf", year))).pages
         pdf = "\n".join(page.extract_text() for page in pages)
         assert (number in pdf) == bool(bound)

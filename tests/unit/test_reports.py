@@ -571,3 +571,18 @@ def test_chart_axis_speaks_german() -> None:
     assert euro_tick(12_000) == "12.000 €"
     assert euro_tick(2_500) == "2.500 €"
     assert euro_tick(0) == "0 €"
+
+
+def test_an_application_is_listed_in_its_budget_year_and_older_exports_use_its_year(
+        export: dict) -> None:
+    """The fixture predates `budget_year`: each row counts in the year it was handed in. A row
+    with `budget_year` (a 2025 sketch approved at a 2026 session) counts in that year only."""
+    moved = copy.deepcopy(export)
+    row = next(a for a in moved["applications"] if a["year"] == 2025)
+    row["budget_year"] = 2026
+    in_2025 = {r.number for r in build_overview(moved, 2025).applications}
+    in_2026 = {r.number for r in build_overview(moved, 2026).applications}
+    assert row["number"] in in_2026
+    assert row["number"] not in in_2025
+    before = {r.number for r in build_overview(export, 2025).applications}
+    assert in_2025 | {row["number"]} == before
