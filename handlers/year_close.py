@@ -81,13 +81,26 @@ def close(ctx: Context, year: int) -> str:
         lines.append(text)
         for person in [*ctx.secretaries(conference.code)]:
             ctx.notify(person.id, f"Jahresabschluss {year} (R2), {text}. Der Übertrag verfällt, "
-                       f"wenn er bis 31.12.{year + 1} nicht gebunden ist.", "year_close",
+                       f"wenn er bis 31.12.{year + 1} nicht gebunden ist."
+                       + _still_open(ctx, conference, year), "year_close",
                        f"year_close:{year}:{person.id}")
     ctx.store.close_year(year, ctx.now.isoformat(timespec="seconds"))
     summary = "\n".join(lines)
     for person in ctx.county_representatives():
         ctx.notify(person.id, summary, "year_close", f"year_close:{year}:{person.id}")
     return summary
+
+
+def _still_open(ctx: Context, conference: Conference, year: int) -> str:
+    """The applications that stay on the agenda into the new year (they belong to the
+    conference until decided, whatever year they came in)."""
+    numbers = [a["number"] for a in ctx.store.undecided_applications(conference.code)
+               if a["status"] in ("submitted", "deferred")]
+    if not numbers:
+        return ""
+    shown = ", ".join(numbers[:10]) + (f" und {len(numbers) - 10} weitere"
+                                       if len(numbers) > 10 else "")
+    return (f"\nNoch nicht entschieden, sie bleiben {year + 1} auf der Tagesordnung: {shown}.")
 
 
 def _defer_unconfirmed(ctx: Context, conference: Conference, year: int) -> list[str]:

@@ -45,7 +45,9 @@ def _deferred_in_september(bot: Bot) -> str:
 # -- open applications survive the turn of the year -------------------------------------------
 def test_deferred_in_september_is_on_the_list_and_agenda_of_the_new_year(bot: Bot) -> None:
     number = _deferred_in_september(bot)
-    bot.run_due_reminders(at(date(2027, 1, 1), 0, 30))  # 2026 closes by itself
+    closed = bot.run_due_reminders(at(date(2027, 1, 1), 0, 30))  # 2026 closes by itself
+    (to_secretary,) = [n for n in closed if n.recipient == "sek-ade"]
+    assert f"sie bleiben 2027 auf der Tagesordnung: {number}." in to_secretary.text
 
     listed = reply_text(bot.must("sek-ade", "/antraege", today=date(2027, 1, 5)))
     assert f"{number} Kita Sonnenschein: „Lesepaten im Ortskern“" in listed
