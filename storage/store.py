@@ -209,10 +209,13 @@ class Store:
     def undecided_applications(self, conference: str | None = None) -> list[Record]:
         """Applications not yet decided for good (UNDECIDED), of every year, by number."""
         self._build_undecided_index()
-        numbers = sorted(row["number"] for row in self.partitions.rows(GLOBAL, "undecided")
-                         if conference is None or row["conference"] == conference)
-        found = (self.application(number) for number in numbers)
-        return [a for a in found if a is not None and a["status"] in UNDECIDED]
+        by_year: dict[str, set[str]] = {}
+        for row in self.partitions.rows(GLOBAL, "undecided"):
+            if conference is None or row["conference"] == conference:
+                by_year.setdefault(row["number"].split("-")[1], set()).add(row["number"])
+        found = [dict(r) for name, numbers in by_year.items() if name in self.partitions.names()
+                 for r in self._rows(int(name), "applications") if r["number"] in numbers]
+        return sorted((a for a in found if a["status"] in UNDECIDED), key=lambda a: a["number"])
 
     def applications(self, year: int, conference: str | None = None) -> list[Record]:
         return [dict(r) for r in self._rows(year, "applications")
