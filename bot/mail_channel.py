@@ -328,7 +328,7 @@ def _body(text: str, actions: Iterable[Any], notes: Iterable[str] = (), *,
                      "\n".join(f"• {a.label}: {a.command}" for a in actions))
     if closing:
         parts.append(f"Mit freundlichen Grüßen\n{closing}")
-    return "\n\n".join(p for p in parts if p) + "\n"
+    return storable("\n\n".join(p for p in parts if p) + "\n")
 
 
 @dataclass(frozen=True)
@@ -356,12 +356,16 @@ class MailBuilder:
 
     def _mail(self, to: str, subject: str, message_id: str, content: bytes,
               parent: tuple[str, str] | None = None) -> Mail:
-        """`parent`: the In-Reply-To and References headers of an answer."""
+        """`parent`: the In-Reply-To and References headers of an answer. Text a sender sent
+        that is not valid Unicode is made storable first (`storage.text`): it cannot be
+        encoded."""
+        to, subject = storable(to), storable(subject)
         headers = [self._from, header("To", to), header("Subject", subject),
                    header("Date", format_datetime(self.now())), header("Message-ID", message_id),
                    AUTOMATIC]
         if parent is not None:
-            headers += [header("In-Reply-To", parent[0]), header("References", parent[1])]
+            headers += [header("In-Reply-To", storable(parent[0])),
+                        header("References", storable(parent[1]))]
         data = render(headers, content)
         recipient = to if SIMPLE_ADDRESS.fullmatch(to) else _envelope_recipient(data)
         return Mail(recipient, message_id, subject, data)
@@ -434,9 +438,10 @@ class MailBuilder:
             self.settings.address,
             f"Nicht verarbeitet: {cut_at_word(parsed.subject, 150) or '(ohne Betreff)'}",
             _message_id(self.settings.domain, "note"),
-            plain_text(f"Diese E-Mail hat der Bot nicht verarbeitet und nicht beantwortet.\n"
-                       f"Grund: {reason}\nAbsender: {parsed.address or '(unbekannt)'}\n"
-                       f"Message-ID: {parsed.message_id or '(keine)'}\n"), parent)
+            plain_text(storable(
+                f"Diese E-Mail hat der Bot nicht verarbeitet und nicht beantwortet.\n"
+                f"Grund: {reason}\nAbsender: {parsed.address or '(unbekannt)'}\n"
+                f"Message-ID: {parsed.message_id or '(keine)'}\n")), parent)
 
 
 def _event_subject(event: SessionEvent) -> str:

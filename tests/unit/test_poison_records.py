@@ -95,3 +95,23 @@ def test_the_administration_is_told_once_per_message_set_aside(tmp_path: Path) -
     assert notice.recipient == "verwaltung"
     assert "Fehler: UnicodeEncodeError" in notice.text
     assert "Absender: sek-\\xd0de@x" in notice.text
+
+
+def test_answers_and_notes_can_be_written_for_any_sender_text() -> None:
+    from datetime import UTC
+
+    from bot.mail_channel import MailBuilder, MailSettings, Server
+    from bot.mail_parse import ParsedMail
+    from handlers.messages import Outcome, Reply
+
+    server = Server("localhost", 143, "none", "", "")
+    builder = MailBuilder(MailSettings("bot@example.org", "Bot", server, server),
+                          lambda: datetime(2026, 2, 2, tzinfo=UTC), "Europe/Berlin")
+    parsed = ParsedMail("sek-\udcd0\udcb0de@example.org", "M\udcfcller", "Skizze \udcff\ud800",
+                        "", (), "id\udcff@example.org", "", (), None, ("Anlage \ud800.docx",),
+                        10)
+    note = builder.note(parsed, "Grund \udcff").data.decode("ascii")
+    assert "Absender: sek-=D0=B0de@example.org" in note
+    reply = builder.reply(parsed, "kita@example.org", Outcome(True, (Reply("Danke"),)),
+                          parsed.notes).data.decode("ascii")
+    assert "Subject: Re: Skizze \\xff\\ud800" in reply
