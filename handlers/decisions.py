@@ -174,6 +174,19 @@ def _not_before(record: dict, day: date) -> str | None:
     return None
 
 
+def _changed_since(ctx: Context, planned: list[Planned], day: date) -> list[str]:
+    """Sketches changed after the session: the conference voted on an earlier version."""
+    notes = []
+    for item in planned:
+        changed = (ctx.store.application(item.number) or {}).get("changed_on")
+        if changed and changed > day.isoformat():
+            notes.append(f"Achtung: {item.number} wurde am "
+                         f"{format_date(date.fromisoformat(changed))} geändert, nach der Sitzung; "
+                         "die Konferenz hat über die frühere Fassung abgestimmt. Bitte prüfen "
+                         "Sie das vor dem Buchen (/zeige " + item.number + ").")
+    return notes
+
+
 def sketch_fingerprint(record: dict) -> str:
     """What the conference voted on: the sketch's fields as they are at the preview."""
     text = json.dumps(record["fields"], sort_keys=True, ensure_ascii=False)
@@ -256,7 +269,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     })
     approved = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
     text = [f"Beschlüsse der Sitzung {conference.name} am {format_date(day)}:",
-            *(p.line() for p in planned)]
+            *(p.line() for p in planned), *_changed_since(ctx, planned, day)]
     if approved:
         balance = ctx.balance(conference, day.year)
         text.append(f"Zu binden: {format_cents(approved)}. Danach verfügbar: "

@@ -142,6 +142,8 @@ def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
     changes = sketch_changes(record["fields"], merged)
     was_deferred = record["status"] == "deferred"
     record["fields"] = merged
+    if changes:
+        record["changed_on"] = ctx.today.isoformat()
     outcome = _store_and_answer(ctx, record, check, conference, new=False)
     if not changes:
         return outcome

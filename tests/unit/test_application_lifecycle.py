@@ -218,6 +218,11 @@ def test_a_change_to_a_deferred_sketch_is_shown_to_the_secretary(bot: Bot) -> No
     assert "Geschäftsführung mitgeteilt" in reply_text(changed)
     same = bot.must(APPLICANT, f"/antrag {number}\nBetrag: 1.200 €", today=date(2026, 9, 21))
     assert not same.notifications  # nothing changed, nothing to tell
+    # a session after the change decides on the new version; one before it is warned of it
+    preview = bot.must("sek-ade", f"/beschluss 10.09.2026\n{number} bewilligt",
+                       today=date(2026, 9, 22))
+    assert (f"Achtung: {number} wurde am 20.09.2026 geändert, nach der Sitzung"
+            in reply_text(preview))
 
 
 # -- an allotment lowered below what is bound ---------------------------------------------------
