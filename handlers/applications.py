@@ -3,17 +3,21 @@ requested, approved, status; "offen" (or another status word) filters."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from handlers.context import Context, reply
 from handlers.messages import Outcome
 from handlers.scope import conference_and_year
 from handlers.show import shorten
+from rules.dates import format_date
 from rules.labelled import normalize_label
 from rules.money import format_cents
 from rules.refusal import refuse
 
 STATUS = {"submitted": "eingereicht", "incomplete": "unvollständig", "approved": "bewilligt",
           "rejected": "abgelehnt", "deferred": "vertagt", "held": "zurückgehalten (R9)",
-          "vetoed": "Veto (R10)", "erased": "gelöscht (Datenschutz)"}
+          "vetoed": "Veto (R10)", "erased": "gelöscht (Datenschutz)",
+          "withdrawn": "zurückgezogen"}
 # What an applicant reads instead of the rule codes
 APPLICANT_STATUS = {**STATUS, "held": "beschlossen, die Buchung wartet auf den Landkreis",
                     "vetoed": "Bewilligung vom Landkreis aufgehoben"}
@@ -28,6 +32,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "vertagt": ("deferred",), "zurueckgestellt": ("deferred",),
     "zurueckgehalten": ("held",),
     "veto": ("vetoed",),
+    "zurueckgezogen": ("withdrawn",),
     "entschieden": ("approved", "rejected", "held", "vetoed"),
     "alle": (),
 }
@@ -99,7 +104,15 @@ def _line(row: dict, words: dict[str, str] = STATUS) -> str:
            f"{requested}"
     if row["approved_cents"] is not None and row["status"] in ("approved", "held", "vetoed"):
         text += f", bewilligt {format_cents(row['approved_cents'])}"
-    return text + f" – {words[row['status']]}"
+    text += f" – {words[row['status']]}"
+    if row.get("corrections"):
+        last = row["corrections"][-1]
+        before = last["before"]
+        was = STATUS.get(before["status"], before["status"])
+        if before["approved_cents"]:
+            was += f" {format_cents(before['approved_cents'])}"
+        text += f" (korrigiert am {format_date(date.fromisoformat(last['on']))}, vorher {was})"
+    return text
 
 
 def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:

@@ -34,6 +34,7 @@ def _registry() -> dict[str, Command]:
         applications,
         balance,
         concept,
+        corrections,
         decisions,
         help,
         minutes,
@@ -43,6 +44,7 @@ def _registry() -> dict[str, Command]:
         show,
         submit,
         veto,
+        withdrawal,
         year_close,
     )
 
@@ -75,6 +77,12 @@ def _registry() -> dict[str, Command]:
                 "führt eine per E-Mail gesendete Anfrage nach Prüfung aus", unverified_ok=True),
         Command("bestaetigen", ("county",), decisions.release_held,
                 "/bestaetigen ADE 12.03.2026", "gibt zurückgehaltene Beschlüsse frei (R9)"),
+        # corrections and withdrawals (issue 11)
+        Command("korrektur", ("secretary",), corrections.preview,
+                "/korrektur ADE-2026-003 bewilligt 1.000 € Grund: gemeldet waren 1.500 €",
+                "berichtigt einen falsch gemeldeten Beschluss (mit /buchen)"),
+        Command("zurueckziehen", ("applicant", "secretary"), withdrawal.run,
+                "/zurueckziehen ADE-2026-003", "zieht einen offenen Antrag zurück"),
         Command("veto", ("county",), veto.run, "/veto ADE-2026-003 passt nicht zum Konzept",
                 "legt ein Veto ein (R10)"),
         Command("saldo", STAFF, balance.run, "/saldo ADE 2026", "zeigt den Stand des Budgets"),

@@ -127,11 +127,13 @@ class Context:
                   "Zuweisung laut Konfiguration (R1)")
 
     def book(self, conference: str, year: int, kind: str, amount: int, application: str | None,
-             note: str) -> None:
+             note: str, *, correction: str | None = None) -> None:
+        """A new ledger entry; `correction` names the /korrektur code it belongs to."""
         self.store.add_ledger({
             "year": year, "conference": conference, "kind": kind, "amount_cents": amount,
             "application": application, "source_id": self.message.source_id,
             "booked_at": self.now.isoformat(timespec="seconds"), "note": note,
+            **({"correction": correction} if correction else {}),
         })
 
 

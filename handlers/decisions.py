@@ -109,8 +109,13 @@ def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) ->
             problems.append(f"{number} ist noch unvollständig (R4) und kann nicht beschlossen "
                             "werden.")
             continue
+        if record["status"] == "withdrawn":
+            problems.append(f"{number} ist zurückgezogen und kann nicht beschlossen werden.")
+            continue
         if record["status"] not in OPEN:
-            problems.append(f"{number} ist schon entschieden ({STATUS[record['status']]}).")
+            problems.append(f"{number} ist schon entschieden ({STATUS[record['status']]}). Ist "
+                            "der Beschluss falsch gemeldet: /korrektur "
+                            f"{number} <richtiges Ergebnis> Grund: …")
             continue
         too_late = _not_before(record, day)
         if too_late:
@@ -295,7 +300,7 @@ def _replace_open_previews(ctx: Context, conference: Conference, day: date) -> l
     replaced = []
     for old in ctx.store.confirmations(day.year):
         if (old["status"] == "open" and old["by"] == ctx.identity.key
-                and old["conference"] == conference.code
+                and old.get("kind") != "correction" and old["conference"] == conference.code
                 and old["session_date"] == day.isoformat()):
             old["status"] = "replaced"
             ctx.store.save_confirmation(day.year, old)
@@ -395,6 +400,10 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
     if not args.strip():
         return _choose_code(ctx, "/buchen")
     confirmation = _own_confirmation(ctx, args)
+    if confirmation.get("kind") == "correction":
+        from handlers import corrections
+
+        return corrections.book(ctx, confirmation)
     conference = ctx.conference(confirmation["conference"])
     day = date.fromisoformat(confirmation["session_date"])
     session = _session(ctx, conference, day)
@@ -439,7 +448,8 @@ def open_previews_listing(ctx: Context, number: str) -> list[dict]:
     """Confirmations not yet used, discarded or expired whose preview lists the application."""
     return [c for year in (ctx.today.year - 1, ctx.today.year) if year in ctx.store.years()
             for c in ctx.store.confirmations(year)
-            if c["status"] == "open" and any(line["number"] == number for line in c["lines"])
+            if c["status"] == "open" and c.get("kind") != "correction"
+            and any(line["number"] == number for line in c["lines"])
             and not codes.expired(c["created_at"], ctx.now, ctx.config.raw)]
 
 
@@ -448,7 +458,8 @@ def discard(ctx: Context, args: str, body: str) -> Outcome:
         return _choose_code(ctx, "/verwerfen")
     confirmation = _own_confirmation(ctx, args)
     confirmation["status"] = "discarded"
-    ctx.store.save_confirmation(int(confirmation["session_date"][:4]), confirmation)
+    ctx.store.save_confirmation(confirmation.get("partition_year")
+                                or int(confirmation["session_date"][:4]), confirmation)
     return reply("Verworfen: nichts wurde gebucht. Senden Sie die Beschlüsse bei Bedarf neu "
                  "mit /beschluss.",
                  settles=f"✗ Am {format_date(ctx.today)} verworfen: nichts wurde gebucht.")

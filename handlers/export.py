@@ -10,7 +10,7 @@ from handlers.context import Context
 SCHEMA = "sozialbot-export/1"
 APPLICATION_KEYS = ("number", "conference", "year", "applicant", "contact", "title",
                     "requested_cents", "approved_cents", "status", "submitted_on", "session_date",
-                    "votes", "cofunding", "veto", "flags")
+                    "votes", "cofunding", "veto", "flags", "withdrawn")
 
 
 def budget_year(application: dict[str, Any]) -> int:
@@ -38,15 +38,17 @@ def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
                                                 "registered_on")} if concept else None,
         })
     applications = [{**{k: row.get(k) for k in APPLICATION_KEYS},
-                     "budget_year": budget_year(row), "sketch": sketch_of(row)}
+                     "budget_year": budget_year(row), "sketch": sketch_of(row),
+                     "corrections": row.get("corrections", [])}
                     for year in years for row in store.applications(year)]
     sessions = [{"conference": s["conference"], "date": s["date"], "time": s.get("time"),
                  "place": s.get("place", ""), "budget_ii": s["budget_ii"],
                  "attended_by": s["attended_by"], "status": s["status"],
                  "moved_to": s.get("moved_to")}
                 for year in years for s in store.sessions(year)]
-    ledger = [{k: e[k] for k in ("id", "year", "conference", "kind", "amount_cents",
-                                 "application", "source_id", "booked_at", "note")}
+    ledger = [{**{k: e[k] for k in ("id", "year", "conference", "kind", "amount_cents",
+                                    "application", "source_id", "booked_at", "note")},
+               "correction": e.get("correction")}
               for year in years for e in store.ledger(year)]
     balances = []
     for year in years or [now.year]:

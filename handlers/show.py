@@ -29,6 +29,7 @@ STATUS_PLAIN = {
     "held": "beschlossen; die Buchung wartet noch auf die Bestätigung des Landkreises",
     "vetoed": "der Landkreis hat widersprochen (Veto); die Bewilligung ist aufgehoben",
     "erased": "auf Wunsch gelöscht (Datenschutz), nicht entschieden",
+    "withdrawn": "zurückgezogen; er wird nicht mehr entschieden",
 }
 
 
@@ -143,6 +144,13 @@ def history(ctx: Context, record: dict) -> list[str]:
             events.append(f"{when} gebucht: {format_cents(entry['amount_cents'])}")
         elif entry["kind"] == "release":
             events.append(f"{when} zurückgebucht: {format_cents(entry['amount_cents'])}")
+    for correction in record.get("corrections", []):
+        events.append(f"{format_date(date.fromisoformat(correction['on']))} Beschluss "
+                      f"berichtigt (Korrektur): {correction['reason']}")
+    if record.get("withdrawn"):
+        withdrawn = record["withdrawn"]
+        why = f": {withdrawn['reason']}" if withdrawn.get("reason") else ""
+        events.append(f"{format_date(date.fromisoformat(withdrawn['on']))} zurückgezogen{why}")
     if record.get("veto"):
         veto = record["veto"]
         events.append(f"{format_date(date.fromisoformat(veto['on']))} Veto des Landkreises "

@@ -7,12 +7,18 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from handlers import codes
+from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.decisions import open_previews_listing
 from handlers.messages import Outcome
 from handlers.show import shorten, sketch_lines
 from rules.checks import youth_work_warning
-from rules.conferences import Conference, conference_list, conference_named_in
+from rules.conferences import (
+    Conference,
+    conference_list,
+    conference_named_in,
+    find_conference,
+)
 from rules.dates import format_date
 from rules.money import format_cents
 from rules.numbers import NUMBER, canonical_number
@@ -27,6 +33,7 @@ from rules.sketch import (
     read_sketch_fields,
 )
 from rules.sketch_changes import sketch_changes
+from rules.withdrawal import same_sketch_again
 
 MAX_MESSAGE_CHARS = 20_000
 OPEN_STATUSES = ("incomplete", "submitted", "deferred")
@@ -53,7 +60,51 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     number = _referenced_number(ctx, args, fields)
     if number:
         return _complete(ctx, number, fields)
+    if not set(fields) - {"conference"}:
+        return _form(ctx, fields)
+    first = _sent_before(ctx, fields, conference_named_in(text, ctx.config.conferences))
+    if first is not None:
+        return _same_again(first)
     return _submit(ctx, fields)
+
+
+def _form(ctx: Context, fields: dict[str, str]) -> Outcome:
+    """/antrag without a sketch (a tap on the menu): the form to fill in, nothing stored."""
+    if "conference" not in fields and ctx.person and ctx.person.conference:
+        fields = {**fields, "conference": ctx.conference(ctx.person.conference).name}
+    outcome = reply("Bitte füllen Sie die Projektskizze aus und senden Sie sie mir:\n\n/antrag\n"
+                    f"{form_lines(REQUIRED, fields)}\n\nBeim Betrag genügt die beantragte Summe "
+                    "in Euro; eine Zeile „Kofinanzierung:“ mit Geldgeber und Betrag ist "
+                    "freiwillig (R12).")
+    return Outcome(False, outcome.replies)
+
+
+def _sent_before(ctx: Context, fields: dict[str, str], named: Conference | None) -> dict | None:
+    """The application this same sketch was already handed in as, by the same sender, lately,
+    for the same social space."""
+    conference = find_conference(fields.get("conference", ""), ctx.config.conferences) or named
+    if conference is None:
+        return None
+    for year in (ctx.today.year, ctx.today.year - 1):
+        if year not in ctx.store.years():
+            continue
+        for first in ctx.store.applications(year):
+            if first["conference"] == conference.code and same_sketch_again(
+                    first, fields, ctx.identity.key, ctx.today):
+                return first
+    return None
+
+
+def _same_again(first: dict) -> Outcome:
+    """The same sketch twice is one application: the sender gets its number back."""
+    number = first["number"]
+    state = STATUS[first["status"]]
+    on = format_date(date.fromisoformat(first["submitted_on"]))
+    outcome = reply(f"Diese Projektskizze haben Sie am {on} schon eingereicht; sie hat die Nummer "
+                    f"{number} (Stand: {state}). Ein zweiter Antrag wurde nicht angelegt. "
+                    f"Ergänzungen senden Sie mit /antrag {number} und den geänderten Zeilen.",
+                    application_number=number)
+    return outcome
 
 
 def _referenced_number(ctx: Context, args: str, fields: dict[str, str]) -> str | None:
@@ -131,10 +182,17 @@ def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
     if record is None or not may_edit:
         raise refuse("", f"Einen Antrag {number} finde ich unter Ihrer Adresse nicht. Bitte "
                          "prüfen Sie die Nummer, oder reichen Sie die Skizze neu ein.")
+    if record["status"] == "withdrawn":
+        raise refuse("", f"{number} ist zurückgezogen und kann nicht mehr geändert werden. Für "
+                         "ein neues Vorhaben reichen Sie bitte eine neue Skizze ein.")
     if record["status"] not in OPEN_STATUSES:
+        hint = (f" Ist der Beschluss falsch gemeldet, berichtigen Sie ihn mit /korrektur {number}"
+                " <richtiges Ergebnis> Grund: …" if ctx.identity.role == "secretary" else
+                " Ist der Beschluss falsch gemeldet, kann die Geschäftsführung der "
+                "Sozialkonferenz ihn berichtigen (/korrektur).")
         raise refuse("R11", f"Über {number} ist schon entschieden; er kann nicht mehr "
                             "geändert werden. Für ein neues Vorhaben reichen Sie bitte eine neue "
-                            "Skizze ein.")
+                            f"Skizze ein.{hint}")
     merged = {**record["fields"], **{k: v for k, v in fields.items()
                                      if k not in ("conference", "number")}}
     conference = ctx.conference(record["conference"])

@@ -14,6 +14,7 @@ a question means the same whether it came by e-mail, Telegram or the console:
 from __future__ import annotations
 
 from handlers.context import Context, reply
+from handlers.corrections import spoken_command
 from handlers.messages import Outcome
 from rules.decisions import is_decision_line, looks_like_decision
 from rules.labelled import count_known_labels
@@ -29,6 +30,9 @@ def meaning(ctx: Context) -> Meaning | Outcome | None:
     labels = count_known_labels(everything)
     if labels >= 2 or (message.refers_to and labels >= 1):
         return "antrag", "", message.text  # a sketch without the command line, or a completion
+    spoken = spoken_command(ctx.identity.role, message.text)
+    if spoken is not None:
+        return spoken  # a correction or a withdrawal in words (handlers/corrections.py)
     status = asked_status(message.text)
     if status is not None:
         return ("zeige", status, "") if status else ("antraege", "", "")

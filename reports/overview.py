@@ -29,6 +29,7 @@ STATUS_LABELS: dict[str, str] = {
     "deferred": "vertagt",
     "held": "zurückgehalten",
     "vetoed": "Veto",
+    "withdrawn": "zurückgezogen",
 }
 
 
@@ -53,6 +54,7 @@ class ApplicationRow:
     veto_reason: str | None
     sketch: tuple[tuple[str, str], ...] = ()
     """Ausgangslage, Zielsetzung, Maßnahme as (label, text), where the export has them."""
+    correction: str = ""
 
     @property
     def binds_money(self) -> bool:
@@ -83,7 +85,7 @@ class ApplicationRow:
                 reason += "."
             returned = f" {decided} zurückgebucht." if decided else ""
             return f"Veto (R10): {reason}{returned}".strip()
-        return ""
+        return self.correction
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,21 @@ def _row(app: dict) -> ApplicationRow:
         veto_reason=veto.get("reason"),
         sketch=tuple((label, str((app.get("sketch") or {}).get(key) or ""))
                      for key, label in SKETCH_LABELS if app.get("sketch")),
+        correction=_correction_remark(app.get("corrections") or []),
     )
+
+
+def _correction_remark(corrections: list[dict]) -> str:
+    """German note for a corrected decision: when, what it was before, and why."""
+    if not corrections:
+        return ""
+    last = corrections[-1]
+    before = last["before"]
+    was = STATUS_LABELS.get(before["status"], before["status"])
+    if before.get("approved_cents"):
+        was += f" {format_cents(before['approved_cents'])}"
+    on = date.fromisoformat(last["on"]).strftime("%d.%m.%Y")
+    return f"Korrigiert am {on} (vorher {was}): {last['reason']}"
 
 
 def _figures(balance: dict | None) -> Figures:

@@ -65,7 +65,7 @@ async def test_onboarding_with_an_invite_code_gives_the_secretary_her_commands(
     menu = await emulator.wait_until(lambda: emulator.commands("chat", SECRETARY_ADE))
     assert {"beschluss", "buchen", "sitzung", "saldo"} <= {name for name, _ in menu}
     applicants = [name for name, _ in emulator.commands()]
-    assert applicants == ["hilfe", "antrag", "antraege", "zeige"]
+    assert applicants == ["hilfe", "antrag", "zurueckziehen", "antraege", "zeige"]
 
 
 async def test_an_invite_code_works_once(telegram_bot: RunningBot) -> None:

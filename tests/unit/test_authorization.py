@@ -57,6 +57,10 @@ MATRIX: list[tuple[str, str, tuple[str, str, str, str, str]]] = [
      ("no", "no", "no", "no", "no")),
     ("bestaetigen", "/bestaetigen BLE 05.03.2026",
      ("no", "no", "no", "yes", "no")),
+    ("korrektur", "/korrektur ADE-2026-001 bewilligt 1.000 € Grund: 1.000 € beschlossen",
+     ("no", "yes", "no", "no", "no")),
+    ("zurueckziehen", "/zurueckziehen ADE-2026-003",
+     ("yes", "yes", "no", "no", "no")),
     ("veto", "/veto ADE-2026-001 passt nicht zum Sozialraumkonzept",
      ("no", "no", "no", "yes", "no")),
     ("saldo", "/saldo ADE",
@@ -149,7 +153,7 @@ def test_who_may_do_what(copy_of: tuple[Bot, str], command: str, text: str, role
         by_role = role in ("applicant", "county", "administration") and not staff_may_try
         if by_role or command not in ("antrag", "beschluss", "buchen", "verwerfen", "freigeben",
                                       "saldo", "antraege", "bericht", "zeige", "tagesordnung",
-                                      "protokoll"):
+                                      "protokoll", "korrektur", "zurueckziehen"):
             assert re.search(rf"/{command} darf nur von .+ genutzt werden", answer), answer
         return
     assert outcome.accepted, f"{role} may: {text!r}, but was refused: {answer}"

@@ -2,7 +2,8 @@
 
 A secretary sends valid and invalid vote results, books some, leaves others open or discards
 them; the county attends or not, vetoes, confirms held decisions; years end by hand or by the
-scheduler. Applicants hand in late (after a session) and change sketches after a preview; the
+scheduler. Applicants hand in late (after a session), change sketches after a preview, send
+a sketch twice or withdraw it; a secretary corrects booked decisions (also in closed years); the
 administration raises and lowers allotments. After every step: no balance is negative, `/saldo`
 shows no negative amount, allotment + carried in + shortfall = bound + available + lapsed +
 carried out, the allotment shown is the one configured, the bound money is exactly what the
@@ -17,7 +18,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -29,15 +30,17 @@ CODE = re.compile(r"/buchen ([A-Z0-9]{6,10})")
 LAST_YEAR = 2028
 DEFAULT_ALLOTMENT = 1_000_000
 
-# Each status an application may go to, by the steps a person or the close can take.
+# Each status an application may go to, by the steps a person or the close can take
+# (a correction changes a booked outcome; only an open application can be withdrawn).
 ALLOWED_STEPS: dict[str, set[str]] = {
-    "incomplete": {"submitted"},
-    "submitted": {"approved", "rejected", "deferred", "held", "incomplete"},
-    "deferred": {"approved", "rejected", "held", "incomplete"},
+    "incomplete": {"submitted", "withdrawn"},
+    "submitted": {"approved", "rejected", "deferred", "held", "incomplete", "withdrawn"},
+    "deferred": {"approved", "rejected", "held", "incomplete", "withdrawn"},
     "held": {"approved", "rejected", "deferred", "vetoed"},  # confirmed, vetoed, or the close
-    "approved": {"vetoed"},
-    "rejected": set(),
+    "approved": {"vetoed", "rejected", "deferred"},
+    "rejected": {"approved", "deferred"},
     "vetoed": set(),
+    "withdrawn": set(),
 }
 FIRST_STATUSES = {"submitted", "incomplete"}
 
@@ -58,9 +61,10 @@ class ConferenceYears(RuleBasedStateMachine):
         self.invalidated: set[str] = set()
         self.allotments: dict[int, int] = {}
         self.base_toml = self.bot.config_path.read_text(encoding="utf-8")
-        self.seen: dict[str, str] = {}
         self.attended = False
         self.held_days: set[date] = set()
+        self.seen: dict[str, str] = {}
+        self.last_sketch: tuple[str, str, date, int] | None = None  # text, number, day, cents
         self.bot.concept(today=date(2026, 1, 5))
         self._open_year()
 
@@ -91,12 +95,75 @@ class ConferenceYears(RuleBasedStateMachine):
     def applicant_hands_in_a_sketch(self, euros: int, cents: int, late: bool) -> None:
         """A late one comes after the autumn session: no session of its year may decide it."""
         amount = euros * 100 + cents
-        outcome = self.bot.say(APPLICANT, sketch(Betrag=format_cents(amount)),
-                               today=date(self.year, 10, 1) if late else date(self.year, 2, 1))
+        text = sketch(Betrag=format_cents(amount), Titel=f"Projekt {len(self.numbers) + 1}")
+        day = date(self.year, 10, 1) if late else date(self.year, 2, 1)
+        outcome = self.bot.say(APPLICANT, text, today=day)
         assert outcome.accepted, reply_text(outcome)
         assert outcome.application_number is not None
         self.numbers.append(outcome.application_number)
         self.requested[outcome.application_number] = amount
+        self.last_sketch = (text, outcome.application_number, day, amount)
+
+    # The rules below have no preconditions (they skip when there is nothing to do): too many
+    # disabled rules make hypothesis give up on drawing one.
+    @rule()
+    def applicant_sends_the_same_sketch_again(self) -> None:
+        """A week later: the first number back, unless the first was withdrawn or changed."""
+        if self.last_sketch is None:
+            return
+        text, number, day, amount = self.last_sketch
+        if day.year != self.year:
+            return
+        first = self.bot.application(number)
+        outcome = self.bot.say(APPLICANT, text, today=day + timedelta(days=7))
+        if first["status"] == "withdrawn" or first["requested_cents"] != amount:
+            assert outcome.accepted
+            assert outcome.application_number != number
+            self.numbers.append(outcome.application_number)
+            self.requested[outcome.application_number] = amount
+            self.last_sketch = (text, outcome.application_number, day, amount)
+        else:
+            assert outcome.application_number == number, reply_text(outcome)
+
+    @rule(data=st.data(), by_secretary=st.booleans(), now=st.integers(0, 3))
+    def an_open_application_is_withdrawn(self, data: st.DataObject, by_secretary: bool,
+                                         now: int) -> None:
+        if now or not self.numbers:
+            return  # rarer than decisions, or few applications would ever be decided
+        number = data.draw(st.sampled_from(self.numbers))
+        before = self.statuses()[number]
+        sender = "sek-ade" if by_secretary else APPLICANT
+        self.say(sender, f"/zurueckziehen {number}", date(self.year, 2, 20))
+        after = self.statuses()[number]
+        assert after == ("withdrawn" if before in ("submitted", "deferred") else before)
+
+    @rule(data=st.data(), kind=st.sampled_from(["less", "less", "full", "reject", "defer"]),
+          percent=st.integers(1, 99), then=st.sampled_from(["book", "book", "discard"]))
+    def secretary_corrects_a_decision(self, data: st.DataObject, kind: str, percent: int,
+                                      then: str) -> None:
+        if not self.numbers:
+            return
+        statuses = self.statuses()
+        decided = [n for n in self.numbers
+                   if statuses[n] in ("approved", "rejected", "deferred", "held")]
+        if not decided:
+            return
+        number = data.draw(st.sampled_from(decided))
+        cents = max(1, self.requested[number] * percent // 100)
+        new = {"less": f"bewilligt {format_cents(cents)}", "full": "bewilligt",
+               "reject": "abgelehnt", "defer": "vertagt"}[kind]
+        day = date(self.year, 10, 1)
+        answer = self.say("sek-ade", f"/korrektur {number} {new} Grund: falsch gemeldet", day)
+        found = CODE.search(answer)
+        if found is None:
+            return
+        done = self.say("sek-ade", f"/{'buchen' if then == 'book' else 'verwerfen'} "
+                        f"{found.group(1)}", day)
+        if done.startswith("Gebucht: Korrektur"):
+            event(f"correction booked ({kind})")
+            expected = {"less": "approved", "full": "approved", "reject": "rejected",
+                        "defer": "deferred"}[kind]
+            assert self.statuses()[number] in (expected, "held"), done
 
     def statuses(self) -> dict[str, str]:
         return {a["number"]: a["status"] for a in self.bot.export()["applications"]}
@@ -230,6 +297,8 @@ class ConferenceYears(RuleBasedStateMachine):
         for a in data["applications"]:
             if a["status"] == "approved":
                 assert 0 < a["approved_cents"] <= a["requested_cents"], a
+            if a["status"] in ("withdrawn", "rejected", "deferred", "submitted"):
+                assert not a["approved_cents"], a
             if a["session_date"] and a["status"] in ("approved", "rejected", "held"):
                 assert a["submitted_on"] <= a["session_date"], a  # decided only where it could
 

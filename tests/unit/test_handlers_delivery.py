@@ -90,10 +90,15 @@ def test_a_sketch_sent_twice_gets_one_number(bot: Bot) -> None:
 
 
 def test_the_same_text_with_a_new_source_id_is_a_new_message(bot: Bot) -> None:
+    """Handled again (not a redelivery), and read as the same sketch sent twice."""
     bot.must(APPLICANT, sketch(), today=date(2026, 2, 2), source_id="<a@kita>")
     second = bot.must(APPLICANT, sketch(), today=date(2026, 2, 2), source_id="<b@kita>")
     assert not second.duplicate
-    assert second.application_number == "ADE-2026-002"
+    assert second.application_number == "ADE-2026-001"
+    assert "schon eingereicht" in reply_text(second)
+    third = bot.must(APPLICANT, sketch(Titel="Jugendtreff"), today=date(2026, 2, 2),
+                     source_id="<c@kita>")
+    assert third.application_number == "ADE-2026-002"
 
 
 def test_a_code_sent_back_twice_with_new_ids_is_booked_once_and_then_refused(bot: Bot) -> None:

@@ -411,7 +411,7 @@ def test_r9_booking_without_the_county_present_holds_until_the_county_confirms(
 def test_r9_held_money_is_not_free_for_other_decisions(bot: Bot) -> None:
     bot.concept()
     first = bot.submit(Betrag="6.000 €")
-    second = bot.submit(Betrag="6.000 €")
+    second = bot.submit(Betrag="6.000 €", Titel="Elterncafé")
     bot.session(MARCH_12, attend=None)
     bot.decide(MARCH_12, f"{first} bewilligt")
     bot.refused("sek-ade", f"/beschluss 12.03.2026\n{second} bewilligt", "R3", today=MARCH_12)
@@ -421,7 +421,7 @@ def test_r9_a_december_sketch_held_in_march_reserves_money_of_the_session_year(
         bot: Bot) -> None:
     bot.concept(today=date(2026, 11, 2))
     december = bot.submit(Betrag="6.000 €", today=date(2026, 12, 1))
-    january = bot.submit(Betrag="6.000 €", today=date(2027, 1, 20))
+    january = bot.submit(Betrag="6.000 €", Titel="Elterncafé", today=date(2027, 1, 20))
     bot.session(date(2027, 3, 4), attend=None, today=date(2027, 1, 21))
     bot.decide(date(2027, 3, 4), f"{december} bewilligt")
     assert bot.balance("ADE", 2027)["held_cents"] == 600_000

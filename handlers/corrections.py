@@ -1,0 +1,303 @@
+"""/korrektur: a wrongly reported decision put right, on the record (R2, R3, R11).
+
+Like /beschluss, a correction is first previewed and booked only with the one-time code (/buchen).
+The ledger gets reversing entries: the old commitment is released in full and the right amount
+committed anew, both marked with the correction; nothing is rewritten. Money freed in a closed
+year goes where that year's close sent its money (R2); a closed year takes no new money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from handlers import codes
+from handlers.applications import STATUS
+from handlers.context import Context, reply
+from handlers.messages import Action, Outcome
+from rules.budget import balance_from, can_bind
+from rules.checks import concept_missing
+from rules.conferences import Conference
+from rules.corrections import CorrectionError, close_delta, parse_correction, says_correction
+from rules.dates import format_date
+from rules.decisions import OUTCOME_WORDS, Votes, amount_problem, is_decision_line, vote_problem
+from rules.money import format_cents
+from rules.refusal import refuse
+from rules.withdrawal import withdrawal_in
+
+CORRECTABLE = ("approved", "rejected", "deferred", "held")
+
+
+def spoken_command(role: str, text: str) -> tuple[str, str, str] | None:
+    """A correction or a withdrawal written in words, as (command, args, body); None if neither.
+
+    A secretary's message with decision lines is a report of results, not a withdrawal."""
+    if role == "secretary" and says_correction(text):
+        return "korrektur", text, ""
+    if role not in ("applicant", "secretary"):
+        return None
+    number = withdrawal_in(text)
+    if number is None or (role == "secretary"
+                          and any(is_decision_line(line) for line in text.splitlines()[:200])):
+        return None
+    return "zurueckziehen", number, ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One correction, checked against the store: the decision as booked and as it should be."""
+
+    application: dict
+    conference: Conference
+    session_day: date
+    old_outcome: str
+    old_cents: int
+    outcome: str
+    cents: int
+    votes: Votes | None
+    reason: str
+
+    @property
+    def number(self) -> str:
+        return str(self.application["number"])
+
+    @property
+    def held(self) -> bool:
+        return self.application["status"] == "held"
+
+    def describe(self, outcome: str, cents: int) -> str:
+        word = OUTCOME_WORDS[outcome]
+        return f"{word} {format_cents(cents)}" if outcome == "approved" else word
+
+    @property
+    def before(self) -> str:
+        return self.describe(self.old_outcome, self.old_cents)
+
+    @property
+    def after(self) -> str:
+        text = self.describe(self.outcome, self.cents)
+        return text + (f" ({self.votes.render()})" if self.votes else "")
+
+
+def preview(ctx: Context, args: str, body: str) -> Outcome:
+    """/korrektur <Nr> <neues Ergebnis> Grund: … — shows the change, books nothing yet."""
+    conference = ctx.own_conference()
+    try:
+        request = parse_correction("\n".join(part for part in (args, body) if part))
+    except CorrectionError as error:
+        raise refuse("R11", str(error)) from None
+    change = _check(ctx, conference, request.decision.number, request.decision.outcome,
+                    request.decision.amount_cents, request.decision.votes, request.reason)
+    code = codes.new_code()
+    ctx.store.save_confirmation(ctx.today.year, {
+        "code": code, "kind": "correction", "partition_year": ctx.today.year,
+        "conference": conference.code, "session_date": change.session_day.isoformat(),
+        "by": ctx.identity.key, "status": "open", "reason": change.reason,
+        "lines": [{"number": change.number, "outcome": change.outcome,
+                   "amount_cents": change.cents if change.outcome == "approved" else None,
+                   "votes": change.votes.__dict__ if change.votes else None}],
+        "before": {"status": change.application["status"], "outcome": change.old_outcome,
+                   "approved_cents": change.application.get("approved_cents")},
+        "created_at": ctx.now.isoformat(timespec="seconds"), "source_id": ctx.message.source_id,
+    })
+    text = [f"Korrektur zu {change.number} „{change.application['title'][:60]}“ "
+            f"(Sitzung {conference.name} am {format_date(change.session_day)}):",
+            f"bisher: {change.before}", f"richtig: {change.after}", f"Grund: {change.reason}",
+            *_money_lines(ctx, change),
+            "Antragsteller und Landkreis werden über die Korrektur informiert.",
+            f"Noch ist nichts gebucht. Zum Buchen senden Sie: /buchen {code}"]
+    return reply("\n".join(text), application_number=change.number,
+                 actions=(Action("Buchen", f"/buchen {code}"),
+                          Action("Verwerfen", f"/verwerfen {code}")))
+
+
+def _check(ctx: Context, conference: Conference, number: str, outcome: str, cents: int | None,
+           votes: Votes | None, reason: str) -> Change:
+    application = ctx.store.application(number)
+    if application is None or application["conference"] != conference.code:
+        raise refuse("", f"Einen Antrag {number[:20]} gibt es für {conference.name} nicht. "
+                         "/antraege zeigt die Anträge.")
+    number, status = application["number"], application["status"]
+    if status == "vetoed":
+        raise refuse("R10", f"Zu {number} hat der Landkreis ein Veto eingelegt; das hebt keine "
+                            "Korrektur auf. Bitte wenden Sie sich an den Landkreis.")
+    if status == "withdrawn":
+        raise refuse("", f"{number} ist zurückgezogen; darüber wurde nicht entschieden.")
+    if status not in CORRECTABLE or not application.get("session_date"):
+        raise refuse("R11", f"Über {number} ist noch nicht entschieden ({STATUS[status]}); es gibt "
+                            "nichts zu berichtigen. Beschlüsse melden Sie mit /beschluss.")
+    old_outcome = application.get("held_outcome", status) if status == "held" else status
+    old_cents = (application.get("approved_cents") or 0) if old_outcome == "approved" else 0
+    if outcome == "approved":
+        cents = application["requested_cents"] if cents is None else cents
+        problem = amount_problem(number, cents, application["requested_cents"])
+        if problem:
+            raise refuse("R11", problem)
+    else:
+        cents = 0
+    from rules.decisions import DecisionLine
+
+    problem = vote_problem(DecisionLine(number, outcome, cents or None, votes))
+    if problem:
+        raise refuse("R11", problem)
+    same_votes = votes is None or votes.__dict__ == application.get("votes")
+    if outcome == old_outcome and cents == old_cents and same_votes:
+        raise refuse("R11", f"{number} ist schon so gebucht ({OUTCOME_WORDS[outcome]}"
+                            f"{' ' + format_cents(cents) if cents else ''}); es gibt nichts zu "
+                            "berichtigen.")
+    day = date.fromisoformat(application["session_date"])
+    change = Change(application, conference, day, old_outcome, old_cents, outcome, cents, votes,
+                    reason)
+    more = cents - old_cents
+    if more > 0:
+        if ctx.store.year_closed(day.year):
+            raise refuse("R2", f"Das Haushaltsjahr {day.year} ist abgeschlossen; sein Geld ist "
+                               "übertragen oder verfallen. Mehr als gebucht kann darin nicht mehr "
+                               f"bewilligt werden (gebucht: {change.before}). Eine Berichtigung "
+                               "nach unten oder eine Ablehnung ist möglich.")
+        if ctx.store.concept(conference.code) is None:
+            refusal = concept_missing(conference.name)
+            raise refuse(refusal.rule, refusal.text)
+        balance = ctx.balance(conference, day.year)
+        if not can_bind(balance, more):
+            raise refuse("R3", f"Die Korrektur bindet {format_cents(more)} mehr, verfügbar sind "
+                               f"für {conference.name} {day.year} nur "
+                               f"{format_cents(balance.free)}.")
+    return change
+
+
+def _money_lines(ctx: Context, change: Change) -> list[str]:
+    year = change.session_day.year
+    if change.held:
+        return ["Der Beschluss wartet noch auf die Bestätigung des Landkreises (R9); es wird "
+                "nichts gebucht, nur der zurückgehaltene Beschluss berichtigt."]
+    entries = []
+    if change.old_cents:
+        entries.append(f"Storno der Bindung {format_cents(change.old_cents)}")
+    if change.cents:
+        entries.append(f"neue Bindung {format_cents(change.cents)}")
+    lines = [f"Buchungen {year}: {', '.join(entries) if entries else 'keine'}."]
+    freed = change.old_cents - change.cents
+    if ctx.store.year_closed(year):
+        if freed > 0:
+            lapse, carry = _freed_in_closed_year(ctx, change.conference, year, freed)
+            lines.append(f"Das Haushaltsjahr {year} ist abgeschlossen (R2): die frei werdenden "
+                         f"{format_cents(freed)} gehen dorthin, wohin der Abschluss das Geld "
+                         f"gegeben hat: verfallen {format_cents(lapse)}, übertragen nach "
+                         f"{year + 1} {format_cents(carry)}.")
+    else:
+        balance = ctx.balance(change.conference, year)
+        lines.append(f"Danach verfügbar für {change.conference.name} {year}: "
+                     f"{format_cents(balance.free + freed)}.")
+    return lines
+
+
+def _freed_in_closed_year(ctx: Context, conference: Conference, year: int,
+                          freed: int) -> tuple[int, int]:
+    """(lapses, carried on) of money freed in a closed year, before anything is booked."""
+    entries = [(e["kind"], e["amount_cents"]) for e in ctx.store.ledger(year, conference.code)]
+    posted_lapse = sum(a for k, a in entries if k == "lapse")
+    posted_carry = sum(a for k, a in entries if k == "carry_out")
+    before = balance_from([(k, a) for k, a in entries if k not in ("lapse", "carry_out")]
+                          + [("release", freed)])
+    delta = close_delta(before, posted_lapse, posted_carry)
+    return delta.lapse, delta.carry_out
+
+
+def book(ctx: Context, confirmation: dict) -> Outcome:
+    """/buchen with a correction's code: check again, then book the reversing entries."""
+    conference = ctx.conference(confirmation["conference"])
+    line = confirmation["lines"][0]
+    votes = Votes(**line["votes"]) if line["votes"] else None
+    change = _check(ctx, conference, line["number"], line["outcome"], line["amount_cents"], votes,
+                    confirmation["reason"])
+    before = confirmation["before"]
+    if (change.application["status"] != before["status"]
+            or change.application.get("approved_cents") != before["approved_cents"]):
+        raise refuse("", f"{change.number} hat sich seit der Vorschau geändert "
+                         f"({STATUS[change.application['status']]}). Bitte senden Sie die "
+                         "Korrektur neu mit /korrektur.")
+    confirmation["status"] = "booked"
+    ctx.store.save_confirmation(confirmation["partition_year"], confirmation)
+    _apply(ctx, change, confirmation["code"])
+    _tell(ctx, change)
+    year = change.session_day.year
+    balance = ctx.balance(conference, year)
+    return reply(f"Gebucht: Korrektur zu {change.number}, jetzt {change.after} (bisher "
+                 f"{change.before}). Antragsteller und Landkreis sind informiert.\n"
+                 f"Verfügbar für {conference.name} {year}: {format_cents(balance.free)}.",
+                 application_number=change.number)
+
+
+def _apply(ctx: Context, change: Change, code: str) -> None:
+    application, conference = change.application, change.conference
+    year, number = change.session_day.year, change.number
+    if not change.held:
+        closed = ctx.store.year_closed(year)
+        if not closed:
+            ctx.open_year(conference, year)
+        note = f"Korrektur des Beschlusses vom {format_date(change.session_day)}: {change.reason}"
+        if change.old_cents:
+            ctx.book(conference.code, year, "release", change.old_cents, number,
+                     f"Storno ({change.before}) – {note}", correction=code)
+        if change.cents:
+            ctx.book(conference.code, year, "commitment", change.cents, number,
+                     f"Neu gebunden ({change.after}) – {note}", correction=code)
+        if closed:
+            _follow_close(ctx, conference, year, code)
+    record = {"on": ctx.today.isoformat(), "by": ctx.identity.key, "reason": change.reason,
+              "code": code, "before": {"status": change.old_outcome,
+                                       "approved_cents": change.old_cents or None},
+              "after": {"status": change.outcome, "approved_cents": change.cents or None}}
+    application["corrections"] = [*application.get("corrections", []), record]
+    new_status = "held" if change.held else change.outcome
+    application.update({"status": new_status,
+                        "approved_cents": change.cents if change.outcome == "approved" else None})
+    if change.votes is not None:
+        application["votes"] = change.votes.__dict__
+    if change.held:
+        application["held_outcome"] = change.outcome
+    ctx.store.save_application(application)
+
+
+def _follow_close(ctx: Context, conference: Conference, year: int, code: str) -> None:
+    """R2: book what each closed year's close would have booked more with the correction in
+    place: freed money lapses or moves on, and money moved into a closed year follows it."""
+    while ctx.store.year_closed(year):
+        entries = [(e["kind"], e["amount_cents"]) for e in ctx.store.ledger(year, conference.code)]
+        before = balance_from([(k, a) for k, a in entries if k not in ("lapse", "carry_out")])
+        delta = close_delta(before, sum(a for k, a in entries if k == "lapse"),
+                            sum(a for k, a in entries if k == "carry_out"))
+        if delta.lapse:
+            ctx.book(conference.code, year, "lapse", delta.lapse, None,
+                     "Nach Korrektur: Übertrag aus dem Vorjahr nicht gebunden, verfällt (R2)",
+                     correction=code)
+        if not delta.carry_out:
+            return
+        ctx.book(conference.code, year, "carry_out", delta.carry_out, None,
+                 f"Nach Korrektur: Übertrag nach {year + 1} (R2)", correction=code)
+        ctx.book(conference.code, year + 1, "carry_in", delta.carry_out, None,
+                 f"Nach Korrektur: Übertrag aus {year}, verfällt Ende {year + 1} (R2)",
+                 correction=code)
+        year += 1
+
+
+def _tell(ctx: Context, change: Change) -> None:
+    conference, number = change.conference, change.number
+    head = (f"Korrektur zu Antrag {number} „{change.application['title'][:80]}“ (Sitzung der "
+            f"Sozialkonferenz {conference.name} am {format_date(change.session_day)}): der "
+            f"Beschluss war falsch gemeldet und ist berichtigt.\nbisher: {change.before}\n"
+            f"richtig: {change.after}\nGrund: {change.reason}")
+    ctx.notify(change.application["contact"],
+               head + f"\nFragen dazu beantwortet die Geschäftsführung der Sozialkonferenz "
+               f"{conference.name}.", "correction",
+               f"correction:{number}:{ctx.message.source_id}:applicant",
+               application_number=number)
+    year = change.session_day.year
+    money = ("" if change.held else
+             f"\nVerfügbar für {conference.name} {year}: "
+             f"{format_cents(ctx.balance(conference, year).free)}.")
+    for person in [*ctx.county_representatives(), *ctx.secretaries(conference.code)]:
+        ctx.notify(person.id, head + money, "correction",
+                   f"correction:{number}:{ctx.message.source_id}:{person.id}",
+                   application_number=number)

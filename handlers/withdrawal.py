@@ -1,0 +1,85 @@
+"""/zurueckziehen: an applicant withdraws her own open application, or a secretary marks one of
+her conference withdrawn (also an incomplete one nobody completes). A withdrawn application is
+on the record and can no longer be decided."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from handlers.applications import STATUS
+from handlers.context import Context, reply
+from handlers.messages import Action, Outcome
+from rules.dates import format_date
+from rules.refusal import refuse
+from rules.withdrawal import NUMBER
+
+WITHDRAWABLE = ("incomplete", "submitted", "deferred")
+MAX_REASON = 300
+
+
+def run(ctx: Context, args: str, body: str) -> Outcome:
+    """/zurueckziehen <Nr> [Grund]"""
+    found = NUMBER.search(args) or next(
+        (m for m in map(NUMBER.search, ctx.message.refers_to) if m), None)
+    if found is None:
+        return _which(ctx)
+    number = found.group().upper()
+    application = ctx.store.application(number)
+    is_own = application is not None and application["contact"] == ctx.identity.key
+    is_secretary = (application is not None and ctx.person is not None
+                    and ctx.person.role == "secretary"
+                    and ctx.person.conference == application["conference"])
+    if application is None or not (is_own or is_secretary):
+        raise refuse("", f"Einen Antrag {number[:20]} finde ich unter Ihrer Adresse nicht. "
+                         "/antraege zeigt Ihre Anträge.")
+    status = application["status"]
+    if status == "withdrawn":
+        when = format_date(date.fromisoformat(application["withdrawn"]["on"]))
+        raise refuse("", f"{number} ist schon seit dem {when} zurückgezogen.")
+    if status not in WITHDRAWABLE:
+        hint = (" Ist der Beschluss falsch gemeldet, berichtigen Sie ihn mit /korrektur "
+                f"{number} <richtiges Ergebnis> Grund: …" if is_secretary else
+                " Fragen dazu beantwortet die Geschäftsführung der Sozialkonferenz.")
+        raise refuse("R11", f"Über {number} ist schon entschieden ({STATUS[status]}); "
+                            f"zurückziehen lässt sich nur ein offener Antrag.{hint}")
+    rest = args[found.end():] if NUMBER.search(args) else args
+    reason = " ".join(f"{rest} {body}".split()).strip(" ,.:;-–")[:MAX_REASON]
+    application["status"] = "withdrawn"
+    application["withdrawn"] = {"on": ctx.today.isoformat(), "by": ctx.identity.key,
+                                "reason": reason, "status_before": status}
+    ctx.store.save_application(application)
+    conference = ctx.conference(application["conference"])
+    title = application.get("title") or "ohne Titel"
+    why = f"\nGrund: {reason}" if reason else ""
+    who = "vom Antragsteller" if is_own else "von der Geschäftsführung"
+    for secretary in ctx.secretaries(conference.code):
+        ctx.notify(secretary.id, f"Antrag {number} „{title[:80]}“ ({conference.name}) ist "
+                   f"{who} zurückgezogen worden und kommt nicht mehr zur Entscheidung.{why}",
+                   "withdrawal", f"withdrawal:{number}:{secretary.id}", application_number=number)
+    if not is_own:
+        ctx.notify(application["contact"], f"Ihr Antrag {number} „{title[:80]}“ ist von der "
+                   f"Geschäftsführung der Sozialkonferenz {conference.name} als zurückgezogen "
+                   f"eingetragen worden.{why}\nFragen dazu beantwortet die Geschäftsführung.",
+                   "withdrawal", f"withdrawal:{number}:applicant", application_number=number)
+    told = ("Die Geschäftsführung der Sozialkonferenz ist informiert." if is_own
+            else "Der Antragsteller ist informiert.")
+    return reply(f"{number} „{title[:80]}“ ist zurückgezogen und wird nicht mehr entschieden. "
+                 f"{told}", application_number=number)
+
+
+def _which(ctx: Context) -> Outcome:
+    """Without a number: name the open applications, nothing is withdrawn on a guess."""
+    own = [a for year in ctx.store.years()[-2:] for a in ctx.store.applications(year)
+           if a["status"] in WITHDRAWABLE and (
+               a["contact"] == ctx.identity.key
+               or (ctx.person is not None and ctx.person.conference == a["conference"]))]
+    if not own:
+        raise refuse("", "Welchen Antrag möchten Sie zurückziehen? Bitte nennen Sie die Nummer, "
+                         "z. B. /zurueckziehen ADE-2026-001. /antraege zeigt Ihre Anträge.")
+    lines = [f"• {a['number']} „{(a.get('title') or 'ohne Titel')[:60]}“ – {STATUS[a['status']]}"
+             for a in own[:10]]
+    outcome = reply("Welchen Antrag möchten Sie zurückziehen? Bitte senden Sie "
+                    "/zurueckziehen mit der Nummer. Offen sind:\n" + "\n".join(lines),
+                    actions=tuple(Action(f"{a['number']} zurückziehen",
+                                         f"/zurueckziehen {a['number']}") for a in own[:3]))
+    return Outcome(False, outcome.replies)

@@ -1,0 +1,115 @@
+"""Corrections of a booked decision (R11, R3, R2): what the secretary asks for, and where money
+freed in a closed year goes.
+
+A correction is read from one message: the application, the new outcome or amount, and a reason
+("/korrektur ADE-2026-001 bewilligt 1.000 € Grund: Die Konferenz hat 1.000 € beschlossen").
+People also write it in words ("Korrektur: ADE-2026-001 wurde mit 1.000 € bewilligt, nicht mit
+1.500 €. Grund: …"); the words "statt/nicht/vorher <Betrag>" name the old amount and are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rules.budget import Balance, year_end
+from rules.decisions import OUTCOMES, DecisionLine, DecisionLineError, parse_decision_line
+
+MIN_REASON = 5
+MAX_REASON = 500
+MAX_READ = 4_000  # a correction is a few lines; more is not read
+
+NUMBER = re.compile(r"\b[A-Za-z]{2,5}-\d{4}-\d{1,4}\b")
+_REASON = re.compile(r"\b(?:begr(?:ü|ue)ndung|grund)\b\s*[:\-–]?\s*|\bweil\b\s*", re.IGNORECASE)
+_LEAD = re.compile(r"^\s*(?:bitte\s+)?(?:korrektur|berichtigung|korrigier\w*|berichtig\w*)\b"
+                   r"\s*(?:zu|für|von|des\s+antrags?|antrag)?\s*[:\-–]?\s*", re.IGNORECASE)
+_DATE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b")
+_AMOUNT = r"\d[\d. ]{0,14}(?:,\d{1,2}|,-{1,2})?\s*(?:€|eur\b|euro\b)?"
+_OLD_AMOUNT = re.compile(r"\b(?:statt|anstatt|anstelle\s+von|nicht|vorher|bisher|nicht\s+mit)"
+                         rf"\s+(?:mit\s+|von\s+|über\s+)?{_AMOUNT}", re.IGNORECASE)
+_OLD_OUTCOME = re.compile(r"\b(?:statt|anstatt|nicht|vorher|bisher)\s+(?:"
+                          + "|".join(OUTCOMES) + r")\b", re.IGNORECASE)
+_NEW_AMOUNT = re.compile(_AMOUNT, re.IGNORECASE)
+_VOTES = re.compile(r"\([^()]{0,80}\)")
+_OUTCOME = re.compile(r"\b(?:" + "|".join(OUTCOMES) + r")\b", re.IGNORECASE)
+_SAYS_CORRECTION = re.compile(r"^\s*(?:bitte\s+)?(?:korrektur|berichtigung|korrigier|berichtig)",
+                              re.IGNORECASE)
+
+USAGE = ("/korrektur ADE-2026-001 bewilligt 1.000 € Grund: Die Konferenz hat 1.000 € "
+         "beschlossen, gemeldet waren 1.500 €")
+
+
+class CorrectionError(ValueError):
+    """The message cannot be read as a correction; the text says how to write it."""
+
+
+@dataclass(frozen=True)
+class CorrectionRequest:
+    decision: DecisionLine
+    reason: str
+
+
+def says_correction(text: str) -> bool:
+    """Whether a message in words asks for a correction ("Korrektur: ADE-2026-001 …")."""
+    head = text[:MAX_READ]
+    return bool(_SAYS_CORRECTION.match(head)) and NUMBER.search(head) is not None
+
+
+def parse_correction(text: str) -> CorrectionRequest:
+    """The application, its new outcome (and amount, votes) and the reason, from one message."""
+    text = text[:MAX_READ].strip()
+    marker = _REASON.search(text)
+    if marker:
+        head, reason = text[:marker.start()], text[marker.end():]
+        if marker.group().lower().startswith("weil"):
+            reason = "weil " + reason
+    else:
+        head, _, reason = text.partition("\n")
+    reason = " ".join(reason.split())[:MAX_REASON]
+    head = _LEAD.sub("", " ".join(head.split()))
+    number = NUMBER.search(head)
+    if number is None:
+        raise CorrectionError(f"Bitte nennen Sie den Antrag, das neue Ergebnis und den Grund, "
+                              f"z. B.:\n{USAGE}")
+    rest = head[number.end():]
+    votes = _VOTES.search(rest)
+    votes_text = votes.group() if votes and re.search(r"ja|nein", votes.group(), re.I) else ""
+    if votes_text:
+        rest = rest.replace(votes_text, " ")
+    rest = _OLD_OUTCOME.sub(" ", _OLD_AMOUNT.sub(" ", _DATE.sub(" ", rest)))
+    outcome = _OUTCOME.search(rest)
+    amount = _NEW_AMOUNT.search(rest)
+    if outcome is None and amount is None:
+        raise CorrectionError(f"Was soll für {number.group().upper()} gelten? Bitte nennen Sie "
+                              f"das richtige Ergebnis („bewilligt 1.000 €“, „abgelehnt“, "
+                              f"„vertagt“), z. B.:\n{USAGE}")
+    word = outcome.group() if outcome else "bewilligt"
+    line = f"{number.group()} {word} {amount.group() if amount else ''} {votes_text}"
+    try:
+        decision = parse_decision_line(line)
+    except DecisionLineError as error:
+        raise CorrectionError(str(error)) from None
+    if len(reason) < MIN_REASON:
+        raise CorrectionError(f"Eine Korrektur braucht einen Grund; Antragsteller und Landkreis "
+                              f"erfahren ihn. Bitte so:\n{USAGE}")
+    return CorrectionRequest(decision, reason)
+
+
+@dataclass(frozen=True)
+class CloseDelta:
+    """What a closed year's close would have booked more, had the correction been there (R2)."""
+
+    lapse: int
+    carry_out: int
+
+
+def close_delta(before_close: Balance, posted_lapse: int, posted_carry_out: int) -> CloseDelta:
+    """R2 for money freed in a closed year: it goes where the close sent that year's money.
+
+    `before_close` is the year's balance without its lapse and carry-out entries, after the
+    correction. Carried money is spent first, so freed money lapses as far as the carry-in would
+    then have been left over, and the rest is carried into the next year. Freeing money never
+    makes either smaller."""
+    end = year_end(before_close)
+    return CloseDelta(lapse=max(0, end.lapse - posted_lapse),
+                      carry_out=max(0, end.carry_out - posted_carry_out))

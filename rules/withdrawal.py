@@ -1,0 +1,71 @@
+"""Withdrawals and sketches sent twice, as people write them.
+
+"Wir ziehen unseren Antrag OST-2026-001 zurück", "Antrag OST-2026-001 zurückziehen", "bitte
+streichen Sie unseren Antrag": a withdrawal names the application (or a definite one: "unseren
+Antrag") and a verb of taking it back. "Einen Antrag stellen, um die Wände zu streichen" is none.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from rules.money import AmountError, parse_amount
+
+MAX_READ = 2_000  # a withdrawal is a sentence or two
+SAME_SKETCH_DAYS = 56  # "within weeks": the same sketch again after this is a new application
+
+NUMBER = re.compile(r"\b[A-Za-z]{2,5}-\d{4}-\d{1,4}\b")
+_THE_APPLICATION = (r"(?:\b[A-Za-z]{2,5}-\d{4}-\d{1,4}\b|\b(?:unser(?:en)?|mein(?:en)?|den|diesen"
+                    r"|dieser|der|die|ihn)\s+(?:antrag|projektantrag|projektskizze|skizze)\b"
+                    r"|\bantrag\s+(?:nr\.?\s*)?[A-Za-z]{2,5}-)")
+_TAKE_BACK = (r"(?:zur(?:ü|ue)ck\s*(?:ziehen|zunehmen|nehmen|gezogen|genommen)|zur(?:ü|ue)ckziehung"
+              r"|r(?:ü|ue)cknahme|r(?:ü|ue)ckzug|streichen|stornieren|l(?:ö|oe)schen|annullieren"
+              r"|verzichten)")
+_SPLIT_VERB = re.compile(r"\b(?:ziehen|nehmen|ziehe|nehme|zieht|nimmt)\b[^.!?\n]{0,120}"
+                         r"\bzur(?:ü|ue)ck\b", re.IGNORECASE)
+_VERB = re.compile(rf"\b{_TAKE_BACK}\w*", re.IGNORECASE)
+_OBJECT = re.compile(_THE_APPLICATION, re.IGNORECASE)
+_SENTENCE = re.compile(r"([^.!?\n]{1,400})([.!?\n]?)")
+
+
+def withdrawal_in(text: str) -> str | None:
+    """The number of the application a message in words withdraws ("" when it names none),
+    or None when the message is no withdrawal. Both the application and the verb must be in one
+    sentence, and it is no question ("Müssen wir den Antrag zurückziehen?")."""
+    for sentence, end in _SENTENCE.findall(text[:MAX_READ]):
+        takes_back = _VERB.search(sentence) or _SPLIT_VERB.search(sentence)
+        if end != "?" and takes_back and _OBJECT.search(sentence):
+            number = NUMBER.search(sentence) or NUMBER.search(text[:MAX_READ])
+            return number.group().upper() if number else ""
+    return None
+
+
+def _normal(text: object) -> str:
+    return " ".join(str(text or "").casefold().split())
+
+
+def _same_text_key(fields: dict[str, str]) -> tuple[str, ...]:
+    """What makes two sketches the same: title and text, whatever the spacing or case."""
+    return tuple(_normal(fields.get(key)) for key in ("title", "situation", "objective",
+                                                     "measure"))
+
+
+def _cents(text: str | None) -> int | None:
+    try:
+        return parse_amount(text or "")
+    except AmountError:
+        return None
+
+
+def same_sketch_again(first: dict, fields: dict[str, str], sender: str, today: date) -> bool:
+    """Whether `fields`, sent by `sender` today, repeat the stored application `first`: same
+    sender, same title, text and amount, within SAME_SKETCH_DAYS, and not withdrawn meanwhile."""
+    if first["contact"] != sender or first.get("status") == "withdrawn":
+        return False
+    if _cents(fields.get("amount")) != first.get("requested_cents"):
+        return False
+    if today - date.fromisoformat(first["submitted_on"]) > timedelta(days=SAME_SKETCH_DAYS):
+        return False
+    mine = _same_text_key(fields)
+    return any(mine) and mine == _same_text_key(first["fields"])
