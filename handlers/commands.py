@@ -79,10 +79,10 @@ def _registry() -> dict[str, Command]:
                 "/bestaetigen ADE 12.03.2026", "gibt zurückgehaltene Beschlüsse frei (R9)"),
         # corrections and withdrawals (issue 11)
         Command("korrektur", ("secretary",), corrections.preview,
-                "/korrektur ADE-2026-003 bewilligt 1.000 € Grund: gemeldet waren 1.500 €",
+                "/korrektur ADE-2026-001 bewilligt 1.000 € Grund: gemeldet waren 1.500 €",
                 "berichtigt einen falsch gemeldeten Beschluss (mit /buchen)"),
         Command("zurueckziehen", ("applicant", "secretary"), withdrawal.run,
-                "/zurueckziehen ADE-2026-003", "zieht einen offenen Antrag zurück"),
+                "/zurueckziehen ADE-2026-002", "zieht einen offenen Antrag zurück"),
         Command("veto", ("county",), veto.run, "/veto ADE-2026-003 passt nicht zum Konzept",
                 "legt ein Veto ein (R10)"),
         Command("saldo", STAFF, balance.run, "/saldo ADE 2026", "zeigt den Stand des Budgets"),
