@@ -89,6 +89,7 @@ from bot.sandbox import Budget, read_documents
 from bot.telegram_http import AiohttpRequest
 from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Reply, Sender
 from storage.atomic import write_atomic
+from storage.text import storable
 
 # python-telegram-bot 22 warns on every 429 it receives that `RetryAfter.retry_after` will become
 # a timedelta, unless one opts in now. Only `_retry_seconds` reads it, and takes either type.
@@ -337,6 +338,7 @@ class ButtonCommands:
                 self._known = dict(json.loads(path.read_text(encoding="utf-8")))
 
     def data_for(self, command: str) -> str:
+        command = storable(command)  # the core reads it so anyway; it must encode
         if len(command.encode()) <= CALLBACK_DATA_LIMIT and not command.startswith(self.PREFIX):
             return command
         key = self.PREFIX + hashlib.sha256(command.encode()).hexdigest()[:20]

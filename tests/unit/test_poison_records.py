@@ -115,3 +115,15 @@ def test_answers_and_notes_can_be_written_for_any_sender_text() -> None:
     reply = builder.reply(parsed, "kita@example.org", Outcome(True, (Reply("Danke"),)),
                           parsed.notes).data.decode("ascii")
     assert "Subject: Re: Skizze \\xff\\ud800" in reply
+
+
+@settings(max_examples=100, deadline=None)
+@given(ANY_TEXT)
+def test_a_button_for_any_command_is_recorded_and_read_back(tmp_path_factory: object,
+                                                            command: str) -> None:
+    from bot.telegram_channel import CALLBACK_DATA_LIMIT, ButtonCommands
+
+    path = tmp_path_factory.mktemp("telegram") / "buttons.json"  # type: ignore[attr-defined]
+    data = ButtonCommands(path).data_for(command + "x" * 64)
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert ButtonCommands(path).command_for(data) == storable(command + "x" * 64)
