@@ -253,8 +253,9 @@ def _apply(ctx: Context, change: Change, code: str) -> None:
     new_status = "held" if change.held else change.outcome
     application.update({"status": new_status,
                         "approved_cents": change.cents if change.outcome == "approved" else None})
-    if change.votes is not None:
-        application["votes"] = change.votes.__dict__
+    if change.votes is not None or change.outcome != change.old_outcome:
+        # the votes of another outcome would contradict it (R11)
+        application["votes"] = change.votes.__dict__ if change.votes else None
     if change.held:
         application["held_outcome"] = change.outcome
     ctx.store.save_application(application)

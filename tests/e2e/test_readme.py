@@ -23,5 +23,9 @@ def test_readme_walkthrough_runs_verbatim(tmp_path: Path) -> None:
     out = result.stdout
     assert "Nr. ADE-2026-001" in out
     assert "Verfügbar für Adendorf 2026: 8.800,00 €" in out
-    assert "Übertrag aus 2026: 8.800,00 €" in out
-    assert "Verfügbar: 18.800,00 €" in out
+    assert "richtig: bewilligt 1.000,00 €" in out
+    assert "Gebucht: Korrektur zu ADE-2026-001" in out
+    assert "korrigiert am 16.03.2026, vorher bewilligt 1.200,00 €" in out
+    assert "ADE-2026-002 „Elterncafé“ ist zurückgezogen" in out
+    assert "Übertrag aus 2026: 9.000,00 €" in out
+    assert "Verfügbar: 19.000,00 €" in out
