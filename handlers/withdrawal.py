@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from handlers import codes
 from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
@@ -43,6 +44,14 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         raise refuse("R11", f"Über {number} ist schon entschieden ({STATUS[status]}); "
                             f"zurückziehen lässt sich nur ein offener Antrag.{hint}")
     rest = args[found.end():] if NUMBER.search(args) else args
+    if is_own and not is_secretary and not ctx.message.sender.verified:
+        pending = application.get("withdrawal_code") or {}
+        given = pending.get("code") in rest.split() and not codes.expired(
+            pending["at"], ctx.now, ctx.config.raw)
+        if not given:
+            return _confirm_first(ctx, application)
+        rest = rest.replace(pending["code"], " ")
+        application.pop("withdrawal_code", None)
     reason = " ".join(f"{rest} {body}".split()).strip(" ,.:;-–")[:MAX_REASON]
     application["status"] = "withdrawn"
     application["withdrawn"] = {"on": ctx.today.isoformat(), "by": ctx.identity.key,
@@ -65,6 +74,20 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
             else "Der Antragsteller ist informiert.")
     return reply(f"{number} „{title[:80]}“ ist zurückgezogen und wird nicht mehr entschieden. "
                  f"{told}", application_number=number)
+
+
+def _confirm_first(ctx: Context, application: dict) -> Outcome:
+    """An e-mail whose sender the channel could not vouch for (the From can be forged): the
+    answer goes to the address on record with a code, and only that code withdraws."""
+    code = codes.new_code()
+    application["withdrawal_code"] = {"code": code, "at": ctx.now.isoformat(timespec="seconds")}
+    ctx.store.save_application(application)
+    number = application["number"]
+    command = f"/zurueckziehen {number} {code}"
+    return reply(f"Ihre Nachricht kam per E-Mail, aber der Absender ist nicht bestätigt; er kann "
+                 f"gefälscht sein. {number} ist darum noch nicht zurückgezogen. Wenn Sie ihn "
+                 f"zurückziehen möchten, senden Sie: {command}\nWenn nicht, tun Sie nichts.",
+                 actions=(Action("Zurückziehen", command),), application_number=number)
 
 
 def _which(ctx: Context) -> Outcome:

@@ -3,6 +3,7 @@ sent twice, an incomplete one dropped. Through the real Core on real TinyDB file
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -254,3 +255,22 @@ def test_zeige_tells_the_story_of_a_corrected_and_of_a_withdrawn_application(bot
     shown = reply_text(bot.must(APPLICANT, f"/zeige {other}", today=date(2026, 3, 22)))
     assert "Stand: zurückgezogen" in shown
     assert "22.03.2026 zurückgezogen: Projekt entfällt" in shown
+
+
+def test_a_withdrawal_by_an_unverified_e_mail_needs_the_code_sent_to_the_address(
+        bot: Bot) -> None:
+    number = bot.submit()
+    asked = bot.say(APPLICANT, f"Wir ziehen unseren Antrag {number} zurück.",
+                    today=date(2026, 2, 10), verified=False)
+    assert bot.application(number)["status"] == "submitted"
+    assert f"/zurueckziehen {number} " in reply_text(asked)
+    bot.say(APPLICANT, f"/zurueckziehen {number} ABCDEFGH", today=date(2026, 2, 10),
+            verified=False)  # a guess: nothing, and a new code goes to the address
+    assert bot.application(number)["status"] == "submitted"
+    again = bot.say(APPLICANT, f"Wir ziehen unseren Antrag {number} zurück.",
+                    today=date(2026, 2, 10), verified=False)
+    code = re.search(rf"/zurueckziehen {number} ([A-Z0-9]+)", reply_text(again)).group(1)
+    done = bot.must(APPLICANT, f"/zurueckziehen {number} {code}", today=date(2026, 2, 11),
+                    verified=False)
+    assert "ist zurückgezogen" in reply_text(done)
+    assert bot.application(number)["status"] == "withdrawn"
