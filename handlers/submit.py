@@ -57,7 +57,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         named = conference_named_in(text, ctx.config.conferences)
         if named is not None:
             fields["conference"] = named.name  # "wir beantragen für den Sozialraum Bleckede"
-    number = _referenced_number(ctx, args, fields)
+    number = _referenced_number(ctx, args, fields) or _open_incomplete(ctx, fields)
     if number:
         return _complete(ctx, number, fields)
     if not set(fields) - {"conference"}:
@@ -115,6 +115,25 @@ def _referenced_number(ctx: Context, args: str, fields: dict[str, str]) -> str |
     return None
 
 
+def _open_incomplete(ctx: Context, fields: dict[str, str]) -> str | None:
+    """The sender's one incomplete application of the same project, if a sketch is sent again
+    without its number: it is completed, not left behind for a new one each time."""
+    own = [a for a in ctx.store.applications(ctx.today.year)
+           if a["contact"] == ctx.identity.key and a["status"] == "incomplete"]
+    if len(own) != 1:
+        return None
+    record = own[0]
+    title = " ".join(fields.get("title", "").casefold().split())
+    if title and record.get("title") and " ".join(record["title"].casefold().split()) != title:
+        return None  # another project
+    named = check_sketch({"conference": fields["conference"]}, ctx.config.conferences).values \
+        if "conference" in fields else {}
+    conference = named.get("conference")
+    if isinstance(conference, Conference) and conference.code != record["conference"]:
+        return None
+    return str(record["number"])
+
+
 def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
     check = check_sketch(fields, ctx.config.conferences)
     conference = check.values.get("conference")
@@ -122,12 +141,18 @@ def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
         conference = ctx.conference(ctx.person.conference)
     if not isinstance(conference, Conference):
         problems = "\n".join(check.problems)
-        form = ("Ihre Skizze können Sie so zurückschicken, mit dem Sozialraum ergänzt:"
-                if set(fields) & set(REQUIRED) else "Eine Projektskizze braucht diese Zeilen:")
-        raise refuse("R4", (problems + "\n" if problems else "") +
-                     "Bitte nennen Sie den Sozialraum in einer eigenen Zeile, z. B. „Sozialraum: "
-                     f"Adendorf“. Möglich sind: {conference_list(ctx.config.conferences)}.\n"
-                     f"{form}\n{form_lines(REQUIRED, fields)}")
+        corrected = dict(check.corrected)
+        if corrected.get("conference"):  # "Adendorff": the form comes back with "Adendorf"
+            form = "Ihre Skizze mit dem berichtigten Sozialraum, zum Zurückschicken:"
+            ask = ""
+        else:
+            form = ("Ihre Skizze können Sie so zurückschicken, mit dem Sozialraum ergänzt:"
+                    if set(fields) & set(REQUIRED) else "Eine Projektskizze braucht diese Zeilen:")
+            ask = "" if "conference" in fields else (  # its problem above says what is possible
+                "Bitte nennen Sie den Sozialraum in einer eigenen Zeile, z. B. „Sozialraum: "
+                f"Adendorf“. Möglich sind: {conference_list(ctx.config.conferences)}.\n")
+        raise refuse("R4", (problems + "\n" if problems else "") + ask +
+                     f"{form}\n{form_lines(REQUIRED, {**fields, **corrected})}")
     year = ctx.today.year
     _within_quota(ctx)
     ctx.store.year_table(year, "applications")  # make sure the year partition exists

@@ -53,6 +53,53 @@ def find_conference(text: str, conferences: tuple[Conference, ...]) -> Conferenc
     return short[0] if len(short) == 1 else None
 
 
+def conferences_in(text: str, conferences: tuple[Conference, ...]) -> list[Conference]:
+    """Every conference a text names by its name ("Bardowick und Ilmenau": two), in order."""
+    wanted = normalize_label(text[:MAX_NAME_CHARS * 3])
+    found = [(match.start(), conference) for conference in conferences
+             if (match := re.search(rf"\b{re.escape(normalize_label(conference.name))}\b",
+                                    wanted))]
+    return [conference for _, conference in sorted(found, key=lambda pair: pair[0])]
+
+
+MAX_MISSPELT_CHARS = 40  # the edit distance is computed for short names only
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, given up (limit + 1) once every way is longer than `limit`."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (char != other)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def similar_conference(text: str, conferences: tuple[Conference, ...]) -> Conference | None:
+    """The one conference a misspelt name most likely means ("Adendorff", "Bardowik"):
+    at most one letter off for short names, two for longer ones; None if unsure."""
+    wanted = normalize_label(text[:MAX_MISSPELT_CHARS + 1])
+    if not wanted or len(wanted) > MAX_MISSPELT_CHARS:
+        return None
+    scored: list[tuple[int, Conference]] = []
+    for conference in conferences:
+        name = normalize_label(conference.name)
+        limit = 1 if len(name) <= 6 else 2
+        for candidate in {name, name.split()[-1]}:
+            distance = _distance(wanted, candidate, limit)
+            if distance <= limit:
+                scored.append((distance, conference))
+    if not scored:
+        return None
+    best = min(distance for distance, _ in scored)
+    closest = {conference for distance, conference in scored if distance == best}
+    return closest.pop() if len(closest) == 1 else None
+
+
 # "für den Sozialraum Bleckede", "Sozialraumkonferenz Amt Neuhaus", "SRK Adendorf"
 _NAMED = re.compile(r"\b(?:Sozialraum(?:konferenz)?|Sozialkonferenz|SRK)\s+"
                     r"([A-ZÄÖÜ][\w-]*(?:[ \t]+[A-ZÄÖÜ][\w-]*)?)")

@@ -6,7 +6,13 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from rules.conferences import Conference, conference_list, find_conference
+from rules.conferences import (
+    Conference,
+    conference_list,
+    conferences_in,
+    find_conference,
+    similar_conference,
+)
 from rules.labelled import SKETCH_FIELD_NAMES, SKETCH_LABELS, normalize_label, parse_labelled
 from rules.money import AmountError, format_cents, parse_amount
 
@@ -40,6 +46,7 @@ class SketchCheck:
     missing: tuple[str, ...]
     problems: tuple[str, ...]
     invalid: tuple[str, ...] = ()
+    corrected: tuple[tuple[str, str], ...] = ()  # (field, what to send instead), e.g. a name
 
     @property
     def to_send(self) -> tuple[str, ...]:
@@ -155,6 +162,7 @@ def check_sketch(
     fields = {key: raw for key, raw in fields.items() if not NOT_FILLED_IN.fullmatch(raw)}
     values: dict[str, object] = {}
     problems: list[str] = []
+    corrected: list[tuple[str, str]] = []
     for key, raw in fields.items():
         limit = MAX_FIELD_CHARS.get(key, MAX_TEXT_FIELD_CHARS)
         if len(raw) > limit:
@@ -164,8 +172,22 @@ def check_sketch(
             )
             continue
         if key == "conference":
-            conference = find_conference(raw, conferences)
-            if conference is None:
+            named = conferences_in(raw, conferences)
+            conference = find_conference(raw, conferences) if len(named) <= 1 else None
+            similar = None if conference or named else similar_conference(raw, conferences)
+            if len(named) > 1:
+                names = ", ".join(c.name for c in named[:-1]) + " und " + named[-1].name
+                problems.append(
+                    f"Die Skizze nennt mehrere Sozialräume: {names}. Über eine Skizze "
+                    "entscheidet eine Sozialkonferenz: Bitte nennen Sie die, bei der Sie sie "
+                    "einreichen. Soll das Projekt auch in einem anderen Sozialraum gefördert "
+                    "werden, reichen Sie dort eine eigene Skizze ein.")
+                corrected.append((key, ""))
+            elif similar is not None:
+                problems.append(f"Den Sozialraum „{raw[:60]}“ kenne ich nicht. Meinten Sie "
+                                f"{similar.name}?")
+                corrected.append((key, similar.name))
+            elif conference is None:
                 problems.append(
                     f"Den Sozialraum „{raw[:60]}“ kenne ich nicht. Möglich sind: "
                     f"{conference_list(conferences)}."
@@ -191,7 +213,7 @@ def check_sketch(
             values[key] = raw
     invalid = tuple(key for key in fields if key not in values and key != "number")
     missing = tuple(key for key in REQUIRED if key not in values and key not in invalid)
-    return SketchCheck(values, missing, tuple(problems), invalid)
+    return SketchCheck(values, missing, tuple(problems), invalid, tuple(corrected))
 
 
 def missing_text(missing: tuple[str, ...]) -> str:
