@@ -274,3 +274,30 @@ def test_a_withdrawal_by_an_unverified_e_mail_needs_the_code_sent_to_the_address
                     verified=False)
     assert "ist zurückgezogen" in reply_text(done)
     assert bot.application(number)["status"] == "withdrawn"
+
+
+def test_a_held_decision_is_corrected_before_the_county_confirms_it(bot: Bot) -> None:
+    number = bot.submit()
+    bot.session(SESSION, attend=None)
+    bot.decide(SESSION, f"{number} bewilligt 1.500 €")  # held under R9
+    preview = bot.must("sek-ade", f"/korrektur {number} bewilligt 1.000 € Grund: {REASON}",
+                       today=date(2026, 3, 14))
+    assert "wartet noch auf die Bestätigung des Landkreises" in reply_text(preview)
+    bot.must("sek-ade", booking_command(preview), today=date(2026, 3, 14))
+    application = bot.application(number)
+    assert (application["status"], application["approved_cents"]) == ("held", 100000)
+    assert ledger_of(bot, number) == []
+    assert bot.balance()["held_cents"] == 100000
+    bot.must("kreis-1", "/bestaetigen ADE 12.03.2026", today=date(2026, 3, 15))
+    assert ledger_of(bot, number) == [("commitment", 100000, None)]
+
+
+def test_a_discarded_correction_books_nothing_and_its_code_is_spent(bot: Bot) -> None:
+    number = approved_too_much(bot)
+    preview = bot.must("sek-ade", f"/korrektur {number} abgelehnt Grund: {REASON}",
+                       today=date(2026, 3, 20))
+    code = booking_command(preview).split()[1]
+    bot.must("sek-ade", f"/verwerfen {code}", today=date(2026, 3, 20))
+    bot.refused("sek-ade", f"/buchen {code}", None, today=date(2026, 3, 20))
+    assert ledger_of(bot, number) == [("commitment", 150000, None)]
+    assert bot.application(number)["corrections"] == []
