@@ -54,7 +54,8 @@ class ApplicationRow:
     veto_reason: str | None
     sketch: tuple[tuple[str, str], ...] = ()
     """Ausgangslage, Zielsetzung, Maßnahme as (label, text), where the export has them."""
-    correction: str = ""
+    note: str = ""
+    """A correction of the decision, or the withdrawal, in words (from the export)."""
 
     @property
     def binds_money(self) -> bool:
@@ -74,18 +75,19 @@ class ApplicationRow:
 
     @property
     def remark(self) -> str:
-        """German note for held and vetoed decisions (R9, R10)."""
+        """German note for held and vetoed decisions (R9, R10), corrections and withdrawals."""
         decided = format_cents(self.approved_cents) if self.approved_cents is not None else ""
+        state = ""
         if self.status == "held":
             amount = f"über {decided} " if decided else ""
-            return f"Beschluss {amount}wartet auf Bestätigung durch den Landkreis (R9)."
+            state = f"Beschluss {amount}wartet auf Bestätigung durch den Landkreis (R9)."
         if self.status == "vetoed":
             reason = (self.veto_reason or "").strip()
             if reason and reason[-1] not in ".!?":
                 reason += "."
             returned = f" {decided} zurückgebucht." if decided else ""
-            return f"Veto (R10): {reason}{returned}".strip()
-        return self.correction
+            state = f"Veto (R10): {reason}{returned}".strip()
+        return " ".join(part for part in (state, self.note) if part)
 
 
 @dataclass(frozen=True)
@@ -274,12 +276,18 @@ def _row(app: dict) -> ApplicationRow:
         veto_reason=veto.get("reason"),
         sketch=tuple((label, str((app.get("sketch") or {}).get(key) or ""))
                      for key, label in SKETCH_LABELS if app.get("sketch")),
-        correction=_correction_remark(app.get("corrections") or []),
+        note=_note(app),
     )
 
 
-def _correction_remark(corrections: list[dict]) -> str:
-    """German note for a corrected decision: when, what it was before, and why."""
+def _note(app: dict) -> str:
+    """German note for a corrected decision (when, what it was before, why) or a withdrawal."""
+    withdrawn = app.get("withdrawn")
+    if withdrawn:
+        on = date.fromisoformat(withdrawn["on"]).strftime("%d.%m.%Y")
+        reason = f": {withdrawn['reason']}" if withdrawn.get("reason") else ""
+        return f"Zurückgezogen am {on}{reason}"
+    corrections = app.get("corrections") or []
     if not corrections:
         return ""
     last = corrections[-1]

@@ -194,6 +194,11 @@ def test_a_secretary_marks_an_application_withdrawn_and_the_applicant_is_told(bo
     [told] = [n for n in outcome.notifications if n.recipient == f"email:{APPLICANT}"]
     assert "telefonisch abgesagt" in told.text
     assert bot.application(number)["withdrawn"]["by"] == "sek-ade"
+    report = bot.must("kreis-1", "/bericht 2026 csv", today=date(2026, 2, 11))
+    csv = report.replies[0].documents[0].data.decode("utf-8-sig")
+    row = next(line for line in csv.splitlines() if f";{number};" in line)
+    assert "zurückgezogen" in row
+    assert "Zurückgezogen am 10.02.2026: Träger hat telefonisch abgesagt" in row
 
 
 def test_only_open_applications_of_ones_own_can_be_withdrawn(bot: Bot) -> None:
