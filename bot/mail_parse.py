@@ -410,11 +410,11 @@ def calendar_answer(message: Message, max_parts: int = 50) -> Attachment | None:
     for number, part in enumerate(message.walk()):
         if number >= max_parts:
             break
-        filename = (part.get_filename() or "").lower()
-        if part.get_content_type() not in ("text/calendar", "application/ics") and not (
-                filename.endswith(".ics")):
-            continue
         try:
+            filename = (part.get_filename() or "").lower()
+            if part.get_content_type() not in ("text/calendar", "application/ics") and not (
+                    filename.endswith(".ics")):
+                continue
             data = part.get_payload(decode=True)
             if not isinstance(data, bytes) or len(data) > MAX_ICS_CHARS:
                 continue
@@ -681,7 +681,7 @@ def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[s
                                      and not _command_line(body, words)):
         return "/" + subject.lstrip("/") + ("\n" + body if body else "")
     # a known person's mail with nothing but a subject ("Zusage"): the subject is the text
-    return body or (subject if known_person else "")
+    return body or (subject if known_person and not parsed.attachments else "")
 
 
 def _command_line(body: str, words: set[str]) -> bool:

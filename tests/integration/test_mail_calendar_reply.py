@@ -96,3 +96,15 @@ def test_any_calendar_text_decodes_without_crashing(text: str) -> None:
     fields = reply_fields(text)
     if fields is not None:
         assert calendar_reply([("text/calendar", fields)]) is not None
+
+
+def test_a_subject_alone_is_the_text_of_a_known_person_s_mail_without_body() -> None:
+    message = EmailMessage()
+    message["From"] = "kreis-1@l.example"
+    message["Subject"] = "Re: Budget-II-Sitzung Adendorf am 12.03.2026 – Zusage"
+    message["In-Reply-To"] = "<sozialbot.S-ADE-20260312.abc@l.example>"
+    message.set_content("")
+    parsed = parse_mail(message.as_bytes())
+    assert message_text(parsed, known_person=True, commands=registry()) == (
+        "Budget-II-Sitzung Adendorf am 12.03.2026 – Zusage")
+    assert message_text(parsed, known_person=False, commands=registry()) == ""
