@@ -414,16 +414,18 @@ def find_session(ctx: Context, code: str, day: date) -> tuple[Conference, dict] 
     return (conference, record) if record is not None else None
 
 
-def choose_session(ctx: Context, verb: str) -> tuple[Conference, dict] | Outcome:
+def choose_session(ctx: Context, verb: str, *,
+                   ask: bool = False) -> tuple[Conference, dict] | Outcome:
     """The session a county representative's answer without a date means: the one the message
-    refers to, else the only one still to come; several: ask back with a line for each."""
+    refers to, else the only one still to come; several (or with `ask`, a bare command tapped
+    in the menu, any): ask back with a line for each."""
     reference = session_reference(ctx.message.refers_to)
     if reference is not None:
         found = find_session(ctx, *reference)
         if found is not None:
             return found
     sessions = upcoming(ctx)
-    if len(sessions) == 1:
+    if len(sessions) == 1 and not ask:
         return sessions[0]
     label = "Ich nehme teil" if verb == "anwesend" else "Ich bin verhindert"
     if not sessions:
@@ -432,15 +434,15 @@ def choose_session(ctx: Context, verb: str) -> tuple[Conference, dict] | Outcome
     actions = tuple(Action(f"{label} ({c.name}, {format_date(date.fromisoformat(r['date']))})",
                            f"/{verb} {c.code} {format_date(date.fromisoformat(r['date']))}")
                     for c, r in sessions[:8])
-    return Outcome(False, (Reply("Für welche Sitzung gilt Ihre Antwort? Es sind mehrere "
-                                 "Budget-II-Sitzungen angesetzt. Bitte antworten Sie mit einer "
-                                 "dieser Zeilen.", actions),))
+    several = "Es sind mehrere Budget-II-Sitzungen angesetzt. " if len(sessions) > 1 else ""
+    return Outcome(False, (Reply(f"Für welche Sitzung gilt Ihre Antwort? {several}Bitte "
+                                 "antworten Sie mit einer dieser Zeilen.", actions),))
 
 
 def _county_session(ctx: Context, args: str, verb: str) -> tuple[Conference, dict] | Outcome:
     parts = args.split()
     if not parts:
-        return choose_session(ctx, verb)
+        return choose_session(ctx, verb, ask=True)
     if len(parts) < 2:
         raise refuse("", f"Bitte nennen Sie Konferenz und Datum, z. B. /{verb} ADE 12.03.2026")
     conference = find_conference(" ".join(parts[:-1]), ctx.config.conferences)

@@ -267,3 +267,13 @@ def test_any_text_is_read_without_crashing(text: str) -> None:
     if move is not None:
         assert move.date.replace(" ", "") in text.replace(" ", "")
     moved_in_words(text)
+
+
+def test_a_bare_command_tapped_in_the_menu_offers_the_session_and_records_nothing(
+        bot: Bot) -> None:
+    outcome = bot.refused("kreis-1", "/verhindert", None, today=ANSWER_ON)
+    assert "Für welche Sitzung" in reply_text(outcome)
+    assert [a.command for a in outcome.replies[0].actions] == ["/verhindert ADE 12.03.2026"]
+    assert attended(bot) == ([], [])
+    bot.must("kreis-1", "/anwesend", today=ANSWER_ON, refers_to=("session:ADE:2026-03-12",))
+    assert attended(bot) == (["kreis-1"], [])
