@@ -150,10 +150,11 @@ def _content_line(line: str) -> tuple[str, dict[str, str], str]:
     return name.strip().upper(), params, value.strip()
 
 
-def reply_fields(text: str) -> str | None:
+def reply_fields(text: str, sender: str = "") -> str | None:
     """An invitation answer as the core reads it: "METHOD:REPLY", "UID:…", "SEQUENCE:n",
     "ATTENDEE:address", "PARTSTAT:ACCEPTED|DECLINED|TENTATIVE", one a line; None when the
-    text is no REPLY with one answering attendee."""
+    text is no REPLY with an answering attendee. Of several attendees (some calendars list
+    more than the one who answers) the one with the sender's address counts, else the first."""
     unfolded = re.sub(r"\r?\n[ \t]", "", text[:MAX_ICS_CHARS])
     method = uid = attendee = partstat = ""
     sequence = "0"
@@ -172,9 +173,11 @@ def reply_fields(text: str) -> str | None:
             uid = value
         elif in_event and name == "SEQUENCE" and value.isdigit():
             sequence = value[:6]
-        elif in_event and name == "ATTENDEE" and not attendee:
-            attendee = value.split(":", 1)[1] if value.lower().startswith("mailto:") else value
-            partstat = params.get("PARTSTAT", "").upper()
+        elif in_event and name == "ATTENDEE" and (
+                not attendee or (sender and attendee.lower() != sender)):
+            address = value.split(":", 1)[1] if value.lower().startswith("mailto:") else value
+            if not attendee or address.strip().lower() == sender:
+                attendee, partstat = address, params.get("PARTSTAT", "").upper()
     if method != "REPLY" or not uid or not attendee or partstat not in PARTSTATS:
         return None
     clean = [" ".join(v.split())[:200] for v in (uid, attendee.lower())]

@@ -403,7 +403,8 @@ def format_size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
 
 
-def calendar_answer(message: Message, max_parts: int = 50) -> Attachment | None:
+def calendar_answer(message: Message, sender: str = "",
+                    max_parts: int = 50) -> Attachment | None:
     """A calendar's answer to our invitation (iTIP REPLY, inline or as .ics), decoded into the
     normalized lines the core reads (`bot.mail_ics.reply_fields`); what it means is the core's
     business."""
@@ -418,7 +419,7 @@ def calendar_answer(message: Message, max_parts: int = 50) -> Attachment | None:
             data = part.get_payload(decode=True)
             if not isinstance(data, bytes) or len(data) > MAX_ICS_CHARS:
                 continue
-            fields = reply_fields(decode_bytes(data, part.get_content_charset()))
+            fields = reply_fields(decode_bytes(data, part.get_content_charset()), sender)
         except (ValueError, LookupError, TypeError, AttributeError):
             continue
         if fields is not None:
@@ -596,7 +597,7 @@ def _parse_mail(raw: bytes, own_addresses: Iterable[str], max_attachment_bytes: 
             continue
         parts.append((part, filename or "Anlage"))
     attachments, notes = _read_attachments(parts, max_attachment_bytes, budget or Budget())
-    answer = calendar_answer(message)
+    answer = calendar_answer(message, address)
     if answer is not None:
         attachments.append(answer)
     return ParsedMail(

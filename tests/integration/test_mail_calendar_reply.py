@@ -108,3 +108,11 @@ def test_a_subject_alone_is_the_text_of_a_known_person_s_mail_without_body() -> 
     assert message_text(parsed, known_person=True, commands=registry()) == (
         "Budget-II-Sitzung Adendorf am 12.03.2026 – Zusage")
     assert message_text(parsed, known_person=False, commands=registry()) == ""
+
+
+def test_of_several_attendees_the_sender_s_answer_counts() -> None:
+    text = reply_ics("ACCEPTED").replace(
+        "ATTENDEE;", "ATTENDEE;PARTSTAT=DECLINED:mailto:other@l.example\r\nATTENDEE;", 1)
+    assert "ATTENDEE:other@l.example" in (reply_fields(text) or "")
+    chosen = reply_fields(text, "kreis-1@l.example") or ""
+    assert "ATTENDEE:kreis-1@l.example\nPARTSTAT:ACCEPTED" in chosen
