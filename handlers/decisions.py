@@ -347,8 +347,9 @@ def _choose_code(ctx: Context, command: str) -> Outcome:
                for c in ctx.store.confirmations(year)
                if c["status"] == "open" and c["by"] == ctx.identity.key]
     if not waiting:
-        return ask("Es wartet nichts auf das Buchen. Melden Sie die Beschlüsse einer Sitzung "
-                     "zuerst mit /beschluss; die Antwort enthält dann den Code.")
+        return ask(f"Zurzeit wartet nichts auf {command}. Melden Sie die Beschlüsse einer "
+                   "Sitzung zuerst mit /beschluss; die Antwort enthält den Code, den Sie dann mit "
+                   f"{command} senden.")
     label = "Buchen" if command == "/buchen" else "Verwerfen"
     return ask(f"Welche gemeldeten Beschlüsse? Tippen Sie auf einen Knopf oder senden Sie "
                  f"{command} mit dem Code aus der Antwort auf Ihren /beschluss.",
