@@ -394,7 +394,7 @@ def _form(ctx: Context, conference: Conference) -> Outcome:
             f"/beschluss {written}\n" + "\n".join(examples))
     if len(numbers) > 3:
         text += f"\nOffen sind außerdem: {', '.join(numbers[3:12])}"
-    return reply(text)
+    return ask(text)
 
 
 def confirm(ctx: Context, args: str, body: str) -> Outcome:

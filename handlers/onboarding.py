@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from handlers import codes
-from handlers.context import Context, reply
+from handlers.context import Context, ask, reply
 from handlers.messages import Action, Outcome
 from rules.people import ROLE_NAMES
 from rules.refusal import refuse
@@ -35,7 +35,7 @@ def invite_text(username: str | None, person_name: str, code: str) -> str:
 def _choose_person(ctx: Context, command: str) -> Outcome:
     """/einladen or /trennen alone: a button for each configured person."""
     people = ctx.config.people
-    return reply(f"Für wen? Tippen Sie auf eine Person oder senden Sie z. B. {command} "
+    return ask(f"Für wen? Tippen Sie auf eine Person oder senden Sie z. B. {command} "
                  f"{people[0].id}" if people else "In der Konfiguration steht noch niemand.",
                  actions=tuple(Action(p.name[:40], f"{command} {p.id}") for p in people[:20]))
 

@@ -6,7 +6,7 @@ import logging
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from handlers.context import Context, reply
+from handlers.context import Context, ask, reply
 from handlers.messages import Action, Notification, Outcome
 from handlers.show import shorten
 from rules.budget import year_end
@@ -26,10 +26,10 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     if not word:
         closable = closable_years(ctx)
         if not closable:
-            return reply(f"Zurzeit ist kein Haushaltsjahr abzuschließen: {ctx.today.year} läuft "
+            return ask(f"Zurzeit ist kein Haushaltsjahr abzuschließen: {ctx.today.year} läuft "
                          f"noch bis zum 31.12.{ctx.today.year}, frühere Jahre sind abgeschlossen "
                          "(R2).")
-        return reply(f"Abzuschließen ist: {closable[0]} (R2). Senden Sie /jahresabschluss "
+        return ask(f"Abzuschließen ist: {closable[0]} (R2). Senden Sie /jahresabschluss "
                      f"{closable[0]} oder tippen Sie auf den Knopf.",
                      actions=(Action(f"{closable[0]} abschließen",
                                      f"/jahresabschluss {closable[0]}"),))
