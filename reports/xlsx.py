@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 EURO_FORMAT = '#,##0.00 "€"'
 DATE_FORMAT = "DD.MM.YYYY"
 HEADER_ROW = 4
-MAX_WIDTH = {"Titel": 48, "Bemerkung": 48, "Antragsteller": 32}
+MAX_WIDTH = {"Titel": 48, "Bemerkung": 48, "Antragsteller": 32, "Ausgangslage": 60,
+             "Zielsetzung": 60, "Maßnahme": 60}
 SUMMARY_SHEET = "Übersicht"
 MAX_CELL_TEXT = 32_767  # Excel's limit per cell
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
@@ -52,11 +53,32 @@ def render_xlsx(overview: Overview, today: date) -> bytes:
     _write_summary(summary, overview, today)
     for conf in overview.conferences:
         _write_conference(book.create_sheet(sheet_title(conf)), overview, conf, today)
+    if any(app.sketch for conf in overview.conferences for app in conf.applications):
+        _write_sketches(book.create_sheet(SKETCH_SHEET), overview, today)
     book.properties.title = f"{report_title(overview)} – {overview.scope}"
     book.properties.creator = "sozialbot"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+SKETCH_SHEET = "Projektskizzen"
+SKETCH_HEADERS = ("Nr.", "Sozialraum", "Titel", "Ausgangslage", "Zielsetzung", "Maßnahme")
+
+
+def _write_sketches(ws: Worksheet, overview: Overview, today: date) -> None:
+    """Each application's own words, last: the county checks them against the concept (R5)."""
+    _title(ws, "Projektskizzen", f"{overview.scope} · Stand: {format_date(today)}")
+    _header(ws, SKETCH_HEADERS)
+    row = HEADER_ROW
+    for conf in overview.conferences:
+        for app in conf.applications:
+            if app.sketch:
+                row += 1
+                _put_row(ws, row, [app.number, conf.name, app.title,
+                                   *(text for _, text in app.sketch)],
+                         wrap_columns=(3, 4, 5, 6))
+    _finish(ws, SKETCH_HEADERS, last_table_row=row)
 
 
 def sheet_title(conf: ConferenceOverview) -> str:

@@ -370,3 +370,17 @@ def test_a_command_tapped_alone_answers_with_its_own_form_or_choice(
         assert bot.snapshot() == files, "a bare command changes nothing"
     finally:
         bot.close()
+
+
+def test_the_spreadsheet_report_has_a_sheet_with_the_sketches(bot: Bot) -> None:
+    from openpyxl import load_workbook
+
+    number = bot.submit(Massnahme=LONG_MEASURE)
+    outcome = bot.must("kreis-1", "/bericht 2026 xlsx", today=date(2026, 3, 5))
+    book = load_workbook(io.BytesIO(outcome.replies[0].documents[0].data))
+
+    sheet = book["Projektskizzen"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert [number, "Adendorf", "Sprachförderung vor der Einschulung",
+            "Viele Kinder sprechen zu Hause kaum Deutsch.",
+            "Bessere Sprachkenntnisse vor der Einschulung.", LONG_MEASURE] in rows
