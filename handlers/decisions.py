@@ -352,11 +352,11 @@ def _choose_code(ctx: Context, command: str) -> Outcome:
                    f"{command} senden.")
     label = "Buchen" if command == "/buchen" else "Verwerfen"
     return ask(f"Welche gemeldeten Beschlüsse? Tippen Sie auf einen Knopf oder senden Sie "
-                 f"{command} mit dem Code aus der Antwort auf Ihren /beschluss.",
-                 actions=tuple(Action(f"{label}: Sitzung "
-                                      f"{format_date(date.fromisoformat(c['session_date']))} "
-                                      f"({c['code']})", f"{command} {c['code']}")
-                               for c in waiting[-6:]))
+               f"{command} mit dem Code aus der Antwort auf Ihren /beschluss.",
+               actions=tuple(Action(f"{label}: Sitzung "
+                                    f"{format_date(date.fromisoformat(c['session_date']))} "
+                                    f"({c['code']})", f"{command} {c['code']}")
+                             for c in waiting[-6:]))
 
 
 def _choose_held(ctx: Context) -> Outcome:

@@ -120,7 +120,7 @@ async def test_menu_commands_tapped_alone_offer_a_choice_of_their_own(
 
     excuse = await telegram_bot.say(COUNTY_1, "/verhindert", expect="Für welche Sitzung")
     await telegram_bot.say(SECRETARY_ADE, "/beschluss", expect="je Antrag eine Zeile")
-    book = await telegram_bot.say(SECRETARY_ADE, "/buchen", expect="Es wartet nichts")
+    book = await telegram_bot.say(SECRETARY_ADE, "/buchen", expect="wartet nichts")
     agenda = await telegram_bot.say(COUNTY_1, "/tagesordnung", expect="Welche Tagesordnung")
 
     assert [b.data for b in excuse.buttons] == ["/verhindert ADE 12.03.2026",
