@@ -32,6 +32,7 @@ from bot.config import load_config
 from handlers.messages import IncomingMessage, Sender
 from handlers.service import Core
 from tests.support.botapi_emulator import BotApiEmulator, SentMessage
+from tests.support.core import WIDE_QUOTAS
 from tests.support.mailservers import (
     IMAP_PASSWORD_ENV,
     PASSWORD,
@@ -166,8 +167,8 @@ async def start(config: Path, env: dict[str, str], log: BinaryIO) -> asyncio.sub
 def prepare(directory: Path, emulator: BotApiEmulator, world: MailWorld) -> Path:
     """The county's configuration with both channels on, and its seeded store."""
     config = write_mail_config(directory, world, retry_max_seconds=0.5, notify_seconds=0.5)
-    config.write_text(config.read_text(encoding="utf-8") + telegram_table(emulator),
-                      encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8") + telegram_table(emulator)
+                      + WIDE_QUOTAS, encoding="utf-8")  # a chat files hundreds of sketches here
     seed(config, emulator)
     return config
 
