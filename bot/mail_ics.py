@@ -102,7 +102,8 @@ def session_ics(event: SessionEvent, *, organizer: str, attendee: str, attendee_
         f"LOCATION:{escape(event.place)}" if event.place else "",
         f"DESCRIPTION:{escape(description)}",
         f"ORGANIZER;CN={_param(organizer_name or organizer)}:mailto:{organizer}",
-        f"ATTENDEE{cn};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{attendee}",
+        f"ATTENDEE{cn};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;"
+        f"RSVP={'FALSE' if method == 'CANCEL' else 'TRUE'}:mailto:{attendee}",
         f"STATUS:{'CANCELLED' if method == 'CANCEL' else 'CONFIRMED'}",
         "TRANSP:OPAQUE",
         "END:VEVENT",

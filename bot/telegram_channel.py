@@ -60,6 +60,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    Message,
     Update,
 )
 from telegram.constants import ParseMode
@@ -535,6 +536,17 @@ class TelegramChannel:
 
     # -- updates ----------------------------------------------------------------------------
 
+    def _offered_in(self, answered: Message | None) -> tuple[str, ...]:
+        """The commands of the buttons of the bot's message this one answers (a Telegram
+        reply): the context the core reads an answer like "Zusage" in."""
+        markup = answered.reply_markup if answered is not None else None
+        if markup is None:
+            return ()
+        commands = (self.buttons.command_for(button.callback_data)
+                    for row in markup.inline_keyboard for button in row
+                    if isinstance(button.callback_data, str))
+        return tuple(dict.fromkeys(c for c in commands if c))[:8]
+
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A user wrote: hand the text (and a file's text) to the core, send back its replies.
 
@@ -559,6 +571,7 @@ class TelegramChannel:
             source_id=source_id,
             received_at=self.now(),
             attachments=attachments,
+            refers_to=self._offered_in(message.reply_to_message),
         )
         outcome = await self._handle(incoming)
         faults.check("compose", text)

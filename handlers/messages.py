@@ -47,7 +47,8 @@ class IncomingMessage:
     fresh uuid on the console): the same source id is never handled twice. `received_at` is
     timezone-aware. `refers_to` is an application number or confirmation code the channel found in
     the context (e.g. the subject of the mail this one replies to), so a completion can be matched,
-    or a session as "session:ADE:2026-03-12" (the mail answers an alert about that session).
+    or a session as "session:ADE:2026-03-12" (the mail answers an alert about that session), or
+    the commands of the buttons of the message answered (a Telegram reply to an alert).
     An attachment of content type "text/calendar" holds an invitation answer (iTIP REPLY) as
     lines "METHOD:REPLY", "UID:…", "ATTENDEE:address", "PARTSTAT:…", "SEQUENCE:n".
     """

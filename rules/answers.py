@@ -144,16 +144,23 @@ def calendar_reply(texts: Iterable[tuple[str, str]]) -> CalendarReply | None:
     return None
 
 
-_SESSION_REF = re.compile(r"session:([A-Z]{2,5}):(\d{4}-\d{2}-\d{2})")
+_SESSION_REF = re.compile(r"session:([A-Z]{2,5}):(\d{4})-(\d{2})-(\d{2})")
+# a button of the message answered (Telegram): "/anwesend ADE 12.03.2026"
+_OFFERED_ANSWER = re.compile(r"/(?:anwesend|verhindert) ([A-Za-z]{2,5}) (\d{2})\.(\d{2})\.(\d{4})")
 
 
 def session_reference(refers_to: Iterable[str]) -> tuple[str, date] | None:
-    """(conference code, date) of the first "session:ADE:2026-03-12" the channel passed."""
+    """(conference code, date) of the first session the channel found in the context:
+    "session:ADE:2026-03-12", or the attendance button of the message answered."""
     for item in refers_to:
-        match = _SESSION_REF.fullmatch(item)
-        if match:
-            try:
-                return match.group(1), date.fromisoformat(match.group(2))
-            except ValueError:
-                continue
+        if match := _SESSION_REF.fullmatch(item):
+            code, year, month, day = match.groups()
+        elif match := _OFFERED_ANSWER.fullmatch(item):
+            code, day, month, year = match.groups()
+        else:
+            continue
+        try:
+            return code.upper(), date(int(year), int(month), int(day))
+        except ValueError:
+            continue
     return None

@@ -329,6 +329,7 @@ def test_cancelled_session_is_a_cancel_with_the_same_uid_and_day_only_sessions()
                      "UID:ADE-2026-03-12-abc@sozialbot", "DTSTART;VALUE=DATE:20260312",
                      "DTEND;VALUE=DATE:20260313"):
         assert expected in cancel, expected
+    assert any(line.endswith("RSVP=FALSE:mailto:k@l.example") for line in cancel)
     assert "BEGIN:VTIMEZONE" not in cancel
 
 

@@ -280,8 +280,10 @@ class BotApiEmulator:
             chat["username"] = user["username"]
         return chat
 
-    def send_text(self, user_id: int, text: str, *, first_name: str | None = None) -> int:
-        """A user writes `text` to the bot in their private chat; returns the update id."""
+    def send_text(self, user_id: int, text: str, *, first_name: str | None = None,
+                  reply_to: SentMessage | None = None) -> int:
+        """A user writes `text` to the bot in their private chat (with `reply_to`: as a reply
+        to one of the bot's messages); returns the update id."""
         user = self.user(user_id, first_name)
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
@@ -290,6 +292,8 @@ class BotApiEmulator:
             "from": user,
             "text": text,
         }
+        if reply_to is not None:
+            message["reply_to_message"] = self._message_json(reply_to)
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0] if text.strip() else text
             message["entities"] = [

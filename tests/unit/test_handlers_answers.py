@@ -277,3 +277,11 @@ def test_a_bare_command_tapped_in_the_menu_offers_the_session_and_records_nothin
     assert attended(bot) == ([], [])
     bot.must("kreis-1", "/anwesend", today=ANSWER_ON, refers_to=("session:ADE:2026-03-12",))
     assert attended(bot) == (["kreis-1"], [])
+
+
+def test_an_answer_to_an_alert_s_buttons_names_its_session(bot: Bot) -> None:
+    """A Telegram reply to an alert passes the alert's buttons as context."""
+    bot.must("sek-ble", "/sitzung 19.03.2026 18:00 Ort Schule, Budget II", today=SET_ON)
+    outcome = bot.must("kreis-1", "Ich nehme teil", today=ANSWER_ON,
+                       refers_to=("/anwesend BLE 19.03.2026", "/verhindert BLE 19.03.2026"))
+    assert "Sitzung Bleckede am 19.03.2026" in reply_text(outcome)
