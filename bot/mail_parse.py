@@ -623,7 +623,8 @@ def _parse_mail(raw: bytes, own_addresses: Iterable[str], max_attachment_bytes: 
 
 
 def strip_reply_prefix(subject: str) -> str:
-    return REPLY_PREFIX.sub("", subject).strip()
+    """Without "Re: AW: WG:"; looked for in the first 300 characters only."""
+    return (REPLY_PREFIX.sub("", subject[:300]) + subject[300:]).strip()
 
 
 def referenced(parsed: ParsedMail, own_marker: str = "sozialbot") -> tuple[str, ...]:

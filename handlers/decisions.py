@@ -21,13 +21,14 @@ from handlers.show import shorten
 from rules.budget import can_bind
 from rules.checks import concept_missing, must_hold_for_county
 from rules.conferences import Conference
-from rules.dates import DateError, format_date, parse_date
+from rules.dates import DateError, format_date, parse_date, take_date
 from rules.decisions import (
     OUTCOME_WORDS,
     DecisionLineError,
     Votes,
     amount_problem,
     is_decision_line,
+    looks_like_decision,
     meant_as_decision,
     parse_decision_line,
     session_date_in,
@@ -203,13 +204,15 @@ def _day_and_lines(ctx: Context, conference: Conference, args: str,
     """The session day and the lines that may hold decisions: the date after /beschluss, else
     one in a heading ("Beschlüsse vom 12.03.:"), else the conference's Budget II session held
     last, if recent."""
-    first, _, rest = args.partition(" ")
-    if first and not is_decision_line(args):
-        written, lines = first, [rest, *body.splitlines()]
-    else:
-        lines = [args, *body.splitlines()]
-        written = next((d for line in lines if (d := session_date_in(line))), None)
-        lines = [line for line in lines if written is None or session_date_in(line) != written]
+    if args and not is_decision_line(args) and not looks_like_decision(args):
+        try:  # "/beschluss 12.03.2026", "/beschluss Do, 12. März"
+            day, rest = take_date(args, ctx.today)
+        except DateError as error:
+            raise refuse("", str(error)) from None
+        return day, [rest, *body.splitlines()]
+    lines = [args, *body.splitlines()]
+    written = next((d for line in lines if (d := session_date_in(line))), None)
+    lines = [line for line in lines if written is None or session_date_in(line) != written]
     if written is not None:
         try:
             return parse_date(written, ctx.today), lines

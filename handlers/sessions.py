@@ -10,7 +10,16 @@ from handlers.messages import Action, Outcome, Reply, SessionEvent
 from rules.answers import session_reference
 from rules.checks import budget_session_limit
 from rules.conferences import Conference, find_conference
-from rules.dates import DateError, TimeError, format_date, format_time, parse_date, parse_time
+from rules.dates import (
+    DateError,
+    TimeError,
+    format_date,
+    format_time,
+    parse_date,
+    parse_time,
+    take_date,
+    take_time,
+)
 from rules.moves import DATE_IN_TEXT, Move, new_place, read_move, says_moved
 from rules.refusal import Refusal, refuse
 
@@ -19,7 +28,6 @@ CANCEL = re.compile(r"\b(absagen|abgesagt|fällt aus|faellt aus|entfällt|entfae
                     re.IGNORECASE)
 ADDITIONAL = re.compile(r"\b(zusätzlich|zusaetzlich|weitere)\b", re.IGNORECASE)
 SAME_MEETING_DAYS = 28  # a second /sitzung this close, at the same place, may move the first
-TIME = re.compile(r"^\d{1,2}([:.]\d{2})?(\s*uhr)?$", re.IGNORECASE)
 
 
 def _parse_date(text: str, ctx: Context) -> date:
@@ -44,7 +52,10 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
             raise refuse("", "Welche Sitzung wird verschoben? Bitte nennen Sie beide Daten, "
                              "z. B.: /sitzung 12.03.2026 verschoben auf 19.03.2026 19:00")
         first, rest = format_date(date.fromisoformat(ahead[0]["date"])), text
-    day = _parse_date(first, ctx)
+    try:
+        day, rest = take_date(f"{first} {rest}", ctx.today)  # "Do, 5. Nov. um 19 Uhr"
+    except DateError as error:
+        raise refuse("", str(error)) from None
     move = read_move(rest)
     if move is not None:
         return _register_move(ctx, conference, day, move)
@@ -267,15 +278,11 @@ def example_day(today: date) -> date:
 
 
 def _take_time(rest: str) -> tuple[time | None, str]:
-    words = rest.split(" ")
-    for width in (2, 1):
-        candidate = " ".join(words[:width])
-        if candidate and TIME.match(candidate):
-            try:
-                return parse_time(candidate), " ".join(words[width:])
-            except TimeError as error:
-                raise refuse("", str(error)) from None
-    return None, rest
+    """ "19 Uhr", "um 19:00 Uhr", "19.30 Uhr" at the start of the rest (rules.dates)."""
+    try:
+        return take_time(rest)
+    except TimeError as error:
+        raise refuse("", str(error)) from None
 
 
 def _parse_time(text: str) -> time:

@@ -19,7 +19,24 @@ _ASCII_DIGITS = frozenset("0123456789")
 
 _ISO = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})")
 _GERMAN = re.compile(r"(?P<day>[0-9]{1,2})\.(?P<month>[0-9]{1,2})\.(?P<year>[0-9]{4}|[0-9]{2})?")
-_TIME = re.compile(r"(?P<hour>[0-9]{1,2})(?:[:.](?P<minute>[0-9]{2}))?(?:\s*uhr)?", re.IGNORECASE)
+_TIME = re.compile(r"(?:um\s?|ab\s?)?(?P<hour>[0-9]{1,2})(?:[:.](?P<minute>[0-9]{2}))?"
+                   r"(?:\s?uhr|\s?h)?", re.IGNORECASE)
+_TIME_AT_START = re.compile(r"(?:um\s|ab\s)?[0-9]{1,2}(?:[:.][0-9]{2})?(?:\s?uhr\b|\s?h\b)?"
+                           r"(?![0-9:]|\.[0-9]|\w)", re.IGNORECASE)
+MONTHS = {"januar": 1, "jan": 1, "jänner": 1, "februar": 2, "feb": 2, "märz": 3, "maerz": 3,
+          "mär": 3, "mrz": 3, "april": 4, "apr": 4, "mai": 5, "juni": 6, "jun": 6, "juli": 7,
+          "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10,
+          "okt": 10, "november": 11, "nov": 11, "dezember": 12, "dez": 12}
+# Words before a date that are not the date: "am Do, 5.11.", "Dienstag, den 12.03.2026".
+_BEFORE_DATE = frozenset({"am", "den", "dem", "vom", "zum", "ab", "für", "fuer", "bis", "mo",
+                          "di", "mi", "do", "fr", "sa", "so", "mon", "die", "mit", "don",
+                          "fre", "sam", "son", *(day.lower() for day in WEEKDAYS)})
+# A date at the start of a text: "5.11.2026", "05.11.26", "5.11.", "5. November 2026",
+# "5. Nov.", "2026-11-05". Fixed pieces with bounded runs: one pass.
+_DATE_AT_START = re.compile(
+    r"(?P<iso>[0-9]{4}-[0-9]{2}-[0-9]{2})(?![0-9])"
+    r"|(?P<day>[0-9]{1,2})\.(?:(?P<month>[0-9]{1,2})\.(?P<year>[0-9]{4}|[0-9]{2})?(?![0-9])"
+    r"|\s?(?P<name>[^\W\d_]{3,9})\.?(?:\s(?P<name_year>[0-9]{4})(?![0-9]))?)")
 
 
 class DateError(ValueError):
@@ -60,6 +77,44 @@ def _year_without_year(day: int, month: int, today: date) -> int:
     return today.year + 1 if (month, day) < (boundary_month, today.day) else today.year
 
 
+def take_date(text: str, today: date | None = None) -> tuple[date, str]:
+    """The date a text starts with, and the rest: "Do, 5.11.2026 19 Uhr" → (5.11.2026,
+    "19 Uhr"). Read as people write dates: "5.11.2026", "05.11.26", "5.11.", "5. November
+    2026", "5. Nov.", "2026-11-05", after "am", "den" or a weekday. What cannot be read is
+    named as written: the word where the date should be, never a neighbouring one."""
+    words = text[: 8 * _MAX_TEXT].split()
+    skipped = 0
+    while skipped < len(words) - 1 and words[skipped].strip(",.").lower() in _BEFORE_DATE:
+        skipped += 1
+    rest_words = words[skipped:]
+    start = " ".join(rest_words)
+    match = _DATE_AT_START.match(start)
+    if match is not None and match["name"] and match["name"].lower() not in MONTHS:
+        raise DateError(f"Das Datum „{match['day']}. {match['name']}“ verstehe ich nicht. "
+                        f"{DATE_EXAMPLE}")
+    if match is None:
+        parse_date(rest_words[0] if rest_words else "", today)  # raises, naming that word
+        raise DateError(f"Das Datum „{_shown(start)}“ verstehe ich nicht. {DATE_EXAMPLE}")
+    rest = start[match.end():].lstrip(" ,")
+    if match["name"]:
+        year = match["name_year"]
+        written = f"{int(match['day'])}.{MONTHS[match['name'].lower()]}." + (year or "")
+    else:
+        written = match.group()
+    return parse_date(written, today), rest if rest.strip() else ""
+
+
+def take_time(text: str) -> tuple[time | None, str]:
+    """The time of day a text starts with ("19 Uhr", "um 19:00 Uhr", "19.30 Uhr"), and the
+    rest; (None, text) when it starts with none."""
+    stripped = text.lstrip()
+    match = _TIME_AT_START.match(stripped[:_MAX_TEXT])
+    if match is None or (match.group()[-1].isdigit()
+                         and stripped[match.end():match.end() + 1] == "."):
+        return None, text  # "5.11.": a date, not five past eleven
+    return parse_time(match.group()), stripped[match.end():].lstrip(" ")
+
+
 def parse_date(text: str, today: date | None = None) -> date:
     """Read "12.03.2026", "12.3.2026", "2026-03-12", "12.03.26" or, given today, "12.03."."""
     raw = text.strip() if len(text) <= 4 * _MAX_TEXT else text[: 4 * _MAX_TEXT]
@@ -72,6 +127,10 @@ def parse_date(text: str, today: date | None = None) -> date:
             f"{DATE_EXAMPLE}"
         )
     match = None if len(raw) > _MAX_TEXT else (_ISO.fullmatch(raw) or _GERMAN.fullmatch(raw))
+    named = _DATE_AT_START.fullmatch(raw) if match is None and len(raw) <= _MAX_TEXT else None
+    if named and named["name"] and named["name"].lower() in MONTHS:  # "5. November 2026"
+        month = MONTHS[named["name"].lower()]
+        return parse_date(f"{int(named['day'])}.{month}.{named['name_year'] or ''}", today)
     if match is None:
         raise DateError(f"Das Datum „{shown}“ verstehe ich nicht. {DATE_EXAMPLE}")
     day, month, year_text = int(match["day"]), int(match["month"]), match["year"]

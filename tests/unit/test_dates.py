@@ -264,3 +264,54 @@ def test_any_text_gives_a_time_or_a_polite_refusal(text: str) -> None:
 def test_date_and_time_like_text_gives_a_value_or_a_polite_refusal(text: str) -> None:
     assert isinstance(_date_or_refusal(text, date(2026, 3, 1)), date | DateError)
     assert isinstance(_time_or_refusal(text), time | TimeError)
+
+
+# -- dates and times as people write them -------------------------------------------------------
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("5. November 2026", date(2026, 11, 5)),
+    ("5. Nov. 2026", date(2026, 11, 5)),
+    ("5. Nov.", date(2026, 11, 5)),
+    ("5. März", date(2026, 3, 5)),
+    ("Do, 5.11.2026", date(2026, 11, 5)),
+    ("Donnerstag, den 5.11.2026", date(2026, 11, 5)),
+    ("am 5.11.", date(2026, 11, 5)),
+    ("5.11.", date(2026, 11, 5)),
+    ("05.11.26", date(2026, 11, 5)),
+    ("2026-11-05", date(2026, 11, 5)),
+])
+def test_dates_as_people_write_them(written: str, meant: date) -> None:
+    from rules.dates import take_date
+
+    assert take_date(written, date(2026, 3, 2)) == (meant, "")
+    assert take_date(written + " 19 Uhr Rathaus", date(2026, 3, 2)) == (meant, "19 Uhr Rathaus")
+
+
+@pytest.mark.parametrize(("written", "named"), [
+    ("am Rathaus", "„Rathaus“"),
+    ("Do, 5.13.2026", "05.13.2026"),
+    ("5. Novembr 2026", "„5. Novembr“"),
+    ("31.11.", "31.11.2026"),
+])
+def test_a_date_that_cannot_be_read_is_named_as_written_not_a_neighbouring_word(
+        written: str, named: str) -> None:
+    from rules.dates import take_date
+
+    with pytest.raises(DateError) as error:
+        take_date(written, date(2026, 3, 2))
+    assert named in str(error.value)
+    assert "„am“" not in str(error.value)
+    assert "„Do,“" not in str(error.value)
+
+
+@pytest.mark.parametrize(("written", "meant", "rest"), [
+    ("um 19 Uhr Rathaus", time(19, 0), "Rathaus"),
+    ("19:00 Uhr", time(19, 0), ""),
+    ("19.30 Uhr, Budget II", time(19, 30), ", Budget II"),
+    ("18:30", time(18, 30), ""),
+    ("Rathaus", None, "Rathaus"),
+])
+def test_times_as_people_write_them(written: str, meant: time | None, rest: str) -> None:
+    from rules.dates import take_time
+
+    assert take_time(written) == (meant, rest)

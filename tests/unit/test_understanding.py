@@ -91,3 +91,34 @@ def test_a_bare_buchen_answering_the_preview_books_with_the_code_it_answers(bot:
                                          refers_to=(code,)))
     assert booked.accepted, reply_text(booked)
     assert "Gebucht" in reply_text(booked)
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("/sitzung Do, 5.11.2026 um 19 Uhr Rathaus, Budget II", "05.11.2026, 19:00"),
+    ("/sitzung 5. November 2026 19:00 Uhr Rathaus, Budget II", "05.11.2026, 19:00"),
+    ("/sitzung am 5. Nov. 19.30 Uhr Rathaus, Budget II", "05.11.2026, 19:30"),
+    ("/sitzung 5.11. 19 Uhr Rathaus, Budget II", "05.11.2026, 19:00"),
+    ("/sitzung 05.11.26 18:30 Rathaus, Budget II", "05.11.2026, 18:30"),
+])
+def test_sessions_with_dates_and_times_as_people_write_them(
+        bot: Bot, typed: str, shown: str) -> None:
+    outcome = bot.say("sek-ade", typed, today=date(2026, 3, 2))
+    assert outcome.accepted, reply_text(outcome)
+    assert shown in reply_text(outcome)
+    [session] = [s for s in bot.export()["sessions"] if s["date"] == "2026-11-05"]
+    assert session["place"].startswith("Rathaus")
+
+
+def test_a_session_date_that_cannot_be_read_is_named_as_written(bot: Bot) -> None:
+    text = reply_text(bot.say("sek-ade", "/sitzung am Do, 31.11.2026 um 19 Uhr",
+                              today=date(2026, 3, 2)))
+    assert "31.11.2026" in text
+    assert "„am“" not in text
+
+
+def test_decisions_of_a_session_named_in_words(bot: Bot) -> None:
+    bot.session(MARCH_12)
+    outcome = bot.say("sek-ade", "/beschluss Do, 12. März 2026\nADE-2026-001 einstimmig bewilligt",
+                      today=MARCH_12)
+    assert outcome.accepted, reply_text(outcome)
+    assert "am 12.03.2026" in reply_text(outcome)
