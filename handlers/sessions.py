@@ -436,6 +436,9 @@ def choose_session(ctx: Context, verb: str, *,
         return sessions[0]
     label = "Ich nehme teil" if verb == "anwesend" else "Ich bin verhindert"
     if not sessions:
+        recent = _recently_held(ctx)
+        if recent is not None and not ask:
+            return recent  # a yes after the meeting: attend() points to /bestaetigen
         return refusal_outcome(Refusal("R9", "Zurzeit ist keine Budget-II-Sitzung angesetzt, "
                                              "zu der Sie zu- oder absagen könnten."))
     actions = tuple(Action(f"{label} ({c.name}, {format_date(date.fromisoformat(r['date']))})",
@@ -444,6 +447,17 @@ def choose_session(ctx: Context, verb: str, *,
     several = "Es sind mehrere Budget-II-Sitzungen angesetzt. " if len(sessions) > 1 else ""
     return Outcome(False, (Reply(f"Für welche Sitzung gilt Ihre Antwort? {several}Bitte "
                                  "antworten Sie mit einer dieser Zeilen.", actions),))
+
+
+def _recently_held(ctx: Context) -> tuple[Conference, dict] | None:
+    """The only Budget II session held in the last two weeks, if there is exactly one."""
+    since = (ctx.today - timedelta(days=14)).isoformat()
+    held = [(ctx.conference(r["conference"]), r)
+            for year in {ctx.today.year - 1, ctx.today.year} if year in ctx.store.years()
+            for r in ctx.store.sessions(year)
+            if r["status"] == "scheduled" and r["budget_ii"]
+            and since <= r["date"] < ctx.today.isoformat()]
+    return held[0] if len(held) == 1 else None
 
 
 def _county_session(ctx: Context, args: str, verb: str) -> tuple[Conference, dict] | Outcome:

@@ -252,6 +252,8 @@ def test_attendance_confirmed_after_the_meeting_points_to_bestaetigen(bot: Bot) 
     for today in (MARCH_12, date(2026, 3, 13)):
         refusal = bot.refused("kreis-1", "/anwesend ADE 12.03.2026", "R9", today=today)
         assert "/bestaetigen ADE 12.03.2026" in reply_text(refusal)
+    late = bot.refused("kreis-1", "Zusage", "R9", today=date(2026, 3, 13))  # in words, too
+    assert "/bestaetigen ADE 12.03.2026" in reply_text(late)
     bot.must("kreis-1", "/bestaetigen ADE 12.03.2026", today=date(2026, 3, 13))
     assert bot.application(number)["status"] == "approved"
 
