@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from handlers.agenda import agenda_text
-from handlers.messages import Notification
+from handlers.messages import Action, Notification
 from handlers.sessions import _when, attendance_actions, session_event
 from rules.dates import format_date
 
@@ -46,11 +46,13 @@ def due(core: Core, now: datetime) -> list[Notification]:
                            event=session_event(ctx, conference, session))
             if since_alert >= 1:  # the agenda with the sketches, a week before (R5, R9)
                 text = agenda_text(ctx, conference, session)
+                pdf = (f"/tagesordnung {conference.code} "
+                       f"{format_date(date.fromisoformat(session['date']))}")
                 for person in ctx.county_representatives():
-                    ctx.notify(person.id, f"Zur Vorbereitung (R9): {text}\nAls PDF: "
-                               f"/tagesordnung {conference.code} "
-                               f"{format_date(date.fromisoformat(session['date']))}", "agenda",
-                               f"agenda:{session['uid']}:{session['sequence']}:{person.id}")
+                    ctx.notify(person.id, f"Zur Vorbereitung (R9): {text}\nAls PDF: {pdf}",
+                               "agenda",
+                               f"agenda:{session['uid']}:{session['sequence']}:{person.id}",
+                               actions=(Action("Tagesordnung als PDF", pdf),))
             if days <= 2 and not session["attended_by"] and since_alert >= 1:
                 alarm = (f"Achtung R9: Für die Budget-II-Sitzung {conference.name} am "
                          f"{_when(session)} hat noch niemand vom Landkreis zugesagt. Ohne "

@@ -79,6 +79,7 @@ def test_a_week_before_both_representatives_get_the_agenda_with_the_sketches(bot
     assert "Maßnahme: Eine wöchentliche Sprachgruppe mit einer Fachkraft im Hort." in text
     assert "Verfügbar 2026: 10.000,00 €" in text
     assert "/tagesordnung ADE 12.03.2026" in text
+    assert [a.command for a in made[0].actions] == ["/tagesordnung ADE 12.03.2026"]
     assert not [n for n in run_every_morning(bot, date(2026, 3, 5), date(2026, 3, 12))
                 if n.kind == "agenda"]
 
