@@ -44,7 +44,10 @@ def due(core: Core, now: datetime) -> list[Notification]:
                            f"reminder:{session['uid']}:{session['date']}:{stage}:{person.id}",
                            actions=attendance_actions(conference, session),
                            event=session_event(ctx, conference, session))
-            if since_alert >= 1:  # the agenda with the sketches, a week before (R5, R9)
+            agenda_keys = [f"agenda:{session['uid']}:{session['sequence']}:{p.id}"
+                           for p in ctx.county_representatives()]
+            if since_alert >= 1 and not all(map(ctx.store.has_notification, agenda_keys)):
+                # the agenda with the sketches, a week before (R5, R9); made once, not each run
                 text = agenda_text(ctx, conference, session)
                 pdf = (f"/tagesordnung {conference.code} "
                        f"{format_date(date.fromisoformat(session['date']))}")
