@@ -436,11 +436,13 @@ class MailBuilder:
         parent = ((f"<{parsed.message_id}>",) * 2 if parsed.message_id else None)
         return self._mail(
             self.settings.address,
-            f"Nicht verarbeitet: {cut_at_word(parsed.subject, 150) or '(ohne Betreff)'}",
+            # the sender's subject stays in the body: a stranger's text is no subject for staff
+            f"Nicht verarbeitet: E-Mail von {parsed.address[:80] or 'unbekannt'}",
             _message_id(self.settings.domain, "note"),
             plain_text(storable(
                 f"Diese E-Mail hat der Bot nicht verarbeitet und nicht beantwortet.\n"
                 f"Grund: {reason}\nAbsender: {parsed.address or '(unbekannt)'}\n"
+                f"Betreff: {cut_at_word(parsed.subject, 150) or '(ohne Betreff)'}\n"
                 f"Message-ID: {parsed.message_id or '(keine)'}\n")), parent)
 
 

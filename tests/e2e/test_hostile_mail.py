@@ -175,6 +175,8 @@ async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
     assert unhandled == set(), f"neither answered nor set aside: {sorted(unhandled)}"
     assert len(notes) >= len(quarantined), "every mail set aside has its note"
     assert all(reason.strip() for reason in reasons)
+    assert not [m.subject for m in notes if "Projektskizze" in m.subject], \
+        "a stranger's subject became the subject of a note to staff"
     assert [r for r in reasons if "interner Fehler" in r or "Versuchen" in r] == [], reasons
     assert set(undeliverable) == {"charset-raw-utf8-from"}
     assert "nicht sendbar" in undeliverable["charset-raw-utf8-from"]
