@@ -134,8 +134,9 @@ def parse_decision_line(line: str) -> DecisionLine:
             unanimous = True
         elif word not in _FILLER and raw not in _FILLER:
             leftover.append(raw.strip(",;:!").rstrip("."))
-    if negated and "approved" not in verbs:
-        outcomes.add("unclear")  # "nicht vertagt": what was it, then?
+    if negated and "approved" not in verbs:  # "nicht vertagt": what was it, then?
+        raise DecisionLineError(f"Die Zeile „{shown}“ verstehe ich nicht: Was wurde "
+                                f"beschlossen? {EXAMPLE}")
     if len(outcomes) != 1:
         what = ("zwei verschiedene Ergebnisse stehen darin" if outcomes else
                 "es fehlt das Ergebnis (bewilligt, abgelehnt oder vertagt)")

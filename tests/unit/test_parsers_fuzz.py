@@ -6,6 +6,7 @@ polite error, never anything else."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -14,8 +15,17 @@ from hypothesis import strategies as st
 from bot.telegram_channel import CALLBACK_DATA_LIMIT, ButtonCommands
 from handlers.commands import registry, split_command
 from rules.conferences import LUENEBURG, Conference, find_conference
-from rules.labelled import SINGLE_LINE, SKETCH_FIELD_NAMES, SKETCH_LABELS, parse_labelled
+from rules.dates import DateError, TimeError, take_date, take_time
+from rules.decisions import DecisionLineError, meant_as_decision, parse_decision_line
+from rules.labelled import (
+    SINGLE_LINE,
+    SKETCH_FIELD_NAMES,
+    SKETCH_LABELS,
+    label_line,
+    parse_labelled,
+)
 from rules.money import AmountError
+from rules.questions import asked_balance, asked_status
 from rules.sketch import (
     NOT_FILLED_IN,
     REQUIRED,
@@ -134,3 +144,72 @@ def test_button_data_fits_telegram_and_leads_back_to_its_command(command: str,
 
     assert len(data.encode()) <= CALLBACK_DATA_LIMIT
     assert ButtonCommands(path).command_for(data) == command  # also after a restart
+
+
+# -- the grammar read by the core for every channel (handlers/understand.py) --------------------
+
+DECISION_WORDS = ["ADE-2026-003", "ADE-2026-12345", "3", "Nr.", "bewilligt", "abgelehnt",
+                  "vertagt", "angenommen", "zurückgestellt", "einstimmig", "nicht", "mit",
+                  "7:1:0", "(7 ja, 1 nein, 0 Enthaltungen)", "(ja 7, nein 1)", "1.200 €",
+                  "1,500", "„Titel“", "(", ")", "ja", "-", ":"]
+PHONE_LINE = st.lists(st.sampled_from(DECISION_WORDS) | LINE, max_size=10).map(" ".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(line=st.one_of(PHONE_LINE, TYPED))
+def test_a_decision_line_is_read_or_refused_with_its_reason(line: str) -> None:
+    try:
+        read = parse_decision_line(line)
+    except DecisionLineError as error:
+        reason = str(error)
+        read = None
+    if read is None:
+        assert reason.strip()
+        return
+    assert read.outcome in ("approved", "rejected", "deferred")
+    assert read.amount_cents is None or read.outcome == "approved"
+    assert read.amount_cents is None or read.amount_cents >= 0
+    assert meant_as_decision(line)  # a line that reads as a decision is never skipped
+    assert read.number.upper() in line.upper() or read.number.lstrip("0") in line
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(TYPED, st.lists(st.sampled_from(
+    ["am", "Do,", "5.", "11.", "5.11.", "2026", "November", "Nov.", "um", "19", "Uhr", "19:30",
+     "31.02.", "2026-11-05", "Rathaus", ","]) | LINE, max_size=8).map(" ".join)))
+def test_dates_and_times_in_text_are_read_or_refused_politely(text: str) -> None:
+    try:
+        day, rest = take_date(text, date(2026, 3, 2))
+        take_time(rest)
+    except (DateError, TimeError) as error:
+        reason = str(error)
+    else:
+        assert 2000 <= day.year <= 2099
+        assert len(rest) <= len(text)
+        reason = "read"
+    assert reason.strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.dictionaries(st.sampled_from(sorted(SKETCH_FIELD_NAMES.keys() - {"number"})),
+                              LINE.map(str.strip).filter(lambda v: v and label_line(v) is None
+                                                         and not v.startswith(("-", "*", "•"))),
+                              max_size=8),
+       numbered=st.booleans())
+def test_a_word_form_with_headings_reads_back_as_written(values: dict[str, str],
+                                                         numbered: bool) -> None:
+    """Each heading alone on its line, its text on the next: no field is lost or mixed up."""
+    text = "\n\n".join(f"{index}. {SKETCH_FIELD_NAMES[key]}\n{value}" if numbered else
+                       f"{SKETCH_FIELD_NAMES[key]}\n{value}"
+                       for index, (key, value) in enumerate(values.items(), 1))
+    assert read_sketch_fields(text) == values
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(TYPED, st.lists(st.sampled_from(
+    ["Wie", "ist", "der", "Stand", "Antrag", "ADE-2026-001", "?", "Geld", "noch", "da", "was",
+     "mit", "unserem"]) | LINE, max_size=10).map(" ".join)))
+def test_questions_are_recognized_without_crashing(text: str) -> None:
+    status = asked_status(text)
+    assert status is None or status == "" or status in text
+    assert isinstance(asked_balance(text), bool)

@@ -1,0 +1,108 @@
+"""One understanding for every channel: the same texts, sent through the console core, the
+real Telegram channel (Bot API emulator) and the real e-mail channel (Dovecot and SMTP), are
+answered alike. The channels only decode their transport; what the words mean is read once,
+in the core."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.core import Bot, reply_text
+from tests.support.mailservers import MailWorld, RunningMailBot, write_mail_config
+from tests.support.telegram_fixtures import RunningBot
+
+pytest_plugins = ["tests.support.mailservers", "tests.support.telegram_fixtures"]
+
+WORD_FORM = """Projektskizze Budget II
+
+1. Sozialraum
+Adendorf
+
+2. Antragsteller / Träger
+Kita Sonnenschein e.V.
+
+3. Titel des Projekts
+Sprachförderung vor der Einschulung
+
+4. Ausgangslage
+Viele Kinder sprechen zu Hause kaum Deutsch.
+Das zeigt die Schuleingangsuntersuchung.
+
+5. Ziele des Projekts
+Bessere Sprachkenntnisse vor der Einschulung.
+
+6. Maßnahme
+Wöchentliche Sprachgruppe mit einer Fachkraft.
+
+7. Kosten
+1.500,00 €
+
+8. Kofinanzierung
+3.000 € Aktion Mensch (beantragt)"""
+
+BOLD_LIST = """- **Name des Trägers:** Förderverein Grundschule
+- **Titel:** Lesepaten
+- **Sozialraum:** Adendorf
+- **Ausgangssituation:** Viele Kinder lesen kaum.
+- **Ziele:** Freude am Lesen.
+- **Maßnahmen:** Lesepaten kommen jede Woche.
+- **Summe:** 800 €
+- **Kofinanzierung:** keine"""
+
+MISSPELT = BOLD_LIST.replace("Adendorf", "Adendorff").replace("Lesepaten", "Lesecafé")
+
+# (what an applicant writes, the sentence every channel's answer must carry)
+CASES = [
+    (WORD_FORM, "Nr. ADE-2026-001: „Sprachförderung vor der Einschulung“"),
+    (BOLD_LIST, "Nr. ADE-2026-002: „Lesepaten“"),
+    ("Wie ist der Stand meines Antrags ADE-2026-001?", "Stand: eingereicht"),
+    ("Was ist mit unserem Antrag?", "ADE-2026-002 Förderverein Grundschule: „Lesepaten“"),
+    ("Wieviel Geld ist noch da?", "Den Stand des Budgets sehen die Sozialkonferenzen"),
+    (MISSPELT, "Meinten Sie Adendorf?"),
+]
+
+
+def console_answers(directory: Path) -> list[str]:
+    """The answers of the console core: what the other channels must say as well."""
+    bot = Bot(directory)
+    try:
+        return [reply_text(bot.say("kita@t7.example.org", text)) for text, _ in CASES]
+    finally:
+        bot.close()
+
+
+def test_the_console_core_reads_each_text(tmp_path: Path) -> None:
+    for answer, (_, expected) in zip(console_answers(tmp_path), CASES, strict=True):
+        assert expected in answer
+
+
+async def test_telegram_reads_each_text_as_the_console_does(
+        telegram_bot: RunningBot, tmp_path: Path) -> None:
+    console = console_answers(tmp_path / "console")
+    for (text, expected), answer in zip(CASES, console, strict=True):
+        sent = await telegram_bot.say(4711, text, expect=expected)
+        assert answer.splitlines()[0] in sent.text  # the same answer, as Telegram shows it
+
+
+@pytest.fixture
+async def mail_bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
+    running = await RunningMailBot(write_mail_config(tmp_path / "mail", mail_world),
+                                   mail_world).start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def test_e_mail_reads_each_text_as_the_console_does(
+        mail_bot: RunningMailBot, mail_world: MailWorld, tmp_path: Path) -> None:
+    console = console_answers(tmp_path / "console")
+    for count, ((text, expected), answer) in enumerate(zip(CASES, console, strict=True), 1):
+        mail_world.send("kita", f"Nachricht {count}", text)
+        answers = await mail_world.await_for("kita", count)
+        latest = answers[-1].text
+        assert expected in latest, latest
+        assert answer.splitlines()[0] in latest
