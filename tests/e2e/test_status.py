@@ -3,6 +3,7 @@ them: the real bot in a subprocess with the e-mail channel on Dovecot and the SM
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.cli import sozialbot
 from tests.support.mailservers import (
     IMAP_PASSWORD_ENV,
@@ -22,8 +24,9 @@ from tests.support.mailservers import (
     SmtpRelay,
     write_mail_config,
 )
+from tests.support.telegram_fixtures import APPLICANT, write_config
 
-pytest_plugins = ["tests.support.mailservers"]
+pytest_plugins = ["tests.support.mailservers", "tests.support.telegram_fixtures"]
 
 JOURNAL_LINE = re.compile(r"<[2-7]>(DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: \S")
 
@@ -108,3 +111,38 @@ def test_status_says_when_a_channel_is_not_connected(tmp_path: Path,
     finally:
         bot.send_signal(signal.SIGTERM)
         bot.wait(30)
+
+
+async def test_status_of_the_telegram_channel_follows_the_bot_api(
+        tmp_path: Path, emulator: BotApiEmulator) -> None:
+    config = write_config(tmp_path, emulator)
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": emulator.token}
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--config", str(config),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, env=env)
+
+    async def telegram_until(condition: Callable[[dict[str, Any]], bool], what: str) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            _, report = await asyncio.to_thread(status, config)
+            if condition(report.get("channels", {}).get("telegram", {})):
+                return
+            assert time.monotonic() < deadline, f"waited in vain for {what}: {report}"
+            await asyncio.sleep(0.1)
+
+    try:
+        await telegram_until(lambda t: t.get("connected"), "Telegram to connect")
+        emulator.send_text(APPLICANT, "/hilfe")
+        await emulator.wait_for_message(APPLICANT, timeout=30)
+        await telegram_until(lambda t: t["messages"] == 1 and t["last_message_at"],
+                             "the handled message")
+        emulator.fail_next("getUpdates", times=1000, status=502)  # the Bot API is away
+        await telegram_until(lambda t: not t["connected"] and
+                             (t["last_error"] or "").startswith("getUpdates"), "the outage")
+        code, _ = await asyncio.to_thread(status, config)
+        assert code == 1
+        emulator.clear_failures()
+        await telegram_until(lambda t: t["connected"], "Telegram to come back")
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(bot.wait(), 30)
