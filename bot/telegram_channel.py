@@ -364,6 +364,11 @@ class ButtonCommands:
             log.warning("could not save button commands to %s: %s", self._path, error)
 
 
+def _typed(command: str) -> str:
+    """A command as compared with a typed one: spaces and case do not matter."""
+    return " ".join(command.split()).casefold()
+
+
 def settled_text(question: str, answer: str) -> str:
     """A message whose button was answered: its last line (the question, "Noch ist nichts
     gebucht …", "Bitte sagen Sie zu oder ab.") becomes the answer; a one-line message keeps
@@ -491,6 +496,9 @@ class TelegramChannel:
         # (chat, message id of a user's message) -> the bot's last answer to it, so that the
         # answer to an edited message replaces the old one
         self._answers: OrderedDict[tuple[int, int], int] = OrderedDict()
+        # (chat, a button's command) -> (id, text) of the message that offered it, so that a
+        # command typed instead of tapped settles that message too (this run only)
+        self._questions: OrderedDict[tuple[int, str], tuple[int, str]] = OrderedDict()
         self._delivering = asyncio.Lock()
         self._deliver_again = False
         self.health = health.channel(CHANNEL)  # for `sozialbot status`
@@ -575,6 +583,9 @@ class TelegramChannel:
         )
         outcome = await self._handle(incoming)
         faults.check("compose", text)
+        question = self._questions.pop((chat_id, _typed(text)), None)
+        if outcome.accepted and outcome.settles and question is not None:
+            await self._settle(context.bot, chat_id, *question, outcome.settles)
         key = (chat_id, message.message_id)
         earlier = self._answers.pop(key, None) if update.edited_message else None
         last = None
@@ -594,6 +605,15 @@ class TelegramChannel:
         self.answered.add(source_id)
         self._after(context, outcome)
         await self._menu_after(context.bot, sender, recheck=text.lstrip().startswith("/start"))
+
+    async def _settle(self, bot: Any, chat_id: int, message_id: int, text: str,
+                      answer: str) -> None:
+        """The question is answered: it says so now, instead of "Noch ist nichts gebucht"; where
+        Telegram refuses the edit, at least its buttons go."""
+        settled = settled_text(text, answer)
+        if not (len(split_text(settled)) == 1 and await self._edit(bot, chat_id, message_id,
+                                                                   settled)):
+            await self._edit(bot, chat_id, message_id, None, remove_buttons=True)
 
     async def _replace(self, bot: Any, chat_id: int, message_id: int, reply: Reply) -> bool:
         """Put a reply into an earlier message of the bot, if it fits one message and has no
@@ -644,13 +664,8 @@ class TelegramChannel:
         outcome = await self._handle(incoming)
         question = query.message
         if outcome.accepted and outcome.settles and question is not None:
-            # The question is answered: it says so now, instead of "Noch ist nichts gebucht".
             text = getattr(question, "text", None) or getattr(question, "caption", None) or ""
-            settled = settled_text(text, outcome.settles)
-            if not (len(split_text(settled)) == 1 and await self._edit(
-                    context.bot, chat_id, question.message_id, settled)):
-                await self._edit(context.bot, chat_id, question.message_id, None,
-                                 remove_buttons=True)
+            await self._settle(context.bot, chat_id, question.message_id, text, outcome.settles)
         for reply in outcome.replies:
             await self.send_reply(context.bot, chat_id, reply)
         self.answered.add(source_id)
@@ -736,6 +751,11 @@ class TelegramChannel:
 
             sent = await (self._retrying(send) if retry else send())
             sent_id = getattr(sent, "message_id", None)
+            if last and sent_id is not None:
+                for action in reply.actions:
+                    self._questions[(chat_id, _typed(action.command))] = (sent_id, chunk)
+                while len(self._questions) > ANSWERED_KEEP:
+                    self._questions.popitem(last=False)
         for document in reply.documents:
 
             async def upload(doc: Any = document) -> Any:

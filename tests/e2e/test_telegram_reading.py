@@ -58,6 +58,20 @@ async def test_after_buchen_the_preview_says_it_was_booked(
     assert commitments(telegram_bot) == [120000]
 
 
+async def test_a_typed_buchen_settles_the_preview_as_a_tap_does(
+        telegram_bot: RunningBot, emulator: BotApiEmulator, clock: Clock) -> None:
+    await a_session_held(telegram_bot, emulator, clock)
+    preview = await telegram_bot.say(
+        SECRETARY_ADE, "/beschluss 12.03.2026\nADE-2026-001 bewilligt 1.200 €",
+        expect="Noch ist nichts gebucht")
+    code = preview.text.rsplit("/buchen ", 1)[1].strip()
+
+    await telegram_bot.say(SECRETARY_ADE, f"/buchen {code.lower()}", expect="Gebucht:")
+
+    assert preview.text.splitlines()[-1].startswith("✓ Gebucht am 13.03.2026")
+    assert preview.buttons == []
+
+
 async def test_an_answered_alert_shows_the_answer(
         telegram_bot: RunningBot, emulator: BotApiEmulator, clock: Clock) -> None:
     alert = await a_session_held(telegram_bot, emulator, clock, attend=False)
