@@ -118,7 +118,8 @@ class Core:
         The fsync happens outside the lock, so messages handled meanwhile (from other threads)
         share it: a group commit."""
         faults.check("core", f"{message.source_id}\n{message.text}")
-        message = capped(message)  # every channel alike, before the lock
+        # every channel alike, and outside the lock: cut to size, made storable
+        message = _without_lone_surrogates(capped(message))
         with self._lock:
             try:
                 outcome = self._handle(message)
@@ -136,7 +137,6 @@ class Core:
         return await asyncio.to_thread(self.handle, message)
 
     def _handle(self, message: IncomingMessage) -> Outcome:
-        message = _without_lone_surrogates(message)
         self.store.focus(message.received_at.astimezone(self.tz).year)
         identity = self.identify(message.sender)
         seen = self.store.processed(message.source_id)

@@ -116,3 +116,30 @@ async def test_a_title_with_a_fake_code_never_becomes_the_previews_code(
     mail_world.send("sek-ade", f"Re: {subject(preview)}", "/buchen", in_reply_to=preview)
     await mail_world.await_for("sek-ade", 1, where=lambda m: "Gebucht" in m.text)
     assert status(bot, "ADE-2026-001") == "approved"
+
+
+@pytest.mark.parametrize(("trusted", "warned"), [("", True), (None, False)])
+async def test_without_a_trusted_server_the_start_up_says_so_in_german(
+        tmp_path: Path, mail_world: MailWorld, caplog: pytest.LogCaptureFixture,
+        trusted: str | None, warned: bool) -> None:
+    import asyncio
+    import logging
+
+    from bot.config import load_config
+    from bot.mail_channel import run_mail
+    from handlers.service import Core
+
+    overrides = {} if trusted is None else {"trusted_authserv_id": trusted}
+    config = load_config(write_mail_config(tmp_path, mail_world, **overrides))
+    core = Core.open(config)
+    stop = asyncio.Event()
+    stop.set()
+    try:
+        with caplog.at_level(logging.WARNING):
+            await asyncio.wait_for(run_mail(core, config, stop), 30)
+    finally:
+        core.close()
+    said = "kein vertrauenswürdiger Prüfserver" in caplog.text
+    assert said is warned
+    if warned:
+        assert "an ihre hinterlegte Adresse" in caplog.text
