@@ -122,3 +122,15 @@ def test_decisions_of_a_session_named_in_words(bot: Bot) -> None:
                       today=MARCH_12)
     assert outcome.accepted, reply_text(outcome)
     assert "am 12.03.2026" in reply_text(outcome)
+
+
+@pytest.mark.parametrize("command", ["/zeige ADE-2026-12345", "/antrag ADE-2026-12345",
+                                     "Wie ist der Stand von ADE-2026-12345?"])
+def test_five_digit_application_numbers_are_read_by_every_command(bot: Bot, command: str) -> None:
+    text = reply_text(bot.say(APPLICANT, command))
+    assert "ADE-2026-12345" in text  # read as that number, not skipped or cut to 1234
+
+
+def test_a_veto_names_a_five_digit_number_as_typed(bot: Bot) -> None:
+    text = reply_text(bot.say("kreis-1", "/veto ADE-2026-12345 passt nicht zum Konzept"))
+    assert "ADE-2026-12345" in text
