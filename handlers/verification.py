@@ -51,6 +51,9 @@ def hold(ctx: Context, command: str) -> Outcome:
     shown = "\n".join(f"> {line[:200]}" for line in lines[:SHOWN_LINES])
     if len(lines) > SHOWN_LINES:
         shown += f"\n> … ({len(lines) - SHOWN_LINES} weitere Zeilen)"
+    if message.attachments:  # what runs with it must be seen before it is released
+        shown += "\nMit Anlagen: " + ", ".join(
+            f"„{a.filename[:60]}“ ({len(a.text)} Zeichen)" for a in message.attachments)
     until = format_date(codes.valid_until(ctx.now, ctx.config.raw).date())
     text = (
         f"Achtung: Diese Anfrage kam per E-Mail in Ihrem Namen, aber der Absender ist nicht "

@@ -74,6 +74,17 @@ def test_the_request_shows_the_reply_to_a_forger_wants_answers_at(bot: Bot) -> N
     assert "Antwort an (Reply-To): boese@evil.example" in text
 
 
+def test_the_request_names_the_attachments_that_would_run_with_it(bot: Bot) -> None:
+    from dataclasses import replace
+
+    from handlers.messages import Attachment
+
+    message = bot.message(SECRETARY, "/konzept", today=TODAY, verified=False)
+    message = replace(message, attachments=(Attachment("konzept.docx", "application/x", "Z" * 42),))
+    text = reply_text(bot.core.handle(message))
+    assert "Mit Anlagen: „konzept.docx“ (42 Zeichen)" in text
+
+
 def test_a_request_code_of_one_person_releases_nothing_for_another(bot: Bot) -> None:
     number = approved(bot)
     code = release_code(reply_text(bot.say(COUNTY, f"/veto {number} x", today=TODAY,
