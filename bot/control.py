@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -79,12 +80,36 @@ async def serve(core: Core, directory: Path,
 def privacy(core: Core, command: str, who: str) -> dict[str, Any]:
     """`sozialbot auskunft` and `loeschen`, in the process that holds the data."""
     if command == "auskunft":
-        return {"report": core.privacy_report(who)}
+        report = core.privacy_report(who)
+        return {"report": {**report, "mail": mail_records(core.config.data_dir, report["key"])}}
     person, erasure = core.erase_person(who)
     return {"person": person.id if person else None, "erased": erasure.applications,
             "messages": erasure.messages, "notifications": erasure.notifications,
             "summary": erasure.summary(),
             "refused": [{"application": d.number, "duty": d.reason} for d in erasure.refused]}
+
+
+def mail_records(directory: Path, key: str) -> dict[str, list[str]]:
+    """What the e-mail channel's own files hold about an address (DATA/mail): handled mails
+    (kept 120 days) and mails the server refused for good (kept until deleted)."""
+    address = key.removeprefix("email:") if key.startswith("email:") else ""
+    found: dict[str, list[str]] = {"handled": [], "failed": []}
+    if not address:
+        return found
+    journal = directory / "mail" / "handled.jsonl"
+    with contextlib.suppress(OSError):
+        for line in journal.read_text(encoding="ascii", errors="replace").splitlines():
+            with contextlib.suppress(ValueError, AttributeError):
+                entry = json.loads(line)
+                if str(entry.get("from", "")).lower() == address:
+                    found["handled"].append(f"{entry.get('at', '?')}: {entry.get('sid', '?')} "
+                                            f"→ {entry.get('to', '?')}")
+    for eml in sorted((directory / "mail" / "failed").glob("*.eml")):
+        with contextlib.suppress(OSError):
+            head = eml.read_bytes().split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+            if re.search(rf"^To:.*{re.escape(address)}", head, re.I | re.M):
+                found["failed"].append(str(eml))
+    return found
 
 
 def request(directory: Path, command: str, timeout: float = 120.0,

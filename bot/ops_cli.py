@@ -179,9 +179,18 @@ def auskunft(config: Config, args: argparse.Namespace) -> int:
     print(f"\nBenachrichtigungen an diese Person ({len(report['notifications'])}):")
     for n in report["notifications"]:
         print(f"- {n['created_at']} ({n['kind']}): {' '.join(str(n['text']).split())[:300]}")
-    print("\nAußerdem: Einträge im Systemprotokoll (journald) und im Protokoll der bearbeiteten "
-          "E-Mails (DATA/mail/handled.jsonl, 120 Tage) mit der Absenderadresse; Sicherungen "
-          "enthalten den Stand ihres Tages (siehe docs/PRIVACY.md).")
+    mail = report.get("mail", {})
+    print(f"\nBearbeitete E-Mails (DATA/mail/handled.jsonl, 120 Tage; "
+          f"{len(mail.get('handled', []))}):")
+    for line in mail.get("handled", []):
+        print(f"- {line}")
+    if mail.get("failed"):
+        print("\nVom Mailserver abgelehnte E-Mails an diese Adresse:")
+        for path in mail["failed"]:
+            print(f"- {path}")
+    print("\nAußerdem: Einträge im Systemprotokoll (journald) mit der Absenderadresse; die "
+          "E-Mails selbst im Postfach des Bots; Sicherungen enthalten den Stand ihres Tages "
+          "(siehe docs/PRIVACY.md).")
     return EXIT_OK
 
 

@@ -4,6 +4,7 @@ Löschung on request where no duty stands against it, Auskunft, and `sozialbot a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -17,6 +18,9 @@ import pytest
 
 from tests.support.cli import sozialbot
 from tests.support.core import Bot, at
+from tests.support.mailservers import MailWorld, RunningMailBot, write_mail_config
+
+pytest_plugins = ["tests.support.mailservers"]
 
 NAME = "Maria Musterfrau"
 ADDRESS = "maria.musterfrau@example.org"
@@ -167,3 +171,21 @@ def test_root_is_refused_on_a_stopped_bots_data_directory_of_another_user(
         assert "sudo -u nobody" in result.stderr
     after = {p.name: (p.stat().st_uid, p.read_bytes()) for p in data.iterdir() if p.is_file()}
     assert after == before
+
+
+async def test_auskunft_lists_what_the_mail_channel_keeps_about_an_address(
+        tmp_path: Path, mail_world: MailWorld) -> None:
+    from bot.control import privacy
+
+    bot = await RunningMailBot(write_mail_config(tmp_path, mail_world), mail_world).start()
+    try:
+        mail_world.send("kita", "Frage", "/hilfe")
+        await mail_world.await_for("kita", 1)
+        await bot.settled()
+        answer = await asyncio.to_thread(privacy, bot.core, "auskunft",
+                                         mail_world.address("kita").upper())
+    finally:
+        await bot.stop()
+    [handled] = answer["report"]["mail"]["handled"]
+    assert handled.endswith("→ done")
+    assert answer["report"]["mail"]["failed"] == []
