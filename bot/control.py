@@ -83,10 +83,25 @@ def privacy(core: Core, command: str, who: str) -> dict[str, Any]:
         report = core.privacy_report(who)
         return {"report": {**report, "mail": mail_records(core.config.data_dir, report["key"])}}
     person, erasure = core.erase_person(who)
+    summary = erasure.summary()
+    if person is None:  # mails to the address the server refused: no record of the procedure
+        failed = mail_records(core.config.data_dir, identity_key(core, who))["failed"]
+        for eml in map(Path, failed):
+            eml.unlink(missing_ok=True)
+            eml.with_name(eml.name.removesuffix(".eml") + ".reason.txt").unlink(missing_ok=True)
+        if failed:
+            summary = (f"{summary}; " if erasure.applications or erasure.messages or
+                       erasure.notifications else "") + f"{len(failed)} abgelehnte E-Mails"
     return {"person": person.id if person else None, "erased": erasure.applications,
             "messages": erasure.messages, "notifications": erasure.notifications,
-            "summary": erasure.summary(),
+            "summary": summary,
             "refused": [{"application": d.number, "duty": d.reason} for d in erasure.refused]}
+
+
+def identity_key(core: Core, who: str) -> str:
+    from handlers.privacy import identity
+
+    return identity(core.config, who)[0]
 
 
 def mail_records(directory: Path, key: str) -> dict[str, list[str]]:

@@ -189,3 +189,18 @@ async def test_auskunft_lists_what_the_mail_channel_keeps_about_an_address(
     [handled] = answer["report"]["mail"]["handled"]
     assert handled.endswith("→ done")
     assert answer["report"]["mail"]["failed"] == []
+
+
+def test_loeschen_also_removes_mails_the_server_refused_for_the_address(tmp_path: Path) -> None:
+    from bot.control import privacy
+
+    bot = Bot(tmp_path / "county")
+    failed = bot.directory / "data" / "mail" / "failed"
+    failed.mkdir(parents=True)
+    for name, to in (("1-a", "hans.huber@example.org"), ("2-b", "someone@example.org")):
+        (failed / f"{name}.eml").write_bytes(f"To: {to}\r\nSubject: x\r\n\r\nText".encode())
+        (failed / f"{name}.reason.txt").write_text("550 no such user\n")
+    assert privacy(bot.core, "auskunft", "hans.huber@example.org")["report"]["mail"]["failed"]
+    answer = privacy(bot.core, "loeschen", "hans.huber@example.org")
+    assert answer["summary"] == "1 abgelehnte E-Mails"
+    assert sorted(p.name for p in failed.iterdir()) == ["2-b.eml", "2-b.reason.txt"]
