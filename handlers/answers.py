@@ -22,6 +22,7 @@ from rules.answers import (
     calendar_reply,
     copied_commands,
 )
+from rules.conferences import Conference
 from rules.dates import format_date
 from rules.labelled import count_known_labels
 from rules.moves import moved_in_words
@@ -88,11 +89,11 @@ def _from_calendar(ctx: Context, answer: CalendarReply) -> str | Outcome:
             f"{conference.name} ist jetzt am {day}. Bitte antworten Sie für den neuen Termin:",
             attendance_actions(conference, record)),), rule="R9")
     if answer.answer not in VERBS:
-        return _ask_firmly(ctx, conference, record)
+        return _ask_firmly(ctx, (conference, record))
     return f"/{VERBS[answer.answer]} {conference.code} {day}"
 
 
-def _session_by_uid(ctx: Context, uid: str) -> tuple | None:
+def _session_by_uid(ctx: Context, uid: str) -> tuple[Conference, dict] | None:
     """The session of an invitation: its UID names the conference and the first date
     ("ADE-2026-03-12-…@sozialbot"); a moved session is followed to its date now."""
     local = uid.split("@", 1)[0]
@@ -107,17 +108,14 @@ def _session_by_uid(ctx: Context, uid: str) -> tuple | None:
     return found
 
 
-def _ask_firmly(ctx: Context, conference: object = None, record: dict | None = None) -> Outcome:
+def _ask_firmly(ctx: Context, found: tuple[Conference, dict] | None = None) -> Outcome:
     """"Vielleicht" is no answer for R9: ask for a firm one."""
     text = ("R9: Vielen Dank. Für die Pflichtteilnahme brauche ich eine feste Zu- oder Absage. "
             "Bitte antworten Sie mit einer dieser Zeilen.")
-    if record is None:
-        found = choose_session(ctx, "anwesend")
-        if isinstance(found, Outcome):
-            return found
-        conference, record = found
-    return Outcome(False, (Reply(text, attendance_actions(conference, record)),),  # type: ignore[arg-type]
-                   rule="R9")
+    chosen = found or choose_session(ctx, "anwesend")
+    if isinstance(chosen, Outcome):
+        return chosen
+    return Outcome(False, (Reply(text, attendance_actions(*chosen)),), rule="R9")
 
 
 def _move_in_words(ctx: Context, text: str) -> str | None:
