@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 from rules.budget import Balance, year_end
 from rules.decisions import OUTCOMES, DecisionLine, DecisionLineError, parse_decision_line
+from rules.numbers import NUMBER_PATTERN
 
 MIN_REASON = 5
 MAX_REASON = 500
 MAX_READ = 4_000  # a correction is a few lines; more is not read
 
-NUMBER = re.compile(r"\b[A-Za-z]{2,5}-\d{4}-\d{1,4}\b")
+NUMBER = re.compile(rf"\b{NUMBER_PATTERN}\b")
 _REASON = re.compile(r"\b(?:begr(?:ü|ue)ndung|grund)\b\s*[:\-–]?\s*|\bweil\b\s*", re.IGNORECASE)
 _LEAD = re.compile(r"^\s*(?:bitte\s+)?(?:korrektur|berichtigung|korrigier\w*|berichtig\w*)\b"
                    r"\s*(?:zu|für|von|des\s+antrags?|antrag)?\s*[:\-–]?\s*", re.IGNORECASE)

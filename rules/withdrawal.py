@@ -11,12 +11,13 @@ import re
 from datetime import date, timedelta
 
 from rules.money import AmountError, parse_amount
+from rules.numbers import NUMBER_PATTERN
 
 MAX_READ = 2_000  # a withdrawal is a sentence or two
 SAME_SKETCH_DAYS = 56  # "within weeks": the same sketch again after this is a new application
 
-NUMBER = re.compile(r"\b[A-Za-z]{2,5}-\d{4}-\d{1,4}\b")
-_THE_APPLICATION = (r"(?:\b[A-Za-z]{2,5}-\d{4}-\d{1,4}\b|\b(?:unser(?:en)?|mein(?:en)?|den|diesen"
+NUMBER = re.compile(rf"\b{NUMBER_PATTERN}\b")
+_THE_APPLICATION = (rf"(?:\b{NUMBER_PATTERN}\b|\b(?:unser(?:en)?|mein(?:en)?|den|diesen"
                     r"|dieser|der|die|ihn)\s+(?:antrag|projektantrag|projektskizze|skizze)\b"
                     r"|\bantrag\s+(?:nr\.?\s*)?[A-Za-z]{2,5}-)")
 _TAKE_BACK = (r"(?:zur(?:ü|ue)ck\s*(?:ziehen|zunehmen|nehmen|gezogen|genommen)|zur(?:ü|ue)ckziehung"

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 
 from bot.mail_parse import html_to_text, strip_quotes_and_signature, strip_reply_prefix
-from handlers.commands import split_command
+from handlers.commands import registry, split_command
+from rules.answers import attendance_word, copied_commands
 from rules.conferences import LUENEBURG, Conference, conference_named_in, find_conference
-from rules.dates import parse_date, parse_time
+from rules.corrections import parse_correction, says_correction
+from rules.dates import parse_date, parse_time, take_date, take_time
 from rules.decisions import (
     DecisionLineError,
     meant_as_decision,
@@ -25,18 +28,23 @@ from rules.decisions import (
 )
 from rules.labelled import CONCEPT_LABELS, SKETCH_LABELS, canonical_label, parse_labelled
 from rules.money import parse_amount
+from rules.moves import moved_in_words, read_move, says_moved
+from rules.questions import asked_balance, asked_status
 from rules.sketch import check_sketch, parse_cofunding, read_sketch_fields
+from rules.withdrawal import withdrawal_in
 
 CONFERENCES = tuple(Conference(code, name) for code, name in LUENEBURG)
+TODAY = date(2026, 3, 2)
 SHORT, LONG = 1_000, 100_000
 MAX_RATIO = 12.0  # per character, long vs short: linear code stays within caches' 1-4
 
 # What attackers and broken mail programs send: each unit is repeated to the wanted length,
 # after a prefix that walks the parser into its deepest branch.
 UNITS = (" ", "1", "1 ", "1.", ": ", "- ", "((", "( ", "a ", "ja 1 ", "1:", "€ ", "**", "„",
-         "<a ", "<!--", "re: ", "von: x\n")
+         "<a ", "<!--", "re: ", "von: x\n", ", ", ".!")
 PREFIXES = ("", "ADE-2026-001 bewilligt ", "Titel", "Sozialraum ",
-            "Kofinanzierung: Aktion Mensch ", "1. ")
+            "Kofinanzierung: Aktion Mensch ", "1. ", "ja", "Korrektur ADE-2026-001 statt ",
+            "Sitzung 12.03. verschoben auf ", "Wir ziehen unseren Antrag ")
 
 
 def _quiet(parse: Callable[[str], object]) -> Callable[[str], object]:
@@ -66,6 +74,13 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "mail: HTML to text": html_to_text,
     "mail: quotes and signature": strip_quotes_and_signature,
     "mail: subject prefix": strip_reply_prefix,
+    "questions": lambda t: (asked_status(t), asked_balance(t)),
+    "date and time in text": lambda t: take_time(take_date(t, TODAY)[1]),
+    "copied command lines": lambda t: copied_commands(t, sorted(registry())),
+    "attendance in words": attendance_word,
+    "a moved session": lambda t: (says_moved(t), read_move(t), moved_in_words(t)),
+    "a correction": lambda t: (says_correction(t), parse_correction(t)),
+    "a withdrawal": withdrawal_in,
 }
 
 
