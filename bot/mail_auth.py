@@ -47,7 +47,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,14 +83,14 @@ class LoginRefused(ConnectionError):
 class OAuthSettings:
     provider: str
     client_id: str
-    secret: str = ""
-    certificate: str = ""  # PEM text: private key and certificate (microsoft365)
+    secret: str = field(default="", repr=False)
+    certificate: str = field(default="", repr=False)  # PEM: private key and certificate
     tenant: str = ""
     authority_host: str = M365_AUTHORITY_HOST
     token_url: str = ""
     scope: str = ""
     token_auth: str = "basic"
-    service_account: str = ""  # a Google service account's JSON key (jwt-bearer grant)
+    service_account: str = field(default="", repr=False)  # a Google key (jwt-bearer grant)
     subject: str = ""  # the mailbox the service account acts for
 
     @property
