@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--conference")
     report.add_argument("--format", required=True, choices=("xlsx", "csv", "pdf", "png", "json"))
     report.add_argument("--output", type=Path)
-    invite = with_config("invite", "Einladungscode für Telegram")
+    invite = with_config("invite", "Einladungscode für Telegram und Matrix")
     invite.add_argument("person")
     revoke = with_config("revoke", "trennt die Telegram-Verbindung einer Person")
     revoke.add_argument("person")
@@ -248,7 +248,7 @@ def _invite(config: Config, args: argparse.Namespace) -> int:
         username: str | None = asyncio.run(fetch_bot_username(config))
     except Exception:  # no token, no network: the /start line still works
         username = None
-    print(invite_text(username, person.name, code))
+    print(invite_text(username, person.name, code, config.raw.get("matrix", {}).get("user_id")))
     return EXIT_OK
 
 

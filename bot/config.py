@@ -102,6 +102,7 @@ def load_config(path: Path | str) -> Config:
             role=str(entry["role"]),
             conference=str(entry["conference"]).upper() if entry.get("conference") else None,
             email=str(entry["email"]).lower() if entry.get("email") else None,
+            matrix=str(entry["matrix"]).strip() if entry.get("matrix") else None,
         )
         if person.role not in ROLES:
             raise ConfigError(f"{path}: {person.id} hat die unbekannte Rolle {person.role!r}.")

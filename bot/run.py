@@ -39,6 +39,7 @@ Runner = Callable[[Core, Config, asyncio.Event], Awaitable[None]]
 CHANNELS = (  # name, label, module, its status function, its runner
     ("telegram", "Telegram", "bot.telegram_channel", "telegram_status", "run_telegram"),
     ("email", "E-Mail", "bot.mail_channel", "mail_status", "run_mail"),
+    ("matrix", "Matrix", "bot.matrix", "matrix_status", "run_matrix"),
 )
 
 

@@ -45,7 +45,7 @@ import logging
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -84,6 +84,7 @@ from telegram.ext import (
 
 from bot import faults, health
 from bot.attempts import Attempts
+from bot.chunks import split_text as split_chunks
 from bot.documents import UNREADABLE, document_kind
 from bot.mail_parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
 from bot.sandbox import Budget, read_documents
@@ -260,61 +261,8 @@ def _units(text: str) -> int:
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Chunks whose escaped form fits `limit`, cut at line breaks, else at spaces, else hard."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-
-    def flush() -> None:
-        nonlocal current, size
-        chunk = "".join(current).strip("\n")
-        if chunk.strip():
-            chunks.append(chunk)
-        current, size = [], 0
-
-    for line in text.splitlines(keepends=True):
-        line_size = _units(line)
-        if size + line_size > limit:
-            flush()
-        if line_size <= limit:
-            current.append(line)
-            size += line_size
-            continue
-        for piece in _split_long_line(line, limit):
-            flush()
-            current.append(piece)
-            size = _units(piece)
-    flush()
-    return chunks
-
-
-def _split_long_line(line: str, limit: int) -> Iterable[str]:
-    piece: list[str] = []
-    size = 0
-    for word in line.split(" "):
-        word_size = _units(word) + 1
-        if word_size > limit:
-            if piece:
-                yield " ".join(piece)
-                piece, size = [], 0
-            hard: list[str] = []
-            hard_size = 0
-            for char in word:
-                char_size = _units(char)
-                if hard_size + char_size > limit:
-                    yield "".join(hard)
-                    hard, hard_size = [], 0
-                hard.append(char)
-                hard_size += char_size
-            piece, size = ["".join(hard)], hard_size
-            continue
-        if size + word_size > limit:
-            yield " ".join(piece)
-            piece, size = [], 0
-        piece.append(word)
-        size += word_size
-    if piece:
-        yield " ".join(piece)
+    """Chunks whose escaped form fits `limit` (bot.chunks)."""
+    return split_chunks(text, limit, _units)
 
 
 def to_html(text: str) -> str:

@@ -1,5 +1,5 @@
-"""Telegram onboarding: /einladen and /trennen for the administration, /start <code> for the
-person invited. Codes are single-use and expire after seven days."""
+"""Messenger onboarding (Telegram, Matrix): /einladen and /trennen for the administration,
+/start <code> for the person invited. Codes are single-use and expire after seven days."""
 
 from __future__ import annotations
 
@@ -24,11 +24,18 @@ def new_invite(store: Store, person_id: str, now: datetime) -> str:
     return code
 
 
-def invite_text(username: str | None, person_name: str, code: str) -> str:
+CHANNEL_NAMES = {"telegram": "Telegram", "matrix": "Matrix"}
+
+
+def invite_text(username: str | None, person_name: str, code: str,
+                matrix_user: str | None = None) -> str:
     lines = [f"Einladung für {person_name} (einmal nutzbar, {INVITE_DAYS} Tage gültig):"]
     if username:
         lines.append(f"https://t.me/{username.lstrip('@')}?start={code}")
     lines.append(f"oder im Chat mit dem Bot senden: /start {code}")
+    if matrix_user:
+        lines.append(f"In Matrix (z. B. Element): dem Bot {matrix_user} eine Direktnachricht "
+                     f"senden: /start {code}")
     return "\n".join(lines)
 
 
@@ -49,7 +56,8 @@ def invite(ctx: Context, args: str, body: str) -> Outcome:
                          "/einladen sek-ade")
     code = new_invite(ctx.store, person.id, ctx.now)
     username = ctx.config.raw.get("telegram", {}).get("username")
-    return reply(invite_text(username, person.name, code))
+    return reply(invite_text(username, person.name, code,
+                             ctx.config.raw.get("matrix", {}).get("user_id")))
 
 
 def unlink(ctx: Context, args: str, body: str) -> Outcome:
@@ -62,8 +70,9 @@ def unlink(ctx: Context, args: str, body: str) -> Outcome:
     voided = ctx.store.void_invites(person.id, ctx.now.isoformat(timespec="seconds"))
     note = (f" {voided} noch offene Einladung(en) gelten nicht mehr." if voided else "")
     if not ctx.store.unlink(person.id):
-        return reply(f"{person.name} war nicht mit Telegram verbunden.{note}")
-    return reply(f"Die Telegram-Verbindung von {person.name} ist getrennt.{note}")
+        return reply(f"{person.name} war mit keinem Messenger verbunden.{note}")
+    return reply(f"Die Messenger-Verbindung (Telegram, Matrix) von {person.name} ist "
+                 f"getrennt.{note}")
 
 
 def _report(ctx: Context, text: str, key: str) -> None:
@@ -77,8 +86,9 @@ def _reused(ctx: Context, invite: dict) -> Outcome:
     person = ctx.config.person(invite["person"])
     name = person.name if person else invite["person"]
     chat = ctx.message.sender.address
-    _report(ctx, f"Die schon eingelöste Telegram-Einladung für {name} wurde noch einmal "
-                 f"benutzt, von einem anderen Telegram-Konto (Chat {chat}, "
+    label = CHANNEL_NAMES.get(ctx.message.sender.channel, ctx.message.sender.channel)
+    _report(ctx, f"Die schon eingelöste Einladung für {name} wurde noch einmal "
+                 f"benutzt, von einem anderen {label}-Konto (Chat {chat}, "
                  f"„{ctx.message.sender.display_name[:60]}“). Wahrscheinlich wurde sie "
                  "weitergeleitet. Es wurde nichts verbunden.",
             f"invite-reused:{invite['code'][:8]}:{chat}")
@@ -92,18 +102,21 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         from handlers import help
 
         return help.run(ctx, "", "")
-    if ctx.message.sender.channel != "telegram":
-        raise refuse("", "Einladungscodes gelten nur für Telegram.")
+    channel = ctx.message.sender.channel
+    if channel not in CHANNEL_NAMES:
+        raise refuse("", "Einladungscodes gelten nur für Telegram und Matrix.")
+    label = CHANNEL_NAMES[channel]
     chat = ctx.message.sender.address
-    blocked = codes.check_attempts(ctx.wrong_codes, f"telegram:{chat}", ctx.config.raw)
+    blocked = codes.check_attempts(ctx.wrong_codes, f"{channel}:{chat}", ctx.config.raw)
     if blocked:
         raise refuse("", blocked)
     invite = ctx.store.invite(code)
     expired = invite is not None and datetime.fromisoformat(invite["expires_at"]) < ctx.now
-    if invite is not None and invite["used"] and invite.get("chat_id") != chat:
+    if invite is not None and invite["used"] and (invite.get("chat_id"), invite.get(
+            "channel", "telegram")) != (chat, channel):
         return _reused(ctx, invite)
     if invite is None or invite["used"] or expired or invite.get("voided_at"):
-        more = codes.note_wrong(ctx.wrong_codes, f"telegram:{chat}", ctx.config.raw)
+        more = codes.note_wrong(ctx.wrong_codes, f"{channel}:{chat}", ctx.config.raw)
         raise refuse("", "Dieser Einladungscode ist ungültig, schon benutzt oder abgelaufen "
                          "(Codes gelten 7 Tage). Bitte bitten Sie die Kreisverwaltung um einen "
                          f"neuen.{more}")
@@ -111,17 +124,17 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     if person is None:
         raise refuse("", "Zu diesem Code gibt es keine Person mehr. Bitte wenden Sie sich an die "
                          "Kreisverwaltung.")
-    before = ctx.store.telegram_link(person.id)
+    before = ctx.store.channel_link(person.id, channel)
     invite.update({"used": True, "used_at": ctx.now.isoformat(timespec="seconds"),
-                   "chat_id": chat})
+                   "chat_id": chat, **({"channel": channel} if channel != "telegram" else {})})
     ctx.store.save_invite(invite)
-    ctx.store.link(person.id, chat)
+    ctx.store.link(person.id, chat, channel)
     if before is not None and before != chat:
-        _report(ctx, f"Die Telegram-Einladung für {person.name} ({person.id}) wurde von einem "
-                     f"anderen Telegram-Konto eingelöst (Chat {chat}, "
+        _report(ctx, f"Die {label}-Einladung für {person.name} ({person.id}) wurde von einem "
+                     f"anderen {label}-Konto eingelöst (Chat {chat}, "
                      f"„{ctx.message.sender.display_name[:60]}“); bisher war {person.name} mit "
                      f"Chat {before} verbunden. War das nicht {person.name} selbst (eine "
                      f"weitergeleitete Einladung), trennen Sie es mit /trennen {person.id}.",
                 f"invite-moved:{invite['code'][:8]}")
-    return reply(f"Willkommen, {person.name}! Dieser Telegram-Zugang ist jetzt als "
+    return reply(f"Willkommen, {person.name}! Dieser {label}-Zugang ist jetzt als "
                  f"{ROLE_NAMES[person.role]} verbunden. /hilfe zeigt, was Sie tun können.")

@@ -38,6 +38,7 @@ from storage.text import has_surrogates, storable
 
 log = logging.getLogger(__name__)
 
+LINKED_CHANNELS = ("telegram", "matrix")  # messengers whose chats are linked to people
 OUTBOX_WINDOW = timedelta(days=14)  # older notifications are not sent on a channel anymore
 
 
@@ -75,10 +76,12 @@ class Core:
     def identify(self, sender: Sender) -> Identity:
         address = sender.address.strip()
         person: Person | None = None
-        if sender.channel == "telegram":
-            person_id = self.store.person_for_chat(address)
+        if sender.channel in LINKED_CHANNELS:
+            person_id = self.store.person_for_chat(address, sender.channel)
             person = self.config.person(person_id) if person_id else None
-            key = f"telegram:{address}"
+            if person is None and sender.channel == "matrix":
+                person = next((p for p in self.config.people if p.matrix == address), None)
+            key = f"{sender.channel}:{address}"
         else:
             person = self.config.person(address)
             if person is None and "@" in address:
@@ -89,7 +92,7 @@ class Core:
     def person_for(self, sender: Sender) -> Person | None:
         """The configured person behind a sender. An e-mail address is looked up in the
         configuration only, without the lock (a channel may call this on its event loop)."""
-        if sender.channel != "telegram":
+        if sender.channel not in LINKED_CHANNELS:
             return self.identify(sender).person
         with self._lock:
             return self.identify(sender).person
@@ -97,18 +100,22 @@ class Core:
     def recipient_addresses(self, recipient: str) -> dict[str, str]:
         """Where a notification for `recipient` can go, by channel."""
         with self._lock:
-            return {channel: address for channel in ("email", "telegram")
+            return {channel: address for channel in ("email", *LINKED_CHANNELS)
                     if (address := self._address(recipient, channel))}
 
     def _address(self, recipient: str, channel: str) -> str | None:
-        if recipient.startswith(("email:", "telegram:")):
+        if recipient.startswith(("email:", *(f"{c}:" for c in LINKED_CHANNELS))):
             kind, _, address = recipient.partition(":")
             return address if kind == channel else None
         if channel == "email":
             person = self.config.person(recipient)
             return person.email if person and person.email else None
-        if channel == "telegram":
-            return self.store.telegram_link(recipient)
+        if channel in LINKED_CHANNELS:
+            linked = self.store.channel_link(recipient, channel)
+            if linked is None and channel == "matrix":
+                person = self.config.person(recipient)
+                return person.matrix if person else None
+            return linked
         return None
 
     # -- messages ---------------------------------------------------------------------------
@@ -266,7 +273,7 @@ class Core:
         return code
 
     def revoke(self, person_id: str, now: datetime | None = None) -> bool:
-        """Unlink a person's Telegram chat and void her unused invites."""
+        """Unlink a person's messenger chats (Telegram, Matrix) and void her unused invites."""
         now = now or datetime.now(self.tz)
         with self._lock:
             removed = self.store.unlink(person_id)

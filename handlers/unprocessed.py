@@ -15,7 +15,7 @@ from storage.text import storable
 if TYPE_CHECKING:
     from handlers.service import Core
 
-CHANNEL_NAMES = {"email": "E-Mail", "telegram": "Telegram"}
+CHANNEL_NAMES = {"email": "E-Mail", "telegram": "Telegram", "matrix": "Matrix"}
 
 
 def report(core: Core, channel: str, source_id: str, sender: str, error: str,

@@ -26,13 +26,14 @@ class Person:
     role: str  # one of ROLES
     conference: str | None = None  # secretaries only
     email: str | None = None
+    matrix: str | None = None  # a Matrix user id the administration linked in the configuration
 
 
 @dataclass(frozen=True)
 class Identity:
     """Who a message is from: a configured person, or an applicant known by address."""
 
-    key: str  # person id, or "email:<address>" / "telegram:<chat id>" for applicants
+    key: str  # person id, or "email:<address>" / "telegram:<chat id>" / "matrix:<user id>"
     person: Person | None
     display_name: str = ""
 

@@ -277,20 +277,30 @@ class Store:
     def add_concept(self, record: Record) -> None:
         self.table(GLOBAL, "concepts").insert(record)
 
+    # Links of a person to a chat on a messenger ("telegram": a chat id, "matrix": a user id).
+    # Rows written before Matrix existed have no "channel": they are Telegram's.
+    def channel_link(self, person_id: str, channel: str) -> str | None:
+        row = next((r for r in self.partitions.rows(GLOBAL, "links")
+                    if r["person"] == person_id and r.get("channel", "telegram") == channel), None)
+        return row["chat_id"] if row else None
+
     def telegram_link(self, person_id: str) -> str | None:
-        row = self.table(GLOBAL, "links").get(Query().person == person_id)
-        return row["chat_id"] if row else None  # type: ignore[index]
+        return self.channel_link(person_id, "telegram")
 
-    def person_for_chat(self, chat_id: str) -> str | None:
-        row = self.table(GLOBAL, "links").get(Query().chat_id == chat_id)
-        return row["person"] if row else None  # type: ignore[index]
+    def person_for_chat(self, chat_id: str, channel: str = "telegram") -> str | None:
+        row = next((r for r in self.partitions.rows(GLOBAL, "links")
+                    if r["chat_id"] == chat_id and r.get("channel", "telegram") == channel), None)
+        return row["person"] if row else None
 
-    def link(self, person_id: str, chat_id: str) -> None:
+    def link(self, person_id: str, chat_id: str, channel: str = "telegram") -> None:
         links = self.table(GLOBAL, "links")
-        links.remove((Query().person == person_id) | (Query().chat_id == chat_id))
-        links.insert({"person": person_id, "chat_id": chat_id})
+        links.remove(lambda r: r.get("channel", "telegram") == channel
+                     and (r["person"] == person_id or r["chat_id"] == chat_id))
+        row = {"person": person_id, "chat_id": chat_id}
+        links.insert(row if channel == "telegram" else {**row, "channel": channel})
 
     def unlink(self, person_id: str) -> bool:
+        """Remove every messenger link of a person."""
         return bool(self.table(GLOBAL, "links").remove(Query().person == person_id))
 
     def save_invite(self, record: Record) -> None:

@@ -1,0 +1,136 @@
+"""The Matrix channel against a real Synapse, with people whose clients encrypt (as Element does):
+linking by invite code and by the configuration, a sketch, a session alert answered with a
+reaction, /beschluss and /buchen, and a restart that repeats nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import default_config_text, load_config
+from bot.matrix import run_matrix
+from handlers.service import Core
+from tests.support.core import BERLIN, sketch
+from tests.support.mailservers import Clock
+from tests.support.synapse import MatrixPerson, MatrixUser, Synapse
+
+pytest_plugins = ["tests.support.synapse"]
+pytestmark = pytest.mark.slow
+
+
+class World:
+    def __init__(self, synapse: Synapse, directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.synapse = synapse
+        self.directory = directory
+        self.bot_user = synapse.register("sozialbot")
+        self.kreis_user = synapse.register("kreis")
+        text = default_config_text().replace(
+            'id = "kreis-1"', f'id = "kreis-1"\nmatrix = "{self.kreis_user.user_id}"')
+        text += (f'\n[matrix]\nhomeserver = "{synapse.url}"\n'
+                 f'user_id = "{self.bot_user.user_id}"\n'
+                 f'device_id = "{self.bot_user.device_id}"\nsync_timeout_ms = 500\n')
+        (directory / "sozialbot.toml").write_text(text)
+        monkeypatch.setenv("MATRIX_ACCESS_TOKEN", self.bot_user.access_token)
+        self.config = load_config(directory / "sozialbot.toml")
+        self.clock = Clock(datetime(2026, 3, 2, 10, 0, tzinfo=BERLIN))
+        self.people: list[MatrixPerson] = []
+        self.core: Core | None = None
+        self.stop: asyncio.Event | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def start_bot(self) -> None:
+        self.core = Core.open(self.config)
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(run_matrix(self.core, self.config, self.stop, self.clock))
+
+    async def stop_bot(self) -> None:
+        assert self.stop is not None
+        assert self.task is not None
+        assert self.core is not None
+        self.stop.set()
+        await asyncio.wait_for(self.task, 60)
+        self.core.close()
+
+    async def person(self, name: str, user: MatrixUser | None = None) -> MatrixPerson:
+        user = user or self.synapse.register(name)
+        person = MatrixPerson(self.synapse, user, self.directory / f"client-{name}")
+        await person.start()
+        self.people.append(person)
+        return person
+
+    def commitments(self) -> list[int]:
+        assert self.core
+        return [e["amount_cents"] for e in self.core.export()["ledger"]
+                if e["kind"] == "commitment"]
+
+
+@pytest.fixture
+async def world(synapse: Synapse, tmp_path: Path,
+                monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    (tmp_path / "data").mkdir()
+    world = World(synapse, tmp_path, monkeypatch)
+    await world.start_bot()
+    yield world
+    for person in world.people:
+        await person.stop()
+    if world.task and not world.task.done():
+        await world.stop_bot()
+
+
+def command_line(body: str, label: str) -> str:
+    match = re.search(rf"• {label}: (/\S+(?: \S+)*)", body)
+    assert match, body
+    return match.group(1)
+
+
+async def test_a_budget_ii_cycle_in_encrypted_direct_messages(world: World) -> None:
+    bot = world.bot_user.user_id
+    secretary = await world.person("sek")
+    applicant = await world.person("kita")
+    county = await world.person("kreis", world.kreis_user)
+    code = world.core.create_invite("sek-ade", world.clock())  # type: ignore[union-attr]
+
+    sek_room = await secretary.open_dm(bot)
+    assert secretary.client.rooms[sek_room].encrypted
+    welcome = await secretary.say(sek_room, f"/start {code}", "Willkommen")
+    assert "Matrix-Zugang" in welcome.body
+    kita_room = await applicant.open_dm(bot)
+    submitted = await applicant.say(kita_room, sketch(), "ADE-2026-001")
+    await secretary.say(sek_room, "/konzept\nZielgruppen: Kinder\nProblemlagen: wenig Angebote\n"
+                                  "Ziele: Teilhabe", "Sozialraumkonzept")
+    await secretary.say(sek_room, "/sitzung 12.03.2026 18:30 Rathaus Adendorf, Budget II",
+                        "eingetragen")
+
+    alert = await county.wait_for("Budget-II-Sitzung angesetzt")  # linked by the TOML
+    assert "Ich nehme teil" in alert.body
+    assert "<li>" in alert.source["content"]["formatted_body"]
+    alert_room = next(room for room, event in county.received if event is alert)
+    assert county.client.rooms[alert_room].encrypted
+    await county.react(alert_room, alert.event_id, "👍")
+    await county.wait_for("vermerkt")
+    await secretary.wait_for("nimmt an der Budget-II-Sitzung")
+
+    world.clock.value = world.clock.value.replace(day=13)
+    decision = await secretary.say(
+        sek_room, "/beschluss 12.03.2026\n"
+                  "ADE-2026-001 bewilligt 1.200 € (ja 7, nein 1, enthaltung 0)",
+        "Noch ist nichts gebucht")
+    assert world.commitments() == []
+    booked = await secretary.say(sek_room, command_line(decision.body, "Buchen"), "8.800,00 €")
+    await applicant.wait_for("bewilligt")
+
+    # a restart: nothing is answered or booked again, and the bot goes on
+    answered = len(secretary.received)
+    await world.stop_bot()
+    await world.start_bot()
+    balance = await secretary.say(sek_room, "/saldo", "Budget II Adendorf")
+    assert len(secretary.received) == answered + 1, [e.body for _, e in secretary.received]
+    assert "ADE-2026-001" in submitted.body
+    assert "1.200,00 €" in booked.body
+    assert "Gebunden: 1.200,00 €" in balance.body
+    assert world.commitments() == [120000]
