@@ -16,16 +16,27 @@ _STATUS_PHRASES = ("was ist mit", "was ist aus", "wie steht es", "wie steht", "w
 _APPLICATION_WORDS = frozenset({"antrag", "antrags", "antrages", "antraege", "antraegen",
                                 "skizze", "projektskizze", "projekt", "projekts", "projektes",
                                 "foerderantrag"})
-_MONEY_WORDS = frozenset({"geld", "budget", "mittel", "euro", "foerdermittel", "budgets"})
-_LEFT_WORDS = frozenset({"uebrig", "verfuegbar", "frei", "da", "vorhanden", "rest", "noch"})
+_MONEY_WORDS = frozenset({"geld", "budget", "mittel", "euro", "foerdermittel", "budgets", "topf",
+                          "kasse", "etat", "projektmittel", "haushalt"})
+_LEFT_WORDS = frozenset({"uebrig", "verfuegbar", "frei", "da", "vorhanden", "rest", "noch",
+                         "stand", "uebrigen", "verbleibend", "verbleibende"})
 _BALANCE_WORDS = frozenset({"saldo", "kontostand", "restbudget", "restmittel", "budgetstand",
                             "haushaltsstand"})
-_HOW_MUCH = ("wieviel", "wie viel", "was ist noch", "was haben wir noch")
+_HOW_MUCH = ("wieviel", "wie viel", "was ist noch", "was haben wir noch", "wie hoch")
+
+
+_QUESTION_WORDS = frozenset({"wie", "was", "wieviel", "gibt", "ist", "wann", "wurde", "habe",
+                             "haben", "hat", "sind", "wo", "welcher", "welchen", "koennen"})
 
 
 def _words(text: str) -> tuple[str, list[str]]:
     flat = normalize_label(text.replace("-", " "))
     return flat, flat.split()
+
+
+def _asks(text: str, words: list[str]) -> bool:
+    """A question: a question mark, or a first word that asks ("Wie viel Geld ist noch da")."""
+    return "?" in text or (bool(words) and words[0] in _QUESTION_WORDS)
 
 
 def asked_status(text: str) -> str | None:
@@ -37,8 +48,7 @@ def asked_status(text: str) -> str | None:
     number = NUMBER.search(text)
     about = number is not None or bool(_APPLICATION_WORDS & set(words))
     asks = bool(_STATUS_WORDS & set(words)) or any(p in flat for p in _STATUS_PHRASES)
-    if not (about and asks and ("?" in text or words[:1] in (["wie"], ["was"], ["gibt"],
-                                                              ["ist"], ["wann"]))):
+    if not (about and asks and _asks(text, words)):
         return None
     return number.group(1) if number else ""
 
@@ -48,6 +58,8 @@ def asked_balance(text: str) -> bool:
     if len(text) > MAX_QUESTION_CHARS:
         return False
     flat, words = _words(text)
+    if not _asks(text, words):
+        return False
     if _BALANCE_WORDS & set(words):
         return True
     money = bool(_MONEY_WORDS & set(words))

@@ -34,6 +34,9 @@ def bot(tmp_path: Path) -> Iterator[Bot]:
     ("sek-ade", "Wie viel Budget haben wir noch?", "Verfügbar: 10.000,00 €"),
     ("kreis-1", "Wieviel Geld ist noch übrig?", "10.000,00 €"),
     ("sek-ade", "saldo", "Verfügbar: 10.000,00 €"),
+    ("sek-ade", "Wie hoch ist unser Budget noch?", "Verfügbar: 10.000,00 €"),
+    ("sek-ade", "Wie ist der Stand unseres Budgets?", "Verfügbar: 10.000,00 €"),
+    (APPLICANT, "Wurde unser Antrag schon bewilligt?", "Ihre Anträge:\nADE-2026-001"),
     ("sek-ade", "Saldo 2026.", "Verfügbar: 10.000,00 €"),
 ])
 def test_questions_in_plain_words_get_what_the_person_may_see(
@@ -49,6 +52,13 @@ def test_an_applicant_asking_for_the_balance_is_told_whom_to_ask_and_sees_no_fig
     text = reply_text(bot.say(APPLICANT, "Wieviel Geld ist noch da?"))
     assert "Sozialkonferenzen und der Landkreis" in text
     assert "€" not in text
+
+
+def test_a_sketch_in_words_that_mentions_money_gets_the_form_not_a_balance(bot: Bot) -> None:
+    text = reply_text(bot.say("verein@example.org", "Hallo, anbei unser Antrag für ein Projekt, "
+                                                    "das noch Geld braucht."))
+    assert "Sozialraum: …" in text  # the form to fill in
+    assert "Stand des Budgets" not in text
 
 
 def test_another_applicant_does_not_get_the_status_of_a_foreign_application(bot: Bot) -> None:
