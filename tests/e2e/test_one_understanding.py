@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.core import Bot, reply_text
-from tests.support.mailservers import MailWorld, RunningMailBot, write_mail_config
+from tests.support.mailservers import MailWorld, RunningMailBot, make_docx, write_mail_config
 from tests.support.telegram_fixtures import RunningBot
 
 pytest_plugins = ["tests.support.mailservers", "tests.support.telegram_fixtures"]
@@ -106,3 +107,36 @@ async def test_e_mail_reads_each_text_as_the_console_does(
         latest = answers[-1].text
         assert expected in latest, latest
         assert answer.splitlines()[0] in latest
+
+
+# -- a Word form with numbered headings and the text below, as a .docx file ---------------------
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def word_form() -> bytes:
+    """The form as Word keeps it: one paragraph per line, the headings numbered, no colons."""
+    return make_docx([line for line in WORD_FORM.split("\n") if line], bold_labels=False)
+
+
+async def test_a_word_form_by_telegram_gets_a_number(
+        telegram_bot: RunningBot, emulator: BotApiEmulator) -> None:
+    emulator.send_document(4712, "Projektskizze.docx", word_form(), DOCX)
+    answer = await emulator.wait_for_message(4712, "Nr. ADE-2026-001")
+    assert "Kofinanzierung (R12): Aktion Mensch (beantragt), 3.000,00 €" in answer.text
+    [record] = telegram_bot.export()["applications"]
+    assert record["sketch"]["situation"] == ("Viele Kinder sprechen zu Hause kaum Deutsch.\n"
+                                             "Das zeigt die Schuleingangsuntersuchung.")
+
+
+async def test_a_word_form_by_e_mail_gets_a_number(
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    message = mail_world.compose("verein", "Antrag", None)
+    message.set_content("Anbei unsere Skizze.")
+    message.add_attachment(word_form(), maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           filename="Projektskizze.docx")
+    mail_world.deliver(message, mail_from=mail_world.address("verein"))
+    [answer] = await mail_world.await_for("verein", 1)
+    assert "Nr. ADE-2026-001: „Sprachförderung vor der Einschulung“" in answer.text
+    assert "Kofinanzierung (R12): Aktion Mensch (beantragt), 3.000,00 €" in answer.text
