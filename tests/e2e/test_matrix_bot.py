@@ -134,3 +134,22 @@ async def test_a_budget_ii_cycle_in_encrypted_direct_messages(world: World) -> N
     assert "1.200,00 €" in booked.body
     assert "Gebunden: 1.200,00 €" in balance.body
     assert world.commitments() == [120000]
+
+
+async def test_a_report_arrives_as_an_encrypted_file(
+        world: World) -> None:
+    from nio import RoomEncryptedFile
+
+    bot = world.bot_user.user_id
+    county = await world.person("kreis", world.kreis_user)  # linked by the TOML
+    room = await county.open_dm(bot)
+    mark = len(county.received)
+    await county.send(room, "/bericht 2026 pdf")
+    for _ in range(300):
+        files = [e for _, e in county.received[mark:] if isinstance(e, RoomEncryptedFile)]
+        if files:
+            break
+        await asyncio.sleep(0.1)
+    assert files, [getattr(e, "body", e) for _, e in county.received]
+    assert files[0].body.endswith(".pdf")
+    assert files[0].key, "the file is encrypted for the room"
