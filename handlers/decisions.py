@@ -20,7 +20,7 @@ from handlers.messages import Action, Outcome
 from handlers.show import shorten
 from rules.budget import can_bind
 from rules.checks import concept_missing, must_hold_for_county
-from rules.conferences import Conference
+from rules.conferences import Conference, conference_and_day
 from rules.dates import DateError, format_date, parse_date, take_date
 from rules.decisions import (
     OUTCOME_WORDS,
@@ -536,19 +536,17 @@ def _tell_applicant(ctx: Context, conference: Conference, day: date, application
 
 
 def release_held(ctx: Context, args: str, body: str) -> Outcome:
-    from handlers.sessions import find_conference
-
     parts = args.split()
     if not parts:
         return _choose_held(ctx)
-    conference = find_conference(" ".join(parts[:-1]), ctx.config.conferences) if parts else None
-    if conference is None or len(parts) < 2:
-        raise refuse("", "Bitte nennen Sie Konferenz und Sitzungsdatum, z. B. "
-                         "/bestaetigen ADE 12.03.2026")
-    try:
-        day = parse_date(parts[-1], ctx.today)
+    try:  # "ADE 12.03.2026", "ADE Do, 12. März"
+        named = conference_and_day(args, ctx.config.conferences, ctx.today)
     except DateError as error:
         raise refuse("", str(error)) from None
+    if named is None or len(parts) < 2:
+        raise refuse("", "Bitte nennen Sie Konferenz und Sitzungsdatum, z. B. "
+                         "/bestaetigen ADE 12.03.2026")
+    conference, day = named
     confirmations = [c for c in ctx.store.confirmations(day.year)
                      if c["status"] == "held" and c["conference"] == conference.code
                      and c["session_date"] == day.isoformat()]

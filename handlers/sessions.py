@@ -9,7 +9,7 @@ from handlers.context import Context, refusal_outcome, reply
 from handlers.messages import Action, Outcome, Reply, SessionEvent
 from rules.answers import session_reference
 from rules.checks import budget_session_limit
-from rules.conferences import Conference, find_conference
+from rules.conferences import Conference, conference_and_day
 from rules.dates import (
     DateError,
     TimeError,
@@ -466,10 +466,13 @@ def _county_session(ctx: Context, args: str, verb: str) -> tuple[Conference, dic
         return choose_session(ctx, verb, ask=True)
     if len(parts) < 2:
         raise refuse("", f"Bitte nennen Sie Konferenz und Datum, z. B. /{verb} ADE 12.03.2026")
-    conference = find_conference(" ".join(parts[:-1]), ctx.config.conferences)
-    if conference is None:
+    try:  # "ADE 12.03.2026", "ADE Do, 5. März"
+        named = conference_and_day(args, ctx.config.conferences, ctx.today)
+    except DateError as error:
+        raise refuse("", str(error)) from None
+    if named is None:
         raise refuse("", f"Die Konferenz „{' '.join(parts[:-1])[:40]}“ kenne ich nicht.")
-    day = _parse_date(parts[-1], ctx)
+    conference, day = named
     record = ctx.store.session(conference.code, day)
     if record is not None and record["status"] == "moved":
         found = find_session(ctx, conference.code, day)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
+from rules.dates import take_date
 from rules.labelled import normalize_label
 
 MAX_NAME_CHARS = 100  # "Sozialraumkonferenz Amt Neuhaus (Nord)": longer names no conference
@@ -51,6 +53,19 @@ def find_conference(text: str, conferences: tuple[Conference, ...]) -> Conferenc
             return conference
     short = [c for c in conferences if normalize_label(c.name).split()[-1] == wanted]
     return short[0] if len(short) == 1 else None
+
+
+def conference_and_day(text: str, conferences: tuple[Conference, ...],
+                       today: date) -> tuple[Conference, date] | None:
+    """ "ADE 12.03.2026", "Amt Neuhaus Do, 5. März": the conference named first, then the date
+    as people write it. None if no conference starts the text; DateError names the date as
+    written when it cannot be read."""
+    words = text.split()
+    for split in range(1, min(len(words), 4)):  # the shortest name first: "ADE", "Amt Neuhaus"
+        conference = find_conference(" ".join(words[:split]), conferences)
+        if conference is not None:
+            return conference, take_date(" ".join(words[split:]), today)[0]
+    return None
 
 
 def conferences_in(text: str, conferences: tuple[Conference, ...]) -> list[Conference]:

@@ -144,3 +144,18 @@ def test_five_digit_application_numbers_are_read_by_every_command(bot: Bot, comm
 def test_a_veto_names_a_five_digit_number_as_typed(bot: Bot) -> None:
     text = reply_text(bot.say("kreis-1", "/veto ADE-2026-12345 passt nicht zum Konzept"))
     assert "ADE-2026-12345" in text
+
+
+@pytest.mark.parametrize("typed", ["/anwesend ADE 12.03.2026", "/anwesend ADE Do, 12.03.2026",
+                                   "/anwesend Adendorf 12. März", "/anwesend ADE am 12.3."])
+def test_the_county_names_the_session_date_as_people_write_it(bot: Bot, typed: str) -> None:
+    bot.session(MARCH_12)
+    outcome = bot.say("kreis-1", typed, today=date(2026, 3, 5))
+    assert outcome.accepted, reply_text(outcome)
+    assert "12.03.2026" in reply_text(outcome)
+
+
+def test_an_unreadable_session_date_of_the_county_is_named_as_written(bot: Bot) -> None:
+    text = reply_text(bot.say("kreis-1", "/verhindert ADE Do, 31.02.2026", today=date(2026, 3, 5)))
+    assert "31.02.2026" in text
+    assert "„ADE" not in text
