@@ -34,7 +34,7 @@ def open_applications(ctx: Context, conference: Conference) -> list[dict]:
     return sorted(rows, key=lambda a: (a["status"] == "incomplete", a["year"], a["number"]))
 
 
-def _words(ctx: Context, args: str) -> tuple[Conference | None, date | None]:
+def conference_and_day(ctx: Context, args: str) -> tuple[Conference | None, date | None]:
     """[<Konferenz>] [<Datum>] in any order."""
     day, rest = None, []
     for word in args.replace(",", " ").split():
@@ -71,7 +71,7 @@ def budget_sessions(ctx: Context, conference: Conference | None, since: date) ->
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
     """/tagesordnung [<Konferenz>] [<Datum>]: the next session's agenda, or that of the date."""
-    conference, day = _words(ctx, args)
+    conference, day = conference_and_day(ctx, args)
     if conference is None:
         upcoming = budget_sessions(ctx, None, ctx.today)
         if not upcoming:
@@ -79,7 +79,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                              "Konferenz: /tagesordnung "
                              f"{ctx.config.conferences[0].code}")
         return reply("Welche Tagesordnung möchten Sie lesen?",
-                     actions=tuple(_session_action(ctx, s, "/tagesordnung")
+                     actions=tuple(session_action(ctx, s, "/tagesordnung")
                                    for s in upcoming[:8]))
     session = None
     if day is not None:
@@ -98,7 +98,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     return reply(text, documents=(Document(name, "application/pdf", data),))
 
 
-def _session_action(ctx: Context, session: dict, command: str) -> Action:
+def session_action(ctx: Context, session: dict, command: str) -> Action:
     conference = ctx.conference(session["conference"])
     day = format_date(date.fromisoformat(session["date"]))
     return Action(f"{conference.name} {day}", f"{command} {conference.code} {day}")

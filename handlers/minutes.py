@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.agenda import _session_action, _words, when
+from handlers.agenda import conference_and_day, session_action, when
 from handlers.context import Context, reply
 from handlers.messages import Document, Outcome
 from rules.budget import balance_from
@@ -20,7 +20,7 @@ from rules.refusal import refuse
 
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
-    conference, day = _words(ctx, args)
+    conference, day = conference_and_day(ctx, args)
     if day is None or conference is None:
         held = [s for year in (ctx.today.year - 1, ctx.today.year)
                 for s in ctx.store.sessions(year, conference.code if conference else None)
@@ -33,7 +33,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                              "/protokoll <Datum der Sitzung>.")
         held.sort(key=lambda s: s["date"], reverse=True)
         return reply("Von welcher Sitzung möchten Sie das Protokoll?",
-                     actions=tuple(_session_action(ctx, s, "/protokoll") for s in held[:8]))
+                     actions=tuple(session_action(ctx, s, "/protokoll") for s in held[:8]))
     session = ctx.store.session(conference.code, day)
     decisions = _decisions(ctx, session) if session else []
     if session is None or not decisions:
