@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from handlers import answers, codes, understand, verification
 from handlers.context import Context, reply
 from handlers.messages import Outcome
+from rules.decisions import looks_like_decision
 from rules.numbers import NUMBER
 from rules.people import ROLE_GROUPS_DATIVE
 from rules.refusal import refuse
@@ -150,7 +151,10 @@ def _without_slash(text: str) -> tuple[str | None, str, str]:
     if command_word(first.split()[0].strip(".,:;!?")) not in registry():
         return None, "", ""
     word, args, body = split_command("/" + text.strip())
-    return word.strip(".,:;!?") if word else word, args, body
+    word = word.strip(".,:;!?") if word else word
+    if word != "beschluss" and any(looks_like_decision(line) for line in body.splitlines()):
+        return None, "", ""  # "Sitzung am 12.03.:" heading the results, not a /sitzung
+    return word, args, body
 
 
 def dispatch(ctx: Context) -> Outcome:

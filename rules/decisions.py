@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rules.dates import MONTHS
 from rules.money import AmountError, format_cents, parse_amount
 from rules.numbers import NUMBER_PATTERN, canonical_number
 from rules.refusal import Warning
@@ -25,7 +26,10 @@ _START = re.compile(rf"[-*•–]?\s*(?:[0-9]{{1,2}}[.)]\s+(?={NUMBER_PATTERN}))
 _MENTIONS = re.compile(rf"\b{NUMBER_PATTERN}\b|\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b",
                        re.IGNORECASE)
 _OUTCOME_MENTIONED = re.compile(rf"\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b", re.IGNORECASE)
-_DATE_IN_LINE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b")
+_DATE_IN_LINE = re.compile(
+    r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b"
+    rf"|\b\d{{1,2}}\.\s?(?:{'|'.join(sorted(MONTHS, key=len, reverse=True))})\b\.?(?:\s\d{{4}}\b)?",
+    re.IGNORECASE)
 RECENT_SESSION_DAYS = 14  # decisions reported without a date belong to a session this recent
 _VOTE_WORD = r"(?P<kind>ja|nein|enth(?:altung(?:en)?|\.)?)(?:-?stimmen?)?"
 # "ja 7", "ja: 7", "7 ja", "7 Ja-Stimmen", "Enthaltungen 0", "7:1:0" (yes:no:abstain)

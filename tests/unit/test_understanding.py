@@ -159,3 +159,13 @@ def test_an_unreadable_session_date_of_the_county_is_named_as_written(bot: Bot) 
     text = reply_text(bot.say("kreis-1", "/verhindert ADE Do, 31.02.2026", today=date(2026, 3, 5)))
     assert "31.02.2026" in text
     assert "„ADE" not in text
+
+
+@pytest.mark.parametrize("heading", ["Beschlüsse vom 12. März:", "Sitzung am 12.03.2026",
+                                     "Ergebnisse der Sitzung vom 12. März 2026"])
+def test_results_under_a_heading_that_names_the_session(bot: Bot, heading: str) -> None:
+    bot.session(MARCH_12)
+    outcome = bot.say("sek-ade", f"{heading}\nADE-2026-001 einstimmig bewilligt",
+                      today=date(2026, 3, 13))
+    assert outcome.accepted, reply_text(outcome)
+    assert "am 12.03.2026" in reply_text(outcome)
