@@ -20,7 +20,14 @@ from rules.checks import concept_missing
 from rules.conferences import Conference
 from rules.corrections import CorrectionError, close_delta, parse_correction, says_correction
 from rules.dates import format_date
-from rules.decisions import OUTCOME_WORDS, Votes, amount_problem, is_decision_line, vote_problem
+from rules.decisions import (
+    OUTCOME_WORDS,
+    DecisionLine,
+    Votes,
+    amount_problem,
+    is_decision_line,
+    vote_problem,
+)
 from rules.money import format_cents
 from rules.refusal import refuse
 from rules.withdrawal import withdrawal_in
@@ -135,8 +142,6 @@ def _check(ctx: Context, conference: Conference, number: str, outcome: str, cent
             raise refuse("R11", problem)
     else:
         cents = 0
-    from rules.decisions import DecisionLine
-
     problem = vote_problem(DecisionLine(number, outcome, cents or None, votes))
     if problem:
         raise refuse("R11", problem)
