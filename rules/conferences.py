@@ -120,11 +120,22 @@ _NAMED = re.compile(r"\b(?:Sozialraum(?:konferenz)?|Sozialkonferenz|SRK)\s+"
                     r"([A-ZÄÖÜ][\w-]*(?:[ \t]+[A-ZÄÖÜ][\w-]*)?)")
 
 
+# what follows a name in "Sozialraum Bardowick und Ilmenau", "…, Ilmenau", "…/Ilmenau"
+_FOLLOWING = re.compile(r"(?:\s*(?:und|sowie|bzw\.?|oder|,|/|&)\s*[\w-]+"
+                        r"(?:[ \t]+[A-ZÄÖÜ][\w-]*)?)*")
+
+
 def conference_named_in(text: str, conferences: tuple[Conference, ...]) -> Conference | None:
     """The conference a text names in running words ("im Sozialraum Bleckede"), if it names
     exactly one that way; for a sketch without a "Sozialraum:" line."""
-    found = {conference for match in _NAMED.finditer(text)
-             if (conference := find_conference(match.group(1), conferences)) is not None}
+    found: set[Conference] = set()
+    for match in _NAMED.finditer(text):
+        conference = find_conference(match.group(1), conferences)
+        if conference is not None:
+            found.add(conference)
+            # "Sozialraum Bardowick und Ilmenau": a joint sketch is never narrowed to one
+            following = _FOLLOWING.match(text[match.end():match.end() + 200])
+            found.update(conferences_in(following.group() if following else "", conferences))
     return found.pop() if len(found) == 1 else None
 
 

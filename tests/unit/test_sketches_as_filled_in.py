@@ -111,3 +111,15 @@ def test_another_project_of_the_same_sender_gets_its_own_number(bot: Bot) -> Non
     bot.say(APPLICANT, sketch(Massnahme=None))
     other = bot.must(APPLICANT, sketch(Titel="Lesepaten"))
     assert other.application_number == "ADE-2026-002"
+
+
+@pytest.mark.parametrize("text", [
+    "Wir beantragen für den Sozialraum Bardowick und Ilmenau ein gemeinsames Projekt.",
+    "Gemeinsames Projekt der Sozialräume im Sozialraum Bardowick/Ilmenau.",
+])
+def test_a_joint_sketch_in_running_words_is_not_narrowed_either(bot: Bot, text: str) -> None:
+    lines = sketch(Sozialraum=None).replace("/antrag\n", "")
+    outcome = bot.say(APPLICANT, f"/antrag\n{text}\n{lines}")
+    assert not outcome.accepted
+    assert "Sozialraum" in reply_text(outcome)
+    assert bot.export()["applications"] == []
