@@ -17,6 +17,7 @@ from rules.dates import (
     format_time,
     parse_date,
     parse_time,
+    starts_with_date,
     take_date,
     take_time,
 )
@@ -45,7 +46,7 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
                          f"/sitzung {format_date(example_day(ctx.today))} 18:30 Ort Rathaus "
                          f"{conference.name}, Budget II")
     first, _, rest = text.partition(" ")
-    if says_moved(text) and not DATE_IN_TEXT.match(first):
+    if says_moved(text) and not starts_with_date(text):
         # "/sitzung verschoben auf 19.03.": the conference's only session still to come
         ahead = [r for c, r in upcoming(ctx, include_all=True) if c.code == conference.code]
         if len(ahead) != 1:

@@ -82,11 +82,7 @@ def take_date(text: str, today: date | None = None) -> tuple[date, str]:
     "19 Uhr"). Read as people write dates: "5.11.2026", "05.11.26", "5.11.", "5. November
     2026", "5. Nov.", "2026-11-05", after "am", "den" or a weekday. What cannot be read is
     named as written: the word where the date should be, never a neighbouring one."""
-    words = text[: 8 * _MAX_TEXT].split()
-    skipped = 0
-    while skipped < len(words) - 1 and words[skipped].strip(",.").lower() in _BEFORE_DATE:
-        skipped += 1
-    rest_words = words[skipped:]
+    rest_words = _after_lead_words(text)
     start = " ".join(rest_words)
     match = _DATE_AT_START.match(start)
     if match is not None and match["name"] and match["name"].lower() not in MONTHS:
@@ -102,6 +98,21 @@ def take_date(text: str, today: date | None = None) -> tuple[date, str]:
     else:
         written = match.group()
     return parse_date(written, today), rest if rest.strip() else ""
+
+
+def _after_lead_words(text: str) -> list[str]:
+    """The words of a text from where its date should start: after "am", "den", a weekday."""
+    words = text[: 8 * _MAX_TEXT].split()
+    skipped = 0
+    while skipped < len(words) - 1 and words[skipped].strip(",.").lower() in _BEFORE_DATE:
+        skipped += 1
+    return words[skipped:]
+
+
+def starts_with_date(text: str) -> bool:
+    """Whether a text starts with something written as a date ("am Do, 5.11. verschoben …"),
+    even one that does not exist (31.11.): then that date is what was meant, and named."""
+    return _DATE_AT_START.match(" ".join(_after_lead_words(text))) is not None
 
 
 def take_time(text: str) -> tuple[time | None, str]:

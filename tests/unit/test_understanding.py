@@ -169,3 +169,14 @@ def test_results_under_a_heading_that_names_the_session(bot: Bot, heading: str) 
                       today=date(2026, 3, 13))
     assert outcome.accepted, reply_text(outcome)
     assert "am 12.03.2026" in reply_text(outcome)
+
+
+def test_a_move_names_the_session_after_am_and_a_weekday(bot: Bot) -> None:
+    bot.session(MARCH_12)
+    bot.session(date(2026, 9, 10))
+    outcome = bot.say("sek-ade", "/sitzung am Do, 12.03.2026 verschoben auf 19.03.2026 19 Uhr",
+                      today=date(2026, 3, 2))
+    assert outcome.accepted, reply_text(outcome)
+    dates = {s["date"]: s["status"] for s in bot.export()["sessions"]}
+    assert dates["2026-09-10"] == "scheduled"  # the other session stays where it is
+    assert dates.get("2026-03-19") == "scheduled"
