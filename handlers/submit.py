@@ -152,7 +152,7 @@ def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
                 "Bitte nennen Sie den Sozialraum in einer eigenen Zeile, z. B. „Sozialraum: "
                 f"Adendorf“. Möglich sind: {conference_list(ctx.config.conferences)}.\n")
         raise refuse("R4", (problems + "\n" if problems else "") + ask +
-                     f"{form}\n{form_lines(REQUIRED, {**fields, **corrected})}")
+                     f"{form}\n{form_lines(_sent_keys(fields), {**fields, **corrected})}")
     year = ctx.today.year
     _within_quota(ctx)
     ctx.store.year_table(year, "applications")  # make sure the year partition exists
@@ -169,6 +169,12 @@ def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
         "source_id": ctx.message.source_id,
     }
     return _store_and_answer(ctx, record, check, conference, new=True)
+
+
+def _sent_keys(fields: dict[str, str]) -> tuple[str, ...]:
+    """The form's lines, with the optional co-funding kept when the sketch had it: a form sent
+    back as it is must not lose "3.000 € Aktion Mensch (beantragt)"."""
+    return (*REQUIRED, "cofunding") if fields.get("cofunding") else REQUIRED
 
 
 def _within_quota(ctx: Context) -> None:
