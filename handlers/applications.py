@@ -13,6 +13,7 @@ from rules.dates import format_date
 from rules.labelled import normalize_label
 from rules.money import format_cents
 from rules.refusal import refuse
+from rules.sketch import REQUIRED, missing_text
 
 STATUS = {"submitted": "eingereicht", "incomplete": "unvollständig", "approved": "bewilligt",
           "rejected": "abgelehnt", "deferred": "vertagt", "held": "zurückgehalten (R9)",
@@ -115,6 +116,18 @@ def _line(row: dict, words: dict[str, str] = STATUS) -> str:
     return text
 
 
+def _own_line(row: dict) -> str:
+    """An applicant's line; an incomplete one says what is missing and how to complete it,
+    instead of dashes for the gaps."""
+    if row["status"] != "incomplete":
+        return _line(row, APPLICANT_STATUS)
+    missing = tuple(key for key in REQUIRED[1:] if not (row.get("fields") or {}).get(key))
+    title = f" „{shorten(row['title'], TITLE_CHARS)}“" if row.get("title") else ""
+    gaps = f"; es fehlt noch: {missing_text(missing)}" if missing else ""
+    return (f"{row['number']}{title} – unvollständig{gaps}. Bitte ergänzen Sie mit "
+            f"/antrag {row['number']} und den fehlenden Zeilen.")
+
+
 def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:
     """An applicant sees only the applications sent from the same address, in plain words."""
     rows = {r["number"]: r for year in ctx.store.years()[-3:] for r in ctx.store.applications(year)
@@ -127,5 +140,5 @@ def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:
         which = f" ({word.lower()})" if word and wanted else ""
         return reply(f"Von Ihrer Adresse liegen keine Anträge{which} vor. /hilfe zeigt, wie Sie "
                      "eine Projektskizze einreichen.")
-    return reply("Ihre Anträge:\n" + "\n".join(_line(r, APPLICANT_STATUS) for r in shown)
+    return reply("Ihre Anträge:\n" + "\n".join(_own_line(r) for r in shown)
                  + f"\nEinen Antrag ganz lesen: /zeige {shown[-1]['number']}")

@@ -99,6 +99,12 @@ def _which(ctx: Context) -> Outcome:
     if not own:
         raise refuse("", "Welchen Antrag möchten Sie zurückziehen? Bitte nennen Sie die Nummer, "
                          "z. B. /zurueckziehen ADE-2026-001. /antraege zeigt Ihre Anträge.")
+    if len(own) == 1:  # the one she means: the exact line to send, still nothing on a guess
+        number, title = own[0]["number"], (own[0].get("title") or "ohne Titel")[:60]
+        outcome = reply(f"Möchten Sie den Antrag {number} „{title}“ zurückziehen? Dann senden "
+                        f"Sie bitte: /zurueckziehen {number}",
+                        actions=(Action(f"{number} zurückziehen", f"/zurueckziehen {number}"),))
+        return Outcome(False, outcome.replies)
     lines = [f"• {a['number']} „{(a.get('title') or 'ohne Titel')[:60]}“ – {STATUS[a['status']]}"
              for a in own[:10]]
     outcome = reply("Welchen Antrag möchten Sie zurückziehen? Bitte senden Sie "
