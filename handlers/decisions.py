@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from handlers import codes
 from handlers.applications import STATUS
@@ -200,7 +200,7 @@ def sketch_fingerprint(record: dict) -> str:
 
 
 def _day_and_lines(ctx: Context, conference: Conference, args: str,
-                   body: str) -> tuple[date, list[str]]:
+                   body: str) -> tuple[date, list[str], bool]:
     """The session day and the lines that may hold decisions: the date after /beschluss, else
     one in a heading ("Beschlüsse vom 12.03.:"), else the conference's Budget II session held
     last, if recent."""
@@ -209,13 +209,13 @@ def _day_and_lines(ctx: Context, conference: Conference, args: str,
             day, rest = take_date(args, ctx.today)
         except DateError as error:
             raise refuse("", str(error)) from None
-        return day, [rest, *body.splitlines()]
+        return day, [rest, *body.splitlines()], False
     lines = [args, *body.splitlines()]
     written = next((d for line in lines if (d := session_date_in(line))), None)
     lines = [line for line in lines if written is None or session_date_in(line) != written]
     if written is not None:
         try:
-            return parse_date(written, ctx.today), lines
+            return parse_date(written, ctx.today), lines, False
         except DateError as error:
             raise refuse("", str(error)) from None
     days = [date.fromisoformat(s["date"])
@@ -227,7 +227,7 @@ def _day_and_lines(ctx: Context, conference: Conference, args: str,
         example = _form(ctx, conference).replies[0].text.split("\n", 1)[1]
         raise refuse("", "Bitte nennen Sie das Sitzungsdatum und darunter je Antrag eine Zeile, "
                          f"z. B.:\n{example}")
-    return found, lines
+    return found, lines, True
 
 
 def record(ctx: Context, args: str, body: str) -> Outcome:
@@ -236,7 +236,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     conference = ctx.own_conference()
     if not args.strip() and not body.strip():
         return _form(ctx, conference)
-    day, lines_given = _day_and_lines(ctx, conference, args, body)
+    day, lines_given, phone = _day_and_lines(ctx, conference, args, body)
     session = _session(ctx, conference, day)
     raw_lines = [ln for ln in lines_given if ln.strip() and meant_as_decision(ln)]
     if not raw_lines:
@@ -261,6 +261,8 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
                       "votes": parsed.votes.record() if parsed.votes else None})
     if problems:
         raise refuse("R11", _correct(problems))
+    kept = _kept_from_open_preview(ctx, conference, day, lines) if phone else []
+    lines = kept + lines
     planned = _plan(ctx, conference, day, lines)
     # /buchen books exactly what this preview shows, even if the sketch's amount changes meanwhile
     # and the sketch is frozen: a change to it after this preview makes the code invalid
@@ -289,13 +291,35 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     if must_hold_for_county(session["attended_by"]):
         text.append("Achtung R9: Niemand vom Landkreis hat die Teilnahme bestätigt. Die "
                     "Beschlüsse werden bis zur Bestätigung durch den Landkreis zurückgehalten.")
-    if replaced:
+    if replaced and kept:
+        text.append(f"Die Beschlüsse Ihrer vorigen Nachricht (Code {', '.join(replaced)}) sind "
+                    "übernommen; es gilt nur noch dieser Code.")
+    elif replaced:
         text.append(f"Die frühere Vorschau zu dieser Sitzung (Code {', '.join(replaced)}) gilt "
                     "nicht mehr; es gilt nur noch diese.")
     until = format_date(codes.valid_until(ctx.now, ctx.config.raw).date())
     text.append(f"Noch ist nichts gebucht. Zum Buchen senden Sie (bis {until}): /buchen {code}")
     return reply("\n".join(text), actions=(Action("Buchen", f"/buchen {code}"),
                                            Action("Verwerfen", f"/verwerfen {code}")))
+
+
+def _kept_from_open_preview(ctx: Context, conference: Conference, day: date,
+                            lines: list[dict]) -> list[dict]:
+    """Results typed on a phone one message at a time ("001 bewilligt 1.200", then "004
+    abgelehnt"): the lines of the secretary's open preview of the same session are kept, unless
+    this message decides the same application anew. With /beschluss and a date the message is
+    the whole list, as before."""
+    given = {line["number"] for line in lines}
+    kept: list[dict] = []
+    for old in ctx.store.confirmations(day.year):
+        if (old["status"] == "open" and old["by"] == ctx.identity.key
+                and old.get("kind") != "correction" and old["conference"] == conference.code
+                and old["session_date"] == day.isoformat()
+                and codes.valid_until(datetime.fromisoformat(old["created_at"]),
+                                      ctx.config.raw) >= ctx.now):
+            kept += [{key: line[key] for key in ("number", "outcome", "amount_cents", "votes")}
+                     for line in old["lines"] if line["number"] not in given]
+    return kept
 
 
 def _replace_open_previews(ctx: Context, conference: Conference, day: date) -> list[str]:

@@ -1,0 +1,102 @@
+"""What a trial year through the core found, as the people met it: a secretary typing results
+one message at a time on her phone, an applicant asking about an incomplete sketch, one who
+withdraws in words with one open application, one whose misspelt social space came back
+without her co-funding."""
+
+from datetime import date
+
+import pytest
+
+from tests.support.core import Bot, booking_command, reply_text, sketch
+
+SESSION = date(2026, 4, 23)
+
+
+@pytest.fixture
+def bot(tmp_path):
+    b = Bot(tmp_path)
+    b.concept()
+    yield b
+    b.close()
+
+
+@pytest.mark.parametrize("messages", [
+    ("ADE-2026-001 einstimmig angenommen 1.200", "002 abgelehnt", "ADE-2026-003 zurückgestellt"),
+    ("001 bewilligt 1.200 € (7 ja, 1 nein, 0 Enthaltungen)", "2 nicht bewilligt", "3 vertagt"),
+    ("ADE-2026-001 angenommen mit 7:1:0 1.200", "ADE-2026-002 abgelehnt\nADE-2026-003 vertagt"),
+])
+def test_results_typed_one_message_at_a_time_are_booked_together(bot, messages):
+    numbers = [bot.submit(applicant=f"a{i}@example.org", Titel=f"Projekt {i}")
+               for i in range(3)]
+    bot.session(SESSION)
+    outcome = None
+    for text in messages:
+        outcome = bot.must("sek-ade", text, today=SESSION)
+    shown = reply_text(outcome)
+    assert all(number in shown for number in numbers), shown
+    assert "übernommen; es gilt nur noch dieser Code" in shown
+    bot.must("sek-ade", booking_command(outcome), today=SESSION)
+    statuses = [bot.application(n)["status"] for n in numbers]
+    assert statuses == ["approved", "rejected", "deferred"]
+    assert bot.balance()["available_cents"] == 1_000_000 - 120_000
+
+
+def test_a_line_typed_again_replaces_only_its_own_decision(bot):
+    first = bot.submit(applicant="a@example.org", Titel="Eins")
+    second = bot.submit(applicant="b@example.org", Titel="Zwei")
+    bot.session(SESSION)
+    bot.must("sek-ade", f"{first} bewilligt 1.200", today=SESSION)
+    bot.must("sek-ade", f"{second} abgelehnt", today=SESSION)
+    outcome = bot.must("sek-ade", f"{first} bewilligt 1.000", today=SESSION)
+    assert "1.200,00" not in reply_text(outcome)
+    bot.must("sek-ade", booking_command(outcome), today=SESSION)
+    assert bot.application(first)["approved_cents"] == 100_000
+    assert bot.application(second)["status"] == "rejected"
+
+
+def test_beschluss_with_a_date_is_still_the_whole_list(bot):
+    first = bot.submit(applicant="a@example.org", Titel="Eins")
+    second = bot.submit(applicant="b@example.org", Titel="Zwei")
+    bot.session(SESSION)
+    bot.must("sek-ade", f"/beschluss 23.04.2026\n{first} bewilligt 1.200", today=SESSION)
+    outcome = bot.must("sek-ade", f"/beschluss 23.04.2026\n{second} abgelehnt", today=SESSION)
+    assert first not in reply_text(outcome)
+    assert "gilt nicht mehr" in reply_text(outcome)
+
+
+@pytest.mark.parametrize("question", ["Wie ist der Stand unseres Antrags?",
+                                      "Was ist mit unserem Antrag?"])
+def test_an_incomplete_application_says_what_is_missing(bot, question):
+    answer = bot.say("senioren@example.org", sketch(Traeger=None, Titel=None, Betrag=None))
+    number = answer.application_number
+    text = reply_text(bot.must("senioren@example.org", question, today=date(2026, 2, 20)))
+    assert f"{number} – unvollständig; es fehlt noch: Träger, Titel, Betrag." in text
+    assert f"/antrag {number}" in text
+    assert "–:" not in text
+    assert "– –" not in text
+
+
+@pytest.mark.parametrize("words", [
+    "Wir ziehen unseren Antrag zurück, die Musikschule hat keine Zeit.",
+    "Hiermit ziehen wir unseren Antrag zurück.",
+])
+def test_withdrawal_in_words_with_one_open_application_offers_its_line(bot, words):
+    number = bot.submit(applicant="musik@example.org")
+    outcome = bot.say("musik@example.org", words, today=date(2026, 4, 17))
+    assert not outcome.accepted
+    assert f"/zurueckziehen {number}" in reply_text(outcome)
+    assert bot.application(number)["status"] == "submitted"
+    bot.must("musik@example.org", f"/zurueckziehen {number}", today=date(2026, 4, 17))
+    assert bot.application(number)["status"] == "withdrawn"
+
+
+@pytest.mark.parametrize("cofunding", ["3.000 € Aktion Mensch (beantragt)",
+                                       "Aktion Mensch 3.000 €; Gemeinde 500 €"])
+def test_a_misspelt_social_space_gives_the_form_back_with_the_cofunding(bot, cofunding):
+    text = sketch(Sozialraum="Adendorff") + f"\nKofinanzierung: {cofunding}"
+    answer = reply_text(bot.say("verein@example.org", text))
+    assert "Meinten Sie Adendorf?" in answer
+    assert f"Kofinanzierung: {cofunding}" in answer
+    form = answer.split("zum Zurückschicken:\n", 1)[1]
+    number = bot.must("verein@example.org", form).application_number
+    assert bot.application(number)["cofunding"], bot.application(number)
