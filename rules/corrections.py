@@ -90,9 +90,12 @@ def parse_correction(text: str) -> CorrectionRequest:
         decision = parse_decision_line(line)
     except DecisionLineError as error:
         raise CorrectionError(str(error)) from None
-    if len(reason) < MIN_REASON:
+    if len(reason) < MIN_REASON:  # the example is her own line, with the reason still to add
+        own = " ".join(f"/korrektur {decision.number} {word.lower()} "
+                       f"{amount.group() if amount else ''}".split())
         raise CorrectionError(f"Eine Korrektur braucht einen Grund; Antragsteller und Landkreis "
-                              f"erfahren ihn. Bitte so:\n{USAGE}")
+                              f"erfahren ihn. Bitte senden Sie die Korrektur noch einmal mit dem "
+                              f"Grund, z. B.:\n{own} Grund: …")
     return CorrectionRequest(decision, reason)
 
 
