@@ -8,7 +8,8 @@ a question means the same whether it came by e-mail, Telegram or the console:
   cannot be read gets the same precise hint as inside /beschluss;
 - questions in plain words: "Wie ist der Stand meines Antrags OST-2026-001?", "Was ist mit
   unserem Antrag?" (the status the person may see), "Wieviel Geld ist noch da?" (the balance,
-  for staff).
+  for staff);
+- a short thank-you, answered politely.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from handlers.corrections import spoken_command
 from handlers.messages import Outcome
 from rules.decisions import is_decision_line, looks_like_decision
 from rules.labelled import count_known_labels
-from rules.questions import asked_balance, asked_status
+from rules.questions import asked_balance, asked_status, only_thanks
 
 Meaning = tuple[str, str, str]  # command word, the rest of its line, the following lines
 
@@ -48,4 +49,15 @@ def meaning(ctx: Context) -> Meaning | Outcome | None:
             any(is_decision_line(line) for line in lines)
             or any(looks_like_decision(line) for line in lines)):
         return "beschluss", "", message.text  # the results of a session without /beschluss
+    if only_thanks(message.text) and not message.attachments:
+        return _welcome(ctx)
     return None
+
+
+def _welcome(ctx: Context) -> Outcome:
+    """A thank-you gets a polite answer, not the sketch form nor "nicht verstanden"."""
+    if ctx.identity.role == "applicant":
+        return reply("Gern geschehen! Wie es um Ihren Antrag steht, erfahren Sie jederzeit mit "
+                     "„Wie ist der Stand meines Antrags?“. Eine neue Projektskizze können Sie "
+                     "mir einfach senden; /hilfe zeigt, wie.")
+    return reply("Gern geschehen! /hilfe zeigt, was Sie tun können.")

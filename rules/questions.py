@@ -64,3 +64,29 @@ def asked_balance(text: str) -> bool:
         return True
     money = bool(_MONEY_WORDS & set(words))
     return money and (any(p in flat for p in _HOW_MUCH) or bool(_LEFT_WORDS & set(words)))
+
+
+_THANKS = frozenset({"danke", "dank", "dankeschoen", "danken", "bedanken", "merci"})
+# the words around a thanks ("Vielen Dank für die Bewilligung! Mit freundlichen Grüßen")
+_COURTESY = frozenset({"vielen", "herzlichen", "herzlich", "besten", "schoenen", "lieben", "fuer",
+                       "die", "der", "das", "den", "ihre", "ihren", "eure", "und", "sehr",
+                       "mit", "freundlichen", "freundliche", "gruessen", "gruesse", "gruss",
+                       "viele", "beste", "liebe", "hallo", "guten", "tag", "geehrte",
+                       "geehrter", "damen", "herren", "wir", "ich", "uns", "sich", "schon",
+                       "nochmal", "nochmals", "auch", "so", "schnell", "rasch", "info",
+                       "infos", "information", "nachricht", "rueckmeldung", "antwort", "hilfe",
+                       "bewilligung", "zusage", "unterstuetzung", "ok", "okay", "super", "prima",
+                       "toll", "alles", "klar", "gut", "bestens", "vg", "lg", "mfg"})
+MAX_THANKS_CHARS = 300
+MAX_OTHER_WORDS = 6  # a name and an organisation under the thanks
+
+
+def only_thanks(text: str) -> bool:
+    """A short thank-you ("Vielen Dank für die Bewilligung!", "Danke") and nothing to do: no
+    number, no amount, at most a signature besides the courtesy words."""
+    if len(text) > MAX_THANKS_CHARS or any(c.isdigit() for c in text) or "?" in text:
+        return False
+    _, words = _words(text)
+    if not _THANKS & set(words):
+        return False
+    return sum(w not in _THANKS and w not in _COURTESY for w in words) <= MAX_OTHER_WORDS

@@ -100,3 +100,47 @@ def test_a_misspelt_social_space_gives_the_form_back_with_the_cofunding(bot, cof
     form = answer.split("zum Zurückschicken:\n", 1)[1]
     number = bot.must("verein@example.org", form).application_number
     assert bot.application(number)["cofunding"], bot.application(number)
+
+
+@pytest.mark.parametrize(("sender", "text"), [
+    ("familie@example.org", "Vielen Dank für die Bewilligung!"),
+    ("familie@example.org", "Herzlichen Dank!\n\nMit freundlichen Grüßen\nMaria Schulz\n"
+                            "Familienzentrum Ostheide"),
+    ("sek-ade", "Danke"),
+    ("kreis-1", "Super, danke für die Info"),
+])
+def test_a_thank_you_is_answered_politely(bot, sender, text):
+    files = bot.snapshot()
+    answer = reply_text(bot.say(sender, text, today=date(2026, 10, 20)))
+    assert answer.startswith("Gern geschehen!")
+    assert "nicht verstanden" not in answer
+    assert "Sozialraum: …" not in answer
+    assert bot.snapshot() == files
+
+
+@pytest.mark.parametrize("text", [
+    "Danke. Wir möchten einen Mittagstisch für Senioren in Adendorf anbieten und brauchen "
+    "dafür Geld für Essen und Miete",
+    "Danke, wir brauchen 500 € für ein Sommerfest",
+    "Danke! Wie ist der Stand unseres Antrags?",
+])
+def test_thanks_with_a_request_is_not_taken_for_a_thank_you(bot, text):
+    answer = reply_text(bot.say("familie@example.org", text, today=date(2026, 10, 20)))
+    assert not answer.startswith("Gern geschehen!")
+
+
+@pytest.mark.parametrize("text", [
+    "/korrektur ADE-2026-001 bewilligt 1.000 €",
+    "Korrektur: ADE-2026-001 wurde mit 1.000 € bewilligt, nicht 1.200 €",
+])
+def test_a_correction_without_reason_offers_her_own_line_to_complete(tmp_path, text):
+    bot = Bot(tmp_path)
+    bot.concept(secretary="sek-ost")
+    number = bot.submit(Sozialraum="Ostheide")
+    bot.session(date(2026, 3, 12), secretary="sek-ost")
+    bot.decide(date(2026, 3, 12), f"{number} bewilligt 1.200", secretary="sek-ost")
+    text = text.replace("ADE-2026-001", number)
+    answer = reply_text(bot.refused("sek-ost", text, "R11", today=date(2026, 3, 13)))
+    assert f"/korrektur {number} bewilligt 1.000 € Grund: …" in answer
+    assert "ADE-" not in answer
+    bot.close()
