@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from bot.config import default_config_text, load_config
 from handlers.messages import IncomingMessage, Outcome, Sender
 from handlers.service import Core
@@ -73,9 +75,12 @@ def one_real_year(config_path: Path, *, leave_open: int = 5) -> None:
         core.close()
 
 
-def copy_year(data_dir: Path, years: range) -> None:
-    """Earlier years as copies of the real one (closed, so nothing is booked into them)."""
-    template = (data_dir / f"{YEAR}.json").read_text(encoding="utf-8")
+def copy_year(data_dir: Path, years: range, template_file: Path | None = None) -> None:
+    """Earlier years as copies of the real one, closed and decided (nothing is booked into them,
+    nothing of them waits any more)."""
+    template = (template_file or data_dir / f"{YEAR}.json").read_text(encoding="utf-8")
+    for status in ("submitted", "incomplete", "deferred", "held"):
+        template = template.replace(f'"status":"{status}"', '"status":"rejected"')
     for year in years:
         text = template.replace(f"{YEAR}-", f"{year}-").replace(f'"year":{YEAR}',
                                                                  f'"year":{year}')
@@ -84,13 +89,36 @@ def copy_year(data_dir: Path, years: range) -> None:
         (data_dir / f"{year}.json").write_text(text, encoding="utf-8")
 
 
-def county_with_history(directory: Path, years: int) -> Path:
-    """A county whose data holds `years` budget years ending with YEAR."""
-    cache = directory.parent / "_one_year"
+def _real_year(cache: Path) -> Path:
     if not cache.exists():
         one_real_year(make_county(cache))
+    return cache
+
+
+def add_history(data_dir: Path, years: int, cache: Path) -> None:
+    """Put `years - 1` closed years before YEAR into a county made otherwise (bench.telegram)."""
+    template = _real_year(cache) / "data" / f"{YEAR}.json"
+    copy_year(data_dir, range(YEAR - years + 1, YEAR), template)
+    _forget_lists(data_dir)
+
+
+def county_with_history(directory: Path, years: int) -> Path:
+    """A county whose data holds `years` budget years ending with YEAR."""
+    cache = _real_year(directory.parent / "_one_year")
     if directory.exists():
         shutil.rmtree(directory)
     shutil.copytree(cache, directory)
     copy_year(directory / "data", range(YEAR - years + 1, YEAR))
+    _forget_lists(directory / "data")
     return directory / "sozialbot.toml"
+
+
+def _forget_lists(data_dir: Path) -> None:
+    """The copies were made behind the bot's back: drop the lists it keeps in global.json
+    (closed years), so it makes them afresh from the year files, as after an update."""
+    path = data_dir / "global.json"
+    data = orjson.loads(path.read_bytes())
+    data.pop("closed_years", None)
+    data["meta"] = {k: v for k, v in data.get("meta", {}).items()
+                    if v.get("key") != "closed_index"}
+    path.write_bytes(orjson.dumps(data))

@@ -129,9 +129,10 @@ def _own_line(row: dict) -> str:
 
 
 def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:
-    """An applicant sees only the applications sent from the same address, in plain words."""
-    rows = {r["number"]: r for year in ctx.store.years()[-3:] for r in ctx.store.applications(year)
-            if r["contact"] == ctx.identity.key}
+    """An applicant sees only the applications sent from the same address, in plain words: of
+    this year and the last (their files are open anyway), and any older one still undecided."""
+    recent = [y for y in ctx.store.years() if y >= ctx.today.year - 1]
+    rows = {r["number"]: r for r in ctx.store.applications_from(ctx.identity.key, recent)}
     for found in ctx.store.undecided_applications():  # older ones still waiting count too
         if found["contact"] == ctx.identity.key:
             rows.setdefault(found["number"], found)

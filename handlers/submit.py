@@ -187,8 +187,7 @@ def _within_quota(ctx: Context) -> None:
     most_open = int(limits.get("max_open_applications", MAX_OPEN_APPLICATIONS))
     per_hour = int(limits.get("max_sketches_per_hour", MAX_SKETCHES_PER_HOUR))
     hour_ago = (ctx.now - timedelta(hours=1)).isoformat(timespec="seconds")
-    own = [a for year in (ctx.today.year - 1, ctx.today.year)
-           for a in ctx.store.applications(year) if a["contact"] == ctx.identity.key]
+    own = ctx.store.applications_from(ctx.identity.key, (ctx.today.year - 1, ctx.today.year))
     open_ = sum(a["status"] in OPEN_STATUSES for a in own)
     recent = sum(a.get("submitted_at", "") >= hour_ago for a in own)
     if open_ >= most_open:

@@ -43,6 +43,9 @@ class HeldStorage(Storage):
         self.path = path
         self.dirty = False
         self.touched: dict[str, set[int]] = {}  # table → ids of rows changed since the commit
+        # (table, field) → value → ids of the rows that had it; kept current by `touch`, so a
+        # lookup reads the rows it finds, not the table (see `lookup`)
+        self.indexes: dict[tuple[str, str], dict[Any, set[str]]] = {}
         self.data: dict[str, Any] | None = self._load()
 
     def _load(self) -> dict[str, Any] | None:
@@ -54,6 +57,8 @@ class HeldStorage(Storage):
         return self.data
 
     def write(self, data: dict[str, Any]) -> None:
+        if data is not self.data:
+            self.indexes.clear()
         self.data = data
         self.dirty = True
 
@@ -62,6 +67,25 @@ class HeldStorage(Storage):
 
     def touch(self, table: str, doc_ids: list[int]) -> None:
         self.touched.setdefault(table, set()).update(doc_ids)
+        rows = (self.data or {}).get(table, {})
+        for (name, field), index in self.indexes.items():
+            if name == table:
+                for doc_id in map(str, doc_ids):
+                    if doc_id in rows:
+                        index.setdefault(rows[doc_id].get(field), set()).add(doc_id)
+
+    def lookup(self, table: str, field: str, value: Any) -> list[tuple[str, dict[str, Any]]]:
+        """The rows of `table` whose `field` is `value`, by document id. The index is built on
+        the first lookup; an entry a change made stale is skipped here, not removed."""
+        rows = (self.data or {}).get(table, {})
+        index = self.indexes.get((table, field))
+        if index is None:
+            index = self.indexes[(table, field)] = {}
+            for doc_id, row in rows.items():
+                index.setdefault(row.get(field), set()).add(doc_id)
+        found = [(doc_id, rows[doc_id]) for doc_id in index.get(value, ())
+                 if doc_id in rows and rows[doc_id].get(field) == value]
+        return sorted(found, key=lambda pair: int(pair[0]))
 
     def changes(self) -> list[Change]:
         """The changed rows as they are now, for the journal."""
@@ -72,6 +96,7 @@ class HeldStorage(Storage):
     def apply(self, changes: list[Change]) -> None:
         """Set rows to their journalled values (replay)."""
         self.data = self.data if self.data is not None else {}
+        self.indexes.clear()
         for table, doc_id, row in changes:
             rows = self.data.setdefault(table, {})
             if row is None:
@@ -187,6 +212,19 @@ class Partitions:
 
     def rows(self, name: str, table: str) -> list[dict[str, Any]]:
         return list(self.raw(name, table).values())
+
+    def find(self, name: str, table: str, field: str,
+             value: Any) -> list[tuple[str, dict[str, Any]]]:
+        """The rows whose `field` is `value`, by document id, through an index (read-only)."""
+        return self.db(name).storage.lookup(table, field, value)  # type: ignore[attr-defined]
+
+    def peek(self, name: str) -> dict[str, Any]:
+        """A file's data without keeping it open (a one-time scan of every year): the open
+        copy if there is one (it may hold changes not yet in the file), else read from disk."""
+        if name in self._dbs:
+            return self._dbs[name].storage.read() or {}  # type: ignore[attr-defined]
+        path = self.directory / f"{name}.json"
+        return orjson.loads(path.read_bytes() or b"{}") if path.exists() else {}
 
     def db(self, name: str) -> TinyDB:
         if name in self._dbs:

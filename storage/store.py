@@ -9,6 +9,7 @@ crash keeps all of it or none.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,11 @@ class Store:
     def __init__(self, directory: Path) -> None:
         self.partitions = Partitions(directory)
         self._reset_indexes()
+        self._build_closed_index()  # once per data directory, before any message
+        self._build_undecided_index()
+        if self.dirty:
+            self.commit()
+            self.partitions.checkpoint()
 
     def _reset_indexes(self) -> None:
         self._indexed: set[str] = set()
@@ -70,15 +76,19 @@ class Store:
         return self.table(_year_name(year), name)
 
     def _upsert(self, partition: str, table: str, record: Record, *keys: str) -> None:
-        """Insert, or replace the row whose `keys` match; found by a plain scan of the raw rows,
-        which is several times cheaper than a TinyDB query."""
+        """Insert, or replace the row whose `keys` match; found through the index of the first
+        key, so a save costs the same however many rows the table has."""
         handle = self.table(partition, table)
         first, *others = keys
-        for doc_id, row in self.partitions.raw(partition, table).items():
-            if row.get(first) == record[first] and all(row.get(k) == record[k] for k in others):
+        for doc_id, row in self.partitions.find(partition, table, first, record[first]):
+            if all(row.get(k) == record[k] for k in others):
                 handle.update(record, doc_ids=[int(doc_id)])
                 return
         handle.insert(record)
+
+    def _find(self, partition: str, table: str, field: str, value: Any) -> list[Record]:
+        self._index(partition)
+        return [row for _, row in self.partitions.find(partition, table, field, value)]
 
     def _rows(self, year: int, table: str) -> list[Record]:
         name = _year_name(year)
@@ -122,7 +132,8 @@ class Store:
         name = self._processed.get(source_id)
         if name is None:
             return None
-        return self.table(name, "processed").get(Query().source_id == source_id)  # type: ignore[return-value]
+        found = self._find(name, "processed", "source_id", source_id)
+        return dict(found[0]) if found else None
 
     def record_processed(self, year: int, source_id: str, outcome: Record) -> None:
         self.year_table(year, "processed").insert({"source_id": source_id, "outcome": outcome})
@@ -160,9 +171,8 @@ class Store:
 
     # -- applications -----------------------------------------------------------------------
     def next_number(self, conference: str, year: int) -> str:
-        counters = self.year_table(year, "counters")
-        row = counters.get(Query().conference == conference)
-        last = row["last"] if row else 0
+        found = self._find(_year_name(year), "counters", "conference", conference)
+        last = found[0]["last"] if found else 0
         self._upsert(_year_name(year), "counters", {"conference": conference, "last": last + 1},
                      "conference")
         return f"{conference}-{year}-{last + 1:03d}"
@@ -172,11 +182,16 @@ class Store:
         parts = number.upper().split("-")
         if len(parts) != 3 or not parts[1].isdigit() or parts[1] not in self.partitions.names():
             return None
-        self._index(parts[1])
         wanted = f"{parts[0]}-{parts[1]}-{int(parts[2]):03d}" if parts[2].isdigit() else ""
-        row = next((r for r in self.partitions.rows(parts[1], "applications")
-                    if r["number"] == wanted), None)
-        return dict(row) if row else None
+        found = self._find(parts[1], "applications", "number", wanted)
+        return dict(found[0]) if found else None
+
+    def applications_from(self, contact: str, years: Iterable[int]) -> list[Record]:
+        """The applications sent from `contact` (an identity key) in `years`, by number."""
+        names = set(self.partitions.names())
+        return sorted((dict(r) for year in years if _year_name(year) in names
+                       for r in self._find(_year_name(year), "applications", "contact", contact)),
+                      key=lambda r: r["number"])
 
     def save_application(self, record: Record) -> None:
         name = _year_name(record["year"])
@@ -184,10 +199,9 @@ class Store:
         self._index_undecided(record)
 
     def _index_undecided(self, record: Record) -> None:
-        self._build_undecided_index()
         table = self.table(GLOBAL, "undecided")
-        known = [int(doc_id) for doc_id, row in self.partitions.raw(GLOBAL, "undecided").items()
-                 if row["number"] == record["number"]]
+        known = [int(doc_id) for doc_id, _ in
+                 self.partitions.find(GLOBAL, "undecided", "number", record["number"])]
         if record["status"] not in UNDECIDED:
             if known:
                 table.remove(doc_ids=known)
@@ -198,35 +212,42 @@ class Store:
 
     def _build_undecided_index(self) -> None:
         """Once per data directory (older ones have no index): scan every year's file."""
-        if any(row.get("key") == "undecided_index" for row in self.partitions.rows(GLOBAL, "meta")):
+        if self._has_index("undecided_index"):
             return
         self.table(GLOBAL, "meta").insert({"key": "undecided_index", "version": 1})
         self.table(GLOBAL, "undecided").insert_multiple(
             {"number": r["number"], "conference": r["conference"]}
-            for year in self.years() for r in self._rows(year, "applications")
+            for data in self._every_year() for r in data.get("applications", {}).values()
             if r["status"] in UNDECIDED)
+
+    def _has_index(self, key: str) -> bool:
+        self._index(GLOBAL)
+        return bool(self.partitions.find(GLOBAL, "meta", "key", key))
+
+    def _every_year(self) -> Iterator[dict[str, Any]]:
+        """Each year's data, one file at a time and not kept open (to build an index once)."""
+        for year in self.years():
+            yield self.partitions.peek(_year_name(year))
 
     def undecided_applications(self, conference: str | None = None) -> list[Record]:
         """Applications not yet decided for good (UNDECIDED), of every year, by number."""
-        self._build_undecided_index()
-        by_year: dict[str, set[str]] = {}
-        for row in self.partitions.rows(GLOBAL, "undecided"):
-            if conference is None or row["conference"] == conference:
-                by_year.setdefault(row["number"].split("-")[1], set()).add(row["number"])
-        found = [dict(r) for name, numbers in by_year.items() if name in self.partitions.names()
-                 for r in self._rows(int(name), "applications") if r["number"] in numbers]
-        return sorted((a for a in found if a["status"] in UNDECIDED), key=lambda a: a["number"])
+        rows = (self.partitions.rows(GLOBAL, "undecided") if conference is None else
+                [r for _, r in self.partitions.find(GLOBAL, "undecided", "conference", conference)])
+        found = (self.application(row["number"]) for row in rows)
+        return sorted((a for a in found if a is not None and a["status"] in UNDECIDED),
+                      key=lambda a: a["number"])
 
     def applications(self, year: int, conference: str | None = None) -> list[Record]:
-        return [dict(r) for r in self._rows(year, "applications")
-                if conference is None or r["conference"] == conference]
+        if conference is not None:
+            return [dict(r) for r in self._find(_year_name(year), "applications", "conference",
+                                                conference)]
+        return [dict(r) for r in self._rows(year, "applications")]
 
     # -- sessions ---------------------------------------------------------------------------
     def session(self, conference: str, day: date) -> Record | None:
-        q = Query()
-        row = self.year_table(day.year, "sessions").get(
-            (q.conference == conference) & (q.date == day.isoformat()))
-        return dict(row) if row else None  # type: ignore[arg-type]
+        found = [r for r in self._find(_year_name(day.year), "sessions", "conference", conference)
+                 if r["date"] == day.isoformat()]
+        return dict(found[0]) if found else None
 
     def save_session(self, record: Record) -> None:
         year = int(record["date"][:4])
@@ -241,16 +262,18 @@ class Store:
         self.year_table(record["year"], "ledger").insert({**record, "id": uuid.uuid4().hex})
 
     def ledger(self, year: int, conference: str | None = None) -> list[Record]:
-        return [dict(r) for r in self._rows(year, "ledger")
-                if conference is None or r["conference"] == conference]
+        if conference is not None:
+            return [dict(r) for r in self._find(_year_name(year), "ledger", "conference",
+                                                conference)]
+        return [dict(r) for r in self._rows(year, "ledger")]
 
     # -- decisions waiting for /buchen ------------------------------------------------------
     def confirmation(self, code: str) -> Record | None:
         name = self._codes.get(code.upper())
         if name is None:
             return None
-        row = self.table(name, "confirmations").get(Query().code == code.upper())
-        return dict(row) if row else None  # type: ignore[arg-type]
+        found = self._find(name, "confirmations", "code", code.upper())
+        return dict(found[0]) if found else None
 
     def save_confirmation(self, year: int, record: Record) -> None:
         name = _year_name(year)
@@ -262,12 +285,22 @@ class Store:
 
     # -- year state -------------------------------------------------------------------------
     def year_closed(self, year: int) -> bool:
-        if _year_name(year) not in self.partitions.names():
-            return False
-        return bool(self.year_table(year, "meta").get(Query().key == "closed"))
+        """From the list of closed years in global.json: a year's file is not opened for it."""
+        return bool(self.partitions.find(GLOBAL, "closed_years", "year", year))
 
     def close_year(self, year: int, at: str) -> None:
         self.year_table(year, "meta").insert({"key": "closed", "at": at})
+        self.table(GLOBAL, "closed_years").insert({"year": year, "at": at})
+
+    def _build_closed_index(self) -> None:
+        """Once per data directory (older ones have no list): read every year's file."""
+        if self._has_index("closed_index"):
+            return
+        self.table(GLOBAL, "meta").insert({"key": "closed_index", "version": 1})
+        self.table(GLOBAL, "closed_years").insert_multiple(
+            {"year": year, "at": row["at"]}
+            for year, data in zip(self.years(), self._every_year(), strict=True)
+            for row in data.get("meta", {}).values() if row.get("key") == "closed")
 
     # -- not yearly -------------------------------------------------------------------------
     def concept(self, conference: str) -> Record | None:

@@ -1,0 +1,89 @@
+"""What the bot needs every minute is kept in indexes, so it costs the same after many years:
+the closed years are listed in global.json (a data directory from before that list gets it on
+the next start), and rows are found by key without scanning their table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import orjson
+import pytest
+
+from handlers.service import Core
+from tests.support.core import APPLICANT, Bot, at, reply_text, sketch
+
+SESSION = date(2026, 3, 12)
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Iterator[Bot]:
+    county = Bot(tmp_path)
+    county.concept()
+    county.session(SESSION)
+    yield county
+    county.close()
+
+
+def _close_years(bot: Bot, when: date = date(2027, 1, 1)) -> None:
+    number = bot.submit(Betrag="1.200 €")
+    bot.must("kreis-1", "/anwesend ADE 12.03.2026", today=date(2026, 3, 1))
+    bot.decide(SESSION, f"{number} bewilligt")
+    made = bot.run_due_reminders(at(when, 0, 5))
+    assert {n.kind for n in made} == {"year_close"}
+
+
+def _forget_closed_list(data: Path) -> None:
+    """global.json as a version without the list of closed years wrote it."""
+    path = data / "global.json"
+    tables = orjson.loads(path.read_bytes())
+    assert any(row["year"] == 2026 for row in tables.pop("closed_years").values())
+    tables["meta"] = {k: v for k, v in tables["meta"].items() if v["key"] != "closed_index"}
+    path.write_bytes(orjson.dumps(tables))
+
+
+def test_a_closed_year_stays_closed_after_a_restart_without_opening_its_file(bot: Bot) -> None:
+    _close_years(bot, date(2028, 1, 1))  # 2026 and 2027
+    bot.reopen()
+    assert bot.run_due_reminders(at(date(2028, 1, 2), 9)) == []
+    # the tick opened this year and the last, not 2026 to ask whether it is closed
+    assert "2026" not in bot.core.store.partitions._dbs
+    assert bot.balance("ADE", 2026)["closed"]
+    refusal = bot.refused("verwaltung", "/jahresabschluss 2026", "R2", today=date(2028, 1, 4))
+    assert "schon abgeschlossen" in reply_text(refusal)
+
+
+def test_a_data_directory_from_before_the_list_learns_its_closed_years_at_start(
+        bot: Bot) -> None:
+    _close_years(bot)
+    bot.close()
+    _forget_closed_list(bot.config.data_dir)
+    bot.core = Core.open(bot.config)  # the next start
+    assert bot.run_due_reminders(at(date(2027, 1, 2), 9)) == []  # not closed a second time
+    assert bot.balance("ADE", 2026)["closed"]
+    assert not bot.balance("ADE", 2027)["closed"]
+    refusal = bot.refused("verwaltung", "/jahresabschluss 2026", "R2", today=date(2027, 1, 4))
+    assert "schon abgeschlossen" in reply_text(refusal)
+
+
+def test_rows_changed_after_they_were_found_are_found_by_their_new_values(bot: Bot) -> None:
+    first = bot.submit()
+    listing = reply_text(bot.must(APPLICANT, "/antraege", today=date(2026, 2, 3)))
+    assert first in listing
+    assert "eingereicht" in listing
+    second = bot.submit(Titel="Lesepaten in der Grundschule")
+    bot.must("kreis-1", "/anwesend ADE 12.03.2026", today=date(2026, 3, 1))
+    bot.decide(SESSION, f"{first} bewilligt\n{second} abgelehnt")
+    for _ in range(2):  # before and after a restart (indexes built again from the files)
+        listing = reply_text(bot.must(APPLICANT, "/antraege", today=date(2026, 3, 20)))
+        assert f"{first} " in listing
+        assert f"{second} " in listing
+        assert "bewilligt 1.500,00 €" in listing
+        assert "abgelehnt" in listing
+        assert bot.application(second)["status"] == "rejected"
+        bot.reopen()
+    other = reply_text(bot.must("verein@example.org", sketch(Titel="Nachhilfe"),
+                                today=date(2026, 3, 21)))
+    number = other.split("ADE-2026-")[1][:3]
+    assert number == "003"  # the counter was found and counted on, not started again
