@@ -175,6 +175,11 @@ def _register_move(ctx: Context, conference: Conference, day: date, move: Move) 
     budget_ii = bool(BUDGET_II.search(rest))
     place = _place(new_place(rest) if move.kind == "to" else rest)
     old = ctx.store.session(conference.code, old_day)
+    if old is not None and old["status"] == "moved" and old.get("moved_to"):
+        done = ctx.store.session(conference.code, date.fromisoformat(old["moved_to"]))
+        if done is not None and done["status"] == "scheduled":  # the same message sent again
+            return reply(f"Die Sitzung {conference.name} vom {format_date(old_day)} ist schon "
+                         f"verschoben auf den {_when(done)}. Es wurde nichts geändert.")
     if old is None or old["status"] != "scheduled":
         raise refuse("", f"Für {conference.name} ist am {format_date(old_day)} keine Sitzung "
                          "eingetragen, die verschoben werden könnte. Eine neue Sitzung melden "
