@@ -8,7 +8,8 @@ a question means the same whether it came by e-mail, Telegram or the console:
   cannot be read gets the same precise hint as inside /beschluss;
 - questions in plain words: "Wie ist der Stand meines Antrags OST-2026-001?", "Was ist mit
   unserem Antrag?" (the status the person may see), "Wieviel Geld ist noch da?" (the balance,
-  for staff);
+  for staff); "Welche Anträge sind offen?" (applicants: their own), "Welche Sitzungen sind
+  geplant?" (staff);
 - a short thank-you, answered politely.
 """
 
@@ -19,7 +20,7 @@ from handlers.corrections import spoken_command
 from handlers.messages import Outcome
 from rules.decisions import is_decision_line, looks_like_decision
 from rules.labelled import count_known_labels
-from rules.questions import asked_balance, asked_status, only_thanks
+from rules.questions import asked_balance, asked_list, asked_sessions, asked_status, only_thanks
 
 Meaning = tuple[str, str, str]  # command word, the rest of its line, the following lines
 
@@ -34,6 +35,11 @@ def meaning(ctx: Context) -> Meaning | Outcome | None:
     spoken = spoken_command(ctx.identity.role, message.text)
     if spoken is not None:
         return spoken  # a correction or a withdrawal in words (handlers/corrections.py)
+    listed = asked_list(message.text)
+    if listed is not None:  # "Welche Anträge sind offen?" (an applicant: her own)
+        return "antraege", listed, ""
+    if ctx.identity.role != "applicant" and asked_sessions(message.text):
+        return "sitzungen", "", ""  # "Welche Sitzungen sind geplant?"
     status = asked_status(message.text)
     if status is not None:
         return ("zeige", status, "") if status else ("antraege", "", "")

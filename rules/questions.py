@@ -26,7 +26,8 @@ _HOW_MUCH = ("wieviel", "wie viel", "was ist noch", "was haben wir noch", "wie h
 
 
 _QUESTION_WORDS = frozenset({"wie", "was", "wieviel", "gibt", "ist", "wann", "wurde", "habe",
-                             "haben", "hat", "sind", "wo", "welcher", "welchen", "koennen"})
+                             "haben", "hat", "sind", "wo", "welcher", "welchen", "welche",
+                             "koennen"})
 
 
 def _words(text: str) -> tuple[str, list[str]]:
@@ -90,3 +91,31 @@ def only_thanks(text: str) -> bool:
     if not _THANKS & set(words):
         return False
     return sum(w not in _THANKS and w not in _COURTESY for w in words) <= MAX_OTHER_WORDS
+
+
+_SESSION_WORDS = frozenset({"sitzung", "sitzungen", "termin", "termine", "sitzungstermin",
+                            "sitzungstermine", "konferenz", "konferenzen"})
+_LIST_FILTERS = {"offen": "offen", "offene": "offen", "unentschieden": "offen",
+                 "bewilligt": "bewilligt", "bewilligten": "bewilligt", "abgelehnt": "abgelehnt",
+                 "abgelehnten": "abgelehnt", "vertagt": "vertagt", "vertagten": "vertagt",
+                 "zurueckgestellt": "vertagt", "zurueckgestellten": "vertagt"}
+
+
+def asked_sessions(text: str) -> bool:
+    """ "Welche Sitzungen sind geplant?", "Wann ist die nächste Sitzung?": the sessions ahead."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return False
+    _, words = _words(text)
+    return _asks(text, words) and bool(_SESSION_WORDS & set(words)) \
+        and NUMBER.search(text) is None
+
+
+def asked_list(text: str) -> str | None:
+    """ "Welche Anträge sind offen?": the status word to filter /antraege by ("" for all), or
+    None when the message does not ask which applications there are."""
+    if len(text) > MAX_QUESTION_CHARS or NUMBER.search(text):
+        return None
+    _, words = _words(text)
+    if not (_asks(text, words) and {"antraege", "antraegen", "skizzen"} & set(words)):
+        return None
+    return next((_LIST_FILTERS[w] for w in words if w in _LIST_FILTERS), "")

@@ -144,3 +144,39 @@ def test_a_correction_without_reason_offers_her_own_line_to_complete(tmp_path, t
     assert f"/korrektur {number} bewilligt 1.000 € Grund: …" in answer
     assert "ADE-" not in answer
     bot.close()
+
+
+def test_a_move_sent_again_is_named_as_done_and_changes_nothing(bot):
+    bot.must("sek-ade", "/sitzung 05.11.2026 19 Uhr Ort Rathaus Budget II", today=date(2026, 9, 10))
+    move = "/sitzung 05.11.2026 verschoben auf 19.11.2026"
+    bot.must("sek-ade", move, today=date(2026, 9, 20))
+    files = bot.snapshot()
+    again = bot.must("sek-ade", move, today=date(2026, 9, 20))
+    assert "ist schon verschoben auf den 19.11.2026, 19:00 Uhr, Rathaus" in reply_text(again)
+    assert "Eine neue Sitzung melden" not in reply_text(again)
+    assert not again.notifications
+    assert bot.snapshot() == files
+
+
+@pytest.mark.parametrize(("sender", "question", "expected"), [
+    ("sek-ade", "Welche Sitzungen sind geplant?", "Angesetzte Sitzungen (Adendorf)"),
+    ("sek-ade", "Wann ist die nächste Sitzung?", "Angesetzte Sitzungen (Adendorf)"),
+    ("kreis-1", "Welche Termine gibt es?", "Angesetzte Sitzungen"),
+    ("sek-ade", "Welche Anträge sind offen?", "Anträge (offen) Adendorf 2026"),
+    ("kreis-1", "Welche Anträge sind noch offen?", "ADE-2026-002"),
+    ("kreis-1", "Welche Anträge wurden bewilligt?", "ADE-2026-001"),
+    ("kita@example.org", "Welche Anträge sind offen?", "Ihre Anträge"),
+])
+def test_which_sessions_and_which_applications_in_plain_words(bot, sender, question, expected):
+    first = bot.submit(Titel="Eins")
+    second = bot.submit(Titel="Zwei")
+    bot.session(date(2026, 3, 12))
+    bot.decide(date(2026, 3, 12), f"{first} bewilligt 1.000\n{second} vertagt")
+    bot.must("sek-ade", "/sitzung 19.11.2026 19 Uhr Ort Rathaus Budget II", today=date(2026, 9, 1))
+    answer = reply_text(bot.must(sender, question, today=date(2026, 9, 2)))
+    assert expected in answer
+    if "bewilligt" in question:
+        assert second not in answer
+    if "offen" in question:
+        assert second in answer
+        assert first not in answer

@@ -25,7 +25,7 @@ from rules.labelled import (
     parse_labelled,
 )
 from rules.money import AmountError
-from rules.questions import asked_balance, asked_status
+from rules.questions import asked_balance, asked_list, asked_sessions, asked_status, only_thanks
 from rules.sketch import (
     NOT_FILLED_IN,
     REQUIRED,
@@ -213,3 +213,6 @@ def test_questions_are_recognized_without_crashing(text: str) -> None:
     status = asked_status(text)
     assert status is None or status == "" or status in text
     assert isinstance(asked_balance(text), bool)
+    assert asked_list(text) in (None, "", "offen", "bewilligt", "abgelehnt", "vertagt")
+    assert isinstance(asked_sessions(text), bool)
+    assert isinstance(only_thanks(text), bool)
