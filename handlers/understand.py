@@ -61,9 +61,12 @@ def meaning(ctx: Context) -> Meaning | Outcome | None:
 
 
 def _welcome(ctx: Context) -> Outcome:
-    """A thank-you gets a polite answer, not the sketch form nor "nicht verstanden"."""
+    """A thank-you gets a polite answer, not the sketch form nor "nicht verstanden"; like any
+    answer that does nothing, it is not an accepted request (nor an answer to an alert)."""
     if ctx.identity.role == "applicant":
-        return reply("Gern geschehen! Wie es um Ihren Antrag steht, erfahren Sie jederzeit mit "
-                     "„Wie ist der Stand meines Antrags?“. Eine neue Projektskizze können Sie "
-                     "mir einfach senden; /hilfe zeigt, wie.")
-    return reply("Gern geschehen! /hilfe zeigt, was Sie tun können.")
+        text = ("Gern geschehen! Wie es um Ihren Antrag steht, erfahren Sie jederzeit mit „Wie "
+                "ist der Stand meines Antrags?“. Eine neue Projektskizze können Sie mir einfach "
+                "senden; /hilfe zeigt, wie.")
+    else:
+        text = "Gern geschehen! /hilfe zeigt, was Sie tun können."
+    return Outcome(False, reply(text).replies)
