@@ -114,6 +114,12 @@ def _save(ctx: Context, conference: Conference, day: date, existing: dict | None
         "excused_by": [], "sequence": -1, "registered_by": ctx.identity.key,
     }
     changed = existing is not None and existing["status"] == "scheduled"
+    if changed and existing and (format_time(start) if start else existing.get("time")) == \
+            existing.get("time") and (place or existing.get("place", "")) == \
+            existing.get("place", "") and budget_ii == existing["budget_ii"]:
+        # the same message again ("verschoben auf 19.11." once more): no change, nobody alerted
+        return reply(f"Die Sitzung {conference.name} am {_when(existing)} ist so schon "
+                     "eingetragen. Es wurde nichts geändert.")
     before = _when(existing, place=False) if changed and existing else ""
     record.update({
         "time": format_time(start) if start else (existing or {}).get("time"),
@@ -177,9 +183,11 @@ def _register_move(ctx: Context, conference: Conference, day: date, move: Move) 
     old = ctx.store.session(conference.code, old_day)
     if old is not None and old["status"] == "moved" and old.get("moved_to"):
         done = ctx.store.session(conference.code, date.fromisoformat(old["moved_to"]))
-        if done is not None and done["status"] == "scheduled":  # the same message sent again
-            return reply(f"Die Sitzung {conference.name} vom {format_date(old_day)} ist schon "
-                         f"verschoben auf den {_when(done)}. Es wurde nichts geändert.")
+        if done is not None and done["status"] == "scheduled":
+            if done["date"] == new_day.isoformat():  # the same message sent again
+                return reply(f"Die Sitzung {conference.name} vom {format_date(old_day)} ist "
+                             f"schon verschoben auf den {_when(done)}. Es wurde nichts geändert.")
+            old, old_day = done, date.fromisoformat(done["date"])  # moved once more
     if old is None or old["status"] != "scheduled":
         raise refuse("", f"Für {conference.name} ist am {format_date(old_day)} keine Sitzung "
                          "eingetragen, die verschoben werden könnte. Eine neue Sitzung melden "

@@ -180,3 +180,25 @@ def test_which_sessions_and_which_applications_in_plain_words(bot, sender, quest
     if "offen" in question:
         assert second in answer
         assert first not in answer
+
+
+@pytest.mark.parametrize("again", ["Sitzung verschoben auf 19.11.",
+                                   "/sitzung 19.11.2026 19 Uhr Ort Rathaus Budget II"])
+def test_the_same_session_sent_again_alerts_nobody(bot, again):
+    bot.must("sek-ade", "/sitzung 05.11.2026 19 Uhr Ort Rathaus Budget II", today=date(2026, 9, 10))
+    bot.must("sek-ade", "/sitzung 05.11.2026 verschoben auf 19.11.2026", today=date(2026, 9, 20))
+    files = bot.snapshot()
+    outcome = bot.must("sek-ade", again, today=date(2026, 9, 21))
+    assert "ist so schon eingetragen. Es wurde nichts geändert." in reply_text(outcome)
+    assert not outcome.notifications
+    assert bot.snapshot() == files
+
+
+def test_a_moved_session_moved_again_from_its_first_date_follows_the_move(bot):
+    bot.must("sek-ade", "/sitzung 05.11.2026 19 Uhr Ort Rathaus Budget II", today=date(2026, 9, 10))
+    bot.must("sek-ade", "/sitzung 05.11.2026 verschoben auf 19.11.2026", today=date(2026, 9, 20))
+    outcome = bot.must("sek-ade", "/sitzung 05.11.2026 verschoben auf 26.11.2026",
+                       today=date(2026, 9, 22))
+    assert "vom 19.11.2026, 19:00 Uhr auf den 26.11.2026" in reply_text(outcome)
+    sessions = [s for s in bot.export()["sessions"] if s["status"] == "scheduled"]
+    assert [s["date"] for s in sessions] == ["2026-11-26"]
