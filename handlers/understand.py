@@ -20,7 +20,14 @@ from handlers.corrections import spoken_command
 from handlers.messages import Outcome
 from rules.decisions import is_decision_line, looks_like_decision
 from rules.labelled import count_known_labels
-from rules.questions import asked_balance, asked_list, asked_sessions, asked_status, only_thanks
+from rules.questions import (
+    asked_balance,
+    asked_list,
+    asked_own_status,
+    asked_sessions,
+    asked_status,
+    only_thanks,
+)
 
 Meaning = tuple[str, str, str]  # command word, the rest of its line, the following lines
 
@@ -50,6 +57,8 @@ def meaning(ctx: Context) -> Meaning | Outcome | None:
                             "Stand meines Antrags?“")
             return Outcome(False, outcome.replies)
         return "saldo", "", ""
+    if ctx.identity.role == "applicant" and asked_own_status(message.text):
+        return "antraege", "", ""  # "Wie ist der Stand?": her own applications
     lines = message.text.splitlines()
     if ctx.identity.role == "secretary" and (
             any(is_decision_line(line) for line in lines)

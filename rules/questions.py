@@ -119,3 +119,13 @@ def asked_list(text: str) -> str | None:
     if not (_asks(text, words) and {"antraege", "antraegen", "skizzen"} & set(words)):
         return None
     return next((_LIST_FILTERS[w] for w in words if w in _LIST_FILTERS), "")
+
+
+def asked_own_status(text: str) -> bool:
+    """ "Wie ist der Stand?", "Gibt es schon etwas Neues?": from an applicant, a short question
+    about how things stand means her own applications even without the word "Antrag"."""
+    if len(text) > MAX_QUESTION_CHARS or not text.strip():
+        return False
+    flat, words = _words(text)
+    asks = bool(_STATUS_WORDS & set(words)) or any(p in flat for p in _STATUS_PHRASES)
+    return asks and _asks(text, words) and not (_MONEY_WORDS & set(words))

@@ -202,3 +202,14 @@ def test_a_moved_session_moved_again_from_its_first_date_follows_the_move(bot):
     assert "vom 19.11.2026, 19:00 Uhr auf den 26.11.2026" in reply_text(outcome)
     sessions = [s for s in bot.export()["sessions"] if s["status"] == "scheduled"]
     assert [s["date"] for s in sessions] == ["2026-11-26"]
+
+
+@pytest.mark.parametrize("question", ["Wie ist der Stand?", "Gibt es schon etwas Neues?",
+                                      "Gibt es schon eine Entscheidung?", "Status?"])
+def test_an_applicant_asking_how_things_stand_gets_her_applications(bot, question):
+    number = bot.submit(applicant="kita@example.org")
+    answer = reply_text(bot.must("kita@example.org", question, today=date(2026, 2, 6)))
+    assert answer.startswith("Ihre Anträge:")
+    assert number in answer
+    nothing = reply_text(bot.must("neu@example.org", question, today=date(2026, 2, 6)))
+    assert nothing.startswith("Von Ihrer Adresse liegen keine Anträge vor.")

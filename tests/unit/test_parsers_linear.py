@@ -29,7 +29,14 @@ from rules.decisions import (
 from rules.labelled import CONCEPT_LABELS, SKETCH_LABELS, canonical_label, parse_labelled
 from rules.money import parse_amount
 from rules.moves import moved_in_words, read_move, says_moved
-from rules.questions import asked_balance, asked_list, asked_sessions, asked_status, only_thanks
+from rules.questions import (
+    asked_balance,
+    asked_list,
+    asked_own_status,
+    asked_sessions,
+    asked_status,
+    only_thanks,
+)
 from rules.sketch import check_sketch, parse_cofunding, read_sketch_fields
 from rules.withdrawal import withdrawal_in
 
@@ -75,7 +82,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "mail: quotes and signature": strip_quotes_and_signature,
     "mail: subject prefix": strip_reply_prefix,
     "questions": lambda t: (asked_status(t), asked_balance(t), asked_list(t), asked_sessions(t),
-                            only_thanks(t)),
+                            only_thanks(t), asked_own_status(t)),
     "date and time in text": lambda t: take_time(take_date(t, TODAY)[1]),
     "copied command lines": lambda t: copied_commands(t, sorted(registry())),
     "attendance in words": attendance_word,
