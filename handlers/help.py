@@ -40,6 +40,11 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "bestaetigen": ("zurückgehaltene Beschlüsse freigeben (R9)", "/bestaetigen {waiting}"),
     "veto": ("gegen einen Beschluss ein Veto einlegen (R10)",
              "/veto {approved} passt nicht zum Sozialraumkonzept"),
+    "korrektur": ("einen falsch gemeldeten Beschluss berichtigen, mit Grund; gebucht wird er "
+                  "wie ein Beschluss mit /buchen",
+                  "/korrektur {approved} bewilligt 1.000 € Grund: Laut Protokoll wurden "
+                  "1.000 € beschlossen"),
+    "zurueckziehen": ("einen offenen Antrag zurückziehen", "/zurueckziehen {nr}"),
     "saldo": ("den Stand des Budgets sehen", "/saldo {scope}{year}"),
     "bericht": ("die Antragsübersicht als Datei bekommen (pdf, xlsx, csv, png, json)",
                 "/bericht {year} pdf"),

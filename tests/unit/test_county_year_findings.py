@@ -213,3 +213,12 @@ def test_an_applicant_asking_how_things_stand_gets_her_applications(bot, questio
     assert number in answer
     nothing = reply_text(bot.must("neu@example.org", question, today=date(2026, 2, 6)))
     assert nothing.startswith("Von Ihrer Adresse liegen keine Anträge vor.")
+
+
+@pytest.mark.parametrize("person", ["kita@example.org", "sek-ade", "kreis-1", "verwaltung"])
+def test_help_speaks_in_full_sentences_for_every_role(bot, person):
+    bot.submit(applicant="kita@example.org")
+    answer = reply_text(bot.must(person, "/hilfe", today=date(2026, 3, 1)))
+    items = [line for line in answer.splitlines() if line.startswith("• ")]
+    assert items
+    assert all(line.startswith("• Sie können ") for line in items), items
