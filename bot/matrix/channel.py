@@ -36,6 +36,7 @@ from nio import (
     UploadResponse,
 )
 
+from bot import health
 from bot.config import Config
 from bot.matrix.render import contents, reaction_command
 from bot.matrix.settings import MatrixSettings
@@ -74,6 +75,8 @@ class MatrixChannel:
         self.answered: set[str] = set()  # event ids answered since the start
         self._delivering = asyncio.Lock()
         self.created: dict[str, str] = {}  # direct rooms this run created, by user id
+        self.health = health.channel(CHANNEL)  # for `sozialbot status`
+        self.health.queue = lambda: len(core.pending_notifications(CHANNEL))
 
     # -- login and state ----------------------------------------------------------------------
     async def login(self) -> None:
@@ -124,6 +127,7 @@ class MatrixChannel:
                     break
                 response = sync.result()
                 if not isinstance(response, SyncResponse):
+                    self.health.down(f"sync: {response}")
                     log.warning("Matrix sync failed: %s; again in %.0f s", response, delay)
                     await _sleep_or_stop(delay, stop)
                     delay = min(delay * 2, 60)
@@ -131,11 +135,13 @@ class MatrixChannel:
                 try:
                     await self.handle_sync(response)
                 except DeliveryFailed as error:
+                    self.health.error(f"Antwort nicht gesendet: {error}")
                     log.warning("Matrix answer not sent (%s); the sync is handled again", error)
                     await _sleep_or_stop(delay, stop)
                     delay = min(delay * 2, 60)
                     continue
                 delay = 1.0
+                self.health.up()
                 write_atomic(self.token_path, response.next_batch.encode())
                 await self.deliver_pending()
         finally:
@@ -200,6 +206,7 @@ class MatrixChannel:
             Sender(CHANNEL, event.sender, room.user_name(event.sender) or "", verified=True),
             text, f"matrix:{event.event_id}", self._received_at(event), refers_to=refers)
         outcome = await self.core.handle_async(message)
+        self.health.handled()
         for reply in outcome.replies:
             await self.send_reply(room.room_id, reply)
         if outcome.notifications:
