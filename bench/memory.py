@@ -1,5 +1,7 @@
-"""Benchmark 4: peak RSS of `sozialbot run` with ten years of history, while a console reads
-balances and application lists across all ten years. Target: under 150 MB.
+"""Benchmark 4: peak RSS of `sozialbot run` with 1, 10 and 30 years of history, while a console
+reads the balance and the applications of every year (as the export for /bericht does).
+Targets: under 100 MB with ten years, and not growing with the years (ten years at most 1.1x one
+year's peak).
 
 Run: python -m bench.memory
 """
@@ -14,36 +16,49 @@ from pathlib import Path
 
 from bench.history import YEAR, county_with_history
 
-LIMIT_MB = 150
+LIMIT_MB = 100
+GROWTH = 1.1
+HISTORIES = (1, 10, 30)
+
+
+def peak_mb(config: Path, years: int) -> tuple[float, int]:
+    """Peak RSS of one `sozialbot run` reading every year, and how many balances it answered."""
+    messages = "".join(f"/saldo ADE {year}\n\n/antraege ADE {year}\n\n"
+                       for year in range(YEAR - years + 1, YEAR + 1))
+    env = {**os.environ}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import resource, sys\nfrom bot.cli import main\n"
+         "code = main(sys.argv[1:])\n"
+         "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)\n"
+         "sys.exit(code)",
+         "run", "--config", str(config), "--as", "kreis-1"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env)
+    out, err = proc.communicate(messages, timeout=600)
+    peak = [line.split()[1] for line in out.splitlines() if line.startswith("PEAK_KB")]
+    if not peak:
+        raise SystemExit(f"sozialbot run failed:\n{err[-2000:]}")
+    return int(peak[0]) / 1024, out.count("Budget II Adendorf")
 
 
 def main() -> int:
+    peaks: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        config = county_with_history(Path(tmp) / "ten", 10)
-        size = sum(p.stat().st_size for p in (config.parent / "data").glob("*.json"))
-        messages = "".join(f"/saldo ADE {year}\n\n/antraege ADE {year}\n\n"
-                           for year in range(YEAR - 9, YEAR + 1))
-        env = {**os.environ}
-        env.pop("TELEGRAM_BOT_TOKEN", None)
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "import resource, sys\nfrom bot.cli import main\n"
-             "code = main(sys.argv[1:])\n"
-             "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)\n"
-             "sys.exit(code)",
-             "run", "--config", str(config), "--as", "kreis-1"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=env)
-        out, err = proc.communicate(messages, timeout=300)
-    peak_kb = int(next(line.split()[1] for line in out.splitlines() if line.startswith("PEAK_KB")))
-    answered = out.count("Budget II Adendorf")
-    print(f"data: 10 years, {size / 1e6:.1f} MB of TinyDB files; balances answered: {answered}")
-    peak = peak_kb / 1024
-    ok = peak < LIMIT_MB and answered == 10
-    print(f"peak RSS of sozialbot run: {peak:.1f} MB (target < {LIMIT_MB} MB) "
-          f"{'OK' if ok else 'MISSED'}")
-    if not ok:
-        print(err[-2000:])
-    return 0 if ok else 1
+        for years in HISTORIES:
+            config = county_with_history(Path(tmp) / f"y{years}", years)
+            size = sum(p.stat().st_size for p in (config.parent / "data").glob("*.json"))
+            peaks[years], answered = peak_mb(config, years)
+            print(f"{years:>2} years, {size / 1e6:5.1f} MB of TinyDB files: peak RSS "
+                  f"{peaks[years]:.1f} MB; balances answered: {answered} of {years}")
+    ok_limit = peaks[10] < LIMIT_MB
+    growth = peaks[10] / peaks[1]
+    ok_growth = growth <= GROWTH
+    print(f"peak RSS of sozialbot run, ten years: {peaks[10]:.1f} MB (target < {LIMIT_MB} MB) "
+          f"{'OK' if ok_limit else 'MISSED'}")
+    print(f"peak RSS ten years / one year: {growth:.2f}x, thirty years / one year: "
+          f"{peaks[30] / peaks[1]:.2f}x (target <= {GROWTH}x) {'OK' if ok_growth else 'MISSED'}")
+    return 0 if ok_limit and ok_growth else 1
 
 
 if __name__ == "__main__":
