@@ -40,15 +40,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RUN_KEY = "privacy_run"
+PERSONAL_PREFIXES = ("email:", "telegram:", "matrix:")  # identity keys of applicants
 
 
 def identity(config: Config, who: str) -> tuple[str, Person | None]:
     """The key the records use for `who` (an e-mail address, a Telegram id, a person id)."""
     who = who.strip()
+    matrix = who.removeprefix("matrix:")
     person = config.person(who) or next(
-        (p for p in config.people if p.email and p.email == who.lower()), None)
+        (p for p in config.people if (p.email and p.email == who.lower()) or
+         (getattr(p, "matrix", None) and p.matrix == matrix)), None)  # type: ignore[attr-defined]
     if person is not None:
         return person.id, person
+    if matrix.startswith("@") and ":" in matrix:  # a Matrix user id, @name:server
+        return f"matrix:{matrix}", None
     if "@" in who:
         return f"email:{who.lower()}", None
     if who.removeprefix("telegram:").lstrip("-").isdigit():
@@ -130,7 +135,7 @@ def _erase_rows(store: Store, due: Callable[[int, str, dict[str, Any]], bool],
     for year, doc_id, row in list(_rows(store, "outbox")):
         recipient = str(row.get("recipient", ""))
         if recipient != pseudonym and due(year, recipient, row):
-            personal = recipient.startswith(("email:", "telegram:"))
+            personal = recipient.startswith(PERSONAL_PREFIXES)
             store.year_table(year, "outbox").update(
                 {"recipient": pseudonym if personal else recipient, "text": ERASED,
                  "actions": [], "event": None}, doc_ids=[int(doc_id)])

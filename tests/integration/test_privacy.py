@@ -204,3 +204,20 @@ def test_loeschen_also_removes_mails_the_server_refused_for_the_address(tmp_path
     answer = privacy(bot.core, "loeschen", "hans.huber@example.org")
     assert answer["summary"] == "1 abgelehnte E-Mails"
     assert sorted(p.name for p in failed.iterdir()) == ["2-b.eml", "2-b.reason.txt"]
+
+
+def test_a_matrix_applicant_is_found_and_erased_by_their_matrix_id(tmp_path: Path) -> None:
+    from handlers.messages import IncomingMessage, Sender
+
+    bot = Bot(tmp_path / "county")
+    outcome = bot.core.handle(IncomingMessage(
+        Sender("matrix", "@anna:matrix.example.org", "Anna"),
+        "/antrag\nSozialraum: Adendorf\nTräger: Anna Apfel\nTitel: Ausflug\nBetrag: 300 €",
+        "matrix:$event1", at(date(2026, 4, 2))))
+    assert outcome.application_number
+    report = bot.core.privacy_report("@anna:matrix.example.org")
+    assert report["key"] == "matrix:@anna:matrix.example.org"
+    assert [a["applicant"] for a in report["applications"]] == ["Anna Apfel"]
+    _, erasure = bot.core.erase_person("@anna:matrix.example.org", at(date(2026, 4, 3)))
+    assert erasure.applications == [outcome.application_number]
+    assert "Anna Apfel" not in files_text(bot)
