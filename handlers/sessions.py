@@ -9,7 +9,7 @@ from handlers.context import Context, refusal_outcome, reply
 from handlers.messages import Action, Outcome, Reply, SessionEvent
 from rules.answers import session_reference
 from rules.checks import budget_session_limit
-from rules.conferences import Conference, conference_and_day
+from rules.conferences import Conference, conference_and_day, conferences_in
 from rules.dates import (
     DateError,
     TimeError,
@@ -446,6 +446,9 @@ def choose_session(ctx: Context, verb: str, *,
         if found is not None:
             return found
     sessions = upcoming(ctx)
+    if len(sessions) > 1 and not ask:  # "Zusage für Ostheide": the conference named decides
+        named = set(conferences_in(ctx.message.text, ctx.config.conferences))
+        sessions = [pair for pair in sessions if pair[0] in named] or sessions
     if len(sessions) == 1 and not ask:
         return sessions[0]
     label = "Ich nehme teil" if verb == "anwesend" else "Ich bin verhindert"

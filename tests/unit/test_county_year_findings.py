@@ -222,3 +222,24 @@ def test_help_speaks_in_full_sentences_for_every_role(bot, person):
     items = [line for line in answer.splitlines() if line.startswith("• ")]
     assert items
     assert all(line.startswith("• Sie können ") for line in items), items
+
+
+@pytest.mark.parametrize(("words", "code", "attends"), [
+    ("Zusage für Ostheide", "OST", True),
+    ("Zusage Ostheide", "OST", True),
+    ("Bin in Adendorf leider verhindert", "ADE", False),
+])
+def test_an_answer_naming_the_conference_finds_its_session_among_several(bot, words, code,
+                                                                        attends):
+    bot.must("sek-ade", "/sitzung 12.03.2026 18 Uhr Ort Rathaus, Budget II", today=date(2026, 2, 1))
+    bot.must("sek-ost", "/sitzung 19.03.2026 18 Uhr Ort Gemeindehaus, Budget II",
+             today=date(2026, 2, 1))
+    bot.refused("kreis-1", "Zusage", None, today=date(2026, 2, 2))  # which one? asked back
+    answer = reply_text(bot.must("kreis-1", words, today=date(2026, 2, 2)))
+    name = "Ostheide" if code == "OST" else "Adendorf"
+    assert f"Sitzung {name} am" in answer
+    [session] = [s for s in bot.export()["sessions"] if s["conference"] == code]
+    assert ("kreis-1" in session["attended_by"]) == attends
+    [other] = [s for s in bot.export()["sessions"] if s["conference"] != code]
+    assert other["attended_by"] == []
+    assert ("verhindert" in answer) == (not attends)
