@@ -435,6 +435,9 @@ def find_session(ctx: Context, code: str, day: date) -> tuple[Conference, dict] 
     return (conference, record) if record is not None else None
 
 
+BRACKETS = str.maketrans("()[]", "    ")
+
+
 def choose_session(ctx: Context, verb: str, *,
                    ask: bool = False) -> tuple[Conference, dict] | Outcome:
     """The session a county representative's answer without a date means: the one the message
@@ -447,7 +450,8 @@ def choose_session(ctx: Context, verb: str, *,
             return found
     sessions = upcoming(ctx)
     if len(sessions) > 1 and not ask:  # "Zusage für Ostheide": the conference named decides
-        named = set(conferences_in(ctx.message.text, ctx.config.conferences))
+        words = ctx.message.text.translate(BRACKETS)  # "Ich nehme teil (Ostheide)" too
+        named = set(conferences_in(words, ctx.config.conferences))
         sessions = [pair for pair in sessions if pair[0] in named] or sessions
     if len(sessions) == 1 and not ask:
         return sessions[0]

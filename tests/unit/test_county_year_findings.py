@@ -227,6 +227,7 @@ def test_help_speaks_in_full_sentences_for_every_role(bot, person):
 @pytest.mark.parametrize(("words", "code", "attends"), [
     ("Zusage für Ostheide", "OST", True),
     ("Zusage Ostheide", "OST", True),
+    ("Ich nehme teil (Ostheide, 19.03.)", "OST", True),
     ("Bin in Adendorf leider verhindert", "ADE", False),
 ])
 def test_an_answer_naming_the_conference_finds_its_session_among_several(bot, words, code,
