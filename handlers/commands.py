@@ -154,6 +154,8 @@ def _without_slash(text: str) -> tuple[str | None, str, str]:
     word = word.strip(".,:;!?") if word else word
     if word != "beschluss" and any(looks_like_decision(line) for line in body.splitlines()):
         return None, "", ""  # "Sitzung am 12.03.:" heading the results, not a /sitzung
+    if word == "antrag" and looks_like_decision(first):
+        return None, "", ""  # "Antrag 2 abgelehnt": a result typed on a phone, not a sketch
     return word, args, body
 
 

@@ -21,7 +21,9 @@ OUTCOME_WORDS = {"approved": "bewilligt", "rejected": "abgelehnt", "deferred": "
 MAX_LINE_CHARS = 300  # one decision; longer is refused before anything is matched
 # Every pattern here is one pass: no two unbounded runs that can take the same characters.
 _START = re.compile(rf"[-*•–]?\s*(?:[0-9]{{1,2}}[.)]\s+(?={NUMBER_PATTERN}))?"
-                    rf"(?:nr\.?\s*|top\s*)?(?P<number>{NUMBER_PATTERN}|[0-9]{{1,6}})"
+                    rf"(?:top\s*[0-9]{{1,2}}\s*[:.)]?\s+(?={NUMBER_PATTERN}))?"  # "TOP 3: ADE-…"
+                    rf"(?:antrag\s+(?:nr\.?\s*)?|nr\.?\s*|top\s*)?"
+                    rf"(?P<number>{NUMBER_PATTERN}|[0-9]{{1,6}})"
                     r"(?![0-9A-Za-z]|[.,][0-9])", re.IGNORECASE)
 _MENTIONS = re.compile(rf"\b{NUMBER_PATTERN}\b|\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b",
                        re.IGNORECASE)
@@ -52,6 +54,8 @@ _FILLER = frozenset({
 _NEGATION = frozenset({"nicht", "kein", "keine"})
 _QUOTED = re.compile(r"„[^“”\"]*[“”\"]|\"[^\"]*\"|'[^']*'")  # a title quoted for the reader
 _BRACKETS = re.compile(r"\([^()]*\)")
+_MONEY = re.compile(r"\d\s*(?:€|eur\b|euro\b)|€\s*\d|^\(\s*\d[\d.]*(?:,\d{1,2}|,-{1,2})?\s*\)$",
+                    re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"\([\s,;/und]*\)")  # what is left of "(ja 7, nein 1 und 0 Enth.)"
 
 
@@ -119,7 +123,8 @@ def parse_decision_line(line: str) -> DecisionLine:
             votes is None and _VOTE_HINT.search(rest)):
         raise DecisionLineError(f"Die Stimmen in „{shown}“ kann ich nicht lesen. Bitte so: "
                                 "(ja 7, nein 1, enthaltung 0) oder „mit 7:1:0“.")
-    rest = _BRACKETS.sub(" ", rest)  # "(Sprachcafé)", "(teilweise)": a remark, not the decision
+    # "(1.000 €)" is the amount; "(Sprachcafé)", "(teilweise)" a remark, not the decision
+    rest = _BRACKETS.sub(lambda m: m.group()[1:-1] if _MONEY.search(m.group()) else " ", rest)
     outcomes: set[str] = set()
     negated = unanimous = False
     verbs: list[str] = []

@@ -244,3 +244,22 @@ def test_an_answer_naming_the_conference_finds_its_session_among_several(bot, wo
     [other] = [s for s in bot.export()["sessions"] if s["conference"] != code]
     assert other["attended_by"] == []
     assert ("verhindert" in answer) == (not attends)
+
+
+@pytest.mark.parametrize(("line", "outcome", "cents"), [
+    ("ADE-2026-002 wurde einstimmig bewilligt (1.000 €)", "approved", 100_000),
+    ("ADE-2026-002 bewilligt (1.000,00 Euro)", "approved", 100_000),
+    ("ADE-2026-002 bewilligt (1000)", "approved", 100_000),
+    ("ADE-2026-002 „Zwei“ bewilligt 1.000 € (teilweise)", "approved", 100_000),
+    ("Antrag 2 abgelehnt", "rejected", None),
+    ("Antrag Nr. 2 vertagt", "deferred", None),
+    ("TOP 3: ADE-2026-002 angenommen 1.000 €", "approved", 100_000),
+])
+def test_results_typed_on_a_phone_as_people_write_them(bot, line, outcome, cents):
+    bot.submit(applicant="a@example.org", Titel="Eins")
+    number = bot.submit(applicant="b@example.org", Titel="Zwei")
+    bot.session(date(2026, 3, 12))
+    preview = bot.must("sek-ade", line, today=date(2026, 3, 12))
+    bot.must("sek-ade", booking_command(preview), today=date(2026, 3, 12))
+    assert bot.application(number)["status"] == outcome
+    assert bot.application(number)["approved_cents"] == cents
