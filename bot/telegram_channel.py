@@ -635,7 +635,7 @@ class TelegramChannel:
             else:
                 log.error("error while handling update %s", update.update_id, exc_info=error)
             return
-        log.error("error while handling %r", update, exc_info=error)
+        log.error("error outside an update (%s)", type(update).__name__, exc_info=error)
 
     async def _handle(self, message: IncomingMessage) -> Outcome:
         return await self.core.handle_async(message)

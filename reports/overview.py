@@ -30,6 +30,7 @@ STATUS_LABELS: dict[str, str] = {
     "held": "zurückgehalten",
     "vetoed": "Veto",
     "withdrawn": "zurückgezogen",
+    "erased": "gelöscht (Datenschutz)",
 }
 
 
