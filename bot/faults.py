@@ -4,12 +4,13 @@ Off unless the environment variable SOZIALBOT_FAULT is set. Its value is a comma
 of `stage:marker` pairs, e.g. `SOZIALBOT_FAULT="parse:GIFT-PARSE,record:GIFT-RECORD"`: at that
 stage, a message whose text (for mail: its raw bytes) contains the marker raises
 `InjectedFault`, as a bug of that stage would. Stages: parse, core, compose, queue, record,
-move (e-mail), and parse, core, compose, send, record (Telegram). The stage "hang" makes the
-handling of such a message wait an hour before it is parsed, as a stuck parser would. The
+move (e-mail), parse, core, compose, send, record (Telegram), core (Matrix). The stage "hang"
+makes the handling of such a message wait an hour before it is parsed, as a stuck parser would. The
 paths that set a message aside after its last attempt never check the hook: they are what the
 tests watch.
 
-Used by tests/e2e/test_poison_mail.py and test_poison_telegram.py; never set it in production.
+Used by tests/e2e/test_poison_mail.py, test_poison_telegram.py and test_matrix_bot.py; never
+set it in production.
 """
 
 from __future__ import annotations

@@ -3,7 +3,11 @@
 Nothing lost, nothing twice: the sync token (`next_batch`) is written to disk only after every
 event of that sync was handled by the core and answered; if an answer could not be sent, the
 same sync is asked for again and the core, seeing the event id (the source id) a second time,
-books nothing twice. Rate limits (M_LIMIT_EXCEEDED with retry_after_ms) are waited out by
+books nothing twice. The ids of answered events are fsynced (answered.log), so a sync delivered
+again after a crash between answering and saving the token is not answered twice either. An event
+whose handling fails is tried again with a later sync while the others are handled; after
+`max_attempts` failures it is set aside (bot/attempts.py): its sender gets a polite answer and the
+administration is told. Rate limits (M_LIMIT_EXCEEDED with retry_after_ms) are waited out by
 matrix-nio itself (`max_limit_exceeded=None`). Encryption: matrix-nio with vodozemac; the
 device's keys live in the crypto store in the data directory and are kept across restarts.
 Direct messages only: in a room with more than two members the bot reads nothing.
@@ -16,6 +20,7 @@ import contextlib
 import io
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -34,10 +39,13 @@ from nio import (
     RoomSendResponse,
     SyncResponse,
     UploadResponse,
+    WhoamiResponse,
 )
 
-from bot import health
+from bot import faults, health
+from bot.attempts import Attempts
 from bot.config import Config
+from bot.matrix.answered import AnsweredEvents
 from bot.matrix.render import contents, reaction_command
 from bot.matrix.settings import MatrixSettings
 from handlers.messages import Action, IncomingMessage, Notification, Reply, Sender
@@ -51,6 +59,9 @@ NOT_TEXT = ("Ich kann hier nur Text lesen. Bitte schreiben Sie Ihr Anliegen als 
             "/hilfe zeigt die Befehle.")
 NOT_DECRYPTED = ("Ihre Nachricht konnte nicht entschlüsselt werden (dem Bot fehlt der Schlüssel). "
                  "Bitte senden Sie sie noch einmal.")
+NOT_PROCESSED = ("Entschuldigung, Ihre Nachricht konnte nicht vollständig verarbeitet werden. Die "
+                 "Kreisverwaltung ist informiert und kümmert sich darum; Sie müssen nichts weiter "
+                 "tun.")
 
 
 class DeliveryFailed(Exception):
@@ -72,8 +83,14 @@ class MatrixChannel:
         self.token_path = settings.store_dir / "sync_token"
         self.sent_path = settings.store_dir / "sent_actions.json"
         self.sent: dict[str, dict[str, Any]] = self._load_sent()
-        self.answered: set[str] = set()  # event ids answered since the start
+        self.answered = AnsweredEvents(settings.store_dir / "answered.log")
+        self.attempts = Attempts(settings.store_dir / "attempts.jsonl",
+                                 limit=settings.max_attempts, first_pause=settings.attempt_seconds,
+                                 max_pause=settings.attempt_max_seconds)
         self._delivering = asyncio.Lock()
+        # events to be tried again, as decrypted: the same sync delivered again may no longer
+        # decrypt (its room key's to-device message is delivered again, and rejected as replayed)
+        self._retrying: dict[str, Any] = {}
         self.created: dict[str, str] = {}  # direct rooms this run created, by user id
         self.health = health.channel(CHANNEL)  # for `sozialbot status`
         self.health.queue = lambda: len(core.pending_notifications(CHANNEL))
@@ -156,14 +173,72 @@ class MatrixChannel:
             if any(isinstance(e, InviteMemberEvent) and e.state_key == self.client.user_id
                    and e.membership == "invite" for e in info.invite_state):
                 await self.client.join(room_id)
+        later = 0
         for room_id, info in response.rooms.join.items():
             room = self.client.rooms.get(room_id)
             if room is None or room.member_count > 2:
                 continue  # groups: the bot answers direct messages only
             for event in info.timeline.events:
                 if event.sender != self.client.user_id and event.event_id not in self.answered:
-                    await self.handle_event(room, event)
-                    self.answered.add(event.event_id)
+                    later += not await self._attempt(room, event)
+        if later:
+            raise DeliveryFailed(f"{later} event(s) to be tried again")
+
+    async def _attempt(self, room: MatrixRoom, event: Any) -> bool:
+        """Handle one event; False: try it again with a later sync (it failed, or its next
+        attempt is not due yet). The events after it are handled meanwhile."""
+        key = f"matrix:{event.event_id}"
+        if isinstance(event, MegolmEvent):
+            event = self._retrying.get(event.event_id, event)
+        if self.attempts.get(key) is not None:
+            if self.attempts.exhausted(key):
+                return await self._give_up(room, event, key)
+            if time.time() < self.attempts.due_at(key):
+                return False
+        try:
+            await self.handle_event(room, event)
+        except Exception as error:
+            if isinstance(error, DeliveryFailed) and not await self._reachable():
+                return False  # the homeserver is away: no fault of this event's, not counted
+            failure = await asyncio.to_thread(self.attempts.failed, key, error)
+            log.warning("Matrix event %s failed (attempt %d of %d): %s: %s", event.event_id,
+                        failure.count, self.attempts.limit, type(error).__name__, error)
+            if failure.count < self.attempts.limit:
+                self._retrying[event.event_id] = event
+                return False
+            return await self._give_up(room, event, key)
+        await asyncio.to_thread(self.answered.add, event.event_id)
+        self.attempts.forget(key)
+        self._retrying.pop(event.event_id, None)
+        return True
+
+    async def _reachable(self) -> bool:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(10):
+                return isinstance(await self.client.whoami(), WhoamiResponse)
+        return False
+
+    async def _give_up(self, room: MatrixRoom, event: Any, key: str) -> bool:
+        """After the last attempt: logged with the error class, the administration told once
+        (core outbox), the sender answered politely if the homeserver takes it."""
+        failure = self.attempts.get(key)
+        error = failure.error if failure else "unbekannt"
+        log.error("Matrix event %s set aside after %d attempts (%s)", event.event_id,
+                  failure.count if failure else 0, error)
+        now = self.now() if self.now else datetime.now(self.core.tz)
+        try:
+            await asyncio.to_thread(
+                self.core.report_unprocessed, CHANNEL, key, sender=f"Matrix {event.sender}",
+                error=error, where="im Matrix-Raum (übergangen, im Protokoll vermerkt)", now=now)
+        except Exception:
+            log.exception("the administration could not be told about %s", key)
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(30):
+                await self.send_reply(room.room_id, Reply(NOT_PROCESSED))
+        await asyncio.to_thread(self.answered.add, event.event_id)
+        self.attempts.forget(key)
+        self._retrying.pop(event.event_id, None)
+        return True
 
     async def _keys(self) -> None:
         if self.client.should_upload_keys:
@@ -202,6 +277,7 @@ class MatrixChannel:
             return
         else:
             return
+        faults.check("core", text)
         message = IncomingMessage(
             Sender(CHANNEL, event.sender, room.user_name(event.sender) or "", verified=True),
             text, f"matrix:{event.event_id}", self._received_at(event), refers_to=refers)

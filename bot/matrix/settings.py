@@ -28,6 +28,9 @@ class MatrixSettings:
     sync_timeout_ms: int = 30_000
     delivery_interval: float = 5.0
     send_attempts: int = 5
+    max_attempts: int = 3  # an event that fails this often is set aside (bot/attempts.py)
+    attempt_seconds: float = 5.0  # pause before the second attempt, doubling up to the max
+    attempt_max_seconds: float = 300.0
 
     @classmethod
     def from_config(cls, config: Config) -> MatrixSettings:
@@ -43,6 +46,9 @@ class MatrixSettings:
             store_dir=config.data_dir / str(section.get("store", "matrix")),
             sync_timeout_ms=int(section.get("sync_timeout_ms", 30_000)),
             delivery_interval=float(section.get("delivery_interval", 5.0)),
+            max_attempts=int(section.get("max_attempts", 3)),
+            attempt_seconds=float(section.get("attempt_seconds", 5.0)),
+            attempt_max_seconds=float(section.get("attempt_max_seconds", 300.0)),
         )
 
 
