@@ -226,12 +226,20 @@ def book(ctx: Context, confirmation: dict) -> Outcome:
     ctx.store.save_confirmation(confirmation["partition_year"], confirmation)
     _apply(ctx, change, confirmation["code"])
     _tell(ctx, change)
-    year = change.session_day.year
-    balance = ctx.balance(conference, year)
     return reply(f"Gebucht: Korrektur zu {change.number}, jetzt {change.after} (bisher "
                  f"{change.before}). Antragsteller und Landkreis sind informiert.\n"
-                 f"Verfügbar für {conference.name} {year}: {format_cents(balance.free)}.",
+                 f"{_available(ctx, conference, change.session_day.year)}",
                  application_number=change.number)
+
+
+def _available(ctx: Context, conference: Conference, year: int) -> str:
+    """What is available now: in a closed year (always 0,00 €) the money is in the next one."""
+    if ctx.store.year_closed(year):
+        free = format_cents(ctx.balance(conference, year + 1).free)
+        return (f"Das Haushaltsjahr {year} ist abgeschlossen (R2). Verfügbar für "
+                f"{conference.name} {year + 1}: {free}.")
+    free = format_cents(ctx.balance(conference, year).free)
+    return f"Verfügbar für {conference.name} {year}: {free}."
 
 
 def _apply(ctx: Context, change: Change, code: str) -> None:
@@ -299,10 +307,7 @@ def _tell(ctx: Context, change: Change) -> None:
                f"{conference.name}.", "correction",
                f"correction:{number}:{ctx.message.source_id}:applicant",
                application_number=number)
-    year = change.session_day.year
-    money = ("" if change.held else
-             f"\nVerfügbar für {conference.name} {year}: "
-             f"{format_cents(ctx.balance(conference, year).free)}.")
+    money = "" if change.held else "\n" + _available(ctx, conference, change.session_day.year)
     for person in [*ctx.county_representatives(), *ctx.secretaries(conference.code)]:
         ctx.notify(person.id, head + money, "correction",
                    f"correction:{number}:{ctx.message.source_id}:{person.id}",

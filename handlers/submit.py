@@ -309,6 +309,7 @@ def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference
         outcome = reply("\n".join(lines), application_number=number)
         return type(outcome)(True, outcome.replies, rule="R4", application_number=number)
     was_open = record.get("status") == "submitted"
+    was_complete = record.get("status") in ("submitted", "deferred")
     record["status"] = "deferred" if record.get("status") == "deferred" else "submitted"
     warning = youth_work_warning(*(str(values.get(k, "")) for k in
                                    ("title", "situation", "objective", "measure")))
@@ -324,7 +325,8 @@ def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference
                        + "\n".join(sketch_lines(record)),
                        "application", f"application:{number}:{secretary.id}",
                        application_number=number)
-    verb = "ist eingegangen" if new else "ist jetzt vollständig"
+    verb = ("ist eingegangen" if new else "ist geändert" if was_complete
+            else "ist jetzt vollständig")
     text = (f"Vielen Dank! Ihr Antrag {verb}.\n{summary}\n"
             f"Die Sozialkonferenz {conference.name} entscheidet in ihrer nächsten "
             f"Budget-II-Sitzung{_next_session(ctx, conference)}. Sie erhalten dann Nachricht.")

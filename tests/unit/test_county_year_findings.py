@@ -263,3 +263,24 @@ def test_results_typed_on_a_phone_as_people_write_them(bot, line, outcome, cents
     bot.must("sek-ade", booking_command(preview), today=date(2026, 3, 12))
     assert bot.application(number)["status"] == outcome
     assert bot.application(number)["approved_cents"] == cents
+
+
+def test_a_deferred_sketch_changed_is_called_changed_and_a_closed_year_correction_names_where_the_money_is(bot):  # noqa: E501
+    first = bot.submit(applicant="a@example.org", Titel="Eins")
+    second = bot.submit(applicant="b@example.org", Titel="Zwei")
+    bot.session(date(2026, 11, 12), today=date(2026, 10, 1))
+    bot.decide(date(2026, 11, 12), f"{first} bewilligt 1.500\n{second} vertagt")
+    changed = reply_text(bot.must("b@example.org", f"/antrag {second}\nBetrag: 2.000 €",
+                                  today=date(2026, 11, 20)))
+    assert changed.startswith("Vielen Dank! Ihr Antrag ist geändert.")
+    bot.must("verwaltung", "/jahresabschluss 2026", today=date(2027, 1, 4))
+    preview = bot.must("sek-ade", f"/korrektur {first} bewilligt 1.000 € Grund: Laut Protokoll",
+                       today=date(2027, 1, 10))
+    booked = bot.must("sek-ade", booking_command(preview), today=date(2027, 1, 10))
+    assert "Das Haushaltsjahr 2026 ist abgeschlossen (R2). Verfügbar für Adendorf 2027: " \
+           "19.000,00 €." in reply_text(booked)
+    assert "Verfügbar für Adendorf 2026: 0,00 €" not in reply_text(booked)
+    county = [n.text for n in booked.notifications if n.recipient.startswith("kreis")]
+    assert county
+    assert all("Verfügbar für Adendorf 2027: 19.000,00 €." in t for t in county)
+    assert bot.balance("ADE", 2027)["available_cents"] == 1_900_000
