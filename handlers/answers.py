@@ -7,50 +7,40 @@ the same dispatch, role check and use case as if it had been typed.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date
 
 from handlers.context import Context, refusal_outcome
 from handlers.messages import Outcome, Reply
 from handlers.sessions import attendance_actions, choose_session, find_session
-from rules.answers import (
-    ATTEND,
-    EXCUSE,
-    MAX_WORDS_CHARS,
-    CalendarReply,
-    attendance_word,
-    calendar_reply,
-    copied_commands,
-)
+from handlers.understand import Reading
+from rules.answers import ATTEND, EXCUSE, MAX_WORDS_CHARS, CalendarReply
 from rules.conferences import Conference
 from rules.dates import format_date
-from rules.labelled import count_known_labels
-from rules.moves import moved_in_words
+from rules.moves import Move
 from rules.refusal import Refusal
 
 VERBS = {ATTEND: "anwesend", EXCUSE: "verhindert"}
 
 
-def understand(ctx: Context, known: Collection[str]) -> str | Outcome | None:
-    """The command a message without one stands for, an answer asking back, or None."""
-    message = ctx.message
-    copied = copied_commands(message.text, known)
+def understand(ctx: Context, reading: Reading) -> str | Outcome | None:
+    """The command a message without one stands for, an answer asking back, or None.
+    `reading`: the message's text as read before the lock (handlers/understand.py)."""
+    copied = reading.copied
     if len(copied) == 1:
         return copied[0]
     if copied:
         return refusal_outcome(Refusal("", "Ihre Nachricht enthält mehrere Befehlszeilen ("
                                            + ", ".join(c[:40] for c in copied[:3]) + "). Bitte "
                                            "senden Sie nur die eine Zeile, die gilt."))
-    answer = calendar_reply((a.content_type, a.text) for a in message.attachments)
-    if answer is not None:
-        return _from_calendar(ctx, answer)
-    if count_known_labels(message.text) >= 2:
+    if reading.calendar is not None:
+        return _from_calendar(ctx, reading.calendar)
+    if reading.labels >= 2:
         return None  # a sketch, not an answer
-    if ctx.identity.role == "secretary" and len(message.text) <= MAX_WORDS_CHARS:
-        return _move_in_words(ctx, message.text)
+    if ctx.identity.role == "secretary" and len(ctx.message.text) <= MAX_WORDS_CHARS:
+        return _move_in_words(reading.moved)
     if ctx.identity.role != "county":
         return None
-    word = attendance_word(message.text)
+    word = reading.attendance
     if word is None:
         return None
     if word not in VERBS:
@@ -118,11 +108,10 @@ def _ask_firmly(ctx: Context, found: tuple[Conference, dict] | None = None) -> O
     return Outcome(False, (Reply(text, attendance_actions(*chosen)),), rule="R9")
 
 
-def _move_in_words(ctx: Context, text: str) -> str | None:
+def _move_in_words(found: tuple[str | None, Move] | None) -> str | None:
     """"Die Sitzung am 12.03. ist verschoben auf 19.03., 19 Uhr" from a secretary: the
     `/sitzung … verschoben auf …` it means (without the old date, `/sitzung` takes her only
     session to come, or asks)."""
-    found = moved_in_words(text)
     if found is None:
         return None
     old, move = found

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from handlers import answers, codes, understand, verification
 from handlers.context import Context, reply
-from handlers.messages import Outcome
+from handlers.messages import IncomingMessage, Outcome
 from rules.decisions import looks_like_decision
 from rules.numbers import NUMBER
 from rules.people import ROLE_GROUPS_DATIVE
@@ -159,19 +159,37 @@ def _without_slash(text: str) -> tuple[str | None, str, str]:
     return word, args, body
 
 
-def dispatch(ctx: Context) -> Outcome:
-    word, args, body = split_command(ctx.message.text)
+@dataclass(frozen=True)
+class Parsed:
+    """A message's text read into what it can mean, before the core takes its lock; dispatch
+    only chooses among these by the sender's role and the state."""
+
+    command: tuple[str | None, str, str]  # split_command of the text
+    without_slash: tuple[str | None, str, str]  # a command word without its slash
+    words: understand.Reading  # everything else the words can mean
+
+
+def parse(message: IncomingMessage) -> Parsed:
+    """Read the untrusted text; pure, so the core calls it outside its lock."""
+    return Parsed(split_command(message.text), _without_slash(message.text),
+                  understand.read(message, registry()))
+
+
+def dispatch(ctx: Context, parsed: Parsed | None = None) -> Outcome:
+    """Run the command a message stands for; `parsed`: parse(ctx.message), done before."""
+    parsed = parsed or parse(ctx.message)
+    word, args, body = parsed.command
     if word is None:
         # a line the bot offered copied back, "Zusage", a calendar's answer (handlers/answers)
-        understood = answers.understand(ctx, registry())
+        understood = answers.understand(ctx, parsed.words)
         if isinstance(understood, Outcome):
             return understood
         if understood is not None:
             word, args, body = split_command(understood)
     if word is None and ctx.person is not None:
-        word, args, body = _without_slash(ctx.message.text)
+        word, args, body = parsed.without_slash
     if word is None:
-        meant = understand.meaning(ctx)  # words, a sketch, results, a question
+        meant = understand.meaning(ctx, parsed.words)  # words, a sketch, results, a question
         if isinstance(meant, Outcome):
             return meant
         if meant is None:

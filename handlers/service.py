@@ -127,9 +127,10 @@ class Core:
         faults.check("core", f"{message.source_id}\n{message.text}")
         # every channel alike, and outside the lock: cut to size, made storable
         message = _without_lone_surrogates(capped(message))
+        parsed = commands.parse(message)  # untrusted text is read before the lock is taken
         with self._lock:
             try:
-                outcome = self._handle(message)
+                outcome = self._handle(message, parsed)
                 position = self.store.position
             finally:
                 self.store.trim()
@@ -143,7 +144,7 @@ class Core:
     async def handle_async(self, message: IncomingMessage) -> Outcome:
         return await asyncio.to_thread(self.handle, message)
 
-    def _handle(self, message: IncomingMessage) -> Outcome:
+    def _handle(self, message: IncomingMessage, parsed: commands.Parsed) -> Outcome:
         self.store.focus(message.received_at.astimezone(self.tz).year)
         identity = self.identify(message.sender)
         seen = self.store.processed(message.source_id)
@@ -158,7 +159,7 @@ class Core:
         ctx = Context(self.config, self.store, identity, message, now,
                       wrong_codes=self.wrong_codes)
         try:
-            outcome = commands.dispatch(ctx)
+            outcome = commands.dispatch(ctx, parsed)
         except Refused as refused:
             outcome = refusal_outcome(refused.refusal)
         except Exception:

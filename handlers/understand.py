@@ -11,15 +11,30 @@ a question means the same whether it came by e-mail, Telegram or the console:
   for staff); "Welche Anträge sind offen?" (applicants: their own), "Welche Sitzungen sind
   geplant?" (staff);
 - a short thank-you, answered politely.
+
+The text is read once, by `read`, before the core takes its lock (handlers/service.py): every
+interpretation the sender's role or the state may choose from is in the `Reading`; `meaning`
+and handlers/answers.py only choose. No untrusted text is parsed while the lock is held.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+
 from handlers.context import Context, reply
 from handlers.corrections import spoken_command
-from handlers.messages import Outcome
+from handlers.messages import IncomingMessage, Outcome
+from rules.answers import (
+    MAX_WORDS_CHARS,
+    CalendarReply,
+    attendance_word,
+    calendar_reply,
+    copied_commands,
+)
 from rules.decisions import is_decision_line, looks_like_decision
 from rules.labelled import count_known_labels
+from rules.moves import Move, moved_in_words
 from rules.questions import (
     asked_balance,
     asked_list,
@@ -32,39 +47,78 @@ from rules.questions import (
 Meaning = tuple[str, str, str]  # command word, the rest of its line, the following lines
 
 
-def meaning(ctx: Context) -> Meaning | Outcome | None:
+@dataclass(frozen=True)
+class Reading:
+    """What the words of a message can mean, read without the core's lock (pure: no state)."""
+
+    copied: tuple[str, ...]  # command lines the bot offered, copied back
+    calendar: CalendarReply | None  # a calendar's answer among the attachments
+    labels: int  # known sketch labels in the text
+    labels_everything: int  # … in the text and the attachments' texts
+    moved: tuple[str | None, Move] | None  # a session's move in words (short texts only)
+    attendance: str | None  # "Zusage", "verhindert", "vielleicht"
+    spoken: dict[str, Meaning | None]  # a correction or a withdrawal in words, by role
+    listed: str | None
+    sessions: bool
+    status: str | None
+    balance: bool
+    own_status: bool
+    results: bool  # decision lines, or lines that start like one
+    thanks: bool
+
+
+def read(message: IncomingMessage, known: Collection[str]) -> Reading:
+    """Every reading `meaning` and handlers/answers.py may choose from; `known`: the commands."""
+    text = message.text
+    everything = "\n".join([text, *(a.text for a in message.attachments)])
+    lines = text.splitlines()
+    return Reading(
+        copied=tuple(copied_commands(text, known)),
+        calendar=calendar_reply((a.content_type, a.text) for a in message.attachments),
+        labels=count_known_labels(text),
+        labels_everything=count_known_labels(everything),
+        moved=moved_in_words(text) if len(text) <= MAX_WORDS_CHARS else None,
+        attendance=attendance_word(text),
+        spoken={role: spoken_command(role, text) for role in ("applicant", "secretary")},
+        listed=asked_list(text),
+        sessions=asked_sessions(text),
+        status=asked_status(text),
+        balance=asked_balance(text),
+        own_status=asked_own_status(text),
+        results=any(is_decision_line(line) for line in lines)
+        or any(looks_like_decision(line) for line in lines),
+        thanks=only_thanks(text),
+    )
+
+
+def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     """The command a message without one stands for, an answer, or None (not understood)."""
-    message = ctx.message
-    everything = "\n".join([message.text, *(a.text for a in message.attachments)])
-    labels = count_known_labels(everything)
+    message, role = ctx.message, ctx.identity.role
+    labels = reading.labels_everything
     if labels >= 2 or (message.refers_to and labels >= 1):
         return "antrag", "", message.text  # a sketch without the command line, or a completion
-    spoken = spoken_command(ctx.identity.role, message.text)
+    spoken = reading.spoken.get(role)
     if spoken is not None:
         return spoken  # a correction or a withdrawal in words (handlers/corrections.py)
-    listed = asked_list(message.text)
-    if listed is not None:  # "Welche Anträge sind offen?" (an applicant: her own)
-        return "antraege", listed, ""
-    if ctx.identity.role != "applicant" and asked_sessions(message.text):
+    if reading.listed is not None:  # "Welche Anträge sind offen?" (an applicant: her own)
+        return "antraege", reading.listed, ""
+    if role != "applicant" and reading.sessions:
         return "sitzungen", "", ""  # "Welche Sitzungen sind geplant?"
-    status = asked_status(message.text)
+    status = reading.status
     if status is not None:
         return ("zeige", status, "") if status else ("antraege", "", "")
-    if asked_balance(message.text):
-        if ctx.identity.role == "applicant":
+    if reading.balance:
+        if role == "applicant":
             outcome = reply("Den Stand des Budgets sehen die Sozialkonferenzen und der Landkreis. "
                             "Wie es um Ihren Antrag steht, fragen Sie z. B. so: „Wie ist der "
                             "Stand meines Antrags?“")
             return Outcome(False, outcome.replies)
         return "saldo", "", ""
-    if ctx.identity.role == "applicant" and asked_own_status(message.text):
+    if role == "applicant" and reading.own_status:
         return "antraege", "", ""  # "Wie ist der Stand?": her own applications
-    lines = message.text.splitlines()
-    if ctx.identity.role == "secretary" and (
-            any(is_decision_line(line) for line in lines)
-            or any(looks_like_decision(line) for line in lines)):
+    if role == "secretary" and reading.results:
         return "beschluss", "", message.text  # the results of a session without /beschluss
-    if only_thanks(message.text) and not message.attachments:
+    if reading.thanks and not message.attachments:
         return _welcome(ctx)
     return None
 
