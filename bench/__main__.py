@@ -1,6 +1,6 @@
-"""All five benchmarks, one after the other, then a summary of each ratio and its verdict.
+"""All six benchmarks, one after the other, then a summary of each ratio and its verdict.
 
-Run: python -m bench            (one of them: python -m bench telegram|mail|storage|memory|years)
+Run: python -m bench    (one of them: python -m bench telegram|mail|storage|memory|years|matrix)
 
 Each benchmark measures sozialbot and its limit in the same run and prints the ratio, so a busy
 machine changes both sides alike. Results and their discussion: docs/PERFORMANCE.md.
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import mail, memory, storage, telegram, years
+from bench import mail, matrix, memory, storage, telegram, years
 
 BENCHMARKS: dict[str, tuple[str, Callable[[], int]]] = {
     "telegram": ("1 Telegram", telegram.main),
@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[], int]]] = {
     "storage": ("3 Storage", storage.main),
     "memory": ("4 Memory", memory.main),
     "years": ("5 Years", years.main),
+    "matrix": ("6 Matrix", matrix.main),
 }
 
 

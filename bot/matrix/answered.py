@@ -4,6 +4,7 @@ answering and saving the sync token) is not answered twice."""
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -20,13 +21,17 @@ class AnsweredEvents:
             for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[-KEEP:]:
                 self._known[line] = None
         self._lines = len(self._known)
+        self._lock = threading.Lock()
 
     def __contains__(self, event_id: str) -> bool:
         return event_id in self._known
 
     def add(self, event_id: str) -> None:
         """Remember `event_id` on disk (fsynced) before its sync token may be saved."""
-        event_id = event_id.replace("\n", " ")
+        with self._lock:
+            self._add(event_id.replace("\n", " "))
+
+    def _add(self, event_id: str) -> None:
         self._known[event_id] = None
         while len(self._known) > KEEP:
             self._known.popitem(last=False)

@@ -173,14 +173,17 @@ class MatrixChannel:
             if any(isinstance(e, InviteMemberEvent) and e.state_key == self.client.user_id
                    and e.membership == "invite" for e in info.invite_state):
                 await self.client.join(room_id)
-        later = 0
-        for room_id, info in response.rooms.join.items():
-            room = self.client.rooms.get(room_id)
-            if room is None or room.member_count > 2:
-                continue  # groups: the bot answers direct messages only
-            for event in info.timeline.events:
-                if event.sender != self.client.user_id and event.event_id not in self.answered:
-                    later += not await self._attempt(room, event)
+
+        async def in_order(room: MatrixRoom, events: list[Any]) -> int:
+            return sum([not await self._attempt(room, event) for event in events
+                        if event.sender != self.client.user_id
+                        and event.event_id not in self.answered])
+
+        rooms = [(room, info.timeline.events) for room_id, info in response.rooms.join.items()
+                 if (room := self.client.rooms.get(room_id)) is not None
+                 and room.member_count <= 2]  # groups: the bot answers direct messages only
+        # each room's events in order, rooms side by side (one person's answer waits for no one)
+        later = sum(await asyncio.gather(*(in_order(room, events) for room, events in rooms)))
         if later:
             raise DeliveryFailed(f"{later} event(s) to be tried again")
 

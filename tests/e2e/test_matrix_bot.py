@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -198,3 +199,25 @@ async def test_an_event_that_always_fails_is_set_aside_and_holds_up_nothing(
     notices = [p.notification.text for p in world.core.pending_notifications("email",
                                                                             world.clock())]
     assert sum("Kanal: Matrix" in text for text in notices) == 1, notices
+
+
+async def test_the_homeservers_rate_limit_is_waited_out(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    admin = world.synapse.register("admin", admin=True)
+    bot = world.bot_user.user_id
+    world.synapse.request("POST", f"/_synapse/admin/v1/users/{bot}/override_ratelimit",
+                          {"messages_per_second": 1, "burst_count": 1}, token=admin.access_token)
+    county = await world.person("kreis", world.kreis_user)
+    room = await county.open_dm(bot)
+    mark = len(county.received)
+    began = time.monotonic()
+    for _ in range(4):
+        await county.send(room, "/saldo")
+    for _ in range(300):
+        if len(county.received) >= mark + 4:
+            break
+        await asyncio.sleep(0.1)
+    bodies = [e.body for _, e in county.received[mark:]]
+    assert sum("verfügbar je Konferenz" in b for b in bodies) == 4, bodies
+    assert time.monotonic() - began >= 2.5, "the four answers were not held back"
+    assert "answer not sent" not in caplog.text  # matrix-nio waited, nothing failed
