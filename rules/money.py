@@ -60,9 +60,10 @@ def parse_amount(text: str) -> int:
     if approximate and raw[approximate.end():].strip():
         exact = raw[approximate.end():]
         try:
-            suggestion = f", z. B. {format_cents(parse_amount(exact))}."
+            cents = parse_amount(exact)
         except AmountError:
-            suggestion = f". {EXAMPLE}"
+            cents = 0
+        suggestion = f", z. B. {format_cents(cents)}." if cents else f". {EXAMPLE}"
         raise AmountError(f"Den Betrag „{shown}“ brauche ich genau, ohne „"
                           f"{approximate.group().strip()}“{suggestion}")
     number = raw
