@@ -3,4 +3,4 @@
 import pytest
 
 pytest.register_assert_rewrite("tests.support.telegram_fixtures", "tests.support.botapi_emulator",
-                               "tests.support.mailservers")
+                               "tests.support.mailservers", "tests.support.synapse")
