@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -61,9 +61,10 @@ def identity(config: Config, who: str) -> tuple[str, Person | None]:
     return who, None
 
 
-def _rows(store: Store, table: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
-    """(year, doc id, row) of a yearly table in every year."""
-    for year in store.years():
+def _rows(store: Store, table: str, years: Iterable[int] | None = None
+          ) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(year, doc id, row) of a yearly table in these years (default: every year)."""
+    for year in store.years() if years is None else years:
         store.focus(year)
         for doc_id, row in list(store.partitions.raw(str(year), table).items()):
             yield year, doc_id, row
@@ -122,17 +123,18 @@ def _texts(row: dict[str, Any]) -> str:
 
 
 def _erase_rows(store: Store, due: Callable[[int, str, dict[str, Any]], bool],
-                pseudonym: str, result: Erasure) -> None:
-    """Overwrite the messages and notifications `due(year, who, row)` picks: who sent or got
-    them becomes the pseudonym, their texts "[gelöscht]"."""
-    for year, doc_id, row in list(_rows(store, "processed")):
+                pseudonym: str, result: Erasure, years: Iterable[int] | None = None) -> None:
+    """Overwrite the messages and notifications `due(year, who, row)` picks, in these years
+    (default: every year): who sent or got them becomes the pseudonym, their texts
+    "[gelöscht]"."""
+    for year, doc_id, row in list(_rows(store, "processed", years)):
         if row["outcome"].get("sender") != pseudonym and due(year, _sender(row), row):
             outcome = {**row["outcome"], "sender": pseudonym,
                        "replies": [{"text": ERASED, "actions": []}]}
             store.year_table(year, "processed").update({"outcome": outcome},
                                                        doc_ids=[int(doc_id)])
             result.messages += 1
-    for year, doc_id, row in list(_rows(store, "outbox")):
+    for year, doc_id, row in list(_rows(store, "outbox", years)):
         recipient = str(row.get("recipient", ""))
         if recipient != pseudonym and due(year, recipient, row):
             personal = recipient.startswith(PERSONAL_PREFIXES)
@@ -218,20 +220,24 @@ def _due(core: Core, now: datetime) -> Erasure | None:
     at = now.isoformat(timespec="seconds")
     why = f"Löschfrist abgelaufen ([privacy] keep_years = {keep})"
     result = Erasure()
-    for _, _, row in list(_rows(store, "applications")):
-        if erasure_due(row, keep, now.date()):
-            store.save_application(pseudonymised(row, at, why))
-            result.applications.append(row["number"])
-    numbers = set(result.applications)
-    expired = {y for y in store.years() if y + keep < now.year}
-    running = {row["number"] for _, _, row in _rows(store, "applications")
-               if row["status"] in RUNNING}
-    # What is about an application erased now, and every message of a year past the period
-    # (the accounts keep applications, sessions, decisions and the ledger), unless it concerns
-    # an application still running.
-    _erase_rows(store, lambda year, _, row: _about(row, numbers) or
-                (year in expired and not _about(row, running)),
-                f"gelöscht:{secrets.token_hex(4)}", result)
+    # Only a year past the period can hold an application whose period has ended (it was
+    # decided in its own year or later): the years within it are not even opened.
+    expired = [y for y in store.years() if y + keep < now.year]
+    if expired:
+        for _, _, row in list(_rows(store, "applications", expired)):
+            if erasure_due(row, keep, now.date()):
+                store.save_application(pseudonymised(row, at, why))
+                result.applications.append(row["number"])
+        numbers = set(result.applications)
+        running = {row["number"] for row in store.undecided_applications()
+                   if row["status"] in RUNNING}
+        # What is about an application erased now, and every message of a year past the
+        # period (the accounts keep applications, sessions, decisions and the ledger), unless
+        # it concerns an application still running.
+        _erase_rows(store, lambda year, _, row: _about(row, numbers) or
+                    (year in expired and not _about(row, running)),
+                    f"gelöscht:{secrets.token_hex(4)}", result,
+                    None if numbers else expired)
     if result.applications or result.messages or result.notifications:
         _record(store, now, "retention", result, why)
     store.table(GLOBAL, "meta").insert({"key": RUN_KEY, "year": marker, "at": at})

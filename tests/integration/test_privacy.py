@@ -83,6 +83,22 @@ def test_the_year_end_run_erases_personal_data_after_the_retention_period_only(
     assert len(bot.core.store.table("global", "privacy").all()) == 1
 
 
+def test_the_year_end_run_within_the_period_opens_no_old_year(tmp_path: Path) -> None:
+    """Nothing of a year within the retention period can be due: its file is not even read,
+    so the yearly run costs the same with ten years of history as with one."""
+    from handlers import privacy
+
+    bot, decided, _ = county(tmp_path)
+    bot.core.run_due_reminders(at(date(2027, 1, 1), 0, 5))
+    bot.reopen()
+    assert "2026" not in bot.core.store.partitions._dbs
+    erased = privacy.due(bot.core, at(date(2029, 1, 1), 0, 5))
+    assert erased is not None
+    assert erased.applications == []
+    assert "2026" not in bot.core.store.partitions._dbs
+    assert bot.core.store.application(decided)["contact"] == f"email:{ADDRESS}"  # type: ignore[index]
+
+
 def test_erasure_on_request_refuses_what_a_duty_keeps_and_erases_the_rest(
         tmp_path: Path) -> None:
     bot, decided, running = county(tmp_path)
