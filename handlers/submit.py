@@ -7,11 +7,12 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from handlers import codes
-from handlers.applications import STATUS
+from handlers.applications import APPLICANT_STATUS, STATUS
 from handlers.context import Context, reply
 from handlers.decisions import open_previews_listing
 from handlers.messages import Outcome
 from handlers.show import shorten, sketch_lines
+from rules.amount_change import AmountChange
 from rules.checks import youth_work_warning
 from rules.conferences import (
     Conference,
@@ -22,7 +23,7 @@ from rules.conferences import (
 from rules.dates import format_date
 from rules.money import format_cents
 from rules.numbers import NUMBER, canonical_number
-from rules.refusal import refuse
+from rules.refusal import Refused, refuse
 from rules.sketch import (
     REQUIRED,
     SketchCheck,
@@ -204,7 +205,9 @@ def _within_quota(ctx: Context) -> None:
                          "senden Sie weitere später. Es wurde nichts gespeichert.")
 
 
-def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
+def editable(ctx: Context, number: str) -> dict:
+    """The stored application `number` if the sender may still change it; else the refusal that
+    says why and what to do instead (a decided one: only the conference can change it)."""
     record = ctx.store.application(number)
     may_edit = record is not None and (
         record["contact"] == ctx.identity.key
@@ -216,13 +219,53 @@ def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
         raise refuse("", f"{number} ist zurückgezogen und kann nicht mehr geändert werden. Für "
                          "ein neues Vorhaben reichen Sie bitte eine neue Skizze ein.")
     if record["status"] not in OPEN_STATUSES:
-        hint = (f" Ist der Beschluss falsch gemeldet, berichtigen Sie ihn mit /korrektur {number}"
-                " <richtiges Ergebnis> Grund: …" if ctx.identity.role == "secretary" else
-                " Ist der Beschluss falsch gemeldet, kann die Geschäftsführung der "
-                "Sozialkonferenz ihn berichtigen (/korrektur).")
-        raise refuse("R11", f"Über {number} ist schon entschieden; er kann nicht mehr "
-                            "geändert werden. Für ein neues Vorhaben reichen Sie bitte eine neue "
-                            f"Skizze ein.{hint}")
+        raise _decided(ctx, record)
+    return record
+
+
+def _decided(ctx: Context, record: dict) -> Refused:
+    """R11 for a decided (or held, R9) application, in words for who asks: a secretary can
+    correct a wrongly reported result; anyone else is told that only the conference can change
+    it now, through its Geschäftsführung."""
+    number, status = record["number"], record["status"]
+    if ctx.identity.role == "secretary":
+        return refuse("R11", f"Über {number} ist schon entschieden ({STATUS[status]}); er kann "
+                             "nicht mehr geändert werden. Ist der Beschluss falsch gemeldet, "
+                             f"berichtigen Sie ihn mit /korrektur {number} <richtiges Ergebnis> "
+                             "Grund: … Für ein neues Vorhaben reicht der Träger eine neue "
+                             "Skizze ein.")
+    conference = ctx.conference(record["conference"]).name
+    return refuse("R11", f"Die Sozialkonferenz {conference} hat über {number} schon entschieden "
+                         f"(Stand: {APPLICANT_STATUS[status]}). Einen entschiedenen Antrag kann "
+                         "nur noch die Sozialkonferenz ändern: Bitte wenden Sie sich an die "
+                         f"Geschäftsführung der Sozialkonferenz {conference}. Für ein neues "
+                         "Vorhaben reichen Sie bitte eine neue Skizze ein. Es wurde nichts "
+                         "geändert.")
+
+
+def amount_change_answer(ctx: Context, change: AmountChange) -> Outcome:
+    """A change of amount asked in words is not made from the words: the answer is the line
+    that makes it, and what it will do; a decided application gets R11 (`editable`)."""
+    record = editable(ctx, change.number)
+    number, old = record["number"], record.get("requested_cents")
+    new = format_cents(change.cents) if change.cents is not None else "<neuer Betrag>"
+    if change.cents is not None and change.cents == old:
+        text = (f"{number} ist schon mit {new} beantragt; es ist nichts zu ändern. Einen anderen "
+                f"Betrag senden Sie so:\n/antrag {number}\nBetrag: <neuer Betrag>")
+        return Outcome(False, reply(text).replies)
+    before = f" (bisher {format_cents(old)})" if old is not None else ""
+    then = (f"Dann gilt {new} als beantragter Betrag{before}" if change.cents is not None else
+            f"Setzen Sie Ihren neuen Betrag ein. Dann gilt er als beantragter Betrag{before}")
+    told = (" Die Geschäftsführung der Sozialkonferenz wird über die Änderung informiert."
+            if record["status"] == "deferred" else "")
+    text = (f"Den Betrag von {number} „{shorten(record['title'], 60)}“ ändern Sie, indem Sie "
+            f"diese Zeilen senden:\n/antrag {number}\nBetrag: {new}\n{then}; alles andere "
+            f"bleibt, wie es ist.{told} Noch ist nichts geändert.")
+    return Outcome(False, reply(text).replies)
+
+
+def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
+    record = editable(ctx, number)
     merged = {**record["fields"], **{k: v for k, v in fields.items()
                                      if k not in ("conference", "number")}}
     conference = ctx.conference(record["conference"])

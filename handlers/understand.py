@@ -10,6 +10,8 @@ a question means the same whether it came by e-mail, Telegram or the console:
   unserem Antrag?" (the status the person may see), "Wieviel Geld ist noch da?" (the balance,
   for staff); "Welche Anträge sind offen?" (applicants: their own), "Welche Sitzungen sind
   geplant?" (staff);
+- an applicant's change of amount in words ("2.000 € statt 1.500 € für ADE-2026-001"): the
+  line to send, nothing changed (rules/amount_change.py);
 - a short thank-you, answered politely.
 
 The text is read once, by `read`, before the core takes its lock (handlers/service.py): every
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from handlers.context import Context, reply
 from handlers.corrections import spoken_command
 from handlers.messages import IncomingMessage, Outcome
+from handlers.submit import amount_change_answer
+from rules.amount_change import AmountChange, amount_change_in
 from rules.answers import (
     MAX_WORDS_CHARS,
     CalendarReply,
@@ -58,6 +62,7 @@ class Reading:
     moved: tuple[str | None, Move] | None  # a session's move in words (short texts only)
     attendance: str | None  # "Zusage", "verhindert", "vielleicht"
     spoken: dict[str, Meaning | None]  # a correction or a withdrawal in words, by role
+    amount_change: AmountChange | None  # "2.000 € statt 1.500 € für ADE-2026-001"
     listed: str | None
     sessions: bool
     status: str | None
@@ -80,6 +85,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         moved=moved_in_words(text) if len(text) <= MAX_WORDS_CHARS else None,
         attendance=attendance_word(text),
         spoken={role: spoken_command(role, text) for role in ("applicant", "secretary")},
+        amount_change=amount_change_in(text),
         listed=asked_list(text),
         sessions=asked_sessions(text),
         status=asked_status(text),
@@ -100,6 +106,8 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     spoken = reading.spoken.get(role)
     if spoken is not None:
         return spoken  # a correction or a withdrawal in words (handlers/corrections.py)
+    if role == "applicant" and reading.amount_change is not None:
+        return amount_change_answer(ctx, reading.amount_change)  # the line to send; or R11
     if reading.listed is not None:  # "Welche Anträge sind offen?" (an applicant: her own)
         return "antraege", reading.listed, ""
     if role != "applicant" and reading.sessions:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from handlers import codes
-from handlers.applications import STATUS
+from handlers.applications import APPLICANT_STATUS, STATUS
 from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
 from rules.dates import format_date
@@ -41,7 +41,8 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         hint = (" Ist der Beschluss falsch gemeldet, berichtigen Sie ihn mit /korrektur "
                 f"{number} <richtiges Ergebnis> Grund: …" if is_secretary else
                 " Fragen dazu beantwortet die Geschäftsführung der Sozialkonferenz.")
-        raise refuse("R11", f"Über {number} ist schon entschieden ({STATUS[status]}); "
+        shown = (STATUS if is_secretary else APPLICANT_STATUS)[status]
+        raise refuse("R11", f"Über {number} ist schon entschieden ({shown}); "
                             f"zurückziehen lässt sich nur ein offener Antrag.{hint}")
     rest = args[found.end():] if NUMBER.search(args) else args
     if is_own and not is_secretary and not ctx.message.sender.verified:

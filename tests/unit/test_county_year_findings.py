@@ -284,3 +284,98 @@ def test_a_deferred_sketch_changed_is_called_changed_and_a_closed_year_correctio
     assert county
     assert all("Verfügbar für Adendorf 2027: 19.000,00 €." in t for t in county)
     assert bot.balance("ADE", 2027)["available_cents"] == 1_900_000
+
+
+DECIDED = date(2026, 3, 12)
+
+
+@pytest.mark.parametrize(("attend", "status"), [
+    ("kreis-1", "bewilligt"),
+    (None, "beschlossen, die Buchung wartet auf den Landkreis"),  # held under R9
+])
+@pytest.mark.parametrize("text", [
+    "/antrag {number}\nBetrag: 2.000 €",
+    "Wir brauchen jetzt 2.000 € statt 1.500 € für {number}",
+    "Können wir den Betrag von {number} auf 2.000 € ändern?",
+])
+def test_an_applicant_changing_a_decided_application_is_sent_to_her_conference(
+        bot, attend, status, text):
+    number = bot.submit()
+    bot.session(DECIDED, attend=attend)
+    bot.decide(DECIDED, f"{number} bewilligt 1.500")
+    answer = reply_text(bot.refused("kita@example.org", text.format(number=number), "R11",
+                                    today=date(2026, 3, 20)))
+    assert f"Die Sozialkonferenz Adendorf hat über {number} schon entschieden" in answer
+    assert f"(Stand: {status})" in answer
+    assert "nur noch die Sozialkonferenz ändern" in answer
+    assert "Geschäftsführung der Sozialkonferenz Adendorf" in answer
+    assert "/korrektur" not in answer
+    assert "(R9)" not in answer
+
+
+def test_a_secretary_changing_a_decided_application_is_pointed_to_korrektur(bot):
+    number = bot.submit()
+    bot.session(DECIDED)
+    bot.decide(DECIDED, f"{number} abgelehnt")
+    answer = reply_text(bot.refused("sek-ade", f"/antrag {number}\nBetrag: 2.000 €", "R11",
+                                    today=date(2026, 3, 20)))
+    assert "schon entschieden (abgelehnt)" in answer
+    assert f"/korrektur {number} <richtiges Ergebnis> Grund: …" in answer
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("Wir brauchen jetzt 2.000 € statt 1.500 € für {number}", "Betrag: 2.000,00 €"),
+    ("Können wir den Betrag von {number} auf 2.000 € ändern?", "Betrag: 2.000,00 €"),
+    ("Für {number} bitte nicht 1.500 Euro, sondern 1.800 Euro.", "Betrag: 1.800,00 €"),
+    ("Hallo, die Kosten für {number} sind gestiegen, wir möchten den Betrag erhöhen.",
+     "Betrag: <neuer Betrag>"),
+])
+@pytest.mark.parametrize("deferred", [False, True])
+def test_a_change_of_amount_in_words_offers_the_line_and_changes_nothing(
+        bot, text, line, deferred):
+    number = bot.submit()
+    if deferred:
+        bot.session(DECIDED)
+        bot.decide(DECIDED, f"{number} vertagt")
+    files = bot.snapshot()
+    outcome = bot.say("kita@example.org", text.format(number=number), today=date(2026, 3, 20))
+    answer = reply_text(outcome)
+    assert not outcome.accepted
+    assert f"/antrag {number}\n{line}\n" in answer, answer
+    assert "Noch ist nichts geändert." in answer
+    assert "Sozialraum: …" not in answer
+    assert ("Geschäftsführung" in answer) == deferred
+    assert bot.snapshot() == files
+    if "<" not in line:
+        bot.must("kita@example.org", f"/antrag {number}\n{line}", today=date(2026, 3, 20))
+        assert bot.application(number)["requested_cents"] == 200_000 if "2.000" in line \
+            else bot.application(number)["requested_cents"] == 180_000
+
+
+@pytest.mark.parametrize("text", [
+    "Wie ist der Stand von {number}? Wir haben 1.500 € beantragt.",
+    "Wir möchten die Maßnahme von {number} ändern, wir beginnen am 1.3.",
+    "Wir brauchen 2.000 € statt 1.500 € für ein Sommerfest",
+])
+def test_words_that_do_not_ask_to_change_an_amount_are_not_taken_for_it(bot, text):
+    number = bot.submit()
+    answer = reply_text(bot.say("kita@example.org", text.format(number=number),
+                                today=date(2026, 3, 20)))
+    assert "Noch ist nichts geändert." not in answer
+
+
+def test_a_change_of_amount_for_someone_elses_application_finds_nothing(bot):
+    number = bot.submit()
+    answer = reply_text(bot.refused("other@example.org", f"{number}: 2.000 € statt 1.500 €",
+                                    None, today=date(2026, 3, 20)))
+    assert "finde ich unter Ihrer Adresse nicht" in answer
+
+
+def test_an_applicant_withdrawing_a_held_application_reads_no_rule_code_as_status(bot):
+    number = bot.submit()
+    bot.session(DECIDED, attend=None)
+    bot.decide(DECIDED, f"{number} bewilligt 1.500")
+    answer = reply_text(bot.refused("kita@example.org", f"/zurueckziehen {number}", "R11",
+                                    today=date(2026, 3, 20)))
+    assert "(beschlossen, die Buchung wartet auf den Landkreis)" in answer
+    assert "(R9)" not in answer

@@ -16,6 +16,7 @@ import pytest
 
 from bot.mail_parse import html_to_text, strip_quotes_and_signature, strip_reply_prefix
 from handlers.commands import registry, split_command
+from rules.amount_change import amount_change_in
 from rules.answers import attendance_word, copied_commands
 from rules.conferences import LUENEBURG, Conference, conference_named_in, find_conference
 from rules.corrections import parse_correction, says_correction
@@ -89,6 +90,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "a moved session": lambda t: (says_moved(t), read_move(t), moved_in_words(t)),
     "a correction": lambda t: (says_correction(t), parse_correction(t)),
     "a withdrawal": withdrawal_in,
+    "a change of amount in words": amount_change_in,
 }
 
 

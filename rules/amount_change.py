@@ -1,0 +1,69 @@
+"""A request in words to change the amount of an application, as applicants write it.
+
+"Wir brauchen jetzt 2.000 € statt 1.500 € für ADE-2026-001", "Können wir den Betrag von
+ADE-2026-001 auf 2.000 € ändern?", "Für ADE-2026-001 bitte nicht 1.500 €, sondern 2.000 €": the
+message names exactly one application and either sets one amount against another (statt,
+anstatt, anstelle, sondern) or speaks of the amount (Betrag, Summe, Geld, …) with a verb of
+changing it (ändern, erhöhen, kürzen, …). The bot changes nothing from such words: it answers
+with the line to send (handlers/submit.py `amount_change_answer`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rules.money import AmountError, parse_amount
+from rules.numbers import NUMBER, canonical_number
+
+MAX_READ = 1_000  # such a request is a sentence or two; a longer text is something else
+
+_AMOUNT = (r"(?<![\w.,-])(?:€\s?)?(?:\d{1,3}(?:\.\d{3})+|\d{1,7})(?:,\d{1,2})?(?:,-)?(?![\d.]\d)"
+           r"(?:\s?(?:€|euro\b|eur\b))?")
+_INSTEAD = r"(?:statt|anstatt|anstelle\s+von|anstelle|an\s+stelle\s+von|an\s+stelle)"
+# "2.000 € statt 1.500 €": the first is new; "statt 1.500 € jetzt 2.000 €", "nicht 1.500 €,
+# sondern 2.000 €", "von 1.500 € auf 2.000 €": the second is
+_NEW_FIRST = re.compile(rf"({_AMOUNT})\s*(?:\(\s*)?{_INSTEAD}\s+(?:der\s+|den\s+|bisher\s+|"
+                        rf"bisherigen\s+|beantragten\s+)*{_AMOUNT}", re.IGNORECASE)
+_NEW_SECOND = re.compile(rf"(?:{_INSTEAD}|\bnicht|\bvon)\s+{_AMOUNT}[\s,;–-]{{0,4}}"
+                         rf"(?:(?:sondern|nun|jetzt|nunmehr|neu|bitte|auf)\s+){{1,2}}({_AMOUNT})",
+                         re.IGNORECASE)
+_TO = re.compile(rf"\bauf\s+({_AMOUNT})", re.IGNORECASE)
+_SUBJECT = re.compile(r"\b(?:betrag|beantragten?\s+betrag|summe|antragssumme|f(?:ö|oe)rdersumme"
+                      r"|f(?:ö|oe)rderbetrag|f(?:ö|oe)rdermittel|zuschuss|geld|kosten"
+                      r"|auf\s+\d[\d.,]{0,12}\s?(?:€|euro\b|eur\b))", re.IGNORECASE)
+_CHANGE = re.compile(r"\b(?:(?:ab|um)?(?:ä|ae)nder\w*|erh(?:ö|oe)h\w*|aufstock\w*|senk\w*"
+                     r"|reduzier\w*|verringer\w*|k(?:ü|ue)rz\w*|korrigier\w*|anpass\w*"
+                     r"|mehr\s+geld|weniger\s+geld|h(?:ö|oe)here[nr]?\s+(?:betrag|summe)"
+                     r"|niedrigere[nr]?\s+(?:betrag|summe))\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AmountChange:
+    """The application named and the amount it should have (None: not said or not readable)."""
+
+    number: str
+    cents: int | None
+
+
+def _cents(text: str) -> int | None:
+    try:
+        cents = parse_amount(text.replace(",-", ""))
+    except AmountError:
+        return None
+    return cents or None
+
+
+def amount_change_in(text: str) -> AmountChange | None:
+    """The change of amount a short message asks for, or None when it asks for none or names
+    no single application."""
+    if len(text) > MAX_READ:
+        return None
+    numbers = {canonical_number(found.group()) for found in NUMBER.finditer(text)}
+    if len(numbers) != 1:
+        return None
+    instead = _NEW_SECOND.search(text) or _NEW_FIRST.search(text)
+    if instead is None and not (_SUBJECT.search(text) and _CHANGE.search(text)):
+        return None
+    to = instead or _TO.search(text)
+    return AmountChange(numbers.pop(), _cents(to.group(1)) if to else None)
