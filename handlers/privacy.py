@@ -126,9 +126,9 @@ def _erase_rows(store: Store, due: Callable[[int, str, dict[str, Any]], bool],
                 pseudonym: str, result: Erasure, years: Iterable[int] | None = None) -> None:
     """Overwrite the messages and notifications `due(year, who, row)` picks, in these years
     (default: every year): who sent or got them becomes the pseudonym, their texts
-    "[gelöscht]"."""
+    "[gelöscht]". Rows erased before are skipped, so a repeated step changes nothing."""
     for year, doc_id, row in list(_rows(store, "processed", years)):
-        if row["outcome"].get("sender") != pseudonym and due(year, _sender(row), row):
+        if not _sender(row).startswith("gelöscht:") and due(year, _sender(row), row):
             outcome = {**row["outcome"], "sender": pseudonym,
                        "replies": [{"text": ERASED, "actions": []}]}
             store.year_table(year, "processed").update({"outcome": outcome},
@@ -136,7 +136,7 @@ def _erase_rows(store: Store, due: Callable[[int, str, dict[str, Any]], bool],
             result.messages += 1
     for year, doc_id, row in list(_rows(store, "outbox", years)):
         recipient = str(row.get("recipient", ""))
-        if recipient != pseudonym and due(year, recipient, row):
+        if row.get("text") != ERASED and due(year, recipient, row):
             personal = recipient.startswith(PERSONAL_PREFIXES)
             store.year_table(year, "outbox").update(
                 {"recipient": pseudonym if personal else recipient, "text": ERASED,
@@ -144,13 +144,16 @@ def _erase_rows(store: Store, due: Callable[[int, str, dict[str, Any]], bool],
             result.notifications += 1
 
 
+NUMBER = re.compile(r"\b\w+-\d{4}-\d+\b")  # an application number in a text (ADE-2026-003)
+
+
 def _about(row: dict[str, Any], numbers: set[str]) -> bool:
-    """Whether a message or notification is about one of these applications."""
+    """Whether a message or notification is about one of these applications. The numbers in
+    the text are found in one pass, so the cost does not grow with the set of numbers."""
     number = (row.get("outcome") or row).get("application_number")
     if number in numbers:
         return True
-    text = _texts(row)
-    return any(re.search(rf"\b{re.escape(n)}\b", text) for n in numbers if n in text)
+    return bool(numbers) and not numbers.isdisjoint(NUMBER.findall(_texts(row)))
 
 
 def _record(store: Store, now: datetime, kind: str, result: Erasure, basis: str) -> None:
@@ -211,6 +214,10 @@ def due(core: Core, now: datetime) -> Erasure | None:
 
 
 def _due(core: Core, now: datetime) -> Erasure | None:
+    """One expired year at a time: its applications whose period has ended, its messages and
+    notifications (unless about a running application), committed, and the files trimmed, so
+    only a few year files are in memory. A step repeated after a crash skips what it erased;
+    the run's marker is written when every year is done."""
     store = core.store
     marker = f"{now.year}"
     q = Query()
@@ -220,24 +227,33 @@ def _due(core: Core, now: datetime) -> Erasure | None:
     at = now.isoformat(timespec="seconds")
     why = f"Löschfrist abgelaufen ([privacy] keep_years = {keep})"
     result = Erasure()
+    pseudonym = f"gelöscht:{secrets.token_hex(4)}"
     # Only a year past the period can hold an application whose period has ended (it was
     # decided in its own year or later): the years within it are not even opened.
     expired = [y for y in store.years() if y + keep < now.year]
-    if expired:
-        for _, _, row in list(_rows(store, "applications", expired)):
+    running = ({row["number"] for row in store.undecided_applications()
+                if row["status"] in RUNNING} if expired else set())
+    numbers: set[str] = set()  # erased by this year's run, a crashed attempt included
+    for year in expired:
+        for _, _, row in list(_rows(store, "applications", [year])):
             if erasure_due(row, keep, now.date()):
                 store.save_application(pseudonymised(row, at, why))
                 result.applications.append(row["number"])
-        numbers = set(result.applications)
-        running = {row["number"] for row in store.undecided_applications()
-                   if row["status"] in RUNNING}
-        # What is about an application erased now, and every message of a year past the
-        # period (the accounts keep applications, sessions, decisions and the ledger), unless
-        # it concerns an application still running.
-        _erase_rows(store, lambda year, _, row: _about(row, numbers) or
-                    (year in expired and not _about(row, running)),
-                    f"gelöscht:{secrets.token_hex(4)}", result,
-                    None if numbers else expired)
+                numbers.add(row["number"])
+            elif (row.get("erased") or {}).get("why") == why and \
+                    str(row["erased"].get("at", "")).startswith(marker):
+                numbers.add(row["number"])
+        # Every message of a year past the period goes (the accounts keep applications,
+        # sessions, decisions and the ledger), unless it concerns an application still running.
+        _erase_rows(store, lambda _, __, row: _about(row, numbers) or not _about(row, running),
+                    pseudonym, result, [year])
+        store.commit()
+        store.trim()
+    if numbers:  # what the years within the period say about the applications erased now
+        for year in (y for y in store.years() if y not in expired):
+            _erase_rows(store, lambda _, __, row: _about(row, numbers), pseudonym, result, [year])
+            store.commit()
+            store.trim()
     if result.applications or result.messages or result.notifications:
         _record(store, now, "retention", result, why)
     store.table(GLOBAL, "meta").insert({"key": RUN_KEY, "year": marker, "at": at})

@@ -237,3 +237,36 @@ def test_a_matrix_applicant_is_found_and_erased_by_their_matrix_id(tmp_path: Pat
     _, erasure = bot.core.erase_person("@anna:matrix.example.org", at(date(2026, 4, 3)))
     assert erasure.applications == [outcome.application_number]
     assert "Anna Apfel" not in files_text(bot)
+
+
+def test_the_year_end_run_erases_expired_years_one_at_a_time_and_only_once(
+        tmp_path: Path) -> None:
+    """A county with more years than its retention period: every expired year is erased, one
+    year's file after the other (at most a few stay in memory), and a second run does
+    nothing."""
+    from handlers import privacy
+    from storage.partitions import MAX_OPEN
+
+    bot = Bot(tmp_path / "county")
+    numbers = []
+    for year in range(2026, 2032):
+        bot.concept(today=date(year, 1, 10))
+        number = bot.submit(applicant=ADDRESS, Traeger=f"Elterninitiative, {NAME}",
+                            Titel="Ferienfreizeit der Familie Musterfrau",
+                            today=date(year, 2, 2))
+        bot.session(date(year, 3, 12), today=date(year, 2, 3))
+        bot.decide(date(year, 3, 12), f"{number} bewilligt 1.200 € (ja 7, nein 1, enthaltung 0)")
+        numbers.append(number)
+    bot.reopen()
+    erased = privacy.due(bot.core, at(date(2042, 1, 1), 0, 5))  # 2026 to 2031 have expired
+    assert erased is not None
+    assert sorted(erased.applications) == numbers
+    assert erased.messages > 0
+    assert len(bot.core.store.partitions._dbs) <= MAX_OPEN
+    for number in numbers:
+        assert bot.core.store.application(number)["contact"] == "[gelöscht]"  # type: ignore[index]
+    text = files_text(bot)
+    assert NAME not in text
+    assert ADDRESS not in text
+    assert privacy.due(bot.core, at(date(2042, 1, 1), 0, 6)) is None
+    assert len(bot.core.store.table("global", "privacy").all()) == 1
