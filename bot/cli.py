@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from bot import ops_cli
-from bot.config import Config, ConfigError, config_path, default_config_text, load_config
+from bot.config import ConfigError, config_path, default_config_text, load_config
+from rules.county import Config
 from storage.lock import StoreLocked
 from storage.private import make_private, private_umask
 
@@ -248,7 +249,7 @@ def _invite(config: Config, args: argparse.Namespace) -> int:
         username: str | None = asyncio.run(fetch_bot_username(config))
     except Exception:  # no token, no network: the /start line still works
         username = None
-    print(invite_text(username, person.name, code, config.raw.get("matrix", {}).get("user_id")))
+    print(invite_text(username, person.name, code, config.matrix_user_id))
     return EXIT_OK
 
 

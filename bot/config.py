@@ -1,4 +1,6 @@
-"""The county's configuration: a TOML file with conferences, people and channel settings.
+"""Reading the county's configuration: a TOML file with conferences, people and channel settings.
+
+The model it fills, Config, lives in rules/county.py.
 
 Secrets never live here: passwords and the Telegram token come from environment variables.
 """
@@ -7,11 +9,10 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rules.conferences import DEFAULT_ALLOTMENT_CENTS, LUENEBURG, Conference
+from rules.county import Config
 from rules.money import AmountError, parse_amount
 from rules.people import ROLES, Person
 from rules.privacy import DEFAULT_KEEP_YEARS, keep_years
@@ -21,27 +22,6 @@ CONFIG_ENV = "SOZIALBOT_CONFIG"
 
 class ConfigError(ValueError):
     """The configuration file is missing or wrong; the message says where."""
-
-
-@dataclass(frozen=True)
-class Config:
-    path: Path
-    county: str
-    data_dir: Path
-    conferences: tuple[Conference, ...]
-    people: tuple[Person, ...]
-    timezone: str = "Europe/Berlin"
-    raw: dict[str, Any] = field(default_factory=dict, hash=False)
-
-    def conference(self, code: str) -> Conference | None:
-        return next((c for c in self.conferences if c.code == code.upper()), None)
-
-    def person(self, person_id: str) -> Person | None:
-        return next((p for p in self.people if p.id == person_id), None)
-
-    def people_with_role(self, role: str, conference: str | None = None) -> list[Person]:
-        return [p for p in self.people
-                if p.role == role and (conference is None or p.conference == conference)]
 
 
 def _amount(value: object, where: str) -> int:
@@ -124,7 +104,13 @@ def load_config(path: Path | str) -> Config:
         people=tuple(people),
         timezone=str(raw.get("county", {}).get("timezone", "Europe/Berlin")),
         raw=raw,
+        telegram_username=_text(raw.get("telegram", {}).get("username")),
+        matrix_user_id=_text(raw.get("matrix", {}).get("user_id")),
     )
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value else None
 
 
 def default_config_text() -> str:

@@ -109,9 +109,8 @@ import aiosmtplib
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
 from imap_tools.errors import ImapToolsError
 
-from bot import faults, health
+from bot import health
 from bot.attempts import Attempts
-from bot.config import Config
 from bot.mail_auth import OAuthSettings, SettingsError, credentials, imap_login, smtp_login
 from bot.mail_compose import Part, cut_at_word, header, plain_text, render, with_parts
 from bot.mail_ics import method_for, session_ics
@@ -129,8 +128,10 @@ from bot.mail_parse import (
 )
 from bot.mail_queue import SET_ASIDE, GroupCommit, MailState, Outbox, Outgoing, Queued
 from bot.sandbox import Budget
+from handlers import faults
 from handlers.messages import IncomingMessage, Notification, Outcome, Sender, SessionEvent
 from handlers.service import Core
+from rules.county import Config
 from rules.dates import format_date
 from storage.text import storable
 

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import faults
+from handlers import faults
 from storage.atomic import fsync_dir, write_atomic
 
 JOURNAL_DAYS = 120

@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot import health, redact
-from bot.config import Config
 from bot.control import SOCKET, serve
 from bot.telegram_channel import start_refusal
 from handlers.messages import Sender
 from handlers.service import Core
+from rules.county import Config
 
 log = logging.getLogger("sozialbot")
 TICK_SECONDS = 60

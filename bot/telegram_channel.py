@@ -82,13 +82,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import faults, health
+from bot import health
 from bot.attempts import Attempts
 from bot.chunks import split_text as split_chunks
 from bot.documents import UNREADABLE, document_kind
 from bot.mail_parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
 from bot.sandbox import Budget, read_documents
 from bot.telegram_http import AiohttpRequest
+from handlers import faults
 from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Reply, Sender
 from storage.atomic import write_atomic
 from storage.text import storable
@@ -98,8 +99,8 @@ from storage.text import storable
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 if TYPE_CHECKING:
-    from bot.config import Config
     from handlers.service import Core
+    from rules.county import Config
 
 log = logging.getLogger(__name__)
 

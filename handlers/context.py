@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.config import Config
 from handlers.codes import WrongCodes
 from handlers.messages import Action, IncomingMessage, Notification, Outcome, Reply, SessionEvent
 from rules.budget import Balance, balance_from
 from rules.conferences import Conference
+from rules.county import Config
 from rules.money import format_cents
 from rules.people import Identity, Person
 from rules.refusal import Refusal, Warning, refuse

@@ -55,9 +55,8 @@ def invite(ctx: Context, args: str, body: str) -> Outcome:
         raise refuse("", "Bitte nennen Sie eine Person aus der Konfiguration, z. B. "
                          "/einladen sek-ade")
     code = new_invite(ctx.store, person.id, ctx.now)
-    username = ctx.config.raw.get("telegram", {}).get("username")
-    return reply(invite_text(username, person.name, code,
-                             ctx.config.raw.get("matrix", {}).get("user_id")))
+    return reply(invite_text(ctx.config.telegram_username, person.name, code,
+                             ctx.config.matrix_user_id))
 
 
 def unlink(ctx: Context, args: str, body: str) -> Outcome:

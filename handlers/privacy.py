@@ -34,8 +34,8 @@ from rules.privacy import (
 from storage.store import GLOBAL
 
 if TYPE_CHECKING:
-    from bot.config import Config
     from handlers.service import Core
+    from rules.county import Config
     from storage.store import Store
 
 log = logging.getLogger(__name__)

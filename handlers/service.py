@@ -17,9 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from bot import faults
-from bot.config import Config
-from handlers import commands
+from handlers import commands, faults
 from handlers.codes import WrongCodes
 from handlers.context import Context, refusal_outcome
 from handlers.messages import (
@@ -31,6 +29,7 @@ from handlers.messages import (
     Sender,
     SessionEvent,
 )
+from rules.county import Config
 from rules.people import Identity, Person
 from rules.refusal import Refused
 from storage.store import Store

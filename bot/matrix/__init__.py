@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from bot.matrix.settings import matrix_status
 
 if TYPE_CHECKING:
-    from bot.config import Config
     from handlers.service import Core
+    from rules.county import Config
 
 __all__ = ["matrix_status", "run_matrix"]
 

@@ -42,14 +42,15 @@ from nio import (
     WhoamiResponse,
 )
 
-from bot import faults, health
+from bot import health
 from bot.attempts import Attempts
-from bot.config import Config
 from bot.matrix.answered import AnsweredEvents
 from bot.matrix.render import contents, reaction_command
 from bot.matrix.settings import MatrixSettings
+from handlers import faults
 from handlers.messages import Action, IncomingMessage, Notification, Reply, Sender
 from handlers.service import Core
+from rules.county import Config
 from storage.atomic import write_atomic
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import Config
+from rules.county import Config
 
 
 @dataclass(frozen=True)

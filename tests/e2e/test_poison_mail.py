@@ -2,7 +2,7 @@
 
 Six mails each make one stage of the e-mail channel fail every time (parse, core, composing the
 answer, queueing it, recording the mail, moving it), through the documented test-only hook
-SOZIALBOT_FAULT (bot/faults.py): their Message-IDs carry the marker. A seventh is a real input
+SOZIALBOT_FAULT (handlers/faults.py): their Message-IDs carry the marker. A seventh is a real input
 that used to stop the inbox: a From address in raw UTF-8, a Cyrillic look-alike of a
 secretary's address (issue 18). Around them, 50 ordinary sketches from ten senders. The bot is
 killed (SIGKILL) after every poisoned mail has failed once, and started again.

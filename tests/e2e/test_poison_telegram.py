@@ -3,7 +3,7 @@ emulator.
 
 Five messages each make one stage of the Telegram channel fail every time (reading the
 message, the core, composing the answer, sending it, recording the update as handled), through
-the documented test-only hook SOZIALBOT_FAULT (bot/faults.py): their text carries the marker.
+the documented test-only hook SOZIALBOT_FAULT (handlers/faults.py): their text carries the marker.
 Around them, 50 ordinary sketches from ten chats. The bot is killed (SIGKILL) once every
 poisoned message has failed once, and started again.
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import bot.mail_channel
-from bot.config import Config
 from bot.mail_channel import MailSettings, mail_status
+from rules.county import Config
 
 
 def config(raw: dict) -> Config:

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import Config, default_config_text, load_config
+from bot.config import default_config_text, load_config
 from handlers.messages import IncomingMessage, Notification, Outcome, Sender
 from handlers.service import Core
+from rules.county import Config
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

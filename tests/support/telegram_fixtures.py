@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Config, default_config_text, load_config
+from bot.config import default_config_text, load_config
 from bot.telegram_channel import TOKEN_ENV, run_telegram
 from handlers.service import Core
+from rules.county import Config
 from tests.support.botapi_emulator import BotApiEmulator, SentMessage
 
 BERLIN = ZoneInfo("Europe/Berlin")
