@@ -96,7 +96,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
@@ -794,10 +794,7 @@ class MailChannel:
             if again is None:
                 return
             result, note, written, key = again
-            try:
-                await written
-            except Exception as error:
-                log.error("E-Mail %s: auch das Beiseitelegen schlug fehl: %r", key, error)
+            if not await _set_aside_written(key, written):
                 return
         if result.reason.startswith(GIVEN_UP):
             self.attempts.forget(key)
@@ -906,10 +903,7 @@ class MailChannel:
             if handled is None:
                 continue
             _, note, written, key = handled
-            try:
-                await written
-            except Exception as problem:
-                log.error("E-Mail %s: auch das Beiseitelegen schlug fehl: %r", key, problem)
+            if not await _set_aside_written(key, written):
                 continue
             self.attempts.forget(key)
             set_aside = Ready(self.settings.failed_folder, item.uid, key, note, item.raw,
@@ -1273,3 +1267,13 @@ async def run_mail(core: Core, config: Config, stop: asyncio.Event, *,
                     "Personen per E-Mail werden erst ausgeführt, wenn der Code zurückkommt, der "
                     "an ihre hinterlegte Adresse geht.")
     await MailChannel(core, config, settings, now=now).run(stop)
+
+
+async def _set_aside_written(key: str, written: Awaitable[object]) -> bool:
+    """Wait for the record of a mail being set aside; False (logged) if even that failed."""
+    try:
+        await written
+    except Exception as error:
+        log.error("E-Mail %s: auch das Beiseitelegen schlug fehl: %r", key, error)
+        return False
+    return True
