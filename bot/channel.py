@@ -1,0 +1,77 @@
+"""The channel interface: what `sozialbot run` needs of Telegram, e-mail, Matrix and any channel
+to come. A channel only translates: what arrives becomes an `IncomingMessage` for `core.handle`,
+the core's replies go back to the sender, and the core's outbox is delivered to its addresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from handlers.messages import Notification
+    from handlers.service import Core
+    from rules.county import Config
+
+Clock = Callable[[], datetime]
+
+# The German names of the channels, by name (the key in the address book and the outbox).
+LABELS = {"telegram": "Telegram", "email": "E-Mail", "matrix": "Matrix"}
+
+
+class Undeliverable(Exception):
+    """`Channel.deliver`: this notification can never reach this address (the person blocked
+    the bot, the chat is gone, the address is malformed). It is dropped, and the log says so."""
+
+
+class Unavailable(Exception):
+    """`Channel.deliver`: the service cannot be reached now. Delivery stops and is tried again
+    later; no attempt is counted against the notification."""
+
+
+class Channel(Protocol):
+    """One way people reach the bot.
+
+    `sozialbot run` builds every registered channel with `factory(core, config, now)`, prints
+    `label` and `status()` ("Telegram: an – …") and runs those that are on until Ctrl-C.
+    Building one must be cheap and touch nothing (no files, no network, no heavy imports): it is
+    built to be asked whether it is on. `run` does the work.
+
+    How a channel is added:
+    1. a package in bot/ with a class that has the members below, and a factory
+       `(core, config, now) -> Channel` (usually the class itself);
+    2. incoming messages go to `core.handle_async` as `Sender(<name>, <address>)`; a person is
+       linked to an address on the channel with `/start <code>` (handlers/onboarding.py writes
+       the link to the address book in storage, keyed by `name`), or by an address in the
+       county configuration;
+    3. `deliver` sends one notification of the core's outbox; `run` keeps the outbox going with
+       `bot.outbox.Outbox(core, self, …)`, and `wake` asks it to look now;
+    4. its factory goes into the registry in bot/run.py and its German name into `LABELS`.
+    """
+
+    name: str  # the key in the address book and the outbox: "telegram", "email", "matrix"
+    label: str  # German, for people: "Telegram", "E-Mail", "Matrix"
+
+    def status(self) -> tuple[bool, str]:
+        """Whether the configuration switches the channel on, and why (German, one line)."""
+        ...
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Connect, then receive, answer and deliver until `stop` is set; then disconnect and
+        return. Never raises for a failing service: it waits and tries again."""
+        ...
+
+    def wake(self) -> None:
+        """New notifications wait in the core's outbox (the scheduler made reminders): deliver
+        them soon, not only at the next round. Harmless when the channel is not running."""
+        ...
+
+    async def deliver(self, notification: Notification, address: str) -> None:
+        """Send one notification to `address` on this channel, or raise: `Undeliverable` (it
+        never will be), `Unavailable` (not now); any other error counts as a failed attempt."""
+        ...
+
+
+ChannelFactory = Callable[["Core", "Config", "Clock | None"], Channel]
