@@ -1,26 +1,30 @@
-"""Benchmark 2: `sozialbot run` answering 1,000 sketch mails against the mail transport's limit.
+"""Benchmark 2: `sozialbot run` answering sketch mails against the mail transport's limit.
 
-Real servers on 127.0.0.1, the ones the tests use: Dovecot (IMAP, LMTP) and an aiosmtpd SMTP
-server that hands every mail it accepts to Dovecot. 1,000 sketch mails from 20 senders for the ten
-conferences are set aside in a folder of the bot's mailbox. Each side's clock starts when they
-are moved into its inbox at once, while it waits there in IMAP IDLE.
+Real servers on 127.0.0.1: Dovecot (IMAP, LMTP) holds the mails; the answers go to an aiosmtpd
+SMTP server that only accepts them (it hands nothing on, so neither side pays for a delivery into
+Dovecot). Sketch mails from 20 senders for the ten conferences are set aside in a folder of the
+bot's mailbox; three runs, each measuring the limit before and after the bot (the ratio uses the
+mean of the two: other work on a shared machine comes and goes within a minute):
 
-- The transport limit, measured before and after the bot (the ratio uses the mean of the two:
-  other work on a shared machine comes and goes within a minute): an imap-tools client waiting in
-  IDLE is told of the mails, fetches all 1,000 (bulk, nothing marked), and aiosmtplib sends one
-  fixed reply to each sender over one connection. Dovecot tells an idling client of new mail
-  half a second after it arrived (measured: 0.50 s every time); that wait is the transport's, so
-  it is part of the limit. The limit without it is printed as well.
-- `sozialbot run` (e-mail only): each sketch is checked and booked as an application in the
-  store, answered in its thread through the SMTP server into Dovecot, and moved to
-  "Verarbeitet"; the secretaries are told of each new sketch. Its clock stops when the last
-  answer to an applicant was accepted by the SMTP server.
+- "300" and "1000": each side waits in IMAP IDLE; its clock starts when the mails are moved into
+  its inbox at once. The limit: an imap-tools client in IDLE is told of the mails, fetches them
+  all (bulk, nothing marked), and aiosmtplib sends one fixed reply to each sender over one
+  connection. Dovecot tells an idling client of new mail half a second after it arrived; that
+  wait is the transport's, so it is part of the limit (the limit without it is printed too).
+- "cold": 300 mails already wait in the inbox when each side starts, as after a weekend. Each
+  side is a fresh process and its clock starts when it is launched: the limit is
+  `bench/mail_limit.py` (imports imap-tools and aiosmtplib, logs in, fetches, sends), the bot
+  `sozialbot run`.
 
-Target: at least 0.7x the limit. Before each clock starts, the file system is synced, so that
-none pays for the disk writes of what ran before it (the 1,000 deliveries, the other side's
-replies).
+`sozialbot run` (e-mail only, a fresh data directory each run): each sketch is checked and
+booked as an application in the store, answered in its thread, and moved to "Verarbeitet"; the
+secretaries are told of each new sketch. A side's clock stops when the SMTP server accepted its
+last answer to an applicant. Before each clock starts, the file system is synced, so that none
+pays for the disk writes of what ran before it.
 
-Run: python -m bench.mail
+Targets: at least 0.85x the limit at 300 and at 1,000 mails, 0.7x from the cold start.
+
+Run: python -m bench.mail [300] [1000] [cold]      (all three without arguments)
 """
 
 from __future__ import annotations
@@ -30,39 +34,97 @@ import contextlib
 import os
 import shutil
 import signal
+import smtplib
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-import aiosmtplib
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from imap_tools import MailBoxUnencrypted
 
+from bench.mail_limit import send_replies
 from rules.conferences import LUENEBURG
 from tests.support.mailservers import (
     IMAP_PASSWORD_ENV,
     PASSWORD,
     Dovecot,
     MailWorld,
+    RelayHandler,
     SmtpRelay,
     write_mail_config,
 )
 
-MAILS = 1000
 SENDERS = 20
-STAGING = "Stapel"
-TARGET = 0.7
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One run of the benchmark: how many mails, whether they wait before the start."""
+
+    name: str
+    mails: int
+    cold: bool
+    target: float
+
+    @property
+    def title(self) -> str:
+        return (f"cold start, {self.mails} waiting" if self.cold
+                else f"{self.mails:,} mails")
+
+
+KINDS = {"300": Kind("300", 300, False, 0.85), "1000": Kind("1000", 1000, False, 0.85),
+         "cold": Kind("cold", 300, True, 0.7)}
+
+
+@dataclass
+class AcceptingHandler(RelayHandler):
+    """aiosmtpd handler that accepts every mail and keeps only when and to whom."""
+
+    accepted: list[tuple[float, str]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.accepted.append((time.perf_counter(), envelope.rcpt_tos[0]))
+        return "250 OK: queued"
+
+
+class AcceptOnly(SmtpRelay):
+    """The SMTP server of the benchmark: accepts, hands nothing on."""
+
+    def __init__(self, dovecot: Dovecot) -> None:
+        super().__init__(dovecot)
+        self.handler = AcceptingHandler(dovecot)
+
+    @property
+    def accepted(self) -> list[tuple[float, str]]:
+        return self.handler.accepted  # type: ignore[attr-defined, no-any-return]
+
+
+class Answers:
+    """The accepted answers to applicants, counted as they come: going through thousands of
+    deliveries every 20 ms held the server's interpreter lock while the bot was measured."""
+
+    def __init__(self, server: AcceptOnly, world: MailWorld) -> None:
+        self.server = server
+        self.addresses = {f"absender{i}@{world.domain}" for i in range(SENDERS)}
+        self.looked_at = 0
+        self.times: list[float] = []
+
+    def count(self) -> int:
+        new = self.server.accepted[self.looked_at:]
+        self.looked_at += len(new)
+        self.times += [at for at, to in new if to in self.addresses]
+        return len(self.times)
 
 
 @dataclass(frozen=True)
 class Limit:
-    """One measurement of the transport limit: told of the mails in IDLE, fetching them,
-    sending the replies."""
+    """One measurement of the limit: start (or being told in IDLE), fetching, sending."""
 
     notice_seconds: float
     fetch_seconds: float
@@ -77,24 +139,29 @@ class Limit:
 class MailRun:
     """The limit's times (measured before and after the bot) and the bot's, same mails."""
 
+    kind: Kind
     limits: tuple[Limit, Limit]
     bot_seconds: float
     notices_seconds: float
     handled: int
 
     @property
+    def limit_seconds(self) -> float:
+        return sum(limit.seconds for limit in self.limits) / len(self.limits)
+
+    @property
     def limit_rate(self) -> float:
-        return MAILS / (sum(limit.seconds for limit in self.limits) / len(self.limits))
+        return self.kind.mails / self.limit_seconds
 
     @property
     def limit_rate_without_notice(self) -> float:
         """The limit if mail were seen the moment it arrived (no IDLE notification delay)."""
         seconds = sum(limit.seconds - limit.notice_seconds for limit in self.limits)
-        return MAILS / (seconds / len(self.limits))
+        return self.kind.mails / (seconds / len(self.limits))
 
     @property
     def bot_rate(self) -> float:
-        return MAILS / self.bot_seconds
+        return self.kind.mails / self.bot_seconds
 
     @property
     def ratio(self) -> float:
@@ -130,163 +197,185 @@ def _wait(condition: Callable[[], bool], what: str, process: subprocess.Popen[by
         time.sleep(0.02)
 
 
-async def _send_fixed_replies(relay: SmtpRelay, senders: list[str], bot: str) -> None:
-    """The limit's sending half: one fixed reply per mail, one SMTP connection."""
-    reply = EmailMessage()
-    reply["From"] = bot
-    reply["Subject"] = "Re: Projektskizze"
-    reply.set_content("Vielen Dank, Ihre Projektskizze ist eingegangen.\n")
-    data = reply.as_bytes()
-    client = aiosmtplib.SMTP(hostname="127.0.0.1", port=relay.port, timeout=60)
-    await client.connect()
-    try:
-        for sender in senders:
-            await client.sendmail(bot, [sender], data)
-    finally:
-        await client.quit()
+def _stage(dovecot: Dovecot, world: MailWorld, mails: int) -> str:
+    """`mails` sketches delivered (one LMTP connection) into a folder of their own."""
+    folder = f"Stapel{mails}"
+    with smtplib.LMTP("127.0.0.1", dovecot.lmtp_port, timeout=60) as lmtp:
+        for i in range(mails):
+            lmtp.sendmail(f"absender{i % SENDERS}@{world.domain}", [world.bot],
+                          sketch_mail(world, i).as_bytes())
+    _move(dovecot, world, "INBOX", folder)
+    return folder
 
 
-def measure(workdir: Path) -> MailRun:
+def _move(dovecot: Dovecot, world: MailWorld, source: str, target: str) -> None:
+    """Every mail of `source` into `target` at once (created when missing)."""
+    with MailBoxUnencrypted("127.0.0.1", dovecot.imap_port, timeout=60) as box:
+        box.login(world.bot, PASSWORD, initial_folder=None)
+        if not box.folder.exists(target):
+            box.folder.create(target)
+        box.folder.set(source)
+        box.move(box.uids("ALL"), target)
+
+
+def measure(kinds: list[Kind]) -> list[MailRun]:
     mail_home = Path(tempfile.mkdtemp(prefix="sozialbot-bench-dovecot-"))
     mail_home.chmod(0o755)  # Dovecot's users must reach it (see TESTING-NOTES)
     dovecot = Dovecot(mail_home).start()
-    relay = SmtpRelay(dovecot).start()
+    server = AcceptOnly(dovecot).start()
+    assert isinstance(server, AcceptOnly)
     try:
-        return _measure(workdir, dovecot, relay)
+        world = MailWorld(dovecot, server)
+        staged = {n: _stage(dovecot, world, n) for n in sorted({k.mails for k in kinds})}
+        runs = []
+        for kind in kinds:
+            with tempfile.TemporaryDirectory() as workdir:
+                runs.append(_measure(kind, Path(workdir), dovecot, server, world,
+                                     staged[kind.mails]))
+        return runs
     finally:
-        relay.stop()
+        server.stop()
         dovecot.stop()
         shutil.rmtree(mail_home, ignore_errors=True)
 
 
-def _measure(workdir: Path, dovecot: Dovecot, relay: SmtpRelay) -> MailRun:
-    world = MailWorld(dovecot, relay)
-    for i in range(MAILS):
-        world.deliver(sketch_mail(world, i), mail_from=f"absender{i % SENDERS}@{world.domain}")
+def _measure(kind: Kind, workdir: Path, dovecot: Dovecot, server: AcceptOnly,
+             world: MailWorld, staging: str) -> MailRun:
+    limit = _cold_limit if kind.cold else _idle_limit
+    before = limit(kind, dovecot, server, world, staging)
 
-    with dovecot.mailbox(world.bot) as box:
-        box.folder.create(STAGING)
-        box.move(box.uids("ALL"), STAGING)  # set aside until a clock starts
-    before = _limit(dovecot, relay, world)
-
-    # -- sozialbot run ------------------------------------------------------------------------
     config = write_mail_config(workdir, world, notify_seconds=1)
     log = workdir / "sozialbot.log"
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env.update({IMAP_PASSWORD_ENV: PASSWORD, "PYTHONUNBUFFERED": "1"})
-    with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--config",
-                                    str(config)], stdout=out, stderr=subprocess.STDOUT, env=env)
-    try:
-        _wait(lambda: "E-Mail-Kanal läuft" in log.read_text(errors="replace"),
-              "the e-mail channel", process, log, 60)
-        time.sleep(2)  # logged in and waiting in IDLE
-        addresses = {f"absender{i}@{world.domain}" for i in range(SENDERS)}
-        counted = [0, 0]  # deliveries looked at, answers among them
-
-        def answers() -> int:
-            """Counted as they come: going through all 2,000 deliveries every 20 ms held the
-            relay's interpreter lock for milliseconds while the bot was being measured."""
-            new = relay.deliveries[counted[0]:]
-            counted[0] += len(new)
-            counted[1] += sum(1 for d in new if not addresses.isdisjoint(d.rcpt_tos))
-            return counted[1]
-
-        profiler = _profiler(process.pid)
+    command = [sys.executable, "-m", "bot.cli", "run", "--config", str(config)]
+    profile = os.environ.get("BENCH_PROFILE")
+    if kind.cold:
+        _move(dovecot, world, staging, "INBOX")
+        if profile:  # py-spy starts the bot, so that it sees the start too
+            command = [*_profiler_command(f"{profile}.{kind.name}"), "--", *command]
         os.sync()
-        start = time.perf_counter()
-        _move_in(dovecot, world)
-        _wait(lambda: answers() >= MAILS, "every answer", process, log)
-        bot_seconds = time.perf_counter() - start
-        _wait(lambda: len(relay.deliveries) >= 2 * MAILS, "every notice", process, log)
-        notices_seconds = time.perf_counter() - start
+    answers = Answers(server, world)
+    start = time.perf_counter()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    profiler = None
+    try:
+        if not kind.cold:
+            _wait(lambda: "E-Mail-Kanal läuft" in log.read_text(errors="replace"),
+                  "the e-mail channel", process, log, 60)
+            time.sleep(2)  # logged in and waiting in IDLE
+            if profile:
+                profiler = subprocess.Popen(
+                    [*_profiler_command(f"{profile}.{kind.name}"), "--pid", str(process.pid)],
+                    stdout=subprocess.DEVNULL)
+                time.sleep(1)
+            os.sync()
+            start = time.perf_counter()
+            _move(dovecot, world, staging, "INBOX")
+        _wait(lambda: answers.count() >= kind.mails, "every answer", process, log)
+        bot_seconds = answers.times[kind.mails - 1] - start
+        _wait(lambda: len(server.accepted) >= 2 * kind.mails, "every notice", process, log)
+        notices_seconds = server.accepted[2 * kind.mails - 1][0] - start
         handled = dovecot.count(world.bot, "Verarbeitet")
+    finally:
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)
             profiler.wait(timeout=60)
-    finally:
         process.send_signal(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=60)
         if process.poll() is None:
             process.kill()
-    relay.deliveries.clear()
-    with dovecot.mailbox(world.bot) as box:
-        box.folder.set("Verarbeitet")
-        box.move(box.uids("ALL"), STAGING)
-    after = _limit(dovecot, relay, world)
-    return MailRun((before, after), bot_seconds, notices_seconds, handled)
+    server.accepted.clear()
+    _move(dovecot, world, "Verarbeitet", staging)
+    after = limit(kind, dovecot, server, world, staging)
+    return MailRun(kind, (before, after), bot_seconds, notices_seconds, handled)
 
 
-def _limit(dovecot: Dovecot, relay: SmtpRelay, world: MailWorld) -> Limit:
-    """The transport limit: a client idling in the inbox is told of the mails moved there from
-    STAGING, fetches them in bulk and sends one fixed reply to each sender over one connection
-    (the mails end up in STAGING again)."""
+def _idle_limit(kind: Kind, dovecot: Dovecot, server: AcceptOnly, world: MailWorld,
+                staging: str) -> Limit:
+    """The limit in IDLE: a client idling in the inbox is told of the mails moved there, fetches
+    them in bulk and sends one fixed reply to each sender over one connection (the mails end up
+    in `staging` again)."""
     with dovecot.mailbox(world.bot) as box:
         box.idle.start()
         os.sync()  # each side starts without the other's writes still on their way to the disk
         start = time.perf_counter()
-        _move_in(dovecot, world)
+        _move(dovecot, world, staging, "INBOX")
         while not any(line.endswith(b"EXISTS") for line in box.idle.poll(timeout=60)):
             pass
         box.idle.stop()
         noticed = time.perf_counter()
         fetched = list(box.fetch(mark_seen=False, bulk=100))
         fetch_seconds = time.perf_counter() - noticed
-        box.move(box.uids("ALL"), STAGING)
-    assert len(fetched) == MAILS, len(fetched)
-    senders = [m.from_ for m in fetched]
+        box.move(box.uids("ALL"), staging)
+    assert len(fetched) == kind.mails, len(fetched)
     sending = time.perf_counter()
-    asyncio.run(_send_fixed_replies(relay, senders, world.bot))
-    send_seconds = time.perf_counter() - sending
-    assert len(relay.deliveries) == MAILS
-    relay.deliveries.clear()
+    asyncio.run(send_replies(server.port, [m.from_ for m in fetched], world.bot))
+    assert len(server.accepted) == kind.mails
+    send_seconds = server.accepted[-1][0] - sending
+    server.accepted.clear()
     return Limit(noticed - start, fetch_seconds, send_seconds)
 
 
-def _move_in(dovecot: Dovecot, world: MailWorld) -> None:
-    """The mails set aside appear in the inbox at once."""
-    with MailBoxUnencrypted("127.0.0.1", dovecot.imap_port, timeout=60) as box:
-        box.login(world.bot, PASSWORD, initial_folder=STAGING)
-        box.move(box.uids("ALL"), "INBOX")
+def _cold_limit(kind: Kind, dovecot: Dovecot, server: AcceptOnly, world: MailWorld,
+                staging: str) -> Limit:
+    """The limit from a cold start: `bench/mail_limit.py` launched with the mails waiting.
+    Its start, login and fetch count as "fetch"; "send" runs from its first accepted reply to
+    its last."""
+    _move(dovecot, world, staging, "INBOX")
+    os.sync()
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bench.mail_limit", str(dovecot.imap_port),
+                    str(server.port), world.bot, PASSWORD], check=True, timeout=600)
+    assert len(server.accepted) == kind.mails, len(server.accepted)
+    first, last = server.accepted[0][0], server.accepted[-1][0]
+    server.accepted.clear()
+    _move(dovecot, world, "INBOX", staging)
+    return Limit(0.0, first - start, last - first)
 
 
-def _profiler(pid: int) -> subprocess.Popen[bytes] | None:
+def _profiler_command(output: str) -> list[str]:
     """py-spy on the bot while it is measured, if BENCH_PROFILE names an output file (raw,
-    collapsed stacks of the thread holding the GIL); py-spy is a tool to install by hand, not a
-    dependency."""
-    output = os.environ.get("BENCH_PROFILE")
-    if not output:
-        return None
-    profiler = subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--rate", "200",
-                                 "--format", "raw", "--gil", "--output", output],
-                                stdout=subprocess.DEVNULL)
-    time.sleep(1)
-    return profiler
+    collapsed stacks of the thread holding the GIL; one file per run, named after it); py-spy is
+    a tool to install by hand, not a dependency."""
+    return ["py-spy", "record", "--rate", "200", "--format", "raw", "--gil",
+            "--output", output]
 
 
-def verdicts(run: MailRun) -> list[tuple[str, float, float, bool]]:
-    return [("E-mail throughput vs transport limit", run.ratio, TARGET, run.ratio >= TARGET)]
+def verdicts(runs: list[MailRun]) -> list[tuple[str, float, float, bool]]:
+    return [(f"E-mail throughput vs transport limit, {run.kind.title}", run.ratio,
+             run.kind.target, run.ratio >= run.kind.target) for run in runs]
 
 
-def main() -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        run = measure(Path(tmp))
-    before, after = run.limits
-    print(f"transport limit: told in IDLE + fetch {MAILS} mails + send {MAILS} replies: before "
-          f"the bot {before.notice_seconds:.2f} + {before.fetch_seconds:.2f} + "
-          f"{before.send_seconds:.2f} s, after it {after.notice_seconds:.2f} + "
-          f"{after.fetch_seconds:.2f} + {after.send_seconds:.2f} s; mean {run.limit_rate:.1f} "
-          f"mails/s ({run.limit_rate_without_notice:.1f} without the IDLE notification delay)")
-    print(f"sozialbot run:   {MAILS} sketches handled and answered in {run.bot_seconds:.1f} s "
-          f"= {run.bot_rate:.1f} mails/s ({run.handled} in 'Verarbeitet'; with the "
-          f"secretaries' {MAILS} notices {run.notices_seconds:.1f} s)")
-    ok = run.handled == MAILS
-    for what, ratio, target, met in verdicts(run):
+def main(names: list[str] | None = None) -> int:
+    unknown = [n for n in names or [] if n not in KINDS]
+    if unknown:
+        print(f"unknown run {unknown[0]!r}; choose from {', '.join(KINDS)}")
+        return 2
+    runs = measure([KINDS[n] for n in names or KINDS])
+    ok = True
+    for run in runs:
+        before, after = run.limits
+        what = "start + login + fetch" if run.kind.cold else "told in IDLE + fetch"
+        print(f"{run.kind.title}:")
+        print(f"  limit:     {what} + send: before the bot {before.notice_seconds:.2f} + "
+              f"{before.fetch_seconds:.2f} + {before.send_seconds:.2f} s, after it "
+              f"{after.notice_seconds:.2f} + {after.fetch_seconds:.2f} + "
+              f"{after.send_seconds:.2f} s; mean {run.limit_seconds:.2f} s = "
+              f"{run.limit_rate:.1f} mails/s"
+              + ("" if run.kind.cold else
+                 f" ({run.limit_rate_without_notice:.1f} without the IDLE notification delay)"))
+        print(f"  sozialbot: {run.kind.mails} answered in {run.bot_seconds:.2f} s = "
+              f"{run.bot_rate:.1f} mails/s ({run.handled} in 'Verarbeitet'; with the "
+              f"secretaries' {run.kind.mails} notices {run.notices_seconds:.2f} s)")
+        ok = ok and run.handled == run.kind.mails
+    for what, ratio, target, met in verdicts(runs):
         print(f"{what}: {ratio:.2f}x (target >= {target}x) {'OK' if met else 'MISSED'}")
         ok = ok and met
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
