@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 from rules.conferences import DEFAULT_ALLOTMENT_CENTS, LUENEBURG, Conference
-from rules.county import Config
+from rules.county import Config, Security
 from rules.money import AmountError, parse_amount
 from rules.people import ROLES, Person
 from rules.privacy import DEFAULT_KEEP_YEARS, keep_years
@@ -90,7 +90,8 @@ def load_config(path: Path | str) -> Config:
             raise ConfigError(f"{path}: {person.id} braucht eine bekannte conference.")
         people.append(person)
     try:
-        keep_years(raw)
+        keep = keep_years(raw)
+        security = _security(raw.get("security"))
     except ValueError as error:
         raise ConfigError(f"{path}: {error}") from None
     data_dir = Path(raw.get("storage", {}).get("data_dir", "data"))
@@ -106,7 +107,27 @@ def load_config(path: Path | str) -> Config:
         raw=raw,
         telegram_username=_text(raw.get("telegram", {}).get("username")),
         matrix_user_id=_text(raw.get("matrix", {}).get("user_id")),
+        security=security,
+        keep_years=keep,
     )
+
+
+def _security(section: object) -> Security:
+    """`[security]`: whole numbers ≥ 1; a missing key keeps its default."""
+    if section is None:
+        return Security()
+    if not isinstance(section, dict):
+        raise ValueError("[security] muss ein Abschnitt sein")
+    values = {}
+    for name in ("code_days", "wrong_codes_per_hour", "max_open_applications",
+                 "max_sketches_per_hour"):
+        if name not in section:
+            continue
+        value = section[name]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"[security] {name} muss eine ganze Zahl ≥ 1 sein")
+        values[name] = value
+    return Security(**values)
 
 
 def _text(value: object) -> str | None:

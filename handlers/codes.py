@@ -15,36 +15,26 @@ import threading
 import time
 from collections import defaultdict, deque
 from datetime import datetime, timedelta
-from typing import Any
+
+from rules.county import Security
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8  # 32**8 = 2**40
 CODE_PATTERN = r"[A-Z2-9]{6,10}"  # six-symbol codes of older previews are still read
-DEFAULT_CODE_DAYS = 14
-DEFAULT_WRONG_PER_HOUR = 5
 
 log = logging.getLogger(__name__)
-
-
-def security(raw: dict[str, Any]) -> dict[str, Any]:
-    section = raw.get("security", {})
-    return section if isinstance(section, dict) else {}
 
 
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def code_days(raw: dict[str, Any]) -> int:
-    return int(security(raw).get("code_days", DEFAULT_CODE_DAYS))
+def expired(created_at: str, now: datetime, security: Security) -> bool:
+    return datetime.fromisoformat(created_at) + timedelta(days=security.code_days) < now
 
 
-def expired(created_at: str, now: datetime, raw: dict[str, Any]) -> bool:
-    return datetime.fromisoformat(created_at) + timedelta(days=code_days(raw)) < now
-
-
-def valid_until(now: datetime, raw: dict[str, Any]) -> datetime:
-    return now + timedelta(days=code_days(raw))
+def valid_until(now: datetime, security: Security) -> datetime:
+    return now + timedelta(days=security.code_days)
 
 
 class WrongCodes:
@@ -72,28 +62,24 @@ class WrongCodes:
         return recent
 
 
-def wrong_limit(raw: dict[str, Any]) -> int:
-    return int(security(raw).get("wrong_codes_per_hour", DEFAULT_WRONG_PER_HOUR))
-
-
 TOO_MANY = ("Zu viele falsche Codes in der letzten Stunde ({count}). Zum Schutz vor Raten nehme "
             "ich von Ihnen eine Stunde lang keinen Code mehr an. Senden Sie danach genau den Code "
             "aus der letzten Vorschau; bei Fragen hilft die Kreisverwaltung.")
 
 
-def check_attempts(wrong: WrongCodes, who: str, raw: dict[str, Any]) -> str | None:
+def check_attempts(wrong: WrongCodes, who: str, security: Security) -> str | None:
     """The refusal text when `who` has used up the wrong codes of this hour, else None."""
-    limit = wrong_limit(raw)
+    limit = security.wrong_codes_per_hour
     if wrong.blocked(who, limit):
         log.warning("Code-Sperre: %s hat %d falsche Codes in einer Stunde gesendet", who, limit)
         return TOO_MANY.format(count=limit)
     return None
 
 
-def note_wrong(wrong: WrongCodes, who: str, raw: dict[str, Any]) -> str:
+def note_wrong(wrong: WrongCodes, who: str, security: Security) -> str:
     """Count one wrong code; say how many are left this hour."""
     count = wrong.add(who)
-    left = max(0, wrong_limit(raw) - count)
+    left = max(0, security.wrong_codes_per_hour - count)
     log.info("falscher Code von %s (%d in dieser Stunde)", who, count)
     if left == 0:
         log.warning("Code-Sperre: %s hat %d falsche Codes in einer Stunde gesendet", who, count)

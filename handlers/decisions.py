@@ -297,7 +297,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     elif replaced:
         text.append(f"Die frühere Vorschau zu dieser Sitzung (Code {', '.join(replaced)}) gilt "
                     "nicht mehr; es gilt nur noch diese.")
-    until = format_date(codes.valid_until(ctx.now, ctx.config.raw).date())
+    until = format_date(codes.valid_until(ctx.now, ctx.config.security).date())
     text.append(f"Noch ist nichts gebucht. Zum Buchen senden Sie (bis {until}): /buchen {code}")
     return reply("\n".join(text), actions=(Action("Buchen", f"/buchen {code}"),
                                            Action("Verwerfen", f"/verwerfen {code}")))
@@ -316,7 +316,7 @@ def _kept_from_open_preview(ctx: Context, conference: Conference, day: date,
                 and old.get("kind") != "correction" and old["conference"] == conference.code
                 and old["session_date"] == day.isoformat()
                 and codes.valid_until(datetime.fromisoformat(old["created_at"]),
-                                      ctx.config.raw) >= ctx.now):
+                                      ctx.config.security) >= ctx.now):
             kept += [{key: line[key] for key in ("number", "outcome", "amount_cents", "votes")}
                      for line in old["lines"] if line["number"] not in given]
     return kept
@@ -337,13 +337,13 @@ def _replace_open_previews(ctx: Context, conference: Conference, day: date) -> l
 
 def _own_confirmation(ctx: Context, args: str) -> dict:
     who = ctx.identity.key
-    blocked = codes.check_attempts(ctx.wrong_codes, who, ctx.config.raw)
+    blocked = codes.check_attempts(ctx.wrong_codes, who, ctx.config.security)
     if blocked:
         raise refuse("", blocked)
     code = args.strip().split(" ")[0].upper()
     confirmation = ctx.store.confirmation(code) if code else None
     if confirmation is None or confirmation["by"] != who:
-        more = codes.note_wrong(ctx.wrong_codes, who, ctx.config.raw)
+        more = codes.note_wrong(ctx.wrong_codes, who, ctx.config.security)
         raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "
                          f"Code aus der Antwort auf Ihren /beschluss.{more}")
     if confirmation["status"] == "invalidated":
@@ -361,9 +361,9 @@ def _own_confirmation(ctx: Context, args: str) -> dict:
                 }.get(confirmation["status"], "nicht mehr offen")
         raise refuse("", f"Die Beschlüsse mit dem Code {code} sind {done}. /saldo zeigt den "
                          "Stand.")
-    if codes.expired(confirmation["created_at"], ctx.now, ctx.config.raw):
+    if codes.expired(confirmation["created_at"], ctx.now, ctx.config.security):
         raise refuse("", f"Der Code {code} ist abgelaufen (gültig "
-                         f"{codes.code_days(ctx.config.raw)} Tage). Bitte melden Sie die "
+                         f"{ctx.config.security.code_days} Tage). Bitte melden Sie die "
                          "Beschlüsse neu mit /beschluss.")
     return confirmation
 
@@ -478,7 +478,7 @@ def open_previews_listing(ctx: Context, number: str) -> list[dict]:
             for c in ctx.store.confirmations(year)
             if c["status"] == "open" and c.get("kind") != "correction"
             and any(line["number"] == number for line in c["lines"])
-            and not codes.expired(c["created_at"], ctx.now, ctx.config.raw)]
+            and not codes.expired(c["created_at"], ctx.now, ctx.config.security)]
 
 
 def discard(ctx: Context, args: str, body: str) -> Outcome:

@@ -106,7 +106,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         raise refuse("", "Einladungscodes gelten nur für Telegram und Matrix.")
     label = CHANNEL_NAMES[channel]
     chat = ctx.message.sender.address
-    blocked = codes.check_attempts(ctx.wrong_codes, f"{channel}:{chat}", ctx.config.raw)
+    blocked = codes.check_attempts(ctx.wrong_codes, f"{channel}:{chat}", ctx.config.security)
     if blocked:
         raise refuse("", blocked)
     invite = ctx.store.invite(code)
@@ -115,7 +115,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
             "channel", "telegram")) != (chat, channel):
         return _reused(ctx, invite)
     if invite is None or invite["used"] or expired or invite.get("voided_at"):
-        more = codes.note_wrong(ctx.wrong_codes, f"{channel}:{chat}", ctx.config.raw)
+        more = codes.note_wrong(ctx.wrong_codes, f"{channel}:{chat}", ctx.config.security)
         raise refuse("", "Dieser Einladungscode ist ungültig, schon benutzt oder abgelaufen "
                          "(Codes gelten 7 Tage). Bitte bitten Sie die Kreisverwaltung um einen "
                          f"neuen.{more}")

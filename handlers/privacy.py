@@ -28,7 +28,6 @@ from rules.privacy import (
     Duty,
     duty,
     erasure_due,
-    keep_years,
     pseudonymised,
 )
 from storage.store import GLOBAL
@@ -174,7 +173,7 @@ def erase_person(core: Core, who: str, now: datetime) -> tuple[Person | None, Er
     result = Erasure()
     if person is not None:
         return person, result
-    keep = keep_years(config.raw)
+    keep = config.keep_years
     pseudonym = f"gelöscht:{secrets.token_hex(4)}"
     retained: set[str] = set()
     for _, _, row in list(_rows(store, "applications")):
@@ -223,7 +222,7 @@ def _due(core: Core, now: datetime) -> Erasure | None:
     q = Query()
     if store.table(GLOBAL, "meta").get((q.key == RUN_KEY) & (q.year == marker)):
         return None
-    keep = keep_years(core.config.raw)
+    keep = core.config.keep_years
     at = now.isoformat(timespec="seconds")
     why = f"Löschfrist abgelaufen ([privacy] keep_years = {keep})"
     result = Erasure()

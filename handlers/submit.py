@@ -6,7 +6,6 @@ import logging
 from dataclasses import replace
 from datetime import date, timedelta
 
-from handlers import codes
 from handlers.applications import APPLICANT_STATUS, STATUS
 from handlers.context import Context, reply
 from handlers.decisions import open_previews_listing
@@ -38,8 +37,6 @@ from rules.withdrawal import same_sketch_again
 
 MAX_MESSAGE_CHARS = 20_000
 OPEN_STATUSES = ("incomplete", "submitted", "deferred")
-MAX_OPEN_APPLICATIONS = 100
-MAX_SKETCHES_PER_HOUR = 60
 log = logging.getLogger(__name__)
 
 
@@ -184,9 +181,8 @@ def _within_quota(ctx: Context) -> None:
     `max_sketches_per_hour` (60) new ones an hour: a stranger cannot file thousands."""
     if ctx.person is not None:
         return
-    limits = codes.security(ctx.config.raw)
-    most_open = int(limits.get("max_open_applications", MAX_OPEN_APPLICATIONS))
-    per_hour = int(limits.get("max_sketches_per_hour", MAX_SKETCHES_PER_HOUR))
+    most_open = ctx.config.security.max_open_applications
+    per_hour = ctx.config.security.max_sketches_per_hour
     hour_ago = (ctx.now - timedelta(hours=1)).isoformat(timespec="seconds")
     own = ctx.store.applications_from(ctx.identity.key, (ctx.today.year - 1, ctx.today.year))
     open_ = sum(a["status"] in OPEN_STATUSES for a in own)

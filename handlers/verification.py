@@ -32,7 +32,7 @@ def hold(ctx: Context, command: str) -> Outcome:
     assert ctx.person is not None
     now_iso = ctx.now.isoformat(timespec="seconds")
     open_ = [r for r in ctx.store.requests(ctx.person.id) if r["status"] == "open"
-             and not codes.expired(r["created_at"], ctx.now, ctx.config.raw)]
+             and not codes.expired(r["created_at"], ctx.now, ctx.config.security)]
     if len(open_) >= MAX_OPEN:
         raise refuse("", f"Es warten schon {len(open_)} unbestätigte Anfragen, die per E-Mail in "
                          "Ihrem Namen kamen. Bitte geben Sie zuerst diese frei (/freigeben CODE) "
@@ -54,7 +54,7 @@ def hold(ctx: Context, command: str) -> Outcome:
     if message.attachments:  # what runs with it must be seen before it is released
         shown += "\nMit Anlagen: " + ", ".join(
             f"„{a.filename[:60]}“ ({len(a.text)} Zeichen)" for a in message.attachments)
-    until = format_date(codes.valid_until(ctx.now, ctx.config.raw).date())
+    until = format_date(codes.valid_until(ctx.now, ctx.config.security).date())
     text = (
         f"Achtung: Diese Anfrage kam per E-Mail in Ihrem Namen, aber der Absender ist nicht "
         "bestätigt. Vielleicht haben Sie sie nicht selbst gesendet: der Absender einer E-Mail "
@@ -73,7 +73,7 @@ def release(ctx: Context, args: str, body: str) -> Outcome:
     from handlers import commands
 
     who = ctx.identity.key
-    blocked = codes.check_attempts(ctx.wrong_codes, who, ctx.config.raw)
+    blocked = codes.check_attempts(ctx.wrong_codes, who, ctx.config.security)
     if blocked:
         raise refuse("", blocked)
     code = args.strip().split(" ")[0].upper()
@@ -82,13 +82,13 @@ def release(ctx: Context, args: str, body: str) -> Outcome:
                          "die Sie zu Ihrer Anfrage per E-Mail erhalten haben.")
     record = ctx.store.request(code)
     if record is None or record["person"] != who:
-        more = codes.note_wrong(ctx.wrong_codes, who, ctx.config.raw)
+        more = codes.note_wrong(ctx.wrong_codes, who, ctx.config.security)
         raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "
                          f"Code aus der Nachricht, die Sie erhalten haben.{more}")
     if record["status"] != "open":
         raise refuse("", f"Die Anfrage mit dem Code {code} ist schon ausgeführt.")
-    if codes.expired(record["created_at"], ctx.now, ctx.config.raw):
-        raise refuse("", f"Der Code {code} ist abgelaufen (gültig {codes.code_days(ctx.config.raw)}"
+    if codes.expired(record["created_at"], ctx.now, ctx.config.security):
+        raise refuse("", f"Der Code {code} ist abgelaufen (gültig {ctx.config.security.code_days}"
                          " Tage). Bitte senden Sie die Anfrage neu.")
     record["status"] = "done"
     record["done_at"] = ctx.now.isoformat(timespec="seconds")

@@ -48,7 +48,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     if is_own and not is_secretary and not ctx.message.sender.verified:
         pending = application.get("withdrawal_code") or {}
         given = pending.get("code") in rest.split() and not codes.expired(
-            pending["at"], ctx.now, ctx.config.raw)
+            pending["at"], ctx.now, ctx.config.security)
         if not given:
             return _confirm_first(ctx, application)
         rest = rest.replace(pending["code"], " ")

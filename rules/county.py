@@ -12,6 +12,18 @@ from typing import Any
 
 from rules.conferences import Conference
 from rules.people import Person
+from rules.privacy import DEFAULT_KEEP_YEARS
+
+
+@dataclass(frozen=True)
+class Security:
+    """`[security]`: how long a confirmation code is valid, how many wrong codes a person may
+    send an hour, and how much an applicant (not a configured person) may hand in."""
+
+    code_days: int = 14
+    wrong_codes_per_hour: int = 5
+    max_open_applications: int = 100
+    max_sketches_per_hour: int = 60
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,8 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict, hash=False)
     telegram_username: str | None = None
     matrix_user_id: str | None = None
+    security: Security = field(default_factory=Security)
+    keep_years: int = DEFAULT_KEEP_YEARS  # [privacy]: the Löschfrist in whole years
 
     def conference(self, code: str) -> Conference | None:
         return next((c for c in self.conferences if c.code == code.upper()), None)
