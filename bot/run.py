@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot import health, redact
 from bot.control import SOCKET, serve
-from bot.telegram_channel import start_refusal
+from bot.telegram.channel import start_refusal
 from handlers.messages import Sender
 from handlers.service import Core
 from rules.county import Config
@@ -37,7 +37,7 @@ async def scheduler(core: Core, stop: asyncio.Event,
 
 Runner = Callable[[Core, Config, asyncio.Event], Awaitable[None]]
 CHANNELS = (  # name, label, module, its status function, its runner
-    ("telegram", "Telegram", "bot.telegram_channel", "telegram_status", "run_telegram"),
+    ("telegram", "Telegram", "bot.telegram.channel", "telegram_status", "run_telegram"),
     ("email", "E-Mail", "bot.mail_channel", "mail_status", "run_mail"),
     ("matrix", "Matrix", "bot.matrix", "matrix_status", "run_matrix"),
 )

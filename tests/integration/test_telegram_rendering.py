@@ -7,7 +7,7 @@ import html
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.telegram_channel import (
+from bot.telegram.channel import (
     CALLBACK_DATA_LIMIT,
     TEXT_LIMIT,
     ButtonCommands,

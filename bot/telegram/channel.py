@@ -88,7 +88,7 @@ from bot.chunks import split_text as split_chunks
 from bot.documents import UNREADABLE, document_kind
 from bot.mail_parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
 from bot.sandbox import Budget, read_documents
-from bot.telegram_http import AiohttpRequest
+from bot.telegram.request import AiohttpRequest
 from handlers import faults
 from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Reply, Sender
 from storage.atomic import write_atomic
