@@ -244,7 +244,7 @@ def _invite(config: Config, args: argparse.Namespace) -> int:
     finally:
         core.close()
     try:
-        from bot.telegram.channel import fetch_bot_username
+        from bot.telegram.settings import fetch_bot_username
 
         username: str | None = asyncio.run(fetch_bot_username(config))
     except Exception:  # no token, no network: the /start line still works

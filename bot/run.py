@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot import health, redact
 from bot.control import SOCKET, serve
-from bot.telegram.channel import start_refusal
+from bot.telegram.settings import start_refusal
 from handlers.messages import Sender
 from handlers.service import Core
 from rules.county import Config

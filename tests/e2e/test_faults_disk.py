@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram.channel import TOKEN_ENV
+from bot.telegram.settings import TOKEN_ENV
 from storage.partitions import JOURNAL
 from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.telegram_fixtures import (

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import load_config
-from bot.telegram.channel import TOKEN_ENV
+from bot.telegram.settings import TOKEN_ENV
 from handlers.messages import IncomingMessage, Sender
 from handlers.service import Core
 from tests.support.botapi_emulator import BotApiEmulator

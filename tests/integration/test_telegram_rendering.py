@@ -7,14 +7,8 @@ import html
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.telegram.channel import (
-    CALLBACK_DATA_LIMIT,
-    TEXT_LIMIT,
-    ButtonCommands,
-    keyboard,
-    split_text,
-    to_html,
-)
+from bot.telegram.buttons import CALLBACK_DATA_LIMIT, ButtonCommands, keyboard
+from bot.telegram.render import TEXT_LIMIT, split_text, to_html
 from handlers.messages import Action
 from handlers.onboarding import invite_text
 from tests.support.botapi_emulator import parse_telegram_html, utf16_len

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_config
-from bot.telegram.channel import (
+from bot.telegram.settings import (
     TOKEN_ENV,
     WEBHOOK_SECRET_ENV,
     TelegramSettings,

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import default_config_text, load_config
-from bot.telegram.channel import TOKEN_ENV, run_telegram
+from bot.telegram.channel import run_telegram
+from bot.telegram.settings import TOKEN_ENV
 from handlers.service import Core
 from rules.county import Config
 from tests.support.botapi_emulator import BotApiEmulator, SentMessage

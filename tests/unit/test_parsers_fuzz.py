@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.telegram.channel import CALLBACK_DATA_LIMIT, ButtonCommands
+from bot.telegram.buttons import CALLBACK_DATA_LIMIT, ButtonCommands
 from handlers.commands import registry, split_command
 from rules.conferences import LUENEBURG, Conference, find_conference
 from rules.dates import DateError, TimeError, take_date, take_time

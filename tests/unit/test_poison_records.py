@@ -121,7 +121,7 @@ def test_answers_and_notes_can_be_written_for_any_sender_text() -> None:
 @given(ANY_TEXT)
 def test_a_button_for_any_command_is_recorded_and_read_back(tmp_path_factory: object,
                                                             command: str) -> None:
-    from bot.telegram.channel import CALLBACK_DATA_LIMIT, ButtonCommands
+    from bot.telegram.buttons import CALLBACK_DATA_LIMIT, ButtonCommands
 
     path = tmp_path_factory.mktemp("telegram") / "buttons.json"  # type: ignore[attr-defined]
     data = ButtonCommands(path).data_for(command + "x" * 64)

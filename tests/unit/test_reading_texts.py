@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.mail_compose import cut_at_word
-from bot.telegram.channel import settled_text
+from bot.telegram.render import settled_text
 from handlers.show import shorten
 
 TITLE = "Sprachförderung für Vorschulkinder mit Eltern-Café und Bücherkiste im Familienzentrum"

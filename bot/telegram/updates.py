@@ -1,0 +1,272 @@
+"""Updates from Telegram: long polling or the webhook, each update handled with attempts.
+
+Delivery is at least once, never lost: in polling mode an update is confirmed to Telegram (the
+next `getUpdates` offset) only after it was handled and every reply was sent; if sending failed
+it is fetched again, and the core, seeing its source id a second time, returns the stored replies
+without booking anything twice. The webhook answers 200 only after the same."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
+
+from bot.attempts import Attempts
+from bot.health import ChannelHealth
+from bot.telegram.receive import Receiver
+from bot.telegram.send import Replies, is_transient
+from bot.telegram.settings import CHANNEL, WEBHOOK_WITHOUT_SECRET, Clock, TelegramSettings
+from handlers import faults
+from handlers.messages import Reply
+
+if TYPE_CHECKING:
+    from handlers.service import Core
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+NOT_PROCESSED = (
+    "Entschuldigung, Ihre Nachricht konnte nicht vollständig verarbeitet werden. Die "
+    "Kreisverwaltung ist informiert und kümmert sich darum; Sie müssen nichts weiter tun."
+)
+
+
+def update_text(update: Update) -> str:
+    """What a person sent in an update: the text or caption, or the data of a button."""
+    message = update.effective_message
+    if update.callback_query is not None:
+        return update.callback_query.data or ""
+    return (message.text or message.caption or "") if message is not None else ""
+
+
+class Updates:
+    """Takes updates from Telegram (polling or webhook) and hands each to PTB's handlers
+    (`receive.Receiver`); confirms it only once answered, or once set aside."""
+
+    def __init__(self, core: Core, settings: TelegramSettings, now: Clock, receiver: Receiver,
+                 replies: Replies, attempts: Attempts, health: ChannelHealth) -> None:
+        self.core = core
+        self.settings = settings
+        self.now = now
+        self.receiver = receiver
+        self.replies = replies
+        self.attempts = attempts
+        self.health = health
+        self._done: OrderedDict[int, None] = OrderedDict()
+
+    async def handle_update(self, application: Application, update: Update) -> bool:
+        """Process one update; False: try it again later (it failed, or its next attempt is not
+        due yet). An update that fails `max_attempts` times while Telegram is reachable is
+        confirmed and set aside (`_give_up`): it cannot hold up the updates after it."""
+        if update.update_id in self._done:
+            return True
+        key = f"telegram:{update.update_id}"
+        if self.attempts.get(key) is not None:
+            if self.attempts.exhausted(key):
+                return await self._give_up(application.bot, update, key)
+            if time.time() < self.attempts.due_at(key):
+                return False
+        error: BaseException | None
+        try:
+            async with asyncio.timeout(self.settings.update_seconds):
+                await application.process_update(update)
+            error = self.receiver.errors.pop(update.update_id, None)
+            if error is None:
+                faults.check("record", update_text(update))
+        except Exception as raised:
+            error = raised
+        if error is None:
+            self._done[update.update_id] = None
+            while len(self._done) > 10_000:
+                self._done.popitem(last=False)
+            self.attempts.forget(key)
+            self.health.handled()
+            return True
+        if is_transient(error) and not await self._reachable(application.bot):
+            return False  # Telegram is away: no fault of this update's, not counted
+        try:
+            failure = await asyncio.to_thread(self.attempts.failed, key, error)
+        except OSError as disk:
+            log.error("attempt at %s not counted: %s", key, disk)
+            return False
+        log.warning("update %s failed (attempt %d of %d): %s: %s", update.update_id,
+                    failure.count, self.attempts.limit, type(error).__name__, error)
+        if failure.count < self.attempts.limit:
+            return False
+        return await self._give_up(application.bot, update, key)
+
+    async def _reachable(self, bot: Any) -> bool:
+        with contextlib.suppress(TelegramError, TimeoutError):
+            async with asyncio.timeout(10):
+                await bot.get_me()
+                return True
+        return False
+
+    async def _give_up(self, bot: Any, update: Update, key: str) -> bool:
+        """After the last attempt: confirmed and logged with the error class, the sender gets a
+        polite answer if Telegram takes it, the administration is told once (core outbox)."""
+        failure = self.attempts.get(key)
+        error = failure.error if failure else "unbekannt"
+        chat = update.effective_chat
+        user = update.effective_user
+        log.error("update %s set aside after %d attempts (%s); confirmed", update.update_id,
+                  failure.count if failure else 0, error)
+        sender = f"Telegram-Chat {chat.id if chat else '?'}" + (
+            f" ({user.full_name})" if user else "")
+        try:
+            await asyncio.to_thread(
+                self.core.report_unprocessed, CHANNEL, key, sender=sender, error=error,
+                where="nicht mehr in Telegram (bestätigt, im Protokoll vermerkt)", now=self.now())
+        except Exception:
+            log.exception("the administration could not be told about %s", key)
+        if chat is not None:
+            with contextlib.suppress(TelegramError, TimeoutError):
+                async with asyncio.timeout(10):
+                    await self.replies.send_reply(bot, chat.id, Reply(NOT_PROCESSED), retry=False)
+        self._done[update.update_id] = None
+        self.attempts.forget(key)
+        return True
+
+    async def _handle_batch(self, application: Application, updates: Sequence[Update]) -> int:
+        """Handle updates, each chat's in order and chats side by side; the offset to confirm
+        (the first update not answered; later ones already answered are skipped next time).
+        An update that failed does not hold up the later ones of its chat: they are handled
+        meanwhile, as a mail that failed does not hold up its sender's next mail.
+
+        Side by side, one chat's fsync or Bot API round trip no longer holds up the others, and
+        their commits share one fsync (see storage/journal.py)."""
+        by_chat: dict[int | None, list[Update]] = {}
+        for update in updates:
+            chat = update.effective_chat.id if update.effective_chat else None
+            by_chat.setdefault(chat, []).append(update)
+
+        async def in_order(chat_updates: list[Update]) -> list[int]:
+            return [update.update_id for update in chat_updates
+                    if not await self.handle_update(application, update)]
+
+        failed = [u for ids in await asyncio.gather(*map(in_order, by_chat.values()))
+                  for u in ids]
+        return min(failed) if failed else updates[-1].update_id + 1
+
+    async def poll(self, application: Application, stop: asyncio.Event) -> None:
+        """Long polling that confirms an update only after it was handled and answered."""
+        offset: int | None = None
+        pause = Backoff()
+        bot = application.bot
+        while not stop.is_set():
+            fetch = asyncio.ensure_future(bot.get_updates(
+                offset=offset, timeout=self.settings.poll_timeout,
+                allowed_updates=list(ALLOWED_UPDATES)))
+            if not await first_or_stop(fetch, stop):
+                break
+            try:
+                updates = fetch.result()
+                self.health.up()
+            except InvalidToken:
+                raise
+            except TelegramError as error:
+                self.health.down(f"getUpdates: {error}")
+                log.warning("getUpdates failed: %s", error)
+                await sleep_or_stop(pause.next(), stop)
+                continue
+            if not updates:
+                pause.reset()
+                continue
+            next_offset = await self._handle_batch(application, updates)
+            if next_offset <= updates[-1].update_id:
+                await sleep_or_stop(pause.next(), stop)
+            else:
+                pause.reset()
+            offset = next_offset
+        if offset is not None:
+            with contextlib.suppress(TelegramError, TimeoutError):
+                async with asyncio.timeout(5):
+                    await bot.get_updates(offset=offset, timeout=0, limit=1)
+
+    async def serve_webhook(self, application: Application, stop: asyncio.Event) -> None:
+        """A small HTTP server for Telegram's webhook; 200 only once an update is answered."""
+        import tornado.httpserver
+        import tornado.web
+
+        channel = self
+        secret = self.settings.webhook_secret
+
+        if not secret:  # run_telegram refuses this already; never serve an open webhook
+            raise RuntimeError(WEBHOOK_WITHOUT_SECRET)
+        expected = secret.encode()
+
+        class WebhookHandler(tornado.web.RequestHandler):
+            async def post(self) -> None:
+                given = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+                if not hmac.compare_digest(given.encode(), expected):  # constant time
+                    self.set_status(403)
+                    return
+                try:
+                    update = Update.de_json(json.loads(self.request.body), application.bot)
+                except (ValueError, TypeError, KeyError):
+                    self.set_status(400)
+                    return
+                if update is None or await channel.handle_update(application, update):
+                    self.set_status(200)
+                else:
+                    self.set_status(503)
+
+        url = self.settings.webhook_url or ""
+        path = urlsplit(url).path or "/"
+        server = tornado.httpserver.HTTPServer(tornado.web.Application([(path, WebhookHandler)]))
+        server.listen(self.settings.webhook_port, self.settings.webhook_listen)
+        try:
+            await self.replies.retrying(lambda: application.bot.set_webhook(
+                url, allowed_updates=list(ALLOWED_UPDATES), secret_token=secret))
+            log.info("Telegram webhook at %s (listening on %s:%s)", url,
+                     self.settings.webhook_listen, self.settings.webhook_port)
+            await stop.wait()
+        finally:
+            server.stop()
+            await server.close_all_connections()
+
+
+class Backoff:
+    """0.5 s, 1 s, 2 s … up to 30 s between tries while Telegram is unavailable."""
+
+    def __init__(self) -> None:
+        self._delay = 0.0
+
+    def next(self) -> float:
+        self._delay = min(max(self._delay * 2, 0.5), 30.0)
+        return self._delay
+
+    def reset(self) -> None:
+        self._delay = 0.0
+
+
+async def first_or_stop(task: asyncio.Future, stop: asyncio.Event) -> bool:
+    """Wait for `task` or `stop`; False (and the task cancelled) if stop came first."""
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if task.done():
+        return True
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TelegramError):
+        await task
+    return False
+
+
+async def sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await stop.wait()
