@@ -29,13 +29,13 @@ from rules.sketch import (
     check_sketch,
     cofunding_entries,
     form_lines,
+    message_too_long,
     missing_text,
     read_sketch_fields,
 )
 from rules.sketch_changes import sketch_changes
 from rules.withdrawal import same_sketch_again
 
-MAX_MESSAGE_CHARS = 20_000
 OPEN_STATUSES = ("incomplete", "submitted", "deferred")
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,8 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         text = ctx.message.text
     for attachment in ctx.message.attachments:
         text += "\n" + attachment.text
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise refuse("R4", f"Ihre Nachricht ist mit {len(text):,} Zeichen viel zu lang für eine "
-                           "Projektskizze. Bitte beschreiben Sie Ausgangslage, Zielsetzung und "
-                           "Maßnahme kurz, je in wenigen Sätzen.".replace(",", "."))
+    if too_long := message_too_long(text):
+        raise Refused(too_long)
     fields = read_sketch_fields(text)
     if "conference" not in fields:
         named = conference_named_in(text, ctx.config.conferences)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from rules.dates import format_date
 from rules.money import format_cents
 from rules.sketch import cofunding_entries
 
@@ -285,7 +286,7 @@ def _note(app: dict) -> str:
     """German note for a corrected decision (when, what it was before, why) or a withdrawal."""
     withdrawn = app.get("withdrawn")
     if withdrawn:
-        on = date.fromisoformat(withdrawn["on"]).strftime("%d.%m.%Y")
+        on = format_date(date.fromisoformat(withdrawn["on"]))
         reason = f": {withdrawn['reason']}" if withdrawn.get("reason") else ""
         return f"Zurückgezogen am {on}{reason}"
     corrections = app.get("corrections") or []
@@ -296,7 +297,7 @@ def _note(app: dict) -> str:
     was = STATUS_LABELS.get(before["status"], before["status"])
     if before.get("approved_cents"):
         was += f" {format_cents(before['approved_cents'])}"
-    on = date.fromisoformat(last["on"]).strftime("%d.%m.%Y")
+    on = format_date(date.fromisoformat(last["on"]))
     return f"Korrigiert am {on} (vorher {was}): {last['reason']}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from rules.dates import format_date
 from rules.refusal import Refusal, Warning
 
 MAX_BUDGET_SESSIONS_PER_YEAR = 2  # R8
@@ -43,7 +44,7 @@ def budget_session_limit(conference_name: str, year: int, existing: list[date]) 
     """R8: Budget II decisions are on the agenda at most twice per calendar year."""
     if len(existing) < MAX_BUDGET_SESSIONS_PER_YEAR:
         return None
-    dates = " und ".join(d.strftime("%d.%m.%Y") for d in sorted(existing))
+    dates = " und ".join(format_date(d) for d in sorted(existing))
     return Refusal(
         "R8",
         f"{conference_name} hat {year} schon zwei Budget-II-Sitzungen ({dates}). Budget II steht "

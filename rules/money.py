@@ -115,4 +115,9 @@ def format_cents(cents: int) -> str:
         raise TypeError(f"format_cents needs integer cents, got {type(cents).__name__}")
     sign = "-" if cents < 0 else ""
     euros, rest = divmod(abs(cents), 100)
-    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d} €"
+    return f"{sign}{format_number(euros)},{rest:02d} €"
+
+
+def format_number(number: int) -> str:
+    """A whole number as a German reads it: 25.000 (dot for thousands)."""
+    return f"{number:,}".replace(",", ".")

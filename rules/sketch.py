@@ -14,12 +14,14 @@ from rules.conferences import (
     similar_conference,
 )
 from rules.labelled import SKETCH_FIELD_NAMES, SKETCH_LABELS, normalize_label, parse_labelled
-from rules.money import AmountError, format_cents, parse_amount
+from rules.money import AmountError, format_cents, format_number, parse_amount
+from rules.refusal import Refusal
 
 REQUIRED = ("conference", "applicant", "title", "situation", "objective", "measure", "amount")
 MAX_FIELD_CHARS = {"title": 200, "applicant": 200, "conference": 100, "amount": 60,
                    "cofunding": 300}
 MAX_TEXT_FIELD_CHARS = 2_500  # Ausgangslage, Zielsetzung, Maßnahme: "short" (R4)
+MAX_MESSAGE_CHARS = 20_000  # a whole message handed in as a sketch, attachments included
 # What a line of a form holds before it is filled in: "…" as in our own forms, "...", "-", "?".
 NOT_FILLED_IN = re.compile(r"[\s.…?*_–—-]*")
 
@@ -214,6 +216,15 @@ def check_sketch(
     invalid = tuple(key for key in fields if key not in values and key != "number")
     missing = tuple(key for key in REQUIRED if key not in values and key not in invalid)
     return SketchCheck(values, missing, tuple(problems), invalid, tuple(corrected))
+
+
+def message_too_long(text: str) -> Refusal | None:
+    """R4: a message far longer than a sketch is refused before it is read."""
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return None
+    return Refusal("R4", f"Ihre Nachricht ist mit {format_number(len(text))} Zeichen viel zu lang "
+                         "für eine Projektskizze. Bitte beschreiben Sie Ausgangslage, Zielsetzung "
+                         "und Maßnahme kurz, je in wenigen Sätzen.")
 
 
 def missing_text(missing: tuple[str, ...]) -> str:

@@ -3,6 +3,7 @@ refusal leaves the store as it was. Real Core, real TinyDB files in a temporary 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -208,6 +209,18 @@ def test_r4_a_sketch_without_ausgangslage_lists_exactly_that_and_a_reply_complet
                     "zu Hause kaum Deutsch.", today=date(2026, 2, 3))
     assert "ist jetzt vollständig" in reply_text(done)
     assert bot.application("ADE-2026-001")["status"] == "submitted"
+
+
+def test_r4_a_message_far_too_long_is_refused_with_the_count_in_german_and_the_sentence_intact(
+        bot: Bot) -> None:
+    long = sketch(Ausgangslage="Viele Kinder sprechen zu Hause kaum Deutsch. " * 600)
+    refusal = bot.refused(APPLICANT, long, "R4", today=date(2026, 2, 2))
+    counted = re.fullmatch(
+        r"R4: Ihre Nachricht ist mit (\d\d\.\d\d\d) Zeichen viel zu lang für eine Projektskizze\. "
+        r"Bitte beschreiben Sie Ausgangslage, Zielsetzung und Maßnahme kurz, je in wenigen "
+        r"Sätzen\.", reply_text(refusal))
+    assert counted, reply_text(refusal)
+    assert int(counted.group(1).replace(".", "")) > 20_000
 
 
 def test_r4_a_sketch_without_social_space_is_refused_with_her_sketch_to_send_back(
