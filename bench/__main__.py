@@ -33,8 +33,9 @@ class _Tee(io.StringIO):
     """Prints as it goes and keeps a copy, so the summary can quote the verdict lines."""
 
     def write(self, text: str) -> int:
-        sys.__stdout__.write(text)
-        sys.__stdout__.flush()
+        if sys.__stdout__ is not None:  # None only without a console at all
+            sys.__stdout__.write(text)
+            sys.__stdout__.flush()
         return super().write(text)
 
 

@@ -80,7 +80,8 @@ def measure(base: Path) -> dict[int, dict[str, list[float]]]:
     for config in configs.values():  # once after the update: the bot lists what it needs
         core, _ = _start(config)
         core.close()
-    times = {n: {op: [] for op in OPERATIONS} for n in HISTORIES}
+    times: dict[int, dict[str, list[float]]] = {n: {op: [] for op in OPERATIONS}
+                                                 for n in HISTORIES}
     cores = {}
     for n, config in configs.items():
         cores[n], seconds = _start(config)

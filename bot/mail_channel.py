@@ -102,7 +102,7 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
@@ -691,8 +691,9 @@ class MailChannel:
 
     def _fetch(self, box: BaseMailBox, uids: list[str],
                headers_only: bool) -> list[RawMailMessage]:
-        return list(box.fetch(uid_list=uids, mark_seen=False, bulk=True,  # type: ignore[misc]
-                              headers_only=headers_only))
+        # box.email_message_class is RawMailMessage (see _connect)
+        return cast(list[RawMailMessage], list(box.fetch(
+            uid_list=uids, mark_seen=False, bulk=True, headers_only=headers_only)))
 
     async def process_inbox(self, box: BaseMailBox) -> int:
         """Handle every mail now in the inbox, oldest first; returns how many were moved.
@@ -717,7 +718,7 @@ class MailChannel:
                 wanted = [h.uid for h in group
                           if h.uid and h.size_rfc822 <= self.settings.max_mail_bytes]
                 bodies = ({m.uid: m for m in await asyncio.to_thread(self._fetch, box, wanted,
-                                                                      False)}
+                                                                      False) if m.uid}
                           if wanted else {})
                 count += await self._handle_group(box, group, bodies, uidvalidity)
         return count
@@ -897,8 +898,8 @@ class MailChannel:
                     failed.append((item, error))
         if failed:
             await asyncio.to_thread(box.client.noop)  # the server is there: the mails failed
-        for item, error in failed:
-            handled = await self._failed(item.key, error, item.raw, item.uidvalidity, item.uid,
+        for item, cause in failed:
+            handled = await self._failed(item.key, cause, item.raw, item.uidvalidity, item.uid,
                                          answered=True)
             if handled is None:
                 continue

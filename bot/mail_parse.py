@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from email.errors import HeaderParseError, ObsoleteHeaderDefect
 from email.header import decode_header, make_header
-from email.headerregistry import BaseHeader, HeaderRegistry
+from email.headerregistry import AddressHeader, BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
-from email.utils import getaddresses
+from email.utils import collapse_rfc2231_value, getaddresses
 from html.parser import HTMLParser
 from typing import ClassVar
 
@@ -126,9 +126,14 @@ def _part_text(part: Message) -> str:
         meta = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", payload[:4096], re.IGNORECASE)
         charset = meta.group(1).decode("ascii") if meta else None
     text = decode_bytes(payload, charset)
-    if part.get_param("format", "").lower() == "flowed":
-        text = _unflow(text, part.get_param("delsp", "").lower() == "yes")
+    if _param(part, "format") == "flowed":
+        text = _unflow(text, _param(part, "delsp") == "yes")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _param(part: Message, name: str) -> str:
+    """A Content-Type parameter, lower case; "" when absent (RFC 2231 forms collapsed)."""
+    return collapse_rfc2231_value(part.get_param(name, "")).lower()
 
 
 def _unflow(text: str, delsp: bool) -> str:
@@ -506,6 +511,9 @@ def _from(message: Message) -> tuple[str, str, str | None]:
         return "", match.group("bare"), None
     try:
         header = message["From"]
+        # email.policy.default makes it both; absent or read otherwise, it is a defect
+        if not (isinstance(header, AddressHeader) and isinstance(header, BaseHeader)):
+            raise TypeError(header)
         addresses = tuple(header.addresses)
         defects = [d for d in header.defects if not isinstance(d, ObsoleteHeaderDefect)]
     except Exception:  # whatever the parser trips over is a defect

@@ -9,8 +9,9 @@ import importlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from bot import health, redact
 from bot.control import SOCKET, serve
@@ -35,7 +36,7 @@ async def scheduler(core: Core, stop: asyncio.Event,
             await asyncio.wait_for(stop.wait(), TICK_SECONDS)
 
 
-Runner = Callable[[Core, Config, asyncio.Event], Awaitable[None]]
+Runner = Callable[[Core, Config, asyncio.Event], Coroutine[Any, Any, None]]
 CHANNELS = (  # name, label, module, its status function, its runner
     ("telegram", "Telegram", "bot.telegram.channel", "telegram_status", "run_telegram"),
     ("email", "E-Mail", "bot.mail_channel", "mail_status", "run_mail"),

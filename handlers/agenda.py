@@ -125,7 +125,7 @@ def agenda_data(ctx: Context, conference: Conference, session: dict | None) -> d
         "applications": applications,
         "requested_cents": sum(a["requested_cents"] or 0 for a in decidable),
         "free_cents": balance.free,
-        "attending": [ctx.config.person(p).name if ctx.config.person(p) else p
+        "attending": [person.name if (person := ctx.config.person(p)) else p
                       for p in (session or {}).get("attended_by", [])],
     }
 

@@ -44,7 +44,9 @@ APPLICANT_CHARS = 40
 
 def _filters(args: str) -> tuple[str, tuple[str, ...], str]:
     """(the arguments without status words, the statuses wanted or () for all, the word)."""
-    kept, wanted, word = [], (), ""
+    kept: list[str] = []
+    wanted: tuple[str, ...] = ()
+    word = ""
     for token in args.split():
         key = normalize_label(token)
         if key in FILTERS:

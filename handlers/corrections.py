@@ -133,7 +133,7 @@ def _check(ctx: Context, conference: Conference, number: str, outcome: str, cent
     if status not in CORRECTABLE or not application.get("session_date"):
         raise refuse("R11", f"Über {number} ist noch nicht entschieden ({STATUS[status]}); es gibt "
                             "nichts zu berichtigen. Beschlüsse melden Sie mit /beschluss.")
-    old_outcome = application.get("held_outcome", status) if status == "held" else status
+    old_outcome: str = (application.get("held_outcome") or status) if status == "held" else status
     old_cents = (application.get("approved_cents") or 0) if old_outcome == "approved" else 0
     if outcome == "approved":
         cents = application["requested_cents"] if cents is None else cents

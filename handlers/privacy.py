@@ -48,7 +48,7 @@ def identity(config: Config, who: str) -> tuple[str, Person | None]:
     matrix = who.removeprefix("matrix:")
     person = config.person(who) or next(
         (p for p in config.people if (p.email and p.email == who.lower()) or
-         (getattr(p, "matrix", None) and p.matrix == matrix)), None)  # type: ignore[attr-defined]
+         (p.matrix and p.matrix == matrix)), None)
     if person is not None:
         return person.id, person
     if matrix.startswith("@") and ":" in matrix:  # a Matrix user id, @name:server

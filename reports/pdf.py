@@ -344,14 +344,16 @@ def _table(
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
+    # _cellvalues (here) and the canvas's _startPage, _pagesize, _pageNumber (below) are
+    # reportlab's private API, which its stubs leave out: hence the attr-defined ignores.
     class KeepRowsTable(Table):
         def split(self, availWidth: float, availHeight: float) -> list[Any]:
             parts = super().split(availWidth, availHeight)
             if len(parts) != 2 or frame_height is None or availHeight >= frame_height - 1:
                 return parts
             repeated = self.repeatRows
-            before = len(parts[0]._cellvalues) - repeated
-            after = len(parts[1]._cellvalues) - repeated
+            before = len(parts[0]._cellvalues) - repeated  # type: ignore[attr-defined]
+            after = len(parts[1]._cellvalues) - repeated  # type: ignore[attr-defined]
             return [] if min(before, after) < MIN_ROWS_PER_PAGE else parts
 
     top = 1 if heading else 0
@@ -395,7 +397,7 @@ def _numbered_canvas(footer: str) -> Any:
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]
 
         def save(self) -> None:
             total = len(self._pages)
@@ -406,10 +408,11 @@ def _numbered_canvas(footer: str) -> Any:
             super().save()
 
         def _footer(self, total: int) -> None:
-            width, _ = self._pagesize
+            width, _ = self._pagesize  # type: ignore[attr-defined]
             self.setFont(FONT, 8)
             self.setFillGray(0.35)
             self.drawString(15 * mm, 8 * mm, footer)
-            self.drawRightString(width - 15 * mm, 8 * mm, f"Seite {self._pageNumber} von {total}")
+            page = self._pageNumber  # type: ignore[attr-defined]
+            self.drawRightString(width - 15 * mm, 8 * mm, f"Seite {page} von {total}")
 
     return NumberedCanvas

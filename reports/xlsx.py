@@ -46,9 +46,11 @@ def euros(cents: int) -> Decimal:
 
 def render_xlsx(overview: Overview, today: date) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     summary = book.active
+    assert isinstance(summary, Worksheet)  # a new workbook starts with one plain sheet
     summary.title = SUMMARY_SHEET
     _write_summary(summary, overview, today)
     for conf in overview.conferences:
@@ -227,8 +229,9 @@ def _put_row(
 def _finish(ws: Worksheet, headers: tuple[str, ...], *, last_table_row: int) -> None:
     """Freeze the header, filter, fit the columns, and print landscape on A4 width."""
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1).coordinate
     last_column = get_column_letter(len(headers))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{max(last_table_row, HEADER_ROW)}"
     for column, header in enumerate(headers, 1):
@@ -244,7 +247,7 @@ def _finish(ws: Worksheet, headers: tuple[str, ...], *, last_table_row: int) -> 
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
 def _display_width(value: Any, number_format: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 from rules.conferences import (
     Conference,
@@ -147,7 +148,7 @@ def cofunding_text(stored: object) -> str:
         for entry in cofunding_entries(stored))
 
 
-def cofunding_entries(stored: object) -> list[dict]:
+def cofunding_entries(stored: object) -> list[dict[str, Any]]:
     """The funders of an application record: none, one (a dict, as stored before several were
     kept apart) or several (a list of dicts)."""
     if isinstance(stored, dict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
 from rules.money import AmountError, parse_amount
 from rules.numbers import NUMBER_PATTERN
@@ -59,7 +60,8 @@ def _cents(text: str | None) -> int | None:
         return None
 
 
-def same_sketch_again(first: dict, fields: dict[str, str], sender: str, today: date) -> bool:
+def same_sketch_again(first: dict[str, Any], fields: dict[str, str], sender: str,
+                      today: date) -> bool:
     """Whether `fields`, sent by `sender` today, repeat the stored application `first`: same
     sender, same title, text and amount, within SAME_SKETCH_DAYS, and not withdrawn meanwhile."""
     if first["contact"] != sender or first.get("status") == "withdrawn":

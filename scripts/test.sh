@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the tests need on a fresh Debian machine, then lints and runs the tests.
+# Installs everything the tests need on a fresh Debian machine, then lints, type-checks and runs
+# the tests.
 # Debian packages (Dovecot for the IMAP tests, poppler for PDFs, openssl for a test certificate,
 # systemd-analyze for the unit files, venv) come from
 # apt-get when missing; Python packages go into .venv. Extra arguments go to pytest.
@@ -24,4 +25,5 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
+.venv/bin/mypy  # the packages and flags are in pyproject.toml ([tool.mypy])
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -207,7 +207,7 @@ class Partitions:
 
     def raw(self, name: str, table: str) -> dict[str, dict[str, Any]]:
         """A table's rows by document id, read-only: no TinyDB Document objects, no copies."""
-        data = self.db(name).storage.read() or {}  # type: ignore[attr-defined]
+        data = self.db(name).storage.read() or {}
         return data.get(table, {})
 
     def rows(self, name: str, table: str) -> list[dict[str, Any]]:
@@ -222,7 +222,7 @@ class Partitions:
         """A file's data without keeping it open (a one-time scan of every year): the open
         copy if there is one (it may hold changes not yet in the file), else read from disk."""
         if name in self._dbs:
-            return self._dbs[name].storage.read() or {}  # type: ignore[attr-defined]
+            return self._dbs[name].storage.read() or {}
         path = self.directory / f"{name}.json"
         return orjson.loads(path.read_bytes() or b"{}") if path.exists() else {}
 

@@ -341,7 +341,7 @@ class Store:
 
     def invite(self, code: str) -> Record | None:
         row = self.table(GLOBAL, "invites").get(Query().code == code)
-        return dict(row) if row else None  # type: ignore[arg-type]
+        return dict(row) if row else None
 
     def void_invites(self, person_id: str, at: str) -> int:
         """Make every unused invite of a person invalid (after /trennen); how many."""

@@ -65,7 +65,7 @@ class AiohttpRequest(BaseRequest):
             form = aiohttp.FormData()
             for name, value in fields.items():
                 form.add_field(name, value)
-            for name, (filename, content, mimetype) in files.items():  # type: ignore[misc]
+            for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             data = form
         read = _seconds(read_timeout, self._read_timeout)

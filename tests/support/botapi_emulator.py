@@ -26,7 +26,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import ClientSession, ClientTimeout, web
 
@@ -219,7 +219,7 @@ class BotApiEmulator:
 
     # -- life cycle -----------------------------------------------------------------------
 
-    async def start(self) -> BotApiEmulator:
+    async def start(self) -> Self:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._handle_file)
@@ -228,7 +228,7 @@ class BotApiEmulator:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         server = site._server
-        assert server is not None
+        assert isinstance(server, asyncio.Server)
         self.port = server.sockets[0].getsockname()[1]
         return self
 
@@ -242,7 +242,7 @@ class BotApiEmulator:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> BotApiEmulator:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -457,7 +457,9 @@ class BotApiEmulator:
 
         def find() -> SentMessage | None:
             chat = self._chats.get(chat_id)
-            for message in chat.messages if chat else ():
+            if chat is None:
+                return None
+            for message in chat.messages:
                 if message.message_id not in chat.consumed and matches(message):
                     chat.consumed.add(message.message_id)
                     return message
