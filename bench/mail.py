@@ -98,11 +98,12 @@ class AcceptOnly(SmtpRelay):
 
     def __init__(self, dovecot: Dovecot) -> None:
         super().__init__(dovecot)
-        self.handler = AcceptingHandler(dovecot)
+        self.accepting = AcceptingHandler(dovecot)
+        self.handler = self.accepting
 
     @property
     def accepted(self) -> list[tuple[float, str]]:
-        return self.handler.accepted  # type: ignore[attr-defined, no-any-return]
+        return self.accepting.accepted
 
 
 class Answers:
