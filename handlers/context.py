@@ -8,12 +8,11 @@ from datetime import date, datetime
 
 from handlers.codes import WrongCodes
 from handlers.messages import Action, IncomingMessage, Notification, Outcome, Reply, SessionEvent
-from rules.budget import Balance, balance_from
+from rules.budget import Balance, balance_from, shortfall_warning, year_closed
 from rules.conferences import Conference
 from rules.county import Config
-from rules.money import format_cents
 from rules.people import Identity, Person
-from rules.refusal import Refusal, Warning, refuse
+from rules.refusal import Refusal, Refused, Warning, refuse
 from storage.store import Store
 
 
@@ -94,7 +93,7 @@ class Context:
     def _warn_shortfall(self, conference: Conference, year: int, balance: Balance) -> None:
         """R1/R3: the configured allotment is below what is bound; once per configured value."""
         for person in self.config.people_with_role("administration"):
-            self.notify(person.id, shortfall_warning(conference, year, balance), "warning",
+            self.notify(person.id, shortfall_warning(conference.name, year, balance), "warning",
                         f"shortfall:{conference.code}:{year}:{balance.allotment}:"
                         f"{balance.bound}:{person.id}")
 
@@ -117,8 +116,7 @@ class Context:
     def open_year(self, conference: Conference, year: int) -> None:
         """Post the R1 allotment of a year before its first booking; refuse a closed year (R2)."""
         if self.store.year_closed(year):
-            raise refuse("R2", f"Das Haushaltsjahr {year} ist abgeschlossen; darin wird nichts "
-                               "mehr gebucht. Bitte wenden Sie sich an die Kreisverwaltung.")
+            raise Refused(year_closed(year))
         entries = [(e["kind"], e["amount_cents"]) for e in self.store.ledger(year, conference.code)]
         posted, due = self._allotment(conference, year, entries)
         if due == posted and any(kind == "allotment" for kind, _ in entries):
@@ -135,18 +133,6 @@ class Context:
             "booked_at": self.now.isoformat(timespec="seconds"), "note": note,
             **({"correction": correction} if correction else {}),
         })
-
-
-def shortfall_warning(conference: Conference, year: int, balance: Balance) -> str:
-    return (f"Achtung R3: Die Zuweisung {conference.name} {year} steht in der Konfiguration auf "
-            f"{format_cents(balance.allotment)}, gebunden sind aber schon "
-            f"{format_cents(balance.bound)}"
-            + (f" (Übertrag aus {year - 1}: {format_cents(balance.carried_in)})"
-               if balance.carried_in else "")
-            + f". Fehlbetrag: "
-            f"{format_cents(balance.shortfall)}. Neue Bewilligungen sind nicht möglich. Bitte "
-            "prüfen Sie die Zuweisung (Kreisverwaltung, sozialbot.toml "
-            f"[budget.allotments.{year}]).")
 
 
 def reply(text: str, *, actions: tuple[Action, ...] = (), application_number: str | None = None,

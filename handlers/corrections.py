@@ -15,7 +15,12 @@ from handlers import codes
 from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
-from rules.budget import balance_from, can_bind
+from rules.budget import (
+    balance_from,
+    correction_in_closed_year,
+    correction_over_balance,
+    vetoed_stays,
+)
 from rules.checks import concept_missing
 from rules.conferences import Conference
 from rules.corrections import CorrectionError, close_delta, parse_correction, says_correction
@@ -29,7 +34,7 @@ from rules.decisions import (
     vote_problem,
 )
 from rules.money import format_cents
-from rules.refusal import refuse
+from rules.refusal import Refused, refuse
 from rules.withdrawal import withdrawal_in
 
 CORRECTABLE = ("approved", "rejected", "deferred", "held")
@@ -126,8 +131,7 @@ def _check(ctx: Context, conference: Conference, number: str, outcome: str, cent
                          "/antraege zeigt die Anträge.")
     number, status = application["number"], application["status"]
     if status == "vetoed":
-        raise refuse("R10", f"Zu {number} hat der Landkreis ein Veto eingelegt; das hebt keine "
-                            "Korrektur auf. Bitte wenden Sie sich an den Landkreis.")
+        raise Refused(vetoed_stays(number))
     if status == "withdrawn":
         raise refuse("", f"{number} ist zurückgezogen; darüber wurde nicht entschieden.")
     if status not in CORRECTABLE or not application.get("session_date"):
@@ -156,18 +160,13 @@ def _check(ctx: Context, conference: Conference, number: str, outcome: str, cent
     more = cents - old_cents
     if more > 0:
         if ctx.store.year_closed(day.year):
-            raise refuse("R2", f"Das Haushaltsjahr {day.year} ist abgeschlossen; sein Geld ist "
-                               "übertragen oder verfallen. Mehr als gebucht kann darin nicht mehr "
-                               f"bewilligt werden (gebucht: {change.before}). Eine Berichtigung "
-                               "nach unten oder eine Ablehnung ist möglich.")
+            raise Refused(correction_in_closed_year(day.year, change.before))
         if ctx.store.concept(conference.code) is None:
-            refusal = concept_missing(conference.name)
-            raise refuse(refusal.rule, refusal.text)
-        balance = ctx.balance(conference, day.year)
-        if not can_bind(balance, more):
-            raise refuse("R3", f"Die Korrektur bindet {format_cents(more)} mehr, verfügbar sind "
-                               f"für {conference.name} {day.year} nur "
-                               f"{format_cents(balance.free)}.")
+            raise Refused(concept_missing(conference.name))
+        over = correction_over_balance(more, ctx.balance(conference, day.year), conference.name,
+                                       day.year)
+        if over:
+            raise Refused(over)
     return change
 
 

@@ -18,7 +18,7 @@ from handlers.applications import STATUS
 from handlers.context import Context, ask, reply
 from handlers.messages import Action, Outcome
 from handlers.show import shorten
-from rules.budget import can_bind
+from rules.budget import over_balance
 from rules.checks import concept_missing, must_hold_for_county
 from rules.conferences import Conference, conference_and_day
 from rules.dates import DateError, format_date, parse_date, take_date
@@ -37,7 +37,7 @@ from rules.decisions import (
     watering_can,
 )
 from rules.money import format_cents
-from rules.refusal import Refusal, refuse
+from rules.refusal import Refused, refuse
 
 OPEN = ("submitted", "deferred")
 MAX_LINES = 200  # decisions in one message; a session decides far fewer
@@ -147,15 +147,12 @@ def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) ->
     approved = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
     if approved:
         if ctx.store.concept(conference.code) is None:
-            refusal = concept_missing(conference.name)
-            raise refuse(refusal.rule, refusal.text)
+            raise Refused(concept_missing(conference.name))
         ctx.open_year(conference, day.year)
-        balance = ctx.balance(conference, day.year)
-        if not can_bind(balance, approved):
-            raise refuse("R3", f"Bewilligt sind zusammen {format_cents(approved)}, verfügbar sind "
-                               f"für {conference.name} {day.year} nur "
-                               f"{format_cents(balance.free)}. Bitte kürzen Sie Beträge oder "
-                               "vertagen Sie Anträge.")
+        over = over_balance(approved, ctx.balance(conference, day.year), conference.name,
+                            day.year)
+        if over:
+            raise Refused(over)
     elif ctx.store.year_closed(day.year):
         ctx.open_year(conference, day.year)  # raises the R2 refusal
     return planned
@@ -588,8 +585,7 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
     if approved:
         ctx.open_year(conference, day.year)
         if ctx.store.concept(conference.code) is None:
-            refusal: Refusal = concept_missing(conference.name)
-            raise refuse(refusal.rule, refusal.text)
+            raise Refused(concept_missing(conference.name))
     _apply(ctx, conference, day, planned)
     for confirmation in confirmations:
         confirmation["status"] = "booked"

@@ -8,9 +8,10 @@ from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.messages import Outcome
 from handlers.show import shorten
+from rules.budget import veto_needs_number, veto_refusal, veto_unknown
 from rules.dates import format_date
 from rules.money import format_cents
-from rules.refusal import refuse
+from rules.refusal import Refused
 
 MIN_REASON = 5
 
@@ -23,22 +24,16 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                     for a in ctx.store.applications(year) if a["status"] in ("approved", "held")]
         example = approved[-1] if approved else f"{ctx.config.conferences[0].code}-" \
                                                 f"{ctx.today.year}-001"
-        raise refuse("R10", "Bitte nennen Sie Antrag und Begründung, z. B. "
-                            f"/veto {example} passt nicht zum Sozialraumkonzept"
-                            + (f". Bewilligt sind: {', '.join(approved[-8:])}" if approved
-                               else ""))
+        raise Refused(veto_needs_number(example, approved))
     application = ctx.store.application(number)
     if application is None:
-        raise refuse("R10", f"Einen Antrag {number[:20]} gibt es nicht. /antraege zeigt die "
-                            "Anträge.")
+        raise Refused(veto_unknown(number))
     number = application["number"]
-    if len(reason) < MIN_REASON:
-        raise refuse("R10", f"Ein Veto braucht eine Begründung. Bitte senden Sie: /veto {number} "
-                            "<Begründung>")
-    if application["status"] not in ("approved", "held"):
-        state = STATUS[application["status"]]
-        raise refuse("R10", f"{number} ist nicht bewilligt (Stand: {state}); ein Veto gilt nur "
-                            "für bewilligte oder zurückgehaltene Beschlüsse.")
+    status = application["status"]
+    refusal = veto_refusal(number, len(reason) >= MIN_REASON,
+                           None if status in ("approved", "held") else STATUS[status])
+    if refusal:
+        raise Refused(refusal)
     conference = ctx.conference(application["conference"])
     year = date.fromisoformat(application["session_date"]).year
     released = 0

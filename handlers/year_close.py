@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from handlers.context import Context, ask, reply
 from handlers.messages import Action, Notification, Outcome
 from handlers.show import shorten
-from rules.budget import year_end
+from rules.budget import close_refusal, close_year_needs_year, year_end
 from rules.conferences import Conference
 from rules.dates import format_date
 from rules.money import format_cents
-from rules.refusal import Refused, refuse
+from rules.refusal import Refused
 
 if TYPE_CHECKING:
     from handlers.service import Core
@@ -34,8 +34,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                      actions=(Action(f"{closable[0]} abschließen",
                                      f"/jahresabschluss {closable[0]}"),))
     if not word.isdigit() or len(word) != 4:
-        raise refuse("R2", "Bitte nennen Sie das Jahr, z. B. /jahresabschluss "
-                           f"{ctx.today.year - 1}")
+        raise Refused(close_year_needs_year(ctx.today.year - 1))
     return reply(close(ctx, int(word)))
 
 
@@ -45,20 +44,12 @@ def closable_years(ctx: Context) -> list[int]:
 
 
 def close(ctx: Context, year: int) -> str:
-    if year >= ctx.today.year:
-        raise refuse("R2", f"Das Haushaltsjahr {year} läuft noch bis zum 31.12.{year}; "
-                           "abgeschlossen wird es ab dem 1. Januar.")
-    if ctx.store.year_closed(year):
-        raise refuse("R2", f"Das Haushaltsjahr {year} ist schon abgeschlossen; ein zweiter "
-                           "Abschluss ist nicht möglich.")
-    if year not in ctx.store.years():
-        raise refuse("R2", f"Für {year} hat der Bot nichts verwaltet: keine Anträge, Sitzungen "
-                           "oder Buchungen. Ein Abschluss würde Zuweisungen übertragen, die es "
-                           "hier nie gab; er ist daher nicht möglich.")
-    earlier = [y for y in ctx.store.years() if y < year and not ctx.store.year_closed(y)]
-    if earlier:
-        raise refuse("R2", f"Bitte schließen Sie zuerst {earlier[0]} ab: /jahresabschluss "
-                           f"{earlier[0]}")
+    kept = ctx.store.years()
+    earlier = [y for y in kept if y < year and not ctx.store.year_closed(y)]
+    refusal = close_refusal(year, ctx.today.year, ctx.store.year_closed(year), year in kept,
+                            earlier)
+    if refusal:
+        raise Refused(refusal)
     lines = [f"Jahresabschluss {year} (R2):"]
     for conference in ctx.config.conferences:
         ctx.open_year(conference, year)
