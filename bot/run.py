@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from bot import health, redact
+from bot.channel import LABELS, Channel, ChannelFactory, Clock
 from bot.control import SOCKET, serve
-from bot.telegram.settings import start_refusal
-from handlers.messages import Sender
+from bot.mail_channel import mail_status, run_mail
+from bot.matrix import Matrix
+from bot.telegram.channel import run_telegram
+from bot.telegram.settings import start_refusal, telegram_status
+from handlers.messages import Notification, Sender
 from handlers.service import Core
 from rules.county import Config
 
@@ -24,35 +28,83 @@ log = logging.getLogger("sozialbot")
 TICK_SECONDS = 60
 
 
-async def scheduler(core: Core, stop: asyncio.Event,
-                    now: Callable[[], datetime] | None = None) -> None:
+async def scheduler(core: Core, stop: asyncio.Event, now: Clock | None = None, *,
+                    wake: Callable[[], None] = lambda: None,
+                    tick: float = TICK_SECONDS) -> None:
+    """R9 reminders, the year-end close and the yearly erasure, every `tick` seconds, from
+    this one place; when it made notifications, `wake` has the channels deliver them now."""
     clock = now or (lambda: datetime.now(core.tz))
     while not stop.is_set():
         try:
-            await asyncio.to_thread(core.run_due_reminders, clock())
+            if await asyncio.to_thread(core.run_due_reminders, clock()):
+                wake()
         except Exception:
-            log.exception("scheduler run failed; trying again in %s s", TICK_SECONDS)
+            log.exception("scheduler run failed; trying again in %s s", tick)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), TICK_SECONDS)
+            await asyncio.wait_for(stop.wait(), tick)
 
 
-Runner = Callable[[Core, Config, asyncio.Event], Coroutine[Any, Any, None]]
-CHANNELS = (  # name, label, module, its status function, its runner
-    ("telegram", "Telegram", "bot.telegram.channel", "telegram_status", "run_telegram"),
-    ("email", "E-Mail", "bot.mail_channel", "mail_status", "run_mail"),
-    ("matrix", "Matrix", "bot.matrix", "matrix_status", "run_matrix"),
+async def run_channels(core: Core, channels: Sequence[Channel], stop: asyncio.Event, *,
+                       now: Clock | None = None, tick: float = TICK_SECONDS) -> None:
+    """The channels and the scheduler, until `stop` is set and each has stopped. A channel
+    that fails is logged and takes no other down."""
+    def wake() -> None:
+        for channel in channels:
+            channel.wake()
+
+    tasks = [asyncio.create_task(scheduler(core, stop, now, wake=wake, tick=tick),
+                                 name="scheduler"),
+             *(asyncio.create_task(channel.run(stop), name=channel.name)
+               for channel in channels)]
+    for task, result in zip(tasks, await asyncio.gather(*tasks, return_exceptions=True),
+                            strict=True):
+        if isinstance(result, Exception):
+            log.error("%s stopped by an error", task.get_name(), exc_info=result)
+
+
+Runner = Callable[..., Coroutine[Any, Any, None]]
+
+
+class _SelfDelivering:
+    """A channel that runs its own outbox delivery and is started by its runner function:
+    Telegram and e-mail until their packages implement `Channel` themselves."""
+
+    def __init__(self, name: str, status: Callable[[Config], tuple[bool, str]], runner: Runner,
+                 core: Core, config: Config, now: Clock | None = None) -> None:
+        self.name, self.label = name, LABELS[name]
+        self._status, self._runner = status, runner
+        self.core, self.config, self.now = core, config, now
+
+    def status(self) -> tuple[bool, str]:
+        return self._status(self.config)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self._runner(self.core, self.config, stop, now=self.now)
+
+    def wake(self) -> None:
+        """Its own loop looks at the outbox every few seconds."""
+
+    async def deliver(self, notification: Notification, address: str) -> None:
+        raise NotImplementedError("delivered by the channel's own loop")
+
+
+# Every channel `sozialbot run` knows, in the order of its status lines.
+CHANNELS: tuple[ChannelFactory, ...] = (
+    partial(_SelfDelivering, "telegram", telegram_status, run_telegram),
+    partial(_SelfDelivering, "email", mail_status, run_mail),
+    Matrix,
 )
 
 
-def _channels(config: Config) -> list[tuple[str, Runner]]:
+def _channels(core: Core, config: Config) -> list[Channel]:
     """The channels the configuration switches on; says for each whether it is on and why."""
     enabled = []
-    for name, label, module_name, status_name, runner_name in CHANNELS:
-        module = importlib.import_module(module_name)
-        on, why = getattr(module, status_name)(config)
-        print(f"{label}: {'an' if on else 'aus'} – {why}", flush=True)
+    for factory in CHANNELS:
+        channel = factory(core, config, None)
+        on, why = channel.status()
+        print(f"{channel.label}: {'an' if on else 'aus'} – {why}", flush=True)
         if on:
-            enabled.append((name, getattr(module, runner_name)))
+            enabled.append(channel)
     return enabled
 
 
@@ -62,11 +114,9 @@ async def _main(config: Config, console_sender: Sender | None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.create_task(scheduler(core, stop), name="scheduler")]
-    channels = _channels(config)
+    channels = _channels(core, config)
     control = await _control(core, config)
-    for name, runner in channels:
-        tasks.append(asyncio.create_task(runner(core, config, stop), name=name))
+    tasks = [asyncio.create_task(run_channels(core, channels, stop), name="channels")]
     if not channels and console_sender is None:
         print("Kein Kanal eingeschaltet: der Bot erledigt nur Erinnerungen und den "
               "Jahresabschluss. Zum Ausprobieren: sozialbot run --as sek-ade (Konsole) oder "

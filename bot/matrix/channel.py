@@ -44,13 +44,14 @@ from nio import (
 
 from bot import health
 from bot.attempts import Attempts
+from bot.channel import Channel, Unavailable
 from bot.matrix.answered import AnsweredEvents
 from bot.matrix.render import contents, reaction_command
 from bot.matrix.settings import MatrixSettings
+from bot.outbox import Outbox
 from handlers import faults
 from handlers.messages import Action, IncomingMessage, Notification, Reply, Sender
 from handlers.service import Core
-from rules.county import Config
 from storage.atomic import write_atomic
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,10 @@ class DeliveryFailed(Exception):
 
 
 class MatrixChannel:
-    def __init__(self, core: Core, settings: MatrixSettings,
+    """The running Matrix channel: one client, its sync loop and its outbox delivery (for
+    `channel`, the `bot.channel.Channel` that `sozialbot run` sees: `bot.matrix.Matrix`)."""
+
+    def __init__(self, core: Core, settings: MatrixSettings, channel: Channel,
                  now: Callable[[], datetime] | None = None) -> None:
         self.core = core
         self.settings = settings
@@ -88,13 +92,17 @@ class MatrixChannel:
         self.attempts = Attempts(settings.store_dir / "attempts.jsonl",
                                  limit=settings.max_attempts, first_pause=settings.attempt_seconds,
                                  max_pause=settings.attempt_max_seconds)
-        self._delivering = asyncio.Lock()
+        self.outbox = Outbox(core, channel, interval=settings.delivery_interval,
+                             attempts=self.attempts, now=self._now)
         # events to be tried again, as decrypted: the same sync delivered again may no longer
         # decrypt (its room key's to-device message is delivered again, and rejected as replayed)
         self._retrying: dict[str, Any] = {}
         self.created: dict[str, str] = {}  # direct rooms this run created, by user id
         self.health = health.channel(CHANNEL)  # for `sozialbot status`
         self.health.queue = lambda: len(core.pending_notifications(CHANNEL))
+
+    def _now(self) -> datetime:
+        return self.now() if self.now else datetime.now(self.core.tz)
 
     # -- login and state ----------------------------------------------------------------------
     async def login(self) -> None:
@@ -133,7 +141,7 @@ class MatrixChannel:
     # -- the loop -----------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
         await self.login()
-        delivery = asyncio.create_task(self._deliver_loop(stop))
+        delivery = asyncio.create_task(self.outbox.run(stop))
         delay = 1.0
         try:
             while not stop.is_set():
@@ -161,7 +169,7 @@ class MatrixChannel:
                 delay = 1.0
                 self.health.up()
                 write_atomic(self.token_path, response.next_batch.encode())
-                await self.deliver_pending()
+                self.outbox.wake()
         finally:
             delivery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -229,7 +237,7 @@ class MatrixChannel:
         error = failure.error if failure else "unbekannt"
         log.error("Matrix event %s set aside after %d attempts (%s)", event.event_id,
                   failure.count if failure else 0, error)
-        now = self.now() if self.now else datetime.now(self.core.tz)
+        now = self._now()
         try:
             await asyncio.to_thread(
                 self.core.report_unprocessed, CHANNEL, key, sender=f"Matrix {event.sender}",
@@ -290,7 +298,7 @@ class MatrixChannel:
         for reply in outcome.replies:
             await self.send_reply(room.room_id, reply)
         if outcome.notifications:
-            await self.deliver_pending()
+            self.outbox.wake()
 
     def _received_at(self, event: Any) -> datetime:
         if self.now is not None:
@@ -348,36 +356,15 @@ class MatrixChannel:
         return answer.room_id
 
     # -- the outbox ---------------------------------------------------------------------------
-    async def _deliver_loop(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.deliver_pending()
-            except Exception:
-                log.exception("Matrix outbox delivery failed")
-            await _sleep_or_stop(self.settings.delivery_interval, stop)
-
-    async def deliver_pending(self) -> int:
-        """One pass over the core's outbox for Matrix; each notification marked once sent."""
-        async with self._delivering:
-            now = self.now() if self.now else datetime.now(self.core.tz)
-            pending = await asyncio.to_thread(self.core.pending_notifications, CHANNEL, now)
-            unreachable = [p.outbox_id for p in pending if p.address is None]
-            if unreachable:
-                await asyncio.to_thread(self.core.mark_delivered, unreachable, CHANNEL, now)
-            sent = 0
-            for outbox_id, notification, address in pending:
-                if address is None:
-                    continue
-                try:
-                    room_id = await self.direct_room(address)
-                    await self.send_reply(room_id, Reply(notification.text, notification.actions),
-                                          _refers(notification))
-                except DeliveryFailed as error:
-                    log.info("Matrix notification %s not sent yet: %s", outbox_id, error)
-                    return sent
-                sent += 1
-                await asyncio.to_thread(self.core.mark_delivered, [outbox_id], CHANNEL, now)
-            return sent
+    async def deliver(self, notification: Notification, address: str) -> None:
+        """One notification of the core's outbox, in the direct room with `address` (a user
+        id); the homeserver not taking it is `Unavailable` (the outbox tries again later)."""
+        try:
+            room_id = await self.direct_room(address)
+            await self.send_reply(room_id, Reply(notification.text, notification.actions),
+                                  _refers(notification))
+        except DeliveryFailed as error:
+            raise Unavailable(str(error)) from error
 
 
 def _refers(notification: Notification) -> tuple[str, ...]:
@@ -417,8 +404,3 @@ async def _first_or_stop(task: asyncio.Future, stop: asyncio.Event) -> bool:
 async def _sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-
-
-async def run_matrix(core: Core, config: Config, stop: asyncio.Event,
-                     now: Callable[[], datetime] | None = None) -> None:
-    await MatrixChannel(core, MatrixSettings.from_config(config), now).run(stop)

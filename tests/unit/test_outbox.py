@@ -10,41 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.attempts import Attempts
-from bot.channel import Channel, Unavailable, Undeliverable
-from bot.outbox import Outbox
-from handlers.messages import Notification
+from bot.channel import Unavailable, Undeliverable
+from tests.support.channel import RecordingChannel
 from tests.support.core import Bot, at
 
 FEB_2 = at(date(2026, 2, 2))
-
-
-class RecordingChannel:
-    """A channel on the address book key "email" (the configuration has everyone's address)
-    whose `deliver` records, or raises what the test puts in `failures`."""
-
-    name = "email"
-    label = "E-Mail"
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.failures: list[Exception] = []
-        self.delivered = asyncio.Event()
-
-    def status(self) -> tuple[bool, str]:
-        return True, "im Test"
-
-    async def run(self, stop: asyncio.Event) -> None:
-        await stop.wait()
-
-    def wake(self) -> None:
-        pass
-
-    async def deliver(self, notification: Notification, address: str) -> None:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append((address, notification.kind))
-        self.delivered.set()
 
 
 @pytest.fixture
@@ -56,9 +26,8 @@ def bot(tmp_path: Path) -> Iterator[Bot]:
     county.close()
 
 
-def outbox(bot: Bot, channel: Channel, tmp_path: Path, limit: int = 3) -> Outbox:
-    attempts = Attempts(tmp_path / "attempts.jsonl", limit=limit, first_pause=0)
-    return Outbox(bot.core, channel, interval=60, attempts=attempts, now=lambda: FEB_2)
+def channel(bot: Bot, tmp_path: Path, limit: int = 3) -> RecordingChannel:
+    return RecordingChannel(bot.core, tmp_path / "attempts.jsonl", lambda: FEB_2, limit=limit)
 
 
 def waiting(bot: Bot, now: datetime = FEB_2) -> list[str]:
@@ -66,59 +35,56 @@ def waiting(bot: Bot, now: datetime = FEB_2) -> list[str]:
 
 
 async def test_a_pass_sends_each_notification_once_and_marks_it(bot: Bot, tmp_path: Path) -> None:
-    channel = RecordingChannel()
-    box = outbox(bot, channel, tmp_path)
-    assert await box.deliver_pending() == 1
-    assert channel.sent == [("sek-ade@example.org", "application")]
+    email = channel(bot, tmp_path)
+    assert await email.outbox.deliver_pending() == 1
+    assert [(address, n.kind) for address, n in email.sent] == [
+        ("sek-ade@example.org", "application")]
     assert waiting(bot) == []
-    assert await box.deliver_pending() == 0
-    assert channel.sent == [("sek-ade@example.org", "application")]
+    assert await email.outbox.deliver_pending() == 0
+    assert len(email.sent) == 1
 
 
 async def test_unavailable_keeps_it_for_later_undeliverable_drops_it(
         bot: Bot, tmp_path: Path) -> None:
-    channel = RecordingChannel()
-    box = outbox(bot, channel, tmp_path)
-    channel.failures = [Unavailable("Server weg")]
-    assert await box.deliver_pending() == 0
+    email = channel(bot, tmp_path)
+    (pending,) = bot.core.pending_notifications("email", FEB_2)
+    email.failures = [Unavailable("Server weg")]
+    assert await email.outbox.deliver_pending() == 0
     assert waiting(bot) == ["application"]
-    assert box.attempts.get("notification:" + bot.core.pending_notifications(
-        "email", FEB_2)[0].outbox_id) is None  # not counted against it
-    channel.failures = [Undeliverable("Adresse gibt es nicht")]
-    assert await box.deliver_pending() == 0
+    assert email.outbox.attempts.get(f"notification:{pending.outbox_id}") is None  # not counted
+    email.failures = [Undeliverable("Adresse gibt es nicht")]
+    assert await email.outbox.deliver_pending() == 0
     assert waiting(bot) == []
-    assert channel.sent == []
+    assert email.sent == []
 
 
 async def test_a_failing_notification_is_tried_again_then_given_up_on_disk(
         bot: Bot, tmp_path: Path) -> None:
-    channel = RecordingChannel()
-    box = outbox(bot, channel, tmp_path, limit=2)
+    email = channel(bot, tmp_path, limit=2)
     (pending,) = bot.core.pending_notifications("email", FEB_2)
     key = f"notification:{pending.outbox_id}"
-    channel.failures = [ValueError("kaputt")]
-    await box.deliver_pending()
+    email.failures = [ValueError("kaputt")]
+    await email.outbox.deliver_pending()
     assert waiting(bot) == ["application"]
-    again = outbox(bot, channel, tmp_path, limit=2)  # a restart keeps the count
-    failure = again.attempts.get(key)
+    again = channel(bot, tmp_path, limit=2)  # a restart keeps the count
+    failure = again.outbox.attempts.get(key)
     assert failure is not None
     assert failure.count == 1
-    channel.failures = [ValueError("kaputt")]
-    await again.deliver_pending()
+    again.failures = [ValueError("kaputt")]
+    await again.outbox.deliver_pending()
     assert waiting(bot) == []  # given up after the second attempt
-    assert channel.sent == []
+    assert again.sent == []
 
 
 async def test_woken_it_delivers_before_its_interval(bot: Bot, tmp_path: Path) -> None:
-    channel = RecordingChannel()
-    box = outbox(bot, channel, tmp_path)
+    email = channel(bot, tmp_path)
     stop = asyncio.Event()
-    loop = asyncio.create_task(box.run(stop))
-    await asyncio.wait_for(channel.delivered.wait(), 5)
-    channel.delivered.clear()
+    loop = asyncio.create_task(email.run(stop))
+    await asyncio.wait_for(email.delivered.wait(), 5)
+    email.delivered.clear()
     bot.submit(Titel="Lesepaten")  # a second application, while the loop sleeps for 60 s
-    box.wake()
-    await asyncio.wait_for(channel.delivered.wait(), 5)
+    email.wake()
+    await asyncio.wait_for(email.delivered.wait(), 5)
     stop.set()
     await asyncio.wait_for(loop, 5)
-    assert [kind for _, kind in channel.sent] == ["application", "application"]
+    assert email.kinds() == ["application", "application"]
