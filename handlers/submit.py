@@ -81,13 +81,12 @@ def _sent_before(ctx: Context, fields: dict[str, str], named: Conference | None)
     conference = find_conference(fields.get("conference", ""), ctx.config.conferences) or named
     if conference is None:
         return None
-    for year in (ctx.today.year, ctx.today.year - 1):
-        if year not in ctx.store.years():
-            continue
-        for first in ctx.store.applications(year):
-            if first["conference"] == conference.code and same_sketch_again(
-                    first, fields, ctx.identity.key, ctx.today):
-                return first
+    for year in (ctx.today.year, ctx.today.year - 1):  # the sender's own, from the index
+        first = same_sketch_again(
+            (a for a in ctx.store.applications_from(ctx.identity.key, [year])
+             if a["conference"] == conference.code), fields, ctx.identity.key, ctx.today)
+        if first is not None:
+            return first
     return None
 
 
@@ -114,8 +113,8 @@ def _referenced_number(ctx: Context, args: str, fields: dict[str, str]) -> str |
 def _open_incomplete(ctx: Context, fields: dict[str, str]) -> str | None:
     """The sender's one incomplete application of the same project, if a sketch is sent again
     without its number: it is completed, not left behind for a new one each time."""
-    own = [a for a in ctx.store.applications(ctx.today.year)
-           if a["contact"] == ctx.identity.key and a["status"] == "incomplete"]
+    own = [a for a in ctx.store.applications_from(ctx.identity.key, [ctx.today.year])
+           if a["status"] == "incomplete"]
     if len(own) != 1:
         return None
     record = own[0]

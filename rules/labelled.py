@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -70,6 +71,7 @@ def _without_brackets(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=4096)  # the same few labels in every sketch; bounded memory
 def normalize_label(label: str) -> str:
     text = label.strip().lower().replace("ß", "ss")
     for umlaut, spelt in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
@@ -109,8 +111,8 @@ def canonical_label(label: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABE
     "Antragsteller / Träger" → "applicant", "Titel des Projekts" → "title"), or None."""
     if len(label) > MAX_LABEL_CHARS:
         return None
-    found = {_field_of_phrase(normalize_label(part).split(), labels)
-             for part in label.split("/") if normalize_label(part)}
+    words = (normalize_label(part).split() for part in label.split("/"))
+    found = {_field_of_phrase(part, labels) for part in words if part}
     found.discard(None)
     return found.pop() if len(found) == 1 else None
 

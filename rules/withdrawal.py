@@ -8,6 +8,7 @@ Antrag") and a verb of taking it back. "Einen Antrag stellen, um die Wände zu s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -60,15 +61,20 @@ def _cents(text: str | None) -> int | None:
         return None
 
 
-def same_sketch_again(first: dict[str, Any], fields: dict[str, str], sender: str,
-                      today: date) -> bool:
-    """Whether `fields`, sent by `sender` today, repeat the stored application `first`: same
-    sender, same title, text and amount, within SAME_SKETCH_DAYS, and not withdrawn meanwhile."""
-    if first["contact"] != sender or first.get("status") == "withdrawn":
-        return False
-    if _cents(fields.get("amount")) != first.get("requested_cents"):
-        return False
-    if today - date.fromisoformat(first["submitted_on"]) > timedelta(days=SAME_SKETCH_DAYS):
-        return False
+def same_sketch_again(firsts: Iterable[dict[str, Any]], fields: dict[str, str], sender: str,
+                     today: date) -> dict[str, Any] | None:
+    """The first of the stored applications `firsts` that `fields`, sent by `sender` today,
+    repeat: same sender, same title, text and amount, within SAME_SKETCH_DAYS, and not withdrawn
+    meanwhile. The new sketch is read once, however many applications the sender has."""
     mine = _same_text_key(fields)
-    return any(mine) and mine == _same_text_key(first["fields"])
+    if not any(mine):
+        return None
+    cents = _cents(fields.get("amount"))
+    for first in firsts:
+        if (first["contact"] == sender and first.get("status") != "withdrawn"
+                and first.get("requested_cents") == cents
+                and mine == _same_text_key(first["fields"])
+                and today - date.fromisoformat(first["submitted_on"])
+                <= timedelta(days=SAME_SKETCH_DAYS)):
+            return first
+    return None
