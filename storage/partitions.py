@@ -12,8 +12,8 @@ a crash during a checkpoint loses nothing.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from storage.private import make_private
 
 log = logging.getLogger(__name__)
 
-MAX_OPEN = 4  # the non-yearly file, this year, last year, and one year someone looks up
+MAX_OPEN = 4  # files open at most before files with journalled changes are written whole
 JOURNAL = "journal.log"
 CHECKPOINT_BYTES = 2 * 1024 * 1024  # journal size at which the files are written whole
 
@@ -186,6 +186,7 @@ class Partitions:
         self._lock.acquire()
         remove_temporary_files(directory)
         self._dbs: OrderedDict[str, TinyDB] = OrderedDict()
+        self.opened: Counter[str] = Counter()  # how often each file was read from disk
         self._on_disk = {p.stem for p in directory.glob("*.json")}  # one process per directory
         self._unsaved: set[str] = set()  # files with journalled changes not yet written whole
         self.journal = Journal(directory / JOURNAL)
@@ -218,6 +219,10 @@ class Partitions:
         """The rows whose `field` is `value`, by document id, through an index (read-only)."""
         return self.db(name).storage.lookup(table, field, value)  # type: ignore[attr-defined]
 
+    def values(self, name: str, table: str, field: str) -> list[Any]:
+        """The `field` of every row of `table` (read-only)."""
+        return [row[field] for row in self.raw(name, table).values()]
+
     def peek(self, name: str) -> dict[str, Any]:
         """A file's data without keeping it open (a one-time scan of every year): the open
         copy if there is one (it may hold changes not yet in the file), else read from disk."""
@@ -231,22 +236,24 @@ class Partitions:
             self._dbs.move_to_end(name)
             return self._dbs[name]
         self._dbs[name] = JournaledDB(self.directory / f"{name}.json", storage=HeldStorage)
+        if self._dbs[name].storage.data is not None:  # type: ignore[attr-defined]
+            self.opened[name] += 1
         return self._dbs[name]
 
-    def trim(self) -> None:
-        """Keep at most MAX_OPEN files in memory, the least recently used go; a file with
-        changes not yet in its file on disk stays. Called between messages, never during one,
-        so no table handle a use case holds can lose its file."""
+    def trim(self, keep: Collection[str] = ()) -> None:
+        """Close every file not in `keep`, except one with changes not yet in its file on disk.
+        Called between messages, never during one, so no table handle a use case holds can
+        lose its file. More than MAX_OPEN files open (a year-end close, a replay, a correction
+        in an old year): the changed ones are written whole first, so they can go too."""
         if len(self._dbs) > MAX_OPEN and self._unsaved - {n for n, s in self._storages()
                                                           if s.dirty}:
-            try:  # many years changed at once (a year-end close, a replay): write them whole
+            try:
                 self.checkpoint()
             except OSError as error:
                 log.warning("could not write the files (%s); they stay in memory", error)
         for name in list(self._dbs):
-            if len(self._dbs) <= MAX_OPEN:
-                return
-            if not self._dbs[name].storage.dirty and name not in self._unsaved:  # type: ignore[attr-defined]
+            if (name not in keep and not self._dbs[name].storage.dirty  # type: ignore[attr-defined]
+                    and name not in self._unsaved):
                 del self._dbs[name]
 
     def _storages(self) -> list[tuple[str, HeldStorage]]:

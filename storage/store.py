@@ -32,8 +32,11 @@ def _year_name(year: int) -> str:
 
 class Store:
     """Yearly partitions are opened when first needed, so memory and start-up do not grow with
-    the years of history. The indexes for handled messages, open confirmation codes and sent
-    notifications cover the partitions opened so far; `focus(year)` opens the recent ones."""
+    the years of history. `focus(year)` names the years a message of `year` may refer to (this
+    year and the one before): their files stay open between messages, and the indexes of
+    handled messages and sent notifications cover them and nothing older, so neither grows with
+    the years looked up. Confirmation codes are indexed for every file opened (a correction may
+    keep its code in an older year)."""
 
     def __init__(self, directory: Path) -> None:
         self.partitions = Partitions(directory)
@@ -45,27 +48,38 @@ class Store:
             self.partitions.checkpoint()
 
     def _reset_indexes(self) -> None:
-        self._indexed: set[str] = set()
+        self._focused: tuple[str, ...] = ()
+        self._indexed: set[str] = set()  # partitions whose confirmation codes are indexed
         self._processed: dict[str, str] = {}  # source id → partition holding its record
-        self._outbox_keys: set[str] = set()
+        self._outbox_keys: dict[str, str] = {}  # notification key → partition
         self._codes: dict[str, str] = {}  # confirmation code → partition
 
     def _index(self, name: str) -> None:
         if name in self._indexed:
             return
         self._indexed.add(name)
-        db = self.partitions.db(name)
-        for row in db.table("processed").all():
-            self._processed[row["source_id"]] = name
-        for row in db.table("outbox").all():
-            self._outbox_keys.add(row["key"])
-        for row in db.table("confirmations").all():
+        for row in self.partitions.rows(name, "confirmations"):
             self._codes[row["code"]] = name
 
     def focus(self, year: int) -> None:
         """Open the partitions a message of `year` may refer to: this year and the one before."""
-        for name in (_year_name(year - 1), _year_name(year)):
+        names = (_year_name(year - 1), _year_name(year))
+        for name in names:
             self._index(name)
+        if names == self._focused:
+            return
+        known = set(self._focused)
+        self._focused = names
+        self._processed = {k: v for k, v in self._processed.items() if v in names}
+        self._outbox_keys = {k: v for k, v in self._outbox_keys.items() if v in names}
+        for name in names:
+            if name in known:
+                continue
+            self._processed.update(
+                (source_id, name) for source_id in
+                self.partitions.values(name, "processed", "source_id"))
+            self._outbox_keys.update(
+                (key, name) for key in self.partitions.values(name, "outbox", "key"))
 
     # -- partitions -------------------------------------------------------------------------
     def table(self, partition: str, name: str) -> Table:
@@ -122,7 +136,8 @@ class Store:
         self._reset_indexes()
 
     def trim(self) -> None:
-        self.partitions.trim()
+        """Between messages: close the files no message needs next (see `focus`)."""
+        self.partitions.trim(keep={GLOBAL, *self._focused})
 
     def close(self) -> None:
         self.partitions.close()
@@ -146,7 +161,7 @@ class Store:
     def add_notifications(self, year: int, records: list[Record]) -> None:
         records = [{**record, "id": uuid.uuid4().hex, "delivered": {}} for record in records]
         self.year_table(year, "outbox").insert_multiple(records)
-        self._outbox_keys.update(record["key"] for record in records)
+        self._outbox_keys.update((record["key"], _year_name(year)) for record in records)
 
     def pending_notifications(self, channel: str, since: str, years: list[int]) -> list[Record]:
         rows: list[Record] = []

@@ -91,11 +91,11 @@ def test_the_year_end_run_within_the_period_opens_no_old_year(tmp_path: Path) ->
     bot, decided, _ = county(tmp_path)
     bot.core.run_due_reminders(at(date(2027, 1, 1), 0, 5))
     bot.reopen()
-    assert "2026" not in bot.core.store.partitions._dbs
+    assert "2026" not in bot.core.store.partitions.opened
     erased = privacy.due(bot.core, at(date(2029, 1, 1), 0, 5))
     assert erased is not None
     assert erased.applications == []
-    assert "2026" not in bot.core.store.partitions._dbs
+    assert "2026" not in bot.core.store.partitions.opened
     assert bot.core.store.application(decided)["contact"] == f"email:{ADDRESS}"  # type: ignore[index]
 
 

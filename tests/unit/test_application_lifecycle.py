@@ -286,7 +286,7 @@ def test_open_applications_are_found_without_opening_every_years_file(tmp_path: 
                               today=date(2026, 2, 3))
         agendas = {n.event.agenda for n in registered.notifications if n.event}
         assert agendas == {("ADE-2023-001 Projekt 2023",)}
-        opened = set(bot.core.store.partitions._dbs)  # the files this message read
+        opened = set(bot.core.store.partitions.opened)  # the files read since the restart
         assert opened == {"global", "2023", "2025", "2026"}
     finally:
         bot.close()

@@ -48,7 +48,7 @@ def test_a_closed_year_stays_closed_after_a_restart_without_opening_its_file(bot
     bot.reopen()
     assert bot.run_due_reminders(at(date(2028, 1, 2), 9)) == []
     # the tick opened this year and the last, not 2026 to ask whether it is closed
-    assert "2026" not in bot.core.store.partitions._dbs
+    assert "2026" not in bot.core.store.partitions.opened
     assert bot.balance("ADE", 2026)["closed"]
     refusal = bot.refused("verwaltung", "/jahresabschluss 2026", "R2", today=date(2028, 1, 4))
     assert "schon abgeschlossen" in reply_text(refusal)
@@ -87,3 +87,37 @@ def test_rows_changed_after_they_were_found_are_found_by_their_new_values(bot: B
                                 today=date(2026, 3, 21)))
     number = other.split("ADE-2026-")[1][:3]
     assert number == "003"  # the counter was found and counted on, not started again
+
+
+def test_the_daily_work_reads_only_this_year_and_the_last_and_an_old_year_when_asked(
+        tmp_path: Path) -> None:
+    """Five closed years: the minute's tick (all day long), an applicant's list, a secretary's
+    balance and list read this year's and last year's files and no older one, so they cost the
+    same with ten years of history as with two. An old year asked for is read and closed again
+    after the answer, and the indexes of handled messages and notifications keep only the two
+    recent years, so memory does not grow with the years looked up either."""
+    bot = Bot(tmp_path)
+    for year in range(2021, 2026):
+        bot.concept(today=date(year, 1, 10))
+        number = bot.submit(today=date(year, 2, 1), Titel=f"Projekt {year}")
+        bot.session(date(year, 3, 11), today=date(year, 2, 3))
+        bot.decide(date(year, 3, 11), f"{number} bewilligt")
+        assert bot.run_due_reminders(at(date(year + 1, 1, 1), 0, 30))  # the year-end close
+    bot.reopen()
+    try:
+        store = bot.core.store
+        for hour in range(24):
+            bot.run_due_reminders(at(date(2026, 3, 2), hour, 7))
+        assert "Projekt 2025" in reply_text(bot.must(APPLICANT, "/antraege",
+                                                     today=date(2026, 3, 2)))
+        bot.must("sek-ade", "/saldo", today=date(2026, 3, 2))
+        bot.must("sek-ade", "/antraege", today=date(2026, 3, 2))
+        assert set(store.partitions.opened) == {"global", "2025", "2026"}
+        assert "Projekt 2022" in reply_text(bot.must("kreis-1", "/antraege ADE 2022",
+                                                     today=date(2026, 3, 2)))
+        assert store.partitions.opened["2022"] == 1
+        assert set(store.partitions._dbs) == {"global", "2025", "2026"}
+        assert set(store._processed.values()) | set(store._outbox_keys.values()) <= {
+            "2025", "2026"}
+    finally:
+        bot.close()
