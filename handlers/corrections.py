@@ -30,7 +30,9 @@ from rules.decisions import (
     DecisionLine,
     Votes,
     amount_problem,
+    correction_changes_nothing,
     is_decision_line,
+    nothing_to_correct,
     vote_problem,
 )
 from rules.money import format_cents
@@ -97,7 +99,7 @@ def preview(ctx: Context, args: str, body: str) -> Outcome:
     try:
         request = parse_correction("\n".join(part for part in (args, body) if part))
     except CorrectionError as error:
-        raise refuse("R11", str(error)) from None
+        raise Refused(error.refusal()) from None
     change = _check(ctx, conference, request.decision.number, request.decision.outcome,
                     request.decision.amount_cents, request.decision.votes, request.reason)
     code = codes.new_code()
@@ -135,25 +137,22 @@ def _check(ctx: Context, conference: Conference, number: str, outcome: str, cent
     if status == "withdrawn":
         raise refuse("", f"{number} ist zurückgezogen; darüber wurde nicht entschieden.")
     if status not in CORRECTABLE or not application.get("session_date"):
-        raise refuse("R11", f"Über {number} ist noch nicht entschieden ({STATUS[status]}); es gibt "
-                            "nichts zu berichtigen. Beschlüsse melden Sie mit /beschluss.")
+        raise Refused(nothing_to_correct(number, STATUS[status]))
     old_outcome: str = (application.get("held_outcome") or status) if status == "held" else status
     old_cents = (application.get("approved_cents") or 0) if old_outcome == "approved" else 0
     if outcome == "approved":
         cents = application["requested_cents"] if cents is None else cents
         problem = amount_problem(number, cents, application["requested_cents"])
         if problem:
-            raise refuse("R11", problem)
+            raise Refused(problem)
     else:
         cents = 0
     problem = vote_problem(DecisionLine(number, outcome, cents or None, votes))
     if problem:
-        raise refuse("R11", problem)
+        raise Refused(problem)
     same_votes = votes is None or votes.__dict__ == application.get("votes")
     if outcome == old_outcome and cents == old_cents and same_votes:
-        raise refuse("R11", f"{number} ist schon so gebucht ({OUTCOME_WORDS[outcome]}"
-                            f"{' ' + format_cents(cents) if cents else ''}); es gibt nichts zu "
-                            "berichtigen.")
+        raise Refused(correction_changes_nothing(number, outcome, cents))
     day = date.fromisoformat(application["session_date"])
     change = Change(application, conference, day, old_outcome, old_cents, outcome, cents, votes,
                     reason)

@@ -24,12 +24,19 @@ from rules.conferences import Conference, conference_and_day
 from rules.dates import DateError, format_date, parse_date, take_date
 from rules.decisions import (
     OUTCOME_WORDS,
+    DecisionLine,
     DecisionLineError,
     Votes,
     amount_problem,
+    changed_since_preview,
+    code_invalidated,
+    correct_these,
+    incomplete,
     is_decision_line,
     looks_like_decision,
     meant_as_decision,
+    no_decisions,
+    not_on_agenda,
     parse_decision_line,
     session_date_in,
     session_without_date,
@@ -37,21 +44,10 @@ from rules.decisions import (
     watering_can,
 )
 from rules.money import format_cents
-from rules.refusal import Refused, refuse
+from rules.refusal import Refusal, Refused, refuse
 
 OPEN = ("submitted", "deferred")
 MAX_LINES = 200  # decisions in one message; a session decides far fewer
-SHOWN_PROBLEMS = 10  # a refusal stays readable on a phone
-
-
-def _correct(problems: list[str]) -> str:
-    """The refusal listing what to correct: the first few problems, then how many more."""
-    shown = problems[:SHOWN_PROBLEMS]
-    if len(problems) > len(shown):
-        shown.append(f"… und {len(problems) - len(shown)} weitere Zeilen.")
-    return "Es wurde nichts gespeichert. Bitte korrigieren Sie:\n" + "\n".join(shown)
-
-
 @dataclass(frozen=True)
 class Planned:
     number: str
@@ -91,36 +87,35 @@ def _session(ctx: Context, conference: Conference, day: date) -> dict:
 
 def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) -> list[Planned]:
     """Check every line against the store and the rules; refuse all if one is wrong."""
-    problems: list[str] = []
+    problems: list[Refusal] = []
     planned: list[Planned] = []
     seen: set[str] = set()
-    rule = ""
     for line in lines:
         number = line["number"]
         record = ctx.store.application(number)
         if record is None or record["conference"] != conference.code:
-            problems.append(f"{number}: Diesen Antrag gibt es für {conference.name} nicht.")
+            problems.append(Refusal("", f"{number}: Diesen Antrag gibt es für {conference.name} "
+                                        "nicht."))
             continue
         if number in seen:
-            problems.append(f"{number} steht zweimal in der Liste.")
+            problems.append(Refusal("", f"{number} steht zweimal in der Liste."))
             continue
         seen.add(number)
         if record["status"] == "incomplete":
-            rule = rule or "R4"
-            problems.append(f"{number} ist noch unvollständig (R4) und kann nicht beschlossen "
-                            "werden.")
+            problems.append(incomplete(number))
             continue
         if record["status"] == "withdrawn":
-            problems.append(f"{number} ist zurückgezogen und kann nicht beschlossen werden.")
+            problems.append(Refusal("", f"{number} ist zurückgezogen und kann nicht beschlossen "
+                                        "werden."))
             continue
         if record["status"] not in OPEN:
-            problems.append(f"{number} ist schon entschieden ({STATUS[record['status']]}). Ist "
-                            "der Beschluss falsch gemeldet: /korrektur "
-                            f"{number} <richtiges Ergebnis> Grund: …")
+            problems.append(Refusal("", f"{number} ist schon entschieden "
+                                        f"({STATUS[record['status']]}). Ist der Beschluss falsch "
+                                        f"gemeldet: /korrektur {number} <richtiges Ergebnis> "
+                                        "Grund: …"))
             continue
         too_late = _not_before(record, day)
         if too_late:
-            rule = rule or "R8"
             problems.append(too_late)
             continue
         votes = Votes(**line["votes"]) if line["votes"] else None
@@ -129,21 +124,17 @@ def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) ->
             amount = record["requested_cents"] if amount is None else amount
             problem = amount_problem(number, amount, record["requested_cents"])
             if problem:
-                rule = rule or "R11"
                 problems.append(problem)
                 continue
         item = Planned(number, record["title"], line["outcome"], amount,
                        record["requested_cents"], votes)
-        from rules.decisions import DecisionLine
-
         vote = vote_problem(DecisionLine(number, item.outcome, amount, votes))
         if vote:
-            rule = rule or "R11"
             problems.append(vote)
             continue
         planned.append(item)
     if problems:
-        raise refuse(rule, _correct(problems))
+        raise Refused(correct_these(problems))
     approved = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
     if approved:
         if ctx.store.concept(conference.code) is None:
@@ -158,23 +149,11 @@ def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) ->
     return planned
 
 
-def _not_before(record: dict, day: date) -> str | None:
-    """R8: a session decides only on what was before it: an application handed in after its
-    date, or deferred by a later session, was not on its agenda."""
-    number = record["number"]
-    submitted = date.fromisoformat(record["submitted_on"])
-    if submitted > day:
-        return (f"{number} ist erst am {format_date(submitted)} eingegangen, nach der Sitzung "
-                f"am {format_date(day)} (R8: entschieden wird nur in der Budget-II-Sitzung, auf "
-                "deren Tagesordnung der Antrag stand). Bitte setzen Sie ihn auf die nächste "
-                "Budget-II-Sitzung (/sitzung) und melden Sie den Beschluss danach.")
-    deferred = record.get("session_date")
-    if record["status"] == "deferred" and deferred and deferred > day.isoformat():
-        return (f"{number} wurde erst in der Sitzung am "
-                f"{format_date(date.fromisoformat(deferred))} vertagt, nach der Sitzung am "
-                f"{format_date(day)} (R8). Bitte melden Sie den Beschluss der Sitzung, die "
-                "danach über ihn entschieden hat.")
-    return None
+def _not_before(record: dict, day: date) -> Refusal | None:
+    """R8 (see rules.decisions.not_on_agenda) for a stored application."""
+    deferred = record.get("session_date") if record["status"] == "deferred" else None
+    return not_on_agenda(record["number"], day, date.fromisoformat(record["submitted_on"]),
+                         date.fromisoformat(deferred) if deferred else None)
 
 
 def _changed_since(ctx: Context, planned: list[Planned], day: date) -> list[str]:
@@ -237,9 +216,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     session = _session(ctx, conference, day)
     raw_lines = [ln for ln in lines_given if ln.strip() and meant_as_decision(ln)]
     if not raw_lines:
-        raise refuse("R11", "Es fehlen die Beschlüsse: je Antrag eine Zeile wie "
-                            f"„{conference.code}-{day.year}-001 bewilligt“, „… abgelehnt“ oder "
-                            "„… vertagt“.")
+        raise Refused(no_decisions(conference.code, day.year))
     if len(raw_lines) > MAX_LINES:
         raise refuse("", f"Das sind {len(raw_lines)} Zeilen. Bitte melden Sie höchstens "
                          f"{MAX_LINES} Beschlüsse in einer Nachricht und teilen Sie die Liste "
@@ -249,7 +226,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
         try:
             parsed = parse_decision_line(raw)
         except DecisionLineError as error:
-            problems.append(str(error))
+            problems.append(error.refusal())
             continue
         number = parsed.number if "-" in parsed.number else (
             f"{conference.code}-{day.year}-{int(parsed.number):03d}")
@@ -257,7 +234,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
                       "amount_cents": parsed.amount_cents,
                       "votes": parsed.votes.record() if parsed.votes else None})
     if problems:
-        raise refuse("R11", _correct(problems))
+        raise Refused(correct_these(problems))
     kept = _kept_from_open_preview(ctx, conference, day, lines) if phone else []
     lines = kept + lines
     planned = _plan(ctx, conference, day, lines)
@@ -344,11 +321,7 @@ def _own_confirmation(ctx: Context, args: str) -> dict:
         raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "
                          f"Code aus der Antwort auf Ihren /beschluss.{more}")
     if confirmation["status"] == "invalidated":
-        raise refuse("R11", f"Der Code {code} gilt nicht mehr: {confirmation['invalidated_by']} "
-                            "wurde nach Ihrer Vorschau geändert, die Konferenz hat über die "
-                            "frühere Fassung abgestimmt. Es wurde nichts gebucht. Bitte prüfen Sie "
-                            "die Änderung und melden Sie die Beschlüsse neu mit /beschluss, oder "
-                            "setzen Sie den Antrag erneut auf die Tagesordnung.")
+        raise Refused(code_invalidated(code, confirmation["invalidated_by"]))
     if confirmation["status"] != "open":
         done = {"booked": "schon gebucht", "held": "schon zur Bestätigung beim Landkreis",
                 "discarded": "verworfen",
@@ -462,11 +435,8 @@ def _refuse_changed_sketches(ctx: Context, confirmation: dict) -> None:
     changed = [line["number"] for line in confirmation["lines"] if "sketch" in line
                and line["sketch"] != sketch_fingerprint(
                    ctx.store.application(line["number"]) or {"fields": {}})]
-    if changed:
-        raise refuse("R11", f"{', '.join(changed)} wurde nach Ihrer Vorschau geändert; die "
-                            "Konferenz hat über die frühere Fassung abgestimmt. Es wurde nichts "
-                            "gebucht. Bitte prüfen Sie die Änderung und melden Sie die Beschlüsse "
-                            "neu mit /beschluss.")
+    if refusal := changed_since_preview(changed):
+        raise Refused(refusal)
 
 
 def open_previews_listing(ctx: Context, number: str) -> list[dict]:

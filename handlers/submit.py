@@ -20,6 +20,7 @@ from rules.conferences import (
     find_conference,
 )
 from rules.dates import format_date
+from rules.decisions import already_decided
 from rules.money import format_cents
 from rules.numbers import NUMBER, canonical_number
 from rules.refusal import Refused, refuse
@@ -32,6 +33,7 @@ from rules.sketch import (
     message_too_long,
     missing_text,
     read_sketch_fields,
+    social_space_missing,
 )
 from rules.sketch_changes import sketch_changes
 from rules.withdrawal import same_sketch_again
@@ -135,19 +137,12 @@ def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
     if conference is None and ctx.person and ctx.person.conference:
         conference = ctx.conference(ctx.person.conference)
     if not isinstance(conference, Conference):
-        problems = "\n".join(check.problems)
         corrected = dict(check.corrected)
-        if corrected.get("conference"):  # "Adendorff": the form comes back with "Adendorf"
-            form = "Ihre Skizze mit dem berichtigten Sozialraum, zum Zurückschicken:"
-            ask = ""
-        else:
-            form = ("Ihre Skizze können Sie so zurückschicken, mit dem Sozialraum ergänzt:"
-                    if set(fields) & set(REQUIRED) else "Eine Projektskizze braucht diese Zeilen:")
-            ask = "" if "conference" in fields else (  # its problem above says what is possible
-                "Bitte nennen Sie den Sozialraum in einer eigenen Zeile, z. B. „Sozialraum: "
-                f"Adendorf“. Möglich sind: {conference_list(ctx.config.conferences)}.\n")
-        raise refuse("R4", (problems + "\n" if problems else "") + ask +
-                     f"{form}\n{form_lines(_sent_keys(fields), {**fields, **corrected})}")
+        raise Refused(social_space_missing(
+            check.problems, form_lines(_sent_keys(fields), {**fields, **corrected}),
+            corrected=bool(corrected.get("conference")), named="conference" in fields,
+            sketch_given=bool(set(fields) & set(REQUIRED)),
+            choices=conference_list(ctx.config.conferences)))
     year = ctx.today.year
     _within_quota(ctx)
     ctx.store.year_table(year, "applications")  # make sure the year partition exists
@@ -220,20 +215,12 @@ def _decided(ctx: Context, record: dict) -> Refused:
     """R11 for a decided (or held, R9) application, in words for who asks: a secretary can
     correct a wrongly reported result; anyone else is told that only the conference can change
     it now, through its Geschäftsführung."""
-    number, status = record["number"], record["status"]
-    if ctx.identity.role == "secretary":
-        return refuse("R11", f"Über {number} ist schon entschieden ({STATUS[status]}); er kann "
-                             "nicht mehr geändert werden. Ist der Beschluss falsch gemeldet, "
-                             f"berichtigen Sie ihn mit /korrektur {number} <richtiges Ergebnis> "
-                             "Grund: … Für ein neues Vorhaben reicht der Träger eine neue "
-                             "Skizze ein.")
-    conference = ctx.conference(record["conference"]).name
-    return refuse("R11", f"Die Sozialkonferenz {conference} hat über {number} schon entschieden "
-                         f"(Stand: {APPLICANT_STATUS[status]}). Einen entschiedenen Antrag kann "
-                         "nur noch die Sozialkonferenz ändern: Bitte wenden Sie sich an die "
-                         f"Geschäftsführung der Sozialkonferenz {conference}. Für ein neues "
-                         "Vorhaben reichen Sie bitte eine neue Skizze ein. Es wurde nichts "
-                         "geändert.")
+    status = record["status"]
+    secretary = ctx.identity.role == "secretary"
+    return Refused(already_decided(record["number"],
+                                   (STATUS if secretary else APPLICANT_STATUS)[status],
+                                   secretary=secretary,
+                                   conference_name=ctx.conference(record["conference"]).name))
 
 
 def amount_change_answer(ctx: Context, change: AmountChange) -> Outcome:

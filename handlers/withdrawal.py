@@ -11,7 +11,8 @@ from handlers.applications import APPLICANT_STATUS, STATUS
 from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
 from rules.dates import format_date
-from rules.refusal import refuse
+from rules.decisions import withdraw_decided
+from rules.refusal import Refused, refuse
 from rules.withdrawal import NUMBER
 
 WITHDRAWABLE = ("incomplete", "submitted", "deferred")
@@ -38,12 +39,8 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         when = format_date(date.fromisoformat(application["withdrawn"]["on"]))
         raise refuse("", f"{number} ist schon seit dem {when} zurückgezogen.")
     if status not in WITHDRAWABLE:
-        hint = (" Ist der Beschluss falsch gemeldet, berichtigen Sie ihn mit /korrektur "
-                f"{number} <richtiges Ergebnis> Grund: …" if is_secretary else
-                " Fragen dazu beantwortet die Geschäftsführung der Sozialkonferenz.")
         shown = (STATUS if is_secretary else APPLICANT_STATUS)[status]
-        raise refuse("R11", f"Über {number} ist schon entschieden ({shown}); "
-                            f"zurückziehen lässt sich nur ein offener Antrag.{hint}")
+        raise Refused(withdraw_decided(number, shown, secretary=is_secretary))
     rest = args[found.end():] if NUMBER.search(args) else args
     if is_own and not is_secretary and not ctx.message.sender.verified:
         pending = application.get("withdrawal_code") or {}

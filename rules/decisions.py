@@ -1,4 +1,5 @@
-"""Vote results as the secretary types them after a session (R11), and what they bind (R3, R7)."""
+"""Vote results as the secretary types them after a session (R11), what they bind (R3, R7), and
+the words of the refusals a decision report gets (R4, R8, R11)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from rules.dates import MONTHS
+from rules.dates import MONTHS, format_date
 from rules.money import AmountError, format_cents, parse_amount
 from rules.numbers import NUMBER_PATTERN, canonical_number
-from rules.refusal import Warning
+from rules.refusal import Refusal, Warning
 
 OUTCOMES = {
     "bewilligt": "approved", "genehmigt": "approved", "angenommen": "approved",
@@ -89,7 +90,10 @@ class DecisionLine:
 
 
 class DecisionLineError(ValueError):
-    pass
+    """A line that cannot be read as a decision; the text says how to write it (R11)."""
+
+    def refusal(self) -> Refusal:
+        return Refusal("R11", str(self))
 
 
 EXAMPLE = ("Beispiel: „ADE-2026-003 bewilligt 1.200,00 € (ja 7, nein 1, enthaltung 0)“, "
@@ -234,39 +238,135 @@ def session_without_date(budget_ii_days: list[date], today: date) -> date | None
     return max(held, default=None)
 
 
-def vote_problem(line: DecisionLine) -> str | None:
+def vote_problem(line: DecisionLine) -> Refusal | None:
     """R11: an approval needs more yes than no votes, a rejection may not have a yes majority."""
     if line.votes is None:
         return None
     yes, no = line.votes.yes, line.votes.no
     if line.votes.unanimous and yes and no:
-        return (f"{line.number}: „einstimmig“, aber mit {yes} Ja- und {no} Nein-Stimmen. "
-                "Bitte prüfen Sie die Stimmen.")
+        return Refusal("R11", f"{line.number}: „einstimmig“, aber mit {yes} Ja- und {no} "
+                              "Nein-Stimmen. Bitte prüfen Sie die Stimmen.")
     if line.votes.unanimous and not (yes or no):
         return None
     if line.outcome == "approved" and yes <= no:
-        return (
-            f"{line.number}: Mit {yes} Ja- und {no} Nein-Stimmen ist der Antrag nicht "
-            "angenommen. Schreiben Sie „abgelehnt“ oder prüfen Sie die Stimmen."
-        )
+        return Refusal("R11", f"{line.number}: Mit {yes} Ja- und {no} Nein-Stimmen ist der "
+                              "Antrag nicht angenommen. Schreiben Sie „abgelehnt“ oder prüfen Sie "
+                              "die Stimmen.")
     if line.outcome == "rejected" and yes > no:
-        return (
-            f"{line.number}: Mit {yes} Ja- und {no} Nein-Stimmen ist der Antrag angenommen. "
-            "Schreiben Sie „bewilligt“ oder prüfen Sie die Stimmen."
-        )
+        return Refusal("R11", f"{line.number}: Mit {yes} Ja- und {no} Nein-Stimmen ist der "
+                              "Antrag angenommen. Schreiben Sie „bewilligt“ oder prüfen Sie die "
+                              "Stimmen.")
     return None
 
 
-def amount_problem(number: str, amount: int, requested: int) -> str | None:
+def amount_problem(number: str, amount: int, requested: int) -> Refusal | None:
     """R11: in full or in part, never more than requested."""
     if amount <= 0:
-        return f"{number}: Ein bewilligter Betrag muss größer als 0,00 € sein."
+        return Refusal("R11", f"{number}: Ein bewilligter Betrag muss größer als 0,00 € sein.")
     if amount > requested:
-        return (
-            f"{number}: Bewilligt werden können höchstens die beantragten "
-            f"{format_cents(requested)}, nicht {format_cents(amount)}."
-        )
+        return Refusal("R11", f"{number}: Bewilligt werden können höchstens die beantragten "
+                              f"{format_cents(requested)}, nicht {format_cents(amount)}.")
     return None
+
+
+SHOWN_PROBLEMS = 10  # a refusal stays readable on a phone
+
+
+def correct_these(problems: list[Refusal]) -> Refusal:
+    """All that is wrong with a decision report, under the rule of the first problem that names
+    one: the first few problems, then how many more. Nothing of the report is kept."""
+    shown = [problem.text for problem in problems[:SHOWN_PROBLEMS]]
+    if len(problems) > len(shown):
+        shown.append(f"… und {len(problems) - len(shown)} weitere Zeilen.")
+    rule = next((problem.rule for problem in problems if problem.rule), "")
+    return Refusal(rule, "Es wurde nichts gespeichert. Bitte korrigieren Sie:\n" + "\n".join(shown))
+
+
+def incomplete(number: str) -> Refusal:
+    """R4: an incomplete sketch cannot be decided on."""
+    return Refusal("R4", f"{number} ist noch unvollständig (R4) und kann nicht beschlossen werden.")
+
+
+def not_on_agenda(number: str, day: date, submitted: date, deferred: date | None) -> Refusal | None:
+    """R8: a session decides only on what was before it: an application handed in after its
+    date, or deferred by a later session, was not on its agenda."""
+    if submitted > day:
+        return Refusal("R8", f"{number} ist erst am {format_date(submitted)} eingegangen, nach der "
+                             f"Sitzung am {format_date(day)} (R8: entschieden wird nur in der "
+                             "Budget-II-Sitzung, auf deren Tagesordnung der Antrag stand). Bitte "
+                             "setzen Sie ihn auf die nächste Budget-II-Sitzung (/sitzung) und "
+                             "melden Sie den Beschluss danach.")
+    if deferred and deferred > day:
+        return Refusal("R8", f"{number} wurde erst in der Sitzung am {format_date(deferred)} "
+                             f"vertagt, nach der Sitzung am {format_date(day)} (R8). Bitte melden "
+                             "Sie den Beschluss der Sitzung, die danach über ihn entschieden hat.")
+    return None
+
+
+def no_decisions(code: str, year: int) -> Refusal:
+    """R11: a report without a single decision line."""
+    return Refusal("R11", "Es fehlen die Beschlüsse: je Antrag eine Zeile wie "
+                          f"„{code}-{year}-001 bewilligt“, „… abgelehnt“ oder „… vertagt“.")
+
+
+def already_decided(number: str, status_word: str, *, secretary: bool,
+                    conference_name: str) -> Refusal:
+    """R11 for a decided (or held, R9) application that someone tries to change, in words for
+    who asks: a secretary can correct a wrongly reported result; anyone else is told that only
+    the conference can change it now, through its Geschäftsführung."""
+    if secretary:
+        return Refusal("R11", f"Über {number} ist schon entschieden ({status_word}); er kann "
+                              "nicht mehr geändert werden. Ist der Beschluss falsch gemeldet, "
+                              f"berichtigen Sie ihn mit /korrektur {number} <richtiges Ergebnis> "
+                              "Grund: … Für ein neues Vorhaben reicht der Träger eine neue "
+                              "Skizze ein.")
+    return Refusal("R11", f"Die Sozialkonferenz {conference_name} hat über {number} schon "
+                          f"entschieden (Stand: {status_word}). Einen entschiedenen Antrag kann "
+                          "nur noch die Sozialkonferenz ändern: Bitte wenden Sie sich an die "
+                          f"Geschäftsführung der Sozialkonferenz {conference_name}. Für ein neues "
+                          "Vorhaben reichen Sie bitte eine neue Skizze ein. Es wurde nichts "
+                          "geändert.")
+
+
+def withdraw_decided(number: str, status_word: str, *, secretary: bool) -> Refusal:
+    """R11: only an open application can be withdrawn."""
+    hint = (" Ist der Beschluss falsch gemeldet, berichtigen Sie ihn mit /korrektur "
+            f"{number} <richtiges Ergebnis> Grund: …" if secretary else
+            " Fragen dazu beantwortet die Geschäftsführung der Sozialkonferenz.")
+    return Refusal("R11", f"Über {number} ist schon entschieden ({status_word}); zurückziehen "
+                          f"lässt sich nur ein offener Antrag.{hint}")
+
+
+def nothing_to_correct(number: str, status_word: str) -> Refusal:
+    """R11: a correction needs a decision to correct."""
+    return Refusal("R11", f"Über {number} ist noch nicht entschieden ({status_word}); es gibt "
+                          "nichts zu berichtigen. Beschlüsse melden Sie mit /beschluss.")
+
+
+def correction_changes_nothing(number: str, outcome: str, cents: int) -> Refusal:
+    """R11: a correction that books what is booked already."""
+    amount = f" {format_cents(cents)}" if cents else ""
+    return Refusal("R11", f"{number} ist schon so gebucht ({OUTCOME_WORDS[outcome]}{amount}); "
+                          "es gibt nichts zu berichtigen.")
+
+
+def code_invalidated(code: str, number: str) -> Refusal:
+    """R11: the code of a preview whose sketch changed afterwards books nothing."""
+    return Refusal("R11", f"Der Code {code} gilt nicht mehr: {number} wurde nach Ihrer Vorschau "
+                          "geändert, die Konferenz hat über die frühere Fassung abgestimmt. Es "
+                          "wurde nichts gebucht. Bitte prüfen Sie die Änderung und melden Sie die "
+                          "Beschlüsse neu mit /beschluss, oder setzen Sie den Antrag erneut auf "
+                          "die Tagesordnung.")
+
+
+def changed_since_preview(numbers: list[str]) -> Refusal | None:
+    """R11: book only the sketches the conference voted on."""
+    if not numbers:
+        return None
+    return Refusal("R11", f"{', '.join(numbers)} wurde nach Ihrer Vorschau geändert; die "
+                          "Konferenz hat über die frühere Fassung abgestimmt. Es wurde nichts "
+                          "gebucht. Bitte prüfen Sie die Änderung und melden Sie die Beschlüsse "
+                          "neu mit /beschluss.")
 
 
 def watering_can(approved_amounts: list[int], available_before: int) -> Warning | None:

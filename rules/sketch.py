@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -226,6 +227,24 @@ def message_too_long(text: str) -> Refusal | None:
     return Refusal("R4", f"Ihre Nachricht ist mit {format_number(len(text))} Zeichen viel zu lang "
                          "für eine Projektskizze. Bitte beschreiben Sie Ausgangslage, Zielsetzung "
                          "und Maßnahme kurz, je in wenigen Sätzen.")
+
+
+def social_space_missing(problems: Sequence[str], form: str, *, corrected: bool, named: bool,
+                         sketch_given: bool, choices: str) -> Refusal:
+    """R4: a sketch names its social space; without one it is not taken. The refusal gives the
+    sketch back as `form`, to be sent again with the social space filled in (or corrected, as
+    in "Adendorff" → "Adendorf")."""
+    if corrected:
+        head = "Ihre Skizze mit dem berichtigten Sozialraum, zum Zurückschicken:"
+        ask = ""
+    else:
+        head = ("Ihre Skizze können Sie so zurückschicken, mit dem Sozialraum ergänzt:"
+                if sketch_given else "Eine Projektskizze braucht diese Zeilen:")
+        ask = "" if named else (  # the problem with the named one says what is possible
+            "Bitte nennen Sie den Sozialraum in einer eigenen Zeile, z. B. „Sozialraum: "
+            f"Adendorf“. Möglich sind: {choices}.\n")
+    listed = "".join(problem + "\n" for problem in problems)
+    return Refusal("R4", f"{listed}{ask}{head}\n{form}")
 
 
 def missing_text(missing: tuple[str, ...]) -> str:

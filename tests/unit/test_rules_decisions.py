@@ -54,7 +54,8 @@ def test_r11_votes_must_carry_the_outcome(number: str, verb: str, counts: tuple)
     else:
         assert problem is None  # deferring needs no majority either way
     if problem:
-        assert number in problem
+        assert problem.rule == "R11"
+        assert number in problem.text
 
 
 @settings(max_examples=100, deadline=None)
@@ -139,7 +140,8 @@ def test_application_numbers_past_999_and_9999_are_read(number: str) -> None:
 def test_unanimous_with_no_votes_against_it_is_questioned() -> None:
     problem = vote_problem(parse_decision_line("ADE-2026-003 einstimmig bewilligt (ja 5, nein 2)"))
     assert problem is not None
-    assert "einstimmig" in problem
+    assert problem.rule == "R11"
+    assert "einstimmig" in problem.text
 
 
 def test_numbers_are_read_as_the_store_writes_them() -> None:
