@@ -12,6 +12,7 @@ from rules.budget import Balance, balance_from, shortfall_warning, year_closed
 from rules.conferences import Conference
 from rules.county import Config
 from rules.people import Identity, Person
+from rules.records import LedgerEntry, LedgerKind
 from rules.refusal import Refusal, Refused, Warning, refuse
 from storage.store import Store
 
@@ -72,20 +73,20 @@ class Context:
 
     # -- money ------------------------------------------------------------------------------
     def balance(self, conference: Conference, year: int) -> Balance:
-        entries = [(e["kind"], e["amount_cents"]) for e in self.store.ledger(year, conference.code)]
+        entries = [(e.kind, e.amount_cents) for e in self.store.ledger(year, conference.code)]
         posted, due = self._allotment(conference, year, entries)
-        if due != posted or not any(kind == "allotment" for kind, _ in entries):
-            entries.append(("allotment", due - posted))  # R1 as configured, not yet posted
+        if due != posted or not any(kind == LedgerKind.ALLOTMENT for kind, _ in entries):
+            entries.append((LedgerKind.ALLOTMENT, due - posted))  # R1 as configured, not yet posted
         balance = balance_from(entries, self.held_cents(conference, year))
         if balance.shortfall and not self.store.year_closed(year):
             self._warn_shortfall(conference, year, balance)
         return balance
 
     def _allotment(self, conference: Conference, year: int,
-                   entries: list[tuple[str, int]]) -> tuple[int, int]:
+                   entries: list[tuple[LedgerKind, int]]) -> tuple[int, int]:
         """(posted, due) allotment of a year: due is the configured one (R1) while the year is
         open, even below what is bound already (that is a shortfall, see `_warn_shortfall`)."""
-        posted = sum(amount for kind, amount in entries if kind == "allotment")
+        posted = sum(amount for kind, amount in entries if kind == LedgerKind.ALLOTMENT)
         if self.store.year_closed(year):
             return posted, posted
         return posted, conference.allotment_cents(year)
@@ -117,22 +118,21 @@ class Context:
         """Post the R1 allotment of a year before its first booking; refuse a closed year (R2)."""
         if self.store.year_closed(year):
             raise Refused(year_closed(year))
-        entries = [(e["kind"], e["amount_cents"]) for e in self.store.ledger(year, conference.code)]
+        entries = [(e.kind, e.amount_cents) for e in self.store.ledger(year, conference.code)]
         posted, due = self._allotment(conference, year, entries)
-        if due == posted and any(kind == "allotment" for kind, _ in entries):
+        if due == posted and any(kind == LedgerKind.ALLOTMENT for kind, _ in entries):
             return
-        self.book(conference.code, year, "allotment", due - posted, None,
+        self.book(conference.code, year, LedgerKind.ALLOTMENT, due - posted, None,
                   "Zuweisung laut Konfiguration (R1)")
 
-    def book(self, conference: str, year: int, kind: str, amount: int, application: str | None,
-             note: str, *, correction: str | None = None) -> None:
+    def book(self, conference: str, year: int, kind: LedgerKind, amount: int,
+             application: str | None, note: str, *, correction: str | None = None) -> None:
         """A new ledger entry; `correction` names the /korrektur code it belongs to."""
-        self.store.add_ledger({
-            "year": year, "conference": conference, "kind": kind, "amount_cents": amount,
-            "application": application, "source_id": self.message.source_id,
-            "booked_at": self.now.isoformat(timespec="seconds"), "note": note,
-            **({"correction": correction} if correction else {}),
-        })
+        self.store.add_ledger(LedgerEntry(
+            year=year, conference=conference, kind=kind, amount_cents=amount,
+            application=application, source_id=self.message.source_id,
+            booked_at=self.now.isoformat(timespec="seconds"), note=note,
+            correction=correction or None))
 
 
 def reply(text: str, *, actions: tuple[Action, ...] = (), application_number: str | None = None,

@@ -36,6 +36,7 @@ from rules.decisions import (
     vote_problem,
 )
 from rules.money import format_cents
+from rules.records import LedgerKind
 from rules.refusal import Refused, refuse
 from rules.withdrawal import withdrawal_in
 
@@ -198,11 +199,12 @@ def _money_lines(ctx: Context, change: Change) -> list[str]:
 def _freed_in_closed_year(ctx: Context, conference: Conference, year: int,
                           freed: int) -> tuple[int, int]:
     """(lapses, carried on) of money freed in a closed year, before anything is booked."""
-    entries = [(e["kind"], e["amount_cents"]) for e in ctx.store.ledger(year, conference.code)]
-    posted_lapse = sum(a for k, a in entries if k == "lapse")
-    posted_carry = sum(a for k, a in entries if k == "carry_out")
-    before = balance_from([(k, a) for k, a in entries if k not in ("lapse", "carry_out")]
-                          + [("release", freed)])
+    entries = [(e.kind, e.amount_cents) for e in ctx.store.ledger(year, conference.code)]
+    posted_lapse = sum(a for k, a in entries if k == LedgerKind.LAPSE)
+    posted_carry = sum(a for k, a in entries if k == LedgerKind.CARRY_OUT)
+    closing = (LedgerKind.LAPSE, LedgerKind.CARRY_OUT)
+    before = balance_from([(k, a) for k, a in entries if k not in closing]
+                          + [(LedgerKind.RELEASE, freed)])
     delta = close_delta(before, posted_lapse, posted_carry)
     return delta.lapse, delta.carry_out
 
@@ -249,10 +251,10 @@ def _apply(ctx: Context, change: Change, code: str) -> None:
             ctx.open_year(conference, year)
         note = f"Korrektur des Beschlusses vom {format_date(change.session_day)}: {change.reason}"
         if change.old_cents:
-            ctx.book(conference.code, year, "release", change.old_cents, number,
+            ctx.book(conference.code, year, LedgerKind.RELEASE, change.old_cents, number,
                      f"Storno ({change.before}) – {note}", correction=code)
         if change.cents:
-            ctx.book(conference.code, year, "commitment", change.cents, number,
+            ctx.book(conference.code, year, LedgerKind.COMMITMENT, change.cents, number,
                      f"Neu gebunden ({change.after}) – {note}", correction=code)
         if closed:
             _follow_close(ctx, conference, year, code)
@@ -276,19 +278,20 @@ def _follow_close(ctx: Context, conference: Conference, year: int, code: str) ->
     """R2: book what each closed year's close would have booked more with the correction in
     place: freed money lapses or moves on, and money moved into a closed year follows it."""
     while ctx.store.year_closed(year):
-        entries = [(e["kind"], e["amount_cents"]) for e in ctx.store.ledger(year, conference.code)]
-        before = balance_from([(k, a) for k, a in entries if k not in ("lapse", "carry_out")])
-        delta = close_delta(before, sum(a for k, a in entries if k == "lapse"),
-                            sum(a for k, a in entries if k == "carry_out"))
+        entries = [(e.kind, e.amount_cents) for e in ctx.store.ledger(year, conference.code)]
+        before = balance_from([(k, a) for k, a in entries
+                               if k not in (LedgerKind.LAPSE, LedgerKind.CARRY_OUT)])
+        delta = close_delta(before, sum(a for k, a in entries if k == LedgerKind.LAPSE),
+                            sum(a for k, a in entries if k == LedgerKind.CARRY_OUT))
         if delta.lapse:
-            ctx.book(conference.code, year, "lapse", delta.lapse, None,
+            ctx.book(conference.code, year, LedgerKind.LAPSE, delta.lapse, None,
                      "Nach Korrektur: Übertrag aus dem Vorjahr nicht gebunden, verfällt (R2)",
                      correction=code)
         if not delta.carry_out:
             return
-        ctx.book(conference.code, year, "carry_out", delta.carry_out, None,
+        ctx.book(conference.code, year, LedgerKind.CARRY_OUT, delta.carry_out, None,
                  f"Nach Korrektur: Übertrag nach {year + 1} (R2)", correction=code)
-        ctx.book(conference.code, year + 1, "carry_in", delta.carry_out, None,
+        ctx.book(conference.code, year + 1, LedgerKind.CARRY_IN, delta.carry_out, None,
                  f"Nach Korrektur: Übertrag aus {year}, verfällt Ende {year + 1} (R2)",
                  correction=code)
         year += 1

@@ -44,6 +44,7 @@ from rules.decisions import (
     watering_can,
 )
 from rules.money import format_cents
+from rules.records import LedgerKind
 from rules.refusal import Refusal, Refused, refuse
 
 OPEN = ("submitted", "deferred")
@@ -497,8 +498,8 @@ def _apply(ctx: Context, conference: Conference, day: date, planned: list[Planne
         ctx.store.save_application(application)
         if item.outcome == "approved" and item.amount_cents:
             approved_amounts.append(item.amount_cents)
-            ctx.book(conference.code, day.year, "commitment", item.amount_cents, item.number,
-                     f"Beschluss der Sitzung am {format_date(day)}")
+            ctx.book(conference.code, day.year, LedgerKind.COMMITMENT, item.amount_cents,
+                     item.number, f"Beschluss der Sitzung am {format_date(day)}")
         _tell_applicant(ctx, conference, day, application, item)
     if approved_amounts:
         before = ctx.balance(conference, day.year).free + sum(approved_amounts)

@@ -46,9 +46,10 @@ def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
                  "attended_by": s["attended_by"], "status": s["status"],
                  "moved_to": s.get("moved_to")}
                 for year in years for s in store.sessions(year)]
-    ledger = [{**{k: e[k] for k in ("id", "year", "conference", "kind", "amount_cents",
-                                    "application", "source_id", "booked_at", "note")},
-               "correction": e.get("correction")}
+    ledger = [{"id": e.id, "year": e.year, "conference": e.conference, "kind": str(e.kind),
+               "amount_cents": e.amount_cents, "application": e.application,
+               "source_id": e.source_id, "booked_at": e.booked_at, "note": e.note,
+               "correction": e.correction}
               for year in years for e in store.ledger(year)]
     balances = []
     for year in years or [now.year]:

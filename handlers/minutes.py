@@ -16,6 +16,7 @@ from rules.conferences import Conference
 from rules.dates import format_date
 from rules.decisions import OUTCOME_WORDS, Votes
 from rules.money import format_cents
+from rules.records import LedgerKind
 from rules.refusal import refuse
 
 
@@ -69,11 +70,11 @@ def minutes_data(ctx: Context, conference: Conference, session: dict,
     numbers = {line["number"] for line in decisions}
     entries = ctx.store.ledger(year, conference.code)
     last = max((i for i, e in enumerate(entries)
-                if e["kind"] == "commitment" and e["application"] in numbers), default=None)
+                if e.kind == LedgerKind.COMMITMENT and e.application in numbers), default=None)
     if last is None:
         free = ctx.balance(conference, year).free
     else:
-        free = balance_from((e["kind"], e["amount_cents"]) for e in entries[:last + 1]).available
+        free = balance_from((e.kind, e.amount_cents) for e in entries[:last + 1]).available
     names = [_name(ctx, p) for p in session.get("attended_by", [])]
     excused = [_name(ctx, p) for p in session.get("excused_by", [])]
     return {

@@ -15,6 +15,7 @@ from rules.dates import format_date
 from rules.decisions import Votes
 from rules.money import format_cents
 from rules.numbers import NUMBER, canonical_number
+from rules.records import LedgerKind
 from rules.refusal import refuse
 from rules.sketch import cofunding_text
 
@@ -137,13 +138,13 @@ def history(ctx: Context, record: dict) -> list[str]:
             events.append(f"{day} in der Sitzung {outcome}{money}{vote_text}")
     for entry in ctx.store.ledger(int(session[:4]) if session else record["year"],
                                   record["conference"]):
-        if entry["application"] != record["number"]:
+        if entry.application != record["number"]:
             continue
-        when = format_date(date.fromisoformat(entry["booked_at"][:10]))
-        if entry["kind"] == "commitment":
-            events.append(f"{when} gebucht: {format_cents(entry['amount_cents'])}")
-        elif entry["kind"] == "release":
-            events.append(f"{when} zurückgebucht: {format_cents(entry['amount_cents'])}")
+        when = format_date(date.fromisoformat(entry.booked_at[:10]))
+        if entry.kind == LedgerKind.COMMITMENT:
+            events.append(f"{when} gebucht: {format_cents(entry.amount_cents)}")
+        elif entry.kind == LedgerKind.RELEASE:
+            events.append(f"{when} zurückgebucht: {format_cents(entry.amount_cents)}")
     for correction in record.get("corrections", []):
         events.append(f"{format_date(date.fromisoformat(correction['on']))} Beschluss "
                       f"berichtigt (Korrektur): {correction['reason']}")

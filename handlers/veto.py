@@ -11,6 +11,7 @@ from handlers.show import shorten
 from rules.budget import veto_needs_number, veto_refusal, veto_unknown
 from rules.dates import format_date
 from rules.money import format_cents
+from rules.records import LedgerKind
 from rules.refusal import Refused
 
 MIN_REASON = 5
@@ -40,7 +41,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     if application["status"] == "approved":
         ctx.open_year(conference, year)  # R2: a closed year takes no release
         released = application["approved_cents"] or 0
-        ctx.book(conference.code, year, "release", released, number, f"Veto: {reason}")
+        ctx.book(conference.code, year, LedgerKind.RELEASE, released, number, f"Veto: {reason}")
     application.update({"status": "vetoed", "veto": {
         "reason": reason, "by": ctx.identity.key, "on": ctx.today.isoformat()}})
     application.pop("held_outcome", None)

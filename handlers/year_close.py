@@ -13,6 +13,7 @@ from rules.budget import close_refusal, close_year_needs_year, year_end
 from rules.conferences import Conference
 from rules.dates import format_date
 from rules.money import format_cents
+from rules.records import LedgerKind
 from rules.refusal import Refused
 
 if TYPE_CHECKING:
@@ -56,12 +57,12 @@ def close(ctx: Context, year: int) -> str:
         balance = ctx.balance(conference, year)
         end = year_end(balance)
         if end.lapse:
-            ctx.book(conference.code, year, "lapse", end.lapse, None,
+            ctx.book(conference.code, year, LedgerKind.LAPSE, end.lapse, None,
                      f"Übertrag aus {year - 1} nicht gebunden, verfällt (R2)")
         if end.carry_out:
-            ctx.book(conference.code, year, "carry_out", end.carry_out, None,
+            ctx.book(conference.code, year, LedgerKind.CARRY_OUT, end.carry_out, None,
                      f"Übertrag nach {year + 1} (R2)")
-            ctx.book(conference.code, year + 1, "carry_in", end.carry_out, None,
+            ctx.book(conference.code, year + 1, LedgerKind.CARRY_IN, end.carry_out, None,
                      f"Übertrag aus {year}, verfällt Ende {year + 1} (R2)")
         held = _defer_unconfirmed(ctx, conference, year)
         text = (f"{conference.name}: übertragen nach {year + 1}: {format_cents(end.carry_out)}; "

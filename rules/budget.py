@@ -11,9 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rules.money import format_cents
+from rules.records import LedgerKind
 from rules.refusal import Refusal
-
-KINDS = ("allotment", "carry_in", "commitment", "release", "lapse", "carry_out")
 
 
 @dataclass(frozen=True)
@@ -55,17 +54,17 @@ class Balance:
         return max(0, self.carried_in - self.bound)
 
 
-def balance_from(entries: Iterable[tuple[str, int]], held: int = 0) -> Balance:
+def balance_from(entries: Iterable[tuple[LedgerKind, int]], held: int = 0) -> Balance:
     """Sum (kind, amount) ledger entries into a balance."""
-    sums = dict.fromkeys(KINDS, 0)
+    sums = dict.fromkeys(LedgerKind, 0)
     for kind, amount in entries:
         sums[kind] += amount
     return Balance(
-        allotment=sums["allotment"],
-        carried_in=sums["carry_in"],
-        bound=sums["commitment"] - sums["release"],
-        lapsed=sums["lapse"],
-        carried_out=sums["carry_out"],
+        allotment=sums[LedgerKind.ALLOTMENT],
+        carried_in=sums[LedgerKind.CARRY_IN],
+        bound=sums[LedgerKind.COMMITMENT] - sums[LedgerKind.RELEASE],
+        lapsed=sums[LedgerKind.LAPSE],
+        carried_out=sums[LedgerKind.CARRY_OUT],
         held=held,
     )
 

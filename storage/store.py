@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Table
 
+from rules.records import LedgerEntry
 from storage.partitions import Partitions
+from storage.records import ledger_from_row, ledger_to_row
 
 GLOBAL = "global"
 Record = dict[str, Any]
@@ -273,14 +276,16 @@ class Store:
                        r["conference"] == conference), key=lambda r: r["date"])
 
     # -- ledger -----------------------------------------------------------------------------
-    def add_ledger(self, record: Record) -> None:
-        self.year_table(record["year"], "ledger").insert({**record, "id": uuid.uuid4().hex})
+    def add_ledger(self, entry: LedgerEntry) -> LedgerEntry:
+        """Write a new entry under a new id; the entry as written."""
+        entry = replace(entry, id=uuid.uuid4().hex)
+        self.year_table(entry.year, "ledger").insert(ledger_to_row(entry))
+        return entry
 
-    def ledger(self, year: int, conference: str | None = None) -> list[Record]:
-        if conference is not None:
-            return [dict(r) for r in self._find(_year_name(year), "ledger", "conference",
-                                                conference)]
-        return [dict(r) for r in self._rows(year, "ledger")]
+    def ledger(self, year: int, conference: str | None = None) -> list[LedgerEntry]:
+        rows = (self._rows(year, "ledger") if conference is None else
+                self._find(_year_name(year), "ledger", "conference", conference))
+        return [ledger_from_row(row) for row in rows]
 
     # -- decisions waiting for /buchen ------------------------------------------------------
     def confirmation(self, code: str) -> Record | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rules.records import LedgerEntry, LedgerKind
 from storage.journal import JournalDamaged
 from storage.lock import StoreLocked
 from storage.partitions import JOURNAL, Partitions
@@ -142,16 +143,14 @@ def test_second_store_in_same_process_is_refused_too(tmp_path: Path) -> None:
 def test_a_booking_rewrites_only_its_own_year(tmp_path: Path) -> None:
     store = Store(tmp_path)
     for year in range(2017, 2027):
-        store.add_ledger({"year": year, "conference": "ADE", "kind": "allotment",
-                          "amount_cents": 1_000_000, "application": None, "source_id": "x",
-                          "booked_at": f"{year}-01-01", "note": ""})
+        store.add_ledger(LedgerEntry(year, "ADE", LedgerKind.ALLOTMENT, 1_000_000, None, "x",
+                                     f"{year}-01-01", ""))
     store.commit()
     store.close()
     store = Store(tmp_path)
     before = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
-    store.add_ledger({"year": 2026, "conference": "ADE", "kind": "commitment",
-                      "amount_cents": 1, "application": "ADE-2026-001", "source_id": "y",
-                      "booked_at": "2026-03-01", "note": ""})
+    store.add_ledger(LedgerEntry(2026, "ADE", LedgerKind.COMMITMENT, 1, "ADE-2026-001", "y",
+                                 "2026-03-01", ""))
     store.commit()
     unchanged = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
     store.close()  # the checkpoint writes the changed files whole
@@ -165,9 +164,8 @@ def test_files_beyond_the_memory_limit_are_dropped_between_messages_not_during(
         tmp_path: Path) -> None:
     store = Store(tmp_path)
     for year in range(2010, 2027):  # more years than are kept in memory, all changed at once
-        store.add_ledger({"year": year, "conference": "ADE", "kind": "allotment",
-                          "amount_cents": 100, "application": None, "source_id": "x",
-                          "booked_at": f"{year}-01-01", "note": ""})
+        store.add_ledger(LedgerEntry(year, "ADE", LedgerKind.ALLOTMENT, 100, None, "x",
+                                     f"{year}-01-01", ""))
     store.commit()
     store.trim()
     assert len(store.partitions._dbs) <= 4

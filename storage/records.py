@@ -1,0 +1,45 @@
+"""Rows of the TinyDB files to the records of rules/records.py and back.
+
+The files keep their format: `to_row(from_row(row))` gives the row again, with the same keys
+and values, whatever version wrote it. Keys no field names stay in the record's `extra`;
+optional keys that a row did not have are left out again. Text is stored as it comes: the
+shell made it storable (storage/text.py) before any use case saw it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from rules.records import LedgerEntry, LedgerKind
+
+Row = dict[str, Any]
+
+_LEDGER = ("year", "conference", "kind", "amount_cents", "application", "source_id",
+           "booked_at", "note", "correction", "id")
+
+
+def _extra(row: Mapping[str, Any], known: Collection[str]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if key not in known}
+
+
+def ledger_from_row(row: Mapping[str, Any]) -> LedgerEntry:
+    return LedgerEntry(
+        year=row["year"], conference=row["conference"], kind=LedgerKind(row["kind"]),
+        amount_cents=row["amount_cents"], application=row.get("application"),
+        source_id=row.get("source_id", ""), booked_at=row.get("booked_at", ""),
+        note=row.get("note", ""), correction=row.get("correction"), id=row.get("id", ""),
+        extra=_extra(row, _LEDGER))
+
+
+def ledger_to_row(entry: LedgerEntry) -> Row:
+    row: Row = {
+        "year": entry.year, "conference": entry.conference, "kind": str(entry.kind),
+        "amount_cents": entry.amount_cents, "application": entry.application,
+        "source_id": entry.source_id, "booked_at": entry.booked_at, "note": entry.note,
+    }
+    if entry.correction is not None:
+        row["correction"] = entry.correction
+    if entry.id:
+        row["id"] = entry.id
+    return {**row, **entry.extra}
