@@ -11,6 +11,7 @@ a crash during a checkpoint loses nothing.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
@@ -34,6 +35,21 @@ JOURNAL = "journal.log"
 CHECKPOINT_BYTES = 2 * 1024 * 1024  # journal size at which the files are written whole
 
 Change = list[Any]  # [table, document id, row or None for removed]
+
+
+def give_back_memory() -> None:
+    """Hand memory freed by closed files back to the system. glibc keeps freed memory for reuse
+    and returns little of it by itself: reading ten old years one after the other left about
+    15 MB more resident each time. A no-op where the C library is not glibc."""
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None)
+except OSError:  # no C library to load (not expected on Linux)
+    _LIBC = None
 
 
 class HeldStorage(Storage):
@@ -251,10 +267,12 @@ class Partitions:
                 self.checkpoint()
             except OSError as error:
                 log.warning("could not write the files (%s); they stay in memory", error)
-        for name in list(self._dbs):
-            if (name not in keep and not self._dbs[name].storage.dirty  # type: ignore[attr-defined]
-                    and name not in self._unsaved):
-                del self._dbs[name]
+        closed = [(name, storage) for name, storage in self._storages()
+                  if name not in keep and not storage.dirty and name not in self._unsaved]
+        for name, _ in closed:
+            del self._dbs[name]
+        if any(storage.data for _, storage in closed):
+            give_back_memory()
 
     def _storages(self) -> list[tuple[str, HeldStorage]]:
         return [(name, db.storage) for name, db in self._dbs.items()]  # type: ignore[misc]

@@ -19,7 +19,7 @@ from tinydb import Query
 from tinydb.table import Table
 
 from rules.records import LedgerEntry
-from storage.partitions import Partitions
+from storage.partitions import Partitions, give_back_memory
 from storage.records import ledger_from_row, ledger_to_row
 
 GLOBAL = "global"
@@ -46,9 +46,10 @@ class Store:
         self._reset_indexes()
         self._build_closed_index()  # once per data directory, before any message
         self._build_undecided_index()
-        if self.dirty:
+        if self.dirty:  # an index was built from every year's file
             self.commit()
             self.partitions.checkpoint()
+            give_back_memory()
 
     def _reset_indexes(self) -> None:
         self._focused: tuple[str, ...] = ()
