@@ -17,7 +17,7 @@ from typing import Any
 from bot import health, redact
 from bot.channel import LABELS, Channel, ChannelFactory, Clock
 from bot.control import SOCKET, serve
-from bot.mail_channel import mail_status
+from bot.mail import mail_status
 from bot.matrix import Matrix
 from bot.telegram.settings import start_refusal, telegram_status
 from handlers.messages import Notification, Sender
@@ -102,7 +102,7 @@ CHANNELS: tuple[ChannelFactory, ...] = (
     partial(_SelfDelivering, "telegram", telegram_status,
             _imported_when_run("bot.telegram.channel", "run_telegram")),
     partial(_SelfDelivering, "email", mail_status,
-            _imported_when_run("bot.mail_channel", "run_mail")),
+            _imported_when_run("bot.mail.channel", "run_mail")),
     Matrix,
 )
 

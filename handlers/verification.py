@@ -1,7 +1,7 @@
 """A configured person's command from a channel that could not vouch for the sender.
 
 An e-mail's From can be forged. When the channel says a mail is not verified (no trusted DMARC
-pass, see `bot.mail_sender`), a configured person's command is not run: it is kept, and the answer,
+pass, see `bot.mail.sender`), a configured person's command is not run: it is kept, and the answer,
 which the channel sends only to the address on record, shows it with a one-time code. Nothing
 changes until that code comes back (/freigeben CODE). The code is the proof: only the real
 person reads the mailbox on record. This is decided here, for every command in the registry,

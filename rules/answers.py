@@ -126,7 +126,7 @@ class CalendarReply:
 def calendar_reply(texts: Iterable[tuple[str, str]]) -> CalendarReply | None:
     """The first (content type, text) pair that is a normalized calendar REPLY: lines
     "METHOD:REPLY", "UID:…", "ATTENDEE:addr", "PARTSTAT:ACCEPTED|DECLINED|TENTATIVE",
-    "SEQUENCE:n" (see `bot.mail_ics.reply_fields`)."""
+    "SEQUENCE:n" (see `bot.mail.ics.reply_fields`)."""
     for content_type, text in texts:
         if not content_type.lower().startswith("text/calendar"):
             continue

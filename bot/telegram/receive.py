@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.documents import UNREADABLE, document_kind
-from bot.mail_parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
+from bot.mail.parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
 from bot.sandbox import read_documents
 from bot.telegram.buttons import EXPIRED_BUTTON, ButtonCommands
 from bot.telegram.delivery import Outbox

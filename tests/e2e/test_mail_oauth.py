@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_config
-from bot.mail_auth import LoginRefused, token_source
-from bot.mail_channel import MailSettings
+from bot.mail.auth import LoginRefused, token_source
+from bot.mail.channel import MailSettings
 from tests.support.mailservers import (
     IMAP_PASSWORD_ENV,
     MailWorld,
@@ -150,7 +150,7 @@ async def test_a_refused_token_is_replaced_once_and_the_mail_goes_through(
     before = len(tokens.tokens)
     tokens.revoke_all()  # valid by its time, but the server no longer takes it
     await asyncio.to_thread(world.dovecot.kick, world.bot)
-    with caplog.at_level(logging.WARNING, logger="bot.mail_auth"):
+    with caplog.at_level(logging.WARNING, logger="bot.mail.auth"):
         world.send("verein", "Zweite", "/hilfe")
         await world.await_for("verein", 1)
         await bot.settled()
@@ -215,7 +215,7 @@ async def test_microsoft365_tokens_come_through_msal(
 def test_passwords_and_oauth2_settings_are_checked_when_read(
         tmp_path: Path, world: MailWorld, tokens: TokenServer,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.mail_channel import MailConfigError
+    from bot.mail.channel import MailConfigError
 
     def settings(**keys: object) -> MailSettings:
         path = write_mail_config(tmp_path, world, **{f"imap__{k}": v for k, v in keys.items()})

@@ -126,7 +126,7 @@ async def test_without_a_trusted_server_the_start_up_says_so_in_german(
     import logging
 
     from bot.config import load_config
-    from bot.mail_channel import run_mail
+    from bot.mail.channel import run_mail
     from handlers.service import Core
 
     overrides = {} if trusted is None else {"trusted_authserv_id": trusted}

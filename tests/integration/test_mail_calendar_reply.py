@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mail_ics import reply_fields
-from bot.mail_parse import message_text, parse_mail, referenced
+from bot.mail.ics import reply_fields
+from bot.mail.parse import message_text, parse_mail, referenced
 from handlers.commands import registry
 from rules.answers import ATTEND, EXCUSE, TENTATIVE, calendar_reply
 

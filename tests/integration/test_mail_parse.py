@@ -1,5 +1,5 @@
-"""Mails as mail programs really send them, reduced to what the core reads (bot/mail_parse.py),
-and the iCalendar text of session invitations (bot/mail_ics.py)."""
+"""Mails as mail programs really send them, reduced to what the core reads (bot/mail/parse.py),
+and the iCalendar text of session invitations (bot/mail/ics.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mail_ics import fold, session_ics
-from bot.mail_parse import (
+from bot.mail.ics import fold, session_ics
+from bot.mail.parse import (
     ParsedMail,
     html_to_text,
     message_text,

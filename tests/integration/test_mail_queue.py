@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.mail_compose import header, plain_text, render
-from bot.mail_queue import MailState, Outbox, Outgoing
+from bot.mail.compose import header, plain_text, render
+from bot.mail.queue import MailState, Outbox, Outgoing
 
 
 def outgoing(key: str, urgent: bool = False) -> Outgoing:
@@ -69,7 +69,7 @@ def test_a_full_disk_queues_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     def full(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("bot.mail_queue.fsync_dir", full)
+    monkeypatch.setattr("bot.mail.queue.fsync_dir", full)
     with pytest.raises(OSError, match="No space"):
         state.enqueue([outgoing("a")])
     monkeypatch.undo()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.mail_parse import parse_mail
-from bot.mail_sender import verified
+from bot.mail.parse import parse_mail
+from bot.mail.sender import verified
 
 MX = "mx.landkreis.example"
 

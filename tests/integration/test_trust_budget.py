@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.mail_parse import parse_mail
+from bot.mail.parse import parse_mail
 from bot.sandbox import Budget, read_documents
 from handlers.messages import Attachment, IncomingMessage, Sender
 from handlers.service import MAX_TEXT_CHARS
@@ -63,7 +63,7 @@ def peak_mb_reading(path: Path) -> tuple[int, int]:
     """(peak memory in MB, attachments + notes) of a fresh process that reads the mail."""
     script = textwrap.dedent(f"""
         import resource
-        from bot.mail_parse import parse_mail
+        from bot.mail.parse import parse_mail
         parsed = parse_mail(open({str(path)!r}, 'rb').read())
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
               len(parsed.attachments) + len(parsed.notes))

@@ -714,7 +714,7 @@ class RunningMailBot:
 
     async def start(self) -> RunningMailBot:
         from bot.config import load_config
-        from bot.mail_channel import MailChannel, MailSettings
+        from bot.mail.channel import MailChannel, MailSettings
         from handlers.service import Core
 
         self.config = load_config(self.config_path)

@@ -51,7 +51,7 @@ def test_no_import_reaches_up_a_layer(package: str) -> None:
     "from bot import faults",
     "import bot.health",
     "if TYPE_CHECKING:\n    from bot.config import load_config",
-    "def late():\n    import bot.mail_channel",
+    "def late():\n    import bot.mail.channel",
 ])
 def test_the_check_sees_an_upward_import(line: str) -> None:
     assert "bot" in imported_packages(line)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.attempts import Attempts
-from bot.mail_queue import MailState
+from bot.mail.queue import MailState
 from storage.text import storable
 from tests.support.core import Bot
 
@@ -100,8 +100,8 @@ def test_the_administration_is_told_once_per_message_set_aside(tmp_path: Path) -
 def test_answers_and_notes_can_be_written_for_any_sender_text() -> None:
     from datetime import UTC
 
-    from bot.mail_channel import MailBuilder, MailSettings, Server
-    from bot.mail_parse import ParsedMail
+    from bot.mail.channel import MailBuilder, MailSettings, Server
+    from bot.mail.parse import ParsedMail
     from handlers.messages import Outcome, Reply
 
     server = Server("localhost", 143, "none", "", "")

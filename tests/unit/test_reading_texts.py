@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.mail_compose import cut_at_word
+from bot.mail.compose import cut_at_word
 from bot.telegram.render import settled_text
 from handlers.show import shorten
 

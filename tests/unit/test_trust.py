@@ -2,7 +2,7 @@
 name changes nothing until the code sent to her address on record comes back; codes are long,
 expire, are replaced by a newer preview, and cannot be guessed.
 
-A mail the channel could not verify arrives here as `verified=False` (see bot.mail_sender)."""
+A mail the channel could not verify arrives here as `verified=False` (see bot.mail.sender)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The e-mail channel: applicants, secretaries and county representatives write to a mailbox.
 
 It only translates. Each mail in the IMAP inbox becomes an `IncomingMessage` for the core
-(`bot.mail_parse` decodes it); the core's replies become mails in the same thread, its
-notifications become mails (with an iCalendar invitation for session alerts, `bot.mail_ics`).
+(`bot.mail.parse` decodes it); the core's replies become mails in the same thread, its
+notifications become mails (with an iCalendar invitation for session alerts, `bot.mail.ics`).
 Nothing here knows a rule or a booking.
 
 Nothing is lost, nothing is done twice:
@@ -12,7 +12,7 @@ Nothing is lost, nothing is done twice:
   then moved to "Verarbeitet". A crash anywhere in between handles it again at the next start,
   and the core, the queue (keyed by source id) and the journal make that a no-op.
 - The mails of a fetched group are handled side by side, each sender's in order; their answers
-  and records are written together (`bot.mail_queue.GroupCommit`; when that fails, each alone),
+  and records are written together (`bot.mail.queue.GroupCommit`; when that fails, each alone),
   and what is on disk is moved every MOVE_SECONDS, one IMAP command per folder.
 - Mails the bot does not answer (auto-replies, bounces, list mail, mails from itself, oversized
   mails, too many refusals in a row from one address) go to "Nicht verarbeitet", each followed
@@ -22,7 +22,7 @@ Nothing is lost, nothing is done twice:
   (`bot.attempts`); after `max_attempts` it is set aside with a note naming the error class, a
   polite answer and one notice to the administration (`Core.report_unprocessed`).
 - Every outgoing mail is fsynced into `DATA/mail/queue/` before it is sent, and noted in
-  `sent.log` once the SMTP server accepted it (`bot.mail_queue`); answers go before
+  `sent.log` once the SMTP server accepted it (`bot.mail.queue`); answers go before
   notifications, all over one connection; while the server is away they are retried with
   exponential backoff. A mail the server refuses for good (5xx) goes to `failed/`, logged. The
   only double a crash can cause is a mail accepted by the server in the instant before it was
@@ -62,7 +62,7 @@ passwords come from the environment variables named here, never from the file):
     password_env = "SOZIALBOT_SMTP_PASSWORD"
 
 Microsoft 365 and other OAuth2 servers: `auth = "oauth2"` with a provider under [email.imap] and
-[email.smtp] instead of password_env (see `bot.mail_auth` and the README, "Microsoft 365").
+[email.smtp] instead of password_env (see `bot.mail.auth` and the README, "Microsoft 365").
 Certificates are always checked; for a server certificate of the county's own CA add
 `ca_file = "/etc/ssl/landkreis-ca.pem"` under [email.imap] or [email.smtp].
 Optional under [email]: `max_mail_mb = 10`, `max_attachment_mb = 5`, `max_refusals_per_hour = 5`
@@ -74,7 +74,7 @@ polite answer, the administration a notice; attempts are counted in DATA/mail/at
 
 Sender check: `trusted_authserv_id = "mx.landkreis-lueneburg.de"` under [email] names the county's
 receiving server whose Authentication-Results header (DMARC pass, or DKIM pass aligned with the
-From domain) marks a mail as verified (`bot.mail_sender`). Without it, or when a mail is not
+From domain) marks a mail as verified (`bot.mail.sender`). Without it, or when a mail is not
 verified, a configured person's command waits for the code sent to her address on record
 (`handlers.verification`). A From the strict parser doubts never speaks for a configured person.
 """
@@ -111,10 +111,10 @@ from imap_tools.errors import ImapToolsError
 
 from bot import health
 from bot.attempts import Attempts
-from bot.mail_auth import OAuthSettings, SettingsError, credentials, imap_login, smtp_login
-from bot.mail_compose import Part, cut_at_word, header, plain_text, render, with_parts
-from bot.mail_ics import method_for, session_ics
-from bot.mail_parse import (
+from bot.mail.auth import OAuthSettings, SettingsError, credentials, imap_login, smtp_login
+from bot.mail.compose import Part, cut_at_word, header, plain_text, render, with_parts
+from bot.mail.ics import method_for, session_ics
+from bot.mail.parse import (
     MAX_ATTACHMENT_BYTES,
     MAX_MAIL_BYTES,
     ParsedMail,
@@ -126,7 +126,7 @@ from bot.mail_parse import (
     referenced,
     strip_reply_prefix,
 )
-from bot.mail_queue import SET_ASIDE, GroupCommit, MailState, Outbox, Outgoing, Queued
+from bot.mail.queue import SET_ASIDE, GroupCommit, MailState, Outbox, Outgoing, Queued
 from bot.sandbox import Budget
 from handlers import faults
 from handlers.messages import IncomingMessage, Notification, Outcome, Sender, SessionEvent
@@ -177,7 +177,7 @@ class Server:
     user: str
     password: str
     ca_file: str = ""  # a county's own CA (PEM) for a server certificate it issued itself
-    oauth: OAuthSettings | None = None  # auth = "oauth2" (bot.mail_auth)
+    oauth: OAuthSettings | None = None  # auth = "oauth2" (bot.mail.auth)
 
     def tls_context(self) -> ssl.SSLContext:
         """Certificates and host names are always checked; `ca_file` adds a trusted CA."""
@@ -206,7 +206,7 @@ class MailSettings:
     mail_seconds: float = 300.0
     batch: int = 50
     timeout: float = 60.0
-    trusted_authserv_id: str = ""  # whose Authentication-Results count (bot.mail_sender)
+    trusted_authserv_id: str = ""  # whose Authentication-Results count (bot.mail.sender)
     budget: Budget = field(default_factory=Budget)  # for one mail's documents (bot.sandbox)
 
     @property

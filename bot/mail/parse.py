@@ -28,7 +28,6 @@ from email.utils import collapse_rfc2231_value, getaddresses
 from html.parser import HTMLParser
 from typing import ClassVar
 
-from bot import mail_sender
 from bot.documents import (
     READERS,
     UNREADABLE,
@@ -37,7 +36,8 @@ from bot.documents import (
     row_line,
     squeeze_blank_lines,
 )
-from bot.mail_ics import MAX_ICS_CHARS, reply_fields
+from bot.mail.ics import MAX_ICS_CHARS, reply_fields
+from bot.mail.sender import verified
 from bot.sandbox import Budget, Job, read_documents
 from handlers.codes import CODE_PATTERN
 from handlers.messages import Action, Attachment
@@ -411,7 +411,7 @@ def format_size(size: int) -> str:
 def calendar_answer(message: Message, sender: str = "",
                     max_parts: int = 50) -> Attachment | None:
     """A calendar's answer to our invitation (iTIP REPLY, inline or as .ics), decoded into the
-    normalized lines the core reads (`bot.mail_ics.reply_fields`); what it means is the core's
+    normalized lines the core reads (`bot.mail.ics.reply_fields`); what it means is the core's
     business."""
     for number, part in enumerate(message.walk()):
         if number >= max_parts:
@@ -622,7 +622,7 @@ def _parse_mail(raw: bytes, own_addresses: Iterable[str], max_attachment_bytes: 
         size=len(raw),
         reply_to=reply_to,
         doubt=doubt,
-        authenticated=doubt is None and bool(trusted_authserv_id) and mail_sender.verified(
+        authenticated=doubt is None and bool(trusted_authserv_id) and verified(
             message.get_all("Authentication-Results") or (), trusted_authserv_id, address),
     )
 
@@ -638,7 +638,7 @@ def strip_reply_prefix(subject: str) -> str:
 def referenced(parsed: ParsedMail, own_marker: str = "sozialbot") -> tuple[str, ...]:
     """Application numbers, confirmation codes and sessions ("session:ADE:2026-03-12") this
     mail points at: in the subject, and in the Message-IDs of our own mails it answers (which
-    carry them, see `mail_channel`)."""
+    carry them, see `bot.mail.channel`)."""
     found: list[str] = []
     found += NUMBER.findall(parsed.subject.upper())
     found += CODE_IN_SUBJECT.findall(parsed.subject)
