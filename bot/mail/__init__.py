@@ -1,13 +1,16 @@
 """The e-mail channel: applicants, secretaries and county representatives write to a mailbox.
 
-Run by `sozialbot run` when [email.imap] and [email.smtp] name a host (`run_mail`); the channel
-is in bot.mail.channel. It is imported only when asked: the Telegram channel reads documents
-with bot.mail.parse and needs no IMAP or SMTP library for that."""
+Run by `sozialbot run` when [email.imap] and [email.smtp] name a host (`run_mail`); settings in
+bot.mail.settings, the channel in bot.mail.channel (reading in bot.mail.inbox and bot.mail.imap,
+one mail in bot.mail.handling, sending in bot.mail.smtp). The IMAP and SMTP libraries are imported
+only when the channel runs."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING
+
+from bot.mail.settings import mail_status
 
 if TYPE_CHECKING:
     from bot.channel import Clock
@@ -15,12 +18,6 @@ if TYPE_CHECKING:
     from rules.county import Config
 
 __all__ = ["mail_status", "run_mail"]
-
-
-def mail_status(config: Config) -> tuple[bool, str]:
-    from bot.mail.channel import mail_status as status
-
-    return status(config)
 
 
 async def run_mail(core: Core, config: Config, stop: asyncio.Event, *,

@@ -20,7 +20,7 @@ import pytest
 
 from bot.config import load_config
 from bot.mail.auth import LoginRefused, token_source
-from bot.mail.channel import MailSettings
+from bot.mail.settings import MailSettings
 from tests.support.mailservers import (
     IMAP_PASSWORD_ENV,
     MailWorld,
@@ -215,7 +215,7 @@ async def test_microsoft365_tokens_come_through_msal(
 def test_passwords_and_oauth2_settings_are_checked_when_read(
         tmp_path: Path, world: MailWorld, tokens: TokenServer,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.mail.channel import MailConfigError
+    from bot.mail.settings import MailConfigError
 
     def settings(**keys: object) -> MailSettings:
         path = write_mail_config(tmp_path, world, **{f"imap__{k}": v for k, v in keys.items()})

@@ -85,7 +85,7 @@ def test_status_tells_connection_last_message_queue_and_last_error(
     lines = err.read_text(encoding="utf-8").splitlines()
     assert lines
     assert all(JOURNAL_LINE.match(line) for line in lines), lines
-    assert any(line.startswith("<4>WARNING bot.mail.channel: SMTP") for line in lines)
+    assert any(line.startswith("<4>WARNING bot.mail.smtp: SMTP") for line in lines)
     text = "\n".join(lines)
     assert "Zitronenfalter" not in text
     assert PASSWORD not in text

@@ -141,7 +141,7 @@ def test_a_library_error_carrying_the_token_url_is_logged_without_the_token(
             raise ConnectionError(f"POST https://api.telegram.org/bot{TOKEN}/getUpdates failed")
         except ConnectionError:
             log.exception("Fehler beim Abrufen: %s", f"https://api.telegram.org/bot{TOKEN}/getMe")
-        logging.getLogger("bot.mail.channel").warning("IMAP login Pa55wort-geheim refused")
+        logging.getLogger("bot.mail.inbox").warning("IMAP login Pa55wort-geheim refused")
         logging.getLogger("handlers").info("Nachricht: /buchen K7F3QX2M und /freigeben ABCDEFGH")
     finally:
         root.removeHandler(handler)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import bot.mail.channel
-from bot.mail.channel import MailSettings, mail_status
+import bot.mail.settings
+from bot.mail.settings import MailSettings, mail_status
 from rules.county import Config
 
 
@@ -20,7 +20,7 @@ def config(raw: dict) -> Config:
 
 
 def documented_example() -> dict:
-    doc = bot.mail.channel.__doc__ or ""
+    doc = bot.mail.settings.__doc__ or ""
     block = re.search(r"\n    \[email\]\n(.*?)\n\n(?! )", doc, re.DOTALL)
     assert block, "the [email] example is missing from the docstring"
     text = "\n".join(line[4:] for line in ("    [email]\n" + block.group(1)).splitlines())

@@ -714,7 +714,8 @@ class RunningMailBot:
 
     async def start(self) -> RunningMailBot:
         from bot.config import load_config
-        from bot.mail.channel import MailChannel, MailSettings
+        from bot.mail.channel import MailChannel
+        from bot.mail.settings import MailSettings
         from handlers.service import Core
 
         self.config = load_config(self.config_path)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mail.channel import _body
+from bot.mail.builder import _body
 from handlers.commands import registry
 from handlers.messages import Action, Attachment, IncomingMessage, Outcome, Sender
 from rules.answers import attendance_word, copied_command, copied_commands

@@ -100,8 +100,9 @@ def test_the_administration_is_told_once_per_message_set_aside(tmp_path: Path) -
 def test_answers_and_notes_can_be_written_for_any_sender_text() -> None:
     from datetime import UTC
 
-    from bot.mail.channel import MailBuilder, MailSettings, Server
+    from bot.mail.builder import MailBuilder
     from bot.mail.parse import ParsedMail
+    from bot.mail.settings import MailSettings, Server
     from handlers.messages import Outcome, Reply
 
     server = Server("localhost", 143, "none", "", "")

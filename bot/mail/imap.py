@@ -1,0 +1,121 @@
+"""The IMAP side of reading mail: connecting, waiting with IDLE, fetching (headers first, then
+whole mails in groups of at most FETCH_BYTES), and the errors that mean the connection is gone.
+The loop that uses them is `bot.mail.inbox`."""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import functools
+import imaplib
+import re
+import threading
+import time
+from email.utils import parseaddr
+from typing import cast
+
+from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
+from imap_tools.errors import ImapToolsError
+
+from bot.mail.auth import imap_login
+from bot.mail.settings import MailSettings
+
+IMAP_ERRORS = (imaplib.IMAP4.error, ImapToolsError, OSError, EOFError)
+FETCH_BYTES = 16 * 1024 * 1024  # whole mails fetched at once, at most
+FROM = re.compile(rb"^from:[ \t]*([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)",
+                  re.IGNORECASE | re.MULTILINE)
+
+
+class RawMailMessage(MailMessage):
+    """imap-tools' message that keeps the bytes as the server sent them, and parses them only
+    when asked (the channel reads `raw`, `uid` and `size_rfc822`; imap-tools would parse each
+    fetched mail, the headers and then the whole)."""
+
+    def __init__(self, fetch_data: list) -> None:
+        self.raw, self._raw_uid_data, self._raw_flag_data = self._get_message_data_parts(
+            fetch_data)
+
+    @functools.cached_property
+    def obj(self) -> email.message.Message:  # type: ignore[override]
+        return email.message_from_bytes(self.raw)
+
+    @property
+    def sender(self) -> str:
+        """The From address as written, to keep each sender's mails in order."""
+        head = self.raw.split(b"\r\n\r\n", 1)[0]
+        match = FROM.search(head)
+        value = re.sub(rb"\r\n[ \t]", b" ", match.group(1)) if match else b""
+        return parseaddr(value.decode("ascii", "replace"))[1].lower()
+
+
+def connect(settings: MailSettings) -> BaseMailBox:
+    """Log in, learn the capabilities, make sure the folders exist, select the inbox."""
+    server = settings.imap
+    timeout = settings.timeout
+    if server.security == "tls":
+        box: BaseMailBox = MailBox(server.host, server.port, timeout=timeout,
+                                   ssl_context=server.tls_context())
+    elif server.security == "starttls":
+        box = MailBoxStartTls(server.host, server.port, timeout=timeout,
+                              ssl_context=server.tls_context())
+    else:
+        box = MailBoxUnencrypted(server.host, server.port, timeout=timeout)
+    box.email_message_class = RawMailMessage
+    imap_login(box, server.user, server.password, server.oauth)
+    # Many servers announce IDLE and MOVE only after the login; imaplib keeps the list it got
+    # before (imap-tools falls back to COPY + EXPUNGE without MOVE).
+    typ, data = box.client.capability()
+    if typ == "OK" and data and data[0]:
+        box.client.capabilities = tuple(data[0].decode("ascii", "replace").upper().split())
+    for folder in (settings.done_folder, settings.failed_folder):
+        if not box.folder.exists(folder):
+            box.folder.create(folder)
+    box.folder.set(settings.folder)
+    return box
+
+
+def idle(box: BaseMailBox, seconds: float, stopping: threading.Event) -> None:
+    """IDLE until the server reports something, the time is up, or the bot stops."""
+    deadline = time.monotonic() + seconds
+    box.idle.start()
+    try:
+        while not stopping.is_set() and time.monotonic() < deadline:
+            if box.idle.poll(timeout=min(0.5, max(0.05, deadline - time.monotonic()))):
+                return
+    finally:
+        box.idle.stop()
+
+
+def uids(box: BaseMailBox, folder: str) -> tuple[int, list[str]]:
+    """The folder's UIDVALIDITY and its mails' UIDs, oldest first."""
+    status = box.folder.status(folder, ["UIDVALIDITY"])
+    box.folder.set(folder)
+    found = sorted(box.uids("ALL"), key=int)
+    return int(status.get("UIDVALIDITY", 0)), found
+
+
+def fetch(box: BaseMailBox, uids: list[str], headers_only: bool) -> list[RawMailMessage]:
+    # box.email_message_class is RawMailMessage (see connect)
+    return cast(list[RawMailMessage], list(box.fetch(
+        uid_list=uids, mark_seen=False, bulk=True, headers_only=headers_only)))
+
+
+def groups(heads: list[RawMailMessage], max_mail: int) -> list[list[RawMailMessage]]:
+    """Consecutive mails whose full fetch stays below FETCH_BYTES together (one at least)."""
+    result: list[list[RawMailMessage]] = [[]]
+    size = 0
+    for head in heads:
+        weight = head.size_rfc822 if head.size_rfc822 <= max_mail else 0
+        if result[-1] and size + weight > FETCH_BYTES:
+            result.append([])
+            size = 0
+        result[-1].append(head)
+        size += weight
+    return [g for g in result if g]
+
+
+def logout(box: BaseMailBox) -> None:
+    with contextlib.suppress(Exception):
+        box.logout()
+    with contextlib.suppress(Exception):
+        box.client.shutdown()
