@@ -61,6 +61,7 @@ class Core:
         self.tz = ZoneInfo(config.timezone)
         self._lock = threading.Lock()
         self.wrong_codes = WrongCodes()
+        self._batches: Batches | None = None
 
     @classmethod
     def open(cls, config: Config) -> Core:
@@ -123,25 +124,63 @@ class Core:
 
         The fsync happens outside the lock, so messages handled meanwhile (from other threads)
         share it: a group commit."""
-        faults.check("core", f"{message.source_id}\n{message.text}")
-        # every channel alike, and outside the lock: cut to size, made storable
-        message = _without_lone_surrogates(capped(message))
-        parsed = commands.parse(message)  # untrusted text is read before the lock is taken
+        [result] = self.synced(*self.handle_unsynced([message]))
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def handle_unsynced(self, messages: list[IncomingMessage]
+                        ) -> tuple[list[Outcome | Exception], int]:
+        """Handle messages one after the other, each its own commit, under one taking of the
+        lock; each is read before (untrusted text is read before the lock is taken). Returns
+        each one's outcome, or the error it raised, and the journal position that must be on
+        disk (`synced`) before any outcome may be told."""
+        read: list[tuple[IncomingMessage, commands.Parsed] | Exception] = []
+        for message in messages:
+            try:
+                faults.check("core", f"{message.source_id}\n{message.text}")
+                # every channel alike, and outside the lock: cut to size, made storable
+                message = _without_lone_surrogates(capped(message))
+                read.append((message, commands.parse(message)))
+            except Exception as error:
+                read.append(error)
+        results: list[Outcome | Exception] = []
         with self._lock:
             try:
-                outcome = self._handle(message, parsed)
+                for item in read:
+                    if isinstance(item, Exception):
+                        results.append(item)
+                        continue
+                    try:
+                        results.append(self._handle(*item))
+                    except Exception as error:
+                        self.store.rollback()  # nothing of it stays for the next one's commit
+                        results.append(error)
                 position = self.store.position
             finally:
                 self.store.trim()
+        return results, position
+
+    def synced(self, results: list[Outcome | Exception], position: int
+               ) -> list[Outcome | Exception]:
+        """`results` once everything up to `position` is on disk; if it cannot be written, each
+        outcome becomes NOT_SAVED."""
         try:
             self.store.sync(position)
         except OSError as error:
-            log.error("%s could not be written to disk: %s", message.source_id, error)
-            return NOT_SAVED
-        return outcome
+            log.error("%d message(s) could not be written to disk: %s", len(results), error)
+            return [NOT_SAVED if isinstance(r, Outcome) else r for r in results]
+        return results
 
     async def handle_async(self, message: IncomingMessage) -> Outcome:
-        return await asyncio.to_thread(self.handle, message)
+        """`handle` for a channel's event loop. Messages that arrive while the core is busy go
+        in together (`Batches`); a long one is read alone, so that reading it holds up nobody."""
+        if _length(message) > READ_ALONE_CHARS:
+            return await asyncio.to_thread(self.handle, message)
+        loop = asyncio.get_running_loop()
+        if self._batches is None or self._batches.loop is not loop:
+            self._batches = Batches(self, loop)
+        return await self._batches.handle(message)
 
     def _handle(self, message: IncomingMessage, parsed: commands.Parsed) -> Outcome:
         self.store.focus(message.received_at.astimezone(self.tz).year)
@@ -323,6 +362,66 @@ class Core:
         return pack(files, export, now.isoformat(timespec="seconds"))
 
 
+class Batches:
+    """Messages a channel hands to the core (`Core.handle_async`) while it is busy wait and go in
+    together: one thread hand-off and one taking of the lock for the group instead of one each,
+    and their commits share one fsync. While one group's fsync runs, the next group is handled.
+    Each message is still its own commit, and its outcome is told only once it is on disk; a
+    channel keeps one sender's messages in order by waiting for each outcome."""
+
+    def __init__(self, core: Core, loop: asyncio.AbstractEventLoop) -> None:
+        self.core = core
+        self.loop = loop
+        self._waiting: list[tuple[IncomingMessage, asyncio.Future[Outcome]]] = []
+        self._worker: asyncio.Task[None] | None = None
+        self._syncing: set[asyncio.Task[None]] = set()
+
+    async def handle(self, message: IncomingMessage) -> Outcome:
+        future: asyncio.Future[Outcome] = self.loop.create_future()
+        self._waiting.append((message, future))
+        if self._worker is None or self._worker.done():
+            self._worker = self.loop.create_task(self._work(), name="core-batches")
+        return await future
+
+    async def _work(self) -> None:
+        while self._waiting:
+            group = self._waiting[:BATCH_MESSAGES]
+            del self._waiting[:BATCH_MESSAGES]
+            try:
+                results, position = await asyncio.to_thread(
+                    self.core.handle_unsynced, [message for message, _ in group])
+            except Exception as error:  # cannot happen: handle_unsynced keeps each one's error
+                _tell(group, [error] * len(group))
+                continue
+            task = self.loop.create_task(self._tell_synced(group, results, position))
+            self._syncing.add(task)
+            task.add_done_callback(self._syncing.discard)
+
+    async def _tell_synced(self, group: list[tuple[IncomingMessage, asyncio.Future[Outcome]]],
+                           results: list[Outcome | Exception], position: int) -> None:
+        try:
+            _tell(group, await asyncio.to_thread(self.core.synced, results, position))
+        except Exception as error:
+            _tell(group, [error] * len(group))
+
+
+def _tell(group: list[tuple[IncomingMessage, asyncio.Future[Outcome]]],
+          results: list[Outcome | Exception]) -> None:
+    for (_, future), result in zip(group, results, strict=True):
+        if future.done():  # its caller gave up waiting
+            continue
+        if isinstance(result, Exception):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+
+def _length(message: IncomingMessage) -> int:
+    return len(message.text) + sum(len(a.text) for a in message.attachments)
+
+
+BATCH_MESSAGES = 32  # at most this many go in together (the lock is held for all of them)
+READ_ALONE_CHARS = 20_000  # a longer message is read in a thread of its own
 MAX_TEXT_CHARS = 200_000  # per text and per attachment; no use case reads a tenth of it
 MAX_ATTACHMENTS = 10
 
