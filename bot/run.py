@@ -19,7 +19,8 @@ from bot.channel import LABELS, Channel, ChannelFactory, Clock
 from bot.control import SOCKET, serve
 from bot.mail import mail_status
 from bot.matrix import Matrix
-from bot.telegram.settings import start_refusal, telegram_status
+from bot.telegram import Telegram
+from bot.telegram.settings import start_refusal
 from handlers.messages import Notification, Sender
 from handlers.service import Core
 from rules.county import Config
@@ -67,7 +68,7 @@ Runner = Callable[..., Coroutine[Any, Any, None]]
 
 class _SelfDelivering:
     """A channel that runs its own outbox delivery and is started by its runner function:
-    Telegram and e-mail until their packages implement `Channel` themselves."""
+    e-mail until its package implements `Channel` itself."""
 
     def __init__(self, name: str, status: Callable[[Config], tuple[bool, str]], runner: Runner,
                  core: Core, config: Config, now: Clock | None = None) -> None:
@@ -99,8 +100,7 @@ def _imported_when_run(module: str, name: str) -> Runner:
 
 # Every channel `sozialbot run` knows, in the order of its status lines.
 CHANNELS: tuple[ChannelFactory, ...] = (
-    partial(_SelfDelivering, "telegram", telegram_status,
-            _imported_when_run("bot.telegram.channel", "run_telegram")),
+    Telegram,
     partial(_SelfDelivering, "email", mail_status,
             _imported_when_run("bot.mail.channel", "run_mail")),
     Matrix,

@@ -3,14 +3,16 @@
 It only translates. A Telegram message or button press becomes an `IncomingMessage` for the core
 (`core.handle_async`); the core's plain-text replies go back HTML-escaped, split below Telegram's
 length limit, with the core's `Action`s as inline buttons. Notifications wait in the core's outbox
-until a repeating job has delivered them; R9 reminders are due when the core says so, a job asks
-it every minute. Nothing here knows a rule or a booking.
+until the shared outbox loop (bot.outbox) has delivered them; R9 reminders are due when the core
+says so, a job asks it every minute. Nothing here knows a rule or a booking.
 
-One job per module: `settings` (the [telegram] table, status, token), `render` (escaping and
-splitting), `buttons` (inline buttons, callback data, the command menu), `receive` (messages and
-button presses to the core), `send` (replies to the Bot API, with retries), `delivery` (the
-outbox and reminder jobs), `updates` (polling, the webhook, attempts), `channel` (the PTB
-Application and `run_telegram`), `request` (the aiohttp client under PTB).
+`Telegram` is what `sozialbot run` sees (bot.channel.Channel); python-telegram-bot is imported
+only when the channel runs. One job per module: `settings` (the [telegram] table, status, token),
+`render` (escaping and splitting), `buttons` (inline buttons and their callback data), `menus`
+(the command menu), `receive` (messages and button presses to the core), `send` (replies to the
+Bot API, with retries), `delivery` (one notification of the outbox; bot.outbox runs the loop),
+`updates` (polling, the webhook, attempts), `channel` (the PTB Application, put together),
+`request` (the aiohttp client under PTB).
 
 Delivery is at least once, never lost: in polling mode an update is confirmed to Telegram (the
 next `getUpdates` offset) only after it was handled and every reply was sent; if sending failed
@@ -25,7 +27,7 @@ environment, `TELEGRAM_BOT_TOKEN=123456:ABC… sozialbot run --config sozialbot.
 (valid 7 days); the person opens the link on the phone and taps Start. `sozialbot revoke <id>`
 unlinks. Anyone not linked is treated as an applicant.
 
-Run by `sozialbot run` when TELEGRAM_BOT_TOKEN is set (`run_telegram`); settings in the config:
+Run by `sozialbot run` when TELEGRAM_BOT_TOKEN is set; settings in the config:
 
     [telegram]
     mode = "polling"            # or "webhook"
@@ -41,9 +43,76 @@ Run by `sozialbot run` when TELEGRAM_BOT_TOKEN is set (`run_telegram`); settings
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-# python-telegram-bot 22 warns on every 429 it receives that `RetryAfter.retry_after` will become
-# a timedelta, unless one opts in now, before any PTB import. Only `send.retry_seconds` reads it,
-# and takes either type.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
+from bot.channel import LABELS, Clock, Unavailable
+from bot.telegram.settings import (
+    CHANNEL,
+    TOKEN_ENV,
+    TelegramSettings,
+    telegram_status,
+)
+
+if TYPE_CHECKING:
+    from bot.telegram.channel import TelegramChannel
+    from handlers.messages import Notification
+    from handlers.service import Core
+    from rules.county import Config
+
+__all__ = ["Telegram", "run_telegram", "telegram_status"]
+
+log = logging.getLogger(__name__)
+
+
+class Telegram:
+    """The Telegram channel as `sozialbot run` sees it: cheap to build, the work in `run`."""
+
+    name = CHANNEL
+    label = LABELS[CHANNEL]
+
+    def __init__(self, core: Core, config: Config, now: Clock | None = None) -> None:
+        self.core = core
+        self.config = config
+        self.now = now
+        self._running: TelegramChannel | None = None
+
+    def status(self) -> tuple[bool, str]:
+        return telegram_status(self.config)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set; never takes the other channels down."""
+        enabled, reason = self.status()
+        if not enabled:
+            log.warning("Telegram ist aus: %s", reason)
+            return
+        from bot.telegram.channel import TelegramChannel
+
+        settings = TelegramSettings.from_config(self.config)
+        zone = ZoneInfo(getattr(self.config, "timezone", "Europe/Berlin"))
+        self._running = TelegramChannel(
+            self.core, settings, self, now=self.now or (lambda: datetime.now(zone)),
+            data_dir=getattr(self.config, "data_dir", None), stopping=stop)
+        try:
+            await self._running.run(os.environ[TOKEN_ENV].strip(), stop)
+        finally:
+            self._running = None
+
+    def wake(self) -> None:
+        if self._running is not None:
+            self._running.outbox.wake()
+
+    async def deliver(self, notification: Notification, address: str) -> None:
+        if self._running is None:
+            raise Unavailable("der Telegram-Kanal läuft nicht")
+        await self._running.deliver(notification, address)
+
+
+async def run_telegram(core: Core, config: Config, stop: asyncio.Event, *,
+                       now: Clock | None = None) -> None:
+    """`Telegram(core, config, now).run(stop)`, for the tests and benchmarks."""
+    await Telegram(core, config, now).run(stop)

@@ -1,17 +1,13 @@
-"""The Telegram channel put together: one core, one PTB Application, polling or the webhook.
-
-`run_telegram` is what `sozialbot run` starts (see the package's docstring for setting up)."""
+"""The Telegram channel put together: one core, one PTB Application, polling or the webhook, and
+the core's outbox delivered by the shared loop (bot.outbox). Started by `bot.telegram.Telegram`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import os
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -19,41 +15,43 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot import health
 from bot.attempts import Attempts
+from bot.channel import Clock, Unavailable
+from bot.outbox import Outbox
 from bot.telegram.buttons import ButtonCommands
-from bot.telegram.delivery import Outbox
+from bot.telegram.delivery import deliver
 from bot.telegram.menus import Menus
 from bot.telegram.receive import Receiver
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.send import Replies
-from bot.telegram.settings import (
-    CHANNEL,
-    TOKEN_ENV,
-    Clock,
-    TelegramSettings,
-    telegram_status,
-)
+from bot.telegram.settings import CHANNEL, TOKEN_ENV, TelegramSettings
 from bot.telegram.updates import Backoff, Updates, sleep_or_stop
 
 if TYPE_CHECKING:
+    from bot.channel import Channel
+    from handlers.messages import Notification
     from handlers.service import Core
-    from rules.county import Config
 
 log = logging.getLogger(__name__)
 
 
 class TelegramChannel:
-    """Wires one core to one PTB Application: who receives, who sends, who delivers."""
+    """Wires one core to one PTB Application: who receives, who sends, who delivers.
+
+    `channel` is the `Channel` the outbox loop hands each notification to (bot.telegram.Telegram,
+    which passes it on to `deliver`)."""
 
     def __init__(
         self,
         core: Core,
         settings: TelegramSettings,
+        channel: Channel,
         *,
         now: Clock,
         data_dir: Path | None = None,
@@ -73,14 +71,16 @@ class TelegramChannel:
         self.health.queue = lambda: len(core.pending_notifications(CHANNEL))
         self.replies = Replies(settings, buttons, self.stopping)
         self.menus = Menus(core, self.replies)
-        self.outbox = Outbox(core, settings, self.replies, self.attempts, now)
-        self.receiver = Receiver(core, settings, now, self.replies, self.menus, self.outbox,
+        self.outbox = Outbox(core, channel, interval=settings.delivery_interval,
+                             attempts=self.attempts, now=now)
+        self.receiver = Receiver(core, settings, now, self.replies, self.menus, self.outbox.wake,
                                  data_dir)
         self.updates = Updates(core, settings, now, self.receiver, self.replies, self.attempts,
                                self.health)
+        self.application: Application | None = None
 
     def build_application(self, token: str) -> Application:
-        """The PTB Application: handlers, rate limiter, error handler, the two jobs."""
+        """The PTB Application: handlers, rate limiter, error handler, the reminder job."""
         builder = (
             ApplicationBuilder()
             .token(token)
@@ -110,66 +110,75 @@ class TelegramChannel:
         application.add_error_handler(self.receiver.on_error)
         jobs = application.job_queue
         assert jobs is not None, "python-telegram-bot[job-queue] is required"
-        jobs.run_repeating(self.outbox.deliver_job, interval=self.settings.delivery_interval,
-                           first=0.5, name="telegram-delivery")
-        jobs.run_repeating(self.outbox.reminder_job, interval=self.settings.reminder_interval,
+        jobs.run_repeating(self.reminder_job, interval=self.settings.reminder_interval,
                            first=1, name="telegram-reminders")
+        self.application = application
         return application
 
+    async def reminder_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Let the core post the R9 reminders due now; they leave through the outbox."""
+        if await asyncio.to_thread(self.core.run_due_reminders, self.now()):
+            self.outbox.wake()
 
-async def run_telegram(
-    core: Core,
-    config: Config,
-    stop: asyncio.Event,
-    *,
-    now: Clock | None = None,
-) -> None:
-    """Run the Telegram channel until `stop` is set; never takes the other channels down."""
-    enabled, reason = telegram_status(config)
-    if not enabled:
-        log.warning("Telegram ist aus: %s", reason)
-        return
-    for noisy in ("httpx", "apscheduler"):
-        # httpx logs every request URL, and the URL holds the token.
-        if logging.getLogger(noisy).level == logging.NOTSET:
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-    settings = TelegramSettings.from_config(config)
-    zone = ZoneInfo(getattr(config, "timezone", "Europe/Berlin"))
-    channel = TelegramChannel(core, settings, now=now or (lambda: datetime.now(zone)),
-                              data_dir=getattr(config, "data_dir", None), stopping=stop)
-    application = channel.build_application(os.environ[TOKEN_ENV].strip())
-    pause = Backoff()
-    while not stop.is_set():
-        try:
-            await application.initialize()
-            break
-        except InvalidToken:
-            channel.health.down("Telegram lehnt den Token ab")
-            log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
+    async def deliver(self, notification: Notification, address: str) -> None:
+        """One notification of the outbox (bot.telegram.delivery)."""
+        if self.application is None:
+            raise Unavailable("Telegram ist noch nicht verbunden")
+        await deliver(self.replies, self.application.bot, notification, address)
+
+    async def _deliver(self, stop: asyncio.Event) -> None:
+        """The outbox loop (bot.outbox), its first pass half a second after the start as with
+        PTB's job before: the first moments after a restart belong to the updates."""
+        await sleep_or_stop(0.5, stop)
+        await self.outbox.run(stop)
+
+    async def run(self, token: str, stop: asyncio.Event) -> None:
+        """Connect (trying again while Telegram is away), then poll or serve the webhook and
+        deliver the outbox until `stop` is set."""
+        for noisy in ("httpx", "apscheduler"):
+            # httpx logs every request URL, and the URL holds the token.
+            if logging.getLogger(noisy).level == logging.NOTSET:
+                logging.getLogger(noisy).setLevel(logging.WARNING)
+        application = self.build_application(token)
+        pause = Backoff()
+        while not stop.is_set():
+            try:
+                await application.initialize()
+                break
+            except InvalidToken:
+                self.health.down("Telegram lehnt den Token ab")
+                log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
+                return
+            except TelegramError as error:
+                self.health.down(f"nicht erreichbar: {error}")
+                log.warning("Telegram nicht erreichbar (%s), neuer Versuch", error)
+                await sleep_or_stop(pause.next(), stop)
+        if stop.is_set():
+            with contextlib.suppress(Exception):
+                await application.shutdown()
             return
-        except TelegramError as error:
-            channel.health.down(f"nicht erreichbar: {error}")
-            log.warning("Telegram nicht erreichbar (%s), neuer Versuch", error)
-            await sleep_or_stop(pause.next(), stop)
-    if stop.is_set():
-        with contextlib.suppress(Exception):
+        log.info("Telegram-Bot @%s läuft (%s).", application.bot.username, self.settings.mode)
+        delivering: asyncio.Task | None = None
+        try:
+            await application.start()
+            delivering = asyncio.create_task(self._deliver(stop), name="telegram-delivery")
+            await self.menus.setup(application.bot)
+            if self.settings.mode == "webhook":
+                self.health.up()
+                await self.updates.serve_webhook(application, stop)
+            else:
+                with contextlib.suppress(TelegramError):
+                    await self.replies.retrying(lambda: application.bot.delete_webhook())
+                await self.updates.poll(application, stop)
+        except InvalidToken:
+            self.health.down("Telegram lehnt den Token ab")
+            log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
+        finally:
+            if delivering is not None:
+                if not stop.is_set():  # the token was refused: no pass to finish
+                    delivering.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await delivering
+            if application.running:
+                await application.stop()
             await application.shutdown()
-        return
-    log.info("Telegram-Bot @%s läuft (%s).", application.bot.username, settings.mode)
-    try:
-        await application.start()
-        await channel.menus.setup(application.bot)
-        if settings.mode == "webhook":
-            channel.health.up()
-            await channel.updates.serve_webhook(application, stop)
-        else:
-            with contextlib.suppress(TelegramError):
-                await channel.replies.retrying(lambda: application.bot.delete_webhook())
-            await channel.updates.poll(application, stop)
-    except InvalidToken:
-        channel.health.down("Telegram lehnt den Token ab")
-        log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
-    finally:
-        if application.running:
-            await application.stop()
-        await application.shutdown()

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,14 +16,14 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.channel import Clock
 from bot.documents import UNREADABLE, document_kind
 from bot.mail.parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
 from bot.sandbox import read_documents
 from bot.telegram.buttons import EXPIRED_BUTTON, ButtonCommands
-from bot.telegram.delivery import Outbox
 from bot.telegram.menus import Menus
 from bot.telegram.send import Replies, is_transient
-from bot.telegram.settings import CHANNEL, Clock, TelegramSettings
+from bot.telegram.settings import CHANNEL, TelegramSettings
 from handlers import faults
 from handlers.messages import Attachment, IncomingMessage, Reply, Sender
 from storage.atomic import write_atomic
@@ -80,14 +81,14 @@ class Receiver:
     """The PTB handlers: messages and button presses to the core, its replies back."""
 
     def __init__(self, core: Core, settings: TelegramSettings, now: Clock, replies: Replies,
-                 menus: Menus, outbox: Outbox, data_dir: Path | None = None) -> None:
+                 menus: Menus, wake: Callable[[], None], data_dir: Path | None = None) -> None:
         self.core = core
         self.settings = settings
         self.now = now
         self.replies = replies
         self.buttons: ButtonCommands = replies.buttons
         self.menus = menus
-        self.outbox = outbox
+        self.wake = wake  # the outbox: deliver now what a message made
         self.answered = AnsweredUpdates(data_dir / "telegram" / "answered.log" if data_dir
                                         else None)
         self.errors: dict[int, BaseException] = {}  # what failed an update being processed
@@ -154,7 +155,8 @@ class Receiver:
             while len(self._answers) > ANSWERED_KEEP:
                 self._answers.popitem(last=False)
         self.answered.add(source_id)
-        self.outbox.after(context, outcome)
+        if outcome.notifications:
+            self.wake()
         await self.menus.after(context.bot, sender, recheck=text.lstrip().startswith("/start"))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -187,7 +189,8 @@ class Receiver:
         for reply in outcome.replies:
             await self.replies.send_reply(context.bot, chat_id, reply)
         self.answered.add(source_id)
-        self.outbox.after(context, outcome)
+        if outcome.notifications:
+            self.wake()
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice: say politely what the bot understands."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -18,6 +19,10 @@ from bot.telegram.buttons import ButtonCommands, keyboard, typed
 from bot.telegram.render import CAPTION_LIMIT, settled_text, split_text, to_html, units
 from bot.telegram.settings import TelegramSettings
 from handlers.messages import Reply
+
+# python-telegram-bot 22 warns on every 429 it receives that `RetryAfter.retry_after` will become
+# a timedelta, unless one opts in now. Only `retry_seconds` reads it, and takes either type.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +41,7 @@ def is_transient(error: BaseException | None) -> bool:
 
 
 def retry_seconds(error: RetryAfter) -> float:
-    value = error.retry_after  # a timedelta with PTB_TIMEDELTA set (bot.telegram), else seconds
+    value = error.retry_after  # a timedelta with PTB_TIMEDELTA set (above), else seconds
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -22,7 +20,6 @@ WEBHOOK_WITHOUT_SECRET = (
     "gesetzt. Ohne sie könnte jeder, der die Webhook-Adresse kennt, dem Bot Nachrichten im Namen "
     "beliebiger Telegram-Nutzer unterschieben. Bitte setzen Sie sie (z. B. "
     "TELEGRAM_WEBHOOK_SECRET=$(openssl rand -hex 32)) oder nutzen Sie mode = \"polling\".")
-Clock = Callable[[], datetime]
 
 
 def start_refusal(config: Config) -> str | None:

@@ -23,10 +23,11 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.attempts import Attempts
+from bot.channel import Clock
 from bot.health import ChannelHealth
 from bot.telegram.receive import Receiver
 from bot.telegram.send import Replies, is_transient
-from bot.telegram.settings import CHANNEL, WEBHOOK_WITHOUT_SECRET, Clock, TelegramSettings
+from bot.telegram.settings import CHANNEL, WEBHOOK_WITHOUT_SECRET, TelegramSettings
 from handlers import faults
 from handlers.messages import Reply
 

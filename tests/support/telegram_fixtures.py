@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import default_config_text, load_config
-from bot.telegram.channel import run_telegram
+from bot.telegram import run_telegram
 from bot.telegram.settings import TOKEN_ENV
 from handlers.service import Core
 from rules.county import Config
