@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from handlers.context import Context, refusal_outcome
-from handlers.messages import Outcome, Reply
+from handlers.messages import Outcome
 from handlers.sessions import attendance_actions, choose_session, find_session
 from handlers.understand import Reading
 from rules.answers import ATTEND, EXCUSE, MAX_WORDS_CHARS, CalendarReply
@@ -18,6 +18,13 @@ from rules.conferences import Conference
 from rules.dates import format_date
 from rules.moves import Move
 from rules.refusal import Refusal
+from rules.sessions import (
+    calendar_answer_for_cancelled,
+    calendar_answer_for_earlier_date,
+    calendar_answer_for_someone_else,
+    calendar_answer_without_session,
+    firm_answer_needed,
+)
 
 VERBS = {ATTEND: "anwesend", EXCUSE: "verhindert"}
 
@@ -58,26 +65,18 @@ def _from_calendar(ctx: Context, answer: CalendarReply) -> str | Outcome:
         return refusal_outcome(Refusal("", "Antworten auf Kalendereinladungen nehme ich nur von "
                                            "den Vertretungen des Landkreises an."))
     if not person.email or answer.attendee.removeprefix("mailto:") != person.email.lower():
-        return refusal_outcome(Refusal("R9", "Diese Kalenderantwort gilt für "
-                                             f"{answer.attendee[:80]}, nicht für Ihre bei uns "
-                                             "hinterlegte Adresse; sie ist nicht vermerkt. Bitte "
-                                             "sagen Sie mit /anwesend oder /verhindert zu oder "
-                                             "ab."))
+        return refusal_outcome(calendar_answer_for_someone_else(answer.attendee))
     found = _session_by_uid(ctx, answer.uid)
     if found is None:
-        return refusal_outcome(Refusal("R9", "Zu dieser Kalenderantwort finde ich keine "
-                                             "Budget-II-Sitzung. Bitte sagen Sie mit /anwesend "
-                                             "oder /verhindert zu oder ab."))
+        return refusal_outcome(calendar_answer_without_session())
     conference, record = found
     if record["status"] != "scheduled":
-        return refusal_outcome(Refusal("R9", f"Die Sitzung {conference.name} ist abgesagt; Ihre "
-                                             "Kalenderantwort ist nicht mehr nötig."))
+        return refusal_outcome(calendar_answer_for_cancelled(conference.name))
     day = format_date(date.fromisoformat(record["date"]))
     if answer.sequence < record["sequence"] and record.get("moved_from"):
-        return Outcome(False, (Reply(
-            "R9: Ihre Kalenderantwort gilt einem früheren Termin; die Sitzung "
-            f"{conference.name} ist jetzt am {day}. Bitte antworten Sie für den neuen Termin:",
-            attendance_actions(conference, record)),), rule="R9")
+        return refusal_outcome(
+            calendar_answer_for_earlier_date(conference.name, date.fromisoformat(record["date"])),
+            attendance_actions(conference, record))
     if answer.answer not in VERBS:
         return _ask_firmly(ctx, (conference, record))
     return f"/{VERBS[answer.answer]} {conference.code} {day}"
@@ -100,12 +99,10 @@ def _session_by_uid(ctx: Context, uid: str) -> tuple[Conference, dict] | None:
 
 def _ask_firmly(ctx: Context, found: tuple[Conference, dict] | None = None) -> Outcome:
     """"Vielleicht" is no answer for R9: ask for a firm one."""
-    text = ("R9: Vielen Dank. Für die Pflichtteilnahme brauche ich eine feste Zu- oder Absage. "
-            "Bitte antworten Sie mit einer dieser Zeilen.")
     chosen = found or choose_session(ctx, "anwesend")
     if isinstance(chosen, Outcome):
         return chosen
-    return Outcome(False, (Reply(text, attendance_actions(*chosen)),), rule="R9")
+    return refusal_outcome(firm_answer_needed(), attendance_actions(*chosen))
 
 
 def _move_in_words(found: tuple[str | None, Move] | None) -> str | None:

@@ -146,5 +146,6 @@ def ask(text: str, *, actions: tuple[Action, ...] = ()) -> Outcome:
     return Outcome(False, (Reply(text, actions),))
 
 
-def refusal_outcome(refusal: Refusal) -> Outcome:
-    return Outcome(False, (Reply(refusal.render()),), rule=refusal.rule or None)
+def refusal_outcome(refusal: Refusal, actions: tuple[Action, ...] = ()) -> Outcome:
+    """The one way a refusal reaches a person: its rendered text, with the answers it offers."""
+    return Outcome(False, (Reply(refusal.render(), actions),), rule=refusal.rule or None)

@@ -19,7 +19,7 @@ from handlers.context import Context, ask, reply
 from handlers.messages import Action, Outcome
 from handlers.show import shorten
 from rules.budget import over_balance
-from rules.checks import concept_missing, must_hold_for_county
+from rules.checks import concept_missing
 from rules.conferences import Conference, conference_and_day
 from rules.dates import DateError, format_date, parse_date, take_date
 from rules.decisions import (
@@ -46,6 +46,13 @@ from rules.decisions import (
 from rules.money import format_cents
 from rules.records import LedgerKind
 from rules.refusal import Refusal, Refused, refuse
+from rules.sessions import (
+    must_hold_for_county,
+    no_session_for_decisions,
+    not_a_budget_session,
+    nothing_held,
+    session_not_held_yet,
+)
 
 OPEN = ("submitted", "deferred")
 MAX_LINES = 200  # decisions in one message; a session decides far fewer
@@ -72,17 +79,11 @@ class Planned:
 def _session(ctx: Context, conference: Conference, day: date) -> dict:
     record = ctx.store.session(conference.code, day)
     if record is None or record["status"] != "scheduled":
-        raise refuse("R9", f"Für {conference.name} ist am {format_date(day)} keine Sitzung "
-                           "eingetragen. Beschlüsse gehören zu einer angemeldeten Budget-II-"
-                           "Sitzung (/sitzung).")
+        raise Refused(no_session_for_decisions(conference.name, day))
     if not record["budget_ii"]:
-        raise refuse("R8", f"Die Sitzung am {format_date(day)} ist nicht als Budget-II-Sitzung "
-                           "angemeldet; dort wird über Budget II nicht entschieden. Melden Sie sie "
-                           "mit „/sitzung <Datum> Budget II“ an, wenn das noch geht.")
+        raise Refused(not_a_budget_session(day))
     if day > ctx.today:
-        raise refuse("R9", f"Die Sitzung am {format_date(day)} hat noch nicht stattgefunden. "
-                           "Beschlüsse melden Sie nach der Sitzung; bis dahin kann der Landkreis "
-                           "seine Teilnahme noch zu- oder absagen.")
+        raise Refused(session_not_held_yet(day))
     return record
 
 
@@ -547,8 +548,7 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
     held = [a for a in map(ctx.store.application, numbers)
             if a is not None and a["status"] == "held" and a["session_date"] == day.isoformat()]
     if not held:
-        raise refuse("R9", f"Für {conference.name} am {format_date(day)} wartet nichts auf "
-                           "Bestätigung.")
+        raise Refused(nothing_held(conference.name, day))
     planned = [Planned(a["number"], a["title"], a["held_outcome"], a["approved_cents"],
                        a["requested_cents"], Votes(**a["votes"]) if a["votes"] else None)
                for a in held]

@@ -8,7 +8,6 @@ from datetime import date, time, timedelta
 from handlers.context import Context, refusal_outcome, reply
 from handlers.messages import Action, Outcome, Reply, SessionEvent
 from rules.answers import session_reference
-from rules.checks import budget_session_limit
 from rules.conferences import Conference, conference_and_day, conferences_in
 from rules.dates import (
     DateError,
@@ -22,7 +21,17 @@ from rules.dates import (
     take_time,
 )
 from rules.moves import DATE_IN_TEXT, Move, new_place, read_move, says_moved
-from rules.refusal import Refusal, refuse
+from rules.refusal import Refused, refuse
+from rules.sessions import (
+    attend_after_the_meeting,
+    budget_session_limit,
+    decided_session_stays,
+    excuse_after_the_meeting,
+    held_session_stays,
+    no_budget_session,
+    no_session_to_answer,
+    session_moved,
+)
 
 BUDGET_II = re.compile(r"\bbudget\s*(ii|2)\b", re.IGNORECASE)
 CANCEL = re.compile(r"\b(absagen|abgesagt|fällt aus|faellt aus|entfällt|entfaellt)\b",
@@ -152,7 +161,7 @@ def _check_r8(ctx: Context, conference: Conference, day: date, ignore: date) -> 
               and s["date"] != ignore.isoformat()]
     limit = budget_session_limit(conference.name, day.year, others)
     if limit:
-        raise refuse(limit.rule, limit.text)
+        raise Refused(limit)
 
 
 def _concept_hint(ctx: Context, conference: Conference) -> str:
@@ -236,9 +245,7 @@ def _move(ctx: Context, conference: Conference, old: dict, new_day: date, start:
                          "stattgefunden und kann nicht mehr verschoben werden. Eine neue "
                          f"Sitzung melden Sie mit /sitzung {format_date(new_day)} an.")
     if _decided(ctx, conference, old_day):
-        raise refuse("R8" if old["budget_ii"] else "",
-                     f"Zur Sitzung {conference.name} am {format_date(old_day)} gibt es schon "
-                     "Beschlüsse; sie kann nicht mehr verschoben werden.")
+        raise Refused(decided_session_stays(conference.name, old_day, old["budget_ii"]))
     if new_day < ctx.today:
         raise refuse("", f"Der {format_date(new_day)} liegt in der Vergangenheit. Bitte nennen "
                          "Sie einen Tag, der noch kommt.")
@@ -383,10 +390,7 @@ def _cancel(ctx: Context, conference: Conference, day: date, existing: dict | No
     decided = _decided(ctx, conference, day)
     if decided or day < ctx.today:
         # Its decisions stand; cancelling it would free its place in the R8 count.
-        why = "schon Beschlüsse" if decided else "schon stattgefunden"
-        raise refuse("R8" if existing["budget_ii"] else "",
-                     f"Die Sitzung {conference.name} am {format_date(day)} hat {why} und kann "
-                     "nicht mehr abgesagt werden.")
+        raise Refused(held_session_stays(conference.name, day, existing["budget_ii"], decided))
     existing.update({"status": "cancelled", "sequence": existing["sequence"] + 1})
     ctx.store.save_session(existing)
     if existing["budget_ii"]:
@@ -460,8 +464,7 @@ def choose_session(ctx: Context, verb: str, *,
         recent = _recently_held(ctx)
         if recent is not None and not ask:
             return recent  # a yes after the meeting: attend() points to /bestaetigen
-        return refusal_outcome(Refusal("R9", "Zurzeit ist keine Budget-II-Sitzung angesetzt, "
-                                             "zu der Sie zu- oder absagen könnten."))
+        return refusal_outcome(no_session_to_answer())
     actions = tuple(Action(f"{label} ({c.name}, {format_date(date.fromisoformat(r['date']))})",
                            f"/{verb} {c.code} {format_date(date.fromisoformat(r['date']))}")
                     for c, r in sessions[:8])
@@ -499,14 +502,10 @@ def _county_session(ctx: Context, args: str, verb: str) -> tuple[Conference, dic
         found = find_session(ctx, conference.code, day)
         if found is not None and found[1]["status"] == "scheduled" and found[1]["budget_ii"]:
             now = found[1]
-            return Outcome(False, (Reply(
-                f"R9: Die Sitzung {conference.name} vom {format_date(day)} ist verschoben auf den "
-                f"{_when(now)}. Bitte antworten Sie für den neuen Termin:",
-                attendance_actions(conference, now)),), rule="R9")
+            return refusal_outcome(session_moved(conference.name, day, _when(now)),
+                                   attendance_actions(conference, now))
     if record is None or record["status"] != "scheduled" or not record["budget_ii"]:
-        raise refuse("R9", f"Für {conference.name} ist am {format_date(day)} keine "
-                           "Budget-II-Sitzung angesetzt. /antraege zeigt die Anträge; die "
-                           "Geschäftsführung meldet Sitzungen mit /sitzung an.")
+        raise Refused(no_budget_session(conference.name, day))
     return conference, record
 
 
@@ -521,11 +520,8 @@ def attend(ctx: Context, args: str, body: str) -> Outcome:
         return found
     conference, record = found
     if _after_the_meeting(ctx, conference, record):
-        day = format_date(date.fromisoformat(record["date"]))
-        raise refuse("R9", f"Die Sitzung {conference.name} am {day} hat schon stattgefunden; "
-                           "eine Zusage danach ändert an der Anwesenheit nichts mehr. Wenn der "
-                           "Landkreis ihre zurückgehaltenen Beschlüsse freigeben will, senden "
-                           f"Sie: /bestaetigen {conference.code} {day}")
+        raise Refused(attend_after_the_meeting(conference.name, conference.code,
+                                               date.fromisoformat(record["date"])))
     me = ctx.identity.key
     record["attended_by"] = sorted({*record["attended_by"], me})
     record["excused_by"] = [p for p in record["excused_by"] if p != me]
@@ -545,9 +541,8 @@ def excuse(ctx: Context, args: str, body: str) -> Outcome:
         return found
     conference, record = found
     if _after_the_meeting(ctx, conference, record):
-        raise refuse("R9", f"Die Sitzung {conference.name} am "
-                           f"{format_date(date.fromisoformat(record['date']))} hat schon "
-                           "stattgefunden; eine Absage wird nicht mehr vermerkt.")
+        raise Refused(excuse_after_the_meeting(conference.name,
+                                               date.fromisoformat(record["date"])))
     me = ctx.identity.key
     record["excused_by"] = sorted({*record["excused_by"], me})
     record["attended_by"] = [p for p in record["attended_by"] if p != me]

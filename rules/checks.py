@@ -1,14 +1,10 @@
-"""Guideline checks that are not arithmetic: concept (R5), youth work (R6), sessions (R8, R9)."""
+"""Guideline checks that are not arithmetic: the social-space concept (R5) and youth work (R6)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
 
-from rules.dates import format_date
 from rules.refusal import Refusal, Warning
-
-MAX_BUDGET_SESSIONS_PER_YEAR = 2  # R8
 
 # R6: what general youth work (allgemeine Jugendpflege) sketches typically say.
 _YOUTH_WORK = re.compile(
@@ -38,21 +34,3 @@ def concept_missing(conference_name: str) -> Refusal:
         "kein Geld gebunden. Bitte senden Sie zuerst /konzept mit den Zeilen Zielgruppen:, "
         "Problemlagen: und Ziele:.",
     )
-
-
-def budget_session_limit(conference_name: str, year: int, existing: list[date]) -> Refusal | None:
-    """R8: Budget II decisions are on the agenda at most twice per calendar year."""
-    if len(existing) < MAX_BUDGET_SESSIONS_PER_YEAR:
-        return None
-    dates = " und ".join(format_date(d) for d in sorted(existing))
-    return Refusal(
-        "R8",
-        f"{conference_name} hat {year} schon zwei Budget-II-Sitzungen ({dates}). Budget II steht "
-        "höchstens zweimal im Jahr auf der Tagesordnung. Nehmen Sie die Anträge in eine dieser "
-        "Sitzungen auf, oder melden Sie die Sitzung ohne „Budget II“ an.",
-    )
-
-
-def must_hold_for_county(attendees: list[str]) -> bool:
-    """R9: decisions of a session no county representative attended wait for the county."""
-    return not attendees

@@ -1,0 +1,147 @@
+"""Budget II sessions: on the agenda at most twice a year (R8), attended by the county (R9).
+
+The checks, and the words of the refusals a secretary or a county representative gets for them.
+Pure: dates and names come in, a Refusal (or nothing) goes out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rules.dates import format_date
+from rules.refusal import Refusal
+
+MAX_BUDGET_SESSIONS_PER_YEAR = 2  # R8
+
+
+# -- R8 ---------------------------------------------------------------------------------------
+def budget_session_limit(conference_name: str, year: int, existing: list[date]) -> Refusal | None:
+    """R8: Budget II decisions are on the agenda at most twice per calendar year."""
+    if len(existing) < MAX_BUDGET_SESSIONS_PER_YEAR:
+        return None
+    dates = " und ".join(format_date(d) for d in sorted(existing))
+    return Refusal(
+        "R8",
+        f"{conference_name} hat {year} schon zwei Budget-II-Sitzungen ({dates}). Budget II steht "
+        "höchstens zweimal im Jahr auf der Tagesordnung. Nehmen Sie die Anträge in eine dieser "
+        "Sitzungen auf, oder melden Sie die Sitzung ohne „Budget II“ an.",
+    )
+
+
+def decided_session_stays(conference_name: str, day: date, budget_ii: bool) -> Refusal:
+    """A session with decisions is not moved: for a Budget II session its place in the R8
+    count is taken."""
+    return Refusal("R8" if budget_ii else "",
+                   f"Zur Sitzung {conference_name} am {format_date(day)} gibt es schon "
+                   "Beschlüsse; sie kann nicht mehr verschoben werden.")
+
+
+def held_session_stays(conference_name: str, day: date, budget_ii: bool,
+                       decided: bool) -> Refusal:
+    """A session that took place or has decisions is not cancelled: its decisions stand, and
+    cancelling it would free its place in the R8 count."""
+    why = "schon Beschlüsse" if decided else "schon stattgefunden"
+    return Refusal("R8" if budget_ii else "",
+                   f"Die Sitzung {conference_name} am {format_date(day)} hat {why} und kann "
+                   "nicht mehr abgesagt werden.")
+
+
+def not_a_budget_session(day: date) -> Refusal:
+    """R8: Budget II is decided only in a session registered for it."""
+    return Refusal("R8", f"Die Sitzung am {format_date(day)} ist nicht als Budget-II-Sitzung "
+                         "angemeldet; dort wird über Budget II nicht entschieden. Melden Sie sie "
+                         "mit „/sitzung <Datum> Budget II“ an, wenn das noch geht.")
+
+
+# -- R9 ---------------------------------------------------------------------------------------
+def must_hold_for_county(attendees: list[str]) -> bool:
+    """R9: decisions of a session no county representative attended wait for the county."""
+    return not attendees
+
+
+def no_session_for_decisions(conference_name: str, day: date) -> Refusal:
+    """R9: decisions belong to a registered Budget II session (which the county was told of)."""
+    return Refusal("R9", f"Für {conference_name} ist am {format_date(day)} keine Sitzung "
+                         "eingetragen. Beschlüsse gehören zu einer angemeldeten Budget-II-"
+                         "Sitzung (/sitzung).")
+
+
+def session_not_held_yet(day: date) -> Refusal:
+    """R9: decisions come after the session; until then the county may still answer."""
+    return Refusal("R9", f"Die Sitzung am {format_date(day)} hat noch nicht stattgefunden. "
+                         "Beschlüsse melden Sie nach der Sitzung; bis dahin kann der Landkreis "
+                         "seine Teilnahme noch zu- oder absagen.")
+
+
+def nothing_held(conference_name: str, day: date) -> Refusal:
+    """R9: /bestaetigen for a session whose decisions wait for nothing."""
+    return Refusal("R9", f"Für {conference_name} am {format_date(day)} wartet nichts auf "
+                         "Bestätigung.")
+
+
+def no_session_to_answer() -> Refusal:
+    """R9: an attendance answer while no Budget II session is set."""
+    return Refusal("R9", "Zurzeit ist keine Budget-II-Sitzung angesetzt, zu der Sie zu- oder "
+                         "absagen könnten.")
+
+
+def no_budget_session(conference_name: str, day: date) -> Refusal:
+    """R9: an attendance answer for a day without a Budget II session."""
+    return Refusal("R9", f"Für {conference_name} ist am {format_date(day)} keine "
+                         "Budget-II-Sitzung angesetzt. /antraege zeigt die Anträge; die "
+                         "Geschäftsführung meldet Sitzungen mit /sitzung an.")
+
+
+def session_moved(conference_name: str, day: date, now: str) -> Refusal:
+    """R9: an answer for the old date of a moved session; `now` is when it is now. The caller
+    offers the answers for the new date."""
+    return Refusal("R9", f"Die Sitzung {conference_name} vom {format_date(day)} ist verschoben "
+                         f"auf den {now}. Bitte antworten Sie für den neuen Termin:")
+
+
+def attend_after_the_meeting(conference_name: str, conference_code: str, day: date) -> Refusal:
+    """R9: attendance is promised before the session; afterwards the county confirms."""
+    when = format_date(day)
+    return Refusal("R9", f"Die Sitzung {conference_name} am {when} hat schon stattgefunden; "
+                         "eine Zusage danach ändert an der Anwesenheit nichts mehr. Wenn der "
+                         "Landkreis ihre zurückgehaltenen Beschlüsse freigeben will, senden "
+                         f"Sie: /bestaetigen {conference_code} {when}")
+
+
+def excuse_after_the_meeting(conference_name: str, day: date) -> Refusal:
+    """R9: an excuse after the session changes nothing."""
+    return Refusal("R9", f"Die Sitzung {conference_name} am {format_date(day)} hat schon "
+                         "stattgefunden; eine Absage wird nicht mehr vermerkt.")
+
+
+def calendar_answer_for_someone_else(attendee: str) -> Refusal:
+    """R9: a calendar answer counts for the address the county representative has on record."""
+    return Refusal("R9", f"Diese Kalenderantwort gilt für {attendee[:80]}, nicht für Ihre bei "
+                         "uns hinterlegte Adresse; sie ist nicht vermerkt. Bitte sagen Sie mit "
+                         "/anwesend oder /verhindert zu oder ab.")
+
+
+def calendar_answer_without_session() -> Refusal:
+    """R9: a calendar answer to no session the bot knows."""
+    return Refusal("R9", "Zu dieser Kalenderantwort finde ich keine Budget-II-Sitzung. Bitte "
+                         "sagen Sie mit /anwesend oder /verhindert zu oder ab.")
+
+
+def calendar_answer_for_cancelled(conference_name: str) -> Refusal:
+    """R9: a calendar answer to a cancelled session."""
+    return Refusal("R9", f"Die Sitzung {conference_name} ist abgesagt; Ihre Kalenderantwort ist "
+                         "nicht mehr nötig.")
+
+
+def calendar_answer_for_earlier_date(conference_name: str, day: date) -> Refusal:
+    """R9: a calendar answer to the invitation of a session's earlier date. The caller offers
+    the answers for the new date."""
+    return Refusal("R9", f"Ihre Kalenderantwort gilt einem früheren Termin; die Sitzung "
+                         f"{conference_name} ist jetzt am {format_date(day)}. Bitte antworten "
+                         "Sie für den neuen Termin:")
+
+
+def firm_answer_needed() -> Refusal:
+    """R9: "vielleicht" is no answer to a mandatory attendance. The caller offers the answers."""
+    return Refusal("R9", "Vielen Dank. Für die Pflichtteilnahme brauche ich eine feste Zu- oder "
+                         "Absage. Bitte antworten Sie mit einer dieser Zeilen.")
