@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot import health
 from bot.attempts import Attempts
+from bot.backoff import Backoff, sleep_or_stop
 from bot.channel import Clock, Unavailable
 from bot.outbox import Outbox
 from bot.telegram.buttons import ButtonCommands
@@ -31,7 +32,7 @@ from bot.telegram.receive import Receiver
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.send import Replies
 from bot.telegram.settings import CHANNEL, TOKEN_ENV, TelegramSettings
-from bot.telegram.updates import Backoff, Updates, sleep_or_stop
+from bot.telegram.updates import PAUSE_FIRST, PAUSE_MAX, Updates
 
 if TYPE_CHECKING:
     from bot.channel import Channel
@@ -140,7 +141,7 @@ class TelegramChannel:
             if logging.getLogger(noisy).level == logging.NOTSET:
                 logging.getLogger(noisy).setLevel(logging.WARNING)
         application = self.build_application(token)
-        pause = Backoff()
+        pause = Backoff(PAUSE_FIRST, PAUSE_MAX)
         while not stop.is_set():
             try:
                 await application.initialize()

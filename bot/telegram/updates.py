@@ -23,6 +23,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.attempts import Attempts
+from bot.backoff import Backoff, sleep_or_stop
 from bot.channel import Clock
 from bot.health import ChannelHealth
 from bot.telegram.receive import Receiver
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+PAUSE_FIRST, PAUSE_MAX = 0.5, 30.0  # seconds between tries while Telegram is unavailable
 NOT_PROCESSED = (
     "Entschuldigung, Ihre Nachricht konnte nicht vollständig verarbeitet werden. Die "
     "Kreisverwaltung ist informiert und kümmert sich darum; Sie müssen nichts weiter tun."
@@ -163,7 +165,7 @@ class Updates:
     async def poll(self, application: Application, stop: asyncio.Event) -> None:
         """Long polling that confirms an update only after it was handled and answered."""
         offset: int | None = None
-        pause = Backoff()
+        pause = Backoff(PAUSE_FIRST, PAUSE_MAX)
         bot = application.bot
         while not stop.is_set():
             fetch = asyncio.ensure_future(bot.get_updates(
@@ -238,20 +240,6 @@ class Updates:
             await server.close_all_connections()
 
 
-class Backoff:
-    """0.5 s, 1 s, 2 s … up to 30 s between tries while Telegram is unavailable."""
-
-    def __init__(self) -> None:
-        self._delay = 0.0
-
-    def next(self) -> float:
-        self._delay = min(max(self._delay * 2, 0.5), 30.0)
-        return self._delay
-
-    def reset(self) -> None:
-        self._delay = 0.0
-
-
 async def first_or_stop(task: asyncio.Future, stop: asyncio.Event) -> bool:
     """Wait for `task` or `stop`; False (and the task cancelled) if stop came first."""
     stopper = asyncio.ensure_future(stop.wait())
@@ -265,9 +253,3 @@ async def first_or_stop(task: asyncio.Future, stop: asyncio.Event) -> bool:
     with contextlib.suppress(asyncio.CancelledError, TelegramError):
         await task
     return False
-
-
-async def sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):
-            await stop.wait()
