@@ -133,30 +133,39 @@ class TelegramChannel:
         await sleep_or_stop(0.5, stop)
         await self.outbox.run(stop)
 
-    async def run(self, token: str, stop: asyncio.Event) -> None:
-        """Connect (trying again while Telegram is away), then poll or serve the webhook and
-        deliver the outbox until `stop` is set."""
-        for noisy in ("httpx", "apscheduler"):
-            # httpx logs every request URL, and the URL holds the token.
-            if logging.getLogger(noisy).level == logging.NOTSET:
-                logging.getLogger(noisy).setLevel(logging.WARNING)
-        application = self.build_application(token)
+    async def _connect(self, application: Application, stop: asyncio.Event) -> bool:
+        """initialize() (getMe), trying again while Telegram is away; False: the token was
+        refused, or `stop` came first (then the Application is shut down again)."""
         pause = Backoff(PAUSE_FIRST, PAUSE_MAX)
         while not stop.is_set():
             try:
                 await application.initialize()
                 break
             except InvalidToken:
-                self.health.down("Telegram lehnt den Token ab")
-                log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
-                return
+                self._token_refused()
+                return False
             except TelegramError as error:
                 self.health.down(f"nicht erreichbar: {error}")
                 log.warning("Telegram nicht erreichbar (%s), neuer Versuch", error)
                 await sleep_or_stop(pause.next(), stop)
-        if stop.is_set():
-            with contextlib.suppress(Exception):
-                await application.shutdown()
+        if not stop.is_set():
+            return True
+        with contextlib.suppress(Exception):
+            await application.shutdown()
+        return False
+
+    def _token_refused(self) -> None:
+        self.health.down("Telegram lehnt den Token ab")
+        log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
+
+    async def run(self, token: str, stop: asyncio.Event) -> None:
+        """Connect, then poll or serve the webhook and deliver the outbox until `stop` is set."""
+        for noisy in ("httpx", "apscheduler"):
+            # httpx logs every request URL, and the URL holds the token.
+            if logging.getLogger(noisy).level == logging.NOTSET:
+                logging.getLogger(noisy).setLevel(logging.WARNING)
+        application = self.build_application(token)
+        if not await self._connect(application, stop):
             return
         log.info("Telegram-Bot @%s läuft (%s).", application.bot.username, self.settings.mode)
         delivering: asyncio.Task | None = None
@@ -172,8 +181,7 @@ class TelegramChannel:
                     await self.replies.retrying(lambda: application.bot.delete_webhook())
                 await self.updates.poll(application, stop)
         except InvalidToken:
-            self.health.down("Telegram lehnt den Token ab")
-            log.error("Telegram lehnt den Token ab (%s): Telegram bleibt aus.", TOKEN_ENV)
+            self._token_refused()
         finally:
             if delivering is not None:
                 if not stop.is_set():  # the token was refused: no pass to finish

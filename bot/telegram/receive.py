@@ -198,7 +198,7 @@ class Receiver:
             await self.replies.send_reply(context.bot, update.effective_chat.id, Reply(NOT_TEXT))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Note the error of an update: it is tried again (`handle_update`)."""
+        """Note the error of an update: it is tried again (`updates.Updates.handle_update`)."""
         error = context.error
         if isinstance(update, Update) and error is not None:
             self.errors[update.update_id] = error

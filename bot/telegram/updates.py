@@ -205,7 +205,7 @@ class Updates:
         channel = self
         secret = self.settings.webhook_secret
 
-        if not secret:  # run_telegram refuses this already; never serve an open webhook
+        if not secret:  # telegram_status refuses this already; never serve an open webhook
             raise RuntimeError(WEBHOOK_WITHOUT_SECRET)
         expected = secret.encode()
 
