@@ -4,11 +4,7 @@ through a real Dovecot and SMTP server, with the real core behind both."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
-
-import pytest
 
 from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.mailservers import (
@@ -16,7 +12,6 @@ from tests.support.mailservers import (
     MailWorld,
     RunningMailBot,
     subject,
-    write_mail_config,
 )
 from tests.support.telegram_fixtures import (
     APPLICANT,
@@ -25,8 +20,6 @@ from tests.support.telegram_fixtures import (
     Clock,
     RunningBot,
 )
-
-pytest_plugins = ["tests.support.telegram_fixtures", "tests.support.mailservers"]
 
 CONCEPT = ("/konzept\nZielgruppen: Kinder und Familien\nProblemlagen: Sprachdefizite\n"
            "Ziele: Chancengleichheit beim Schulstart")
@@ -105,15 +98,6 @@ async def test_telegram_an_applicant_withdraws_in_her_own_words(
 
 
 # -- e-mail -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def mail_bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
-    running = await RunningMailBot(write_mail_config(tmp_path, mail_world), mail_world).start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 async def test_mail_a_secretary_corrects_a_booked_amount_by_answering_with_buchen(

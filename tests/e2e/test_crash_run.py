@@ -41,8 +41,6 @@ from tests.support.mailservers import (
 )
 from tests.support.telegram_fixtures import telegram_table
 
-pytest_plugins = ["tests.support.telegram_fixtures", "tests.support.mailservers"]
-
 ROUNDS = 50
 BERLIN = ZoneInfo("Europe/Berlin")
 SECRETARIES = {1001: "sek-ade", 1002: "sek-ble"}

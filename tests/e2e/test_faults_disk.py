@@ -29,8 +29,6 @@ from tests.support.telegram_fixtures import (
     write_config,
 )
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 SKETCH = """/antrag
 Sozialraum: ADE
 Träger: Kita Sonnenschein
@@ -99,8 +97,8 @@ def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, small_disk: SmallDisk, emulator: BotApiEmulator, clock: Clock,
-              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
+async def telegram_bot(tmp_path: Path, small_disk: SmallDisk, emulator: BotApiEmulator,
+                       clock: Clock, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
     monkeypatch.setenv(TOKEN_ENV, emulator.token)
     running = RunningBot(write_config(tmp_path, emulator), emulator, clock)
     await running.start()
@@ -116,57 +114,60 @@ def commitments(bot: RunningBot) -> list[dict]:
 
 
 async def test_a_booking_on_a_full_disk_fails_politely_and_books_once_space_is_back(
-        bot: RunningBot, emulator: BotApiEmulator, clock: Clock, small_disk: SmallDisk) -> None:
-    await bot.link(SECRETARY_ADE, "sek-ade")
-    await bot.link(COUNTY_1, "kreis-1")
-    await bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
-    await bot.say(SECRETARY_ADE, CONCEPT, expect="Sozialraumkonzept")
-    await bot.say(SECRETARY_ADE, "/sitzung 12.03.2026 18:30 Rathaus, Budget II",
+        telegram_bot: RunningBot, emulator: BotApiEmulator, clock: Clock,
+        small_disk: SmallDisk) -> None:
+    await telegram_bot.link(SECRETARY_ADE, "sek-ade")
+    await telegram_bot.link(COUNTY_1, "kreis-1")
+    await telegram_bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
+    await telegram_bot.say(SECRETARY_ADE, CONCEPT, expect="Sozialraumkonzept")
+    await telegram_bot.say(SECRETARY_ADE, "/sitzung 12.03.2026 18:30 Rathaus, Budget II",
                   expect="eingetragen")
-    await bot.say(COUNTY_1, "/anwesend ADE 12.03.2026", expect="vermerkt")
+    await telegram_bot.say(COUNTY_1, "/anwesend ADE 12.03.2026", expect="vermerkt")
     clock.set(clock.value.replace(day=13))
-    preview = await bot.say(SECRETARY_ADE, "/beschluss 12.03.2026\nADE-2026-001 bewilligt "
+    preview = await telegram_bot.say(SECRETARY_ADE, "/beschluss 12.03.2026\nADE-2026-001 bewilligt "
                                            "1.200 €", expect="/buchen")
-    await bot.clock.wait_reads(8)  # the alerts of the set-up have gone out
-    await bot.stop()
-    await bot.start()
+    await telegram_bot.clock.wait_reads(8)  # the alerts of the set-up have gone out
+    await telegram_bot.stop()
+    await telegram_bot.start()
     before = small_disk.snapshot()
 
     small_disk.fill()
     emulator.press(SECRETARY_ADE, preview, "Buchen")
     failed = await emulator.wait_for_message(SECRETARY_ADE, "nicht gespeichert")
-    refused_sketch = await bot.say(APPLICANT, SKETCH.replace("Leseförderung", "Vorlesen"))
+    refused_sketch = await telegram_bot.say(APPLICANT, SKETCH.replace("Leseförderung", "Vorlesen"))
     on_full_disk = small_disk.snapshot()
     small_disk.free()
     emulator.press(SECRETARY_ADE, preview, "Buchen")
     booked = await emulator.wait_for_message(SECRETARY_ADE, "Gebucht")
-    await bot.clock.wait_reads(8)
+    await telegram_bot.clock.wait_reads(8)
 
     assert "Es wurde nichts gebucht" in failed.text
     assert "nicht gespeichert" in refused_sketch.text
     assert on_full_disk == before, "a failed commit leaves every file as it was"
     assert "8.800,00 €" in booked.text
-    assert [e["amount_cents"] for e in commitments(bot)] == [120000]
-    assert [a["number"] for a in bot.export()["applications"]] == ["ADE-2026-001"]
+    assert [e["amount_cents"] for e in commitments(telegram_bot)] == [120000]
+    assert [a["number"] for a in telegram_bot.export()["applications"]] == ["ADE-2026-001"]
     applicant_news = [m.text for m in emulator.messages(APPLICANT) if "bewilligt" in m.text]
     assert len(applicant_news) == 1
 
 
 async def test_after_a_full_disk_the_store_opens_and_holds_what_was_committed(
-        bot: RunningBot, emulator: BotApiEmulator, small_disk: SmallDisk) -> None:
-    first = await bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
-    await bot.stop()
-    await bot.start()
+        telegram_bot: RunningBot, emulator: BotApiEmulator, small_disk: SmallDisk) -> None:
+    first = await telegram_bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
+    await telegram_bot.stop()
+    await telegram_bot.start()
     small_disk.fill()
-    await bot.say(APPLICANT, SKETCH.replace("Leseförderung", "Vorlesen"), "nicht gespeichert")
-    await bot.stop()  # stopped while the disk is full
+    await telegram_bot.say(APPLICANT, SKETCH.replace("Leseförderung", "Vorlesen"),
+                           "nicht gespeichert")
+    await telegram_bot.stop()  # stopped while the disk is full
     small_disk.free()
-    await bot.start()
-    again = await bot.say(APPLICANT, SKETCH.replace("Leseförderung", "Vorlesen"),
+    await telegram_bot.start()
+    again = await telegram_bot.say(APPLICANT, SKETCH.replace("Leseförderung", "Vorlesen"),
                           expect="ADE-2026-002")
 
     assert "ADE-2026-001" in first.text
     assert "ADE-2026-002" in again.text
-    assert [a["title"] for a in bot.export()["applications"]] == ["Leseförderung", "Vorlesen"]
+    titles = [a["title"] for a in telegram_bot.export()["applications"]]
+    assert titles == ["Leseförderung", "Vorlesen"]
     assert not list(small_disk.directory.glob("*.tmp")), "no half-written file is left"
 

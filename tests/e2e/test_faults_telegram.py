@@ -15,8 +15,6 @@ from aiohttp import web
 from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.telegram_fixtures import COUNTY_1, SECRETARY_ADE, Clock, RunningBot
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 SKETCH = """/antrag
 Sozialraum: ADE
 Träger: {applicant}

@@ -22,8 +22,6 @@ from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.core import APPLICANT, Bot, at, booking_command
 from tests.support.telegram_fixtures import SECRETARY_ADE, RunningBot
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 CORPUS = Path(__file__).parent.parent / "corpus" / "chat" / "messages.toml"
 TODAY = date(2026, 3, 13)
 OTHER_APPLICANT = "jugend@verein-bleckede.de"

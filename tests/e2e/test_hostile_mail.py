@@ -31,8 +31,6 @@ from tests.support.mailservers import (
     write_mail_config,
 )
 
-pytest_plugins = ["tests.support.mailservers"]
-
 CORPUS = Path(__file__).parent.parent / "corpus" / "hostile_mail"
 SECRET_TITLE = "GEHEIM Skatekurs am Deich"
 GERMAN = re.compile(r"\b(Sie|Ihr\w*|[Bb]itte|nicht|nichts|kein\w*|ist|sind|darf|kann|wird|"
@@ -106,7 +104,7 @@ def corpus() -> list[HostileMail]:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
+async def mail_bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
     clock = Clock(datetime(2026, 3, 13, 12, 0, tzinfo=BERLIN))
     running = await RunningMailBot(write_mail_config(tmp_path, mail_world), mail_world,
                                    clock).start()
@@ -128,18 +126,18 @@ def assert_clear_german(name: str, text: str) -> None:
 
 
 async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
-        bot: RunningMailBot, mail_world: MailWorld, tmp_path: Path) -> None:
-    bot.say("sek-ade", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe")
-    bot.say(f"kita@{mail_world.domain}", "/antrag\nSozialraum: Adendorf\nTräger: Kita\n"
+        mail_bot: RunningMailBot, mail_world: MailWorld, tmp_path: Path) -> None:
+    mail_bot.say("sek-ade", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe")
+    mail_bot.say(f"kita@{mail_world.domain}", "/antrag\nSozialraum: Adendorf\nTräger: Kita\n"
             "Titel: Lesen\nAusgangslage: A\nZielsetzung: Z\nMaßnahme: M\nBetrag: 1.500 €")
-    bot.say(f"verein@{mail_world.domain}", f"/antrag\nSozialraum: Bleckede\nTräger: Verein\n"
+    mail_bot.say(f"verein@{mail_world.domain}", f"/antrag\nSozialraum: Bleckede\nTräger: Verein\n"
             f"Titel: {SECRET_TITLE}\nAusgangslage: A\nZielsetzung: Z\nMaßnahme: M\nBetrag: 777 €")
     mails = corpus()
     domain = f"@{mail_world.domain}".encode()
     for mail in mails:
         mail_world.deliver(mail.data.replace(b"@example.org", domain),
                            mail_from=f"absender0@{mail_world.domain}")
-    await bot.settled(timeout=240)
+    await mail_bot.settled(timeout=240)
 
     names = {m.name for m in mails}
     set_aside = mail_world.messages("bot", "Nicht verarbeitet")
@@ -166,7 +164,7 @@ async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
         if match:
             reason = kept.with_name(kept.stem + ".reason.txt").read_text(encoding="utf-8")
             undeliverable[match.group(1).decode()] = reason
-    ledger = bot.core.export(bot.clock())["ledger"]
+    ledger = mail_bot.core.export(mail_bot.clock())["ledger"]
     outside = {r for d in mail_world.relay.deliveries for r in d.rcpt_tos
                if not r.endswith(mail_world.domain)}
 
@@ -192,7 +190,7 @@ async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
     assert mail_world.messages(f"boese@{mail_world.domain}") == [], "followed a Reply-To"
     assert {"from-two-addresses", "from-address-after-angle"} <= quarantined
     assert outside == set(), f"an answer went to an injected address: {outside}"
-    assert not bot._task.done(), "the channel still runs"  # type: ignore[union-attr]
+    assert not mail_bot._task.done(), "the channel still runs"  # type: ignore[union-attr]
     print(f"hostile mails: {len(mails)}; answered {len(answers)}, set aside {len(quarantined)}"
           f" ({len(set(answers) & quarantined)} both: a polite refusal and set aside), "
           f"{len(undeliverable)} answered to an address no server takes")

@@ -6,29 +6,15 @@ from __future__ import annotations
 
 import email.policy
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 
-import pytest
 from imap_tools import MailMessage
 
-from tests.support.mailservers import BERLIN, MailWorld, RunningMailBot, subject, write_mail_config
-
-pytest_plugins = ["tests.support.mailservers"]
+from tests.support.mailservers import BERLIN, MailWorld, RunningMailBot, subject
 
 SESSION = "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II"
 CONCEPT = ("/konzept\nZielgruppen: Kinder und Familien\nProblemlagen: Sprachdefizite\n"
            "Ziele: Chancengleichheit beim Schulstart")
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
-    running = await RunningMailBot(write_mail_config(tmp_path, mail_world), mail_world).start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 async def alerts(world: MailWorld, who: str, count: int) -> list[MailMessage]:
@@ -78,9 +64,9 @@ def outlook_reply(world: MailWorld, who: str, invitation: MailMessage, partstat:
 
 
 async def test_accepting_and_declining_in_the_calendar_records_attendance_and_excuse(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
-    bot.say("sek-ade", CONCEPT)
-    bot.say("sek-ade", SESSION)
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    mail_bot.say("sek-ade", CONCEPT)
+    mail_bot.say("sek-ade", SESSION)
     [invitation] = await alerts(mail_world, "kreis-1", 1)
     ics = ics_of(invitation)
     assert "RSVP=TRUE" in ics
@@ -88,24 +74,24 @@ async def test_accepting_and_declining_in_the_calendar_records_attendance_and_ex
     # a calendar answer the county's server cannot vouch for waits for the code (trust)
     outlook_reply(mail_world, "kreis-1", invitation, "ACCEPTED", verified=False)
     await answer(mail_world, "kreis-1", "Absender ist nicht bestätigt")
-    await bot.settled()
-    assert session_record(bot)["attended_by"] == []
+    await mail_bot.settled()
+    assert session_record(mail_bot)["attended_by"] == []
     outlook_reply(mail_world, "kreis-1", invitation, "ACCEPTED")
     await answer(mail_world, "kreis-1", "Ihre Teilnahme an der Sitzung Adendorf am 12.03.2026")
     [deputy_invitation] = await alerts(mail_world, "kreis-2", 1)
     outlook_reply(mail_world, "kreis-2", deputy_invitation, "DECLINED")
     await answer(mail_world, "kreis-2", "Sie sind bei der Sitzung Adendorf am 12.03.2026")
-    await bot.settled()
-    assert session_record(bot)["attended_by"] == ["kreis-1"]
-    record = bot.core.store.session("ADE", datetime(2026, 3, 12).date())
+    await mail_bot.settled()
+    assert session_record(mail_bot)["attended_by"] == ["kreis-1"]
+    record = mail_bot.core.store.session("ADE", datetime(2026, 3, 12).date())
     assert record["excused_by"] == ["kreis-2"]
 
 
 async def test_a_copied_line_and_a_plain_zusage_by_mail_are_understood(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
-    bot.say("sek-ade", CONCEPT)
-    bot.say("sek-ade", SESSION)
-    bot.say("sek-ble", "/sitzung 19.03.2026 18:00 Ort Schule, Budget II")  # two sessions ahead
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    mail_bot.say("sek-ade", CONCEPT)
+    mail_bot.say("sek-ade", SESSION)
+    mail_bot.say("sek-ble", "/sitzung 19.03.2026 18:00 Ort Schule, Budget II")  # two sessions ahead
     invitations = await alerts(mail_world, "kreis-2", 2)
     [adendorf] = [m for m in invitations if "Adendorf" in subject(m)]
     quoted = "\n".join(f"> {line}" for line in adendorf.text.splitlines())
@@ -116,20 +102,20 @@ async def test_a_copied_line_and_a_plain_zusage_by_mail_are_understood(
     [first] = [m for m in await alerts(mail_world, "kreis-1", 2) if "Adendorf" in subject(m)]
     mail_world.send("kreis-1", f"Re: {subject(first)}", "Zusage\n\nA. Meier", in_reply_to=first)
     await answer(mail_world, "kreis-1", "Ihre Teilnahme an der Sitzung Adendorf am 12.03.2026")
-    await bot.settled()
-    record = bot.core.store.session("ADE", datetime(2026, 3, 12).date())
+    await mail_bot.settled()
+    record = mail_bot.core.store.session("ADE", datetime(2026, 3, 12).date())
     assert (record["attended_by"], record["excused_by"]) == (["kreis-1"], ["kreis-2"])
 
 
-async def test_a_copied_buchen_line_by_mail_books(bot: RunningMailBot,
+async def test_a_copied_buchen_line_by_mail_books(mail_bot: RunningMailBot,
                                                   mail_world: MailWorld) -> None:
-    bot.say("sek-ade", CONCEPT)
-    bot.say("kita@example.org", "/antrag\nSozialraum: Adendorf\nTräger: Kita\nTitel: Lesen\n"
+    mail_bot.say("sek-ade", CONCEPT)
+    mail_bot.say("kita@example.org", "/antrag\nSozialraum: Adendorf\nTräger: Kita\nTitel: Lesen\n"
             "Ausgangslage: a\nZielsetzung: b\nMaßnahme: c\nBetrag: 1.000 €")
-    bot.say("sek-ade", SESSION)
-    bot.say("kreis-1", "/anwesend ADE 12.03.2026")
-    await bot.settled()
-    bot.clock.value = datetime(2026, 3, 13, 9, 0, tzinfo=BERLIN)
+    mail_bot.say("sek-ade", SESSION)
+    mail_bot.say("kreis-1", "/anwesend ADE 12.03.2026")
+    await mail_bot.settled()
+    mail_bot.clock.value = datetime(2026, 3, 13, 9, 0, tzinfo=BERLIN)
     before = await mail_world.count("sek-ade")
     mail_world.send("sek-ade", "Beschlüsse", "/beschluss 12.03.2026\nADE-2026-001 bewilligt")
     preview = (await mail_world.await_for("sek-ade", before + 1))[-1]
@@ -137,15 +123,15 @@ async def test_a_copied_buchen_line_by_mail_books(bot: RunningMailBot,
     mail_world.send("sek-ade", f"Re: {subject(preview)}", f"{line}\n\nDanke", in_reply_to=preview)
     booked = (await mail_world.await_for("sek-ade", before + 2))[-1]
     assert "Gebucht" in booked.text
-    await bot.settled()
-    assert [e["amount_cents"] for e in bot.core.export(bot.clock())["ledger"]
+    await mail_bot.settled()
+    assert [e["amount_cents"] for e in mail_bot.core.export(mail_bot.clock())["ledger"]
             if e["kind"] == "commitment"] == [100_000]
 
 
 async def test_a_moved_session_s_mail_says_it_moved_and_from_when(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
-    bot.say("sek-ade", CONCEPT)
-    bot.say("sek-ade", SESSION)
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    mail_bot.say("sek-ade", CONCEPT)
+    mail_bot.say("sek-ade", SESSION)
     [first] = await alerts(mail_world, "kreis-1", 1)
     mail_world.send("sek-ade", "Sitzung", "/sitzung 12.03.2026 verschoben auf 19.03.2026 19 Uhr")
     [_, moved] = await alerts(mail_world, "kreis-1", 2)

@@ -5,11 +5,8 @@ back into their mailboxes, where the test reads them over IMAP as a mail program
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 
-import pytest
 from imap_tools import MailMessage
 
 from tests.support.mailservers import (
@@ -19,10 +16,7 @@ from tests.support.mailservers import (
     RunningMailBot,
     make_docx,
     subject,
-    write_mail_config,
 )
-
-pytest_plugins = ["tests.support.mailservers"]
 
 CONCEPT = ("/konzept\nZielgruppen: Kinder und Familien\nProblemlagen: Sprachdefizite\n"
            "Ziele: Chancengleichheit beim Schulstart")
@@ -41,15 +35,6 @@ hier unsere Projektskizze:
 
 Mit freundlichen Grüßen
 Maria Muster"""
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
-    running = await RunningMailBot(write_mail_config(tmp_path, mail_world), mail_world).start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 def header(message: MailMessage, name: str) -> str:
@@ -76,7 +61,7 @@ def application(bot: RunningMailBot, number: str) -> dict:
 # -- sketches -----------------------------------------------------------------------------------
 
 
-async def test_sketch_in_the_body_is_answered_in_its_thread(bot: RunningMailBot,
+async def test_sketch_in_the_body_is_answered_in_its_thread(mail_bot: RunningMailBot,
                                                             mail_world: MailWorld) -> None:
     sent = mail_world.send("kita", "Projektskizze Sprachförderung", SKETCH)
     [answer] = await mail_world.await_for("kita", 1)
@@ -87,15 +72,15 @@ async def test_sketch_in_the_body_is_answered_in_its_thread(bot: RunningMailBot,
     assert header(answer, "Auto-Submitted") == "auto-replied"
     assert "Vielen Dank! Ihr Antrag ist eingegangen." in answer.text
     assert "Beantragt: 1.500,00 €" in answer.text
-    await bot.settled()
-    assert application(bot, "ADE-2026-001")["requested_cents"] == 150_000
+    await mail_bot.settled()
+    assert application(mail_bot, "ADE-2026-001")["requested_cents"] == 150_000
     [handled] = mail_world.messages("bot", "Verarbeitet")
     assert header(handled, "Message-ID") == message_id(sent)
     assert answer.text.startswith("Guten Tag,")
     assert "Mit freundlichen Grüßen\r\nLandkreis Lüneburg" in answer.text
     [notice] = await mail_world.await_for("sek-ade", 1)
     assert "Neuer Antrag für Adendorf" in notice.text
-    assert bot.channel.stats.idle_rounds >= 1  # Dovecot offers IDLE: the bot waited with it
+    assert mail_bot.channel.stats.idle_rounds >= 1  # Dovecot offers IDLE: the bot waited with it
     # her own thread with its own subject, not the applicant's conversation she never saw
     assert subject(notice) == "Neuer Antrag für Adendorf [ADE-2026-001]"
     assert thread_of(notice) == ""
@@ -103,7 +88,8 @@ async def test_sketch_in_the_body_is_answered_in_its_thread(bot: RunningMailBot,
     assert "Mit freundlichen Grüßen" in notice.text
 
 
-async def test_html_only_sketch_in_iso_8859_1(bot: RunningMailBot, mail_world: MailWorld) -> None:
+async def test_html_only_sketch_in_iso_8859_1(mail_bot: RunningMailBot,
+                                              mail_world: MailWorld) -> None:
     raw = (CORPUS_DIR / "outlook_html_latin1.eml").read_bytes()
     raw = raw.replace(b"Foerderverein@Grundschule-Bleckede.example",
                       mail_world.address("schule").encode())
@@ -112,13 +98,13 @@ async def test_html_only_sketch_in_iso_8859_1(bot: RunningMailBot, mail_world: M
     assert subject(answer) == "Re: Projektskizze Lesepaten Förderverein [BLE-2026-001]"
     assert "Förderverein Grundschule Bleckede e.V." in answer.text
     assert "Beantragt: 2.400,00 €" in answer.text
-    await bot.settled()
-    record = application(bot, "BLE-2026-001")
+    await mail_bot.settled()
+    record = application(mail_bot, "BLE-2026-001")
     assert record["title"] == "Lesepaten für Grundschüler"
     assert record["status"] == "submitted"
 
 
-async def test_docx_sketch_without_any_text_in_the_mail(bot: RunningMailBot,
+async def test_docx_sketch_without_any_text_in_the_mail(mail_bot: RunningMailBot,
                                                        mail_world: MailWorld) -> None:
     docx = make_docx(["Projektskizze", "Sozialraum: Ilmenau", "Antragsteller: SV Melbeck"],
                      [("Projekttitel", "Schwimmkurs für Grundschüler"),
@@ -135,11 +121,11 @@ async def test_docx_sketch_without_any_text_in_the_mail(bot: RunningMailBot,
     [answer] = await mail_world.await_for("verein", 1)
     assert "[ILM-2026-001]" in subject(answer)
     assert "Beantragt: 1.800,00 €" in answer.text
-    await bot.settled()
-    assert application(bot, "ILM-2026-001")["applicant"] == "SV Melbeck"
+    await mail_bot.settled()
+    assert application(mail_bot, "ILM-2026-001")["applicant"] == "SV Melbeck"
 
 
-async def test_incomplete_sketch_is_completed_by_a_reply(bot: RunningMailBot,
+async def test_incomplete_sketch_is_completed_by_a_reply(mail_bot: RunningMailBot,
                                                          mail_world: MailWorld) -> None:
     mail_world.send("kita", "Projektskizze", SKETCH.replace("Kosten: 1.500,00 €\n", ""))
     [first] = await mail_world.await_for("kita", 1)
@@ -153,10 +139,10 @@ async def test_incomplete_sketch_is_completed_by_a_reply(bot: RunningMailBot,
     assert "Ihr Antrag ist jetzt vollständig." in second.text
     assert "Beantragt: 1.200,00 €" in second.text
     assert subject(second) == subject(first)  # "Re:" once, same number
-    await bot.settled()
-    record = application(bot, "ADE-2026-001")
+    await mail_bot.settled()
+    record = application(mail_bot, "ADE-2026-001")
     assert (record["status"], record["requested_cents"]) == ("submitted", 120_000)
-    assert len(export(bot)["applications"]) == 1
+    assert len(export(mail_bot)["applications"]) == 1
 
 
 # -- decisions by e-mail ------------------------------------------------------------------------
@@ -181,8 +167,8 @@ def commitments(bot: RunningMailBot) -> list[dict]:
 
 
 async def test_forged_secretary_decision_books_nothing_and_the_code_goes_to_her(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
-    await _scene_for_decisions(bot, mail_world)
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    await _scene_for_decisions(mail_bot, mail_world)
     before = await mail_world.count("sek-ade")
     secretary = mail_world.address("sek-ade")
     forged = mail_world.compose("faelscher", "Beschlüsse", DECISION, from_header=secretary)
@@ -198,46 +184,46 @@ async def test_forged_secretary_decision_books_nothing_and_the_code_goes_to_her(
     mail_world.deliver(guess, mail_from=mail_world.address("faelscher"))
     refusal = (await mail_world.await_for("sek-ade", before + 2))[-1]
     assert "Den Code „ABCDEFGH“ finde ich nicht" in refusal.text
-    await bot.settled()
+    await mail_bot.settled()
     assert mail_world.messages("faelscher") == []
-    assert commitments(bot) == []
-    assert application(bot, "ADE-2026-001")["status"] == "submitted"
+    assert commitments(mail_bot) == []
+    assert application(mail_bot, "ADE-2026-001")["status"] == "submitted"
     # only the secretary, who reads her own mailbox, can let it run: then the preview comes
     mail_world.send("sek-ade", "Re: Ihre Anfrage", f"/freigeben {code}")
     preview = (await mail_world.await_for("sek-ade", before + 3))[-1]
     assert "Noch ist nichts gebucht" in preview.text
-    assert commitments(bot) == []
+    assert commitments(mail_bot) == []
 
 
 async def test_the_morning_after_a_secretary_mails_the_results_without_command_or_date(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
-    await _scene_for_decisions(bot, mail_world)
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    await _scene_for_decisions(mail_bot, mail_world)
     before = await mail_world.count("sek-ade")
     mail_world.send("sek-ade", "Ergebnisse von gestern", "Hallo,\n\nADE-2026-001 bewilligt "
                     "1.500 € (ja 7, nein 0, enthaltung 1)\n\nViele Grüße\nSek")
     preview = (await mail_world.await_for("sek-ade", before + 1))[-1]
     assert "Beschlüsse der Sitzung Adendorf am 12.03.2026:" in preview.text
     assert "Zu binden: 1.500,00 €" in preview.text
-    assert commitments(bot) == []
+    assert commitments(mail_bot) == []
 
 
 async def test_real_secretary_decision_is_booked_by_answering_with_the_code(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
-    await _scene_for_decisions(bot, mail_world)
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    await _scene_for_decisions(mail_bot, mail_world)
     [sketch_reply] = mail_world.messages("kita")
     before = await mail_world.count("sek-ade")
     mail_world.send("sek-ade", "Beschlüsse der Sitzung", DECISION + "\n\nViele Grüße\nSek")
     preview = (await mail_world.await_for("sek-ade", before + 1))[-1]
     assert "Zu binden: 1.500,00 €" in preview.text
     assert "• Buchen: /buchen " in preview.text
-    assert commitments(bot) == []
+    assert commitments(mail_bot) == []
     mail_world.send("sek-ade", "Re: " + subject(preview), "buchen\n\n> " + preview.text[:40],
                     in_reply_to=preview)
     booked = (await mail_world.await_for("sek-ade", before + 2))[-1]
     assert "Gebucht: die Beschlüsse der Sitzung am 12.03.2026 (1)" in booked.text
     assert thread_of(booked) == header(mail_world.messages("bot", "Verarbeitet")[-1],
                                        "Message-ID")
-    [entry] = commitments(bot)
+    [entry] = commitments(mail_bot)
     assert (entry["application"], entry["amount_cents"]) == ("ADE-2026-001", 150_000)
     # the applicant hears of it in the thread of her sketch
     [_, decision] = await mail_world.await_for("kita", 2)
@@ -245,7 +231,7 @@ async def test_real_secretary_decision_is_booked_by_answering_with_the_code(
     assert thread_of(decision) == header(sketch_reply, "Message-ID")
 
 
-async def test_a_known_person_asks_with_the_subject_only(bot: RunningMailBot,
+async def test_a_known_person_asks_with_the_subject_only(mail_bot: RunningMailBot,
                                                         mail_world: MailWorld) -> None:
     mail_world.send("sek-ade", "saldo", "")
     [answer] = await mail_world.await_for("sek-ade", 1)
@@ -273,7 +259,7 @@ def calendar(message: MailMessage) -> str:
 
 
 async def test_session_invitations_reach_both_representatives_and_follow_changes(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
     mail_world.send("sek-ade", "Sitzung", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II")
     invitations = {who: (await mail_world.await_for(who, 1))[0] for who in ("kreis-1", "kreis-2")}
     uids = set()
@@ -301,7 +287,7 @@ async def test_session_invitations_reach_both_representatives_and_follow_changes
                 for t in (moved_ics, cancel_ics)} == uids
 
 
-async def test_a_report_arrives_as_an_attachment(bot: RunningMailBot,
+async def test_a_report_arrives_as_an_attachment(mail_bot: RunningMailBot,
                                                  mail_world: MailWorld) -> None:
     mail_world.send("kreis-1", "Bericht", "/bericht 2026 pdf")
     [answer] = await mail_world.await_for("kreis-1", 1)

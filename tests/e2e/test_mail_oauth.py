@@ -92,7 +92,7 @@ def oauth_config(tmp_path: Path, world: MailWorld, tokens: TokenServer, *,
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, world: MailWorld,
+async def mail_bot(tmp_path: Path, world: MailWorld,
               tokens: TokenServer) -> AsyncIterator[RunningMailBot]:
     running = await RunningMailBot(oauth_config(tmp_path, world, tokens), world).start()
     try:
@@ -106,7 +106,7 @@ def answered(world: MailWorld, who: str) -> int:
 
 
 async def test_the_bot_reads_and_answers_with_tokens_only(
-        bot: RunningMailBot, world: MailWorld, tokens: TokenServer) -> None:
+        mail_bot: RunningMailBot, world: MailWorld, tokens: TokenServer) -> None:
     world.send("kita", "Frage", "/hilfe")
     [answer] = await world.await_for("kita", 1)
     assert answer.from_ == world.bot
@@ -142,25 +142,25 @@ async def test_a_token_expiring_mid_run_is_replaced_and_no_mail_is_lost_or_doubl
 
 
 async def test_a_refused_token_is_replaced_once_and_the_mail_goes_through(
-        bot: RunningMailBot, world: MailWorld, tokens: TokenServer,
+        mail_bot: RunningMailBot, world: MailWorld, tokens: TokenServer,
         caplog: pytest.LogCaptureFixture) -> None:
     world.send("kita", "Erste", "/hilfe")
     await world.await_for("kita", 1)
-    await bot.settled()
+    await mail_bot.settled()
     before = len(tokens.tokens)
     tokens.revoke_all()  # valid by its time, but the server no longer takes it
     await asyncio.to_thread(world.dovecot.kick, world.bot)
     with caplog.at_level(logging.WARNING, logger="bot.mail.auth"):
         world.send("verein", "Zweite", "/hilfe")
         await world.await_for("verein", 1)
-        await bot.settled()
+        await mail_bot.settled()
     assert len(tokens.tokens) == before + 1  # IMAP fetched a new one, SMTP used it too
     assert "lehnt das Zugriffstoken" in caplog.text
     assert [answered(world, who) for who in ("kita", "verein")] == [1, 1]
 
 
 async def test_refused_for_good_the_channel_backs_off_says_why_in_german_and_recovers(
-        bot: RunningMailBot, world: MailWorld, tokens: TokenServer,
+        mail_bot: RunningMailBot, world: MailWorld, tokens: TokenServer,
         caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
         tokens.refuse_all = True
@@ -170,14 +170,14 @@ async def test_refused_for_good_the_channel_backs_off_says_why_in_german_and_rec
         while "auch mit einem frisch geholten Token" not in caplog.text:
             assert time.monotonic() < deadline, caplog.text
             await asyncio.sleep(0.1)
-        errors = bot.channel.stats.imap_errors
+        errors = mail_bot.channel.stats.imap_errors
         fetched = len(tokens.tokens)
         await asyncio.sleep(1.0)
     assert "Der IMAP-Server lehnt die OAuth2-Anmeldung" in caplog.text
     assert "neuer Versuch in" in caplog.text
     # Backing off: a few attempts a second at most, each with one new token at most.
-    assert bot.channel.stats.imap_errors - errors <= 5
-    assert len(tokens.tokens) - fetched <= bot.channel.stats.imap_errors - errors + 1
+    assert mail_bot.channel.stats.imap_errors - errors <= 5
+    assert len(tokens.tokens) - fetched <= mail_bot.channel.stats.imap_errors - errors + 1
     assert await world.count("bot") == 1  # the mail waits, untouched
     tokens.refuse_all = False
     await world.await_for("kita", 1)

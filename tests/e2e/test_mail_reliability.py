@@ -20,8 +20,6 @@ from tests.support.mailservers import (
     write_mail_config,
 )
 
-pytest_plugins = ["tests.support.mailservers"]
-
 MAX_REFUSALS = 3
 
 
@@ -32,7 +30,7 @@ def sketch(title: str, amount: str = "900 €") -> str:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
+async def mail_bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
     config = write_mail_config(tmp_path, mail_world, max_refusals_per_hour=MAX_REFUSALS,
                                max_mail_mb=0.05)
     running = await RunningMailBot(config, mail_world).start()
@@ -63,41 +61,41 @@ def answers_by_thread(world: MailWorld, *people: str) -> Counter[str]:
 
 
 async def test_smtp_away_then_back_every_answer_arrives_exactly_once(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
     relay = mail_world.relay
     relay.refuse()
     people = ["kita", "verein", "schule"] * 2
     sent = [mail_world.send(who, f"Skizze {i}", sketch(f"Projekt {i}"))
             for i, who in enumerate(people)]
-    await bot.settled(sent=False)  # all handled; the answers wait in the queue
-    assert len(bot.channel.state.pending()) == 6 + 6  # replies, and notices to the secretary
-    failures = bot.channel.stats.send_failures
-    await until(lambda: bot.channel.stats.send_failures >= failures + 3, "three refused tries")
+    await mail_bot.settled(sent=False)  # all handled; the answers wait in the queue
+    assert len(mail_bot.channel.state.pending()) == 6 + 6  # replies, and notices to the secretary
+    failures = mail_bot.channel.stats.send_failures
+    await until(lambda: mail_bot.channel.stats.send_failures >= failures + 3, "three refused tries")
     relay.accept()
     relay.fail_with("421 4.3.2 Service not available, try again later")
     attempts = relay.handler.attempts
     await until(lambda: relay.handler.attempts >= attempts + 2, "two 421 answers")
     assert relay.deliveries == []
     relay.recover()
-    await bot.settled()
+    await mail_bot.settled()
     assert answers_by_thread(mail_world, "kita", "verein", "schule") == Counter(
         {str(m["Message-ID"]): 1 for m in sent})
     assert len(mail_world.messages("sek-ade")) == 6
     ids = [d.message_id for d in relay.deliveries]
     assert len(ids) == len(set(ids)) == 12
     # a restart sends nothing again
-    await bot.restart()
-    await bot.settled()
+    await mail_bot.restart()
+    await mail_bot.settled()
     assert [d.message_id for d in relay.deliveries] == ids
 
 
 async def test_a_mail_the_server_refuses_for_good_is_set_aside_and_the_rest_goes_out(
-        bot: RunningMailBot, mail_world: MailWorld, tmp_path: Path) -> None:
+        mail_bot: RunningMailBot, mail_world: MailWorld, tmp_path: Path) -> None:
     ghost = f"gibtsnicht@{mail_world.domain}"  # no such mailbox: the relay answers 550
     mail_world.deliver(mail_world.compose("kita", "Frage", "/hilfe", from_header=ghost),
                        mail_from=ghost)
     mail_world.send("kita", "Frage", "/hilfe")
-    await bot.settled()
+    await mail_bot.settled()
     [answer] = mail_world.messages("kita")
     assert "/antrag" in answer.text
     [failed] = list((tmp_path / "data" / "mail" / "failed").glob("*.eml"))
@@ -109,27 +107,27 @@ async def test_a_mail_the_server_refuses_for_good_is_set_aside_and_the_rest_goes
 # -- IMAP ---------------------------------------------------------------------------------------
 
 
-async def test_imap_connection_cut_mid_batch_and_while_idle(bot: RunningMailBot,
+async def test_imap_connection_cut_mid_batch_and_while_idle(mail_bot: RunningMailBot,
                                                             mail_world: MailWorld) -> None:
     mail_world.send("kita", "Hallo", "/hilfe")
     await mail_world.await_for("kita", 1)
-    connects = bot.channel.stats.imap_connects
+    connects = mail_bot.channel.stats.imap_connects
     senders = [mail_world.address(f"absender{i % 10}@{mail_world.domain}") for i in range(30)]
     sent = [mail_world.send(who, f"Skizze {i}", sketch(f"Vorhaben {i}"))
             for i, who in enumerate(senders)]
     await mail_world.await_for("bot", 3, "Verarbeitet")
     mail_world.dovecot.kick(mail_world.bot)
-    await bot.settled()
+    await mail_bot.settled()
     mail_world.dovecot.kick(mail_world.bot)  # now while the bot waits in IDLE
     late = mail_world.send("verein", "Hallo", "/hilfe")
     await mail_world.await_for("verein", 1)
-    await bot.settled()
-    assert bot.channel.stats.imap_connects >= connects + 2
+    await mail_bot.settled()
+    assert mail_bot.channel.stats.imap_connects >= connects + 2
     threads = answers_by_thread(mail_world, *{f"absender{i}@{mail_world.domain}"
                                               for i in range(10)})
     assert threads == Counter({str(m["Message-ID"]): 1 for m in sent})
     assert len(mail_world.messages("bot", "Verarbeitet")) == 32
-    assert len(bot.core.export(bot.clock())["applications"]) == 30
+    assert len(mail_bot.core.export(mail_bot.clock())["applications"]) == 30
     assert late["Message-ID"] in answers_by_thread(mail_world, "verein")
 
 
@@ -137,7 +135,7 @@ async def test_imap_connection_cut_mid_batch_and_while_idle(bot: RunningMailBot,
 
 
 async def test_auto_replies_and_bounces_get_no_answer_and_are_set_aside_with_the_reason(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
     mail_world.send("kita", "Frage", "Wie ist der Stand?")
     [answer] = await mail_world.await_for("kita", 1)
     mail_world.send("kita", "Automatische Antwort: " + subject(answer), "Ich bin im Urlaub.",
@@ -147,7 +145,7 @@ async def test_auto_replies_and_bounces_get_no_answer_and_are_set_aside_with_the
     mail_world.deliver(bounce, mail_from="")
     mail_world.send("verein", "Re: Ihre Nachricht", "Danke!",
                     from_header=f"Budget II <{mail_world.bot}>")  # a mail from our own address
-    await bot.settled()
+    await mail_bot.settled()
     assert len(mail_world.messages("kita")) == 1
     assert mail_world.messages("verein") == []
     set_aside = mail_world.messages("bot", "Nicht verarbeitet")
@@ -161,11 +159,11 @@ async def test_auto_replies_and_bounces_get_no_answer_and_are_set_aside_with_the
 
 
 async def test_an_auto_responder_that_marks_nothing_is_stopped_after_a_few_answers(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
     mail_world.send("urlaub", "Hallo", "Hallo?")
     answered = 0
     for _ in range(2 * MAX_REFUSALS + 2):  # it answers every mail of ours, the way a dumb one does
-        await bot.settled()
+        await mail_bot.settled()
         inbox = mail_world.messages("urlaub")
         if len(inbox) == answered:
             break
@@ -182,7 +180,7 @@ async def test_an_auto_responder_that_marks_nothing_is_stopped_after_a_few_answe
 # -- size ---------------------------------------------------------------------------------------
 
 
-async def test_an_oversized_mail_is_refused_politely_and_kept(bot: RunningMailBot,
+async def test_an_oversized_mail_is_refused_politely_and_kept(mail_bot: RunningMailBot,
                                                              mail_world: MailWorld) -> None:
     message = mail_world.compose("schule", "Skizze mit Fotos", sketch("Schulgarten"))
     message.add_attachment(b"\xff" * 80_000, maintype="image", subtype="jpeg",
@@ -193,12 +191,12 @@ async def test_an_oversized_mail_is_refused_politely_and_kept(bot: RunningMailBo
     assert re.search(r"Ihre E-Mail ist mit 1\d\d KB zu groß; ich kann höchstens 51 KB annehmen",
                      text), text
     assert answer.headers["in-reply-to"][0].strip() == str(message["Message-ID"])
-    await bot.settled()
+    await mail_bot.settled()
     kept = [m for m in mail_world.messages("bot", "Nicht verarbeitet")
             if m.headers["message-id"][0].strip() == str(message["Message-ID"])]
     assert len(kept) == 1
     assert kept[0].attachments[0].payload == b"\xff" * 80_000
-    assert bot.core.export(bot.clock())["applications"] == []
+    assert mail_bot.core.export(mail_bot.clock())["applications"] == []
 
 
 async def test_with_idle_switched_off_the_bot_polls(tmp_path: Path,

@@ -22,8 +22,6 @@ from tests.support.mailservers import (
     write_mail_config,
 )
 
-pytest_plugins = ["tests.support.mailservers"]
-
 MAILS = 400
 SENDERS = 20
 

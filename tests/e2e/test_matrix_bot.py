@@ -21,7 +21,6 @@ from tests.support.core import BERLIN, sketch
 from tests.support.mailservers import Clock
 from tests.support.synapse import MatrixPerson, MatrixUser, Synapse
 
-pytest_plugins = ["tests.support.synapse"]
 pytestmark = pytest.mark.slow
 
 

@@ -5,17 +5,12 @@ in the core."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.core import Bot, reply_text
-from tests.support.mailservers import MailWorld, RunningMailBot, make_docx, write_mail_config
+from tests.support.mailservers import MailWorld, RunningMailBot, make_docx
 from tests.support.telegram_fixtures import RunningBot
-
-pytest_plugins = ["tests.support.mailservers", "tests.support.telegram_fixtures"]
 
 WORD_FORM = """Projektskizze Budget II
 
@@ -86,16 +81,6 @@ async def test_telegram_reads_each_text_as_the_console_does(
     for (text, expected), answer in zip(CASES, console, strict=True):
         sent = await telegram_bot.say(4711, text, expect=expected)
         assert answer.splitlines()[0] in sent.text  # the same answer, as Telegram shows it
-
-
-@pytest.fixture
-async def mail_bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
-    running = await RunningMailBot(write_mail_config(tmp_path / "mail", mail_world),
-                                   mail_world).start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 async def test_e_mail_reads_each_text_as_the_console_does(

@@ -43,8 +43,6 @@ from tests.support.mailservers import (
     write_mail_config,
 )
 
-pytest_plugins = ["tests.support.mailservers"]
-
 STAGES = ("parse", "core", "compose", "queue", "record", "move")
 ORDINARY = 50
 SENDERS = 10

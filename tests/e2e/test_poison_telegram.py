@@ -37,8 +37,6 @@ from handlers.service import Core
 from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.telegram_fixtures import ADMINISTRATION, Clock, RunningBot, write_config
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 BERLIN = ZoneInfo("Europe/Berlin")
 STAGES = ("parse", "core", "compose", "send", "record")
 ORDINARY = 50

@@ -26,8 +26,6 @@ from tests.support.mailservers import (
 )
 from tests.support.telegram_fixtures import APPLICANT, write_config
 
-pytest_plugins = ["tests.support.mailservers", "tests.support.telegram_fixtures"]
-
 JOURNAL_LINE = re.compile(r"<[2-7]>(DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: \S")
 
 

@@ -10,8 +10,6 @@ from handlers.messages import IncomingMessage, Sender
 from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.telegram_fixtures import COUNTY_1, Clock, RunningBot
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 
 def as_secretary(bot: RunningBot, person: str, text: str) -> None:
     assert bot.core is not None

@@ -20,8 +20,6 @@ from tests.support.telegram_fixtures import (
     RunningBot,
 )
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 SKETCH = """/antrag

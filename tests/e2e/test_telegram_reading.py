@@ -7,8 +7,6 @@ from __future__ import annotations
 from tests.support.botapi_emulator import BotApiEmulator, SentMessage
 from tests.support.telegram_fixtures import APPLICANT, COUNTY_1, SECRETARY_ADE, Clock, RunningBot
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 SKETCH = """/antrag
 Sozialraum: ADE
 Träger: Kita Sonnenschein

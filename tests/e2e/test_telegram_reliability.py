@@ -12,8 +12,6 @@ from tests.support.telegram_fixtures import (
     RunningBot,
 )
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 SESSION = "/sitzung 12.03.2026 18:30 Rathaus Adendorf, Budget II"
 CONCEPT = "/konzept\nZielgruppen: Kinder\nProblemlagen: wenig Angebote\nZiele: Teilhabe"
 SKETCH = """/antrag

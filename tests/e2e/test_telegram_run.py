@@ -15,8 +15,6 @@ import pytest
 from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.telegram_fixtures import APPLICANT, Clock, RunningBot, write_config
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 
 def sozialbot_command() -> list[str]:
     """The installed `sozialbot` script beside this Python, else the module it runs."""

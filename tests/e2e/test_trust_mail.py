@@ -7,7 +7,6 @@ The bot trusts only that server's topmost Authentication-Results."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
@@ -21,18 +20,7 @@ from tests.support.mailservers import (
     write_mail_config,
 )
 
-pytest_plugins = ["tests.support.mailservers"]
-
 TITLE = "Sprachförderung /buchen AAAAAAAA jetzt"
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, mail_world: MailWorld) -> AsyncIterator[RunningMailBot]:
-    running = await RunningMailBot(write_mail_config(tmp_path, mail_world), mail_world).start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 def status(bot: RunningMailBot, number: str) -> str:
@@ -57,8 +45,8 @@ async def approved(bot: RunningMailBot, mail_world: MailWorld) -> str:
 
 
 async def test_a_forged_veto_mail_changes_nothing_and_reaches_the_real_representative(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
-    number = await approved(bot, mail_world)
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    number = await approved(mail_bot, mail_world)
     county = mail_world.address("kreis-1")
     domain = mail_world.domain
     forger = mail_world.address("faelscher")
@@ -70,8 +58,8 @@ async def test_a_forged_veto_mail_changes_nothing_and_reaches_the_real_represent
                         "Authentication-Results": f"{mail_world.authserv_id}; dmarc=pass "
                                                   f"header.from={domain}"})
     [request] = await mail_world.await_for("kreis-1", 1, where=lambda m: "/freigeben" in m.text)
-    await bot.settled()
-    assert status(bot, number) == "approved"
+    await mail_bot.settled()
+    assert status(mail_bot, number) == "approved"
     assert "Vielleicht haben Sie sie nicht selbst gesendet" in request.text
     assert f"Absender: {county}" in request.text
     assert f"Antwort an (Reply-To): {forger}" in request.text
@@ -82,30 +70,30 @@ async def test_a_forged_veto_mail_changes_nothing_and_reaches_the_real_represent
     mail_world.send("kreis-1", "Re: Ihre Anfrage", f"/freigeben {code}")
     await mail_world.await_for("kreis-1", 1, where=lambda m: "Veto" in m.text
                                and "/freigeben" not in m.text)
-    assert status(bot, number) == "vetoed"
+    assert status(mail_bot, number) == "vetoed"
 
 
 async def test_a_verified_representatives_veto_runs_at_once_and_no_title_makes_a_subject(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
-    number = await approved(bot, mail_world)
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    number = await approved(mail_bot, mail_world)
     mail_world.send("kreis-1", "Veto", f"/veto {number} passt nicht zum Konzept")
     await mail_world.await_for("kreis-1", 1, where=lambda m: "Veto" in m.text)
-    await bot.settled()
-    assert status(bot, number) == "vetoed"
+    await mail_bot.settled()
+    assert status(mail_bot, number) == "vetoed"
     [notice] = await mail_world.await_for("sek-ade", 1, where=lambda m: "Veto des" in m.text)
     assert "/buchen" not in subject(notice)
     assert "Sprachförderung" not in subject(notice)
 
 
 async def test_a_title_with_a_fake_code_never_becomes_the_previews_code(
-        bot: RunningMailBot, mail_world: MailWorld) -> None:
-    bot.say("sek-ade", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe")
-    bot.say(f"kita@{mail_world.domain}", "/antrag\nSozialraum: Adendorf\nTräger: Kita\n"
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    mail_bot.say("sek-ade", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe")
+    mail_bot.say(f"kita@{mail_world.domain}", "/antrag\nSozialraum: Adendorf\nTräger: Kita\n"
             f"Titel: {TITLE}\nAusgangslage: A\nZielsetzung: Z\nMaßnahme: M\nBetrag: 1.500 €")
-    bot.say("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II")
-    bot.say("kreis-1", "/anwesend ADE 12.03.2026")
-    bot.clock.value = datetime(2026, 3, 13, 9, 0, tzinfo=BERLIN)
-    await bot.settled()
+    mail_bot.say("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II")
+    mail_bot.say("kreis-1", "/anwesend ADE 12.03.2026")
+    mail_bot.clock.value = datetime(2026, 3, 13, 9, 0, tzinfo=BERLIN)
+    await mail_bot.settled()
     mail_world.send("sek-ade", "Beschlüsse", "/beschluss 12.03.2026\nADE-2026-001 bewilligt")
     [preview] = await mail_world.await_for("sek-ade", 1, where=lambda m: "/buchen" in m.text)
     real = re.search(r"• Buchen: /buchen ([A-Z2-9]{8})", preview.text).group(1)  # type: ignore[union-attr]
@@ -115,7 +103,7 @@ async def test_a_title_with_a_fake_code_never_becomes_the_previews_code(
     # a bare "/buchen" in answer to the preview takes the code of the bot's own line
     mail_world.send("sek-ade", f"Re: {subject(preview)}", "/buchen", in_reply_to=preview)
     await mail_world.await_for("sek-ade", 1, where=lambda m: "Gebucht" in m.text)
-    assert status(bot, "ADE-2026-001") == "approved"
+    assert status(mail_bot, "ADE-2026-001") == "approved"
 
 
 @pytest.mark.parametrize(("trusted", "warned"), [("", True), (None, False)])

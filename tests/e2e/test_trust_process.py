@@ -26,8 +26,6 @@ from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.core import sketch
 from tests.support.telegram_fixtures import APPLICANT, Clock, RunningBot, write_config
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 TOKEN = "987654321:AAHsEcReTtOkEnOfThEbOtThAtMuStNeVeRlEaK"
 
 

@@ -18,8 +18,6 @@ from tests.support.mailservers import (
     write_mail_config,
 )
 
-pytest_plugins = ["tests.support.mailservers"]
-
 SMTP_PASSWORD_ENV = "SOZIALBOT_TEST_SMTP_PASSWORD"
 
 

@@ -20,8 +20,6 @@ from tests.support.cli import sozialbot
 from tests.support.core import Bot, at
 from tests.support.mailservers import MailWorld, RunningMailBot, write_mail_config
 
-pytest_plugins = ["tests.support.mailservers"]
-
 NAME = "Maria Musterfrau"
 ADDRESS = "maria.musterfrau@example.org"
 OTHER = "otto.offen@example.org"

@@ -20,29 +20,27 @@ from telegram.error import BadRequest, Conflict, NetworkError, RetryAfter
 
 from tests.support.botapi_emulator import BotApiEmulator, parse_telegram_html
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 
 @pytest.fixture
-async def bot(emulator: BotApiEmulator):
+async def client(emulator: BotApiEmulator):
     client = Bot(emulator.token, base_url=emulator.base_url, base_file_url=emulator.base_file_url)
     async with client:
         yield client
 
 
-async def test_get_me_names_the_bot(bot: Bot, emulator: BotApiEmulator) -> None:
-    assert bot.username == emulator.bot_username
+async def test_get_me_names_the_bot(client: Bot, emulator: BotApiEmulator) -> None:
+    assert client.username == emulator.bot_username
 
 
 async def test_updates_stay_until_a_higher_offset_confirms_them(
-    bot: Bot, emulator: BotApiEmulator
+    client: Bot, emulator: BotApiEmulator
 ) -> None:
     first = emulator.send_text(42, "/saldo")
     second = emulator.send_text(42, "/hilfe")
 
-    fetched = await bot.get_updates(timeout=0)
-    again = await bot.get_updates(timeout=0)  # nothing confirmed yet: a crash loses nothing
-    confirmed = await bot.get_updates(offset=first + 1, timeout=0)
+    fetched = await client.get_updates(timeout=0)
+    again = await client.get_updates(timeout=0)  # nothing confirmed yet: a crash loses nothing
+    confirmed = await client.get_updates(offset=first + 1, timeout=0)
 
     assert [u.update_id for u in fetched] == [first, second]
     assert [u.update_id for u in again] == [first, second]
@@ -52,9 +50,9 @@ async def test_updates_stay_until_a_higher_offset_confirms_them(
 
 
 async def test_long_poll_returns_as_soon_as_a_user_writes(
-    bot: Bot, emulator: BotApiEmulator
+    client: Bot, emulator: BotApiEmulator
 ) -> None:
-    poll = asyncio.create_task(bot.get_updates(timeout=30))
+    poll = asyncio.create_task(client.get_updates(timeout=30))
     await asyncio.sleep(0.05)
     emulator.send_text(7, "Hallo")
 
@@ -63,10 +61,10 @@ async def test_long_poll_returns_as_soon_as_a_user_writes(
     assert [u.message.text for u in updates] == ["Hallo"]
 
 
-async def test_a_second_poller_terminates_the_first(bot: Bot, emulator: BotApiEmulator) -> None:
+async def test_a_second_poller_terminates_the_first(client: Bot, emulator: BotApiEmulator) -> None:
     other = Bot(emulator.token, base_url=emulator.base_url)
     async with other:
-        first = asyncio.create_task(bot.get_updates(timeout=30))
+        first = asyncio.create_task(client.get_updates(timeout=30))
         await asyncio.sleep(0.05)
         second = await other.get_updates(timeout=0)
 
@@ -76,10 +74,10 @@ async def test_a_second_poller_terminates_the_first(bot: Bot, emulator: BotApiEm
 
 
 async def test_sent_message_is_recorded_with_its_visible_text_and_buttons(
-    bot: Bot, emulator: BotApiEmulator
+    client: Bot, emulator: BotApiEmulator
 ) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Buchen", callback_data="/buchen K1")]])
-    await bot.send_message(42, "a &lt;b&gt; &amp; c", parse_mode="HTML", reply_markup=markup)
+    await client.send_message(42, "a &lt;b&gt; &amp; c", parse_mode="HTML", reply_markup=markup)
 
     sent = await emulator.wait_for_message(42, "a <b> & c")
 
@@ -87,32 +85,32 @@ async def test_sent_message_is_recorded_with_its_visible_text_and_buttons(
     assert sent.button("Buchen").data == "/buchen K1"
 
 
-async def test_unescaped_html_is_refused_like_telegram(bot: Bot) -> None:
+async def test_unescaped_html_is_refused_like_telegram(client: Bot) -> None:
     with pytest.raises(BadRequest, match="parse entities"):
-        await bot.send_message(42, "<script>", parse_mode="HTML")
+        await client.send_message(42, "<script>", parse_mode="HTML")
     with pytest.raises(BadRequest, match="parse entities"):
-        await bot.send_message(42, "Müller & Söhne", parse_mode="HTML")
+        await client.send_message(42, "Müller & Söhne", parse_mode="HTML")
 
 
-async def test_limits_on_length_and_callback_data(bot: Bot) -> None:
+async def test_limits_on_length_and_callback_data(client: Bot) -> None:
     with pytest.raises(BadRequest, match="too long"):
-        await bot.send_message(42, "x" * 4097)
+        await client.send_message(42, "x" * 4097)
     too_long = InlineKeyboardMarkup([[InlineKeyboardButton("X", callback_data="x" * 65)]])
     with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
-        await bot.send_message(42, "Bitte wählen", reply_markup=too_long)
+        await client.send_message(42, "Bitte wählen", reply_markup=too_long)
 
 
 async def test_button_press_reaches_the_bot_and_its_answer_is_recorded(
-    bot: Bot, emulator: BotApiEmulator
+    client: Bot, emulator: BotApiEmulator
 ) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Ja", callback_data="/anwesend ADE")]])
-    await bot.send_message(42, "Teilnahme?", reply_markup=markup)
+    await client.send_message(42, "Teilnahme?", reply_markup=markup)
     sent = await emulator.wait_for_message(42, "Teilnahme?")
 
     query_id = emulator.press(42, sent, "Ja")
-    (update,) = await bot.get_updates(timeout=5)
+    (update,) = await client.get_updates(timeout=5)
     await update.callback_query.answer()
-    await bot.edit_message_reply_markup(42, sent.message_id, reply_markup=None)
+    await client.edit_message_reply_markup(42, sent.message_id, reply_markup=None)
 
     assert update.callback_query.data == "/anwesend ADE"
     assert update.callback_query.message.chat.id == 42
@@ -123,29 +121,29 @@ async def test_button_press_reaches_the_bot_and_its_answer_is_recorded(
 
 
 async def test_injected_429_and_500_and_dropped_connections(
-    bot: Bot, emulator: BotApiEmulator
+    client: Bot, emulator: BotApiEmulator
 ) -> None:
     emulator.fail_next("sendMessage", status=429, retry_after=3)
     emulator.fail_next("sendMessage", status=500)
     emulator.drop_next("sendMessage")
 
     with pytest.raises(RetryAfter):
-        await bot.send_message(42, "eins")
+        await client.send_message(42, "eins")
     with pytest.raises(NetworkError):
-        await bot.send_message(42, "zwei")
+        await client.send_message(42, "zwei")
     with pytest.raises(NetworkError):
-        await bot.send_message(42, "drei")
-    await bot.send_message(42, "vier")
+        await client.send_message(42, "drei")
+    await client.send_message(42, "vier")
 
     assert [m.text for m in emulator.messages(42)] == ["vier"]
     assert [c.status for c in emulator.calls_of("sendMessage")] == [429, 500, 0, 200]
 
 
-async def test_documents_both_ways(bot: Bot, emulator: BotApiEmulator) -> None:
-    await bot.send_document(42, InputFile(b"Nr;Titel\n", filename="antraege.csv"))
+async def test_documents_both_ways(client: Bot, emulator: BotApiEmulator) -> None:
+    await client.send_document(42, InputFile(b"Nr;Titel\n", filename="antraege.csv"))
     sent = await emulator.wait_for_message(42, lambda m: m.document is not None)
     emulator.send_document(42, "skizze.txt", b"Titel: Ferienfreizeit")
-    (update,) = await bot.get_updates(timeout=5)
+    (update,) = await client.get_updates(timeout=5)
     file = await update.message.document.get_file()
 
     assert sent.document.filename == "antraege.csv"
@@ -153,11 +151,11 @@ async def test_documents_both_ways(bot: Bot, emulator: BotApiEmulator) -> None:
     assert bytes(await file.download_as_bytearray()) == b"Titel: Ferienfreizeit"
 
 
-async def test_command_menus_per_scope(bot: Bot, emulator: BotApiEmulator) -> None:
-    await bot.set_my_commands([BotCommand("hilfe", "Hilfe")])
-    await bot.set_my_commands([BotCommand("saldo", "Saldo")], scope=BotCommandScopeChat(42))
+async def test_command_menus_per_scope(client: Bot, emulator: BotApiEmulator) -> None:
+    await client.set_my_commands([BotCommand("hilfe", "Hilfe")])
+    await client.set_my_commands([BotCommand("saldo", "Saldo")], scope=BotCommandScopeChat(42))
     with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
-        await bot.set_my_commands([BotCommand("Anträge", "x")])
+        await client.set_my_commands([BotCommand("Anträge", "x")])
 
     assert emulator.commands() == [("hilfe", "Hilfe")]
     assert emulator.commands("chat", 42) == [("saldo", "Saldo")]

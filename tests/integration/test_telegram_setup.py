@@ -17,8 +17,6 @@ from bot.telegram.settings import (
 from tests.support.botapi_emulator import BotApiEmulator
 from tests.support.telegram_fixtures import write_config
 
-pytest_plugins = ["tests.support.telegram_fixtures"]
-
 
 def test_without_a_token_telegram_is_off_and_the_reason_names_the_variable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -14,8 +14,6 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
-
 from bot.mail.parse import parse_mail
 from bot.sandbox import Budget, read_documents
 from handlers.messages import Attachment, IncomingMessage, Sender
@@ -113,13 +111,6 @@ def test_the_sandbox_reads_ordinary_documents() -> None:
 
 
 # -- texts capped in the core, whatever the channel ----------------------------------------------
-@pytest.fixture
-def bot(tmp_path: Path) -> Bot:  # type: ignore[misc]
-    county = Bot(tmp_path)
-    yield county
-    county.close()
-
-
 def test_a_telegram_text_file_of_millions_of_characters_is_cut_like_any_text(bot: Bot) -> None:
     huge = "Ausgangslage: " + "x" * 3_000_000
     message = IncomingMessage(Sender("telegram", "5001", "Eve", verified=True), "/antrag",

@@ -2,9 +2,7 @@
 SMTP server that delivers everything it accepts into Dovecot, so a test reads the bot's answers
 over IMAP as a person's mail client would.
 
-A test module asks for the fixtures explicitly:
-
-    pytest_plugins = ["tests.support.mailservers"]
+tests/conftest.py registers the fixtures for every test; a test asks for them by name:
 
     def test_x(mail_world):             # Dovecot (shared per session) + an SMTP relay + mailboxes
         mail_world.send("kita", "Hallo", "Sozialraum: Adendorf ...")   # a person writes to the bot

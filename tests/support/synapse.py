@@ -1,6 +1,6 @@
 """A real Matrix homeserver (Synapse from PyPI) on 127.0.0.1 for the Matrix tests.
 
-    pytest_plugins = ["tests.support.synapse"]
+    # registered for every test by tests/conftest.py
 
     def test_x(synapse):                      # one Synapse per test session
         user = synapse.register("sek-ade")    # a fresh user: user id + access token

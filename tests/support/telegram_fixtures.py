@@ -1,8 +1,6 @@
 """Fixtures for Telegram tests: the emulator, a controlled clock, and the real bot run against both.
 
-A test module asks for them explicitly with
-
-    pytest_plugins = ["tests.support.telegram_fixtures"]
+tests/conftest.py registers them for every test; a test asks for them by name.
 """
 
 from __future__ import annotations

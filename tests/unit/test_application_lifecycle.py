@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -27,11 +26,9 @@ MARCH_11 = date(2027, 3, 11)
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    county.concept()
-    yield county
-    county.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    return bot
 
 
 def _deferred_in_september(bot: Bot) -> str:

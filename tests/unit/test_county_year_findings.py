@@ -13,11 +13,9 @@ SESSION = date(2026, 4, 23)
 
 
 @pytest.fixture
-def bot(tmp_path):
-    b = Bot(tmp_path)
-    b.concept()
-    yield b
-    b.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    return bot
 
 
 @pytest.mark.parametrize("messages", [

@@ -4,9 +4,7 @@ invitation (an iTIP REPLY, as the e-mail channel decodes it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -23,12 +21,10 @@ ANSWER_ON = date(2026, 2, 10)
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    county.concept()
-    county.must("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II", today=SET_ON)
-    yield county
-    county.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    bot.must("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II", today=SET_ON)
+    return bot
 
 
 def attended(bot: Bot) -> tuple[list[str], list[str]]:

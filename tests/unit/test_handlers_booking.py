@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -14,11 +12,9 @@ MARCH_12 = date(2026, 3, 12)
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    county.concept()
-    yield county
-    county.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    return bot
 
 
 def test_secretary_books_two_decisions_balance_drops_to_8500_euro(bot: Bot) -> None:

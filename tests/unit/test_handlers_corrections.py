@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -16,11 +15,9 @@ REASON = "Die Konferenz hat 1.000 € beschlossen, gemeldet waren 1.500 €"
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Bot:
-    bot = Bot(tmp_path)
+def bot(bot: Bot) -> Bot:
     bot.concept()
-    yield bot
-    bot.close()
+    return bot
 
 
 def approved_too_much(bot: Bot) -> str:

@@ -8,22 +8,11 @@ notification lands in the outbox once, and leaves it per channel when delivered.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
-
-import pytest
 
 from tests.support.core import APPLICANT, Bot, at, booking_command, reply_text, sketch
 
 MARCH_12 = date(2026, 3, 12)
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    yield county
-    county.close()
 
 
 def commitments(bot: Bot) -> list[int]:

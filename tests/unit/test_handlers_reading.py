@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -20,11 +19,9 @@ LONG_MEASURE = ("Eine Fachkraft trifft sich jede Woche mit acht Kindern im Hort.
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    county.concept()
-    yield county
-    county.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    return bot
 
 
 def pdf_text(outcome: Outcome) -> str:

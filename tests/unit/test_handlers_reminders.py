@@ -5,9 +5,7 @@ any number of times and after restarts, and still says everything exactly once."
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,12 +16,10 @@ SESSION = date(2026, 3, 12)  # registered on 3 February, long before the reminde
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    county.concept()
-    county.session(SESSION, attend=None)
-    yield county
-    county.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    bot.session(SESSION, attend=None)
+    return bot
 
 
 def stage(notification: Notification) -> str:

@@ -3,9 +3,7 @@ sketches. Real Core on real TinyDB files in a temporary directory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -18,17 +16,15 @@ SECRET_APPLICANT = "Kita Regenbogen"
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
+def bot(bot: Bot) -> Bot:
     """Adendorf with a concept, Kita Sonnenschein's sketch, an attended session and an open
     preview; Bleckede with its own concept and session on the same day."""
-    county = Bot(tmp_path)
-    county.concept()
-    county.concept("sek-ble")
-    county.submit(Traeger=SECRET_APPLICANT, Betrag="1.234,56 €")
-    county.session(MARCH_12)
-    county.session(MARCH_12, secretary="sek-ble")
-    yield county
-    county.close()
+    bot.concept()
+    bot.concept("sek-ble")
+    bot.submit(Traeger=SECRET_APPLICANT, Betrag="1.234,56 €")
+    bot.session(MARCH_12)
+    bot.session(MARCH_12, secretary="sek-ble")
+    return bot
 
 
 def test_a_secretary_cannot_see_the_numbers_of_another_conference(bot: Bot) -> None:

@@ -4,7 +4,6 @@ representative confirms attendance after the meeting. Everything through `Core.h
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -18,12 +17,10 @@ MARCH_12, MARCH_19 = date(2026, 3, 12), date(2026, 3, 19)
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    county.concept()
-    county.must("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II", today=SET_ON)
-    yield county
-    county.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    bot.must("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II", today=SET_ON)
+    return bot
 
 
 def sessions(bot: Bot) -> list[dict]:

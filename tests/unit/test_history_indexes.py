@@ -4,7 +4,6 @@ the next start), and rows are found by key without scanning their table."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -18,12 +17,10 @@ SESSION = date(2026, 3, 12)
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    county.concept()
-    county.session(SESSION)
-    yield county
-    county.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    bot.session(SESSION)
+    return bot
 
 
 def _close_years(bot: Bot, when: date = date(2027, 1, 1)) -> None:

@@ -4,7 +4,6 @@ records what it was given: what it sends is marked once, what it cannot send is 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,12 +17,10 @@ FEB_2 = at(date(2026, 2, 2))
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    county.concept()
-    county.submit()  # the Geschäftsführung hears of the new application
-    yield county
-    county.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    bot.submit()  # the Geschäftsführung hears of the new application
+    return bot
 
 
 def channel(bot: Bot, tmp_path: Path, limit: int = 3) -> RecordingChannel:

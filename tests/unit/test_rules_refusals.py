@@ -4,22 +4,12 @@ refusal leaves the store as it was. Real Core, real TinyDB files in a temporary 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-
-import pytest
 
 from tests.support.core import APPLICANT, Bot, at, booking_command, reply_text, sketch
 
 MARCH_12 = date(2026, 3, 12)
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    yield county
-    county.close()
 
 
 def ready(bot: Bot, *amounts: str) -> list[str]:

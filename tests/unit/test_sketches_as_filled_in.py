@@ -3,9 +3,6 @@ twice, co-funding as written (R12), and a refused sketch sent again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from rules.conferences import LUENEBURG, Conference, similar_conference
@@ -14,13 +11,6 @@ from rules.sketch import Cofunding, parse_cofunding
 from tests.support.core import APPLICANT, Bot, reply_text, sketch
 
 CONFERENCES = tuple(Conference(code, name) for code, name in LUENEBURG)
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    yield county
-    county.close()
 
 
 @pytest.mark.parametrize(("typed", "meant"), [

@@ -21,13 +21,6 @@ COUNTY = "kreis-1@example.org"
 SECRETARY = "sek-ade@example.org"
 
 
-@pytest.fixture
-def bot(tmp_path) -> Bot:  # type: ignore[no-untyped-def]
-    county = Bot(tmp_path)
-    yield county
-    county.close()
-
-
 def approved(bot: Bot) -> str:
     bot.concept()
     number = bot.submit()

@@ -4,9 +4,7 @@ a code left out of "/buchen". Through the real Core on real files."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -16,12 +14,10 @@ MARCH_12 = date(2026, 3, 12)
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    county.concept()
-    county.submit()  # ADE-2026-001, by APPLICANT
-    yield county
-    county.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    bot.submit()  # ADE-2026-001, by APPLICANT
+    return bot
 
 
 @pytest.mark.parametrize(("sender", "question", "answer"), [
