@@ -4,7 +4,6 @@ and stopped, and the reminders the scheduler makes are delivered by the channels
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,12 +17,10 @@ MARCH_12 = date(2026, 3, 12)
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    county.concept()
-    county.session(MARCH_12)  # kreis-1 comes; kreis-2 has not answered
-    yield county
-    county.close()
+def bot(bot: Bot) -> Bot:
+    bot.concept()
+    bot.session(MARCH_12)  # kreis-1 comes; kreis-2 has not answered
+    return bot
 
 
 async def test_a_channel_is_started_and_stopped_with_the_scheduler(
