@@ -85,10 +85,7 @@ class Replies:
             sent = await (self.retrying(send) if retry else send())
             sent_id = getattr(sent, "message_id", None)
             if last and sent_id is not None:
-                for action in reply.actions:
-                    self._questions[(chat_id, typed(action.command))] = (sent_id, chunk)
-                while len(self._questions) > QUESTIONS_KEEP:
-                    self._questions.popitem(last=False)
+                self._offered(chat_id, reply, sent_id, chunk)
         for document in reply.documents:
 
             async def upload(doc: Any = document) -> Any:
@@ -102,6 +99,13 @@ class Replies:
             if caption:
                 sent_id = getattr(sent, "message_id", None)
         return sent_id
+
+    def _offered(self, chat_id: int, reply: Reply, message_id: int, text: str) -> None:
+        """Remember the message (id, text) that offers the reply's buttons (`question`)."""
+        for action in reply.actions:
+            self._questions[(chat_id, typed(action.command))] = (message_id, text)
+        while len(self._questions) > QUESTIONS_KEEP:
+            self._questions.popitem(last=False)
 
     async def retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """Call the Bot API; wait out flood control and outages a few times, then give up."""

@@ -80,15 +80,7 @@ class Updates:
                 return await self._give_up(application.bot, update, key)
             if time.time() < self.attempts.due_at(key):
                 return False
-        error: BaseException | None
-        try:
-            async with asyncio.timeout(self.settings.update_seconds):
-                await application.process_update(update)
-            error = self.receiver.errors.pop(update.update_id, None)
-            if error is None:
-                faults.check("record", update_text(update))
-        except Exception as raised:
-            error = raised
+        error = await self._process(application, update)
         if error is None:
             self._done[update.update_id] = None
             while len(self._done) > 10_000:
@@ -96,7 +88,24 @@ class Updates:
             self.attempts.forget(key)
             self.health.handled()
             return True
-        if is_transient(error) and not await self._reachable(application.bot):
+        return await self._failed(application.bot, update, key, error)
+
+    async def _process(self, application: Application, update: Update) -> BaseException | None:
+        """Hand the update to PTB's handlers (`receive.Receiver`); what failed it, or None."""
+        try:
+            async with asyncio.timeout(self.settings.update_seconds):
+                await application.process_update(update)
+            error = self.receiver.errors.pop(update.update_id, None)
+            if error is None:
+                faults.check("record", update_text(update))
+        except Exception as raised:
+            return raised
+        return error
+
+    async def _failed(self, bot: Any, update: Update, key: str, error: BaseException) -> bool:
+        """Count a failed attempt (not while Telegram is away); set the update aside after the
+        last one."""
+        if is_transient(error) and not await self._reachable(bot):
             return False  # Telegram is away: no fault of this update's, not counted
         try:
             failure = await asyncio.to_thread(self.attempts.failed, key, error)
@@ -107,7 +116,7 @@ class Updates:
                     failure.count, self.attempts.limit, type(error).__name__, error)
         if failure.count < self.attempts.limit:
             return False
-        return await self._give_up(application.bot, update, key)
+        return await self._give_up(bot, update, key)
 
     async def _reachable(self, bot: Any) -> bool:
         with contextlib.suppress(TelegramError, TimeoutError):
