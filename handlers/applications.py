@@ -87,9 +87,8 @@ def applications_of_year(ctx: Context, year: int, conference: str | None) -> lis
     application belongs to its conference until it is decided."""
     rows = {r["number"]: r for r in ctx.store.applications(year, conference)}
     decided_here = {line["number"] for c in ctx.store.confirmations(year)
-                    if c["status"] in ("booked", "held")
-                    and (conference is None or c["conference"] == conference)
-                    for line in c["lines"]}
+                    if c.decided and (conference is None or c.conference == conference)
+                    for line in c.lines}
     for number in sorted(decided_here - set(rows)):
         found = ctx.store.application(number)
         if found is not None and (found["session_date"] or "")[:4] == str(year):

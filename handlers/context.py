@@ -12,7 +12,7 @@ from rules.budget import Balance, balance_from, shortfall_warning, year_closed
 from rules.conferences import Conference
 from rules.county import Config
 from rules.people import Identity, Person
-from rules.records import LedgerEntry, LedgerKind
+from rules.records import ConfirmationStatus, LedgerEntry, LedgerKind
 from rules.refusal import Refusal, Refused, Warning, refuse
 from storage.store import Store
 
@@ -109,8 +109,8 @@ class Context:
     def held_applications(self, conference: Conference, year: int) -> list[dict]:
         """Applications whose decisions at sessions of `year` wait for the county (R9)."""
         numbers = sorted({line["number"] for c in self.store.confirmations(year)
-                          if c["status"] == "held" and c["conference"] == conference.code
-                          for line in c["lines"]})
+                          if c.status == ConfirmationStatus.HELD
+                          and c.conference == conference.code for line in c.lines})
         found = (self.store.application(number) for number in numbers)
         return [a for a in found if a is not None and a["status"] == "held"]
 

@@ -8,7 +8,7 @@ year goes where that year's close sent its money (R2); a closed year takes no ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from handlers import codes
@@ -36,7 +36,7 @@ from rules.decisions import (
     vote_problem,
 )
 from rules.money import format_cents
-from rules.records import LedgerKind
+from rules.records import CORRECTION, Confirmation, ConfirmationStatus, LedgerKind
 from rules.refusal import Refused, refuse
 from rules.withdrawal import withdrawal_in
 
@@ -104,17 +104,16 @@ def preview(ctx: Context, args: str, body: str) -> Outcome:
     change = _check(ctx, conference, request.decision.number, request.decision.outcome,
                     request.decision.amount_cents, request.decision.votes, request.reason)
     code = codes.new_code()
-    ctx.store.save_confirmation(ctx.today.year, {
-        "code": code, "kind": "correction", "partition_year": ctx.today.year,
-        "conference": conference.code, "session_date": change.session_day.isoformat(),
-        "by": ctx.identity.key, "status": "open", "reason": change.reason,
-        "lines": [{"number": change.number, "outcome": change.outcome,
-                   "amount_cents": change.cents if change.outcome == "approved" else None,
-                   "votes": change.votes.__dict__ if change.votes else None}],
-        "before": {"status": change.application["status"], "outcome": change.old_outcome,
-                   "approved_cents": change.application.get("approved_cents")},
-        "created_at": ctx.now.isoformat(timespec="seconds"), "source_id": ctx.message.source_id,
-    })
+    ctx.store.save_confirmation(Confirmation(
+        code=code, kind=CORRECTION, partition_year=ctx.today.year,
+        conference=conference.code, session_date=change.session_day.isoformat(),
+        by=ctx.identity.key, status=ConfirmationStatus.OPEN, reason=change.reason,
+        lines=({"number": change.number, "outcome": change.outcome,
+                "amount_cents": change.cents if change.outcome == "approved" else None,
+                "votes": change.votes.__dict__ if change.votes else None},),
+        before={"status": change.application["status"], "outcome": change.old_outcome,
+                "approved_cents": change.application.get("approved_cents")},
+        created_at=ctx.now.isoformat(timespec="seconds"), source_id=ctx.message.source_id))
     text = [f"Korrektur zu {change.number} „{change.application['title'][:60]}“ "
             f"(Sitzung {conference.name} am {format_date(change.session_day)}):",
             f"bisher: {change.before}", f"richtig: {change.after}", f"Grund: {change.reason}",
@@ -209,22 +208,21 @@ def _freed_in_closed_year(ctx: Context, conference: Conference, year: int,
     return delta.lapse, delta.carry_out
 
 
-def book(ctx: Context, confirmation: dict) -> Outcome:
+def book(ctx: Context, confirmation: Confirmation) -> Outcome:
     """/buchen with a correction's code: check again, then book the reversing entries."""
-    conference = ctx.conference(confirmation["conference"])
-    line = confirmation["lines"][0]
+    conference = ctx.conference(confirmation.conference)
+    line = confirmation.lines[0]
     votes = Votes(**line["votes"]) if line["votes"] else None
     change = _check(ctx, conference, line["number"], line["outcome"], line["amount_cents"], votes,
-                    confirmation["reason"])
-    before = confirmation["before"]
+                    confirmation.reason or "")
+    before = confirmation.before or {}
     if (change.application["status"] != before["status"]
             or change.application.get("approved_cents") != before["approved_cents"]):
         raise refuse("", f"{change.number} hat sich seit der Vorschau geändert "
                          f"({STATUS[change.application['status']]}). Bitte senden Sie die "
                          "Korrektur neu mit /korrektur.")
-    confirmation["status"] = "booked"
-    ctx.store.save_confirmation(confirmation["partition_year"], confirmation)
-    _apply(ctx, change, confirmation["code"])
+    ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.BOOKED))
+    _apply(ctx, change, confirmation.code)
     _tell(ctx, change)
     return reply(f"Gebucht: Korrektur zu {change.number}, jetzt {change.after} (bisher "
                  f"{change.before}). Antragsteller und Landkreis sind informiert.\n"

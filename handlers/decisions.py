@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from handlers import codes
 from handlers.applications import STATUS
@@ -44,7 +46,7 @@ from rules.decisions import (
     watering_can,
 )
 from rules.money import format_cents
-from rules.records import LedgerKind
+from rules.records import Confirmation, ConfirmationStatus, LedgerKind
 from rules.refusal import Refusal, Refused, refuse
 from rules.sessions import (
     must_hold_for_county,
@@ -87,7 +89,8 @@ def _session(ctx: Context, conference: Conference, day: date) -> dict:
     return record
 
 
-def _plan(ctx: Context, conference: Conference, day: date, lines: list[dict]) -> list[Planned]:
+def _plan(ctx: Context, conference: Conference, day: date,
+          lines: Sequence[Mapping[str, Any]]) -> list[Planned]:
     """Check every line against the store and the rules; refuse all if one is wrong."""
     problems: list[Refusal] = []
     planned: list[Planned] = []
@@ -248,11 +251,10 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
              for p in planned]
     replaced = _replace_open_previews(ctx, conference, day)
     code = codes.new_code()
-    ctx.store.save_confirmation(day.year, {
-        "code": code, "conference": conference.code, "session_date": day.isoformat(),
-        "by": ctx.identity.key, "lines": lines, "status": "open",
-        "created_at": ctx.now.isoformat(timespec="seconds"), "source_id": ctx.message.source_id,
-    })
+    ctx.store.save_confirmation(Confirmation(
+        code=code, conference=conference.code, session_date=day.isoformat(),
+        by=ctx.identity.key, lines=tuple(lines), status=ConfirmationStatus.OPEN,
+        created_at=ctx.now.isoformat(timespec="seconds"), source_id=ctx.message.source_id))
     approved = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
     text = [f"Beschlüsse der Sitzung {conference.name} am {format_date(day)}:",
             *(p.line() for p in planned), *_changed_since(ctx, planned, day)]
@@ -288,13 +290,13 @@ def _kept_from_open_preview(ctx: Context, conference: Conference, day: date,
     given = {line["number"] for line in lines}
     kept: list[dict] = []
     for old in ctx.store.confirmations(day.year):
-        if (old["status"] == "open" and old["by"] == ctx.identity.key
-                and old.get("kind") != "correction" and old["conference"] == conference.code
-                and old["session_date"] == day.isoformat()
-                and codes.valid_until(datetime.fromisoformat(old["created_at"]),
+        if (old.status == ConfirmationStatus.OPEN and old.by == ctx.identity.key
+                and not old.is_correction and old.conference == conference.code
+                and old.session_date == day.isoformat()
+                and codes.valid_until(datetime.fromisoformat(old.created_at),
                                       ctx.config.security) >= ctx.now):
             kept += [{key: line[key] for key in ("number", "outcome", "amount_cents", "votes")}
-                     for line in old["lines"] if line["number"] not in given]
+                     for line in old.lines if line["number"] not in given]
     return kept
 
 
@@ -302,38 +304,37 @@ def _replace_open_previews(ctx: Context, conference: Conference, day: date) -> l
     """At most one open preview per session and secretary: a new one voids the older ones."""
     replaced = []
     for old in ctx.store.confirmations(day.year):
-        if (old["status"] == "open" and old["by"] == ctx.identity.key
-                and old.get("kind") != "correction" and old["conference"] == conference.code
-                and old["session_date"] == day.isoformat()):
-            old["status"] = "replaced"
-            ctx.store.save_confirmation(day.year, old)
-            replaced.append(old["code"])
+        if (old.status == ConfirmationStatus.OPEN and old.by == ctx.identity.key
+                and not old.is_correction and old.conference == conference.code
+                and old.session_date == day.isoformat()):
+            ctx.store.save_confirmation(replace(old, status=ConfirmationStatus.REPLACED))
+            replaced.append(old.code)
     return replaced
 
 
-def _own_confirmation(ctx: Context, args: str) -> dict:
+def _own_confirmation(ctx: Context, args: str) -> Confirmation:
     who = ctx.identity.key
     blocked = codes.check_attempts(ctx.wrong_codes, who, ctx.config.security)
     if blocked:
         raise refuse("", blocked)
     code = args.strip().split(" ")[0].upper()
     confirmation = ctx.store.confirmation(code) if code else None
-    if confirmation is None or confirmation["by"] != who:
+    if confirmation is None or confirmation.by != who:
         more = codes.note_wrong(ctx.wrong_codes, who, ctx.config.security)
         raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "
                          f"Code aus der Antwort auf Ihren /beschluss.{more}")
-    if confirmation["status"] == "invalidated":
-        raise Refused(code_invalidated(code, confirmation["invalidated_by"]))
-    if confirmation["status"] != "open":
+    if confirmation.status == ConfirmationStatus.INVALIDATED:
+        raise Refused(code_invalidated(code, confirmation.invalidated_by or ""))
+    if confirmation.status != ConfirmationStatus.OPEN:
         done = {"booked": "schon gebucht", "held": "schon zur Bestätigung beim Landkreis",
                 "discarded": "verworfen",
                 "replaced": "durch eine neuere Vorschau zur selben Sitzung ersetzt; es gilt nur "
                             "deren Code",
                 "expired": "mit dem Jahresabschluss verfallen (R9); die Anträge sind wieder offen"
-                }.get(confirmation["status"], "nicht mehr offen")
+                }.get(confirmation.status, "nicht mehr offen")
         raise refuse("", f"Die Beschlüsse mit dem Code {code} sind {done}. /saldo zeigt den "
                          "Stand.")
-    if codes.expired(confirmation["created_at"], ctx.now, ctx.config.security):
+    if codes.expired(confirmation.created_at, ctx.now, ctx.config.security):
         raise refuse("", f"Der Code {code} ist abgelaufen (gültig "
                          f"{ctx.config.security.code_days} Tage). Bitte melden Sie die "
                          "Beschlüsse neu mit /beschluss.")
@@ -344,7 +345,7 @@ def _choose_code(ctx: Context, command: str) -> Outcome:
     """/buchen or /verwerfen without a code: a button for each preview still waiting."""
     waiting = [c for year in (ctx.today.year - 1, ctx.today.year)
                for c in ctx.store.confirmations(year)
-               if c["status"] == "open" and c["by"] == ctx.identity.key]
+               if c.status == ConfirmationStatus.OPEN and c.by == ctx.identity.key]
     if not waiting:
         return ask(f"Zurzeit wartet nichts auf {command}. Melden Sie die Beschlüsse einer "
                    "Sitzung zuerst mit /beschluss; die Antwort enthält den Code, den Sie dann mit "
@@ -353,16 +354,17 @@ def _choose_code(ctx: Context, command: str) -> Outcome:
     return ask(f"Welche gemeldeten Beschlüsse? Tippen Sie auf einen Knopf oder senden Sie "
                f"{command} mit dem Code aus der Antwort auf Ihren /beschluss.",
                actions=tuple(Action(f"{label}: Sitzung "
-                                    f"{format_date(date.fromisoformat(c['session_date']))} "
-                                    f"({c['code']})", f"{command} {c['code']}")
+                                    f"{format_date(date.fromisoformat(c.session_date))} "
+                                    f"({c.code})", f"{command} {c.code}")
                              for c in waiting[-6:]))
 
 
 def _choose_held(ctx: Context) -> Outcome:
     """/bestaetigen without a session: a button for each session whose decisions wait (R9)."""
-    held = sorted({(c["conference"], c["session_date"])
+    held = sorted({(c.conference, c.session_date)
                    for year in (ctx.today.year - 1, ctx.today.year)
-                   for c in ctx.store.confirmations(year) if c["status"] == "held"})
+                   for c in ctx.store.confirmations(year)
+                   if c.status == ConfirmationStatus.HELD})
     if not held:
         return ask("Zurzeit warten keine Beschlüsse auf Ihre Bestätigung (R9).")
     actions = []
@@ -400,18 +402,17 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
     if not args.strip():
         return _choose_code(ctx, "/buchen")
     confirmation = _own_confirmation(ctx, args)
-    if confirmation.get("kind") == "correction":
+    if confirmation.is_correction:
         from handlers import corrections
 
         return corrections.book(ctx, confirmation)
-    conference = ctx.conference(confirmation["conference"])
-    day = date.fromisoformat(confirmation["session_date"])
+    conference = ctx.conference(confirmation.conference)
+    day = date.fromisoformat(confirmation.session_date)
     session = _session(ctx, conference, day)
     _refuse_changed_sketches(ctx, confirmation)
-    planned = _plan(ctx, conference, day, confirmation["lines"])
+    planned = _plan(ctx, conference, day, confirmation.lines)
     if must_hold_for_county(session["attended_by"]):
-        confirmation["status"] = "held"
-        ctx.store.save_confirmation(day.year, confirmation)
+        ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.HELD))
         _hold(ctx, conference, day, planned)
         outcome = reply(
             f"R9: Für die Sitzung am {format_date(day)} hat niemand vom Landkreis seine "
@@ -420,8 +421,7 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
         return Outcome(True, outcome.replies, rule="R9", settles=(
             f"✓ Am {format_date(ctx.today)} gespeichert; gebucht wird erst nach der Bestätigung "
             "durch den Landkreis (R9)."))
-    confirmation["status"] = "booked"
-    ctx.store.save_confirmation(day.year, confirmation)
+    ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.BOOKED))
     _apply(ctx, conference, day, planned)
     balance = ctx.balance(conference, day.year)
     booked = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
@@ -432,31 +432,28 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
                          f"{format_cents(booked)}, verfügbar {format_cents(balance.free)}.")
 
 
-def _refuse_changed_sketches(ctx: Context, confirmation: dict) -> None:
+def _refuse_changed_sketches(ctx: Context, confirmation: Confirmation) -> None:
     """Book only the sketches the conference voted on (see submit: a change invalidates)."""
-    changed = [line["number"] for line in confirmation["lines"] if "sketch" in line
+    changed = [line["number"] for line in confirmation.lines if "sketch" in line
                and line["sketch"] != sketch_fingerprint(
                    ctx.store.application(line["number"]) or {"fields": {}})]
     if refusal := changed_since_preview(changed):
         raise Refused(refusal)
 
 
-def open_previews_listing(ctx: Context, number: str) -> list[dict]:
+def open_previews_listing(ctx: Context, number: str) -> list[Confirmation]:
     """Confirmations not yet used, discarded or expired whose preview lists the application."""
     return [c for year in (ctx.today.year - 1, ctx.today.year) if year in ctx.store.years()
             for c in ctx.store.confirmations(year)
-            if c["status"] == "open" and c.get("kind") != "correction"
-            and any(line["number"] == number for line in c["lines"])
-            and not codes.expired(c["created_at"], ctx.now, ctx.config.security)]
+            if c.status == ConfirmationStatus.OPEN and not c.is_correction and c.lists(number)
+            and not codes.expired(c.created_at, ctx.now, ctx.config.security)]
 
 
 def discard(ctx: Context, args: str, body: str) -> Outcome:
     if not args.strip():
         return _choose_code(ctx, "/verwerfen")
     confirmation = _own_confirmation(ctx, args)
-    confirmation["status"] = "discarded"
-    ctx.store.save_confirmation(confirmation.get("partition_year")
-                                or int(confirmation["session_date"][:4]), confirmation)
+    ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.DISCARDED))
     return reply("Verworfen: nichts wurde gebucht. Senden Sie die Beschlüsse bei Bedarf neu "
                  "mit /beschluss.",
                  settles=f"✗ Am {format_date(ctx.today)} verworfen: nichts wurde gebucht.")
@@ -541,10 +538,10 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
                          "/bestaetigen ADE 12.03.2026")
     conference, day = named
     confirmations = [c for c in ctx.store.confirmations(day.year)
-                     if c["status"] == "held" and c["conference"] == conference.code
-                     and c["session_date"] == day.isoformat()]
+                     if c.status == ConfirmationStatus.HELD and c.conference == conference.code
+                     and c.session_date == day.isoformat()]
     # The held codes name the applications, whatever year their sketches were handed in.
-    numbers = sorted({line["number"] for c in confirmations for line in c["lines"]})
+    numbers = sorted({line["number"] for c in confirmations for line in c.lines})
     held = [a for a in map(ctx.store.application, numbers)
             if a is not None and a["status"] == "held" and a["session_date"] == day.isoformat()]
     if not held:
@@ -559,8 +556,7 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
             raise Refused(concept_missing(conference.name))
     _apply(ctx, conference, day, planned)
     for confirmation in confirmations:
-        confirmation["status"] = "booked"
-        ctx.store.save_confirmation(day.year, confirmation)
+        ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.BOOKED))
     balance = ctx.balance(conference, day.year)
     for secretary in ctx.secretaries(conference.code):
         ctx.notify(secretary.id, f"Der Landkreis hat die Beschlüsse vom {format_date(day)} "

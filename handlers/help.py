@@ -13,6 +13,7 @@ from handlers.context import Context, reply
 from handlers.messages import Outcome
 from rules.dates import format_date
 from rules.people import ROLE_NAMES
+from rules.records import ConfirmationStatus
 
 # command -> (what "Sie können …", example with {placeholders}); roles see only their own
 SENTENCES: dict[str, tuple[str, str]] = {
@@ -107,11 +108,11 @@ def examples(ctx: Context) -> dict[str, str]:
     session = (f"{upcoming[0]['conference']} "
                f"{format_date(date.fromisoformat(upcoming[0]['date']))}" if upcoming
                else f"{conference.code} <Datum der Sitzung>")
-    codes = [c["code"] for y in years for c in ctx.store.confirmations(y)
-             if c["status"] == "open" and c["by"] == ctx.identity.key]
+    codes = [c.code for y in years for c in ctx.store.confirmations(y)
+             if c.status == ConfirmationStatus.OPEN and c.by == ctx.identity.key]
     open_years = closable_years(ctx)
-    waiting = sorted({(c["conference"], c["session_date"]) for y in years
-                      for c in ctx.store.confirmations(y) if c["status"] == "held"})
+    waiting = sorted({(c.conference, c.session_date) for y in years
+                      for c in ctx.store.confirmations(y) if c.status == ConfirmationStatus.HELD})
     people = [p.id for p in ctx.config.people if p.role == "secretary"]
     return {
         "name": conference.name,

@@ -16,7 +16,7 @@ from rules.conferences import Conference
 from rules.dates import format_date
 from rules.decisions import OUTCOME_WORDS, Votes
 from rules.money import format_cents
-from rules.records import LedgerKind
+from rules.records import ConfirmationStatus, LedgerKind
 from rules.refusal import refuse
 
 
@@ -51,10 +51,10 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
 
 def _decisions(ctx: Context, session: dict) -> list[dict]:
     """The decision lines booked (or held under R9) for this session, in the order reported."""
-    return [{**line, "held": c["status"] == "held"}
+    return [{**line, "held": c.status == ConfirmationStatus.HELD}
             for c in ctx.store.confirmations(int(session["date"][:4]))
-            if c["conference"] == session["conference"] and c["session_date"] == session["date"]
-            and c["status"] in ("booked", "held") for line in c["lines"]]
+            if c.conference == session["conference"] and c.session_date == session["date"]
+            and c.decided for line in c.lines]
 
 
 def minutes_data(ctx: Context, conference: Conference, session: dict,

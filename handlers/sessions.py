@@ -286,8 +286,8 @@ def _move(ctx: Context, conference: Conference, old: dict, new_day: date, start:
 
 
 def _decided(ctx: Context, conference: Conference, day: date) -> bool:
-    return any(c["conference"] == conference.code and c["session_date"] == day.isoformat()
-               and c["status"] in ("booked", "held") for c in ctx.store.confirmations(day.year))
+    return any(c.conference == conference.code and c.session_date == day.isoformat()
+               and c.decided for c in ctx.store.confirmations(day.year))
 
 
 def example_day(today: date) -> date:

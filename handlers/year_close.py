@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from rules.budget import close_refusal, close_year_needs_year, year_end
 from rules.conferences import Conference
 from rules.dates import format_date
 from rules.money import format_cents
-from rules.records import LedgerKind
+from rules.records import ConfirmationStatus, LedgerKind
 from rules.refusal import Refused
 
 if TYPE_CHECKING:
@@ -114,9 +115,9 @@ def _defer_unconfirmed(ctx: Context, conference: Conference, year: int) -> list[
                    "Nachricht.", "reopened", f"reopened:{number}:{year}",
                    application_number=number)
     for confirmation in ctx.store.confirmations(year):
-        if confirmation["status"] == "held" and confirmation["conference"] == conference.code:
-            confirmation["status"] = "expired"
-            ctx.store.save_confirmation(year, confirmation)
+        if (confirmation.status == ConfirmationStatus.HELD
+                and confirmation.conference == conference.code):
+            ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.EXPIRED))
     return [a["number"] for a in held]
 
 

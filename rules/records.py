@@ -40,3 +40,60 @@ class LedgerEntry:
     correction: str | None = None  # the /korrektur code the entry belongs to
     id: str = ""  # given by the store when it is written
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ConfirmationStatus(StrEnum):
+    """Where a previewed decision report (or correction) stands; only an open one is booked."""
+
+    OPEN = "open"  # previewed, waits for /buchen with its code
+    BOOKED = "booked"
+    HELD = "held"  # R9: waits for the county's /bestaetigen
+    DISCARDED = "discarded"  # /verwerfen
+    REPLACED = "replaced"  # a newer preview of the same session and secretary
+    INVALIDATED = "invalidated"  # R11: a sketch it lists changed after the preview
+    EXPIRED = "expired"  # held until the year's close, never confirmed (R9)
+
+
+CORRECTION = "correction"  # Confirmation.kind of a /korrektur
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A /beschluss (or /korrektur) preview kept under its code until it is booked.
+
+    `lines` are the decisions as previewed (number, outcome, amount_cents, votes and the
+    sketch's fingerprint), `before` what a correction changes (status, outcome, approved_cents).
+    """
+
+    code: str
+    conference: str
+    session_date: str  # ISO date of the session that decided
+    by: str  # identity key of the secretary; only she may book it
+    lines: tuple[Mapping[str, Any], ...]
+    status: ConfirmationStatus
+    created_at: str  # ISO time stamp; the code expires after it
+    source_id: str
+    kind: str | None = None  # CORRECTION, or None for a decision report
+    partition_year: int | None = None  # a correction is kept in the year it was made
+    reason: str | None = None  # a correction's reason
+    before: Mapping[str, Any] | None = None
+    invalidated_by: str | None = None
+    invalidated_at: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_correction(self) -> bool:
+        return self.kind == CORRECTION
+
+    @property
+    def year(self) -> int:
+        """The year whose file keeps it: a report's session year, a correction's own."""
+        return self.partition_year or int(self.session_date[:4])
+
+    @property
+    def decided(self) -> bool:
+        """Its decisions stand: booked, or held for the county (R9)."""
+        return self.status in (ConfirmationStatus.BOOKED, ConfirmationStatus.HELD)
+
+    def lists(self, number: str) -> bool:
+        return any(line["number"] == number for line in self.lines)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from rules.records import LedgerEntry, LedgerKind
+from rules.records import Confirmation, ConfirmationStatus, LedgerEntry, LedgerKind
 
 Row = dict[str, Any]
 
@@ -43,3 +43,37 @@ def ledger_to_row(entry: LedgerEntry) -> Row:
     if entry.id:
         row["id"] = entry.id
     return {**row, **entry.extra}
+
+
+_CONFIRMATION = ("code", "kind", "partition_year", "conference", "session_date", "by", "lines",
+                 "status", "reason", "before", "invalidated_by", "invalidated_at", "created_at",
+                 "source_id")
+_CONFIRMATION_OPTIONAL = ("kind", "partition_year", "reason", "before", "invalidated_by",
+                          "invalidated_at")
+
+
+def confirmation_from_row(row: Mapping[str, Any]) -> Confirmation:
+    return Confirmation(
+        code=row["code"], conference=row["conference"], session_date=row["session_date"],
+        by=row["by"], lines=tuple(row["lines"]), status=ConfirmationStatus(row["status"]),
+        created_at=row["created_at"], source_id=row.get("source_id", ""),
+        kind=row.get("kind"), partition_year=row.get("partition_year"),
+        reason=row.get("reason"), before=row.get("before"),
+        invalidated_by=row.get("invalidated_by"), invalidated_at=row.get("invalidated_at"),
+        extra=_extra(row, _CONFIRMATION))
+
+
+def confirmation_to_row(confirmation: Confirmation) -> Row:
+    values: Row = {
+        "code": confirmation.code, "kind": confirmation.kind,
+        "partition_year": confirmation.partition_year, "conference": confirmation.conference,
+        "session_date": confirmation.session_date, "by": confirmation.by,
+        "lines": list(confirmation.lines), "status": str(confirmation.status),
+        "reason": confirmation.reason, "before": confirmation.before,
+        "invalidated_by": confirmation.invalidated_by,
+        "invalidated_at": confirmation.invalidated_at, "created_at": confirmation.created_at,
+        "source_id": confirmation.source_id,
+    }
+    row = {key: value for key, value in values.items()
+           if value is not None or key not in _CONFIRMATION_OPTIONAL}
+    return {**row, **confirmation.extra}

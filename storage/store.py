@@ -18,9 +18,14 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Table
 
-from rules.records import LedgerEntry
+from rules.records import Confirmation, LedgerEntry
 from storage.partitions import Partitions, give_back_memory
-from storage.records import ledger_from_row, ledger_to_row
+from storage.records import (
+    confirmation_from_row,
+    confirmation_to_row,
+    ledger_from_row,
+    ledger_to_row,
+)
 
 GLOBAL = "global"
 Record = dict[str, Any]
@@ -289,20 +294,21 @@ class Store:
         return [ledger_from_row(row) for row in rows]
 
     # -- decisions waiting for /buchen ------------------------------------------------------
-    def confirmation(self, code: str) -> Record | None:
+    def confirmation(self, code: str) -> Confirmation | None:
         name = self._codes.get(code.upper())
         if name is None:
             return None
         found = self._find(name, "confirmations", "code", code.upper())
-        return dict(found[0]) if found else None
+        return confirmation_from_row(found[0]) if found else None
 
-    def save_confirmation(self, year: int, record: Record) -> None:
-        name = _year_name(year)
-        self._upsert(name, "confirmations", record, "code")
-        self._codes[record["code"]] = name
+    def save_confirmation(self, confirmation: Confirmation) -> None:
+        """Kept in the file of `confirmation.year`, found again by its code."""
+        name = _year_name(confirmation.year)
+        self._upsert(name, "confirmations", confirmation_to_row(confirmation), "code")
+        self._codes[confirmation.code] = name
 
-    def confirmations(self, year: int) -> list[Record]:
-        return [dict(r) for r in self._rows(year, "confirmations")]
+    def confirmations(self, year: int) -> list[Confirmation]:
+        return [confirmation_from_row(r) for r in self._rows(year, "confirmations")]
 
     # -- year state -------------------------------------------------------------------------
     def year_closed(self, year: int) -> bool:

@@ -14,8 +14,13 @@ from typing import Any
 
 import pytest
 
-from rules.records import LedgerEntry, LedgerKind
-from storage.records import ledger_from_row, ledger_to_row
+from rules.records import ConfirmationStatus, LedgerEntry, LedgerKind
+from storage.records import (
+    confirmation_from_row,
+    confirmation_to_row,
+    ledger_from_row,
+    ledger_to_row,
+)
 from storage.store import Store
 
 LEDGER_ROW: dict[str, Any] = {
@@ -88,3 +93,82 @@ def test_records_are_frozen() -> None:
     with pytest.raises(AttributeError):
         entry.amount_cents = 1  # type: ignore[misc]
     assert isinstance(entry, LedgerEntry)
+
+
+# A /beschluss preview as handlers/decisions.py writes it, then a /korrektur's.
+REPORT_ROW: dict[str, Any] = {
+    "code": "K7Q2XW", "conference": "ADE", "session_date": "2026-03-12", "by": "sek-ade",
+    "lines": [{"number": "ADE-2026-001", "outcome": "approved", "amount_cents": 120_000,
+               "votes": {"yes": 7, "no": 1, "abstain": 0}, "sketch": "3f9a0c1d2e4b5a69"},
+              {"number": "ADE-2026-002", "outcome": "deferred", "amount_cents": None,
+               "votes": None, "sketch": "00aa11bb22cc33dd"}],
+    "status": "open", "created_at": "2026-03-12T20:01:00+01:00", "source_id": "console:7",
+}
+CORRECTION_ROW: dict[str, Any] = {
+    "code": "P3M8TT", "kind": "correction", "partition_year": 2027, "conference": "ADE",
+    "session_date": "2026-11-19", "by": "sek-ade", "status": "open",
+    "reason": "Betrag falsch übertragen",
+    "lines": [{"number": "ADE-2026-009", "outcome": "approved", "amount_cents": 90_000,
+               "votes": None}],
+    "before": {"status": "approved", "outcome": "approved", "approved_cents": 100_000},
+    "created_at": "2027-01-08T09:00:00+01:00", "source_id": "mail:<k@x>",
+}
+
+
+@pytest.mark.parametrize("status", list(ConfirmationStatus))
+def test_a_decision_report_of_every_status_reads_typed_and_writes_back_unchanged(
+        status: str) -> None:
+    row = {**REPORT_ROW, "status": status}
+    confirmation = confirmation_from_row(row)
+    assert confirmation.status is ConfirmationStatus(status)
+    assert not confirmation.is_correction
+    assert confirmation.year == 2026
+    assert confirmation.lists("ADE-2026-002")
+    assert not confirmation.lists("ADE-2026-003")
+    assert confirmation.decided == (status in ("booked", "held"))
+    same_row(row, confirmation_to_row(confirmation))
+
+
+def test_an_invalidated_report_keeps_who_invalidated_it() -> None:
+    row = {**REPORT_ROW, "status": "invalidated", "invalidated_by": "ADE-2026-001",
+           "invalidated_at": "2026-03-13T08:00:00+01:00"}
+    confirmation = confirmation_from_row(row)
+    assert confirmation.invalidated_by == "ADE-2026-001"
+    assert confirmation_to_row(confirmation) == row
+
+
+def test_a_correction_reads_typed_is_kept_in_its_own_year_and_writes_back_unchanged() -> None:
+    confirmation = confirmation_from_row(CORRECTION_ROW)
+    assert confirmation.is_correction
+    assert confirmation.year == 2027, "kept where it was made, not in the session's year"
+    assert confirmation.before == {"status": "approved", "outcome": "approved",
+                                   "approved_cents": 100_000}
+    assert confirmation_to_row(confirmation) == CORRECTION_ROW
+
+
+def test_unknown_keys_of_a_confirmation_survive_a_status_change() -> None:
+    row = {**REPORT_ROW, "channel": "telegram", "reviewed": {"by": "kreis-1"}}
+    confirmation = replace(confirmation_from_row(row), status=ConfirmationStatus.BOOKED)
+    assert confirmation.extra == {"channel": "telegram", "reviewed": {"by": "kreis-1"}}
+    assert confirmation_to_row(confirmation) == {**row, "status": "booked"}
+
+
+def test_a_confirmation_saved_through_the_store_is_found_by_code_after_a_restart(
+        tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    report = confirmation_from_row({**REPORT_ROW, "note": "kept"})
+    correction = confirmation_from_row(CORRECTION_ROW)
+    store.save_confirmation(report)
+    store.save_confirmation(correction)
+    store.save_confirmation(replace(report, status=ConfirmationStatus.HELD))
+    store.commit()
+    store.close()
+    store = Store(tmp_path)
+    store.focus(2027)  # as the core does for a message of 2027: codes of 2026 and 2027
+    assert store.confirmation("k7q2xw") == replace(report, status=ConfirmationStatus.HELD)
+    assert store.confirmation("P3M8TT") == correction
+    assert store.confirmations(2026) == [replace(report, status=ConfirmationStatus.HELD)]
+    assert store.confirmations(2027) == [correction]
+    store.close()
+    on_disk = json.loads((tmp_path / "2026.json").read_text())["confirmations"]
+    assert list(on_disk.values()) == [{**REPORT_ROW, "status": "held", "note": "kept"}]
