@@ -11,12 +11,10 @@ from datetime import date
 from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
 from handlers.scope import conference_and_year
+from rules.checks import CONCEPT_FORM, concept_refusal
 from rules.dates import format_date
 from rules.labelled import CONCEPT_FIELD_NAMES, CONCEPT_LABELS, parse_labelled
-from rules.refusal import refuse
-
-MAX_CHARS = 4_000
-FORM = "/konzept\nZielgruppen: …\nProblemlagen: …\nZiele: …"
+from rules.refusal import Refused, refuse
 
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
@@ -28,14 +26,8 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                          "genutzt werden, um ein Konzept zu hinterlegen. Lesen können Sie eines "
                          f"mit /konzept {ctx.config.conferences[0].code}.")
     conference = ctx.own_conference()
-    missing = [name for key, name in CONCEPT_FIELD_NAMES.items() if not fields.get(key)]
-    if missing:
-        raise refuse("R5", "Zum Sozialraumkonzept fehlt noch: " + ", ".join(missing) + ". "
-                     f"Bitte senden Sie:\n{FORM}")
-    too_long = [CONCEPT_FIELD_NAMES[k] for k, v in fields.items() if len(v) > MAX_CHARS]
-    if too_long:
-        raise refuse("R5", f"{', '.join(too_long)} ist zu lang (höchstens {MAX_CHARS} Zeichen). "
-                           "Bitte fassen Sie es zusammen.")
+    if refusal := concept_refusal(fields):
+        raise Refused(refusal)
     replaced = ctx.store.concept(conference.code) is not None
     ctx.store.add_concept({
         "conference": conference.code, **fields,
@@ -69,11 +61,11 @@ def show(ctx: Context, args: str) -> Outcome:
         text = (f"Für {conference.name} ist noch kein Sozialraumkonzept hinterlegt. Solange "
                 "kann dort kein Geld gebunden werden (R5).")
         if own:
-            text += f" So hinterlegen Sie es:\n{FORM}"
+            text += f" So hinterlegen Sie es:\n{CONCEPT_FORM}"
         return reply(text)
     registered = format_date(date.fromisoformat(concept["registered_on"]))
     lines = [f"Sozialraumkonzept {conference.name} (hinterlegt am {registered}):",
              *(f"{name}: {concept[key]}" for key, name in CONCEPT_FIELD_NAMES.items())]
     if own:
-        lines.append(f"Zum Ersetzen senden Sie das ganze Konzept neu:\n{FORM}")
+        lines.append(f"Zum Ersetzen senden Sie das ganze Konzept neu:\n{CONCEPT_FORM}")
     return reply("\n".join(lines))

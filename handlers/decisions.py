@@ -49,6 +49,9 @@ from rules.money import format_cents
 from rules.records import Confirmation, ConfirmationStatus, LedgerKind
 from rules.refusal import Refusal, Refused, refuse
 from rules.sessions import (
+    held_notice,
+    held_reply,
+    held_warning,
     must_hold_for_county,
     no_session_for_decisions,
     not_a_budget_session,
@@ -267,8 +270,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
         if warning:
             text.append(warning.render())
     if must_hold_for_county(session["attended_by"]):
-        text.append("Achtung R9: Niemand vom Landkreis hat die Teilnahme bestätigt. Die "
-                    "Beschlüsse werden bis zur Bestätigung durch den Landkreis zurückgehalten.")
+        text.append(held_warning())
     if replaced and kept:
         text.append(f"Die Beschlüsse Ihrer vorigen Nachricht (Code {', '.join(replaced)}) sind "
                     "übernommen; es gilt nur noch dieser Code.")
@@ -414,10 +416,7 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
     if must_hold_for_county(session["attended_by"]):
         ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.HELD))
         _hold(ctx, conference, day, planned)
-        outcome = reply(
-            f"R9: Für die Sitzung am {format_date(day)} hat niemand vom Landkreis seine "
-            "Teilnahme bestätigt. Die Beschlüsse sind gespeichert, aber zurückgehalten, bis der "
-            "Landkreis sie bestätigt. Die Vertretungen des Landkreises sind benachrichtigt.")
+        outcome = reply(held_reply(day))
         return Outcome(True, outcome.replies, rule="R9", settles=(
             f"✓ Am {format_date(ctx.today)} gespeichert; gebucht wird erst nach der Bestätigung "
             "durch den Landkreis (R9)."))
@@ -473,9 +472,7 @@ def _hold(ctx: Context, conference: Conference, day: date, planned: list[Planned
     command = f"/bestaetigen {conference.code} {format_date(day)}"
     for person in ctx.county_representatives():
         ctx.notify(person.id,
-                   f"R9: Beschlüsse der Budget-II-Sitzung {conference.name} am {format_date(day)} "
-                   f"ohne bestätigte Teilnahme des Landkreises:\n{lines}\nSie werden erst nach "
-                   f"Ihrer Bestätigung gebucht: {command}", "held",
+                   held_notice(conference.name, day, lines, command), "held",
                    f"held:{conference.code}:{day.isoformat()}:{ctx.message.source_id}:{person.id}",
                    actions=(Action("Bestätigen", command),))
 

@@ -12,6 +12,7 @@ from handlers.agenda import agenda_text
 from handlers.messages import Action, Notification
 from handlers.sessions import _when, attendance_actions, session_event
 from rules.dates import format_date
+from rules.sessions import nobody_answered_alarm
 
 if TYPE_CHECKING:
     from handlers.service import Core
@@ -57,9 +58,7 @@ def due(core: Core, now: datetime) -> list[Notification]:
                                f"agenda:{session['uid']}:{session['sequence']}:{person.id}",
                                actions=(Action("Tagesordnung als PDF", pdf),))
             if days <= 2 and not session["attended_by"] and since_alert >= 1:
-                alarm = (f"Achtung R9: Für die Budget-II-Sitzung {conference.name} am "
-                         f"{_when(session)} hat noch niemand vom Landkreis zugesagt. Ohne "
-                         "Vertretung des Landkreises werden die Beschlüsse zurückgehalten.")
+                alarm = nobody_answered_alarm(conference.name, _when(session))
                 # one who has declined is not asked again (she said she cannot come)
                 asked = [p for p in ctx.county_representatives()
                          if p.id not in session["excused_by"]]

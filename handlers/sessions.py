@@ -8,6 +8,7 @@ from datetime import date, time, timedelta
 from handlers.context import Context, refusal_outcome, reply
 from handlers.messages import Action, Outcome, Reply, SessionEvent
 from rules.answers import session_reference
+from rules.checks import concept_warning
 from rules.conferences import Conference, conference_and_day, conferences_in
 from rules.dates import (
     DateError,
@@ -30,6 +31,7 @@ from rules.sessions import (
     held_session_stays,
     no_budget_session,
     no_session_to_answer,
+    nobody_attends_warning,
     session_moved,
 )
 
@@ -168,9 +170,7 @@ def _concept_hint(ctx: Context, conference: Conference) -> str:
     """R5 at set-up: without a concept the session can bind no money; say so now, not after."""
     if ctx.store.concept(conference.code) is not None:
         return ""
-    return (f"\nAchtung R5: Für {conference.name} ist noch kein Sozialraumkonzept hinterlegt. "
-            "Ohne Konzept wird in dieser Sitzung kein Geld gebunden. Bitte senden Sie vorher "
-            "/konzept mit den Zeilen Zielgruppen:, Problemlagen: und Ziele:.")
+    return "\n" + concept_warning(conference.name)
 
 
 # -- moving a session -------------------------------------------------------------------------
@@ -581,13 +581,8 @@ def _nobody_from_the_county(ctx: Context, conference: Conference, record: dict,
                             key: str) -> None:
     """Every representative has declined: the secretary hears it now, with what to do."""
     day = date.fromisoformat(record["date"])
-    later = format_date(day + timedelta(days=7))
     for secretary in ctx.secretaries(conference.code):
         ctx.notify(secretary.id,
-                   f"Achtung R9: Alle Vertretungen des Landkreises haben für die Budget-II-Sitzung "
-                   f"{conference.name} am {_when(record)} abgesagt. Bitte verlegen Sie die "
-                   "Sitzung auf einen Tag, an dem der Landkreis teilnehmen kann, z. B.: "
-                   f"/sitzung {format_date(day)} verschoben auf {later} "
-                   f"{record.get('time') or '18:30'}\nFindet sie trotzdem statt, werden ihre "
-                   "Beschlüsse zurückgehalten, bis der Landkreis sie bestätigt (R9).",
+                   nobody_attends_warning(conference.name, _when(record), day,
+                                          record.get("time") or "18:30"),
                    "nobody_attends", f"nobody:{key}:{secretary.id}")

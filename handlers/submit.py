@@ -20,7 +20,7 @@ from rules.conferences import (
     find_conference,
 )
 from rules.dates import format_date
-from rules.decisions import already_decided
+from rules.decisions import already_decided, own_preview_invalidated, preview_invalidated
 from rules.money import format_cents
 from rules.numbers import NUMBER, canonical_number
 from rules.records import ConfirmationStatus
@@ -279,20 +279,15 @@ def _changed_after_preview(ctx: Context, record: dict, changes: list[str]) -> li
         ctx.store.save_confirmation(replace(
             confirmation, status=ConfirmationStatus.INVALIDATED, invalidated_by=number,
             invalidated_at=ctx.now.isoformat(timespec="seconds")))
-        day = format_date(date.fromisoformat(confirmation.session_date))
         ctx.notify(confirmation.by,
-                   f"R11: {number} „{shorten(record['title'], 60)}“ wurde nach Ihrer Vorschau der "
-                   f"Beschlüsse vom {day} geändert:\n" + "\n".join(changes) +
-                   f"\nDer Code {confirmation.code} gilt nicht mehr; es wurde nichts gebucht. "
-                   "Die Konferenz hat über die frühere Fassung abgestimmt: Bitte prüfen Sie die "
-                   f"Änderung und melden Sie die Beschlüsse vom {day} neu mit /beschluss, oder "
-                   "setzen Sie den Antrag erneut auf die Tagesordnung.", "preview_invalidated",
+                   preview_invalidated(number, shorten(record["title"], 60),
+                                       date.fromisoformat(confirmation.session_date), changes,
+                                       confirmation.code), "preview_invalidated",
                    f"invalidated:{confirmation.code}:{ctx.message.source_id}",
                    application_number=number)
     own = [c.code for c in previews if c.by == ctx.identity.key]
     if own:  # the secretary who made the preview changed the sketch herself
-        return [f"R11: Der Code {', '.join(own)} gilt damit nicht mehr; es wurde nichts gebucht. "
-                "Bitte melden Sie die Beschlüsse neu mit /beschluss."]
+        return [own_preview_invalidated(own)]
     if not previews:
         return []
     return ["Hinweis: Über Ihren Antrag hat die Sozialkonferenz schon abgestimmt, über die "

@@ -359,6 +359,23 @@ def code_invalidated(code: str, number: str) -> Refusal:
                           "die Tagesordnung.")
 
 
+def preview_invalidated(number: str, title: str, day: date, changes: list[str], code: str) -> str:
+    """R11: what the secretary hears when a sketch in her preview changed: the conference voted
+    on the earlier version, so the preview's code books nothing."""
+    when = format_date(day)
+    return (f"R11: {number} „{title}“ wurde nach Ihrer Vorschau der Beschlüsse vom {when} "
+            "geändert:\n" + "\n".join(changes) + f"\nDer Code {code} gilt nicht mehr; es wurde "
+            "nichts gebucht. Die Konferenz hat über die frühere Fassung abgestimmt: Bitte prüfen "
+            f"Sie die Änderung und melden Sie die Beschlüsse vom {when} neu mit /beschluss, oder "
+            "setzen Sie den Antrag erneut auf die Tagesordnung.")
+
+
+def own_preview_invalidated(codes: list[str]) -> str:
+    """R11: the secretary changed a sketch of her own open preview."""
+    return (f"R11: Der Code {', '.join(codes)} gilt damit nicht mehr; es wurde nichts gebucht. "
+            "Bitte melden Sie die Beschlüsse neu mit /beschluss.")
+
+
 def changed_since_preview(numbers: list[str]) -> Refusal | None:
     """R11: book only the sketches the conference voted on."""
     if not numbers:

@@ -6,7 +6,7 @@ Pure: dates and names come in, a Refusal (or nothing) goes out.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from rules.dates import format_date
 from rules.refusal import Refusal
@@ -57,6 +57,44 @@ def not_a_budget_session(day: date) -> Refusal:
 def must_hold_for_county(attendees: list[str]) -> bool:
     """R9: decisions of a session no county representative attended wait for the county."""
     return not attendees
+
+
+def held_warning() -> str:
+    """R9 in a preview of decisions no county representative was there for."""
+    return ("Achtung R9: Niemand vom Landkreis hat die Teilnahme bestätigt. Die Beschlüsse "
+            "werden bis zur Bestätigung durch den Landkreis zurückgehalten.")
+
+
+def held_reply(day: date) -> str:
+    """R9: decisions booked without the county are kept, not booked."""
+    return (f"R9: Für die Sitzung am {format_date(day)} hat niemand vom Landkreis seine "
+            "Teilnahme bestätigt. Die Beschlüsse sind gespeichert, aber zurückgehalten, bis der "
+            "Landkreis sie bestätigt. Die Vertretungen des Landkreises sind benachrichtigt.")
+
+
+def held_notice(conference_name: str, day: date, lines: str, command: str) -> str:
+    """R9: what the county hears of decisions held for its confirmation."""
+    return (f"R9: Beschlüsse der Budget-II-Sitzung {conference_name} am {format_date(day)} ohne "
+            f"bestätigte Teilnahme des Landkreises:\n{lines}\nSie werden erst nach Ihrer "
+            f"Bestätigung gebucht: {command}")
+
+
+def nobody_attends_warning(conference_name: str, when: str, day: date, time: str) -> str:
+    """R9: every county representative has declined; the secretary should move the session
+    (the example moves it by a week, `time` is its time)."""
+    later = format_date(day + timedelta(days=7))
+    return (f"Achtung R9: Alle Vertretungen des Landkreises haben für die Budget-II-Sitzung "
+            f"{conference_name} am {when} abgesagt. Bitte verlegen Sie die Sitzung auf einen "
+            "Tag, an dem der Landkreis teilnehmen kann, z. B.: "
+            f"/sitzung {format_date(day)} verschoben auf {later} {time}\nFindet sie trotzdem "
+            "statt, werden ihre Beschlüsse zurückgehalten, bis der Landkreis sie bestätigt (R9).")
+
+
+def nobody_answered_alarm(conference_name: str, when: str) -> str:
+    """R9, two days before a session no county representative has promised to attend."""
+    return (f"Achtung R9: Für die Budget-II-Sitzung {conference_name} am {when} hat noch niemand "
+            "vom Landkreis zugesagt. Ohne Vertretung des Landkreises werden die Beschlüsse "
+            "zurückgehalten.")
 
 
 def no_session_for_decisions(conference_name: str, day: date) -> Refusal:
