@@ -17,8 +17,11 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 
-# The German names of the channels, by name (the key in the address book and the outbox).
+# The German names of the channels, by name (the key in the address book and the outbox), and
+# those on which a person links her chat with /start <code> (on the others, by the address in
+# the configuration: bot/config.py).
 LABELS = {"telegram": "Telegram", "email": "E-Mail", "matrix": "Matrix"}
+INVITE_CHANNELS = ("telegram", "matrix")
 
 
 class Undeliverable(Exception):
@@ -48,7 +51,8 @@ class Channel(Protocol):
        county configuration;
     3. `deliver` sends one notification of the core's outbox; `run` keeps the outbox going with
        `bot.outbox.Outbox(core, self, …)`, and `wake` asks it to look now;
-    4. its factory goes into the registry in bot/run.py and its German name into `LABELS`.
+    4. its factory goes into the registry in bot/run.py, its German name into `LABELS` (and
+       its name into `INVITE_CHANNELS` if people link their chats there with a code).
     """
 
     name: str  # the key in the address book and the outbox: "telegram", "email", "matrix"

@@ -99,9 +99,10 @@ def _init(directory: Path) -> int:
 def _sender(config: Config, address: str) -> Sender | None:
     from handlers.messages import Sender
 
-    if config.person(address) is None and "@" not in address:
-        return None
-    return Sender("console", address, verified=True)
+    if config.person(address) is not None:
+        return Sender("console", address, verified=True)
+    # an applicant writing by e-mail, as if the mail had come in
+    return Sender("email", address, verified=True) if "@" in address else None
 
 
 def _now(config: Config, today: str | None) -> datetime:

@@ -11,10 +11,11 @@ import os
 import tomllib
 from pathlib import Path
 
+from bot.channel import INVITE_CHANNELS, LABELS
 from rules.conferences import DEFAULT_ALLOTMENT_CENTS, LUENEBURG, Conference
 from rules.county import Config, Security
 from rules.money import AmountError, parse_amount
-from rules.people import ROLES, Person
+from rules.people import ROLES, Address, Person
 from rules.privacy import DEFAULT_KEEP_YEARS, keep_years
 
 CONFIG_ENV = "SOZIALBOT_CONFIG"
@@ -105,6 +106,9 @@ def load_config(path: Path | str) -> Config:
         people=tuple(people),
         timezone=str(raw.get("county", {}).get("timezone", "Europe/Berlin")),
         raw=raw,
+        addresses=_addresses(people),
+        channel_labels=dict(LABELS),
+        invite_channels=INVITE_CHANNELS,
         telegram_username=_text(raw.get("telegram", {}).get("username")),
         matrix_user_id=_text(raw.get("matrix", {}).get("user_id")),
         security=security,
@@ -128,6 +132,14 @@ def _security(section: object) -> Security:
             raise ValueError(f"[security] {name} muss eine ganze Zahl ≥ 1 sein")
         values[name] = value
     return Security(**values)
+
+
+def _addresses(people: list[Person]) -> tuple[Address, ...]:
+    """Where the configuration reaches each person: on the console (`sozialbot say --as`) by
+    her id, by e-mail at `email`, on Matrix at `matrix`."""
+    return tuple(Address(channel, address, p.id) for p in people
+                 for channel, address in (("console", p.id), ("email", p.email),
+                                          ("matrix", p.matrix)) if address)
 
 
 def _text(value: object) -> str | None:

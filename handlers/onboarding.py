@@ -1,5 +1,6 @@
-"""Messenger onboarding (Telegram, Matrix): /einladen and /trennen for the administration,
-/start <code> for the person invited. Codes are single-use and expire after seven days."""
+"""Onboarding on the messengers (Config.invite_channels: Telegram, Matrix): /einladen and
+/trennen for the administration, /start <code> for the person invited, which links her chat in
+the address book. Codes are single-use and expire after seven days."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 from handlers import codes
 from handlers.context import Context, ask, reply
 from handlers.messages import Action, Outcome
-from rules.people import ROLE_NAMES
+from rules.people import ROLE_NAMES, normal_address
 from rules.refusal import refuse
 from storage.store import Store
 
@@ -22,9 +23,6 @@ def new_invite(store: Store, person_id: str, now: datetime) -> str:
                        "expires_at": (now + timedelta(days=INVITE_DAYS)).isoformat(
                            timespec="seconds")})
     return code
-
-
-CHANNEL_NAMES = {"telegram": "Telegram", "matrix": "Matrix"}
 
 
 def invite_text(username: str | None, person_name: str, code: str,
@@ -70,8 +68,12 @@ def unlink(ctx: Context, args: str, body: str) -> Outcome:
     note = (f" {voided} noch offene Einladung(en) gelten nicht mehr." if voided else "")
     if not ctx.store.unlink(person.id):
         return reply(f"{person.name} war mit keinem Messenger verbunden.{note}")
-    return reply(f"Die Messenger-Verbindung (Telegram, Matrix) von {person.name} ist "
+    return reply(f"Die Messenger-Verbindung ({', '.join(_labels(ctx))}) von {person.name} ist "
                  f"getrennt.{note}")
+
+
+def _labels(ctx: Context) -> list[str]:
+    return [ctx.config.channel_labels.get(c, c) for c in ctx.config.invite_channels]
 
 
 def _report(ctx: Context, text: str, key: str) -> None:
@@ -84,8 +86,9 @@ def _reused(ctx: Context, invite: dict) -> Outcome:
     of it (this is accepted, so the report is kept); the chat gets the usual refusal."""
     person = ctx.config.person(invite["person"])
     name = person.name if person else invite["person"]
-    chat = ctx.message.sender.address
-    label = CHANNEL_NAMES.get(ctx.message.sender.channel, ctx.message.sender.channel)
+    chat = normal_address(ctx.message.sender.address)
+    label = ctx.config.channel_labels.get(ctx.message.sender.channel,
+                                          ctx.message.sender.channel)
     _report(ctx, f"Die schon eingelöste Einladung für {name} wurde noch einmal "
                  f"benutzt, von einem anderen {label}-Konto (Chat {chat}, "
                  f"„{ctx.message.sender.display_name[:60]}“). Wahrscheinlich wurde sie "
@@ -102,17 +105,17 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
 
         return help.run(ctx, "", "")
     channel = ctx.message.sender.channel
-    if channel not in CHANNEL_NAMES:
-        raise refuse("", "Einladungscodes gelten nur für Telegram und Matrix.")
-    label = CHANNEL_NAMES[channel]
-    chat = ctx.message.sender.address
+    if channel not in ctx.config.invite_channels:
+        raise refuse("", f"Einladungscodes gelten nur für {' und '.join(_labels(ctx))}.")
+    label = ctx.config.channel_labels.get(channel, channel)
+    chat = normal_address(ctx.message.sender.address)
     blocked = codes.check_attempts(ctx.wrong_codes, f"{channel}:{chat}", ctx.config.security)
     if blocked:
         raise refuse("", blocked)
     invite = ctx.store.invite(code)
     expired = invite is not None and datetime.fromisoformat(invite["expires_at"]) < ctx.now
-    if invite is not None and invite["used"] and (invite.get("chat_id"), invite.get(
-            "channel", "telegram")) != (chat, channel):
+    if invite is not None and invite["used"] and (invite.get("chat_id"),
+                                                  invite.get("channel")) != (chat, channel):
         return _reused(ctx, invite)
     if invite is None or invite["used"] or expired or invite.get("voided_at"):
         more = codes.note_wrong(ctx.wrong_codes, f"{channel}:{chat}", ctx.config.security)
@@ -123,11 +126,11 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     if person is None:
         raise refuse("", "Zu diesem Code gibt es keine Person mehr. Bitte wenden Sie sich an die "
                          "Kreisverwaltung.")
-    before = ctx.store.channel_link(person.id, channel)
+    before = ctx.store.address_of(person.id, channel)
     invite.update({"used": True, "used_at": ctx.now.isoformat(timespec="seconds"),
-                   "chat_id": chat, **({"channel": channel} if channel != "telegram" else {})})
+                   "chat_id": chat, "channel": channel})
     ctx.store.save_invite(invite)
-    ctx.store.link(person.id, chat, channel)
+    ctx.store.link(person.id, channel, chat)
     if before is not None and before != chat:
         _report(ctx, f"Die {label}-Einladung für {person.name} ({person.id}) wurde von einem "
                      f"anderen {label}-Konto eingelöst (Chat {chat}, "

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinydb import Query
 
-from rules.people import Person
+from rules.people import Person, normal_address
 from rules.privacy import (
     ERASED,
     RUNNING,
@@ -45,12 +45,14 @@ PERSONAL_PREFIXES = ("email:", "telegram:", "matrix:")  # identity keys of appli
 def identity(config: Config, who: str) -> tuple[str, Person | None]:
     """The key the records use for `who` (an e-mail address, a Telegram id, a person id)."""
     who = who.strip()
-    matrix = who.removeprefix("matrix:")
+    _, _, address = who.partition(":")
+    wanted = {normal_address(who), normal_address(address)}
     person = config.person(who) or next(
-        (p for p in config.people if (p.email and p.email == who.lower()) or
-         (p.matrix and p.matrix == matrix)), None)
+        (config.person(a.person) for a in config.addresses
+         if normal_address(a.address) in wanted), None)
     if person is not None:
         return person.id, person
+    matrix = who.removeprefix("matrix:")
     if matrix.startswith("@") and ":" in matrix:  # a Matrix user id, @name:server
         return f"matrix:{matrix}", None
     if "@" in who:
@@ -76,7 +78,7 @@ def _sender(row: dict[str, Any]) -> str:
 def report(store: Store, config: Config, who: str) -> dict[str, Any]:
     """Everything the store holds about one person (Art. 15), as plain data."""
     key, person = identity(config, who)
-    telegram = store.telegram_link(person.id) if person else None
+    linked = store.addresses_of(person.id) if person else {}
     applications = [row for _, _, row in _rows(store, "applications") if row["contact"] == key]
     messages = [{"source_id": row["source_id"], "accepted": row["outcome"].get("accepted"),
                  "replies": [r["text"] for r in row["outcome"].get("replies", [])]}
@@ -89,7 +91,7 @@ def report(store: Store, config: Config, who: str) -> dict[str, Any]:
         "person": ({"id": person.id, "name": person.name, "role": person.role,
                     "conference": person.conference, "email": person.email}
                    if person else None),
-        "telegram_chat": telegram,
+        "linked": linked,  # chats linked with /start, by channel
         "applications": applications,
         "messages": messages,
         "notifications": notifications,

@@ -30,14 +30,13 @@ from handlers.messages import (
     SessionEvent,
 )
 from rules.county import Config
-from rules.people import Identity, Person
+from rules.people import Identity, Person, normal_address
 from rules.refusal import Refused
 from storage.store import Store
 from storage.text import has_surrogates, storable
 
 log = logging.getLogger(__name__)
 
-LINKED_CHANNELS = ("telegram", "matrix")  # messengers whose chats are linked to people
 OUTBOX_WINDOW = timedelta(days=14)  # older notifications are not sent on a channel anymore
 
 
@@ -62,6 +61,9 @@ class Core:
         self._lock = threading.Lock()
         self.wrong_codes = WrongCodes()
         self._batches: Batches | None = None
+        self._configured = {(a.channel, normal_address(a.address)): a.person
+                            for a in config.addresses}
+        self._configured_address = {(a.person, a.channel): a.address for a in config.addresses}
 
     @classmethod
     def open(cls, config: Config) -> Core:
@@ -72,51 +74,32 @@ class Core:
         with self._lock:
             self.store.close()
 
-    # -- identities -------------------------------------------------------------------------
+    # -- identities and addresses: the address book -------------------------------------------
     def identify(self, sender: Sender) -> Identity:
-        address = sender.address.strip()
-        person: Person | None = None
-        if sender.channel in LINKED_CHANNELS:
-            person_id = self.store.person_for_chat(address, sender.channel)
-            person = self.config.person(person_id) if person_id else None
-            if person is None and sender.channel == "matrix":
-                person = next((p for p in self.config.people if p.matrix == address), None)
-            key = f"{sender.channel}:{address}"
-        else:
-            person = self.config.person(address)
-            if person is None and "@" in address:
-                person = next((p for p in self.config.people if p.email == address.lower()), None)
-            key = f"email:{address.lower()}" if "@" in address else address
-        return Identity(person.id if person else key, person, sender.display_name)
+        """The configured person whose address on the sender's channel this is (a chat she
+        linked with /start, or her address in the configuration), else an applicant known by
+        channel and address ("email:kita@example.org", "telegram:4001")."""
+        address = normal_address(sender.address)
+        person_id = (self.store.person_at(sender.channel, address)
+                     or self._configured.get((sender.channel, address)))
+        person = self.config.person(person_id) if person_id else None
+        return Identity(person.id if person else f"{sender.channel}:{address}", person,
+                        sender.display_name)
 
     def person_for(self, sender: Sender) -> Person | None:
-        """The configured person behind a sender. An e-mail address is looked up in the
-        configuration only, without the lock (a channel may call this on its event loop)."""
-        if sender.channel not in LINKED_CHANNELS:
-            return self.identify(sender).person
-        with self._lock:
-            return self.identify(sender).person
+        """The configured person behind a sender; without the lock (the address book is read
+        from memory), so a channel may call this on its event loop."""
+        return self.identify(sender).person
 
-    def recipient_addresses(self, recipient: str) -> dict[str, str]:
-        """Where a notification for `recipient` can go, by channel."""
-        with self._lock:
-            return {channel: address for channel in ("email", *LINKED_CHANNELS)
-                    if (address := self._address(recipient, channel))}
-
-    def _address(self, recipient: str, channel: str) -> str | None:
-        if recipient.startswith(("email:", *(f"{c}:" for c in LINKED_CHANNELS))):
-            kind, _, address = recipient.partition(":")
-            return address if kind == channel else None
-        if channel == "email":
-            person = self.config.person(recipient)
-            return person.email if person and person.email else None
-        if channel in LINKED_CHANNELS:
-            linked = self.store.channel_link(recipient, channel)
-            if linked is None and channel == "matrix":
-                person = self.config.person(recipient)
-                return person.matrix if person else None
+    def address(self, recipient: str, channel: str) -> str | None:
+        """Where a notification for `recipient` (a person id or an applicant's identity key)
+        goes on `channel`; None: she cannot be reached there."""
+        linked = self.store.address_of(recipient, channel) or self._configured_address.get(
+            (recipient, channel))
+        if linked is not None:
             return linked
-        return None
+        kind, _, address = recipient.partition(":")
+        return address if kind == channel and address else None
 
     # -- messages ---------------------------------------------------------------------------
     def handle(self, message: IncomingMessage) -> Outcome:
@@ -264,7 +247,7 @@ class Core:
         with self._lock:
             rows = self.store.pending_notifications(channel, since, self._open_years(now))
             pending = [Pending(row["id"], _notification_from_record(row),
-                               self._address(row["recipient"], channel)) for row in rows]
+                               self.address(row["recipient"], channel)) for row in rows]
             position = self.store.position
         self.store.sync(position)  # nothing goes out before the message behind it is on disk
         return pending
@@ -312,7 +295,7 @@ class Core:
         return code
 
     def revoke(self, person_id: str, now: datetime | None = None) -> bool:
-        """Unlink a person's messenger chats (Telegram, Matrix) and void her unused invites."""
+        """Unlink a person's chats on every channel and void her unused invites."""
         now = now or datetime.now(self.tz)
         with self._lock:
             removed = self.store.unlink(person_id)

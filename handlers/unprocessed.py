@@ -15,16 +15,13 @@ from storage.text import storable
 if TYPE_CHECKING:
     from handlers.service import Core
 
-CHANNEL_NAMES = {"email": "E-Mail", "telegram": "Telegram", "matrix": "Matrix"}
-
-
 def report(core: Core, channel: str, source_id: str, sender: str, error: str,
            where: str, now: datetime) -> bool:
     """Notify every person with the administration role; True when this was news."""
     ctx = core.system_context(now, storable(f"unprocessed:{source_id}"))
     text = storable(
         f"Eine Nachricht konnte nach mehreren Versuchen nicht verarbeitet werden.\n"
-        f"Kanal: {CHANNEL_NAMES.get(channel, channel)}\n"
+        f"Kanal: {ctx.config.channel_labels.get(channel, channel)}\n"
         f"Absender: {sender or '(unbekannt)'}\n"
         f"Fehler: {error}\n"
         f"Sie liegt {where}. Die anderen Nachrichten wurden weiter bearbeitet.")

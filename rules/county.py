@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rules.conferences import Conference
-from rules.people import Person
+from rules.people import Address, Person
 from rules.privacy import DEFAULT_KEEP_YEARS
 
 
@@ -39,6 +39,11 @@ class Config:
     matrix_user_id: str | None = None
     security: Security = field(default_factory=Security)
     keep_years: int = DEFAULT_KEEP_YEARS  # [privacy]: the Löschfrist in whole years
+    # The channels as the shell names them: the configured people's addresses on them, their
+    # German names, and those on which a person links her chat with /start <code>.
+    addresses: tuple[Address, ...] = ()
+    channel_labels: dict[str, str] = field(default_factory=dict, hash=False)
+    invite_channels: tuple[str, ...] = ()
 
     def conference(self, code: str) -> Conference | None:
         return next((c for c in self.conferences if c.code == code.upper()), None)

@@ -30,6 +30,23 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Address:
+    """Where the configuration says a person is reached on a channel (her e-mail address, her
+    Matrix id, her id on the console). Chats linked with /start are in the store's address book."""
+
+    channel: str
+    address: str
+    person: str  # a person id
+
+
+def normal_address(address: str) -> str:
+    """An address as the address book compares it: trimmed, and an e-mail address (name@domain,
+    unlike a Matrix id, @name:server) in lower case, as mail servers treat it in practice."""
+    address = address.strip()
+    return address.lower() if "@" in address[1:] else address
+
+
+@dataclass(frozen=True)
 class Identity:
     """Who a message is from: a configured person, or an applicant known by address."""
 

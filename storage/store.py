@@ -1,15 +1,15 @@
 """Repositories over the partitions: applications, sessions, ledger, confirmations, outbox.
 
-Yearly records live in the file of their budget year (`2026.json`); concepts, Telegram links and
-invites in `global.json`. What a message changed, the record that it was handled, and the
-notifications it produced are committed together, as one journal line (see `partitions`), so a
-crash keeps all of it or none.
+Yearly records live in the file of their budget year (`2026.json`); concepts, the address book
+(people linked to their chats on the channels) and invites in `global.json`. What a message
+changed, the record that it was handled, and the notifications it produced are committed
+together, as one journal line (see `partitions`), so a crash keeps all of it or none.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -32,6 +32,12 @@ Record = dict[str, Any]
 # Not yet decided for good: such an application belongs to its conference, whatever year it came
 # in, and is found through the index in global.json without opening every year's file.
 UNDECIDED = ("incomplete", "submitted", "deferred", "held")
+LINKED_BEFORE = "telegram"  # the channel of links and used invites written without one
+
+
+def _new_link(row: MutableMapping[str, Any]) -> None:
+    row["channel"] = row.get("channel", LINKED_BEFORE)
+    row["address"] = row.pop("chat_id")
 
 
 def _year_name(year: int) -> str:
@@ -51,7 +57,9 @@ class Store:
         self._reset_indexes()
         self._build_closed_index()  # once per data directory, before any message
         self._build_undecided_index()
-        if self.dirty:  # an index was built from every year's file
+        self._migrate_links()
+        self._load_address_book()
+        if self.dirty:  # an index was built from every year's file, or old links rewritten
             self.commit()
             self.partitions.checkpoint()
             give_back_memory()
@@ -143,6 +151,7 @@ class Store:
     def rollback(self) -> None:
         self.partitions.rollback()
         self._reset_indexes()
+        self._load_address_book()
 
     def trim(self) -> None:
         """Between messages: close the files no message needs next (see `focus`)."""
@@ -337,31 +346,56 @@ class Store:
     def add_concept(self, record: Record) -> None:
         self.table(GLOBAL, "concepts").insert(record)
 
-    # Links of a person to a chat on a messenger ("telegram": a chat id, "matrix": a user id).
-    # Rows written before Matrix existed have no "channel": they are Telegram's.
-    def channel_link(self, person_id: str, channel: str) -> str | None:
-        row = next((r for r in self.partitions.rows(GLOBAL, "links")
-                    if r["person"] == person_id and r.get("channel", "telegram") == channel), None)
-        return row["chat_id"] if row else None
+    # -- the address book: people's addresses on the channels --------------------------------
+    # One row per person and channel, {"person", "channel", "address"}, written when someone
+    # links a chat with /start <code>. Addresses in the configuration are not stored here (the
+    # core looks them up in Config.addresses). Kept in memory as well, read without the core's
+    # lock (a channel asks on its event loop who wrote); replaced whole after every change.
+    def _load_address_book(self) -> None:
+        rows = self.partitions.rows(GLOBAL, "links")
+        self._people_at = {(r["channel"], r["address"]): r["person"] for r in rows}
+        self._addresses: dict[str, dict[str, str]] = {}
+        for row in rows:
+            self._addresses.setdefault(row["person"], {})[row["channel"]] = row["address"]
 
-    def telegram_link(self, person_id: str) -> str | None:
-        return self.channel_link(person_id, "telegram")
+    def _migrate_links(self) -> None:
+        """Rows written before the address book: {"person", "chat_id"} (a Telegram chat: the
+        only channel linked then) and {"person", "chat_id", "channel"}; used invites without
+        "channel" likewise. Rewritten once, when the store is opened."""
+        old = [int(i) for i, r in self.partitions.raw(GLOBAL, "links").items() if "chat_id" in r]
+        if old:
+            self.table(GLOBAL, "links").update(_new_link, doc_ids=old)
+        used = [int(i) for i, r in self.partitions.raw(GLOBAL, "invites").items()
+                if r.get("chat_id") is not None and "channel" not in r]
+        if used:
+            self.table(GLOBAL, "invites").update({"channel": LINKED_BEFORE}, doc_ids=used)
 
-    def person_for_chat(self, chat_id: str, channel: str = "telegram") -> str | None:
-        row = next((r for r in self.partitions.rows(GLOBAL, "links")
-                    if r["chat_id"] == chat_id and r.get("channel", "telegram") == channel), None)
-        return row["person"] if row else None
+    def person_at(self, channel: str, address: str) -> str | None:
+        """The person who linked `address` on `channel`."""
+        return self._people_at.get((channel, address))
 
-    def link(self, person_id: str, chat_id: str, channel: str = "telegram") -> None:
+    def address_of(self, person_id: str, channel: str) -> str | None:
+        """The address a person linked on `channel`."""
+        return self._addresses.get(person_id, {}).get(channel)
+
+    def addresses_of(self, person_id: str) -> dict[str, str]:
+        """Every address a person linked, by channel."""
+        return dict(self._addresses.get(person_id, {}))
+
+    def link(self, person_id: str, channel: str, address: str) -> None:
+        """Link `address` on `channel` to a person, instead of her address there before and of
+        anyone else's link to that address."""
         links = self.table(GLOBAL, "links")
-        links.remove(lambda r: r.get("channel", "telegram") == channel
-                     and (r["person"] == person_id or r["chat_id"] == chat_id))
-        row = {"person": person_id, "chat_id": chat_id}
-        links.insert(row if channel == "telegram" else {**row, "channel": channel})
+        links.remove(lambda r: r["channel"] == channel
+                     and (r["person"] == person_id or r["address"] == address))
+        links.insert({"person": person_id, "channel": channel, "address": address})
+        self._load_address_book()
 
     def unlink(self, person_id: str) -> bool:
-        """Remove every messenger link of a person."""
-        return bool(self.table(GLOBAL, "links").remove(Query().person == person_id))
+        """Remove every link of a person, on every channel."""
+        removed = bool(self.table(GLOBAL, "links").remove(Query().person == person_id))
+        self._load_address_book()
+        return removed
 
     def save_invite(self, record: Record) -> None:
         self.table(GLOBAL, "invites").upsert(record, Query().code == record["code"])

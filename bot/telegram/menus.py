@@ -49,8 +49,7 @@ class Menus:
             log.warning("could not set the command menu: %s", error)
         config = getattr(self.core, "config", None)
         for person in getattr(config, "people", ()):
-            addresses = await asyncio.to_thread(self.core.recipient_addresses, person.id)
-            chat = addresses.get(CHANNEL)
+            chat = self.core.address(person.id, CHANNEL)
             if chat and chat.lstrip("-").isdigit():
                 await self.set_for(bot, int(chat), person.role)
 

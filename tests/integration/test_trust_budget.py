@@ -172,7 +172,7 @@ def test_trennen_voids_the_persons_other_open_invites(bot: Bot) -> None:
     assert "1 noch offene Einladung" in reply_text(answer)
     late = telegram(bot, "200", f"/start {second}")
     assert not late.accepted  # type: ignore[attr-defined]
-    assert bot.core.store.person_for_chat("200") is None
+    assert bot.core.store.person_at("telegram", "200") is None
 
 
 def test_a_forwarded_invite_used_by_a_second_account_is_reported_to_the_administration(
@@ -181,7 +181,7 @@ def test_a_forwarded_invite_used_by_a_second_account_is_reported_to_the_administ
     assert telegram(bot, "100", f"/start {code}", "Frau Kreis").accepted  # type: ignore[attr-defined]
     again = telegram(bot, "666", f"/start {code}", "Mallory")
     assert "ungültig" in reply_text(again)  # type: ignore[arg-type]
-    assert bot.core.store.person_for_chat("666") is None
+    assert bot.core.store.person_at("telegram", "666") is None
     [report] = [n for n in again.notifications if n.recipient == "verwaltung"]  # type: ignore[attr-defined]
     assert "weitergeleitet" in report.text
     assert "Mallory" in report.text

@@ -1,0 +1,104 @@
+"""The address book: people's addresses by channel, in one table of global.json (real files).
+
+A link stored for one channel is found for that channel only; the addresses in the
+configuration are looked up the same way; data directories from before the address book
+(Telegram links without a channel) keep working."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from handlers.messages import IncomingMessage, Sender
+from tests.support.core import Bot, at, reply_text
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Iterator[Bot]:
+    county = Bot(tmp_path)
+    yield county
+    county.close()
+
+
+def start(bot: Bot, channel: str, address: str, person: str) -> str:
+    code = bot.core.create_invite(person, at(date(2026, 2, 1)))
+    outcome = bot.core.handle(IncomingMessage(
+        Sender(channel, address, verified=True), f"/start {code}", f"{channel}:{code}",
+        at(date(2026, 2, 2))))
+    return reply_text(outcome)
+
+
+def test_a_chat_linked_on_one_channel_is_found_on_that_channel_only(bot: Bot) -> None:
+    assert "Willkommen" in start(bot, "telegram", "4711", "kreis-1")
+    assert bot.core.person_for(Sender("telegram", "4711")).id == "kreis-1"  # type: ignore[union-attr]
+    assert bot.core.person_for(Sender("matrix", "4711")) is None
+    assert bot.core.address("kreis-1", "telegram") == "4711"
+    assert bot.core.address("kreis-1", "matrix") is None
+    assert "Willkommen" in start(bot, "matrix", "@kreis:example.org", "kreis-1")
+    assert bot.core.store.addresses_of("kreis-1") == {"telegram": "4711",
+                                                      "matrix": "@kreis:example.org"}
+    bot.must("verwaltung", "/trennen kreis-1", today=date(2026, 2, 3))
+    assert bot.core.person_for(Sender("telegram", "4711")) is None
+    assert bot.core.person_for(Sender("matrix", "@kreis:example.org")) is None
+
+
+def test_addresses_in_the_configuration_are_found_like_links(bot: Bot) -> None:
+    assert bot.core.person_for(Sender("email", " Sek-Ade@Example.org ")).id == "sek-ade"  # type: ignore[union-attr]
+    assert bot.core.person_for(Sender("telegram", "sek-ade@example.org")) is None
+    assert bot.core.address("sek-ade", "email") == "sek-ade@example.org"
+    assert bot.core.address("sek-ade", "telegram") is None
+    # an applicant is reached where she wrote from, on that channel only
+    assert bot.core.address("telegram:4001", "telegram") == "4001"
+    assert bot.core.address("telegram:4001", "email") is None
+    assert bot.core.identify(Sender("email", "Kita@Example.org")).key == "email:kita@example.org"
+
+
+def test_e_mail_takes_no_invite_code(bot: Bot) -> None:
+    answer = start(bot, "email", "kita@example.org", "kreis-1")
+    assert "Einladungscodes gelten nur für Telegram und Matrix." in answer
+    assert bot.core.store.addresses_of("kreis-1") == {}
+
+
+def test_a_data_directory_from_before_the_address_book_still_resolves(tmp_path: Path) -> None:
+    """Links then had no channel (Telegram's) or a channel beside "chat_id"; a used invite
+    had no channel either. They are read as such, and rewritten once."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "global.json").write_text(json.dumps({
+        "links": {"1": {"person": "kreis-1", "chat_id": "1001"},
+                  "2": {"person": "sek-ade", "chat_id": "@sek:example.org",
+                        "channel": "matrix"}},
+        "invites": {"1": {"code": "alt", "person": "kreis-1", "used": True,
+                          "expires_at": "2026-02-08T00:00:00+01:00", "chat_id": "1001"}},
+    }))
+    for round in range(2):  # the second time from the rewritten file
+        bot = Bot(tmp_path)
+        try:
+            assert bot.core.person_for(Sender("telegram", "1001")).id == "kreis-1"  # type: ignore[union-attr]
+            assert bot.core.person_for(Sender("matrix", "1001")) is None
+            assert bot.core.person_for(
+                Sender("matrix", "@sek:example.org")).id == "sek-ade"  # type: ignore[union-attr]
+            assert bot.core.address("kreis-1", "telegram") == "1001"
+            assert bot.core.address("sek-ade", "matrix") == "@sek:example.org"
+            assert bot.core.address("sek-ade", "telegram") is None
+            # the invite used from that chat: the same chat may send it again, no other
+            again = bot.core.handle(IncomingMessage(
+                Sender("telegram", "1001", verified=True), "/start alt", f"tg:again:{round}",
+                at(date(2026, 2, 2))))
+            assert "weitergeleitet" not in " ".join(n.text for n in again.notifications)
+            other = bot.core.handle(IncomingMessage(
+                Sender("telegram", "666", verified=True), "/start alt", f"tg:other:{round}",
+                at(date(2026, 2, 2))))
+            assert "ungültig" in reply_text(other)
+            assert bot.core.person_for(Sender("telegram", "666")) is None
+            if round == 0:  # reported once
+                assert [n.recipient for n in other.notifications] == ["verwaltung"]
+        finally:
+            bot.close()
+    stored = json.loads((data / "global.json").read_text())["links"]
+    assert sorted((r["channel"], r["address"], r["person"]) for r in stored.values()) == [
+        ("matrix", "@sek:example.org", "sek-ade"), ("telegram", "1001", "kreis-1")]
