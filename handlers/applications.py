@@ -134,7 +134,8 @@ def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:
     this year and the last (their files are open anyway), and any older one still undecided."""
     recent = [y for y in ctx.store.years() if y >= ctx.today.year - 1]
     rows = {r["number"]: r for r in ctx.store.applications_from(ctx.identity.key, recent)}
-    for found in ctx.store.undecided_applications():  # older ones still waiting count too
+    # older ones still waiting count too
+    for found in ctx.store.undecided_applications(before=ctx.today.year - 1):
         if found["contact"] == ctx.identity.key:
             rows.setdefault(found["number"], found)
     shown = [r for _, r in sorted(rows.items()) if not wanted or r["status"] in wanted]

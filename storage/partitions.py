@@ -222,6 +222,12 @@ class Partitions:
         written = {name for name, storage in self._storages() if storage.data is not None}
         return sorted(self._on_disk | written)
 
+    def exists(self, name: str) -> bool:
+        """Whether the partition is on disk or written to in memory (as `names`, in O(1))."""
+        if name in self._on_disk:
+            return True
+        return name in self._dbs and self._dbs[name].storage.data is not None  # type: ignore[attr-defined]
+
     def raw(self, name: str, table: str) -> dict[str, dict[str, Any]]:
         """A table's rows by document id, read-only: no TinyDB Document objects, no copies."""
         data = self.db(name).storage.read() or {}

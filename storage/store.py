@@ -44,6 +44,11 @@ def _year_name(year: int) -> str:
     return str(year)
 
 
+def _number_year(number: str) -> int:
+    """The year an application number names (ADE-2026-003: 2026)."""
+    return int(number.split("-")[1])
+
+
 class Store:
     """Yearly partitions are opened when first needed, so memory and start-up do not grow with
     the years of history. `focus(year)` names the years a message of `year` may refer to (this
@@ -213,7 +218,7 @@ class Store:
     def application(self, number: str) -> Record | None:
         """An application by number; the number names its year (ADE-2026-003)."""
         parts = number.upper().split("-")
-        if len(parts) != 3 or not parts[1].isdigit() or parts[1] not in self.partitions.names():
+        if len(parts) != 3 or not parts[1].isdigit() or not self.partitions.exists(parts[1]):
             return None
         wanted = f"{parts[0]}-{parts[1]}-{int(parts[2]):03d}" if parts[2].isdigit() else ""
         found = self._find(parts[1], "applications", "number", wanted)
@@ -221,8 +226,7 @@ class Store:
 
     def applications_from(self, contact: str, years: Iterable[int]) -> list[Record]:
         """The applications sent from `contact` (an identity key) in `years`, by number."""
-        names = set(self.partitions.names())
-        return sorted((dict(r) for year in years if _year_name(year) in names
+        return sorted((dict(r) for year in years if self.partitions.exists(_year_name(year))
                        for r in self._find(_year_name(year), "applications", "contact", contact)),
                       key=lambda r: r["number"])
 
@@ -262,11 +266,14 @@ class Store:
         for year in self.years():
             yield self.partitions.peek(_year_name(year))
 
-    def undecided_applications(self, conference: str | None = None) -> list[Record]:
-        """Applications not yet decided for good (UNDECIDED), of every year, by number."""
+    def undecided_applications(self, conference: str | None = None, *,
+                               before: int | None = None) -> list[Record]:
+        """Applications not yet decided for good (UNDECIDED), of every year or of the years
+        `before` the one given, by number."""
         rows = (self.partitions.rows(GLOBAL, "undecided") if conference is None else
                 [r for _, r in self.partitions.find(GLOBAL, "undecided", "conference", conference)])
-        found = (self.application(row["number"]) for row in rows)
+        found = (self.application(row["number"]) for row in rows
+                 if before is None or _number_year(row["number"]) < before)
         return sorted((a for a in found if a is not None and a["status"] in UNDECIDED),
                       key=lambda a: a["number"])
 
