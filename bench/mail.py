@@ -283,7 +283,8 @@ def _measure(kind: Kind, workdir: Path, dovecot: Dovecot, server: AcceptOnly,
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)
             profiler.wait(timeout=60)
-        process.send_signal(signal.SIGTERM)
+        for pid in _bot_pids(process.pid, started_by_profiler=kind.cold and bool(profile)):
+            os.kill(pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=60)
         if process.poll() is None:
@@ -335,6 +336,15 @@ def _cold_limit(kind: Kind, dovecot: Dovecot, server: AcceptOnly, world: MailWor
     server.accepted.clear()
     _move(dovecot, world, "INBOX", staging)
     return Limit(0.0, first - start, last - first)
+
+
+def _bot_pids(pid: int, *, started_by_profiler: bool) -> list[int]:
+    """The bot's process: py-spy's child when py-spy started it (py-spy then writes its
+    profile once the bot has stopped)."""
+    if not started_by_profiler:
+        return [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()] if children.exists() else []
 
 
 def _profiler_command(output: str) -> list[str]:

@@ -25,7 +25,32 @@ from handlers import faults
 log = logging.getLogger(__name__)
 
 PARALLEL_MAILS = 32  # mails of different senders handled at once (their commits are grouped)
+AHEAD_MAILS = 100  # mails fetched and not yet handled, at most (the next group waits)
 MOVE_SECONDS = 1.0  # mails handled meanwhile are moved this often, not after the slowest one
+
+
+class _Pass:
+    """One pass through the inbox: the mails in hand, each sender's latest, what is ready to be
+    moved."""
+
+    def __init__(self) -> None:
+        self.handling: set[asyncio.Task[None]] = set()  # mails not yet handled by the core
+        self.settling: set[asyncio.Task[None]] = set()  # answers and records being written
+        self.last: dict[str, asyncio.Task[None]] = {}  # each sender's latest mail
+        self.ready: list[Ready] = []
+        self.moved = 0
+        self.moved_at = time.monotonic()
+
+    def keep(self, tasks: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
+        """Hold `task` in `tasks` until it is done; an error of ours is logged."""
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        task.add_done_callback(_log_error)
+
+
+def _log_error(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("E-Mail-Eingang: %r", task.exception())
 
 
 class Inbox:
@@ -95,83 +120,104 @@ class Inbox:
     async def process_inbox(self, box: BaseMailBox) -> int:
         """Handle every mail now in the inbox, oldest first; returns how many were moved.
 
-        Headers (with sizes) come first, a batch at a time; the whole mails follow in groups of
-        at most FETCH_BYTES, so a pile of large mails never sits in memory at once. A mail that
-        failed (or waits for its next attempt) stays in the inbox and is not read again in this
-        pass."""
-        count = 0
+        The inbox is listed once per pass (and once more at its end, for mail that came
+        meanwhile). Headers (with sizes) come a batch at a time, the whole mails in groups of at
+        most FETCH_BYTES; the next group is fetched while the ones before are handled (at most
+        AHEAD_MAILS waiting or in hand), so a pile of large mails never sits in memory at once.
+        Each sender's mails are handled in order, senders side by side, across groups. What is
+        on disk is moved a batch at a time, or every MOVE_SECONDS, by the same loop (one IMAP
+        command at a time). A
+        mail that failed (or waits for its next attempt) stays in the inbox and is not read
+        again in this pass."""
+        work = _Pass()
         tried: set[str] = set()
         self.handler.retry_at = None
-        while not self._stopping.is_set():
-            uidvalidity, uids = await asyncio.to_thread(imap.uids, box, self.settings.folder)
-            uids = [uid for uid in uids if uid not in tried]
-            if not uids:
-                break
-            heads = await asyncio.to_thread(imap.fetch, box, uids[: self.settings.batch], True)
-            tried.update(uids[: self.settings.batch])
-            for group in imap.groups(heads, self.settings.max_mail_bytes):
-                if self._stopping.is_set():
+        try:
+            while not self._stopping.is_set():
+                uidvalidity, uids = await asyncio.to_thread(imap.uids, box, self.settings.folder)
+                uids = [uid for uid in uids if uid not in tried]
+                if not uids:
                     break
-                wanted = [h.uid for h in group
-                          if h.uid and h.size_rfc822 <= self.settings.max_mail_bytes]
-                bodies = ({m.uid: m for m in await asyncio.to_thread(imap.fetch, box, wanted,
-                                                                      False) if m.uid}
-                          if wanted else {})
-                count += await self._handle_group(box, group, bodies, uidvalidity)
-        return count
+                tried.update(uids)
+                for start in range(0, len(uids), self.settings.batch):
+                    if self._stopping.is_set():
+                        break
+                    chunk = uids[start: start + self.settings.batch]
+                    heads = await asyncio.to_thread(imap.fetch, box, chunk, True)
+                    for group in imap.groups(heads, self.settings.max_mail_bytes):
+                        if self._stopping.is_set():
+                            break
+                        await self._room(work, box)
+                        wanted = [h.uid for h in group
+                                  if h.uid and h.size_rfc822 <= self.settings.max_mail_bytes]
+                        bodies = ({m.uid: m for m in await asyncio.to_thread(
+                            imap.fetch, box, wanted, False) if m.uid} if wanted else {})
+                        self._start(work, group, bodies, uidvalidity)
+                        await self._move_due(work, box)
+            while work.handling or work.settling:
+                await asyncio.wait(work.handling | work.settling, timeout=MOVE_SECONDS,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                await self._move_due(work, box)
+            await self._move_due(work, box, now=True)
+        except Exception:
+            # the connection is gone: what is in hand is finished before the next pass reads
+            # the inbox again (it is moved then)
+            if work.handling or work.settling:
+                await asyncio.wait(work.handling | work.settling)
+            raise
+        return work.moved
 
-    async def _handle_group(self, box: BaseMailBox, group: list[RawMailMessage],
-                            bodies: dict[str, RawMailMessage], uidvalidity: int) -> int:
-        """Each sender's mails in order, senders side by side: one mail's fsyncs and parsing no
-        longer hold up the others, and the core groups their commits. A sender's next mail goes
-        to the core once the previous one is handled there; the answers and records are written
-        meanwhile. Every MOVE_SECONDS the mails whose record is on disk are moved: a slow or
-        failing mail holds up nobody. Returns how many were moved."""
-        by_sender: dict[str, list[RawMailMessage]] = defaultdict(list)
+    async def _room(self, work: _Pass, box: BaseMailBox) -> None:
+        """Until fewer than AHEAD_MAILS mails wait or are in hand; moving meanwhile."""
+        while len(work.handling) >= AHEAD_MAILS:
+            await asyncio.wait(work.handling, timeout=MOVE_SECONDS,
+                               return_when=asyncio.FIRST_COMPLETED)
+            await self._move_due(work, box)
+
+    def _start(self, work: _Pass, group: list[RawMailMessage],
+               bodies: dict[str, RawMailMessage], uidvalidity: int) -> None:
+        """A task for each mail of the group, after the sender's mail before it."""
         for head in group:
             fetched_whole = head.uid and head.size_rfc822 <= self.settings.max_mail_bytes
             if fetched_whole and head.uid not in bodies:
                 continue  # expunged meanwhile by someone else
-            by_sender[head.sender].append(head)
-        ready: list[Ready] = []
-        settling: set[asyncio.Task[None]] = set()
+            sender = head.sender
+            task = asyncio.create_task(self._one(work, head, bodies.get(head.uid or ""),
+                                                 work.last.get(sender), uidvalidity))
+            work.last[sender] = task
+            work.keep(work.handling, task)
 
-        async def in_order(heads: list[RawMailMessage]) -> None:
-            for head in heads:
-                if self._stopping.is_set():
-                    return
-                uid = head.uid or ""
-                mail = bodies.get(uid)
-                async with self._parallel:
-                    key = source_id_of((mail or head).raw, mail is not None)
-                    try:
-                        handled = await asyncio.wait_for(
-                            self.handler.handle_mail(mail or head, uidvalidity, uid,
+    async def _one(self, work: _Pass, head: RawMailMessage, mail: RawMailMessage | None,
+                   before: asyncio.Task[None] | None, uidvalidity: int) -> None:
+        """One mail, once the sender's mail before it is handled (its answer and record are
+        written meanwhile, `settle`)."""
+        if before is not None:
+            await asyncio.wait([before])
+        if self._stopping.is_set():
+            return
+        uid = head.uid or ""
+        raw = (mail or head).raw
+        async with self._parallel:
+            key = source_id_of(raw, mail is not None)
+            try:
+                handled = await asyncio.wait_for(
+                    self.handler.handle_mail(mail or head, uidvalidity, uid,
                                              whole=mail is not None),
-                            self.settings.mail_seconds)
-                    except Exception as error:  # a bug of ours, or a mail that takes too long
-                        handled = await self.handler.failed(key, error, (mail or head).raw,
-                                                     uidvalidity, uid)
-                if handled is not None:
-                    task = asyncio.create_task(self.handler.settle(handled, (mail or head).raw,
-                                                            uidvalidity, uid, ready))
-                    settling.add(task)
+                    self.settings.mail_seconds)
+            except Exception as error:  # a bug of ours, or a mail that takes too long
+                handled = await self.handler.failed(key, error, raw, uidvalidity, uid)
+        if handled is not None:
+            work.keep(work.settling, asyncio.create_task(
+                self.handler.settle(handled, raw, uidvalidity, uid, work.ready)))
 
-        waiting: set[asyncio.Task[None]] = {asyncio.create_task(in_order(heads))
-                                            for heads in by_sender.values()}
-        moved = 0
-        while waiting or settling:
-            done, _ = await asyncio.wait(waiting | settling, timeout=MOVE_SECONDS,
-                                         return_when=asyncio.ALL_COMPLETED)
-            waiting -= done
-            settling -= done
-            for task in done:
-                if task.exception() is not None:
-                    log.error("E-Mail-Eingang: %r", task.exception())
-            if ready:
-                batch, ready[:] = list(ready), []
-                moved += await self._move(box, batch)
-        return moved
+    async def _move_due(self, work: _Pass, box: BaseMailBox, *, now: bool = False) -> None:
+        """Move what is on disk: a batch's worth, or what there is once MOVE_SECONDS have passed
+        since the last move (or `now`)."""
+        if work.ready and (now or len(work.ready) >= self.settings.batch
+                           or time.monotonic() - work.moved_at >= MOVE_SECONDS):
+            batch, work.ready[:] = list(work.ready), []
+            work.moved_at = time.monotonic()
+            work.moved += await self._move(box, batch)
 
     async def _move(self, box: BaseMailBox, ready: list[Ready]) -> int:
         """Move mails whose records are on disk, one IMAP command per folder (one by one when
