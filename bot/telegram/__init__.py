@@ -3,8 +3,9 @@
 It only translates. A Telegram message or button press becomes an `IncomingMessage` for the core
 (`core.handle_async`); the core's plain-text replies go back HTML-escaped, split below Telegram's
 length limit, with the core's `Action`s as inline buttons. Notifications wait in the core's outbox
-until the shared outbox loop (bot.outbox) has delivered them; R9 reminders are due when the core
-says so, a job asks it every minute. Nothing here knows a rule or a booking.
+until the shared outbox loop (bot.outbox) has delivered them; R9 reminders come from the
+scheduler of `sozialbot run` (bot/run.py), which wakes that loop. Nothing here knows a rule or a
+booking.
 
 `Telegram` is what `sozialbot run` sees (bot.channel.Channel); python-telegram-bot is imported
 only when the channel runs. One job per module: `settings` (the [telegram] table, status, token),

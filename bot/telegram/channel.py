@@ -15,7 +15,6 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -81,7 +80,8 @@ class TelegramChannel:
         self.application: Application | None = None
 
     def build_application(self, token: str) -> Application:
-        """The PTB Application: handlers, rate limiter, error handler, the reminder job."""
+        """The PTB Application: handlers, rate limiter, error handler. (R9 reminders come from
+        the scheduler in bot/run.py, which wakes `outbox` when it made some.)"""
         builder = (
             ApplicationBuilder()
             .token(token)
@@ -109,17 +109,8 @@ class TelegramChannel:
         application.add_handler(MessageHandler(private, self.receiver.on_other))
         application.add_handler(CallbackQueryHandler(self.receiver.on_button))
         application.add_error_handler(self.receiver.on_error)
-        jobs = application.job_queue
-        assert jobs is not None, "python-telegram-bot[job-queue] is required"
-        jobs.run_repeating(self.reminder_job, interval=self.settings.reminder_interval,
-                           first=1, name="telegram-reminders")
         self.application = application
         return application
-
-    async def reminder_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Let the core post the R9 reminders due now; they leave through the outbox."""
-        if await asyncio.to_thread(self.core.run_due_reminders, self.now()):
-            self.outbox.wake()
 
     async def deliver(self, notification: Notification, address: str) -> None:
         """One notification of the outbox (bot.telegram.delivery)."""

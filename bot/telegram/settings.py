@@ -40,7 +40,6 @@ class TelegramSettings:
     base_file_url: str | None = None
     poll_timeout: float = 10.0
     delivery_interval: float = 3.0
-    reminder_interval: float = 60.0
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_url: str | None = None
@@ -79,7 +78,6 @@ class TelegramSettings:
             base_file_url=base_file_url,
             poll_timeout=float(pick("poll_timeout", 10.0)),
             delivery_interval=float(pick("delivery_interval", 3.0)),
-            reminder_interval=float(pick("reminder_interval", 60.0)),
             webhook_listen=str(pick("webhook_listen", "127.0.0.1")),
             webhook_port=int(pick("webhook_port", 8443)),
             webhook_url=pick("webhook_url"),

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from bot.telegram.settings import TOKEN_ENV
 from tests.support.botapi_emulator import BotApiEmulator, SentMessage
 from tests.support.telegram_fixtures import (
     APPLICANT,
@@ -10,6 +15,7 @@ from tests.support.telegram_fixtures import (
     SECRETARY_ADE,
     Clock,
     RunningBot,
+    write_config,
 )
 
 SESSION = "/sitzung 12.03.2026 18:30 Rathaus Adendorf, Budget II"
@@ -43,6 +49,23 @@ async def quiet_rounds(bot: RunningBot) -> None:
     await bot.clock.wait_reads(8)
     assert bot.core is not None
     assert bot.core.pending_notifications("telegram", bot.clock()) == []
+
+
+async def test_a_reminder_of_the_scheduler_goes_out_at_once_without_a_telegram_job(
+    tmp_path: Path, emulator: BotApiEmulator, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R9 reminders come from the scheduler of `sozialbot run` only; it wakes Telegram's
+    outbox, which by itself would look again only after a minute here."""
+    monkeypatch.setenv(TOKEN_ENV, emulator.token)
+    bot = RunningBot(write_config(tmp_path, emulator, delivery_interval=60), emulator, clock)
+    await bot.start()
+    try:
+        await session_with_two_representatives(bot, emulator)
+        clock.set(clock.value.replace(day=5, hour=9))
+        reminder = await emulator.wait_for_message(COUNTY_1, "Erinnerung (R9)", timeout=10)
+        assert "in 7 Tagen" in reminder.text
+    finally:
+        await bot.stop()
 
 
 async def test_reminders_follow_the_clock_and_stop_for_who_answered(

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import default_config_text, load_config
-from bot.telegram import run_telegram
+from bot.run import scheduler
+from bot.telegram import Telegram
 from bot.telegram.settings import TOKEN_ENV
 from handlers.service import Core
 from rules.county import Config
@@ -64,7 +65,6 @@ def telegram_table(emulator: BotApiEmulator, **overrides: object) -> str:
         "base_file_url": emulator.base_file_url,
         "poll_timeout": 1,
         "delivery_interval": 0.2,
-        "reminder_interval": 0.2,
         "retry_delay": 0.05,
         "overall_max_rate": 0,
         **overrides,
@@ -86,8 +86,12 @@ def write_config(directory: Path, emulator: BotApiEmulator, **overrides: object)
     return path
 
 
+SCHEDULER_TICK = 0.2  # seconds; `sozialbot run` looks once a minute
+
+
 class RunningBot:
-    """`run_telegram` with the real core in a task; can be stopped and started again."""
+    """The Telegram channel with the real core, and the scheduler of `sozialbot run` beside it
+    (R9 reminders), on the test's clock; can be stopped and started again."""
 
     def __init__(self, config_path: Path, emulator: BotApiEmulator, clock: Clock) -> None:
         self.config_path = config_path
@@ -97,14 +101,17 @@ class RunningBot:
         self.core: Core | None = None
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
+        self._scheduler: asyncio.Task | None = None
 
     async def start(self) -> RunningBot:
         self.config = load_config(self.config_path)
         self.core = Core.open(self.config)
         self._stop = asyncio.Event()
         polls = self.emulator.polls_started
-        self._task = asyncio.create_task(
-            run_telegram(self.core, self.config, self._stop, now=self.clock))
+        telegram = Telegram(self.core, self.config, self.clock)
+        self._task = asyncio.create_task(telegram.run(self._stop))
+        self._scheduler = asyncio.create_task(scheduler(
+            self.core, self._stop, self.clock, wake=telegram.wake, tick=SCHEDULER_TICK))
         await self.emulator.wait_until(
             lambda: self.emulator.polls_started > polls or self.emulator.webhook.get("url")
             or self._task.done())
@@ -117,11 +124,12 @@ class RunningBot:
             return
         assert self._stop is not None
         assert self.core is not None
+        assert self._scheduler is not None
         self._stop.set()
         try:
-            await asyncio.wait_for(self._task, 30)
+            await asyncio.wait_for(asyncio.gather(self._task, self._scheduler), 30)
         finally:
-            self._task = None
+            self._task = self._scheduler = None
             self.core.close()
             self.core = None
 
