@@ -7,21 +7,11 @@ configuration are looked up the same way; data directories from before the addre
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from handlers.messages import IncomingMessage, Sender
 from tests.support.core import Bot, at, reply_text
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    county = Bot(tmp_path)
-    yield county
-    county.close()
 
 
 def start(bot: Bot, channel: str, address: str, person: str) -> str:
