@@ -1,4 +1,5 @@
-"""The text of the documents applicants attach: .docx, .odt and .pdf.
+"""The text of the documents applicants attach: .docx, .odt and .pdf, and what every channel
+says about an attachment it does not read (one wording for e-mail and Telegram).
 
 Pure functions of bytes, no I/O. For any bytes each reader returns text or raises
 `AttachmentError`, whose message is a polite German note for the sender; nothing else escapes
@@ -24,6 +25,13 @@ MAX_XML_DEPTH = 100  # a real document nests some 10 levels; the readers recurse
 MAX_SPACES = 100  # what one ODF space element (text:s) may stand for
 MAX_PDF_PAGES = 50
 MAX_PDF_SECONDS = 10.0  # a hostile PDF of 1 KB can keep pypdf busy for hours
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_TEXT_CHARS = 200_000  # what is handed on per part; the core refuses far less anyway
+
+FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")
+# Mail programs label Windows text as Latin-1 or ASCII; cp1252 reads both and its „ “ €.
+_CHARSET_ALIASES = {"us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp1252",
+                    "latin-1": "cp1252", "latin1": "cp1252", "iso8859-1": "cp1252"}
 
 
 def row_line(cells: list[str]) -> str:
@@ -256,3 +264,47 @@ def document_kind(filename: str, content_type: str) -> str:
         if lower.endswith(suffix):
             return suffix
     return CONTENT_TYPES.get(content_type, "")
+
+
+# -- attachments, for every channel --------------------------------------------------------------
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Text in the declared charset if it decodes cleanly, else utf-8 → cp1252 → latin-1."""
+    tried: list[str] = []
+    if declared:
+        name = declared.strip().strip('"').lower()
+        tried.append(_CHARSET_ALIASES.get(name, name))
+    tried += [c for c in FALLBACK_CHARSETS if c not in tried]
+    for charset in tried:
+        try:
+            return data.decode(charset)
+        except (LookupError, ValueError):  # unknown, undecodable, or a NUL in the name
+            continue
+    return data.decode("latin-1", errors="replace")  # latin-1 decodes every byte; not reached
+
+
+def attachment_text(text: str) -> str:
+    """A document's text as the core reads it: line ends and length made plain (its labels
+    are read by the core, as those of any message)."""
+    return text.replace("\r\n", "\n")[:MAX_TEXT_CHARS]
+
+
+def format_size(size: int) -> str:
+    """A size as people read it: "51 KB", "10,0 MB"."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+def unreadable_note(filename: str, as_text: str) -> str:
+    """The note for a file of a kind in UNREADABLE; `as_text` says where the text goes on this
+    channel ("im Text der E-Mail")."""
+    return (f"Die Anlage „{filename}“ kann ich nicht lesen. Bitte senden Sie die Skizze "
+            f"{as_text} oder als .docx, .odt, .pdf oder .txt.")
+
+
+def too_large_note(filename: str, size: int, limit: int) -> str:
+    """The note for a file over the size limit, which is not read at all."""
+    return (f"Die Anlage „{filename}“ ist mit {format_size(size)} zu groß "
+            f"(höchstens {format_size(limit)}); ich habe sie nicht gelesen.")

@@ -21,12 +21,12 @@ from typing import Any
 
 from bot.attempts import Attempts
 from bot.channel import Clock
+from bot.documents import format_size
 from bot.health import ChannelHealth
 from bot.mail.builder import MARKER, SIMPLE_ADDRESS, Mail, MailBuilder
 from bot.mail.imap import RawMailMessage
 from bot.mail.parse import (
     ParsedMail,
-    format_size,
     headers_only,
     message_text,
     parse_mail,

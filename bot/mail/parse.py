@@ -29,12 +29,18 @@ from html.parser import HTMLParser
 from typing import ClassVar
 
 from bot.documents import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_TEXT_CHARS,
     READERS,
     UNREADABLE,
     AttachmentError,
+    attachment_text,
+    decode_bytes,
     document_kind,
     row_line,
     squeeze_blank_lines,
+    too_large_note,
+    unreadable_note,
 )
 from bot.mail.ics import MAX_ICS_CHARS, reply_fields
 from bot.mail.sender import verified
@@ -44,14 +50,6 @@ from handlers.messages import Action, Attachment
 from rules.numbers import NUMBER_PATTERN
 
 MAX_MAIL_BYTES = 10 * 1024 * 1024
-MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-MAX_TEXT_CHARS = 200_000  # what is handed on per part; the core refuses far less anyway
-
-FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")
-# Mail programs label Windows text as Latin-1 or ASCII; cp1252 reads both and its „ “ €.
-_CHARSET_ALIASES = {"us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp1252",
-                    "latin-1": "cp1252", "latin1": "cp1252", "iso8859-1": "cp1252"}
-
 NUMBER = re.compile(rf"\b({NUMBER_PATTERN})\b")
 SESSION_TOKEN = re.compile(r"S-([A-Z]{2,5})-(\d{8})")  # in our Message-IDs of session alerts
 CODE_IN_SUBJECT = re.compile(rf"\bCode ({CODE_PATTERN})\b")
@@ -100,21 +98,6 @@ POLICY = email.policy.default.clone(header_factory=_ReusedHeaders())
 
 
 # -- decoding text ------------------------------------------------------------------------------
-
-
-def decode_bytes(data: bytes, declared: str | None = None) -> str:
-    """Text in the declared charset if it decodes cleanly, else utf-8 → cp1252 → latin-1."""
-    tried: list[str] = []
-    if declared:
-        name = declared.strip().strip('"').lower()
-        tried.append(_CHARSET_ALIASES.get(name, name))
-    tried += [c for c in FALLBACK_CHARSETS if c not in tried]
-    for charset in tried:
-        try:
-            return data.decode(charset)
-        except (LookupError, ValueError):  # unknown, undecodable, or a NUL in the name
-            continue
-    return data.decode("latin-1", errors="replace")  # latin-1 decodes every byte; not reached
 
 
 def _part_text(part: Message) -> str:
@@ -342,14 +325,12 @@ def _document(part: Message, filename: str,
     if not suffix:
         return None, None, None  # a logo, a photo: not a sketch, nothing to say
     if suffix in UNREADABLE:
-        return None, None, (f"Die Anlage „{filename}“ kann ich nicht lesen. Bitte senden Sie "
-                            "die Skizze im Text der E-Mail oder als .docx, .odt, .pdf oder .txt.")
+        return None, None, unreadable_note(filename, "im Text der E-Mail")
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return None, None, None
     if len(data) > max_bytes:
-        return None, None, (f"Die Anlage „{filename}“ ist mit {format_size(len(data))} zu groß "
-                            f"(höchstens {format_size(max_bytes)}); ich habe sie nicht gelesen.")
+        return None, None, too_large_note(filename, len(data), max_bytes)
     if suffix == ".txt":
         return suffix, decode_bytes(data, part.get_content_charset()).encode(), None
     return suffix, data, None
@@ -393,19 +374,6 @@ def _read_attachments(parts: list[tuple[Message, str]], max_bytes: int,
             notes.append((index, note))
     return ([a for _, a in sorted(found, key=lambda x: x[0]) if a.text.strip()],
             [n for _, n in sorted(notes, key=lambda x: x[0])])
-
-
-def attachment_text(text: str) -> str:
-    """A document's text as the core reads it: line ends and length made plain (its labels
-    are read by the core, as those of any message)."""
-    return text.replace("\r\n", "\n")[:MAX_TEXT_CHARS]
-
-
-def format_size(size: int) -> str:
-    """A size as people read it: "51 KB", "10,0 MB"."""
-    if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))} KB"
-    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
 
 
 def calendar_answer(message: Message, sender: str = "",

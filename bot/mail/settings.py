@@ -53,8 +53,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.documents import MAX_ATTACHMENT_BYTES
 from bot.mail.auth import OAuthSettings, SettingsError, credentials
-from bot.mail.parse import MAX_ATTACHMENT_BYTES, MAX_MAIL_BYTES
+from bot.mail.parse import MAX_MAIL_BYTES
 from bot.sandbox import Budget
 from rules.county import Config
 

@@ -44,6 +44,7 @@ from nio import (
 
 from bot import health
 from bot.attempts import Attempts
+from bot.backoff import Backoff, first_or_stop, sleep_or_stop
 from bot.channel import Channel, Unavailable
 from bot.matrix.answered import AnsweredEvents
 from bot.matrix.render import contents, reaction_command
@@ -142,31 +143,30 @@ class MatrixChannel:
     async def run(self, stop: asyncio.Event) -> None:
         await self.login()
         delivery = asyncio.create_task(self.outbox.run(stop))
-        delay = 1.0
+        pause = Backoff(1.0, 60.0)
         try:
             while not stop.is_set():
                 since = self.sync_token()
                 sync = asyncio.ensure_future(self.client.sync(
                     timeout=self.settings.sync_timeout_ms, since=since,
                     full_state=since is None))
-                if not await _first_or_stop(sync, stop):
+                if not await first_or_stop(sync, stop):
                     break
                 response = sync.result()
                 if not isinstance(response, SyncResponse):
                     self.health.down(f"sync: {response}")
+                    delay = pause.next()
                     log.warning("Matrix sync failed: %s; again in %.0f s", response, delay)
-                    await _sleep_or_stop(delay, stop)
-                    delay = min(delay * 2, 60)
+                    await sleep_or_stop(delay, stop)
                     continue
                 try:
                     await self.handle_sync(response)
                 except DeliveryFailed as error:
                     self.health.error(f"Antwort nicht gesendet: {error}")
                     log.warning("Matrix answer not sent (%s); the sync is handled again", error)
-                    await _sleep_or_stop(delay, stop)
-                    delay = min(delay * 2, 60)
+                    await sleep_or_stop(pause.next(), stop)
                     continue
-                delay = 1.0
+                pause.reset()
                 self.health.up()
                 write_atomic(self.token_path, response.next_batch.encode())
                 self.outbox.wake()
@@ -387,20 +387,3 @@ def _without_reply_fallback(body: str) -> str:
     while index < len(lines) and lines[index].startswith(">"):
         index += 1
     return "\n".join(lines[index:]).lstrip("\n")
-
-
-async def _first_or_stop(task: asyncio.Future, stop: asyncio.Event) -> bool:
-    stopping = asyncio.ensure_future(stop.wait())
-    done, _ = await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    stopping.cancel()
-    if task not in done:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-        return False
-    return True
-
-
-async def _sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

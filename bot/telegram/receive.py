@@ -17,8 +17,15 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.channel import Clock
-from bot.documents import UNREADABLE, document_kind
-from bot.mail.parse import MAX_ATTACHMENT_BYTES, attachment_text, decode_bytes, format_size
+from bot.documents import (
+    MAX_ATTACHMENT_BYTES,
+    UNREADABLE,
+    attachment_text,
+    decode_bytes,
+    document_kind,
+    too_large_note,
+    unreadable_note,
+)
 from bot.sandbox import read_documents
 from bot.telegram.buttons import EXPIRED_BUTTON, ButtonCommands
 from bot.telegram.menus import Menus
@@ -222,13 +229,11 @@ class Receiver:
             ".txt" if content_type.startswith("text/") else "")
         unread = (Attachment(filename, content_type, ""),)
         if kind in UNREADABLE:
-            return unread, (f"Die Datei „{filename}“ kann ich nicht lesen. Bitte senden Sie die "
-                            "Skizze als Text oder als .docx, .odt, .pdf oder .txt.")
+            return unread, unreadable_note(filename, "als Text")
         if not kind:
             return unread, None
         if (document.file_size or 0) > MAX_ATTACHMENT_BYTES:
-            return unread, (f"Die Datei „{filename}“ ist zu groß (höchstens "
-                            f"{format_size(MAX_ATTACHMENT_BYTES)}); ich habe sie nicht gelesen.")
+            return unread, too_large_note(filename, document.file_size, MAX_ATTACHMENT_BYTES)
         file = await self.replies.retrying(document.get_file)
         data = bytes(await self.replies.retrying(file.download_as_bytearray))
         if kind == ".txt":  # made plain and cut like any document
