@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import partial
-from typing import Any
 
 from bot import health, redact
-from bot.channel import LABELS, Channel, ChannelFactory, Clock
+from bot.channel import Channel, ChannelFactory, Clock
 from bot.control import SOCKET, serve
-from bot.mail import mail_status
+from bot.mail import Mail
 from bot.matrix import Matrix
 from bot.telegram import Telegram
 from bot.telegram.settings import start_refusal
-from handlers.messages import Notification, Sender
+from handlers.messages import Sender
 from handlers.service import Core
 from rules.county import Config
 
@@ -63,46 +60,10 @@ async def run_channels(core: Core, channels: Sequence[Channel], stop: asyncio.Ev
             log.error("%s stopped by an error", task.get_name(), exc_info=result)
 
 
-Runner = Callable[..., Coroutine[Any, Any, None]]
-
-
-class _SelfDelivering:
-    """A channel that runs its own outbox delivery and is started by its runner function:
-    e-mail until its package implements `Channel` itself."""
-
-    def __init__(self, name: str, status: Callable[[Config], tuple[bool, str]], runner: Runner,
-                 core: Core, config: Config, now: Clock | None = None) -> None:
-        self.name, self.label = name, LABELS[name]
-        self._status, self._runner = status, runner
-        self.core, self.config, self.now = core, config, now
-
-    def status(self) -> tuple[bool, str]:
-        return self._status(self.config)
-
-    async def run(self, stop: asyncio.Event) -> None:
-        await self._runner(self.core, self.config, stop, now=self.now)
-
-    def wake(self) -> None:
-        """Its own loop looks at the outbox every few seconds."""
-
-    async def deliver(self, notification: Notification, address: str) -> None:
-        raise NotImplementedError("delivered by the channel's own loop")
-
-
-def _imported_when_run(module: str, name: str) -> Runner:
-    """The runner `name` of `module`, imported when the channel starts: a channel that is off
-    costs no memory for its libraries (python-telegram-bot with aiohttp and httpx: 35 MB)."""
-    async def run(*args: Any, **kwargs: Any) -> None:
-        runner: Runner = getattr(importlib.import_module(module), name)
-        await runner(*args, **kwargs)
-    return run
-
-
 # Every channel `sozialbot run` knows, in the order of its status lines.
 CHANNELS: tuple[ChannelFactory, ...] = (
     Telegram,
-    partial(_SelfDelivering, "email", mail_status,
-            _imported_when_run("bot.mail.channel", "run_mail")),
+    Mail,
     Matrix,
 )
 

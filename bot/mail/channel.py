@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 
 from bot import health
 from bot.attempts import Attempts
-from bot.channel import Clock
+from bot.channel import Clock, Unavailable
 from bot.mail.builder import MailBuilder
 from bot.mail.handling import CHANNEL, MailHandler
 from bot.mail.inbox import Inbox
@@ -153,6 +153,15 @@ class MailChannel:
             await asyncio.to_thread(self.core.mark_delivered, done, CHANNEL, now)
         return len(mails)
 
+    async def deliver(self, notification: Notification, address: str) -> None:
+        """One notification into the durable mail queue, sent from there like every mail (the
+        channel's own loop queues the core's outbox in batches; this is `Channel.deliver`)."""
+        mail = self._notification_mail(notification.key, notification, address)
+        try:
+            await self._commit([mail], [])
+        except OSError as error:
+            raise Unavailable(f"Warteschlange nicht geschrieben: {error}") from error
+
     def _notification_mail(self, outbox_id: str, notification: Notification,
                            address: str) -> Outgoing:
         faults.check("compose", notification.text)
@@ -180,18 +189,25 @@ class MailChannel:
 # -- the entry point of `sozialbot run` ---------------------------------------------------------
 
 
-async def run_mail(core: Core, config: Config, stop: asyncio.Event, *,
-                   now: Clock | None = None) -> None:
-    """Run the e-mail channel until `stop` is set; never takes the other channels down."""
+def open_channel(core: Core, config: Config, now: Clock | None = None) -> MailChannel | None:
+    """The channel for the configuration's [email] section; None (logged) when it is off."""
     try:
         settings = MailSettings.from_config(config)
     except MailConfigError as error:
         log.warning("E-Mail ist aus: %s", error)
-        return
+        return None
     log.info("E-Mail-Kanal läuft für %s.", settings.address)
     if not settings.trusted_authserv_id:
         log.warning("E-Mail: kein vertrauenswürdiger Prüfserver eingetragen ([email] "
                     "trusted_authserv_id). Absender können gefälscht sein: Befehle konfigurierter "
                     "Personen per E-Mail werden erst ausgeführt, wenn der Code zurückkommt, der "
                     "an ihre hinterlegte Adresse geht.")
-    await MailChannel(core, config, settings, now=now).run(stop)
+    return MailChannel(core, config, settings, now=now)
+
+
+async def run_mail(core: Core, config: Config, stop: asyncio.Event, *,
+                   now: Clock | None = None) -> None:
+    """Run the e-mail channel until `stop` is set; never takes the other channels down."""
+    channel = open_channel(core, config, now)
+    if channel is not None:
+        await channel.run(stop)
