@@ -1,4 +1,5 @@
-"""A Budget II session as an iCalendar invitation (RFC 5545/5546), written by hand.
+"""A Budget II session as an iCalendar invitation (RFC 5545/5546), written by hand, and a
+calendar's answer to it read back (`calendar_answer`).
 
 County representatives must attend every Budget II session (R9); the invitation puts it in their
 calendar and keeps it right: the UID stays the same for a session, SEQUENCE grows with every
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from email.message import Message
 from zoneinfo import ZoneInfo
 
-from handlers.messages import SessionEvent
+from bot.documents import decode_bytes
+from handlers.messages import Attachment, SessionEvent
 
 PRODID = "-//sozialbot//Budget II//DE"
 DEFAULT_HOURS = 2
@@ -184,3 +187,27 @@ def reply_fields(text: str, sender: str = "") -> str | None:
     clean = [" ".join(v.split())[:200] for v in (uid, attendee.lower())]
     return (f"METHOD:REPLY\nUID:{clean[0]}\nSEQUENCE:{sequence}\nATTENDEE:{clean[1]}\n"
             f"PARTSTAT:{partstat}")
+
+
+def calendar_answer(message: Message, sender: str = "",
+                    max_parts: int = 50) -> Attachment | None:
+    """A calendar's answer to our invitation (iTIP REPLY, inline or as .ics), decoded into the
+    normalized lines the core reads (`reply_fields`); what it means is the core's
+    business."""
+    for number, part in enumerate(message.walk()):
+        if number >= max_parts:
+            break
+        try:
+            filename = (part.get_filename() or "").lower()
+            if part.get_content_type() not in ("text/calendar", "application/ics") and not (
+                    filename.endswith(".ics")):
+                continue
+            data = part.get_payload(decode=True)
+            if not isinstance(data, bytes) or len(data) > MAX_ICS_CHARS:
+                continue
+            fields = reply_fields(decode_bytes(data, part.get_content_charset()), sender)
+        except (ValueError, LookupError, TypeError, AttributeError):
+            continue
+        if fields is not None:
+            return Attachment("kalenderantwort.ics", "text/calendar", fields)
+    return None

@@ -1,11 +1,10 @@
 """A mail as people really send it → the plain text and attachments the core reads.
 
-Pure translation, no I/O: `parse_mail(raw)` decodes the body (text/plain preferred, HTML-only
-turned into text, any declared charset with a fallback for undeclared or wrong ones), drops
-quoted reply text and signatures, reads .txt attachments (and .docx/.odt/.pdf through
-`bot.documents`), and says whether the mail was sent automatically (auto-replies, bounces,
-list mail: never answered, or two bots would answer each other forever). `message_text` then
-puts a command from the subject of a new mail first.
+Pure translation, no I/O: `parse_mail(raw)` reads the sender strictly, takes the body (text/plain
+preferred, HTML-only turned into text, quoted reply text and signatures dropped: `bot.mail.body`)
+and the attachments (`bot.mail.attachments`), and says whether the mail was sent
+automatically (auto-replies, bounces, list mail: never answered, or two bots would answer each
+other forever). `message_text` then puts a command from the subject of a new mail first.
 
 Nothing here reads the words themselves: sketch labels ("1. Ausgangssituation", "**Ziele:**",
 "Kosten: 1.500 €"), a command word without its slash, a code left out of "/buchen" are read by
@@ -24,27 +23,17 @@ from email.errors import HeaderParseError, ObsoleteHeaderDefect
 from email.header import decode_header, make_header
 from email.headerregistry import AddressHeader, BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
-from email.utils import collapse_rfc2231_value, getaddresses
-from html.parser import HTMLParser
-from typing import ClassVar
+from email.utils import getaddresses
 
 from bot.documents import (
     MAX_ATTACHMENT_BYTES,
     MAX_TEXT_CHARS,
-    READERS,
-    UNREADABLE,
-    AttachmentError,
-    attachment_text,
-    decode_bytes,
-    document_kind,
-    row_line,
-    squeeze_blank_lines,
-    too_large_note,
-    unreadable_note,
 )
-from bot.mail.ics import MAX_ICS_CHARS, reply_fields
+from bot.mail.attachments import read_attachments
+from bot.mail.body import html_to_text, part_text, strip_quotes_and_signature
+from bot.mail.ics import calendar_answer
 from bot.mail.sender import verified
-from bot.sandbox import Budget, Job, read_documents
+from bot.sandbox import Budget
 from handlers.codes import CODE_PATTERN
 from handlers.messages import Action, Attachment
 from rules.numbers import NUMBER_PATTERN
@@ -95,309 +84,6 @@ class _ReusedHeaders(HeaderRegistry):
 
 
 POLICY = email.policy.default.clone(header_factory=_ReusedHeaders())
-
-
-# -- decoding text ------------------------------------------------------------------------------
-
-
-def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return str(part.get_payload())
-    charset = part.get_content_charset()
-    if charset is None and part.get_content_subtype() == "html":
-        meta = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", payload[:4096], re.IGNORECASE)
-        charset = meta.group(1).decode("ascii") if meta else None
-    text = decode_bytes(payload, charset)
-    if _param(part, "format") == "flowed":
-        text = _unflow(text, _param(part, "delsp") == "yes")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _param(part: Message, name: str) -> str:
-    """A Content-Type parameter, lower case; "" when absent (RFC 2231 forms collapsed)."""
-    return collapse_rfc2231_value(part.get_param(name, "")).lower()
-
-
-def _unflow(text: str, delsp: bool) -> str:
-    """RFC 3676: a line ending in a space goes on in the next line."""
-    out: list[str] = []
-    carry = ""
-    for line in text.replace("\r\n", "\n").split("\n"):
-        if line.startswith(" "):
-            line = line[1:]  # space-stuffing
-        if line.endswith(" ") and line != "-- ":
-            carry += line[:-1] if delsp else line
-            continue
-        out.append(carry + line)
-        carry = ""
-    if carry:
-        out.append(carry)
-    return "\n".join(out)
-
-
-class _HtmlText(HTMLParser):
-    """HTML → text lines: blocks become lines, a table row becomes "first cell: the rest"."""
-
-    BLOCKS: ClassVar[set[str]] = {
-        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
-        "blockquote", "pre", "hr", "dt", "dd", "section", "article", "address"}
-    SKIP: ClassVar[set[str]] = {"script", "style", "head", "title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self.current: list[str] = []
-        self.cells: list[str] | None = None
-        self.skipping = 0
-        self.pre = 0
-
-    def _flush(self) -> None:
-        text = "".join(self.current)
-        self.current = []
-        if self.cells is not None:
-            if text.strip():
-                self.cells.append(" ".join(text.split()))
-            return
-        for line in text.split("\n") if self.pre else [text]:
-            line = line.rstrip() if self.pre else " ".join(line.split())
-            if line.strip():
-                self.lines.append(line)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag == "pre":
-            self._flush()
-            self.pre += 1
-        elif tag == "tr":
-            self._flush()
-            self.cells = []
-        elif tag in ("td", "th") or tag in self.BLOCKS:
-            self._flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag == "pre":
-            self._flush()
-            self.pre = max(0, self.pre - 1)
-        elif tag in ("td", "th"):
-            self._flush()
-        elif tag == "tr":
-            self._flush()
-            cells, self.cells = self.cells or [], None
-            if cells:
-                self.lines.append(row_line(cells))
-        elif tag in self.BLOCKS:
-            self._flush()
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.current.append(data)
-
-    def text(self) -> str:
-        self._flush()
-        if self.cells:
-            self.lines.append(row_line(self.cells))
-        return squeeze_blank_lines("\n".join(self.lines))
-
-
-MAX_TAG_CHARS = 4_000  # a real tag with its attributes is far shorter
-
-
-def _closed_tags_only(html: str) -> str:
-    """The HTML with every "<" that does not open a closed tag written as "&lt;".
-
-    Python's HTMLParser starts over at each "<" whose tag never ends, which takes quadratic
-    time ("<a " 20,000 times: 12 s). A "<" counts as a tag only if a ">" follows before the
-    next "<" and within MAX_TAG_CHARS; each character is looked at once or twice."""
-    out: list[str] = []
-    done = 0
-    start = html.find("<")
-    while start != -1:
-        following = html.find("<", start + 1)
-        end = len(html) if following == -1 else following
-        close = html.find(">", start + 1, min(end, start + MAX_TAG_CHARS))
-        out += [html[done:start], "<" if close != -1 else "&lt;"]
-        done, start = start + 1, following
-    out.append(html[done:])
-    return "".join(out)
-
-
-def html_to_text(html: str) -> str:
-    parser = _HtmlText()
-    parser.feed(_closed_tags_only(html))
-    parser.close()
-    return parser.text()
-
-
-# -- quoted replies and signatures --------------------------------------------------------------
-
-_ATTRIBUTION = re.compile(
-    r"^\s*(am|on|le|el)\b.{0,200}\b(schrieb|wrote|a écrit|escribió)\b.{0,80}:\s*$", re.IGNORECASE)
-_ORIGINAL = re.compile(
-    r"^\s*-{2,}\s*(ursprüngliche nachricht|original message|weitergeleitete nachricht|"
-    r"forwarded message|nachricht im original)\s*-{2,}\s*$", re.IGNORECASE)
-_OUTLOOK_HEADER = re.compile(r"^\s*\*?(von|from)\s*:\*?\s+\S", re.IGNORECASE)
-_OUTLOOK_NEXT = re.compile(r"^\s*\*?(gesendet|sent|datum|date|an|to)\s*:", re.IGNORECASE)
-_CLOSING = re.compile(
-    r"^\s*(mit (den )?(freundlichen|besten|herzlichen|lieben) grü(ß|ss)en|"
-    r"(viele|beste|liebe|freundliche|herzliche|schöne) grü(ß|ss)e|grü(ß|ss)e|gru(ß|ss)|"
-    r"mfg|lg|vg|best regards|kind regards|regards)\b[\s,.!]*(\S.{0,40})?$",
-    re.IGNORECASE)
-
-
-def strip_quotes_and_signature(text: str, *, forwarded: bool = False) -> str:
-    """The new text of a reply: without quoted lines, the quoted original and the signature.
-
-    Cut at the signature delimiter ("-- "), a closing formula on its own line ("Mit freundlichen
-    Grüßen"), an Outlook header block or "-----Ursprüngliche Nachricht-----"; drop "> " lines and
-    the "Am … schrieb …:" line above them. Text between quotes (answers inline) stays.
-
-    A forwarded mail ("WG:", "Fwd:") is the other way round: the forwarded text is what counts.
-    Its header block and quote marks go, each signature is skipped up to the next forwarded part.
-    """
-    if forwarded:
-        return _forwarded_text(text.split("\n"))
-    lines = text.split("\n")
-    kept: list[str] = []
-    for index, line in enumerate(lines):
-        if (_is_signature(line) or _ORIGINAL.match(line) or _is_rule(line)
-                or _outlook_header_at(lines, index)):
-            break
-        if _CLOSING.match(line) and len(line.strip()) <= 60 and kept:
-            break
-        if line.lstrip().startswith(">") or _ATTRIBUTION.match(line):
-            continue
-        kept.append(line)
-    return squeeze_blank_lines("\n".join(kept))
-
-
-def _is_signature(line: str) -> bool:
-    return line.rstrip() == "--" or line == "-- "
-
-
-def _is_rule(line: str) -> bool:
-    """Outlook's line of underscores above a quoted or forwarded mail."""
-    return len(line.strip()) >= 10 and not line.strip("_ ")
-
-
-def _outlook_header_at(lines: list[str], index: int) -> bool:
-    return bool(_OUTLOOK_HEADER.match(lines[index])) and any(
-        _OUTLOOK_NEXT.match(following) for following in lines[index + 1:index + 4])
-
-
-_HEADER_LINE = re.compile(r"^\s*\*?(von|from|gesendet|sent|datum|date|an|to|cc|betreff|subject)"
-                          r"\s*:", re.IGNORECASE)
-
-
-def _forwarded_text(lines: list[str]) -> str:
-    bare = [re.sub(r"^(\s*>)+ ?", "", line) for line in lines]
-    kept: list[str] = []
-    skipping = in_header = False
-    for index, line in enumerate(bare):
-        if _ORIGINAL.match(line) or _outlook_header_at(bare, index) or _is_rule(line):
-            skipping, in_header = False, True  # a forwarded part begins with its headers
-            continue
-        if in_header:
-            if _HEADER_LINE.match(line):
-                continue
-            in_header = False
-            if not line.strip():
-                continue
-        if _is_signature(line) or (_CLOSING.match(line) and len(line.strip()) <= 60):
-            skipping = True
-        if skipping or _ATTRIBUTION.match(line):
-            continue
-        kept.append(line)
-    return squeeze_blank_lines("\n".join(kept))
-
-
-# -- attachments --------------------------------------------------------------------------------
-
-
-def _document(part: Message, filename: str,
-              max_bytes: int) -> tuple[str, bytes, None] | tuple[None, None, str | None]:
-    """(kind, data, None) of an attachment to read, or (None, None, a note or None)."""
-    content_type = part.get_content_type()
-    suffix = document_kind(filename, content_type)
-    if not suffix:
-        return None, None, None  # a logo, a photo: not a sketch, nothing to say
-    if suffix in UNREADABLE:
-        return None, None, unreadable_note(filename, "im Text der E-Mail")
-    data = part.get_payload(decode=True)
-    if not isinstance(data, bytes):
-        return None, None, None
-    if len(data) > max_bytes:
-        return None, None, too_large_note(filename, len(data), max_bytes)
-    if suffix == ".txt":
-        return suffix, decode_bytes(data, part.get_content_charset()).encode(), None
-    return suffix, data, None
-
-
-def read_attachment(part: Message, filename: str,
-                    max_bytes: int = MAX_ATTACHMENT_BYTES) -> tuple[Attachment | None, str | None]:
-    """(the attachment as text, or None; a note for the sender, or None), read in this process
-    (`parse_mail` reads documents in the sandbox instead)."""
-    kind, data, note = _document(part, filename, max_bytes)
-    if kind is None or data is None:
-        return None, note
-    try:
-        text = data.decode() if kind == ".txt" else READERS[kind](data, filename)
-    except AttachmentError as error:
-        return None, str(error)
-    return Attachment(filename, part.get_content_type(), attachment_text(text)), None
-
-
-def _read_attachments(parts: list[tuple[Message, str]], max_bytes: int,
-                      budget: Budget) -> tuple[list[Attachment], list[str]]:
-    """Every attachment of a mail: text files here, documents together in the sandbox, within
-    one budget of time and memory for the whole mail."""
-    found: list[tuple[int, Attachment]] = []
-    notes: list[tuple[int, str]] = []
-    jobs: list[tuple[int, str, Job]] = []
-    for index, (part, filename) in enumerate(parts):
-        kind, data, note = _document(part, filename, max_bytes)
-        if note:
-            notes.append((index, note))
-        if kind == ".txt" and data is not None:
-            found.append((index, Attachment(filename, part.get_content_type(),
-                                            attachment_text(data.decode()))))
-        elif kind is not None and data is not None:
-            jobs.append((index, part.get_content_type(), (kind, data, filename)))
-    results = read_documents([job for _, _, job in jobs], budget)
-    for (index, content_type, (_, _, filename)), (text, note) in zip(jobs, results, strict=True):
-        if text is not None:
-            found.append((index, Attachment(filename, content_type, attachment_text(text))))
-        if note and note not in (n for _, n in notes):
-            notes.append((index, note))
-    return ([a for _, a in sorted(found, key=lambda x: x[0]) if a.text.strip()],
-            [n for _, n in sorted(notes, key=lambda x: x[0])])
-
-
-def calendar_answer(message: Message, sender: str = "",
-                    max_parts: int = 50) -> Attachment | None:
-    """A calendar's answer to our invitation (iTIP REPLY, inline or as .ics), decoded into the
-    normalized lines the core reads (`bot.mail.ics.reply_fields`); what it means is the core's
-    business."""
-    for number, part in enumerate(message.walk()):
-        if number >= max_parts:
-            break
-        try:
-            filename = (part.get_filename() or "").lower()
-            if part.get_content_type() not in ("text/calendar", "application/ics") and not (
-                    filename.endswith(".ics")):
-                continue
-            data = part.get_payload(decode=True)
-            if not isinstance(data, bytes) or len(data) > MAX_ICS_CHARS:
-                continue
-            fields = reply_fields(decode_bytes(data, part.get_content_charset()), sender)
-        except (ValueError, LookupError, TypeError, AttributeError):
-            continue
-        if fields is not None:
-            return Attachment("kalenderantwort.ics", "text/calendar", fields)
-    return None
 
 
 # -- automatic mail -----------------------------------------------------------------------------
@@ -556,11 +242,11 @@ def _parse_mail(raw: bytes, own_addresses: Iterable[str], max_attachment_bytes: 
     body_part = message.get_body(preferencelist=("plain", "html"))
     body = ""
     if body_part is not None:
-        body = _part_text(body_part)
+        body = part_text(body_part)
         if body_part.get_content_subtype() == "html":
             body = html_to_text(body)
     elif message.get_content_maintype() == "text" and message.get_content_subtype() != "calendar":
-        body = _part_text(message)
+        body = part_text(message)
     forwarded = bool(FORWARD_PREFIX.match(subject))
     body = strip_quotes_and_signature(body.replace("\xa0", " ")[:MAX_TEXT_CHARS],
                                       forwarded=forwarded)
@@ -572,7 +258,7 @@ def _parse_mail(raw: bytes, own_addresses: Iterable[str], max_attachment_bytes: 
         if not filename and part.get_content_disposition() != "attachment":
             continue
         parts.append((part, filename or "Anlage"))
-    attachments, notes = _read_attachments(parts, max_attachment_bytes, budget or Budget())
+    attachments, notes = read_attachments(parts, max_attachment_bytes, budget or Budget())
     answer = calendar_answer(message, address)
     if answer is not None:
         attachments.append(answer)

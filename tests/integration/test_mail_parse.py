@@ -19,15 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.mail.body import html_to_text, strip_quotes_and_signature
 from bot.mail.ics import fold, session_ics
-from bot.mail.parse import (
-    ParsedMail,
-    html_to_text,
-    message_text,
-    parse_mail,
-    referenced,
-    strip_quotes_and_signature,
-)
+from bot.mail.parse import ParsedMail, message_text, parse_mail, referenced
 from handlers.commands import registry
 from handlers.messages import SessionEvent
 from rules.sketch import read_sketch_fields

@@ -21,7 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.documents import AttachmentError, docx_text, odt_text, pdf_text
-from bot.mail.parse import parse_mail, read_attachment
+from bot.mail.attachments import read_attachment
+from bot.mail.parse import parse_mail
 from tests.support.mailservers import make_docx, make_odt
 
 Reader = Callable[[bytes, str], str]

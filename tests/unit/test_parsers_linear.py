@@ -14,7 +14,8 @@ from datetime import date
 
 import pytest
 
-from bot.mail.parse import html_to_text, strip_quotes_and_signature, strip_reply_prefix
+from bot.mail.body import html_to_text, strip_quotes_and_signature
+from bot.mail.parse import strip_reply_prefix
 from handlers.commands import registry, split_command
 from rules.amount_change import amount_change_in
 from rules.answers import attendance_word, copied_commands
