@@ -21,6 +21,8 @@ from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 
+from handlers.show import shorten
+
 POLICY = email.policy.SMTP
 MAX_PLAIN_LINE = 78
 MAX_TOKEN = 900  # a longer word cannot be folded; RFC 5322 allows 998 characters a line
@@ -42,13 +44,7 @@ class Part:
 def cut_at_word(text: str, limit: int) -> str:
     """At most `limit` characters, cut after a whole word and marked with " …" (a subject
     never ends mid-word)."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit - 2]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:–-") + " …"
+    return shorten(" ".join(text.split()), limit)
 
 
 def header(name: str, value: str | Address) -> bytes:
