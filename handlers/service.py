@@ -235,8 +235,10 @@ class Core:
         return committed
 
     # -- outbox -----------------------------------------------------------------------------
-    def _open_years(self, now: datetime) -> list[int]:
-        return [y for y in self.store.years() if y >= now.year - 1]
+    def _outbox_years(self, since: datetime) -> list[int]:
+        """The years whose outbox can hold notifications made since `since`: each is stored in
+        the year it was made, so last year's file is read only in the first days of January."""
+        return [y for y in self.store.years() if y >= since.astimezone(self.tz).year]
 
     def pending_notifications(self, channel: str,
                               now: datetime | None = None) -> list[Pending]:
@@ -245,7 +247,8 @@ class Core:
         now = now or datetime.now(self.tz)
         since = (now - OUTBOX_WINDOW).astimezone(self.tz).isoformat(timespec="seconds")
         with self._lock:
-            rows = self.store.pending_notifications(channel, since, self._open_years(now))
+            rows = self.store.pending_notifications(
+                channel, since, self._outbox_years(now - OUTBOX_WINDOW))
             pending = [Pending(row["id"], _notification_from_record(row),
                                self.address(row["recipient"], channel)) for row in rows]
             position = self.store.position
@@ -259,7 +262,7 @@ class Core:
         with self._lock:
             if self.store.mark_delivered(set(outbox_ids), channel,
                                          now.isoformat(timespec="seconds"),
-                                         self._open_years(now)):
+                                         self._outbox_years(now - 2 * OUTBOX_WINDOW)):
                 self.store.commit()
 
     def run_due_reminders(self, now: datetime) -> list[Notification]:

@@ -198,8 +198,9 @@ class Store:
         marked = False
         for year in years:
             name = _year_name(year)
-            found = [int(doc_id) for doc_id, row in self.partitions.raw(name, "outbox").items()
-                     if row["id"] in outbox_ids and channel not in row["delivered"]]
+            found = [int(doc_id) for outbox_id in outbox_ids
+                     for doc_id, row in self.partitions.find(name, "outbox", "id", outbox_id)
+                     if channel not in row["delivered"]]
             if found:
                 self.year_table(year, "outbox").update(
                     lambda row: row.update(delivered={**row["delivered"], channel: at}),

@@ -177,3 +177,24 @@ def test_a_stranger_reusing_a_secretarys_message_id_gets_his_own_answer(bot: Bot
                            source_id="<beschluss@rathaus-adendorf.de>")
     assert sketch_again.duplicate
     assert sketch_again.application_number == sketch_once.application_number
+
+
+def test_a_notification_made_on_new_years_eve_is_delivered_in_january_then_last_year_rests(
+        bot: Bot) -> None:
+    """Each notification is kept in the year it was made. One made on 31 December still waits
+    on 3 January and is marked delivered there; from mid-January on (the outbox looks 14 days
+    back) the delivery loop no longer reads last year's file at all."""
+    bot.concept(today=date(2026, 12, 31))
+    made = {n.key for n in bot.must(APPLICANT, sketch(), today=date(2026, 12, 31)).notifications}
+    assert made
+    january = at(date(2027, 1, 3))
+    pending = bot.core.pending_notifications("email", january)
+    assert made <= {p.notification.key for p in pending}
+    bot.core.mark_delivered([p.outbox_id for p in pending], "email", january)
+    bot.reopen()
+    assert bot.core.pending_notifications("email", january) == []
+    assert {p.notification.key for p in bot.core.pending_notifications("telegram", january)
+            } >= made
+    bot.reopen()
+    assert bot.core.pending_notifications("telegram", at(date(2027, 1, 20))) == []
+    assert "2026" not in bot.core.store.partitions.opened
