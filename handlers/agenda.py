@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from handlers.context import Context, reply
 from handlers.messages import Action, Document, Outcome
 from handlers.show import sketch_lines
+from rules.checks import YOUTH_WORK_NOTE
 from rules.conferences import Conference, find_conference
 from rules.dates import DateError, format_date, format_weekday_date, parse_date
 from rules.money import format_cents
@@ -150,8 +151,7 @@ def agenda_text(ctx: Context, conference: Conference, session: dict | None, *,
         if record.get("cofunding"):
             lines.append(f"Kofinanzierung (R12): {cofunding_text(record['cofunding'])}")
         if "R6" in record.get("flags", []):
-            lines.append("Hinweis R6: möglicherweise allgemeine Jugendpflege (Aufgabe der "
-                         "Gemeinde).")
+            lines.append(YOUTH_WORK_NOTE)
         lines += sketch_lines(record, limit=limit)
     lines.append("")
     lines.append(f"Beantragt zusammen: {format_cents(data['requested_cents'])}. Verfügbar "

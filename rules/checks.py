@@ -18,6 +18,9 @@ _YOUTH_WORK = re.compile(
 )
 
 
+YOUTH_WORK_NOTE = "Hinweis R6: möglicherweise allgemeine Jugendpflege (Aufgabe der Gemeinde)."
+
+
 def youth_work_warning(*texts: str) -> Warning | None:
     """R6: general youth work is the municipality's task; flag it for the county's review."""
     found = sorted({m.group(0).lower() for text in texts for m in _YOUTH_WORK.finditer(text)})
