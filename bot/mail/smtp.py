@@ -13,10 +13,13 @@ import contextlib
 import logging
 
 import aiosmtplib
+from aiosmtplib.email import quote_address
+from aiosmtplib.typing import SMTPStatus
 
 from bot.backoff import Backoff, sleep_or_stop
 from bot.health import ChannelHealth
 from bot.mail.auth import smtp_login
+from bot.mail.builder import SIMPLE_ADDRESS
 from bot.mail.queue import MailState, Outbox, Queued
 from bot.mail.settings import MailSettings
 from bot.mail.stats import Stats
@@ -24,6 +27,37 @@ from bot.mail.stats import Stats
 log = logging.getLogger(__name__)
 
 KEEP_OPEN_SECONDS = 1.0  # an SMTP connection waits this long for the next mail before QUIT
+
+
+async def send_one(client: aiosmtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """`client.sendmail(sender, [recipient], data)`, with the same errors, without parsing both
+    addresses twice with email's address parser (a tenth of the bot's time while it answered
+    a thousand mails): a plain address is taken as it is; any other goes through aiosmtplib's
+    check (ValueError for one unsafe on a command line, UnicodeError for non-ASCII)."""
+    envelope = [_quoted(sender), _quoted(recipient)]
+    await client._ehlo_or_helo_if_needed()  # what sendmail does first; SIZE needs the answer
+    # RFC 1870: the size as transmitted, every line ending as CRLF
+    size = len(data) + data.count(b"\n") - data.count(b"\r\n")
+    options = [f"SIZE={size}".encode("ascii")] if client.supports_extension("size") else []
+    try:
+        response = await client.execute_command(b"MAIL", b"FROM:" + envelope[0], *options)
+        if response.code != SMTPStatus.completed:
+            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, sender)
+        response = await client.execute_command(b"RCPT", b"TO:" + envelope[1])
+        if response.code not in (SMTPStatus.completed, SMTPStatus.will_forward):
+            raise aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(
+                response.code, response.message, recipient)])
+        await client.data(data)
+    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
+        with contextlib.suppress(ConnectionError, aiosmtplib.SMTPResponseException):
+            await client.rset()  # the next mail starts with an empty envelope
+        raise
+
+
+def _quoted(address: str) -> bytes:
+    if SIMPLE_ADDRESS.fullmatch(address):
+        return f"<{address}>".encode("ascii")
+    return quote_address(address).encode("ascii")
 
 
 class Sending:
@@ -107,7 +141,7 @@ class Sending:
                     continue
                 data = mail.data if mail.data is not None else await asyncio.to_thread(mail.read)
                 try:
-                    await client.sendmail(self.settings.address, [mail.recipient], data)
+                    await send_one(client, self.settings.address, mail.recipient, data)
                 except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as e:
                     if not _permanent(e):
                         raise
