@@ -33,12 +33,10 @@ from rules.decisions import (
     changed_since_preview,
     code_invalidated,
     correct_these,
-    incomplete,
     is_decision_line,
     looks_like_decision,
     meant_as_decision,
     no_decisions,
-    not_on_agenda,
     parse_decision_line,
     session_date_in,
     session_without_date,
@@ -55,9 +53,11 @@ from rules.sessions import (
     must_hold_for_county,
     no_session_for_decisions,
     not_a_budget_session,
+    not_on_agenda,
     nothing_held,
     session_not_held_yet,
 )
+from rules.sketch import incomplete
 
 OPEN = ("submitted", "deferred")
 MAX_LINES = 200  # decisions in one message; a session decides far fewer

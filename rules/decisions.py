@@ -1,5 +1,5 @@
 """Vote results as the secretary types them after a session (R11), what they bind (R3, R7), and
-the words of the refusals a decision report gets (R4, R8, R11)."""
+the words of the refusals a decision report gets (R11)."""
 
 from __future__ import annotations
 
@@ -280,27 +280,6 @@ def correct_these(problems: list[Refusal]) -> Refusal:
         shown.append(f"… und {len(problems) - len(shown)} weitere Zeilen.")
     rule = next((problem.rule for problem in problems if problem.rule), "")
     return Refusal(rule, "Es wurde nichts gespeichert. Bitte korrigieren Sie:\n" + "\n".join(shown))
-
-
-def incomplete(number: str) -> Refusal:
-    """R4: an incomplete sketch cannot be decided on."""
-    return Refusal("R4", f"{number} ist noch unvollständig (R4) und kann nicht beschlossen werden.")
-
-
-def not_on_agenda(number: str, day: date, submitted: date, deferred: date | None) -> Refusal | None:
-    """R8: a session decides only on what was before it: an application handed in after its
-    date, or deferred by a later session, was not on its agenda."""
-    if submitted > day:
-        return Refusal("R8", f"{number} ist erst am {format_date(submitted)} eingegangen, nach der "
-                             f"Sitzung am {format_date(day)} (R8: entschieden wird nur in der "
-                             "Budget-II-Sitzung, auf deren Tagesordnung der Antrag stand). Bitte "
-                             "setzen Sie ihn auf die nächste Budget-II-Sitzung (/sitzung) und "
-                             "melden Sie den Beschluss danach.")
-    if deferred and deferred > day:
-        return Refusal("R8", f"{number} wurde erst in der Sitzung am {format_date(deferred)} "
-                             f"vertagt, nach der Sitzung am {format_date(day)} (R8). Bitte melden "
-                             "Sie den Beschluss der Sitzung, die danach über ihn entschieden hat.")
-    return None
 
 
 def no_decisions(code: str, year: int) -> Refusal:

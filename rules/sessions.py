@@ -46,6 +46,22 @@ def held_session_stays(conference_name: str, day: date, budget_ii: bool,
                    "nicht mehr abgesagt werden.")
 
 
+def not_on_agenda(number: str, day: date, submitted: date, deferred: date | None) -> Refusal | None:
+    """R8: a session decides only on what was before it: an application handed in after its
+    date, or deferred by a later session, was not on its agenda."""
+    if submitted > day:
+        return Refusal("R8", f"{number} ist erst am {format_date(submitted)} eingegangen, nach der "
+                             f"Sitzung am {format_date(day)} (R8: entschieden wird nur in der "
+                             "Budget-II-Sitzung, auf deren Tagesordnung der Antrag stand). Bitte "
+                             "setzen Sie ihn auf die nächste Budget-II-Sitzung (/sitzung) und "
+                             "melden Sie den Beschluss danach.")
+    if deferred and deferred > day:
+        return Refusal("R8", f"{number} wurde erst in der Sitzung am {format_date(deferred)} "
+                             f"vertagt, nach der Sitzung am {format_date(day)} (R8). Bitte melden "
+                             "Sie den Beschluss der Sitzung, die danach über ihn entschieden hat.")
+    return None
+
+
 def not_a_budget_session(day: date) -> Refusal:
     """R8: Budget II is decided only in a session registered for it."""
     return Refusal("R8", f"Die Sitzung am {format_date(day)} ist nicht als Budget-II-Sitzung "

@@ -247,6 +247,11 @@ def social_space_missing(problems: Sequence[str], form: str, *, corrected: bool,
     return Refusal("R4", f"{listed}{ask}{head}\n{form}")
 
 
+def incomplete(number: str) -> Refusal:
+    """R4: an incomplete sketch cannot be decided on."""
+    return Refusal("R4", f"{number} ist noch unvollständig (R4) und kann nicht beschlossen werden.")
+
+
 def missing_text(missing: tuple[str, ...]) -> str:
     return ", ".join(SKETCH_FIELD_NAMES[key] for key in missing)
 
