@@ -1,4 +1,11 @@
-"""Refusals and warnings are values: a rule id and a German text that says what to do instead."""
+"""Refusals and warnings are values: a rule id and a German text that says what is wrong and
+what to do instead.
+
+The one way to say no: a rule's check or wording in rules/ returns a Refusal; a handler raises
+it as Refused (or returns it with `handlers.context.refusal_outcome`, the same rendering with
+buttons); `Core.handle` renders it once as "R8: …". Handlers word only refusals that name no
+rule (bad input, roles) with `refuse("", …)`; tests/unit/test_rule_words.py holds them to it.
+"""
 
 from __future__ import annotations
 
