@@ -23,7 +23,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.attempts import Attempts
-from bot.backoff import Backoff, sleep_or_stop
+from bot.backoff import Backoff, first_or_stop, sleep_or_stop
 from bot.channel import Clock
 from bot.health import ChannelHealth
 from bot.telegram.receive import Receiver
@@ -247,18 +247,3 @@ class Updates:
         finally:
             server.stop()
             await server.close_all_connections()
-
-
-async def first_or_stop(task: asyncio.Future, stop: asyncio.Event) -> bool:
-    """Wait for `task` or `stop`; False (and the task cancelled) if stop came first."""
-    stopper = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopper.cancel()
-    if task.done():
-        return True
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, TelegramError):
-        await task
-    return False
