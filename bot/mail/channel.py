@@ -28,8 +28,8 @@ Nothing is lost, nothing is done twice:
   only double a crash can cause is a mail accepted by the server in the instant before it was
   noted; it then goes out once more, with the same Message-ID.
 - Notifications: the core's outbox is read for channel "email" once the inbox is worked through
-  (and every `notify_seconds`); they are written to the mail queue first, then marked delivered
-  in the core.
+  and the answers are out (every `notify_seconds`, and at most ANSWERS_FIRST_SECONDS later than
+  that); they are written to the mail queue first, then marked delivered in the core.
 
 Who gets the answer: a configured person always at the address on record, so a forged sender of
 a secretary's `/beschluss` never sees the `/buchen` code (it goes to the real secretary); anyone
@@ -117,12 +117,13 @@ class MailChannel:
 
     # -- notifications ----------------------------------------------------------------------
     async def notify_loop(self, stop: asyncio.Event) -> None:
-        """Move the core's notifications for e-mail into the mail queue, once the answers
-        waiting to be sent are out (at the latest after ANSWERS_FIRST_SECONDS): reading and
-        queueing a thousand of them takes the time the sender needs for the answers."""
+        """Move the core's notifications for e-mail into the mail queue, once the inbox is
+        worked through and the answers waiting to be sent are out (at the latest after
+        ANSWERS_FIRST_SECONDS): reading and queueing a thousand of them takes the time the
+        bot needs for the answers."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.sending.answers_out(stop), ANSWERS_FIRST_SECONDS)
+                await asyncio.wait_for(self._answers_first(stop), ANSWERS_FIRST_SECONDS)
             try:
                 await self.deliver_notifications()
             except Exception:
@@ -130,6 +131,18 @@ class MailChannel:
             self.notify_now.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.notify_now.wait(), self.settings.notify_seconds)
+
+    async def _answers_first(self, stop: asyncio.Event) -> None:
+        """Until no pass through the inbox is under way (or the bot stops), then until the
+        answers are out."""
+        waits = [asyncio.ensure_future(self.inbox.worked_through.wait()),
+                 asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        await self.sending.answers_out(stop)
 
     async def deliver_notifications(self) -> int:
         now = self.now()

@@ -67,6 +67,7 @@ class Inbox:
         self.notify_now = notify_now
         self._stopping = stopping
         self._parallel = asyncio.Semaphore(PARALLEL_MAILS)
+        self.worked_through = asyncio.Event()  # no pass through the inbox is under way
 
     async def read_loop(self, stop: asyncio.Event) -> None:
         """Connect, work through the inbox, wait for more; on a dropped connection reconnect
@@ -132,6 +133,7 @@ class Inbox:
         work = _Pass()
         tried: set[str] = set()
         self.handler.retry_at = None
+        self.worked_through.clear()
         try:
             while not self._stopping.is_set():
                 uidvalidity, uids = await asyncio.to_thread(imap.uids, box, self.settings.folder)
@@ -165,6 +167,8 @@ class Inbox:
             if work.handling or work.settling:
                 await asyncio.wait(work.handling | work.settling)
             raise
+        finally:
+            self.worked_through.set()
         return work.moved
 
     async def _room(self, work: _Pass, box: BaseMailBox) -> None:
