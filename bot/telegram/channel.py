@@ -86,6 +86,7 @@ class TelegramChannel:
             ApplicationBuilder()
             .token(token)
             .updater(None)
+            .job_queue(None)  # delivery is bot.outbox's loop, reminders the scheduler's
             .request(AiohttpRequest())
             .get_updates_request(AiohttpRequest(connections=1))
             .rate_limiter(AIORateLimiter(
@@ -151,10 +152,9 @@ class TelegramChannel:
 
     async def run(self, token: str, stop: asyncio.Event) -> None:
         """Connect, then poll or serve the webhook and deliver the outbox until `stop` is set."""
-        for noisy in ("httpx", "apscheduler"):
-            # httpx logs every request URL, and the URL holds the token.
-            if logging.getLogger(noisy).level == logging.NOTSET:
-                logging.getLogger(noisy).setLevel(logging.WARNING)
+        # httpx logs every request URL, and the URL holds the token.
+        if logging.getLogger("httpx").level == logging.NOTSET:
+            logging.getLogger("httpx").setLevel(logging.WARNING)
         application = self.build_application(token)
         if not await self._connect(application, stop):
             return
