@@ -17,6 +17,7 @@ from rules.checks import YOUTH_WORK_NOTE
 from rules.conferences import Conference, find_conference
 from rules.dates import DateError, format_date, format_weekday_date, parse_date
 from rules.money import format_cents
+from rules.records import Session, SessionStatus
 from rules.refusal import refuse
 from rules.sketch import cofunding_text
 
@@ -62,12 +63,13 @@ def conference_and_day(ctx: Context, args: str) -> tuple[Conference | None, date
     return conference, day
 
 
-def budget_sessions(ctx: Context, conference: Conference | None, since: date) -> list[dict]:
+def budget_sessions(ctx: Context, conference: Conference | None,
+                    since: date) -> list[Session]:
     """Scheduled Budget II sessions from `since` on, soonest first."""
     rows = [s for year in (since.year, since.year + 1)
             for s in ctx.store.sessions(year, conference.code if conference else None)
-            if s["status"] == "scheduled" and s["budget_ii"] and s["date"] >= since.isoformat()]
-    return sorted(rows, key=lambda s: (s["date"], s["conference"]))
+            if s.status == SessionStatus.SCHEDULED and s.budget_ii and s.date >= since.isoformat()]
+    return sorted(rows, key=lambda s: (s.date, s.conference))
 
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
@@ -85,7 +87,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     session = None
     if day is not None:
         session = ctx.store.session(conference.code, day)
-        if session is None or session["status"] != "scheduled":
+        if session is None or session.status != SessionStatus.SCHEDULED:
             raise refuse("", f"Für {conference.name} ist am {format_date(day)} keine Sitzung "
                              "eingetragen. /sitzungen zeigt die angesetzten Sitzungen.")
     else:
@@ -95,28 +97,28 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     from reports.session_pdf import agenda_pdf
 
     data = agenda_pdf(agenda_data(ctx, conference, session), ctx.today)
-    name = f"tagesordnung-{conference.code}-{session['date'] if session else ctx.today}.pdf"
+    name = f"tagesordnung-{conference.code}-{session.date if session else ctx.today}.pdf"
     return reply(text, documents=(Document(name, "application/pdf", data),))
 
 
-def session_action(ctx: Context, session: dict, command: str) -> Action:
-    conference = ctx.conference(session["conference"])
-    day = format_date(date.fromisoformat(session["date"]))
+def session_action(ctx: Context, session: Session, command: str) -> Action:
+    conference = ctx.conference(session.conference)
+    day = format_date(date.fromisoformat(session.date))
     return Action(f"{conference.name} {day}", f"{command} {conference.code} {day}")
 
 
-def when(session: dict) -> str:
-    text = format_weekday_date(date.fromisoformat(session["date"]))
-    if session.get("time"):
-        text += f", {session['time']} Uhr"
-    if session.get("place"):
-        text += f", {session['place']}"
+def when(session: Session) -> str:
+    text = format_weekday_date(date.fromisoformat(session.date))
+    if session.time:
+        text += f", {session.time} Uhr"
+    if session.place:
+        text += f", {session.place}"
     return text
 
 
-def agenda_data(ctx: Context, conference: Conference, session: dict | None) -> dict:
+def agenda_data(ctx: Context, conference: Conference, session: Session | None) -> dict:
     """What an agenda shows, for the message and the PDF alike."""
-    year = int(session["date"][:4]) if session else ctx.today.year
+    year = int(session.date[:4]) if session else ctx.today.year
     applications = open_applications(ctx, conference)
     decidable = [a for a in applications if a["status"] in OPEN]
     balance = ctx.balance(conference, year)
@@ -127,11 +129,11 @@ def agenda_data(ctx: Context, conference: Conference, session: dict | None) -> d
         "requested_cents": sum(a["requested_cents"] or 0 for a in decidable),
         "free_cents": balance.free,
         "attending": [person.name if (person := ctx.config.person(p)) else p
-                      for p in (session or {}).get("attended_by", [])],
+                      for p in (session.attended_by if session else ())],
     }
 
 
-def agenda_text(ctx: Context, conference: Conference, session: dict | None, *,
+def agenda_text(ctx: Context, conference: Conference, session: Session | None, *,
                 limit: int | None = SHORT_TEXT) -> str:
     data = agenda_data(ctx, conference, session)
     head = (f"Tagesordnung Budget II, Sozialkonferenz {conference.name}, {data['when']}"
@@ -181,27 +183,28 @@ def upcoming(ctx: Context, args: str, body: str) -> Outcome:
     until = (ctx.today + timedelta(days=UPCOMING_DAYS)).isoformat()
     rows = sorted((s for year in (ctx.today.year, ctx.today.year + 1)
                    for s in ctx.store.sessions(year, conference.code if conference else None)
-                   if s["status"] == "scheduled" and ctx.today.isoformat() <= s["date"] <= until),
-                  key=lambda s: (s["date"], s["time"] or "", s["conference"]))
+                   if s.status == SessionStatus.SCHEDULED
+                   and ctx.today.isoformat() <= s.date <= until),
+                  key=lambda s: (s.date, s.time or "", s.conference))
     where = conference.name if conference else "alle Sozialkonferenzen"
     if not rows:
         return reply(f"Angesetzte Sitzungen ({where}): keine. Die Geschäftsführungen melden "
                      "Sitzungen mit /sitzung an.")
     lines = [f"Angesetzte Sitzungen ({where}):"]
     for session in rows:
-        name = ctx.conference(session["conference"]).name
+        name = ctx.conference(session.conference).name
         line = f"• {when(session)}: {name}"
-        if session["budget_ii"]:
-            count = len([a for a in open_applications(ctx, ctx.conference(session["conference"]))
+        if session.budget_ii:
+            count = len([a for a in open_applications(ctx, ctx.conference(session.conference))
                          if a["status"] in OPEN])
-            attending = len(session["attended_by"])
+            attending = len(session.attended_by)
             applications = "1 offener Antrag" if count == 1 else f"{count} offene Anträge"
             line += (f", Budget II ({applications}; Landkreis: "
                      + (f"{attending} zugesagt" if attending else "noch keine Zusage") + ")")
         lines.append(line)
-    first = next((s for s in rows if s["budget_ii"]), None)
+    first = next((s for s in rows if s.budget_ii), None)
     if first:
-        day = format_date(date.fromisoformat(first["date"]))
-        lines.append(f"Die Tagesordnung: /tagesordnung {first['conference']} {day}")
+        day = format_date(date.fromisoformat(first.date))
+        lines.append(f"Die Tagesordnung: /tagesordnung {first.conference} {day}")
     return reply("\n".join(lines))
 

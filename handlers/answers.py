@@ -17,6 +17,7 @@ from rules.answers import ATTEND, EXCUSE, MAX_WORDS_CHARS, CalendarReply
 from rules.conferences import Conference
 from rules.dates import format_date
 from rules.moves import Move
+from rules.records import Session, SessionStatus
 from rules.refusal import Refusal
 from rules.sessions import (
     calendar_answer_for_cancelled,
@@ -56,7 +57,7 @@ def understand(ctx: Context, reading: Reading) -> str | Outcome | None:
     if isinstance(found, Outcome):
         return found
     conference, record = found
-    return f"/{VERBS[word]} {conference.code} {format_date(date.fromisoformat(record['date']))}"
+    return f"/{VERBS[word]} {conference.code} {format_date(date.fromisoformat(record.date))}"
 
 
 def _from_calendar(ctx: Context, answer: CalendarReply) -> str | Outcome:
@@ -70,19 +71,19 @@ def _from_calendar(ctx: Context, answer: CalendarReply) -> str | Outcome:
     if found is None:
         return refusal_outcome(calendar_answer_without_session())
     conference, record = found
-    if record["status"] != "scheduled":
+    if record.status != SessionStatus.SCHEDULED:
         return refusal_outcome(calendar_answer_for_cancelled(conference.name))
-    day = format_date(date.fromisoformat(record["date"]))
-    if answer.sequence < record["sequence"] and record.get("moved_from"):
+    day = format_date(date.fromisoformat(record.date))
+    if answer.sequence < record.sequence and record.moved_from:
         return refusal_outcome(
-            calendar_answer_for_earlier_date(conference.name, date.fromisoformat(record["date"])),
+            calendar_answer_for_earlier_date(conference.name, date.fromisoformat(record.date)),
             attendance_actions(conference, record))
     if answer.answer not in VERBS:
         return _ask_firmly(ctx, (conference, record))
     return f"/{VERBS[answer.answer]} {conference.code} {day}"
 
 
-def _session_by_uid(ctx: Context, uid: str) -> tuple[Conference, dict] | None:
+def _session_by_uid(ctx: Context, uid: str) -> tuple[Conference, Session] | None:
     """The session of an invitation: its UID names the conference and the first date
     ("ADE-2026-03-12-…@sozialbot"); a moved session is followed to its date now."""
     local = uid.split("@", 1)[0]
@@ -92,12 +93,12 @@ def _session_by_uid(ctx: Context, uid: str) -> tuple[Conference, dict] | None:
     except ValueError:
         return None
     found = find_session(ctx, code, first)
-    if found is None or found[1]["uid"] != local:
+    if found is None or found[1].uid != local:
         return None
     return found
 
 
-def _ask_firmly(ctx: Context, found: tuple[Conference, dict] | None = None) -> Outcome:
+def _ask_firmly(ctx: Context, found: tuple[Conference, Session] | None = None) -> Outcome:
     """"Vielleicht" is no answer for R9: ask for a firm one."""
     chosen = found or choose_session(ctx, "anwesend")
     if isinstance(chosen, Outcome):

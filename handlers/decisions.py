@@ -44,7 +44,7 @@ from rules.decisions import (
     watering_can,
 )
 from rules.money import format_cents
-from rules.records import Confirmation, ConfirmationStatus, LedgerKind
+from rules.records import Confirmation, ConfirmationStatus, LedgerKind, Session, SessionStatus
 from rules.refusal import Refusal, Refused, refuse
 from rules.sessions import (
     held_notice,
@@ -81,11 +81,11 @@ class Planned:
         return text
 
 
-def _session(ctx: Context, conference: Conference, day: date) -> dict:
+def _session(ctx: Context, conference: Conference, day: date) -> Session:
     record = ctx.store.session(conference.code, day)
-    if record is None or record["status"] != "scheduled":
+    if record is None or record.status != SessionStatus.SCHEDULED:
         raise Refused(no_session_for_decisions(conference.name, day))
-    if not record["budget_ii"]:
+    if not record.budget_ii:
         raise Refused(not_a_budget_session(day))
     if day > ctx.today:
         raise Refused(session_not_held_yet(day))
@@ -202,10 +202,10 @@ def _day_and_lines(ctx: Context, conference: Conference, args: str,
             return parse_date(written, ctx.today), lines, False
         except DateError as error:
             raise refuse("", str(error)) from None
-    days = [date.fromisoformat(s["date"])
+    days = [date.fromisoformat(s.date)
             for year in (ctx.today.year - 1, ctx.today.year)  # early January: December's
             for s in ctx.store.sessions(year, conference.code)
-            if s["status"] == "scheduled" and s["budget_ii"]]
+            if s.status == SessionStatus.SCHEDULED and s.budget_ii]
     found = session_without_date(days, ctx.today)
     if found is None:
         example = _form(ctx, conference).replies[0].text.split("\n", 1)[1]
@@ -269,7 +269,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
                                balance.free)
         if warning:
             text.append(warning.render())
-    if must_hold_for_county(session["attended_by"]):
+    if must_hold_for_county(session.attended_by):
         text.append(held_warning())
     if replaced and kept:
         text.append(f"Die Beschlüsse Ihrer vorigen Nachricht (Code {', '.join(replaced)}) sind "
@@ -381,9 +381,9 @@ def _choose_held(ctx: Context) -> Outcome:
 def _form(ctx: Context, conference: Conference) -> Outcome:
     """/beschluss alone: the lines to fill in, with this conference's open applications and
     the date of its last (or next) Budget II session."""
-    days = sorted(s["date"] for year in (ctx.today.year - 1, ctx.today.year)
+    days = sorted(s.date for year in (ctx.today.year - 1, ctx.today.year)
                   for s in ctx.store.sessions(year, conference.code)
-                  if s["status"] == "scheduled" and s["budget_ii"])
+                  if s.status == SessionStatus.SCHEDULED and s.budget_ii)
     past = [d for d in days if d <= ctx.today.isoformat()]
     day = past[-1] if past else (days[0] if days else None)
     numbers = [a["number"] for a in ctx.store.undecided_applications(conference.code)
@@ -413,7 +413,7 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
     session = _session(ctx, conference, day)
     _refuse_changed_sketches(ctx, confirmation)
     planned = _plan(ctx, conference, day, confirmation.lines)
-    if must_hold_for_county(session["attended_by"]):
+    if must_hold_for_county(session.attended_by):
         ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.HELD))
         _hold(ctx, conference, day, planned)
         outcome = reply(held_reply(day))

@@ -41,10 +41,10 @@ def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
                      "budget_year": budget_year(row), "sketch": sketch_of(row),
                      "corrections": row.get("corrections", [])}
                     for year in years for row in store.applications(year)]
-    sessions = [{"conference": s["conference"], "date": s["date"], "time": s.get("time"),
-                 "place": s.get("place", ""), "budget_ii": s["budget_ii"],
-                 "attended_by": s["attended_by"], "status": s["status"],
-                 "moved_to": s.get("moved_to")}
+    sessions = [{"conference": s.conference, "date": s.date, "time": s.time,
+                 "place": s.place, "budget_ii": s.budget_ii,
+                 "attended_by": list(s.attended_by), "status": str(s.status),
+                 "moved_to": s.moved_to}
                 for year in years for s in store.sessions(year)]
     ledger = [{"id": e.id, "year": e.year, "conference": e.conference, "kind": str(e.kind),
                "amount_cents": e.amount_cents, "application": e.application,

@@ -13,7 +13,7 @@ from handlers.context import Context, reply
 from handlers.messages import Outcome
 from rules.dates import format_date
 from rules.people import ROLE_NAMES
-from rules.records import ConfirmationStatus
+from rules.records import ConfirmationStatus, SessionStatus
 
 # command -> (what "Sie können …", example with {placeholders}); roles see only their own
 SENTENCES: dict[str, tuple[str, str]] = {
@@ -94,7 +94,7 @@ def examples(ctx: Context) -> dict[str, str]:
     conference = ctx.conference(own) if own else ctx.config.conferences[0]
     upcoming = budget_sessions(ctx, ctx.conference(own) if own else None, today)
     if upcoming and not own:
-        conference = ctx.conference(upcoming[0]["conference"])
+        conference = ctx.conference(upcoming[0].conference)
     applications = [a for y in years for a in ctx.store.applications(y)
                     if (own is None or a["conference"] == own)
                     and (ctx.person is not None or a["contact"] == ctx.identity.key)]
@@ -102,11 +102,10 @@ def examples(ctx: Context) -> dict[str, str]:
     number = (open_ones or applications or [{"number": f"{conference.code}-{today.year}-001"}]
               )[-1]["number"]
     approved = [a["number"] for a in applications if a["status"] in ("approved", "held")]
-    held = sorted(s["date"] for y in years for s in ctx.store.sessions(y, own)
-                  if s["budget_ii"] and s["status"] == "scheduled" and s["date"] <= str(today))
+    held = sorted(s.date for y in years for s in ctx.store.sessions(y, own)
+                  if s.budget_ii and s.status == SessionStatus.SCHEDULED and s.date <= str(today))
     held_day = date.fromisoformat(held[-1]) if held else None
-    session = (f"{upcoming[0]['conference']} "
-               f"{format_date(date.fromisoformat(upcoming[0]['date']))}" if upcoming
+    session = (f"{upcoming[0].conference} {format_date(upcoming[0].day)}" if upcoming
                else f"{conference.code} <Datum der Sitzung>")
     codes = [c.code for y in years for c in ctx.store.confirmations(y)
              if c.status == ConfirmationStatus.OPEN and c.by == ctx.identity.key]
@@ -125,10 +124,10 @@ def examples(ctx: Context) -> dict[str, str]:
         # R8: no third Budget II session in a year; then the example is an ordinary one
         "budget_ii": ", Budget II" if len([
             s for s in ctx.store.sessions(example_day(today).year, conference.code)
-            if s["budget_ii"] and s["status"] == "scheduled"]) < 2 else "",
+            if s.budget_ii and s.status == SessionStatus.SCHEDULED]) < 2 else "",
         "session": "" if own else session,
         "held": format_date(held_day) if held_day else (
-            format_date(date.fromisoformat(upcoming[0]["date"])) if upcoming
+            format_date(upcoming[0].day) if upcoming
             else "<Datum der Sitzung>"),
         "held_session": f"{conference.code} {format_date(held_day)}" if held_day else session,
         "waiting": (f"{waiting[0][0]} {format_date(date.fromisoformat(waiting[0][1]))}"

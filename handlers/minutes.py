@@ -16,7 +16,7 @@ from rules.conferences import Conference
 from rules.dates import format_date
 from rules.decisions import OUTCOME_WORDS, Votes
 from rules.money import format_cents
-from rules.records import ConfirmationStatus, LedgerKind
+from rules.records import ConfirmationStatus, LedgerKind, Session, SessionStatus
 from rules.refusal import refuse
 
 
@@ -25,14 +25,14 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     if day is None or conference is None:
         held = [s for year in (ctx.today.year - 1, ctx.today.year)
                 for s in ctx.store.sessions(year, conference.code if conference else None)
-                if s["status"] == "scheduled" and s["budget_ii"]
-                and s["date"] <= ctx.today.isoformat() and _decisions(ctx, s)]
+                if s.status == SessionStatus.SCHEDULED and s.budget_ii
+                and s.date <= ctx.today.isoformat() and _decisions(ctx, s)]
         if not held:
             where = f" für {conference.name}" if conference else ""
             raise refuse("", f"Es gibt noch keine gebuchten Beschlüsse{where}, aus denen ich ein "
                              "Protokoll machen kann. Nach /beschluss und /buchen geht es mit "
                              "/protokoll <Datum der Sitzung>.")
-        held.sort(key=lambda s: s["date"], reverse=True)
+        held.sort(key=lambda s: s.date, reverse=True)
         return reply("Von welcher Sitzung möchten Sie das Protokoll?",
                      actions=tuple(session_action(ctx, s, "/protokoll") for s in held[:8]))
     session = ctx.store.session(conference.code, day)
@@ -44,22 +44,22 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     data = minutes_data(ctx, conference, session, decisions)
     from reports.session_pdf import minutes_pdf
 
-    document = Document(f"protokoll-{conference.code}-{session['date']}.pdf", "application/pdf",
+    document = Document(f"protokoll-{conference.code}-{session.date}.pdf", "application/pdf",
                         minutes_pdf(data, ctx.today))
     return reply(minutes_text(data), documents=(document,))
 
 
-def _decisions(ctx: Context, session: dict) -> list[dict]:
+def _decisions(ctx: Context, session: Session) -> list[dict]:
     """The decision lines booked (or held under R9) for this session, in the order reported."""
     return [{**line, "held": c.status == ConfirmationStatus.HELD}
-            for c in ctx.store.confirmations(int(session["date"][:4]))
-            if c.conference == session["conference"] and c.session_date == session["date"]
+            for c in ctx.store.confirmations(int(session.date[:4]))
+            if c.conference == session.conference and c.session_date == session.date
             and c.decided for line in c.lines]
 
 
-def minutes_data(ctx: Context, conference: Conference, session: dict,
+def minutes_data(ctx: Context, conference: Conference, session: Session,
                  decisions: list[dict]) -> dict:
-    year = int(session["date"][:4])
+    year = int(session.date[:4])
     rows = []
     for line in decisions:
         record = ctx.store.application(line["number"]) or {}
@@ -75,11 +75,11 @@ def minutes_data(ctx: Context, conference: Conference, session: dict,
         free = ctx.balance(conference, year).free
     else:
         free = balance_from((e.kind, e.amount_cents) for e in entries[:last + 1]).available
-    names = [_name(ctx, p) for p in session.get("attended_by", [])]
-    excused = [_name(ctx, p) for p in session.get("excused_by", [])]
+    names = [_name(ctx, p) for p in session.attended_by]
+    excused = [_name(ctx, p) for p in session.excused_by]
     return {
         "county": ctx.config.county, "conference": conference.name, "code": conference.code,
-        "when": when(session), "date": session["date"], "attending": names, "excused": excused,
+        "when": when(session), "date": session.date, "attending": names, "excused": excused,
         "decisions": rows, "free_cents": free, "year": year,
         "approved_cents": sum(r["amount_cents"] or 0 for r in rows
                               if r["outcome"] == "approved"),

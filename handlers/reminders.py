@@ -12,6 +12,7 @@ from handlers.agenda import agenda_text
 from handlers.messages import Action, Notification
 from handlers.sessions import _when, attendance_actions, session_event
 from rules.dates import format_date
+from rules.records import SessionStatus
 from rules.sessions import nobody_answered_alarm
 
 if TYPE_CHECKING:
@@ -27,45 +28,45 @@ def due(core: Core, now: datetime) -> list[Notification]:
     today = now.date()
     for year in (today.year, today.year + 1):
         for session in ctx.store.sessions(year):
-            if not session["budget_ii"] or session["status"] != "scheduled":
+            if not session.budget_ii or session.status != SessionStatus.SCHEDULED:
                 continue
-            days = (date.fromisoformat(session["date"]) - today).days
+            days = (date.fromisoformat(session.date) - today).days
             if days < 1 or days > 7:
                 continue
-            conference = ctx.conference(session["conference"])
+            conference = ctx.conference(session.conference)
             stage = 1 if days == 1 else 7
-            since_alert = (today - date.fromisoformat(session.get("alerted_on", "2000-01-01"))).days
-            answered = {*session["attended_by"], *session["excused_by"]}
+            since_alert = (today - date.fromisoformat(session.alerted_on or "0001-01-01")).days
+            answered = {*session.attended_by, *session.excused_by}
             for person in ctx.county_representatives():
                 if person.id in answered or since_alert < 2:  # no reminder right after the alert
                     continue
                 ctx.notify(person.id, f"Erinnerung (R9): Budget-II-Sitzung {conference.name} "
                            f"{'morgen' if days == 1 else f'in {days} Tagen'}, {_when(session)}. "
                            "Bitte sagen Sie zu oder ab.", "reminder",
-                           f"reminder:{session['uid']}:{session['date']}:{stage}:{person.id}",
+                           f"reminder:{session.uid}:{session.date}:{stage}:{person.id}",
                            actions=attendance_actions(conference, session),
                            event=session_event(ctx, conference, session))
-            agenda_keys = [f"agenda:{session['uid']}:{session['sequence']}:{p.id}"
+            agenda_keys = [f"agenda:{session.uid}:{session.sequence}:{p.id}"
                            for p in ctx.county_representatives()]
             if since_alert >= 1 and not all(map(ctx.store.has_notification, agenda_keys)):
                 # the agenda with the sketches, a week before (R5, R9); made once, not each run
                 text = agenda_text(ctx, conference, session)
                 pdf = (f"/tagesordnung {conference.code} "
-                       f"{format_date(date.fromisoformat(session['date']))}")
+                       f"{format_date(date.fromisoformat(session.date))}")
                 for person in ctx.county_representatives():
                     ctx.notify(person.id, f"Zur Vorbereitung (R9): {text}\nAls PDF: {pdf}",
                                "agenda",
-                               f"agenda:{session['uid']}:{session['sequence']}:{person.id}",
+                               f"agenda:{session.uid}:{session.sequence}:{person.id}",
                                actions=(Action("Tagesordnung als PDF", pdf),))
-            if days <= 2 and not session["attended_by"] and since_alert >= 1:
+            if days <= 2 and not session.attended_by and since_alert >= 1:
                 alarm = nobody_answered_alarm(conference.name, _when(session))
                 # one who has declined is not asked again (she said she cannot come)
                 asked = [p for p in ctx.county_representatives()
-                         if p.id not in session["excused_by"]]
+                         if p.id not in session.excused_by]
                 for person in [*asked, *ctx.secretaries(conference.code)]:
                     # keyed by the date too: a moved session is reminded of again
                     ctx.notify(person.id, alarm, "alarm",
-                               f"alarm:{session['uid']}:{session['date']}:{person.id}",
+                               f"alarm:{session.uid}:{session.date}:{person.id}",
                                actions=attendance_actions(conference, session)
                                if person.role == "county" else ())
     if not ctx.notifications:

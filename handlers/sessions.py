@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, time, timedelta
 
 from handlers.context import Context, refusal_outcome, reply
@@ -22,6 +23,7 @@ from rules.dates import (
     take_time,
 )
 from rules.moves import DATE_IN_TEXT, Move, new_place, read_move, says_moved
+from rules.records import Session, SessionStatus
 from rules.refusal import Refused, refuse
 from rules.sessions import (
     attend_after_the_meeting,
@@ -63,7 +65,7 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
         if len(ahead) != 1:
             raise refuse("", "Welche Sitzung wird verschoben? Bitte nennen Sie beide Daten, "
                              "z. B.: /sitzung 12.03.2026 verschoben auf 19.03.2026 19:00")
-        first, rest = format_date(date.fromisoformat(ahead[0]["date"])), text
+        first, rest = format_date(ahead[0].day), text
     try:
         day, rest = take_date(f"{first} {rest}", ctx.today)  # "Do, 5. Nov. um 19 Uhr"
     except DateError as error:
@@ -86,7 +88,7 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
     if day < ctx.today:
         raise refuse("", f"Der {format_date(day)} liegt in der Vergangenheit. Bitte melden Sie "
                          "Sitzungen vorher an.")
-    if existing is not None and existing["status"] == "moved":
+    if existing is not None and existing.status == SessionStatus.MOVED:
         existing = None  # a new meeting on a day one was moved away from
     if existing is None and not additional:
         earlier = _same_meeting(ctx, conference, day, place, budget_ii)
@@ -109,39 +111,35 @@ def _place(rest: str) -> str:
     return place
 
 
-def _save(ctx: Context, conference: Conference, day: date, existing: dict | None,
+def _save(ctx: Context, conference: Conference, day: date, existing: Session | None,
           start: time | None, place: str, budget_ii: bool) -> Outcome:
     """Set a session, or change the time or place of one on the same day (attendance kept)."""
     # A scheduled Budget II session stays one when it is changed; a cancelled one that is set
     # again is Budget II only if the message says so, and then counts against R8 again.
-    counted = bool(existing and existing["budget_ii"] and existing["status"] == "scheduled")
+    counted = bool(existing and existing.budget_ii and existing.status == SessionStatus.SCHEDULED)
     budget_ii = budget_ii or counted
     if budget_ii and not counted:
         _check_r8(ctx, conference, day, ignore=day)
     ctx.store.year_table(day.year, "sessions")
-    record = existing or {
-        "uid": f"{conference.code}-{day.isoformat()}-{ctx.message.source_id[-8:]}",
-        "conference": conference.code, "date": day.isoformat(), "attended_by": [],
-        "excused_by": [], "sequence": -1, "registered_by": ctx.identity.key,
-    }
-    changed = existing is not None and existing["status"] == "scheduled"
-    if changed and existing and (format_time(start) if start else existing.get("time")) == \
-            existing.get("time") and (place or existing.get("place", "")) == \
-            existing.get("place", "") and budget_ii == existing["budget_ii"]:
+    record = existing or Session(
+        uid=f"{conference.code}-{day.isoformat()}-{ctx.message.source_id[-8:]}",
+        conference=conference.code, date=day.isoformat(), status=SessionStatus.SCHEDULED,
+        budget_ii=budget_ii, sequence=-1, registered_by=ctx.identity.key)
+    changed = existing is not None and existing.status == SessionStatus.SCHEDULED
+    if changed and existing and (format_time(start) if start else existing.time) == \
+            existing.time and (place or existing.place) == \
+            existing.place and budget_ii == existing.budget_ii:
         # the same message again ("verschoben auf 19.11." once more): no change, nobody alerted
         return reply(f"Die Sitzung {conference.name} am {_when(existing)} ist so schon "
                      "eingetragen. Es wurde nichts geändert.")
     before = _when(existing, place=False) if changed and existing else ""
-    record.update({
-        "time": format_time(start) if start else (existing or {}).get("time"),
-        "place": place or (existing or {}).get("place", ""),
-        "budget_ii": budget_ii,
-        "status": "scheduled", "sequence": record["sequence"] + 1,
-        "alerted_on": ctx.today.isoformat(),
-    })
+    record = replace(record, time=format_time(start) if start else record.time,
+                     place=place or record.place, budget_ii=budget_ii,
+                     status=SessionStatus.SCHEDULED, sequence=record.sequence + 1,
+                     alerted_on=ctx.today.isoformat())
     ctx.store.save_session(record)
     when = _when(record)
-    if not record["budget_ii"]:
+    if not record.budget_ii:
         return reply(f"Die Sitzung {conference.name} am {when} ist eingetragen. Sie ist nicht als "
                      "Budget-II-Sitzung markiert; wenn dort über Budget II entschieden wird, "
                      "schreiben Sie „Budget II“ dazu.")
@@ -158,9 +156,9 @@ def _save(ctx: Context, conference: Conference, day: date, existing: dict | None
 
 
 def _check_r8(ctx: Context, conference: Conference, day: date, ignore: date) -> None:
-    others = [date.fromisoformat(s["date"]) for s in ctx.store.sessions(day.year, conference.code)
-              if s["budget_ii"] and s["status"] == "scheduled" and s["date"] != day.isoformat()
-              and s["date"] != ignore.isoformat()]
+    others = [date.fromisoformat(s.date) for s in ctx.store.sessions(day.year, conference.code)
+              if s.budget_ii and s.status == SessionStatus.SCHEDULED and s.date != day.isoformat()
+              and s.date != ignore.isoformat()]
     limit = budget_session_limit(conference.name, day.year, others)
     if limit:
         raise Refused(limit)
@@ -190,14 +188,14 @@ def _register_move(ctx: Context, conference: Conference, day: date, move: Move) 
     budget_ii = bool(BUDGET_II.search(rest))
     place = _place(new_place(rest) if move.kind == "to" else rest)
     old = ctx.store.session(conference.code, old_day)
-    if old is not None and old["status"] == "moved" and old.get("moved_to"):
-        done = ctx.store.session(conference.code, date.fromisoformat(old["moved_to"]))
-        if done is not None and done["status"] == "scheduled":
-            if done["date"] == new_day.isoformat():  # the same message sent again
+    if old is not None and old.status == SessionStatus.MOVED and old.moved_to:
+        done = ctx.store.session(conference.code, date.fromisoformat(old.moved_to))
+        if done is not None and done.status == SessionStatus.SCHEDULED:
+            if done.date == new_day.isoformat():  # the same message sent again
                 return reply(f"Die Sitzung {conference.name} vom {format_date(old_day)} ist "
                              f"schon verschoben auf den {_when(done)}. Es wurde nichts geändert.")
-            old, old_day = done, date.fromisoformat(done["date"])  # moved once more
-    if old is None or old["status"] != "scheduled":
+            old, old_day = done, date.fromisoformat(done.date)  # moved once more
+    if old is None or old.status != SessionStatus.SCHEDULED:
         raise refuse("", f"Für {conference.name} ist am {format_date(old_day)} keine Sitzung "
                          "eingetragen, die verschoben werden könnte. Eine neue Sitzung melden "
                          f"Sie so an: /sitzung {format_date(new_day)} 18:30 Ort Rathaus, "
@@ -208,7 +206,7 @@ def _register_move(ctx: Context, conference: Conference, day: date, move: Move) 
 
 
 def _same_meeting(ctx: Context, conference: Conference, day: date, place: str,
-                  budget_ii: bool) -> dict | None:
+                  budget_ii: bool) -> Session | None:
     """A second `/sitzung` for a new date of a meeting already set: the only session of the
     conference still to come, undecided, at the same place, within two weeks of the new date
     (within four when the new one could not be set besides it under R8)."""
@@ -217,59 +215,58 @@ def _same_meeting(ctx: Context, conference: Conference, day: date, place: str,
     wanted = " ".join(place.lower().split())
     near = [s for year in {day.year - 1, day.year, day.year + 1} if year in ctx.store.years()
             for s in ctx.store.sessions(year, conference.code)
-            if s["status"] == "scheduled" and s["date"] >= ctx.today.isoformat()
-            and abs((date.fromisoformat(s["date"]) - day).days) <= SAME_MEETING_DAYS
-            and " ".join(s.get("place", "").lower().split()) == wanted
-            and (s["budget_ii"] or not budget_ii)
-            and not _decided(ctx, conference, date.fromisoformat(s["date"]))]
+            if s.status == SessionStatus.SCHEDULED and s.date >= ctx.today.isoformat()
+            and abs((date.fromisoformat(s.date) - day).days) <= SAME_MEETING_DAYS
+            and " ".join(s.place.lower().split()) == wanted
+            and (s.budget_ii or not budget_ii)
+            and not _decided(ctx, conference, date.fromisoformat(s.date))]
     if len(near) != 1:
         return None
-    gap = abs((date.fromisoformat(near[0]["date"]) - day).days)
+    gap = abs((near[0].day - day).days)
     if gap <= SAME_MEETING_DAYS // 2:
         return near[0]
     full = [s for s in ctx.store.sessions(day.year, conference.code)
-            if s["budget_ii"] and s["status"] == "scheduled"]
+            if s.budget_ii and s.status == SessionStatus.SCHEDULED]
     r8_full = budget_session_limit(conference.name, day.year,
-                                   [date.fromisoformat(s["date"]) for s in full]) is not None
-    return near[0] if near[0]["budget_ii"] and r8_full else None
+                                   [date.fromisoformat(s.date) for s in full]) is not None
+    return near[0] if near[0].budget_ii and r8_full else None
 
 
-def _move(ctx: Context, conference: Conference, old: dict, new_day: date, start: time | None,
+def _move(ctx: Context, conference: Conference, old: Session, new_day: date, start: time | None,
           place: str, budget_ii: bool, *, guessed: bool) -> Outcome:
     """One session, one UID: the old date is kept on the record as "moved", the session goes
     on at the new date with the next SEQUENCE. The county is asked again to attend, since an
     answer for one day says nothing about another."""
-    old_day = date.fromisoformat(old["date"])
+    old_day = date.fromisoformat(old.date)
     if old_day < ctx.today:
         raise refuse("", f"Die Sitzung {conference.name} am {format_date(old_day)} hat schon "
                          "stattgefunden und kann nicht mehr verschoben werden. Eine neue "
                          f"Sitzung melden Sie mit /sitzung {format_date(new_day)} an.")
     if _decided(ctx, conference, old_day):
-        raise Refused(decided_session_stays(conference.name, old_day, old["budget_ii"]))
+        raise Refused(decided_session_stays(conference.name, old_day, old.budget_ii))
     if new_day < ctx.today:
         raise refuse("", f"Der {format_date(new_day)} liegt in der Vergangenheit. Bitte nennen "
                          "Sie einen Tag, der noch kommt.")
     taken = ctx.store.session(conference.code, new_day)
-    if taken is not None and taken["status"] == "scheduled":
+    if taken is not None and taken.status == SessionStatus.SCHEDULED:
         raise refuse("", f"Am {format_date(new_day)} ist für {conference.name} schon eine "
                          "Sitzung eingetragen. Bitte sagen Sie eine der beiden ab "
                          f"(/sitzung {format_date(old_day)} abgesagt) oder wählen Sie einen "
                          "anderen Tag.")
-    budget_ii = old["budget_ii"] or budget_ii
-    if budget_ii and (new_day.year != old_day.year or not old["budget_ii"]):
+    budget_ii = old.budget_ii or budget_ii
+    if budget_ii and (new_day.year != old_day.year or not old.budget_ii):
         _check_r8(ctx, conference, new_day, ignore=old_day)
     before = _when(old, place=False)
-    history = [*old.get("moved_from", []),
-               {"date": old["date"], "time": old.get("time"), "on": ctx.today.isoformat()}]
-    moved = {**old, "date": new_day.isoformat(),
-             "time": format_time(start) if start else old.get("time"),
-             "place": place or old.get("place", ""), "budget_ii": budget_ii,
-             "status": "scheduled", "sequence": old["sequence"] + 1,
-             "alerted_on": ctx.today.isoformat(), "attended_by": [], "excused_by": [],
-             "moved_from": history}
-    moved.pop("moved_to", None)
-    old.update({"status": "moved", "moved_to": new_day.isoformat()})
-    ctx.store.save_session(old)
+    history = [*(old.moved_from or ()),
+               {"date": old.date, "time": old.time, "on": ctx.today.isoformat()}]
+    moved = replace(old, date=new_day.isoformat(),
+                    time=format_time(start) if start else old.time,
+                    place=place or old.place, budget_ii=budget_ii,
+                    status=SessionStatus.SCHEDULED, sequence=old.sequence + 1,
+                    alerted_on=ctx.today.isoformat(), attended_by=(), excused_by=(),
+                    moved_from=tuple(history), moved_to=None)
+    ctx.store.save_session(replace(old, status=SessionStatus.MOVED,
+                                   moved_to=new_day.isoformat()))
     ctx.store.year_table(new_day.year, "sessions")
     ctx.store.save_session(moved)
     text = (f"Die {'Budget-II-' if budget_ii else ''}Sitzung {conference.name} ist verschoben: "
@@ -313,12 +310,12 @@ def _parse_time(text: str) -> time:
         raise refuse("", str(error)) from None
 
 
-def _when(record: dict, *, place: bool = True) -> str:
-    text = format_date(date.fromisoformat(record["date"]))
-    if record.get("time"):
-        text += f", {record['time']} Uhr"
-    if place and record.get("place"):
-        text += f", {record['place']}"
+def _when(record: Session, *, place: bool = True) -> str:
+    text = format_date(date.fromisoformat(record.date))
+    if record.time:
+        text += f", {record.time} Uhr"
+    if place and record.place:
+        text += f", {record.place}"
     return text
 
 
@@ -329,29 +326,29 @@ def _agenda(ctx: Context, conference: Conference) -> list[dict]:
             if a["status"] in ("submitted", "deferred")]
 
 
-def session_event(ctx: Context, conference: Conference, record: dict,
+def session_event(ctx: Context, conference: Conference, record: Session,
                   moved_from: str = "") -> SessionEvent:
     return SessionEvent(
-        uid=f"{record['uid']}@sozialbot",
+        uid=f"{record.uid}@sozialbot",
         conference_code=conference.code,
         conference_name=conference.name,
-        day=date.fromisoformat(record["date"]),
-        start=time.fromisoformat(record["time"]) if record.get("time") else None,
-        place=record.get("place", ""),
-        status=record["status"],
-        sequence=record["sequence"],
+        day=record.day,
+        start=time.fromisoformat(record.time) if record.time else None,
+        place=record.place,
+        status=str(record.status),
+        sequence=record.sequence,
         agenda=tuple(f"{a['number']} {a['title']}" for a in _agenda(ctx, conference)),
         moved_from=moved_from,
     )
 
 
-def attendance_actions(conference: Conference, record: dict) -> tuple[Action, ...]:
-    day = format_date(date.fromisoformat(record["date"]))
+def attendance_actions(conference: Conference, record: Session) -> tuple[Action, ...]:
+    day = format_date(date.fromisoformat(record.date))
     return (Action("Ich nehme teil", f"/anwesend {conference.code} {day}"),
             Action("Ich bin verhindert", f"/verhindert {conference.code} {day}"))
 
 
-def _alert_county(ctx: Context, conference: Conference, record: dict, head: str, *,
+def _alert_county(ctx: Context, conference: Conference, record: Session, head: str, *,
                   moved_from: str = "") -> None:
     """Tell every county representative; one who has declined this day is told of the change
     but not asked again."""
@@ -361,13 +358,13 @@ def _alert_county(ctx: Context, conference: Conference, record: dict, head: str,
              else f"{conference.name}, {_when(record)}")
     hint = _concept_hint(ctx, conference).strip()
     for person in ctx.county_representatives():
-        declined = person.id in record["excused_by"]
+        declined = person.id in record.excused_by
         if head == "verschoben":
             ask = ("Ihre Zu- oder Absage zum alten Termin gilt für den neuen nicht. Bitte sagen "
                    "Sie zu oder ab.")
         elif declined:
             ask = "Ihre Absage bleibt vermerkt."
-        elif person.id in record["attended_by"]:
+        elif person.id in record.attended_by:
             ask = "Ihre Zusage bleibt vermerkt; können Sie nun nicht, sagen Sie bitte ab."
         else:
             ask = "Bitte sagen Sie zu oder ab."
@@ -375,40 +372,40 @@ def _alert_county(ctx: Context, conference: Conference, record: dict, head: str,
             person.id,
             f"Budget-II-Sitzung {head} (R9, Teilnahme verpflichtend):\n{where}\n"
             f"Tagesordnung:\n{agenda}\n" + (f"{hint}\n" if hint else "") + ask,
-            "session_alert", f"session:{record['uid']}:{record['sequence']}:{person.id}",
+            "session_alert", f"session:{record.uid}:{record.sequence}:{person.id}",
             actions=() if declined else attendance_actions(conference, record), event=event)
 
 
-def _cancel(ctx: Context, conference: Conference, day: date, existing: dict | None) -> Outcome:
-    if existing is None or existing["status"] != "scheduled":
-        moved = existing is not None and existing["status"] == "moved"
+def _cancel(ctx: Context, conference: Conference, day: date, existing: Session | None) -> Outcome:
+    if existing is None or existing.status != SessionStatus.SCHEDULED:
+        moved = existing is not None and existing.status == SessionStatus.MOVED
         raise refuse("", f"Für {conference.name} ist am {format_date(day)} keine Sitzung "
                          "eingetragen." + (
                              " Sie wurde auf den "
-                             f"{format_date(date.fromisoformat(existing['moved_to']))} "
+                             f"{format_date(date.fromisoformat(existing.moved_to or ''))} "
                              "verschoben." if moved and existing else ""))
     decided = _decided(ctx, conference, day)
     if decided or day < ctx.today:
         # Its decisions stand; cancelling it would free its place in the R8 count.
-        raise Refused(held_session_stays(conference.name, day, existing["budget_ii"], decided))
-    existing.update({"status": "cancelled", "sequence": existing["sequence"] + 1})
+        raise Refused(held_session_stays(conference.name, day, existing.budget_ii, decided))
+    existing = replace(existing, status=SessionStatus.CANCELLED, sequence=existing.sequence + 1)
     ctx.store.save_session(existing)
-    if existing["budget_ii"]:
+    if existing.budget_ii:
         event = session_event(ctx, conference, existing)
         for person in ctx.county_representatives():
             ctx.notify(person.id, f"Abgesagt: Budget-II-Sitzung {conference.name} am "
                        f"{_when(existing)}.", "session_cancelled",
-                       f"session:{existing['uid']}:{existing['sequence']}:{person.id}",
+                       f"session:{existing.uid}:{existing.sequence}:{person.id}",
                        event=event)
     return reply(f"Die Sitzung {conference.name} am {_when(existing)} ist abgesagt."
                  + (" Die Vertretungen des Landkreises sind informiert."
-                    if existing["budget_ii"] else ""))
+                    if existing.budget_ii else ""))
 
 
 # -- the county's answers ---------------------------------------------------------------------
 
 
-def upcoming(ctx: Context, *, include_all: bool = False) -> list[tuple[Conference, dict]]:
+def upcoming(ctx: Context, *, include_all: bool = False) -> list[tuple[Conference, Session]]:
     """Budget II sessions (with `include_all`: every session) still to come, today included,
     soonest first."""
     found = []
@@ -416,15 +413,15 @@ def upcoming(ctx: Context, *, include_all: bool = False) -> list[tuple[Conferenc
         if year not in ctx.store.years():
             continue
         for record in ctx.store.sessions(year):
-            conference = ctx.config.conference(record["conference"])
-            if (conference is not None and record["status"] == "scheduled"
-                    and (record["budget_ii"] or include_all)
-                    and record["date"] >= ctx.today.isoformat()):
+            conference = ctx.config.conference(record.conference)
+            if (conference is not None and record.status == SessionStatus.SCHEDULED
+                    and (record.budget_ii or include_all)
+                    and record.date >= ctx.today.isoformat()):
                 found.append((conference, record))
     return found
 
 
-def find_session(ctx: Context, code: str, day: date) -> tuple[Conference, dict] | None:
+def find_session(ctx: Context, code: str, day: date) -> tuple[Conference, Session] | None:
     """A session by conference and a date it has or had (a moved session is found by its old
     date, so an answer to the first invitation still reaches it)."""
     conference = ctx.config.conference(code)
@@ -432,8 +429,9 @@ def find_session(ctx: Context, code: str, day: date) -> tuple[Conference, dict] 
         return None
     record = ctx.store.session(code, day) if day.year in ctx.store.years() else None
     seen = 0
-    while record is not None and record["status"] == "moved" and seen < 20:
-        moved_to = date.fromisoformat(record["moved_to"])
+    while record is not None and record.status == SessionStatus.MOVED and record.moved_to \
+            and seen < 20:
+        moved_to = date.fromisoformat(record.moved_to)
         record = ctx.store.session(code, moved_to) if moved_to.year in ctx.store.years() else None
         seen += 1
     return (conference, record) if record is not None else None
@@ -443,7 +441,7 @@ BRACKETS = str.maketrans("()[]", "    ")
 
 
 def choose_session(ctx: Context, verb: str, *,
-                   ask: bool = False) -> tuple[Conference, dict] | Outcome:
+                   ask: bool = False) -> tuple[Conference, Session] | Outcome:
     """The session a county representative's answer without a date means: the one the message
     refers to, else the only one still to come; several (or with `ask`, a bare command tapped
     in the menu, any): ask back with a line for each."""
@@ -465,26 +463,26 @@ def choose_session(ctx: Context, verb: str, *,
         if recent is not None and not ask:
             return recent  # a yes after the meeting: attend() points to /bestaetigen
         return refusal_outcome(no_session_to_answer())
-    actions = tuple(Action(f"{label} ({c.name}, {format_date(date.fromisoformat(r['date']))})",
-                           f"/{verb} {c.code} {format_date(date.fromisoformat(r['date']))}")
+    actions = tuple(Action(f"{label} ({c.name}, {format_date(date.fromisoformat(r.date))})",
+                           f"/{verb} {c.code} {format_date(date.fromisoformat(r.date))}")
                     for c, r in sessions[:8])
     several = "Es sind mehrere Budget-II-Sitzungen angesetzt. " if len(sessions) > 1 else ""
     return Outcome(False, (Reply(f"Für welche Sitzung gilt Ihre Antwort? {several}Bitte "
                                  "antworten Sie mit einer dieser Zeilen.", actions),))
 
 
-def _recently_held(ctx: Context) -> tuple[Conference, dict] | None:
+def _recently_held(ctx: Context) -> tuple[Conference, Session] | None:
     """The only Budget II session held in the last two weeks, if there is exactly one."""
     since = (ctx.today - timedelta(days=14)).isoformat()
-    held = [(ctx.conference(r["conference"]), r)
+    held = [(ctx.conference(r.conference), r)
             for year in {ctx.today.year - 1, ctx.today.year} if year in ctx.store.years()
             for r in ctx.store.sessions(year)
-            if r["status"] == "scheduled" and r["budget_ii"]
-            and since <= r["date"] < ctx.today.isoformat()]
+            if r.status == SessionStatus.SCHEDULED and r.budget_ii
+            and since <= r.date < ctx.today.isoformat()]
     return held[0] if len(held) == 1 else None
 
 
-def _county_session(ctx: Context, args: str, verb: str) -> tuple[Conference, dict] | Outcome:
+def _county_session(ctx: Context, args: str, verb: str) -> tuple[Conference, Session] | Outcome:
     parts = args.split()
     if not parts:
         return choose_session(ctx, verb, ask=True)
@@ -498,19 +496,19 @@ def _county_session(ctx: Context, args: str, verb: str) -> tuple[Conference, dic
         raise refuse("", f"Die Konferenz „{' '.join(parts[:-1])[:40]}“ kenne ich nicht.")
     conference, day = named
     record = ctx.store.session(conference.code, day)
-    if record is not None and record["status"] == "moved":
+    if record is not None and record.status == SessionStatus.MOVED:
         found = find_session(ctx, conference.code, day)
-        if found is not None and found[1]["status"] == "scheduled" and found[1]["budget_ii"]:
+        if found is not None and found[1].status == SessionStatus.SCHEDULED and found[1].budget_ii:
             now = found[1]
             return refusal_outcome(session_moved(conference.name, day, _when(now)),
                                    attendance_actions(conference, now))
-    if record is None or record["status"] != "scheduled" or not record["budget_ii"]:
+    if record is None or record.status != SessionStatus.SCHEDULED or not record.budget_ii:
         raise Refused(no_budget_session(conference.name, day))
     return conference, record
 
 
-def _after_the_meeting(ctx: Context, conference: Conference, record: dict) -> bool:
-    day = date.fromisoformat(record["date"])
+def _after_the_meeting(ctx: Context, conference: Conference, record: Session) -> bool:
+    day = date.fromisoformat(record.date)
     return day < ctx.today or _decided(ctx, conference, day)
 
 
@@ -521,15 +519,15 @@ def attend(ctx: Context, args: str, body: str) -> Outcome:
     conference, record = found
     if _after_the_meeting(ctx, conference, record):
         raise Refused(attend_after_the_meeting(conference.name, conference.code,
-                                               date.fromisoformat(record["date"])))
+                                               date.fromisoformat(record.date)))
     me = ctx.identity.key
-    record["attended_by"] = sorted({*record["attended_by"], me})
-    record["excused_by"] = [p for p in record["excused_by"] if p != me]
+    record = replace(record, attended_by=tuple(sorted({*record.attended_by, me})),
+                     excused_by=tuple(p for p in record.excused_by if p != me))
     ctx.store.save_session(record)
     for secretary in ctx.secretaries(conference.code):
         ctx.notify(secretary.id, f"{ctx.identity.name} nimmt an der Budget-II-Sitzung am "
                    f"{_when(record)} teil (R9).", "attendance",
-                   f"attend:{record['uid']}:{record['sequence']}:{me}:{secretary.id}")
+                   f"attend:{record.uid}:{record.sequence}:{me}:{secretary.id}")
     return reply(f"Danke! Ihre Teilnahme an der Sitzung {conference.name} am {_when(record)} "
                  "ist vermerkt (R9).",
                  settles=f"✓ Ihre Antwort vom {format_date(ctx.today)}: Sie nehmen teil.")
@@ -542,16 +540,16 @@ def excuse(ctx: Context, args: str, body: str) -> Outcome:
     conference, record = found
     if _after_the_meeting(ctx, conference, record):
         raise Refused(excuse_after_the_meeting(conference.name,
-                                               date.fromisoformat(record["date"])))
+                                               date.fromisoformat(record.date)))
     me = ctx.identity.key
-    record["excused_by"] = sorted({*record["excused_by"], me})
-    record["attended_by"] = [p for p in record["attended_by"] if p != me]
+    record = replace(record, excused_by=tuple(sorted({*record.excused_by, me})),
+                     attended_by=tuple(p for p in record.attended_by if p != me))
     ctx.store.save_session(record)
     others = [p for p in ctx.county_representatives() if p.id != me]
-    attending = [p for p in others if p.id in record["attended_by"]]
-    asked = [p for p in others if p.id not in record["attended_by"]
-             and p.id not in record["excused_by"]]
-    key = f"{record['uid']}:{record['sequence']}:{me}"
+    attending = [p for p in others if p.id in record.attended_by]
+    asked = [p for p in others if p.id not in record.attended_by
+             and p.id not in record.excused_by]
+    key = f"{record.uid}:{record.sequence}:{me}"
     for person in asked:
         ctx.notify(person.id, f"{ctx.identity.name} ist bei der Budget-II-Sitzung "
                    f"{conference.name} am {_when(record)} verhindert. Bitte nehmen Sie teil (R9).",
@@ -577,12 +575,12 @@ def _names(people: list) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " und " + names[-1]
 
 
-def _nobody_from_the_county(ctx: Context, conference: Conference, record: dict,
+def _nobody_from_the_county(ctx: Context, conference: Conference, record: Session,
                             key: str) -> None:
     """Every representative has declined: the secretary hears it now, with what to do."""
-    day = date.fromisoformat(record["date"])
+    day = record.day
     for secretary in ctx.secretaries(conference.code):
         ctx.notify(secretary.id,
                    nobody_attends_warning(conference.name, _when(record), day,
-                                          record.get("time") or "18:30"),
+                                          record.time or "18:30"),
                    "nobody_attends", f"nobody:{key}:{secretary.id}")

@@ -23,7 +23,7 @@ from rules.dates import format_date
 from rules.decisions import already_decided, own_preview_invalidated, preview_invalidated
 from rules.money import format_cents
 from rules.numbers import NUMBER, canonical_number
-from rules.records import ConfirmationStatus
+from rules.records import ConfirmationStatus, SessionStatus
 from rules.refusal import Refused, refuse
 from rules.sketch import (
     REQUIRED,
@@ -374,8 +374,8 @@ def _summary(record: dict, conference: Conference) -> str:
 
 def _next_session(ctx: Context, conference: Conference) -> str:
     upcoming = [s for s in ctx.store.sessions(ctx.today.year, conference.code)
-                if s["budget_ii"] and s["status"] == "scheduled"
-                and s["date"] >= ctx.today.isoformat()]
+                if s.budget_ii and s.status == SessionStatus.SCHEDULED
+                and s.date >= ctx.today.isoformat()]
     if not upcoming:
         return ""
-    return f" (voraussichtlich am {format_date(date.fromisoformat(upcoming[0]['date']))})"
+    return f" (voraussichtlich am {format_date(upcoming[0].day)})"

@@ -8,6 +8,7 @@ no field here names (written by another version) ride along in `extra` and are w
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -97,3 +98,43 @@ class Confirmation:
 
     def lists(self, number: str) -> bool:
         return any(line["number"] == number for line in self.lines)
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    MOVED = "moved"  # the meeting went on at `moved_to`; the record keeps the old date
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Session:
+    """A meeting of a social conference; one UID from its first date to its last (RFC 5545),
+    its SEQUENCE counting the changes the county was told of."""
+
+    uid: str
+    conference: str
+    date: str  # ISO date
+    status: SessionStatus
+    budget_ii: bool  # R8: decides on Budget II (at most two a year)
+    time: str | None = None  # "18:30"
+    place: str = ""
+    attended_by: tuple[str, ...] = ()  # county representatives who said they attend (R9)
+    excused_by: tuple[str, ...] = ()
+    sequence: int = 0
+    registered_by: str | None = None
+    alerted_on: str | None = None  # ISO date the county was last asked to attend
+    moved_to: str | None = None  # ISO date, for a MOVED one
+    moved_from: tuple[Mapping[str, Any], ...] | None = None  # earlier dates, oldest first
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def day(self) -> dt.date:
+        return dt.date.fromisoformat(self.date)
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4])
+
+    @property
+    def scheduled(self) -> bool:
+        return self.status == SessionStatus.SCHEDULED

@@ -6,6 +6,7 @@ Pure: dates and names come in, a Refusal (or nothing) goes out.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 
 from rules.dates import format_date
@@ -70,7 +71,7 @@ def not_a_budget_session(day: date) -> Refusal:
 
 
 # -- R9 ---------------------------------------------------------------------------------------
-def must_hold_for_county(attendees: list[str]) -> bool:
+def must_hold_for_county(attendees: Collection[str]) -> bool:
     """R9: decisions of a session no county representative attended wait for the county."""
     return not attendees
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from rules.records import Confirmation, ConfirmationStatus, LedgerEntry, LedgerKind
+from rules.records import (
+    Confirmation,
+    ConfirmationStatus,
+    LedgerEntry,
+    LedgerKind,
+    Session,
+    SessionStatus,
+)
 
 Row = dict[str, Any]
 
@@ -77,3 +84,37 @@ def confirmation_to_row(confirmation: Confirmation) -> Row:
     row = {key: value for key, value in values.items()
            if value is not None or key not in _CONFIRMATION_OPTIONAL}
     return {**row, **confirmation.extra}
+
+
+_SESSION = ("uid", "conference", "date", "attended_by", "excused_by", "sequence",
+            "registered_by", "time", "place", "budget_ii", "status", "alerted_on", "moved_to",
+            "moved_from")
+_SESSION_OPTIONAL = ("registered_by", "alerted_on", "moved_to", "moved_from")
+
+
+def session_from_row(row: Mapping[str, Any]) -> Session:
+    moved_from = row.get("moved_from")
+    return Session(
+        uid=row["uid"], conference=row["conference"], date=row["date"],
+        status=SessionStatus(row["status"]), budget_ii=row["budget_ii"], time=row.get("time"),
+        place=row.get("place", ""), attended_by=tuple(row.get("attended_by", ())),
+        excused_by=tuple(row.get("excused_by", ())), sequence=row.get("sequence", 0),
+        registered_by=row.get("registered_by"), alerted_on=row.get("alerted_on"),
+        moved_to=row.get("moved_to"),
+        moved_from=tuple(moved_from) if moved_from is not None else None,
+        extra=_extra(row, _SESSION))
+
+
+def session_to_row(session: Session) -> Row:
+    values: Row = {
+        "uid": session.uid, "conference": session.conference, "date": session.date,
+        "attended_by": list(session.attended_by), "excused_by": list(session.excused_by),
+        "sequence": session.sequence, "registered_by": session.registered_by,
+        "time": session.time, "place": session.place, "budget_ii": session.budget_ii,
+        "status": str(session.status), "alerted_on": session.alerted_on,
+        "moved_to": session.moved_to,
+        "moved_from": list(session.moved_from) if session.moved_from is not None else None,
+    }
+    row = {key: value for key, value in values.items()
+           if value is not None or key not in _SESSION_OPTIONAL}
+    return {**row, **session.extra}

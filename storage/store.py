@@ -18,13 +18,15 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Table
 
-from rules.records import Confirmation, LedgerEntry
+from rules.records import Confirmation, LedgerEntry, Session
 from storage.partitions import Partitions, give_back_memory
 from storage.records import (
     confirmation_from_row,
     confirmation_to_row,
     ledger_from_row,
     ledger_to_row,
+    session_from_row,
+    session_to_row,
 )
 
 GLOBAL = "global"
@@ -285,18 +287,19 @@ class Store:
         return [dict(r) for r in self._rows(year, "applications")]
 
     # -- sessions ---------------------------------------------------------------------------
-    def session(self, conference: str, day: date) -> Record | None:
+    def session(self, conference: str, day: date) -> Session | None:
         found = [r for r in self._find(_year_name(day.year), "sessions", "conference", conference)
                  if r["date"] == day.isoformat()]
-        return dict(found[0]) if found else None
+        return session_from_row(found[0]) if found else None
 
-    def save_session(self, record: Record) -> None:
-        year = int(record["date"][:4])
-        self._upsert(_year_name(year), "sessions", record, "conference", "date")
+    def save_session(self, session: Session) -> None:
+        self._upsert(_year_name(session.year), "sessions", session_to_row(session), "conference",
+                     "date")
 
-    def sessions(self, year: int, conference: str | None = None) -> list[Record]:
-        return sorted((dict(r) for r in self._rows(year, "sessions") if conference is None or
-                       r["conference"] == conference), key=lambda r: r["date"])
+    def sessions(self, year: int, conference: str | None = None) -> list[Session]:
+        return sorted((session_from_row(r) for r in self._rows(year, "sessions")
+                       if conference is None or r["conference"] == conference),
+                      key=lambda s: s.date)
 
     # -- ledger -----------------------------------------------------------------------------
     def add_ledger(self, entry: LedgerEntry) -> LedgerEntry:

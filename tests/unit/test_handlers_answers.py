@@ -31,7 +31,8 @@ def attended(bot: Bot) -> tuple[list[str], list[str]]:
     [session] = [s for s in bot.core.export(at(ANSWER_ON))["sessions"]
                  if s["status"] == "scheduled"]
     record = bot.core.store.session("ADE", date.fromisoformat(session["date"]))
-    return record["attended_by"], record["excused_by"]
+    assert record is not None
+    return list(record.attended_by), list(record.excused_by)
 
 
 ATTENDING = ["Ich nehme teil", "Ich nehme teil.", "Zusage", "zusage!", "Ich sage zu.",
@@ -198,8 +199,8 @@ def calendar_answer(bot: Bot, who: str, partstat: str, *, attendee: str | None =
     person = bot.config.person(who)
     assert person is not None
     assert person.email
-    session = bot.core.store.session("ADE", date(2026, 3, 12)) or {}
-    fields = (f"METHOD:REPLY\nUID:{uid or session.get('uid', '') + '@sozialbot'}\n"
+    session = bot.core.store.session("ADE", date(2026, 3, 12))
+    fields = (f"METHOD:REPLY\nUID:{uid or (session.uid if session else '') + '@sozialbot'}\n"
               f"SEQUENCE:{sequence}\nATTENDEE:{attendee or person.email}\nPARTSTAT:{partstat}")
     message = IncomingMessage(Sender("email", person.email, verified=True), text,
                               f"test:ics:{who}:{partstat}", at(ANSWER_ON),
@@ -237,11 +238,12 @@ def test_a_calendar_answer_to_the_invitation_before_a_move_is_not_taken_for_the_
         bot: Bot) -> None:
     bot.must("sek-ade", "/sitzung 12.03.2026 verschoben auf 19.03.2026", today=date(2026, 2, 5))
     session = bot.core.store.session("ADE", date(2026, 3, 19))
-    stale = calendar_answer(bot, "kreis-1", "ACCEPTED", uid=session["uid"] + "@sozialbot",
+    assert session is not None
+    stale = calendar_answer(bot, "kreis-1", "ACCEPTED", uid=session.uid + "@sozialbot",
                             sequence=0)
     assert not stale.accepted
     assert "früheren Termin" in reply_text(stale)
-    fresh = calendar_answer(bot, "kreis-2", "ACCEPTED", uid=session["uid"] + "@sozialbot",
+    fresh = calendar_answer(bot, "kreis-2", "ACCEPTED", uid=session.uid + "@sozialbot",
                             sequence=1)
     assert fresh.accepted
     assert "19.03.2026" in reply_text(fresh)
