@@ -24,6 +24,22 @@ LABELS = {"telegram": "Telegram", "email": "E-Mail", "matrix": "Matrix"}
 INVITE_CHANNELS = ("telegram", "matrix")
 
 
+def identity_key(who: str) -> str:
+    """What an administrator types for someone (`sozialbot auskunft`, `loeschen`) as the core's
+    key: a Matrix id (@name:server), an e-mail address or a Telegram chat id becomes
+    `<channel>:<address>`; a person id or a key already with its channel stays as it is."""
+    who = who.strip()
+    if who.partition(":")[0] in LABELS:
+        return who
+    if who.startswith("@") and ":" in who:
+        return f"matrix:{who}"
+    if "@" in who:
+        return f"email:{who}"
+    if who.lstrip("-").isdigit():
+        return f"telegram:{who}"
+    return who
+
+
 class Undeliverable(Exception):
     """`Channel.deliver`: this notification can never reach this address (the person blocked
     the bot, the chat is gone, the address is malformed). It is dropped, and the log says so."""

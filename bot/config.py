@@ -85,6 +85,8 @@ def load_config(path: Path | str) -> Config:
             email=str(entry["email"]).lower() if entry.get("email") else None,
             matrix=str(entry["matrix"]).strip() if entry.get("matrix") else None,
         )
+        if ":" in person.id:  # it would read as an applicant's key, <channel>:<address>
+            raise ConfigError(f"{path}: die id {person.id!r} darf keinen Doppelpunkt enthalten.")
         if person.role not in ROLES:
             raise ConfigError(f"{path}: {person.id} hat die unbekannte Rolle {person.role!r}.")
         if person.role == "secretary" and person.conference not in codes:

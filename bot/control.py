@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.channel import identity_key
 from handlers.service import Core
 
 log = logging.getLogger(__name__)
@@ -79,13 +80,14 @@ async def serve(core: Core, directory: Path,
 
 def privacy(core: Core, command: str, who: str) -> dict[str, Any]:
     """`sozialbot auskunft` and `loeschen`, in the process that holds the data."""
+    who = identity_key(who)
     if command == "auskunft":
         report = core.privacy_report(who)
         return {"report": {**report, "mail": mail_records(core.config.data_dir, report["key"])}}
     person, erasure = core.erase_person(who)
     summary = erasure.summary()
     if person is None:  # mails to the address the server refused: no record of the procedure
-        failed = mail_records(core.config.data_dir, identity_key(core, who))["failed"]
+        failed = mail_records(core.config.data_dir, _key(core, who))["failed"]
         for eml in map(Path, failed):
             eml.unlink(missing_ok=True)
             eml.with_name(eml.name.removesuffix(".eml") + ".reason.txt").unlink(missing_ok=True)
@@ -98,7 +100,7 @@ def privacy(core: Core, command: str, who: str) -> dict[str, Any]:
             "refused": [{"application": d.number, "duty": d.reason} for d in erasure.refused]}
 
 
-def identity_key(core: Core, who: str) -> str:
+def _key(core: Core, who: str) -> str:
     from handlers.privacy import identity
 
     return identity(core.config, who)[0]

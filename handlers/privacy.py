@@ -39,26 +39,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RUN_KEY = "privacy_run"
-PERSONAL_PREFIXES = ("email:", "telegram:", "matrix:")  # identity keys of applicants
 
 
 def identity(config: Config, who: str) -> tuple[str, Person | None]:
-    """The key the records use for `who` (an e-mail address, a Telegram id, a person id)."""
+    """The key the records use for `who`: a person id, an address in the configuration, or an
+    applicant's identity key `<channel>:<address>` (the shell reads what an administrator
+    typed, e.g. a bare e-mail address, as such a key: bot.channel.identity_key)."""
     who = who.strip()
-    _, _, address = who.partition(":")
-    wanted = {normal_address(who), normal_address(address)}
+    channel, _, address = who.partition(":")
+    address = normal_address(address)
     person = config.person(who) or next(
         (config.person(a.person) for a in config.addresses
-         if normal_address(a.address) in wanted), None)
+         if a.channel == channel and normal_address(a.address) == address), None)
     if person is not None:
         return person.id, person
-    matrix = who.removeprefix("matrix:")
-    if matrix.startswith("@") and ":" in matrix:  # a Matrix user id, @name:server
-        return f"matrix:{matrix}", None
-    if "@" in who:
-        return f"email:{who.lower()}", None
-    if who.removeprefix("telegram:").lstrip("-").isdigit():
-        return f"telegram:{who.removeprefix('telegram:')}", None
+    if address and channel in config.channel_labels:
+        return f"{channel}:{address}", None
     return who, None
 
 
@@ -138,7 +134,7 @@ def _erase_rows(store: Store, due: Callable[[int, str, dict[str, Any]], bool],
     for year, doc_id, row in list(_rows(store, "outbox", years)):
         recipient = str(row.get("recipient", ""))
         if row.get("text") != ERASED and due(year, recipient, row):
-            personal = recipient.startswith(PERSONAL_PREFIXES)
+            personal = ":" in recipient  # an applicant's <channel>:<address>, not a person id
             store.year_table(year, "outbox").update(
                 {"recipient": pseudonym if personal else recipient, "text": ERASED,
                  "actions": [], "event": None}, doc_ids=[int(doc_id)])

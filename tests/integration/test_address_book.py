@@ -10,6 +10,11 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from bot.channel import identity_key
+from bot.config import ConfigError, default_config_text, load_config
+from handlers import privacy
 from handlers.messages import IncomingMessage, Sender
 from tests.support.core import Bot, at, reply_text
 
@@ -92,3 +97,24 @@ def test_a_data_directory_from_before_the_address_book_still_resolves(tmp_path: 
     stored = json.loads((data / "global.json").read_text())["links"]
     assert sorted((r["channel"], r["address"], r["person"]) for r in stored.values()) == [
         ("matrix", "@sek:example.org", "sek-ade"), ("telegram", "1001", "kreis-1")]
+
+
+def test_what_an_administrator_types_for_someone_is_read_by_its_shape(bot: Bot) -> None:
+    """`sozialbot auskunft` / `loeschen`: the shell reads the shape, the core only the key."""
+    assert identity_key(" Kita@Example.org ") == "email:Kita@Example.org"
+    assert identity_key("4001") == "telegram:4001"
+    assert identity_key("@anna:matrix.example.org") == "matrix:@anna:matrix.example.org"
+    assert identity_key("telegram:4001") == "telegram:4001"
+    assert identity_key("sek-ade") == "sek-ade"
+    config = bot.config
+    assert privacy.identity(config, "email:Kita@Example.org") == ("email:kita@example.org", None)
+    assert privacy.identity(config, identity_key("SEK-ADE@example.org"))[0] == "sek-ade"
+    assert privacy.identity(config, "sek-ade")[0] == "sek-ade"
+
+
+def test_a_person_id_with_a_colon_is_refused(tmp_path: Path) -> None:
+    """An id like "email:x@y" would read as an applicant's key."""
+    path = tmp_path / "sozialbot.toml"
+    path.write_text(default_config_text().replace('id = "kreis-1"', 'id = "kreis:1"'))
+    with pytest.raises(ConfigError, match="Doppelpunkt"):
+        load_config(path)

@@ -100,7 +100,7 @@ def test_the_year_end_run_within_the_period_opens_no_old_year(tmp_path: Path) ->
 def test_erasure_on_request_refuses_what_a_duty_keeps_and_erases_the_rest(
         tmp_path: Path) -> None:
     bot, decided, running = county(tmp_path)
-    person, erasure = bot.core.erase_person(ADDRESS, at(date(2026, 4, 1)))
+    person, erasure = bot.core.erase_person(f"email:{ADDRESS}", at(date(2026, 4, 1)))
     assert person is None
     [duty] = erasure.refused
     assert duty.number == decided
@@ -109,18 +109,18 @@ def test_erasure_on_request_refuses_what_a_duty_keeps_and_erases_the_rest(
     assert erasure.messages == 0  # her messages are about that application: kept with it
     assert bot.core.store.application(decided)["applicant"].endswith(NAME)  # type: ignore[index]
 
-    person, erasure = bot.core.erase_person(OTHER, at(date(2026, 4, 1)))
+    person, erasure = bot.core.erase_person(f"email:{OTHER}", at(date(2026, 4, 1)))
     assert [d.number for d in erasure.refused] == [running]
     assert "laufendes Verfahren" in erasure.refused[0].reason
 
     incomplete = bot.say("hans.huber@example.org", "/antrag\nSozialraum: Adendorf\n"
                          "Träger: Hans Huber\nTitel: Ausflug\nBetrag: 300 €",
                          today=date(2026, 4, 2)).application_number
-    assert bot.core.privacy_report("hans.huber@example.org")["applications"]
-    person, erasure = bot.core.erase_person("hans.huber@example.org", at(date(2026, 4, 3)))
+    assert bot.core.privacy_report("email:hans.huber@example.org")["applications"]
+    person, erasure = bot.core.erase_person("email:hans.huber@example.org", at(date(2026, 4, 3)))
     assert erasure.applications == [incomplete]
     assert erasure.refused == []
-    report = bot.core.privacy_report("hans.huber@example.org")
+    report = bot.core.privacy_report("email:hans.huber@example.org")
     assert report["applications"] == report["messages"] == report["notifications"] == []
     assert "Hans Huber" not in files_text(bot)
     assert bot.core.store.application(incomplete)["status"] == "erased"  # type: ignore[index]
@@ -221,6 +221,7 @@ def test_loeschen_also_removes_mails_the_server_refused_for_the_address(tmp_path
 
 
 def test_a_matrix_applicant_is_found_and_erased_by_their_matrix_id(tmp_path: Path) -> None:
+    from bot.channel import identity_key
     from handlers.messages import IncomingMessage, Sender
 
     bot = Bot(tmp_path / "county")
@@ -229,10 +230,11 @@ def test_a_matrix_applicant_is_found_and_erased_by_their_matrix_id(tmp_path: Pat
         "/antrag\nSozialraum: Adendorf\nTräger: Anna Apfel\nTitel: Ausflug\nBetrag: 300 €",
         "matrix:$event1", at(date(2026, 4, 2))))
     assert outcome.application_number
-    report = bot.core.privacy_report("@anna:matrix.example.org")
+    report = bot.core.privacy_report(identity_key("@anna:matrix.example.org"))
     assert report["key"] == "matrix:@anna:matrix.example.org"
     assert [a["applicant"] for a in report["applications"]] == ["Anna Apfel"]
-    _, erasure = bot.core.erase_person("@anna:matrix.example.org", at(date(2026, 4, 3)))
+    _, erasure = bot.core.erase_person(identity_key("@anna:matrix.example.org"),
+                                       at(date(2026, 4, 3)))
     assert erasure.applications == [outcome.application_number]
     assert "Anna Apfel" not in files_text(bot)
 
