@@ -18,7 +18,7 @@ from rules.conferences import Conference, find_conference
 from rules.dates import DateError, format_date, format_weekday_date, parse_date
 from rules.money import format_cents
 from rules.records import Session, SessionStatus
-from rules.refusal import refuse
+from rules.refusal import Refused, refuse
 from rules.sketch import cofunding_text
 
 OPEN = ("submitted", "deferred")
@@ -44,7 +44,7 @@ def conference_and_day(ctx: Context, args: str) -> tuple[Conference | None, date
             try:
                 day = parse_date(word, ctx.today)
             except DateError as error:
-                raise refuse("", str(error)) from None
+                raise Refused(error.refusal()) from None
         else:
             rest.append(word)
     conference = None

@@ -192,7 +192,7 @@ def _day_and_lines(ctx: Context, conference: Conference, args: str,
         try:  # "/beschluss 12.03.2026", "/beschluss Do, 12. März"
             day, rest = take_date(args, ctx.today)
         except DateError as error:
-            raise refuse("", str(error)) from None
+            raise Refused(error.refusal()) from None
         return day, [rest, *body.splitlines()], False
     lines = [args, *body.splitlines()]
     written = next((d for line in lines if (d := session_date_in(line))), None)
@@ -201,7 +201,7 @@ def _day_and_lines(ctx: Context, conference: Conference, args: str,
         try:
             return parse_date(written, ctx.today), lines, False
         except DateError as error:
-            raise refuse("", str(error)) from None
+            raise Refused(error.refusal()) from None
     days = [date.fromisoformat(s.date)
             for year in (ctx.today.year - 1, ctx.today.year)  # early January: December's
             for s in ctx.store.sessions(year, conference.code)
@@ -529,7 +529,7 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
     try:  # "ADE 12.03.2026", "ADE Do, 12. März"
         named = conference_and_day(args, ctx.config.conferences, ctx.today)
     except DateError as error:
-        raise refuse("", str(error)) from None
+        raise Refused(error.refusal()) from None
     if named is None or len(parts) < 2:
         raise refuse("", "Bitte nennen Sie Konferenz und Sitzungsdatum, z. B. "
                          "/bestaetigen ADE 12.03.2026")

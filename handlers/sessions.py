@@ -48,7 +48,7 @@ def _parse_date(text: str, ctx: Context) -> date:
     try:
         return parse_date(text, ctx.today)
     except DateError as error:
-        raise refuse("", str(error)) from None
+        raise Refused(error.refusal()) from None
 
 
 def register(ctx: Context, args: str, body: str) -> Outcome:
@@ -69,7 +69,7 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
     try:
         day, rest = take_date(f"{first} {rest}", ctx.today)  # "Do, 5. Nov. um 19 Uhr"
     except DateError as error:
-        raise refuse("", str(error)) from None
+        raise Refused(error.refusal()) from None
     move = read_move(rest)
     if move is not None:
         return _register_move(ctx, conference, day, move)
@@ -300,14 +300,14 @@ def _take_time(rest: str) -> tuple[time | None, str]:
     try:
         return take_time(rest)
     except TimeError as error:
-        raise refuse("", str(error)) from None
+        raise Refused(error.refusal()) from None
 
 
 def _parse_time(text: str) -> time:
     try:
         return parse_time(text)
     except TimeError as error:
-        raise refuse("", str(error)) from None
+        raise Refused(error.refusal()) from None
 
 
 def _when(record: Session, *, place: bool = True) -> str:
@@ -491,7 +491,7 @@ def _county_session(ctx: Context, args: str, verb: str) -> tuple[Conference, Ses
     try:  # "ADE 12.03.2026", "ADE Do, 5. März"
         named = conference_and_day(args, ctx.config.conferences, ctx.today)
     except DateError as error:
-        raise refuse("", str(error)) from None
+        raise Refused(error.refusal()) from None
     if named is None:
         raise refuse("", f"Die Konferenz „{' '.join(parts[:-1])[:40]}“ kenne ich nicht.")
     conference, day = named

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rules.budget import Balance, year_end
 from rules.decisions import OUTCOMES, DecisionLine, DecisionLineError, parse_decision_line
 from rules.numbers import NUMBER_PATTERN
-from rules.refusal import Refusal
+from rules.refusal import InputError
 
 MIN_REASON = 5
 MAX_REASON = 500
@@ -41,11 +41,10 @@ USAGE = ("/korrektur ADE-2026-001 bewilligt 1.000 € Grund: Die Konferenz hat 1
          "beschlossen, gemeldet waren 1.500 €")
 
 
-class CorrectionError(ValueError):
+class CorrectionError(InputError):
     """The message cannot be read as a correction; the text says how to write it (R11)."""
 
-    def refusal(self) -> Refusal:
-        return Refusal("R11", str(self))
+    rule = "R11"
 
 
 @dataclass(frozen=True)

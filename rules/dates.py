@@ -10,6 +10,8 @@ import re
 from datetime import date, time
 from zoneinfo import ZoneInfo
 
+from rules.refusal import InputError
+
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 DATE_EXAMPLE = "Bitte schreiben Sie das Datum so: 12.03.2026"
@@ -39,20 +41,12 @@ _DATE_AT_START = re.compile(
     r"|\s?(?P<name>[^\W\d_]{3,9})\.?(?:\s(?P<name_year>[0-9]{4})(?![0-9]))?)")
 
 
-class DateError(ValueError):
+class DateError(InputError):
     """A date we cannot read or that does not exist; polite German with an example."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-
-class TimeError(ValueError):
+class TimeError(InputError):
     """A time of day we cannot read or that does not exist; polite German with an example."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _shown(text: str) -> str:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from rules.dates import MONTHS, format_date
 from rules.money import AmountError, format_cents, parse_amount
 from rules.numbers import NUMBER_PATTERN, canonical_number
-from rules.refusal import Refusal, Warning
+from rules.refusal import InputError, Refusal, Warning
 
 OUTCOMES = {
     "bewilligt": "approved", "genehmigt": "approved", "angenommen": "approved",
@@ -89,11 +89,10 @@ class DecisionLine:
     votes: Votes | None
 
 
-class DecisionLineError(ValueError):
+class DecisionLineError(InputError):
     """A line that cannot be read as a decision; the text says how to write it (R11)."""
 
-    def refusal(self) -> Refusal:
-        return Refusal("R11", str(self))
+    rule = "R11"
 
 
 EXAMPLE = ("Beispiel: „ADE-2026-003 bewilligt 1.200,00 € (ja 7, nein 1, enthaltung 0)“, "

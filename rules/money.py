@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from rules.refusal import InputError
+
 MAX_CENTS = 10_000_000_000  # 100.000.000,00 €
 EXAMPLE = "Bitte schreiben Sie ihn so: 1.500,00 € oder 1500."
 _MAX_TEXT = 60  # longer text cannot be an amount; also bounds the work done on hostile input
@@ -29,12 +31,8 @@ _APPROXIMATE = re.compile(r"(?:ca\.?|circa|zirka|etwa|rund|ungefähr|ungef\.|max
 _ASCII_DIGITS = frozenset("0123456789")
 
 
-class AmountError(ValueError):
+class AmountError(InputError):
     """An amount we will not guess at; the message is a polite German sentence with an example."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _shown(text: str) -> str:

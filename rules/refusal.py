@@ -34,6 +34,20 @@ class Warning:
         return f"Hinweis {self.rule}: {self.text}"
 
 
+class InputError(ValueError):
+    """Something typed that cannot be read (an amount, a date, a decision line): the message is
+    a polite German sentence with an example. `rule` names the rule the input is for, if any."""
+
+    rule = ""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def refusal(self) -> Refusal:
+        return Refusal(self.rule, self.message)
+
+
 class Refused(Exception):
     """Carries a Refusal out of deep parsing code to the handler that answers it."""
 
