@@ -95,3 +95,35 @@ class Channel(Protocol):
 
 
 ChannelFactory = Callable[["Core", "Config", "Clock | None"], Channel]
+
+
+class Session(Protocol):
+    """A channel while it runs: what a `LazyChannel` builds in `run`."""
+
+    def wake(self) -> None: ...
+
+    async def deliver(self, notification: Notification, address: str) -> None: ...
+
+
+class LazyChannel:
+    """What the channels share whose library is imported only when they run: the factory's
+    arguments, and `wake` and `deliver` handed to the running session, which the subclass's
+    `run` keeps in `session` while it runs."""
+
+    name: str
+    label: str
+
+    def __init__(self, core: Core, config: Config, now: Clock | None = None) -> None:
+        self.core = core
+        self.config = config
+        self.now = now
+        self.session: Session | None = None
+
+    def wake(self) -> None:
+        if self.session is not None:
+            self.session.wake()
+
+    async def deliver(self, notification: Notification, address: str) -> None:
+        if self.session is None:
+            raise Unavailable(f"der {self.label}-Kanal läuft nicht")
+        await self.session.deliver(notification, address)

@@ -11,27 +11,19 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from bot.channel import LABELS, Clock, Unavailable
+from bot.channel import LABELS, Clock, LazyChannel
 from bot.matrix.settings import MatrixSettings, matrix_status
 
 if TYPE_CHECKING:
-    from bot.matrix.channel import MatrixChannel
-    from handlers.messages import Notification
     from handlers.service import Core
     from rules.county import Config
 
 __all__ = ["Matrix", "matrix_status", "run_matrix"]
 
 
-class Matrix:
+class Matrix(LazyChannel):
     name = "matrix"
     label = LABELS[name]
-
-    def __init__(self, core: Core, config: Config, now: Clock | None = None) -> None:
-        self.core = core
-        self.config = config
-        self.now = now
-        self._running: MatrixChannel | None = None
 
     def status(self) -> tuple[bool, str]:
         return matrix_status(self.config)
@@ -39,21 +31,13 @@ class Matrix:
     async def run(self, stop: asyncio.Event) -> None:
         from bot.matrix.channel import MatrixChannel
 
-        self._running = MatrixChannel(self.core, MatrixSettings.from_config(self.config), self,
-                                      self.now)
+        session = MatrixChannel(self.core, MatrixSettings.from_config(self.config), self,
+                                self.now)
+        self.session = session
         try:
-            await self._running.run(stop)
+            await session.run(stop)
         finally:
-            self._running = None
-
-    def wake(self) -> None:
-        if self._running is not None:
-            self._running.outbox.wake()
-
-    async def deliver(self, notification: Notification, address: str) -> None:
-        if self._running is None:
-            raise Unavailable("der Matrix-Kanal läuft nicht")
-        await self._running.deliver(notification, address)
+            self.session = None
 
 
 async def run_matrix(core: Core, config: Config, stop: asyncio.Event,

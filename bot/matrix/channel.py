@@ -356,6 +356,9 @@ class MatrixChannel:
         return answer.room_id
 
     # -- the outbox ---------------------------------------------------------------------------
+    def wake(self) -> None:
+        self.outbox.wake()
+
     async def deliver(self, notification: Notification, address: str) -> None:
         """One notification of the core's outbox, in the direct room with `address` (a user
         id); the homeserver not taking it is `Unavailable` (the outbox tries again later)."""

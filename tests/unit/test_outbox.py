@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.channel import Unavailable, Undeliverable
+from bot.attempts import Attempts
+from bot.channel import LazyChannel, Unavailable, Undeliverable
+from bot.outbox import Outbox
 from tests.support.channel import RecordingChannel
 from tests.support.core import Bot, at
 
@@ -85,3 +87,26 @@ async def test_woken_it_delivers_before_its_interval(bot: Bot, tmp_path: Path) -
     stop.set()
     await asyncio.wait_for(loop, 5)
     assert email.kinds() == ["application", "application"]
+
+
+class Idle(LazyChannel):
+    """A channel whose session is not running (not started yet, or stopped)."""
+
+    name = "email"
+    label = "E-Mail"
+
+    def status(self) -> tuple[bool, str]:
+        return True, "im Test"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+
+
+async def test_a_channel_that_is_not_running_keeps_its_notifications(
+        bot: Bot, tmp_path: Path) -> None:
+    idle = Idle(bot.core, bot.config)
+    box = Outbox(bot.core, idle, interval=60, now=lambda: FEB_2,
+                 attempts=Attempts(tmp_path / "attempts.jsonl", first_pause=0))
+    idle.wake()  # nothing to wake: no error
+    assert await box.deliver_pending() == 0
+    assert waiting(bot) == ["application"]
