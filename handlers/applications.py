@@ -86,9 +86,8 @@ def applications_of_year(ctx: Context, year: int, conference: str | None) -> lis
     year they came in, and, for the running year, those of earlier years still undecided: an
     application belongs to its conference until it is decided."""
     rows = {r["number"]: r for r in ctx.store.applications(year, conference)}
-    decided_here = {line["number"] for c in ctx.store.confirmations(year)
-                    if c.decided and (conference is None or c.conference == conference)
-                    for line in c.lines}
+    decided_here = {line["number"] for c in ctx.store.confirmations(year, conference=conference)
+                    if c.decided for line in c.lines}
     for number in sorted(decided_here - set(rows)):
         found = ctx.store.application(number)
         if found is not None and (found["session_date"] or "")[:4] == str(year):

@@ -108,9 +108,8 @@ class Context:
 
     def held_applications(self, conference: Conference, year: int) -> list[dict]:
         """Applications whose decisions at sessions of `year` wait for the county (R9)."""
-        numbers = sorted({line["number"] for c in self.store.confirmations(year)
-                          if c.status == ConfirmationStatus.HELD
-                          and c.conference == conference.code for line in c.lines})
+        numbers = sorted({line["number"] for c in self.store.confirmations(
+            year, ConfirmationStatus.HELD, conference.code) for line in c.lines})
         found = (self.store.application(number) for number in numbers)
         return [a for a in found if a is not None and a["status"] == "held"]
 

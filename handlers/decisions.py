@@ -291,9 +291,8 @@ def _kept_from_open_preview(ctx: Context, conference: Conference, day: date,
     the whole list, as before."""
     given = {line["number"] for line in lines}
     kept: list[dict] = []
-    for old in ctx.store.confirmations(day.year):
-        if (old.status == ConfirmationStatus.OPEN and old.by == ctx.identity.key
-                and not old.is_correction and old.conference == conference.code
+    for old in ctx.store.confirmations(day.year, ConfirmationStatus.OPEN, conference.code):
+        if (old.by == ctx.identity.key and not old.is_correction
                 and old.session_date == day.isoformat()
                 and codes.valid_until(datetime.fromisoformat(old.created_at),
                                       ctx.config.security) >= ctx.now):
@@ -305,9 +304,8 @@ def _kept_from_open_preview(ctx: Context, conference: Conference, day: date,
 def _replace_open_previews(ctx: Context, conference: Conference, day: date) -> list[str]:
     """At most one open preview per session and secretary: a new one voids the older ones."""
     replaced = []
-    for old in ctx.store.confirmations(day.year):
-        if (old.status == ConfirmationStatus.OPEN and old.by == ctx.identity.key
-                and not old.is_correction and old.conference == conference.code
+    for old in ctx.store.confirmations(day.year, ConfirmationStatus.OPEN, conference.code):
+        if (old.by == ctx.identity.key and not old.is_correction
                 and old.session_date == day.isoformat()):
             ctx.store.save_confirmation(replace(old, status=ConfirmationStatus.REPLACED))
             replaced.append(old.code)
@@ -346,8 +344,8 @@ def _own_confirmation(ctx: Context, args: str) -> Confirmation:
 def _choose_code(ctx: Context, command: str) -> Outcome:
     """/buchen or /verwerfen without a code: a button for each preview still waiting."""
     waiting = [c for year in (ctx.today.year - 1, ctx.today.year)
-               for c in ctx.store.confirmations(year)
-               if c.status == ConfirmationStatus.OPEN and c.by == ctx.identity.key]
+               for c in ctx.store.confirmations(year, ConfirmationStatus.OPEN)
+               if c.by == ctx.identity.key]
     if not waiting:
         return ask(f"Zurzeit wartet nichts auf {command}. Melden Sie die Beschlüsse einer "
                    "Sitzung zuerst mit /beschluss; die Antwort enthält den Code, den Sie dann mit "
@@ -365,8 +363,7 @@ def _choose_held(ctx: Context) -> Outcome:
     """/bestaetigen without a session: a button for each session whose decisions wait (R9)."""
     held = sorted({(c.conference, c.session_date)
                    for year in (ctx.today.year - 1, ctx.today.year)
-                   for c in ctx.store.confirmations(year)
-                   if c.status == ConfirmationStatus.HELD})
+                   for c in ctx.store.confirmations(year, ConfirmationStatus.HELD)})
     if not held:
         return ask("Zurzeit warten keine Beschlüsse auf Ihre Bestätigung (R9).")
     actions = []
@@ -443,8 +440,8 @@ def _refuse_changed_sketches(ctx: Context, confirmation: Confirmation) -> None:
 def open_previews_listing(ctx: Context, number: str) -> list[Confirmation]:
     """Confirmations not yet used, discarded or expired whose preview lists the application."""
     return [c for year in (ctx.today.year - 1, ctx.today.year) if year in ctx.store.years()
-            for c in ctx.store.confirmations(year)
-            if c.status == ConfirmationStatus.OPEN and not c.is_correction and c.lists(number)
+            for c in ctx.store.confirmations(year, ConfirmationStatus.OPEN)
+            if not c.is_correction and c.lists(number)
             and not codes.expired(c.created_at, ctx.now, ctx.config.security)]
 
 
@@ -534,9 +531,9 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
         raise refuse("", "Bitte nennen Sie Konferenz und Sitzungsdatum, z. B. "
                          "/bestaetigen ADE 12.03.2026")
     conference, day = named
-    confirmations = [c for c in ctx.store.confirmations(day.year)
-                     if c.status == ConfirmationStatus.HELD and c.conference == conference.code
-                     and c.session_date == day.isoformat()]
+    confirmations = [c for c in ctx.store.confirmations(day.year, ConfirmationStatus.HELD,
+                                                        conference.code)
+                     if c.session_date == day.isoformat()]
     # The held codes name the applications, whatever year their sketches were handed in.
     numbers = sorted({line["number"] for c in confirmations for line in c.lines})
     held = [a for a in map(ctx.store.application, numbers)

@@ -107,11 +107,11 @@ def examples(ctx: Context) -> dict[str, str]:
     held_day = date.fromisoformat(held[-1]) if held else None
     session = (f"{upcoming[0].conference} {format_date(upcoming[0].day)}" if upcoming
                else f"{conference.code} <Datum der Sitzung>")
-    codes = [c.code for y in years for c in ctx.store.confirmations(y)
-             if c.status == ConfirmationStatus.OPEN and c.by == ctx.identity.key]
+    codes = [c.code for y in years for c in ctx.store.confirmations(y, ConfirmationStatus.OPEN)
+             if c.by == ctx.identity.key]
     open_years = closable_years(ctx)
     waiting = sorted({(c.conference, c.session_date) for y in years
-                      for c in ctx.store.confirmations(y) if c.status == ConfirmationStatus.HELD})
+                      for c in ctx.store.confirmations(y, ConfirmationStatus.HELD)})
     people = [p.id for p in ctx.config.people if p.role == "secretary"]
     return {
         "name": conference.name,

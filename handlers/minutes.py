@@ -52,9 +52,8 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
 def _decisions(ctx: Context, session: Session) -> list[dict]:
     """The decision lines booked (or held under R9) for this session, in the order reported."""
     return [{**line, "held": c.status == ConfirmationStatus.HELD}
-            for c in ctx.store.confirmations(int(session.date[:4]))
-            if c.conference == session.conference and c.session_date == session.date
-            and c.decided for line in c.lines]
+            for c in ctx.store.confirmations(int(session.date[:4]), conference=session.conference)
+            if c.session_date == session.date and c.decided for line in c.lines]
 
 
 def minutes_data(ctx: Context, conference: Conference, session: Session,

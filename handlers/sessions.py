@@ -283,8 +283,8 @@ def _move(ctx: Context, conference: Conference, old: Session, new_day: date, sta
 
 
 def _decided(ctx: Context, conference: Conference, day: date) -> bool:
-    return any(c.conference == conference.code and c.session_date == day.isoformat()
-               and c.decided for c in ctx.store.confirmations(day.year))
+    return any(c.session_date == day.isoformat() and c.decided
+               for c in ctx.store.confirmations(day.year, conference=conference.code))
 
 
 def example_day(today: date) -> date:

@@ -114,10 +114,8 @@ def _defer_unconfirmed(ctx: Context, conference: Conference, year: int) -> list[
                    "nächsten Budget-II-Sitzungen erneut auf die Tagesordnung. Sie erhalten dann "
                    "Nachricht.", "reopened", f"reopened:{number}:{year}",
                    application_number=number)
-    for confirmation in ctx.store.confirmations(year):
-        if (confirmation.status == ConfirmationStatus.HELD
-                and confirmation.conference == conference.code):
-            ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.EXPIRED))
+    for confirmation in ctx.store.confirmations(year, ConfirmationStatus.HELD, conference.code):
+        ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.EXPIRED))
     return [a["number"] for a in held]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Table
 
-from rules.records import Confirmation, LedgerEntry, Session
+from rules.records import Confirmation, ConfirmationStatus, LedgerEntry, Session
 from storage.partitions import Partitions, give_back_memory
 from storage.records import (
     confirmation_from_row,
@@ -327,8 +327,19 @@ class Store:
         self._upsert(name, "confirmations", confirmation_to_row(confirmation), "code")
         self._codes[confirmation.code] = name
 
-    def confirmations(self, year: int) -> list[Confirmation]:
-        return [confirmation_from_row(r) for r in self._rows(year, "confirmations")]
+    def confirmations(self, year: int, status: ConfirmationStatus | None = None,
+                      conference: str | None = None) -> list[Confirmation]:
+        """The previews of `year`, or those with `status` and of `conference`: found through
+        the index (open and held ones are few; a year has hundreds of booked ones)."""
+        name = _year_name(year)
+        if status is not None:
+            rows = self._find(name, "confirmations", "status", str(status))
+        elif conference is not None:
+            rows = self._find(name, "confirmations", "conference", conference)
+        else:
+            rows = self._rows(year, "confirmations")
+        return [confirmation_from_row(r) for r in rows
+                if conference is None or r["conference"] == conference]
 
     # -- year state -------------------------------------------------------------------------
     def year_closed(self, year: int) -> bool:
