@@ -166,6 +166,10 @@ class MailChannel:
             await asyncio.to_thread(self.core.mark_delivered, done, CHANNEL, now)
         return len(mails)
 
+    def wake(self) -> None:
+        """The core's outbox has news (the scheduler made reminders): queue it now."""
+        self.notify_now.set()
+
     async def deliver(self, notification: Notification, address: str) -> None:
         """One notification into the durable mail queue, sent from there like every mail (the
         channel's own loop queues the core's outbox in batches; this is `Channel.deliver`)."""
