@@ -33,6 +33,7 @@ import asyncio
 import compileall
 import contextlib
 import os
+import resource
 import shutil
 import signal
 import smtplib
@@ -131,6 +132,7 @@ class Limit:
     notice_seconds: float
     fetch_seconds: float
     send_seconds: float
+    cpu_seconds: float = 0.0  # of its own process (the cold start only)
 
     @property
     def seconds(self) -> float:
@@ -146,6 +148,7 @@ class MailRun:
     bot_seconds: float
     notices_seconds: float
     handled: int
+    bot_cpu_seconds: float  # the bot's process, from the clock's start to its last answer
 
     @property
     def limit_seconds(self) -> float:
@@ -160,6 +163,10 @@ class MailRun:
         """The limit if mail were seen the moment it arrived (no IDLE notification delay)."""
         seconds = sum(limit.seconds - limit.notice_seconds for limit in self.limits)
         return self.kind.mails / (seconds / len(self.limits))
+
+    @property
+    def limit_cpu(self) -> float:
+        return sum(limit.cpu_seconds for limit in self.limits) / len(self.limits)
 
     @property
     def bot_rate(self) -> float:
@@ -283,9 +290,13 @@ def _measure(kind: Kind, workdir: Path, dovecot: Dovecot, server: AcceptOnly,
                     stdout=subprocess.DEVNULL)
                 time.sleep(1)
             os.sync()
+            cpu_at_start = _cpu_seconds(process.pid)
             start = time.perf_counter()
             _move(dovecot, world, staging, "INBOX")
+        else:
+            cpu_at_start = 0.0
         _wait(lambda: answers.count() >= kind.mails, "every answer", process, log)
+        bot_cpu = _cpu_seconds(process.pid) - cpu_at_start
         bot_seconds = answers.times[kind.mails - 1] - start
         _wait(lambda: len(server.accepted) >= 2 * kind.mails, "every notice", process, log)
         notices_seconds = server.accepted[2 * kind.mails - 1][0] - start
@@ -303,7 +314,7 @@ def _measure(kind: Kind, workdir: Path, dovecot: Dovecot, server: AcceptOnly,
     server.accepted.clear()
     _move(dovecot, world, "Verarbeitet", staging)
     after = limit(kind, dovecot, server, world, staging)
-    return MailRun(kind, (before, after), bot_seconds, notices_seconds, handled)
+    return MailRun(kind, (before, after), bot_seconds, notices_seconds, handled, bot_cpu)
 
 
 def _idle_limit(kind: Kind, dovecot: Dovecot, server: AcceptOnly, world: MailWorld,
@@ -339,14 +350,17 @@ def _cold_limit(kind: Kind, dovecot: Dovecot, server: AcceptOnly, world: MailWor
     its last."""
     _move(dovecot, world, staging, "INBOX")
     os.sync()
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "bench.mail_limit", str(dovecot.imap_port),
                     str(server.port), world.bot, PASSWORD], check=True, timeout=600)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
     assert len(server.accepted) == kind.mails, len(server.accepted)
     first, last = server.accepted[0][0], server.accepted[-1][0]
     server.accepted.clear()
     _move(dovecot, world, "INBOX", staging)
-    return Limit(0.0, first - start, last - first)
+    return Limit(0.0, first - start, last - first, cpu_seconds)
 
 
 def _bot_pids(pid: int, *, started_by_profiler: bool) -> list[int]:
@@ -356,6 +370,12 @@ def _bot_pids(pid: int, *, started_by_profiler: bool) -> list[int]:
         return [pid]
     children = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(child) for child in children.read_text().split()] if children.exists() else []
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a running process (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _profiler_command(output: str) -> list[str]:
@@ -389,9 +409,12 @@ def main(names: list[str] | None = None) -> int:
               f"{run.limit_rate:.1f} mails/s"
               + ("" if run.kind.cold else
                  f" ({run.limit_rate_without_notice:.1f} without the IDLE notification delay)"))
+        cpu = (f"; CPU {1000 * run.bot_cpu_seconds / run.kind.mails:.2f} ms a mail"
+               + (f" (the limit's process: {1000 * run.limit_cpu / run.kind.mails:.2f} ms)"
+                  if run.kind.cold else ""))
         print(f"  sozialbot: {run.kind.mails} answered in {run.bot_seconds:.2f} s = "
               f"{run.bot_rate:.1f} mails/s ({run.handled} in 'Verarbeitet'; with the "
-              f"secretaries' {run.kind.mails} notices {run.notices_seconds:.2f} s)")
+              f"secretaries' {run.kind.mails} notices {run.notices_seconds:.2f} s{cpu})")
         ok = ok and run.handled == run.kind.mails
     for what, ratio, target, met in verdicts(runs):
         print(f"{what}: {ratio:.2f}x (target >= {target}x) {'OK' if met else 'MISSED'}")

@@ -204,10 +204,9 @@ class Inbox:
         async with self._parallel:
             key = source_id_of(raw, mail is not None)
             try:
-                handled = await asyncio.wait_for(
-                    self.handler.handle_mail(mail or head, uidvalidity, uid,
-                                             whole=mail is not None),
-                    self.settings.mail_seconds)
+                async with asyncio.timeout(self.settings.mail_seconds):  # no task of its own
+                    handled = await self.handler.handle_mail(mail or head, uidvalidity, uid,
+                                                             whole=mail is not None)
             except Exception as error:  # a bug of ours, or a mail that takes too long
                 handled = await self.handler.failed(key, error, raw, uidvalidity, uid)
         if handled is not None:
