@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import load_config
 from handlers.messages import IncomingMessage, Sender
 from handlers.service import Core
@@ -53,6 +55,7 @@ def _booked_in_store(config: Path) -> Counter[str]:
     return Counter(e["application"] for e in export["ledger"] if e["kind"] == "commitment")
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> None:
     config = init_county(tmp_path)
     _seed(config)

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import load_config
 from handlers.messages import IncomingMessage, Sender
 from handlers.service import Core
@@ -179,6 +181,7 @@ async def eventually(probe: Callable[[], bool], what: str, timeout: float = 300)
     raise AssertionError(f"waited in vain for {what}")
 
 
+@pytest.mark.slow
 async def test_sigkill_at_50_random_moments_loses_nothing_and_doubles_nothing(
         tmp_path: Path, emulator: BotApiEmulator, mail_world: MailWorld) -> None:
     config = prepare(tmp_path, emulator, mail_world)

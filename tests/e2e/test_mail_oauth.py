@@ -159,6 +159,7 @@ async def test_a_refused_token_is_replaced_once_and_the_mail_goes_through(
     assert [answered(world, who) for who in ("kita", "verein")] == [1, 1]
 
 
+@pytest.mark.slow
 async def test_refused_for_good_the_channel_backs_off_says_why_in_german_and_recovers(
         mail_bot: RunningMailBot, world: MailWorld, tokens: TokenServer,
         caplog: pytest.LogCaptureFixture) -> None:

@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.config import load_config
 from handlers.service import Core
 from tests.support.mailservers import (
@@ -46,6 +48,7 @@ def wait(condition: Callable[[], bool], what: str, process: subprocess.Popen[byt
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_killed_and_restarted_mid_batch_each_mail_is_handled_and_answered_once(
         tmp_path: Path, mail_world: MailWorld) -> None:
     config = write_mail_config(tmp_path, mail_world, retry_max_seconds=0.2, notify_seconds=0.2)

@@ -83,6 +83,7 @@ def sketch(i: int) -> str:
             f"Zielsetzung: Z\nMaßnahme: M\nBetrag: {100 + i} €")
 
 
+@pytest.mark.slow
 def test_poisoned_mails_are_set_aside_after_three_attempts_the_others_are_answered_once(
         tmp_path: Path, mail_world: MailWorld) -> None:
     config = write_mail_config(tmp_path, mail_world, retry_seconds=1.0, retry_max_seconds=2.0,
@@ -181,6 +182,7 @@ def test_poisoned_mails_are_set_aside_after_three_attempts_the_others_are_answer
     assert "surrogates not allowed" not in output
 
 
+@pytest.mark.slow
 async def test_a_mail_that_hangs_holds_up_nobody_and_is_set_aside_after_its_attempts(
         tmp_path: Path, mail_world: MailWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOZIALBOT_FAULT", "hang:GIFT-HANG")

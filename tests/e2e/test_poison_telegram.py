@@ -85,6 +85,7 @@ async def eventually(probe: Callable[[], bool], what: str, process: asyncio.subp
     raise AssertionError(f"waited in vain for {what}:\n{tail(log)}")
 
 
+@pytest.mark.slow
 async def test_poisoned_updates_are_confirmed_after_three_attempts_the_others_answered_once(
         tmp_path: Path, emulator: BotApiEmulator) -> None:
     config = write_config(tmp_path, emulator, attempt_seconds=1.0, attempt_max_seconds=2.0,
@@ -164,6 +165,7 @@ async def test_poisoned_updates_are_confirmed_after_three_attempts_the_others_an
     assert all("Fehler: InjectedFault" in n for n in notices)
 
 
+@pytest.mark.slow
 async def test_an_update_that_hangs_holds_up_no_other_chat_and_is_set_aside(
         tmp_path: Path, emulator: BotApiEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOZIALBOT_FAULT", "hang:GIFT-HANG")

@@ -367,6 +367,7 @@ def test_an_attachment_is_text_or_one_note_naming_the_file(document: tuple[str, 
         assert note.startswith(f"Die Anlage „{filename}“ ")
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(document=any_document(), name=FILENAMES)
 def test_a_mail_with_any_such_attachment_is_parsed_and_keeps_its_body(

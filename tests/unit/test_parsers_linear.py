@@ -111,6 +111,7 @@ def _adversarial(length: int) -> dict[str, str]:
             for prefix in PREFIXES for unit in UNITS}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PARSERS))
 def test_parsing_time_per_character_stays_flat_from_1k_to_100k(name: str) -> None:
     parse = _quiet(PARSERS[name])
