@@ -93,8 +93,8 @@ def over_balance(approved: int, balance: Balance, conference_name: str,
     if can_bind(balance, approved):
         return None
     return Refusal("R3", f"Bewilligt sind zusammen {format_cents(approved)}, verfügbar sind für "
-                         f"{conference_name} {year} nur {format_cents(balance.free)}. Bitte "
-                         "kürzen Sie Beträge oder vertagen Sie Anträge.")
+                         f"{conference_name} {year} nur {format_cents(balance.free)}.",
+                   "Bitte kürzen Sie Beträge oder vertagen Sie Anträge.")
 
 
 def correction_over_balance(more: int, balance: Balance, conference_name: str,
@@ -121,15 +121,15 @@ def shortfall_warning(conference_name: str, year: int, balance: Balance) -> str:
 def year_closed(year: int) -> Refusal:
     """R2: nothing is booked in a closed year."""
     return Refusal("R2", f"Das Haushaltsjahr {year} ist abgeschlossen; darin wird nichts mehr "
-                         "gebucht. Bitte wenden Sie sich an die Kreisverwaltung.")
+                         "gebucht.", "Bitte wenden Sie sich an die Kreisverwaltung.")
 
 
 def correction_in_closed_year(year: int, booked: str) -> Refusal:
     """R2: a closed year's money is carried or lapsed; a correction may only lower what it bound."""
     return Refusal("R2", f"Das Haushaltsjahr {year} ist abgeschlossen; sein Geld ist übertragen "
                          "oder verfallen. Mehr als gebucht kann darin nicht mehr bewilligt werden "
-                         f"(gebucht: {booked}). Eine Berichtigung nach unten oder eine Ablehnung "
-                         "ist möglich.")
+                         f"(gebucht: {booked}).",
+                   "Eine Berichtigung nach unten oder eine Ablehnung ist möglich.")
 
 
 def close_year_needs_year(example: int) -> Refusal:
@@ -160,8 +160,8 @@ def veto_refusal(number: str, reason_given: bool, status_word: str | None) -> Re
     """R10: a veto names its reason and applies only to an approved or held decision
     (`status_word` is the application's status in words when it is neither)."""
     if not reason_given:
-        return Refusal("R10", f"Ein Veto braucht eine Begründung. Bitte senden Sie: /veto "
-                              f"{number} <Begründung>")
+        return Refusal("R10", "Ein Veto braucht eine Begründung.",
+                       f"Bitte senden Sie: /veto {number} <Begründung>")
     if status_word is not None:
         return Refusal("R10", f"{number} ist nicht bewilligt (Stand: {status_word}); ein Veto "
                               "gilt nur für bewilligte oder zurückgehaltene Beschlüsse.")
@@ -177,10 +177,11 @@ def veto_needs_number(example: str, approved: Sequence[str]) -> Refusal:
 
 def veto_unknown(number: str) -> Refusal:
     """R10: /veto for an application that does not exist."""
-    return Refusal("R10", f"Einen Antrag {number[:20]} gibt es nicht. /antraege zeigt die Anträge.")
+    return Refusal("R10", f"Einen Antrag {number[:20]} gibt es nicht.",
+                   "/antraege zeigt die Anträge.")
 
 
 def vetoed_stays(number: str) -> Refusal:
     """R10: a correction does not lift the county's veto."""
     return Refusal("R10", f"Zu {number} hat der Landkreis ein Veto eingelegt; das hebt keine "
-                          "Korrektur auf. Bitte wenden Sie sich an den Landkreis.")
+                          "Korrektur auf.", "Bitte wenden Sie sich an den Landkreis.")

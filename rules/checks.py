@@ -37,12 +37,12 @@ def concept_refusal(fields: dict[str, str]) -> Refusal | None:
     """R5: a concept names target groups, problem situations and goals, each in short."""
     missing = [name for key, name in CONCEPT_FIELD_NAMES.items() if not fields.get(key)]
     if missing:
-        return Refusal("R5", "Zum Sozialraumkonzept fehlt noch: " + ", ".join(missing) + ". "
-                             f"Bitte senden Sie:\n{CONCEPT_FORM}")
+        return Refusal("R5", "Zum Sozialraumkonzept fehlt noch: " + ", ".join(missing) + ".",
+                       f"Bitte senden Sie:\n{CONCEPT_FORM}")
     too_long = [CONCEPT_FIELD_NAMES[k] for k, v in fields.items() if len(v) > MAX_CONCEPT_CHARS]
     if too_long:
         return Refusal("R5", f"{', '.join(too_long)} ist zu lang (höchstens {MAX_CONCEPT_CHARS} "
-                             "Zeichen). Bitte fassen Sie es zusammen.")
+                             "Zeichen).", "Bitte fassen Sie es zusammen.")
     return None
 
 
@@ -58,6 +58,6 @@ def concept_missing(conference_name: str) -> Refusal:
     return Refusal(
         "R5",
         f"Für {conference_name} ist noch kein Sozialraumkonzept hinterlegt; ohne Konzept wird "
-        "kein Geld gebunden. Bitte senden Sie zuerst /konzept mit den Zeilen Zielgruppen:, "
-        "Problemlagen: und Ziele:.",
+        "kein Geld gebunden.",
+        "Bitte senden Sie zuerst /konzept mit den Zeilen Zielgruppen:, Problemlagen: und Ziele:.",
     )

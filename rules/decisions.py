@@ -244,17 +244,17 @@ def vote_problem(line: DecisionLine) -> Refusal | None:
     yes, no = line.votes.yes, line.votes.no
     if line.votes.unanimous and yes and no:
         return Refusal("R11", f"{line.number}: „einstimmig“, aber mit {yes} Ja- und {no} "
-                              "Nein-Stimmen. Bitte prüfen Sie die Stimmen.")
+                              "Nein-Stimmen.", "Bitte prüfen Sie die Stimmen.")
     if line.votes.unanimous and not (yes or no):
         return None
     if line.outcome == "approved" and yes <= no:
         return Refusal("R11", f"{line.number}: Mit {yes} Ja- und {no} Nein-Stimmen ist der "
-                              "Antrag nicht angenommen. Schreiben Sie „abgelehnt“ oder prüfen Sie "
-                              "die Stimmen.")
+                              "Antrag nicht angenommen.",
+                       "Schreiben Sie „abgelehnt“ oder prüfen Sie die Stimmen.")
     if line.outcome == "rejected" and yes > no:
         return Refusal("R11", f"{line.number}: Mit {yes} Ja- und {no} Nein-Stimmen ist der "
-                              "Antrag angenommen. Schreiben Sie „bewilligt“ oder prüfen Sie die "
-                              "Stimmen.")
+                              "Antrag angenommen.",
+                       "Schreiben Sie „bewilligt“ oder prüfen Sie die Stimmen.")
     return None
 
 
@@ -274,11 +274,12 @@ SHOWN_PROBLEMS = 10  # a refusal stays readable on a phone
 def correct_these(problems: list[Refusal]) -> Refusal:
     """All that is wrong with a decision report, under the rule of the first problem that names
     one: the first few problems, then how many more. Nothing of the report is kept."""
-    shown = [problem.text for problem in problems[:SHOWN_PROBLEMS]]
+    shown = [problem.says for problem in problems[:SHOWN_PROBLEMS]]
     if len(problems) > len(shown):
         shown.append(f"… und {len(problems) - len(shown)} weitere Zeilen.")
     rule = next((problem.rule for problem in problems if problem.rule), "")
-    return Refusal(rule, "Es wurde nichts gespeichert. Bitte korrigieren Sie:\n" + "\n".join(shown))
+    return Refusal(rule, "Es wurde nichts gespeichert.",
+                   "Bitte korrigieren Sie:\n" + "\n".join(shown))
 
 
 def no_decisions(code: str, year: int) -> Refusal:
@@ -294,31 +295,31 @@ def already_decided(number: str, status_word: str, *, secretary: bool,
     the conference can change it now, through its Geschäftsführung."""
     if secretary:
         return Refusal("R11", f"Über {number} ist schon entschieden ({status_word}); er kann "
-                              "nicht mehr geändert werden. Ist der Beschluss falsch gemeldet, "
-                              f"berichtigen Sie ihn mit /korrektur {number} <richtiges Ergebnis> "
-                              "Grund: … Für ein neues Vorhaben reicht der Träger eine neue "
-                              "Skizze ein.")
+                              "nicht mehr geändert werden.",
+                       "Ist der Beschluss falsch gemeldet, berichtigen Sie ihn mit /korrektur "
+                       f"{number} <richtiges Ergebnis> Grund: … Für ein neues Vorhaben reicht "
+                       "der Träger eine neue Skizze ein.")
     return Refusal("R11", f"Die Sozialkonferenz {conference_name} hat über {number} schon "
-                          f"entschieden (Stand: {status_word}). Einen entschiedenen Antrag kann "
-                          "nur noch die Sozialkonferenz ändern: Bitte wenden Sie sich an die "
-                          f"Geschäftsführung der Sozialkonferenz {conference_name}. Für ein neues "
-                          "Vorhaben reichen Sie bitte eine neue Skizze ein. Es wurde nichts "
-                          "geändert.")
+                          f"entschieden (Stand: {status_word}).",
+                   "Einen entschiedenen Antrag kann nur noch die Sozialkonferenz ändern: Bitte "
+                   "wenden Sie sich an die Geschäftsführung der Sozialkonferenz "
+                   f"{conference_name}. Für ein neues Vorhaben reichen Sie bitte eine neue "
+                   "Skizze ein. Es wurde nichts geändert.")
 
 
 def withdraw_decided(number: str, status_word: str, *, secretary: bool) -> Refusal:
     """R11: only an open application can be withdrawn."""
-    hint = (" Ist der Beschluss falsch gemeldet, berichtigen Sie ihn mit /korrektur "
+    hint = ("Ist der Beschluss falsch gemeldet, berichtigen Sie ihn mit /korrektur "
             f"{number} <richtiges Ergebnis> Grund: …" if secretary else
-            " Fragen dazu beantwortet die Geschäftsführung der Sozialkonferenz.")
+            "Fragen dazu beantwortet die Geschäftsführung der Sozialkonferenz.")
     return Refusal("R11", f"Über {number} ist schon entschieden ({status_word}); zurückziehen "
-                          f"lässt sich nur ein offener Antrag.{hint}")
+                          "lässt sich nur ein offener Antrag.", hint)
 
 
 def nothing_to_correct(number: str, status_word: str) -> Refusal:
     """R11: a correction needs a decision to correct."""
     return Refusal("R11", f"Über {number} ist noch nicht entschieden ({status_word}); es gibt "
-                          "nichts zu berichtigen. Beschlüsse melden Sie mit /beschluss.")
+                          "nichts zu berichtigen.", "Beschlüsse melden Sie mit /beschluss.")
 
 
 def correction_changes_nothing(number: str, outcome: str, cents: int) -> Refusal:
@@ -332,9 +333,9 @@ def code_invalidated(code: str, number: str) -> Refusal:
     """R11: the code of a preview whose sketch changed afterwards books nothing."""
     return Refusal("R11", f"Der Code {code} gilt nicht mehr: {number} wurde nach Ihrer Vorschau "
                           "geändert, die Konferenz hat über die frühere Fassung abgestimmt. Es "
-                          "wurde nichts gebucht. Bitte prüfen Sie die Änderung und melden Sie die "
-                          "Beschlüsse neu mit /beschluss, oder setzen Sie den Antrag erneut auf "
-                          "die Tagesordnung.")
+                          "wurde nichts gebucht.",
+                   "Bitte prüfen Sie die Änderung und melden Sie die Beschlüsse neu mit "
+                   "/beschluss, oder setzen Sie den Antrag erneut auf die Tagesordnung.")
 
 
 def preview_invalidated(number: str, title: str, day: date, changes: list[str], code: str) -> str:
@@ -360,8 +361,9 @@ def changed_since_preview(numbers: list[str]) -> Refusal | None:
         return None
     return Refusal("R11", f"{', '.join(numbers)} wurde nach Ihrer Vorschau geändert; die "
                           "Konferenz hat über die frühere Fassung abgestimmt. Es wurde nichts "
-                          "gebucht. Bitte prüfen Sie die Änderung und melden Sie die Beschlüsse "
-                          "neu mit /beschluss.")
+                          "gebucht.",
+                   "Bitte prüfen Sie die Änderung und melden Sie die Beschlüsse neu mit "
+                   "/beschluss.")
 
 
 def watering_can(approved_amounts: list[int], available_before: int) -> Warning | None:

@@ -14,13 +14,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why something was not done. `rule` is "R1"…"R12", or "" for plain bad input or roles."""
+    """Why something was not done: `rule` is "R1"…"R12", or "" for plain bad input or roles;
+    `text` says what is wrong, `todo` what to do instead ("" where the text already says it, or
+    where there is nothing to do)."""
 
     rule: str
     text: str
+    todo: str = ""
+
+    @property
+    def says(self) -> str:
+        """What is wrong and what to do, without the rule id."""
+        return f"{self.text} {self.todo}" if self.todo else self.text
 
     def render(self) -> str:
-        return f"{self.rule}: {self.text}" if self.rule else self.text
+        return f"{self.rule}: {self.says}" if self.rule else self.says
 
 
 @dataclass(frozen=True)

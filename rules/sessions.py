@@ -24,8 +24,9 @@ def budget_session_limit(conference_name: str, year: int, existing: list[date]) 
     return Refusal(
         "R8",
         f"{conference_name} hat {year} schon zwei Budget-II-Sitzungen ({dates}). Budget II steht "
-        "höchstens zweimal im Jahr auf der Tagesordnung. Nehmen Sie die Anträge in eine dieser "
-        "Sitzungen auf, oder melden Sie die Sitzung ohne „Budget II“ an.",
+        "höchstens zweimal im Jahr auf der Tagesordnung.",
+        "Nehmen Sie die Anträge in eine dieser Sitzungen auf, oder melden Sie die Sitzung ohne "
+        "„Budget II“ an.",
     )
 
 
@@ -53,21 +54,22 @@ def not_on_agenda(number: str, day: date, submitted: date, deferred: date | None
     if submitted > day:
         return Refusal("R8", f"{number} ist erst am {format_date(submitted)} eingegangen, nach der "
                              f"Sitzung am {format_date(day)} (R8: entschieden wird nur in der "
-                             "Budget-II-Sitzung, auf deren Tagesordnung der Antrag stand). Bitte "
-                             "setzen Sie ihn auf die nächste Budget-II-Sitzung (/sitzung) und "
-                             "melden Sie den Beschluss danach.")
+                             "Budget-II-Sitzung, auf deren Tagesordnung der Antrag stand).",
+                       "Bitte setzen Sie ihn auf die nächste Budget-II-Sitzung (/sitzung) und "
+                       "melden Sie den Beschluss danach.")
     if deferred and deferred > day:
         return Refusal("R8", f"{number} wurde erst in der Sitzung am {format_date(deferred)} "
-                             f"vertagt, nach der Sitzung am {format_date(day)} (R8). Bitte melden "
-                             "Sie den Beschluss der Sitzung, die danach über ihn entschieden hat.")
+                             f"vertagt, nach der Sitzung am {format_date(day)} (R8).",
+                       "Bitte melden Sie den Beschluss der Sitzung, die danach über ihn "
+                       "entschieden hat.")
     return None
 
 
 def not_a_budget_session(day: date) -> Refusal:
     """R8: Budget II is decided only in a session registered for it."""
     return Refusal("R8", f"Die Sitzung am {format_date(day)} ist nicht als Budget-II-Sitzung "
-                         "angemeldet; dort wird über Budget II nicht entschieden. Melden Sie sie "
-                         "mit „/sitzung <Datum> Budget II“ an, wenn das noch geht.")
+                         "angemeldet; dort wird über Budget II nicht entschieden.",
+                   "Melden Sie sie mit „/sitzung <Datum> Budget II“ an, wenn das noch geht.")
 
 
 # -- R9 ---------------------------------------------------------------------------------------
@@ -117,15 +119,15 @@ def nobody_answered_alarm(conference_name: str, when: str) -> str:
 def no_session_for_decisions(conference_name: str, day: date) -> Refusal:
     """R9: decisions belong to a registered Budget II session (which the county was told of)."""
     return Refusal("R9", f"Für {conference_name} ist am {format_date(day)} keine Sitzung "
-                         "eingetragen. Beschlüsse gehören zu einer angemeldeten Budget-II-"
-                         "Sitzung (/sitzung).")
+                         "eingetragen.",
+                   "Beschlüsse gehören zu einer angemeldeten Budget-II-Sitzung (/sitzung).")
 
 
 def session_not_held_yet(day: date) -> Refusal:
     """R9: decisions come after the session; until then the county may still answer."""
-    return Refusal("R9", f"Die Sitzung am {format_date(day)} hat noch nicht stattgefunden. "
-                         "Beschlüsse melden Sie nach der Sitzung; bis dahin kann der Landkreis "
-                         "seine Teilnahme noch zu- oder absagen.")
+    return Refusal("R9", f"Die Sitzung am {format_date(day)} hat noch nicht stattgefunden.",
+                   "Beschlüsse melden Sie nach der Sitzung; bis dahin kann der Landkreis seine "
+                   "Teilnahme noch zu- oder absagen.")
 
 
 def nothing_held(conference_name: str, day: date) -> Refusal:
@@ -143,24 +145,25 @@ def no_session_to_answer() -> Refusal:
 def no_budget_session(conference_name: str, day: date) -> Refusal:
     """R9: an attendance answer for a day without a Budget II session."""
     return Refusal("R9", f"Für {conference_name} ist am {format_date(day)} keine "
-                         "Budget-II-Sitzung angesetzt. /antraege zeigt die Anträge; die "
-                         "Geschäftsführung meldet Sitzungen mit /sitzung an.")
+                         "Budget-II-Sitzung angesetzt.",
+                   "/antraege zeigt die Anträge; die Geschäftsführung meldet Sitzungen mit "
+                   "/sitzung an.")
 
 
 def session_moved(conference_name: str, day: date, now: str) -> Refusal:
     """R9: an answer for the old date of a moved session; `now` is when it is now. The caller
     offers the answers for the new date."""
     return Refusal("R9", f"Die Sitzung {conference_name} vom {format_date(day)} ist verschoben "
-                         f"auf den {now}. Bitte antworten Sie für den neuen Termin:")
+                         f"auf den {now}.", "Bitte antworten Sie für den neuen Termin:")
 
 
 def attend_after_the_meeting(conference_name: str, conference_code: str, day: date) -> Refusal:
     """R9: attendance is promised before the session; afterwards the county confirms."""
     when = format_date(day)
     return Refusal("R9", f"Die Sitzung {conference_name} am {when} hat schon stattgefunden; "
-                         "eine Zusage danach ändert an der Anwesenheit nichts mehr. Wenn der "
-                         "Landkreis ihre zurückgehaltenen Beschlüsse freigeben will, senden "
-                         f"Sie: /bestaetigen {conference_code} {when}")
+                         "eine Zusage danach ändert an der Anwesenheit nichts mehr.",
+                   "Wenn der Landkreis ihre zurückgehaltenen Beschlüsse freigeben will, senden "
+                   f"Sie: /bestaetigen {conference_code} {when}")
 
 
 def excuse_after_the_meeting(conference_name: str, day: date) -> Refusal:
@@ -172,14 +175,14 @@ def excuse_after_the_meeting(conference_name: str, day: date) -> Refusal:
 def calendar_answer_for_someone_else(attendee: str) -> Refusal:
     """R9: a calendar answer counts for the address the county representative has on record."""
     return Refusal("R9", f"Diese Kalenderantwort gilt für {attendee[:80]}, nicht für Ihre bei "
-                         "uns hinterlegte Adresse; sie ist nicht vermerkt. Bitte sagen Sie mit "
-                         "/anwesend oder /verhindert zu oder ab.")
+                         "uns hinterlegte Adresse; sie ist nicht vermerkt.",
+                   "Bitte sagen Sie mit /anwesend oder /verhindert zu oder ab.")
 
 
 def calendar_answer_without_session() -> Refusal:
     """R9: a calendar answer to no session the bot knows."""
-    return Refusal("R9", "Zu dieser Kalenderantwort finde ich keine Budget-II-Sitzung. Bitte "
-                         "sagen Sie mit /anwesend oder /verhindert zu oder ab.")
+    return Refusal("R9", "Zu dieser Kalenderantwort finde ich keine Budget-II-Sitzung.",
+                   "Bitte sagen Sie mit /anwesend oder /verhindert zu oder ab.")
 
 
 def calendar_answer_for_cancelled(conference_name: str) -> Refusal:
@@ -192,11 +195,11 @@ def calendar_answer_for_earlier_date(conference_name: str, day: date) -> Refusal
     """R9: a calendar answer to the invitation of a session's earlier date. The caller offers
     the answers for the new date."""
     return Refusal("R9", f"Ihre Kalenderantwort gilt einem früheren Termin; die Sitzung "
-                         f"{conference_name} ist jetzt am {format_date(day)}. Bitte antworten "
-                         "Sie für den neuen Termin:")
+                         f"{conference_name} ist jetzt am {format_date(day)}.",
+                   "Bitte antworten Sie für den neuen Termin:")
 
 
 def firm_answer_needed() -> Refusal:
     """R9: "vielleicht" is no answer to a mandatory attendance. The caller offers the answers."""
     return Refusal("R9", "Vielen Dank. Für die Pflichtteilnahme brauche ich eine feste Zu- oder "
-                         "Absage. Bitte antworten Sie mit einer dieser Zeilen.")
+                         "Absage.", "Bitte antworten Sie mit einer dieser Zeilen.")

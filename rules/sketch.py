@@ -225,8 +225,9 @@ def message_too_long(text: str) -> Refusal | None:
     if len(text) <= MAX_MESSAGE_CHARS:
         return None
     return Refusal("R4", f"Ihre Nachricht ist mit {format_number(len(text))} Zeichen viel zu lang "
-                         "für eine Projektskizze. Bitte beschreiben Sie Ausgangslage, Zielsetzung "
-                         "und Maßnahme kurz, je in wenigen Sätzen.")
+                         "für eine Projektskizze.",
+                   "Bitte beschreiben Sie Ausgangslage, Zielsetzung und Maßnahme kurz, je in "
+                   "wenigen Sätzen.")
 
 
 def social_space_missing(problems: Sequence[str], form: str, *, corrected: bool, named: bool,

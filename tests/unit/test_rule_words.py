@@ -11,7 +11,11 @@ import ast
 import re
 from pathlib import Path
 
+from rules.budget import Balance, over_balance
+from rules.dates import DateError
+from rules.decisions import DecisionLineError
 from rules.money import format_cents, format_number
+from rules.refusal import Refusal
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE_ID = re.compile(r"R(?:[1-9]|1[0-2])")
@@ -72,3 +76,23 @@ def test_numbers_and_money_are_written_as_germans_read_them() -> None:
     assert [format_number(n) for n in (0, 999, 1_000, 25_000, 1_234_567)] == [
         "0", "999", "1.000", "25.000", "1.234.567"]
     assert format_cents(123_456_789) == "1.234.567,89 €"
+
+
+def test_a_refusal_says_its_rule_what_is_wrong_and_what_to_do_in_one_line() -> None:
+    assert Refusal("R3", "Es ist zu wenig da.", "Bitte kürzen Sie.").render() == (
+        "R3: Es ist zu wenig da. Bitte kürzen Sie.")
+    assert Refusal("", "Das verstehe ich nicht.").render() == "Das verstehe ich nicht."
+    refusal = over_balance(200_000, Balance(allotment=100_000, carried_in=0, bound=0),
+                           "Adendorf", 2026)
+    assert refusal is not None
+    assert (refusal.rule, refusal.todo) == ("R3", "Bitte kürzen Sie Beträge oder vertagen Sie "
+                                                  "Anträge.")
+    assert refusal.render() == ("R3: Bewilligt sind zusammen 2.000,00 €, verfügbar sind für "
+                                "Adendorf 2026 nur 1.000,00 €. Bitte kürzen Sie Beträge oder "
+                                "vertagen Sie Anträge.")
+
+
+def test_unreadable_input_carries_its_refusal() -> None:
+    assert DecisionLineError("Die Zeile verstehe ich nicht.").refusal() == Refusal(
+        "R11", "Die Zeile verstehe ich nicht.")
+    assert DateError("Den Tag gibt es nicht.").refusal() == Refusal("", "Den Tag gibt es nicht.")
