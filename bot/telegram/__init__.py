@@ -49,7 +49,6 @@ import logging
 import os
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot.channel import LABELS, Clock, Unavailable
 from bot.telegram.settings import (
@@ -93,11 +92,11 @@ class Telegram:
             return
         from bot.telegram.channel import TelegramChannel
 
-        settings = TelegramSettings.from_config(self.config)
-        zone = ZoneInfo(getattr(self.config, "timezone", "Europe/Berlin"))
+        core = self.core
         self._running = TelegramChannel(
-            self.core, settings, self, now=self.now or (lambda: datetime.now(zone)),
-            data_dir=getattr(self.config, "data_dir", None), stopping=stop)
+            core, TelegramSettings.from_config(self.config), self,
+            now=self.now or (lambda: datetime.now(core.tz)),  # the county's time, as the core's
+            data_dir=self.config.data_dir, stopping=stop)
         try:
             await self._running.run(os.environ[TOKEN_ENV].strip(), stop)
         finally:
