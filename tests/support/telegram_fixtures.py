@@ -109,14 +109,14 @@ class RunningBot:
         self._stop = asyncio.Event()
         polls = self.emulator.polls_started
         telegram = Telegram(self.core, self.config, self.clock)
-        self._task = asyncio.create_task(telegram.run(self._stop))
+        self._task = task = asyncio.create_task(telegram.run(self._stop))
         self._scheduler = asyncio.create_task(scheduler(
             self.core, self._stop, self.clock, wake=telegram.wake, tick=SCHEDULER_TICK))
         await self.emulator.wait_until(
             lambda: self.emulator.polls_started > polls or self.emulator.webhook.get("url")
-            or self._task.done())
-        if self._task.done():
-            self._task.result()
+            or task.done())
+        if task.done():
+            task.result()
         return self
 
     async def stop(self) -> None:
