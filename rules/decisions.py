@@ -34,16 +34,23 @@ _DATE_IN_LINE = re.compile(
     rf"|\b\d{{1,2}}\.\s?(?:{'|'.join(sorted(MONTHS, key=len, reverse=True))})\b\.?(?:\s\d{{4}}\b)?",
     re.IGNORECASE)
 RECENT_SESSION_DAYS = 14  # decisions reported without a date belong to a session this recent
-_VOTE_WORD = r"(?P<kind>ja|nein|enth(?:altung(?:en)?|\.)?)(?:-?stimmen?)?"
-# "ja 7", "ja: 7", "7 ja", "7 Ja-Stimmen", "Enthaltungen 0", "7:1:0" (yes:no:abstain)
+_KIND = (r"ja|nein|enth(?:altung(?:en)?|\.)?|enthalten|daf(?:ü|ue)r|dagegen|gegen(?=-?stimme)"
+         r"|contra|kontra")
+_VOTE_WORD = rf"(?P<kind>{_KIND})(?:-?stimmen?)?"
+# "ja 7", "ja: 7", "7 ja", "7 Ja-Stimmen", "Enthaltungen 0", "7:1:0" (yes:no:abstain),
+# "6 dafür, 1 dagegen, 1 Enthaltung", "1 Gegenstimme"
 _VOTE = re.compile(
     rf"\b{_VOTE_WORD}\s*(?:[:=]\s*)?(?P<count>[0-9]{{1,3}})\b"
-    rf"|\b(?P<count2>[0-9]{{1,3}})\s*(?:x\s*)?(?P<kind2>ja|nein|enth(?:altung(?:en)?|\.)?)"
+    rf"|\b(?P<count2>[0-9]{{1,3}})\s*(?:x\s*)?(?P<kind2>{_KIND})"
     r"(?:-?stimmen?)?(?![a-zäöü])"
     r"|(?<![0-9.,])(?P<yes>[0-9]{1,3})\s*:\s*(?P<no>[0-9]{1,3})\s*:\s*(?P<abstain>[0-9]{1,3})"
     r"(?![0-9])",
     re.IGNORECASE)
-_VOTE_HINT = re.compile(r"\b(?:ja|nein|enth\w*|stimmen?)\b", re.IGNORECASE)
+_VOTE_HINT = re.compile(r"\b(?:ja|nein|enth\w*|stimmen?|daf(?:ü|ue)r|dagegen|gegenstimm\w*)\b",
+                        re.IGNORECASE)
+# what each way of writing a vote counts as: yes, no or abstain
+_KINDS = {"dafü": "ja", "dafu": "ja", "dage": "nein", "gege": "nein",
+          "cont": "nein", "kont": "nein"}
 # Words around the outcome that carry nothing to book: "wurde einstimmig in voller Höhe
 # bewilligt mit 1.200 €", "Antrag abgelehnt – bei 2 Enthaltungen".
 _FILLER = frozenset({
@@ -181,6 +188,7 @@ def _read_votes(rest: str, shown: str) -> tuple[Votes | None, str]:
                      "enth": match.group("abstain")}
         else:
             kind = (match.group("kind") or match.group("kind2")).lower()[:4]
+            kind = _KINDS.get(kind, kind)
             found = {kind: match.group("count") or match.group("count2")}
         for kind, count in found.items():
             if kind in counts:

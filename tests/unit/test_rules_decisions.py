@@ -123,6 +123,12 @@ def test_decision_lines_as_secretaries_type_them(typed: str, outcome: str,
     ("ADE-2026-003 abgelehnt mit 2:6:1", "ja 2, nein 6, Enthaltung 1"),
     ("ADE-2026-003 einstimmig bewilligt", "einstimmig"),
     ("ADE-2026-003 einstimmig bewilligt (9 ja)", "einstimmig, ja 9, nein 0, Enthaltung 0"),
+    # as the minutes put it: never a part of the votes lost, never read as an amount
+    ("ADE-2026-003 bewilligt 1.000 € (6 dafür, 1 dagegen, 1 Enthaltung)",
+     "ja 6, nein 1, Enthaltung 1"),
+    ("ADE-2026-003 abgelehnt 2 dafür, 5 dagegen, 1 Enthaltung", "ja 2, nein 5, Enthaltung 1"),
+    ("ADE-2026-003 bewilligt, dafuer: 5, dagegen: 2, enthalten: 1", "ja 5, nein 2, Enthaltung 1"),
+    ("ADE-2026-003 bewilligt bei 7 Ja-Stimmen und 1 Gegenstimme", "ja 7, nein 1, Enthaltung 0"),
 ])
 def test_votes_as_typed_on_a_phone(typed: str, votes: str) -> None:
     line = parse_decision_line(typed)
@@ -157,6 +163,7 @@ def test_numbers_are_read_as_the_store_writes_them() -> None:
     "ADE-2026-003 abgelehnt 500 €",
     "ADE-2026-003 bewilligt 1,500",
     "ADE-2026-003 bewilligt (ja sieben)",
+    "ADE-2026-003 bewilligt (sechs dafür, einer dagegen)",
 ])
 def test_unreadable_decision_lines_are_refused_with_an_example(typed: str) -> None:
     with pytest.raises(DecisionLineError) as error:
