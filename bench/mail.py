@@ -3,8 +3,10 @@
 Real servers on 127.0.0.1: Dovecot (IMAP, LMTP) holds the mails; the answers go to an aiosmtpd
 SMTP server that only accepts them (it hands nothing on, so neither side pays for a delivery into
 Dovecot). Sketch mails from 20 senders for the ten conferences are set aside in a folder of the
-bot's mailbox; three runs, each measuring the limit before and after the bot (the ratio uses the
-mean of the two: other work on a shared machine comes and goes within a minute):
+bot's mailbox. Three kinds of run; in each, the limit and the bot take turns on the same mails
+(limit, bot, limit, … : ROUNDS bot runs), each bot run is compared with the mean of the limits
+just before and after it (other work on a shared machine comes and goes within a minute), and
+the ratio is the median of these:
 
 - "300" and "1000": each side waits in IMAP IDLE; its clock starts when the mails are moved into
   its inbox at once. The limit: an imap-tools client in IDLE is told of the mails, fetches them
@@ -37,6 +39,7 @@ import resource
 import shutil
 import signal
 import smtplib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +66,7 @@ from tests.support.mailservers import (
 )
 
 SENDERS = 20
+ROUNDS = 3  # bot runs per kind, each between two of the limit's
 
 
 @dataclass(frozen=True)
@@ -140,41 +144,58 @@ class Limit:
 
 
 @dataclass(frozen=True)
+class BotRun:
+    """One run of `sozialbot run` on the mails."""
+
+    seconds: float  # until the SMTP server accepted the last answer to an applicant
+    notices_seconds: float  # until it accepted the last of the secretaries' notices
+    handled: int  # mails in "Verarbeitet" afterwards
+    cpu_seconds: float  # the bot's process, from the clock's start to its last answer
+
+
+@dataclass(frozen=True)
 class MailRun:
-    """The limit's times (measured before and after the bot) and the bot's, same mails."""
+    """Limit and bot taking turns on the same mails: limit, bot, limit, bot, …, limit. Each bot
+    run is compared with the mean of the limits just before and after it (the machine's speed
+    drifts within a minute); the ratio is the median of these."""
 
     kind: Kind
-    limits: tuple[Limit, Limit]
-    bot_seconds: float
-    notices_seconds: float
-    handled: int
-    bot_cpu_seconds: float  # the bot's process, from the clock's start to its last answer
+    limits: tuple[Limit, ...]
+    bots: tuple[BotRun, ...]
 
     @property
-    def limit_seconds(self) -> float:
-        return sum(limit.seconds for limit in self.limits) / len(self.limits)
-
-    @property
-    def limit_rate(self) -> float:
-        return self.kind.mails / self.limit_seconds
-
-    @property
-    def limit_rate_without_notice(self) -> float:
-        """The limit if mail were seen the moment it arrived (no IDLE notification delay)."""
-        seconds = sum(limit.seconds - limit.notice_seconds for limit in self.limits)
-        return self.kind.mails / (seconds / len(self.limits))
-
-    @property
-    def limit_cpu(self) -> float:
-        return sum(limit.cpu_seconds for limit in self.limits) / len(self.limits)
-
-    @property
-    def bot_rate(self) -> float:
-        return self.kind.mails / self.bot_seconds
+    def ratios(self) -> list[float]:
+        return [(self.limits[i].seconds + self.limits[i + 1].seconds) / 2 / bot.seconds
+                for i, bot in enumerate(self.bots)]
 
     @property
     def ratio(self) -> float:
-        return self.bot_rate / self.limit_rate
+        return statistics.median(self.ratios)
+
+    @property
+    def limit_seconds(self) -> float:
+        return statistics.median(limit.seconds for limit in self.limits)
+
+    @property
+    def limit_seconds_without_notice(self) -> float:
+        """The limit if mail were seen the moment it arrived (no IDLE notification delay)."""
+        return statistics.median(limit.seconds - limit.notice_seconds for limit in self.limits)
+
+    @property
+    def limit_cpu(self) -> float:
+        return statistics.median(limit.cpu_seconds for limit in self.limits)
+
+    @property
+    def bot_seconds(self) -> float:
+        return statistics.median(bot.seconds for bot in self.bots)
+
+    @property
+    def bot_cpu(self) -> float:
+        return statistics.median(bot.cpu_seconds for bot in self.bots)
+
+    @property
+    def handled(self) -> int:
+        return min(bot.handled for bot in self.bots)
 
 
 def sketch_mail(world: MailWorld, i: int) -> EmailMessage:
@@ -236,7 +257,7 @@ def compiled() -> None:
         compileall.compile_dir(root / package, quiet=1)
 
 
-def measure(kinds: list[Kind]) -> list[MailRun]:
+def measure(kinds: list[Kind], rounds: int = ROUNDS) -> list[MailRun]:
     compiled()
     mail_home = Path(tempfile.mkdtemp(prefix="sozialbot-bench-dovecot-"))
     mail_home.chmod(0o755)  # Dovecot's users must reach it (see TESTING-NOTES)
@@ -246,23 +267,28 @@ def measure(kinds: list[Kind]) -> list[MailRun]:
     try:
         world = MailWorld(dovecot, server)
         staged = {n: _stage(dovecot, world, n) for n in sorted({k.mails for k in kinds})}
-        runs = []
-        for kind in kinds:
-            with tempfile.TemporaryDirectory() as workdir:
-                runs.append(_measure(kind, Path(workdir), dovecot, server, world,
-                                     staged[kind.mails]))
-        return runs
+        return [_measure(kind, rounds, dovecot, server, world, staged[kind.mails])
+                for kind in kinds]
     finally:
         server.stop()
         dovecot.stop()
         shutil.rmtree(mail_home, ignore_errors=True)
 
 
-def _measure(kind: Kind, workdir: Path, dovecot: Dovecot, server: AcceptOnly,
-             world: MailWorld, staging: str) -> MailRun:
+def _measure(kind: Kind, rounds: int, dovecot: Dovecot, server: AcceptOnly, world: MailWorld,
+             staging: str) -> MailRun:
     limit = _cold_limit if kind.cold else _idle_limit
-    before = limit(kind, dovecot, server, world, staging)
+    limits = [limit(kind, dovecot, server, world, staging)]
+    bots = []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as workdir:  # a fresh data directory each time
+            bots.append(_bot(kind, Path(workdir), dovecot, server, world, staging))
+        limits.append(limit(kind, dovecot, server, world, staging))
+    return MailRun(kind, tuple(limits), tuple(bots))
 
+
+def _bot(kind: Kind, workdir: Path, dovecot: Dovecot, server: AcceptOnly, world: MailWorld,
+         staging: str) -> BotRun:
     config = write_mail_config(workdir, world, notify_seconds=1)
     log = workdir / "sozialbot.log"
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
@@ -313,8 +339,7 @@ def _measure(kind: Kind, workdir: Path, dovecot: Dovecot, server: AcceptOnly,
             process.kill()
     server.accepted.clear()
     _move(dovecot, world, "Verarbeitet", staging)
-    after = limit(kind, dovecot, server, world, staging)
-    return MailRun(kind, (before, after), bot_seconds, notices_seconds, handled, bot_cpu)
+    return BotRun(bot_seconds, notices_seconds, handled, bot_cpu)
 
 
 def _idle_limit(kind: Kind, dovecot: Dovecot, server: AcceptOnly, world: MailWorld,
@@ -399,22 +424,22 @@ def main(names: list[str] | None = None) -> int:
     runs = measure([KINDS[n] for n in names or KINDS])
     ok = True
     for run in runs:
-        before, after = run.limits
         what = "start + login + fetch" if run.kind.cold else "told in IDLE + fetch"
-        print(f"{run.kind.title}:")
-        print(f"  limit:     {what} + send: before the bot {before.notice_seconds:.2f} + "
-              f"{before.fetch_seconds:.2f} + {before.send_seconds:.2f} s, after it "
-              f"{after.notice_seconds:.2f} + {after.fetch_seconds:.2f} + "
-              f"{after.send_seconds:.2f} s; mean {run.limit_seconds:.2f} s = "
-              f"{run.limit_rate:.1f} mails/s"
+        limits = ", ".join(f"{limit.notice_seconds:.2f} + {limit.fetch_seconds:.2f} + "
+                           f"{limit.send_seconds:.2f}" for limit in run.limits)
+        print(f"{run.kind.title} ({len(run.bots)} rounds, each side's median):")
+        print(f"  limit:     {what} + send: {limits} s; median {run.limit_seconds:.2f} s"
               + ("" if run.kind.cold else
-                 f" ({run.limit_rate_without_notice:.1f} without the IDLE notification delay)"))
-        cpu = (f"; CPU {1000 * run.bot_cpu_seconds / run.kind.mails:.2f} ms a mail"
+                 f" ({run.limit_seconds_without_notice:.2f} s without the IDLE notification "
+                 "delay)"))
+        cpu = (f"; CPU {1000 * run.bot_cpu / run.kind.mails:.2f} ms a mail"
                + (f" (the limit's process: {1000 * run.limit_cpu / run.kind.mails:.2f} ms)"
                   if run.kind.cold else ""))
-        print(f"  sozialbot: {run.kind.mails} answered in {run.bot_seconds:.2f} s = "
-              f"{run.bot_rate:.1f} mails/s ({run.handled} in 'Verarbeitet'; with the "
-              f"secretaries' {run.kind.mails} notices {run.notices_seconds:.2f} s{cpu})")
+        print(f"  sozialbot: {run.kind.mails} answered in "
+              f"{', '.join(f'{bot.seconds:.2f}' for bot in run.bots)} s; median "
+              f"{run.bot_seconds:.2f} s ({run.handled} in 'Verarbeitet'; with the secretaries' "
+              f"{run.kind.mails} notices {run.bots[0].notices_seconds:.2f} s{cpu})")
+        print(f"  ratio per round: {', '.join(f'{r:.2f}x' for r in run.ratios)}")
         ok = ok and run.handled == run.kind.mails
     for what, ratio, target, met in verdicts(runs):
         print(f"{what}: {ratio:.2f}x (target >= {target}x) {'OK' if met else 'MISSED'}")
