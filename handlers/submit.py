@@ -335,7 +335,9 @@ def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference
     if warning and "R6" not in record["flags"]:
         record["flags"] = [*record["flags"], "R6"]
         ctx.warn_county(warning, f"R6:{number}",
-                        f"Antrag {number} ({conference.name}): {record['title']}")
+                        # quoted: a notice's mail subject stops before „ (no stranger's words
+                        # in a subject for staff)
+                        f"Antrag {number} ({conference.name}): „{record['title']}“")
     ctx.store.save_application(record)
     summary = _summary(record, conference)
     if not was_open:

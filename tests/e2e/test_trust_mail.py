@@ -131,3 +131,18 @@ async def test_without_a_trusted_server_the_start_up_says_so_in_german(
     assert said is warned
     if warned:
         assert "an ihre hinterlegte Adresse" in caplog.text
+
+
+async def test_an_applicants_title_never_becomes_the_subject_of_the_r6_warning_to_the_county(
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    # A title that trips the R6 check (youth work) is quoted in the county's warning; the
+    # subject stops before it, so a stranger cannot write the subject of a mail to staff.
+    bait = "Jugendtreff Dringend Ihr Postfach ist gesperrt"
+    mail_bot.say("sek-ade", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe")
+    mail_world.send("kita", "Projektskizze", "/antrag\nSozialraum: Adendorf\nTräger: Kita\n"
+                    f"Titel: {bait}\nAusgangslage: A\nZielsetzung: Z\nMaßnahme: M\n"
+                    "Betrag: 900 €")
+    [warning] = await mail_world.await_for("kreis-1", 1, where=lambda m: "R6" in m.text)
+    assert bait in warning.text  # the county still reads the whole title
+    assert "Postfach" not in subject(warning)
+    assert "ADE-2026-001" in subject(warning)

@@ -1,0 +1,52 @@
+"""No stranger's words in the subject of a mail to staff, whatever notice carries them.
+
+A hostile applicant fills every field she controls (title, Träger, co-funder, the sketch) with
+a marker and words that trip the checks (R6 youth work); the conference then goes through its
+year: session, attendance, decisions, booking, veto, correction, withdrawal. Every notice to a
+configured person is written as the mail the bot would send; its subject never holds the
+marker (the body still does, where the notice quotes her)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from bot.mail.builder import MailBuilder
+from bot.mail.settings import MailSettings, Server
+from tests.support.core import Bot, booking_command, sketch
+
+MARK = "Postfachsperre"
+HOSTILE = "evil@example.net"
+
+
+def test_no_notice_to_staff_takes_its_subject_from_an_applicants_text(bot: Bot) -> None:
+    server = Server("localhost", 143, "none", "", "")
+    builder = MailBuilder(MailSettings("bot@example.org", "Bot", server, server),
+                          lambda: datetime(2026, 2, 2, tzinfo=UTC), "Europe/Berlin")
+    made = list(bot.concept().notifications)
+    for n, title in enumerate((f"Jugendtreff {MARK}", f"Ferienpass {MARK} Zwei",
+                               f"Jugendzentrum {MARK} Drei")):
+        made += bot.must(HOSTILE, sketch(Titel=title, Traeger=f"{MARK} e.V. {n}",
+                                         Ausgangslage=f"Jugendpflege {MARK}",
+                                         Betrag="1.000 €"),
+                         today=date(2026, 2, 2)).notifications
+    made += bot.must("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II",
+                     today=date(2026, 2, 3)).notifications
+    made += bot.must("kreis-1", "/anwesend ADE 12.03.2026",
+                     today=date(2026, 3, 3)).notifications
+    preview = bot.must("sek-ade", "/beschluss 12.03.2026\nADE-2026-001 bewilligt\n"
+                       "ADE-2026-002 bewilligt\nADE-2026-003 bewilligt",
+                       today=date(2026, 3, 12))
+    made += bot.must("sek-ade", booking_command(preview), today=date(2026, 3, 12)).notifications
+    made += bot.must("kreis-2", "/veto ADE-2026-001 passt nicht", today=date(2026, 3, 13)
+                     ).notifications
+    made += bot.must("sek-ade", "/korrektur ADE-2026-002 bewilligt 900 € Grund: Tippfehler",
+                     today=date(2026, 3, 14)).notifications
+    made += bot.must(HOSTILE, sketch(Titel=f"Jugenddisco {MARK} Vier"),
+                     today=date(2026, 3, 15)).notifications
+    made += bot.must(HOSTILE, "/zurueckziehen ADE-2026-004", today=date(2026, 3, 16)
+                     ).notifications
+    to_staff = [n for n in made if ":" not in n.recipient]
+    assert any(MARK in n.text for n in to_staff)  # the notices do quote her
+    for notice in to_staff:
+        mail = builder.notification(notice, "staff@example.org", "Staff", None)
+        assert MARK not in mail.subject, (notice.kind, mail.subject)
