@@ -17,7 +17,7 @@ from rules.checks import YOUTH_WORK_NOTE
 from rules.conferences import Conference, find_conference
 from rules.dates import DateError, format_date, format_weekday_date, parse_date
 from rules.money import format_cents
-from rules.records import Session, SessionStatus
+from rules.records import Application, Session, SessionStatus
 from rules.refusal import Refused, refuse
 from rules.sketch import cofunding_text
 
@@ -27,13 +27,13 @@ DATE_LIKE = re.compile(r"\d{1,4}[.-]\d{1,2}[.-]?(\d{2,4})?")
 UPCOMING_DAYS = 400
 
 
-def open_applications(ctx: Context, conference: Conference) -> list[dict]:
+def open_applications(ctx: Context, conference: Conference) -> list[Application]:
     """Open applications of the conference, whatever year they came in (a December sketch is
     decided in spring, a deferred one may wait longer), oldest first; incomplete ones last, as
     they cannot be decided yet."""
     rows = [a for a in ctx.store.undecided_applications(conference.code)
-            if a["status"] in (*OPEN, "incomplete")]
-    return sorted(rows, key=lambda a: (a["status"] == "incomplete", a["year"], a["number"]))
+            if a.status in (*OPEN, "incomplete")]
+    return sorted(rows, key=lambda a: (a.status == "incomplete", a.year, a.number))
 
 
 def conference_and_day(ctx: Context, args: str) -> tuple[Conference | None, date | None]:
@@ -120,13 +120,13 @@ def agenda_data(ctx: Context, conference: Conference, session: Session | None) -
     """What an agenda shows, for the message and the PDF alike."""
     year = int(session.date[:4]) if session else ctx.today.year
     applications = open_applications(ctx, conference)
-    decidable = [a for a in applications if a["status"] in OPEN]
+    decidable = [a for a in applications if a.status in OPEN]
     balance = ctx.balance(conference, year)
     return {
         "county": ctx.config.county, "conference": conference.name, "code": conference.code,
         "session": session, "when": when(session) if session else None, "year": year,
         "applications": applications,
-        "requested_cents": sum(a["requested_cents"] or 0 for a in decidable),
+        "requested_cents": sum(a.requested_cents or 0 for a in decidable),
         "free_cents": balance.free,
         "attending": [person.name if (person := ctx.config.person(p)) else p
                       for p in (session.attended_by if session else ())],
@@ -145,14 +145,14 @@ def agenda_text(ctx: Context, conference: Conference, session: Session | None, *
     for index, record in enumerate(data["applications"], 1):
         lines.append("")
         state = {"deferred": " (vertagt)", "incomplete": " (unvollständig, kann noch nicht "
-                 "beschlossen werden, R4)"}.get(record["status"], "")
-        lines.append(f"{index}. {record['number']} „{record['title'] or '(ohne Titel)'}“{state}")
-        lines.append(f"Träger: {record['applicant'] or '(fehlt)'}; beantragt: "
-                     + (format_cents(record["requested_cents"])
-                        if record["requested_cents"] is not None else "(fehlt)"))
-        if record.get("cofunding"):
-            lines.append(f"Kofinanzierung (R12): {cofunding_text(record['cofunding'])}")
-        if "R6" in record.get("flags", []):
+                 "beschlossen werden, R4)"}.get(record.status, "")
+        lines.append(f"{index}. {record.number} „{record.title or '(ohne Titel)'}“{state}")
+        lines.append(f"Träger: {record.applicant or '(fehlt)'}; beantragt: "
+                     + (format_cents(record.requested_cents)
+                        if record.requested_cents is not None else "(fehlt)"))
+        if record.cofunding:
+            lines.append(f"Kofinanzierung (R12): {cofunding_text(record.cofunding)}")
+        if "R6" in record.flags:
             lines.append(YOUTH_WORK_NOTE)
         lines += sketch_lines(record, limit=limit)
     lines.append("")
@@ -165,7 +165,7 @@ def agenda_text(ctx: Context, conference: Conference, session: Session | None, *
         lines.append("Vom Landkreis zugesagt: " + (", ".join(data["attending"]) or
                      "noch niemand (R9: Teilnahme verpflichtend)") + ".")
     if limit and any(len(str(text)) > limit for record in data["applications"]
-                     for text in (record.get("fields") or {}).values()):
+                     for text in (record.fields or {}).values()):
         lines.append("Gekürzte Texte stehen ganz in der PDF-Datei und mit /zeige <Nr>.")
     return "\n".join(lines)
 
@@ -196,7 +196,7 @@ def upcoming(ctx: Context, args: str, body: str) -> Outcome:
         line = f"• {when(session)}: {name}"
         if session.budget_ii:
             count = len([a for a in open_applications(ctx, ctx.conference(session.conference))
-                         if a["status"] in OPEN])
+                         if a.status in OPEN])
             attending = len(session.attended_by)
             applications = "1 offener Antrag" if count == 1 else f"{count} offene Anträge"
             line += (f", Budget II ({applications}; Landkreis: "

@@ -12,6 +12,7 @@ from handlers.show import shorten
 from rules.dates import format_date
 from rules.labelled import normalize_label
 from rules.money import format_cents
+from rules.records import Application
 from rules.refusal import refuse
 from rules.sketch import REQUIRED, missing_text
 
@@ -67,47 +68,48 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                          f"sind eine Konferenz, ein Jahr und diese Wörter: {choices}. Beispiel: "
                          f"/antraege {conference.code if conference else 'ADE'} offen")
     rows = [r for r in applications_of_year(ctx, year, conference.code if conference else None)
-            if not wanted or r["status"] in wanted]
+            if not wanted or r.status in wanted]
     where = conference.name if conference else "alle Konferenzen"
     which = f" ({word.lower()})" if word and wanted else ""
     if not rows:
         return reply(f"Keine Anträge{which} für {where} {year}.")
-    rows.sort(key=lambda r: r["number"])
+    rows.sort(key=lambda r: r.number)
     lines = [f"Anträge{which} {where} {year} ({len(rows)}):"]
     lines += [_line(r) for r in rows[:MAX_LINES]]
     if len(rows) > MAX_LINES:
         lines.append(f"… und {len(rows) - MAX_LINES} weitere. Die ganze Liste: /bericht {year}")
-    lines.append(f"Einen Antrag ganz lesen: /zeige {rows[0]['number']}")
+    lines.append(f"Einen Antrag ganz lesen: /zeige {rows[0].number}")
     return reply("\n".join(lines))
 
 
-def applications_of_year(ctx: Context, year: int, conference: str | None) -> list[dict]:
+def applications_of_year(ctx: Context, year: int,
+                         conference: str | None) -> list[Application]:
     """The applications of `year`: those handed in then, those decided at its sessions whatever
     year they came in, and, for the running year, those of earlier years still undecided: an
     application belongs to its conference until it is decided."""
-    rows = {r["number"]: r for r in ctx.store.applications(year, conference)}
+    rows = {r.number: r for r in ctx.store.applications(year, conference)}
     decided_here = {line["number"] for c in ctx.store.confirmations(year, conference=conference)
                     if c.decided for line in c.lines}
     for number in sorted(decided_here - set(rows)):
         found = ctx.store.application(number)
-        if found is not None and (found["session_date"] or "")[:4] == str(year):
+        if found is not None and (found.session_date or "")[:4] == str(year):
             rows[number] = found
     if year == ctx.today.year:
         for found in ctx.store.undecided_applications(conference):
-            rows.setdefault(found["number"], found)
+            rows.setdefault(found.number, found)
     return list(rows.values())
 
 
-def _line(row: dict, words: dict[str, str] = STATUS) -> str:
-    requested = format_cents(row["requested_cents"]) if row["requested_cents"] else "–"
-    title = shorten(row["title"] or "(ohne Titel)", TITLE_CHARS)
-    text = f"{row['number']} {shorten(row['applicant'] or '–', APPLICANT_CHARS)}: „{title}“, " \
+def _line(row: Application, words: dict[str, str] = STATUS) -> str:
+    requested = format_cents(row.requested_cents) if row.requested_cents else "–"
+    title = shorten(row.title or "(ohne Titel)", TITLE_CHARS)
+    text = f"{row.number} {shorten(row.applicant or '–', APPLICANT_CHARS)}: „{title}“, " \
            f"{requested}"
-    if row["approved_cents"] is not None and row["status"] in ("approved", "held", "vetoed"):
-        text += f", bewilligt {format_cents(row['approved_cents'])}"
-    text += f" – {words[row['status']]}"
-    if row.get("corrections"):
-        last = row["corrections"][-1]
+    if row.approved_cents is not None and row.status in ("approved", "held", "vetoed"):
+        text += f", bewilligt {format_cents(row.approved_cents)}"
+    text += f" – {words[row.status]}"
+    if row.corrections:
+        last = row.corrections[-1]
         before = last["before"]
         was = STATUS.get(before["status"], before["status"])
         if before["approved_cents"]:
@@ -116,31 +118,31 @@ def _line(row: dict, words: dict[str, str] = STATUS) -> str:
     return text
 
 
-def _own_line(row: dict) -> str:
+def _own_line(row: Application) -> str:
     """An applicant's line; an incomplete one says what is missing and how to complete it,
     instead of dashes for the gaps."""
-    if row["status"] != "incomplete":
+    if row.status != "incomplete":
         return _line(row, APPLICANT_STATUS)
-    missing = tuple(key for key in REQUIRED[1:] if not (row.get("fields") or {}).get(key))
-    title = f" „{shorten(row['title'], TITLE_CHARS)}“" if row.get("title") else ""
+    missing = tuple(key for key in REQUIRED[1:] if not (row.fields or {}).get(key))
+    title = f" „{shorten(row.title, TITLE_CHARS)}“" if row.title else ""
     gaps = f"; es fehlt noch: {missing_text(missing)}" if missing else ""
-    return (f"{row['number']}{title} – unvollständig{gaps}. Bitte ergänzen Sie mit "
-            f"/antrag {row['number']} und den fehlenden Zeilen.")
+    return (f"{row.number}{title} – unvollständig{gaps}. Bitte ergänzen Sie mit "
+            f"/antrag {row.number} und den fehlenden Zeilen.")
 
 
 def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:
     """An applicant sees only the applications sent from the same address, in plain words: of
     this year and the last (their files are open anyway), and any older one still undecided."""
     recent = [y for y in ctx.store.years() if y >= ctx.today.year - 1]
-    rows = {r["number"]: r for r in ctx.store.applications_from(ctx.identity.key, recent)}
+    rows = {r.number: r for r in ctx.store.applications_from(ctx.identity.key, recent)}
     # older ones still waiting count too
     for found in ctx.store.undecided_applications(before=ctx.today.year - 1):
-        if found["contact"] == ctx.identity.key:
-            rows.setdefault(found["number"], found)
-    shown = [r for _, r in sorted(rows.items()) if not wanted or r["status"] in wanted]
+        if found.contact == ctx.identity.key:
+            rows.setdefault(found.number, found)
+    shown = [r for _, r in sorted(rows.items()) if not wanted or r.status in wanted]
     if not shown:
         which = f" ({word.lower()})" if word and wanted else ""
         return reply(f"Von Ihrer Adresse liegen keine Anträge{which} vor. /hilfe zeigt, wie Sie "
                      "eine Projektskizze einreichen.")
     return reply("Ihre Anträge:\n" + "\n".join(_own_line(r) for r in shown)
-                 + f"\nEinen Antrag ganz lesen: /zeige {shown[-1]['number']}")
+                 + f"\nEinen Antrag ganz lesen: /zeige {shown[-1].number}")

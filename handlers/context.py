@@ -12,7 +12,7 @@ from rules.budget import Balance, balance_from, shortfall_warning, year_closed
 from rules.conferences import Conference
 from rules.county import Config
 from rules.people import Identity, Person
-from rules.records import ConfirmationStatus, LedgerEntry, LedgerKind
+from rules.records import Application, ConfirmationStatus, LedgerEntry, LedgerKind
 from rules.refusal import Refusal, Refused, Warning, refuse
 from storage.store import Store
 
@@ -104,14 +104,14 @@ class Context:
         since what was not confirmed by its close was not booked."""
         if self.store.year_closed(year):
             return 0
-        return sum(a["approved_cents"] or 0 for a in self.held_applications(conference, year))
+        return sum(a.approved_cents or 0 for a in self.held_applications(conference, year))
 
-    def held_applications(self, conference: Conference, year: int) -> list[dict]:
+    def held_applications(self, conference: Conference, year: int) -> list[Application]:
         """Applications whose decisions at sessions of `year` wait for the county (R9)."""
         numbers = sorted({line["number"] for c in self.store.confirmations(
             year, ConfirmationStatus.HELD, conference.code) for line in c.lines})
         found = (self.store.application(number) for number in numbers)
-        return [a for a in found if a is not None and a["status"] == "held"]
+        return [a for a in found if a is not None and a.status == "held"]
 
     def open_year(self, conference: Conference, year: int) -> None:
         """Post the R1 allotment of a year before its first booking; refuse a closed year (R2)."""

@@ -36,7 +36,14 @@ from rules.decisions import (
     vote_problem,
 )
 from rules.money import format_cents
-from rules.records import CORRECTION, Confirmation, ConfirmationStatus, LedgerKind
+from rules.records import (
+    CORRECTION,
+    Application,
+    ApplicationStatus,
+    Confirmation,
+    ConfirmationStatus,
+    LedgerKind,
+)
 from rules.refusal import Refused, refuse
 from rules.withdrawal import withdrawal_in
 
@@ -62,7 +69,7 @@ def spoken_command(role: str, text: str) -> tuple[str, str, str] | None:
 class Change:
     """One correction, checked against the store: the decision as booked and as it should be."""
 
-    application: dict
+    application: Application
     conference: Conference
     session_day: date
     old_outcome: str
@@ -74,11 +81,11 @@ class Change:
 
     @property
     def number(self) -> str:
-        return str(self.application["number"])
+        return str(self.application.number)
 
     @property
     def held(self) -> bool:
-        return self.application["status"] == "held"
+        return self.application.status == "held"
 
     def describe(self, outcome: str, cents: int) -> str:
         word = OUTCOME_WORDS[outcome]
@@ -111,10 +118,10 @@ def preview(ctx: Context, args: str, body: str) -> Outcome:
         lines=({"number": change.number, "outcome": change.outcome,
                 "amount_cents": change.cents if change.outcome == "approved" else None,
                 "votes": change.votes.__dict__ if change.votes else None},),
-        before={"status": change.application["status"], "outcome": change.old_outcome,
-                "approved_cents": change.application.get("approved_cents")},
+        before={"status": change.application.status, "outcome": change.old_outcome,
+                "approved_cents": change.application.approved_cents},
         created_at=ctx.now.isoformat(timespec="seconds"), source_id=ctx.message.source_id))
-    text = [f"Korrektur zu {change.number} „{change.application['title'][:60]}“ "
+    text = [f"Korrektur zu {change.number} „{change.application.title[:60]}“ "
             f"(Sitzung {conference.name} am {format_date(change.session_day)}):",
             f"bisher: {change.before}", f"richtig: {change.after}", f"Grund: {change.reason}",
             *_money_lines(ctx, change),
@@ -128,21 +135,22 @@ def preview(ctx: Context, args: str, body: str) -> Outcome:
 def _check(ctx: Context, conference: Conference, number: str, outcome: str, cents: int | None,
            votes: Votes | None, reason: str) -> Change:
     application = ctx.store.application(number)
-    if application is None or application["conference"] != conference.code:
+    if application is None or application.conference != conference.code:
         raise refuse("", f"Einen Antrag {number[:20]} gibt es für {conference.name} nicht. "
                          "/antraege zeigt die Anträge.")
-    number, status = application["number"], application["status"]
+    number, status = application.number, application.status
     if status == "vetoed":
         raise Refused(vetoed_stays(number))
     if status == "withdrawn":
         raise refuse("", f"{number} ist zurückgezogen; darüber wurde nicht entschieden.")
-    if status not in CORRECTABLE or not application.get("session_date"):
+    if status not in CORRECTABLE or not application.session_date:
         raise Refused(nothing_to_correct(number, STATUS[status]))
-    old_outcome: str = (application.get("held_outcome") or status) if status == "held" else status
-    old_cents = (application.get("approved_cents") or 0) if old_outcome == "approved" else 0
+    old_outcome: str = (application.held_outcome or status) if status == "held" else status
+    old_cents = (application.approved_cents or 0) if old_outcome == "approved" else 0
     if outcome == "approved":
-        cents = application["requested_cents"] if cents is None else cents
-        problem = amount_problem(number, cents, application["requested_cents"])
+        requested = application.requested_cents or 0
+        cents = requested if cents is None else cents
+        problem = amount_problem(number, cents, requested)
         if problem:
             raise Refused(problem)
     else:
@@ -150,10 +158,10 @@ def _check(ctx: Context, conference: Conference, number: str, outcome: str, cent
     problem = vote_problem(DecisionLine(number, outcome, cents or None, votes))
     if problem:
         raise Refused(problem)
-    same_votes = votes is None or votes.__dict__ == application.get("votes")
+    same_votes = votes is None or votes.__dict__ == application.votes
     if outcome == old_outcome and cents == old_cents and same_votes:
         raise Refused(correction_changes_nothing(number, outcome, cents))
-    day = date.fromisoformat(application["session_date"])
+    day = date.fromisoformat(application.session_date)
     change = Change(application, conference, day, old_outcome, old_cents, outcome, cents, votes,
                     reason)
     more = cents - old_cents
@@ -216,10 +224,10 @@ def book(ctx: Context, confirmation: Confirmation) -> Outcome:
     change = _check(ctx, conference, line["number"], line["outcome"], line["amount_cents"], votes,
                     confirmation.reason or "")
     before = confirmation.before or {}
-    if (change.application["status"] != before["status"]
-            or change.application.get("approved_cents") != before["approved_cents"]):
+    if (change.application.status != before["status"]
+            or change.application.approved_cents != before["approved_cents"]):
         raise refuse("", f"{change.number} hat sich seit der Vorschau geändert "
-                         f"({STATUS[change.application['status']]}). Bitte senden Sie die "
+                         f"({STATUS[change.application.status]}). Bitte senden Sie die "
                          "Korrektur neu mit /korrektur.")
     ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.BOOKED))
     _apply(ctx, change, confirmation.code)
@@ -260,15 +268,16 @@ def _apply(ctx: Context, change: Change, code: str) -> None:
               "code": code, "before": {"status": change.old_outcome,
                                        "approved_cents": change.old_cents or None},
               "after": {"status": change.outcome, "approved_cents": change.cents or None}}
-    application["corrections"] = [*application.get("corrections", []), record]
-    new_status = "held" if change.held else change.outcome
-    application.update({"status": new_status,
-                        "approved_cents": change.cents if change.outcome == "approved" else None})
+    application = replace(
+        application, corrections=(*(application.corrections or ()), record),
+        status=ApplicationStatus.HELD if change.held else ApplicationStatus(change.outcome),
+        approved_cents=change.cents if change.outcome == "approved" else None)
     if change.votes is not None or change.outcome != change.old_outcome:
         # the votes of another outcome would contradict it (R11)
-        application["votes"] = change.votes.__dict__ if change.votes else None
+        application = replace(application,
+                              votes=change.votes.__dict__ if change.votes else None)
     if change.held:
-        application["held_outcome"] = change.outcome
+        application = replace(application, held_outcome=change.outcome)
     ctx.store.save_application(application)
 
 
@@ -297,11 +306,11 @@ def _follow_close(ctx: Context, conference: Conference, year: int, code: str) ->
 
 def _tell(ctx: Context, change: Change) -> None:
     conference, number = change.conference, change.number
-    head = (f"Korrektur zu Antrag {number} „{change.application['title'][:80]}“ (Sitzung der "
+    head = (f"Korrektur zu Antrag {number} „{change.application.title[:80]}“ (Sitzung der "
             f"Sozialkonferenz {conference.name} am {format_date(change.session_day)}): der "
             f"Beschluss war falsch gemeldet und ist berichtigt.\nbisher: {change.before}\n"
             f"richtig: {change.after}\nGrund: {change.reason}")
-    ctx.notify(change.application["contact"],
+    ctx.notify(change.application.contact,
                head + f"\nFragen dazu beantwortet die Geschäftsführung der Sozialkonferenz "
                f"{conference.name}.", "correction",
                f"correction:{number}:{ctx.message.source_id}:applicant",

@@ -44,7 +44,15 @@ from rules.decisions import (
     watering_can,
 )
 from rules.money import format_cents
-from rules.records import Confirmation, ConfirmationStatus, LedgerKind, Session, SessionStatus
+from rules.records import (
+    Application,
+    ApplicationStatus,
+    Confirmation,
+    ConfirmationStatus,
+    LedgerKind,
+    Session,
+    SessionStatus,
+)
 from rules.refusal import Refusal, Refused, refuse
 from rules.sessions import (
     held_notice,
@@ -101,7 +109,7 @@ def _plan(ctx: Context, conference: Conference, day: date,
     for line in lines:
         number = line["number"]
         record = ctx.store.application(number)
-        if record is None or record["conference"] != conference.code:
+        if record is None or record.conference != conference.code:
             problems.append(Refusal("", f"{number}: Diesen Antrag gibt es für {conference.name} "
                                         "nicht."))
             continue
@@ -109,16 +117,16 @@ def _plan(ctx: Context, conference: Conference, day: date,
             problems.append(Refusal("", f"{number} steht zweimal in der Liste."))
             continue
         seen.add(number)
-        if record["status"] == "incomplete":
+        if record.status == "incomplete":
             problems.append(incomplete(number))
             continue
-        if record["status"] == "withdrawn":
+        if record.status == "withdrawn":
             problems.append(Refusal("", f"{number} ist zurückgezogen und kann nicht beschlossen "
                                         "werden."))
             continue
-        if record["status"] not in OPEN:
+        if record.status not in OPEN:
             problems.append(Refusal("", f"{number} ist schon entschieden "
-                                        f"({STATUS[record['status']]}). Ist der Beschluss falsch "
+                                        f"({STATUS[record.status]}). Ist der Beschluss falsch "
                                         f"gemeldet: /korrektur {number} <richtiges Ergebnis> "
                                         "Grund: …"))
             continue
@@ -129,13 +137,14 @@ def _plan(ctx: Context, conference: Conference, day: date,
         votes = Votes(**line["votes"]) if line["votes"] else None
         amount = line["amount_cents"]
         if line["outcome"] == "approved":
-            amount = record["requested_cents"] if amount is None else amount
-            problem = amount_problem(number, amount, record["requested_cents"])
+            requested = record.requested_cents or 0
+            amount = requested if amount is None else amount
+            problem = amount_problem(number, amount, requested)
             if problem:
                 problems.append(problem)
                 continue
-        item = Planned(number, record["title"], line["outcome"], amount,
-                       record["requested_cents"], votes)
+        item = Planned(number, record.title, line["outcome"], amount,
+                       record.requested_cents or 0, votes)
         vote = vote_problem(DecisionLine(number, item.outcome, amount, votes))
         if vote:
             problems.append(vote)
@@ -157,10 +166,10 @@ def _plan(ctx: Context, conference: Conference, day: date,
     return planned
 
 
-def _not_before(record: dict, day: date) -> Refusal | None:
+def _not_before(record: Application, day: date) -> Refusal | None:
     """R8 (see rules.decisions.not_on_agenda) for a stored application."""
-    deferred = record.get("session_date") if record["status"] == "deferred" else None
-    return not_on_agenda(record["number"], day, date.fromisoformat(record["submitted_on"]),
+    deferred = record.session_date if record.status == "deferred" else None
+    return not_on_agenda(record.number, day, date.fromisoformat(record.submitted_on),
                          date.fromisoformat(deferred) if deferred else None)
 
 
@@ -168,7 +177,8 @@ def _changed_since(ctx: Context, planned: list[Planned], day: date) -> list[str]
     """Sketches changed after the session: the conference voted on an earlier version."""
     notes = []
     for item in planned:
-        changed = (ctx.store.application(item.number) or {}).get("changed_on")
+        application = ctx.store.application(item.number)
+        changed = application.changed_on if application else None
         if changed and changed > day.isoformat():
             notes.append(f"Achtung: {item.number} wurde am "
                          f"{format_date(date.fromisoformat(changed))} geändert, nach der Sitzung; "
@@ -177,9 +187,9 @@ def _changed_since(ctx: Context, planned: list[Planned], day: date) -> list[str]
     return notes
 
 
-def sketch_fingerprint(record: dict) -> str:
+def sketch_fingerprint(record: Application | None) -> str:
     """What the conference voted on: the sketch's fields as they are at the preview."""
-    text = json.dumps(record["fields"], sort_keys=True, ensure_ascii=False)
+    text = json.dumps(record.fields if record else {}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -250,7 +260,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     # and the sketch is frozen: a change to it after this preview makes the code invalid
     lines = [{"number": p.number, "outcome": p.outcome, "amount_cents": p.amount_cents,
               "votes": p.votes.record() if p.votes else None,
-              "sketch": sketch_fingerprint(ctx.store.application(p.number) or {"fields": {}})}
+              "sketch": sketch_fingerprint(ctx.store.application(p.number))}
              for p in planned]
     replaced = _replace_open_previews(ctx, conference, day)
     code = codes.new_code()
@@ -383,8 +393,8 @@ def _form(ctx: Context, conference: Conference) -> Outcome:
                   if s.status == SessionStatus.SCHEDULED and s.budget_ii)
     past = [d for d in days if d <= ctx.today.isoformat()]
     day = past[-1] if past else (days[0] if days else None)
-    numbers = [a["number"] for a in ctx.store.undecided_applications(conference.code)
-               if a["status"] in OPEN]  # whatever year they came in
+    numbers = [a.number for a in ctx.store.undecided_applications(conference.code)
+               if a.status in OPEN]  # whatever year they came in
     written = format_date(date.fromisoformat(day)) if day else "<Datum der Sitzung>"
     examples = [f"{n} {word}" for n, word in zip(
         numbers[:3] or [f"{conference.code}-{ctx.today.year}-001"],
@@ -431,8 +441,7 @@ def confirm(ctx: Context, args: str, body: str) -> Outcome:
 def _refuse_changed_sketches(ctx: Context, confirmation: Confirmation) -> None:
     """Book only the sketches the conference voted on (see submit: a change invalidates)."""
     changed = [line["number"] for line in confirmation.lines if "sketch" in line
-               and line["sketch"] != sketch_fingerprint(
-                   ctx.store.application(line["number"]) or {"fields": {}})]
+               and line["sketch"] != sketch_fingerprint(ctx.store.application(line["number"]))]
     if refusal := changed_since_preview(changed):
         raise Refused(refusal)
 
@@ -459,12 +468,11 @@ def _hold(ctx: Context, conference: Conference, day: date, planned: list[Planned
     for item in planned:
         application = ctx.store.application(item.number)
         assert application is not None
-        application.update({
-            "status": "held", "held_outcome": item.outcome, "session_date": day.isoformat(),
-            "approved_cents": item.amount_cents if item.outcome == "approved" else None,
-            "votes": item.votes.record() if item.votes else None,
-        })
-        ctx.store.save_application(application)
+        ctx.store.save_application(replace(
+            application, status=ApplicationStatus.HELD, held_outcome=item.outcome,
+            session_date=day.isoformat(),
+            approved_cents=item.amount_cents if item.outcome == "approved" else None,
+            votes=item.votes.record() if item.votes else None))
     lines = "\n".join(p.line() for p in planned)
     command = f"/bestaetigen {conference.code} {format_date(day)}"
     for person in ctx.county_representatives():
@@ -481,12 +489,10 @@ def _apply(ctx: Context, conference: Conference, day: date, planned: list[Planne
     for item in planned:
         application = ctx.store.application(item.number)
         assert application is not None
-        application.update({
-            "status": item.outcome, "session_date": day.isoformat(),
-            "approved_cents": item.amount_cents if item.outcome == "approved" else None,
-            "votes": item.votes.record() if item.votes else None,
-        })
-        application.pop("held_outcome", None)
+        application = replace(
+            application, status=ApplicationStatus(item.outcome), session_date=day.isoformat(),
+            approved_cents=item.amount_cents if item.outcome == "approved" else None,
+            votes=item.votes.record() if item.votes else None, held_outcome=None)
         ctx.store.save_application(application)
         if item.outcome == "approved" and item.amount_cents:
             approved_amounts.append(item.amount_cents)
@@ -501,7 +507,7 @@ def _apply(ctx: Context, conference: Conference, day: date, planned: list[Planne
                             f"Sitzung {conference.name} am {format_date(day)}:")
 
 
-def _tell_applicant(ctx: Context, conference: Conference, day: date, application: dict,
+def _tell_applicant(ctx: Context, conference: Conference, day: date, application: Application,
                     item: Planned) -> None:
     head = (f"Ihr Antrag {item.number} „{shorten(item.title, 80)}“ wurde in der Sitzung der "
             f"Sozialkonferenz {conference.name} am {format_date(day)}")
@@ -514,7 +520,7 @@ def _tell_applicant(ctx: Context, conference: Conference, day: date, application
         text = f"{head} abgelehnt. Fragen dazu beantwortet die Geschäftsführung der Konferenz."
     else:
         text = f"{head} vertagt. Er kommt in einer späteren Sitzung wieder auf die Tagesordnung."
-    ctx.notify(application["contact"], text, "decision",
+    ctx.notify(application.contact, text, "decision",
                f"decision:{item.number}:{item.outcome}:{day.isoformat()}",
                application_number=item.number)
 
@@ -537,11 +543,11 @@ def release_held(ctx: Context, args: str, body: str) -> Outcome:
     # The held codes name the applications, whatever year their sketches were handed in.
     numbers = sorted({line["number"] for c in confirmations for line in c.lines})
     held = [a for a in map(ctx.store.application, numbers)
-            if a is not None and a["status"] == "held" and a["session_date"] == day.isoformat()]
+            if a is not None and a.status == "held" and a.session_date == day.isoformat()]
     if not held:
         raise Refused(nothing_held(conference.name, day))
-    planned = [Planned(a["number"], a["title"], a["held_outcome"], a["approved_cents"],
-                       a["requested_cents"], Votes(**a["votes"]) if a["votes"] else None)
+    planned = [Planned(a.number, a.title, a.held_outcome or "", a.approved_cents,
+                       a.requested_cents or 0, Votes(**a.votes) if a.votes else None)
                for a in held]
     approved = sum(p.amount_cents or 0 for p in planned if p.outcome == "approved")
     if approved:

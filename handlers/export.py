@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.context import Context
+from storage.records import application_to_row
 
 SCHEMA = "sozialbot-export/1"
 APPLICATION_KEYS = ("number", "conference", "year", "applicant", "contact", "title",
@@ -37,10 +38,12 @@ def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
             "concept": {k: concept[k] for k in ("target_groups", "problems", "goals",
                                                 "registered_on")} if concept else None,
         })
+    # the export shows an application as it is stored (storage/records.py), schema unchanged
     applications = [{**{k: row.get(k) for k in APPLICATION_KEYS},
                      "budget_year": budget_year(row), "sketch": sketch_of(row),
                      "corrections": row.get("corrections", [])}
-                    for year in years for row in store.applications(year)]
+                    for year in years for row in map(application_to_row,
+                                                     store.applications(year))]
     sessions = [{"conference": s.conference, "date": s.date, "time": s.time,
                  "place": s.place, "budget_ii": s.budget_ii,
                  "attended_by": list(s.attended_by), "status": str(s.status),

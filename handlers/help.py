@@ -96,12 +96,12 @@ def examples(ctx: Context) -> dict[str, str]:
     if upcoming and not own:
         conference = ctx.conference(upcoming[0].conference)
     applications = [a for y in years for a in ctx.store.applications(y)
-                    if (own is None or a["conference"] == own)
-                    and (ctx.person is not None or a["contact"] == ctx.identity.key)]
-    open_ones = [a for a in applications if a["status"] in ("submitted", "deferred")]
-    number = (open_ones or applications or [{"number": f"{conference.code}-{today.year}-001"}]
-              )[-1]["number"]
-    approved = [a["number"] for a in applications if a["status"] in ("approved", "held")]
+                    if (own is None or a.conference == own)
+                    and (ctx.person is not None or a.contact == ctx.identity.key)]
+    open_ones = [a for a in applications if a.status in ("submitted", "deferred")]
+    last = (open_ones or applications)[-1:]
+    number = last[0].number if last else f"{conference.code}-{today.year}-001"
+    approved = [a.number for a in applications if a.status in ("approved", "held")]
     held = sorted(s.date for y in years for s in ctx.store.sessions(y, own)
                   if s.budget_ii and s.status == SessionStatus.SCHEDULED and s.date <= str(today))
     held_day = date.fromisoformat(held[-1]) if held else None

@@ -16,7 +16,13 @@ from rules.conferences import Conference
 from rules.dates import format_date
 from rules.decisions import OUTCOME_WORDS, Votes
 from rules.money import format_cents
-from rules.records import ConfirmationStatus, LedgerKind, Session, SessionStatus
+from rules.records import (
+    ApplicationStatus,
+    ConfirmationStatus,
+    LedgerKind,
+    Session,
+    SessionStatus,
+)
 from rules.refusal import refuse
 
 
@@ -61,11 +67,12 @@ def minutes_data(ctx: Context, conference: Conference, session: Session,
     year = int(session.date[:4])
     rows = []
     for line in decisions:
-        record = ctx.store.application(line["number"]) or {}
-        rows.append({**line, "title": record.get("title", ""),
-                     "applicant": record.get("applicant", ""),
-                     "requested_cents": record.get("requested_cents"),
-                     "vetoed": record.get("status") == "vetoed"})
+        record = ctx.store.application(line["number"])
+        rows.append({**line, "title": record.title if record else "",
+                     "applicant": record.applicant if record else "",
+                     "requested_cents": record.requested_cents if record else None,
+                     "vetoed": record is not None
+                     and record.status == ApplicationStatus.VETOED})
     numbers = {line["number"] for line in decisions}
     entries = ctx.store.ledger(year, conference.code)
     last = max((i for i, e in enumerate(entries)

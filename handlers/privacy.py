@@ -30,6 +30,7 @@ from rules.privacy import (
     erasure_due,
     pseudonymised,
 )
+from storage.records import application_from_row
 from storage.store import GLOBAL
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ def erase_person(core: Core, who: str, now: datetime) -> tuple[Person | None, Er
                                    "Antrag auf Löschung (Art. 17 DSGVO)")
             if row["status"] == "incomplete":  # never complete, never decided: dropped
                 record["status"] = "erased"
-            store.save_application(record)
+            store.save_application(application_from_row(record))
             result.applications.append(row["number"])
     erased = set(result.applications)
     _erase_rows(store, lambda _, who, row: (who == key and not _about(row, retained))
@@ -228,13 +229,13 @@ def _due(core: Core, now: datetime) -> Erasure | None:
     # Only a year past the period can hold an application whose period has ended (it was
     # decided in its own year or later): the years within it are not even opened.
     expired = [y for y in store.years() if y + keep < now.year]
-    running = ({row["number"] for row in store.undecided_applications()
-                if row["status"] in RUNNING} if expired else set())
+    running = ({row.number for row in store.undecided_applications()
+                if row.status in RUNNING} if expired else set())
     numbers: set[str] = set()  # erased by this year's run, a crashed attempt included
     for year in expired:
         for _, _, row in list(_rows(store, "applications", [year])):
             if erasure_due(row, keep, now.date()):
-                store.save_application(pseudonymised(row, at, why))
+                store.save_application(application_from_row(pseudonymised(row, at, why)))
                 result.applications.append(row["number"])
                 numbers.add(row["number"])
             elif (row.get("erased") or {}).get("why") == why and \

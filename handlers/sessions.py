@@ -23,7 +23,7 @@ from rules.dates import (
     take_time,
 )
 from rules.moves import DATE_IN_TEXT, Move, new_place, read_move, says_moved
-from rules.records import Session, SessionStatus
+from rules.records import Application, Session, SessionStatus
 from rules.refusal import Refused, refuse
 from rules.sessions import (
     attend_after_the_meeting,
@@ -319,11 +319,11 @@ def _when(record: Session, *, place: bool = True) -> str:
     return text
 
 
-def _agenda(ctx: Context, conference: Conference) -> list[dict]:
+def _agenda(ctx: Context, conference: Conference) -> list[Application]:
     """Every application waiting for a decision, whatever year it came in (a sketch of December
     or one deferred in autumn is on the agenda of January's session)."""
     return [a for a in ctx.store.undecided_applications(conference.code)
-            if a["status"] in ("submitted", "deferred")]
+            if a.status in ("submitted", "deferred")]
 
 
 def session_event(ctx: Context, conference: Conference, record: Session,
@@ -337,7 +337,7 @@ def session_event(ctx: Context, conference: Conference, record: Session,
         place=record.place,
         status=str(record.status),
         sequence=record.sequence,
-        agenda=tuple(f"{a['number']} {a['title']}" for a in _agenda(ctx, conference)),
+        agenda=tuple(f"{a.number} {a.title}" for a in _agenda(ctx, conference)),
         moved_from=moved_from,
     )
 

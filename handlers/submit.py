@@ -23,7 +23,7 @@ from rules.dates import format_date
 from rules.decisions import already_decided, own_preview_invalidated, preview_invalidated
 from rules.money import format_cents
 from rules.numbers import NUMBER, canonical_number
-from rules.records import ConfirmationStatus, SessionStatus
+from rules.records import Application, ApplicationStatus, ConfirmationStatus, SessionStatus
 from rules.refusal import Refused, refuse
 from rules.sketch import (
     REQUIRED,
@@ -78,7 +78,8 @@ def _form(ctx: Context, fields: dict[str, str]) -> Outcome:
     return Outcome(False, outcome.replies)
 
 
-def _sent_before(ctx: Context, fields: dict[str, str], named: Conference | None) -> dict | None:
+def _sent_before(ctx: Context, fields: dict[str, str],
+                 named: Conference | None) -> Application | None:
     """The application this same sketch was already handed in as, by the same sender, lately,
     for the same social space."""
     conference = find_conference(fields.get("conference", ""), ctx.config.conferences) or named
@@ -87,17 +88,17 @@ def _sent_before(ctx: Context, fields: dict[str, str], named: Conference | None)
     for year in (ctx.today.year, ctx.today.year - 1):  # the sender's own, from the index
         first = same_sketch_again(
             (a for a in ctx.store.applications_from(ctx.identity.key, [year])
-             if a["conference"] == conference.code), fields, ctx.identity.key, ctx.today)
+             if a.conference == conference.code), fields, ctx.identity.key, ctx.today)
         if first is not None:
             return first
     return None
 
 
-def _same_again(first: dict) -> Outcome:
+def _same_again(first: Application) -> Outcome:
     """The same sketch twice is one application: the sender gets its number back."""
-    number = first["number"]
-    state = STATUS[first["status"]]
-    on = format_date(date.fromisoformat(first["submitted_on"]))
+    number = first.number
+    state = STATUS[first.status]
+    on = format_date(date.fromisoformat(first.submitted_on))
     outcome = reply(f"Diese Projektskizze haben Sie am {on} schon eingereicht; sie hat die Nummer "
                     f"{number} (Stand: {state}). Ein zweiter Antrag wurde nicht angelegt. "
                     f"Ergänzungen senden Sie mit /antrag {number} und den geänderten Zeilen.",
@@ -117,19 +118,19 @@ def _open_incomplete(ctx: Context, fields: dict[str, str]) -> str | None:
     """The sender's one incomplete application of the same project, if a sketch is sent again
     without its number: it is completed, not left behind for a new one each time."""
     own = [a for a in ctx.store.applications_from(ctx.identity.key, [ctx.today.year])
-           if a["status"] == "incomplete"]
+           if a.status == "incomplete"]
     if len(own) != 1:
         return None
     record = own[0]
     title = " ".join(fields.get("title", "").casefold().split())
-    if title and record.get("title") and " ".join(record["title"].casefold().split()) != title:
+    if title and record.title and " ".join(record.title.casefold().split()) != title:
         return None  # another project
     named = check_sketch({"conference": fields["conference"]}, ctx.config.conferences).values \
         if "conference" in fields else {}
     conference = named.get("conference")
-    if isinstance(conference, Conference) and conference.code != record["conference"]:
+    if isinstance(conference, Conference) and conference.code != record.conference:
         return None
-    return str(record["number"])
+    return str(record.number)
 
 
 def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
@@ -147,18 +148,17 @@ def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
     year = ctx.today.year
     _within_quota(ctx)
     ctx.store.year_table(year, "applications")  # make sure the year partition exists
-    record = {
-        "number": ctx.store.next_number(conference.code, year),
-        "conference": conference.code,
-        "year": year,
-        "contact": ctx.identity.key,
-        "fields": {k: v for k, v in fields.items() if k not in ("conference", "number")},
-        "submitted_on": ctx.today.isoformat(),
-        "submitted_at": ctx.now.isoformat(timespec="seconds"),
-        "session_date": None, "approved_cents": None, "votes": None, "veto": None,
-        "flags": [],
-        "source_id": ctx.message.source_id,
-    }
+    record = Application(
+        number=ctx.store.next_number(conference.code, year),
+        conference=conference.code,
+        year=year,
+        contact=ctx.identity.key,
+        fields={k: v for k, v in fields.items() if k not in ("conference", "number")},
+        status=ApplicationStatus.SUBMITTED,  # or incomplete: set by _store_and_answer
+        submitted_on=ctx.today.isoformat(),
+        submitted_at=ctx.now.isoformat(timespec="seconds"),
+        source_id=ctx.message.source_id,
+    )
     return _store_and_answer(ctx, record, check, conference, new=True)
 
 
@@ -178,8 +178,8 @@ def _within_quota(ctx: Context) -> None:
     per_hour = ctx.config.security.max_sketches_per_hour
     hour_ago = (ctx.now - timedelta(hours=1)).isoformat(timespec="seconds")
     own = ctx.store.applications_from(ctx.identity.key, (ctx.today.year - 1, ctx.today.year))
-    open_ = sum(a["status"] in OPEN_STATUSES for a in own)
-    recent = sum(a.get("submitted_at", "") >= hour_ago for a in own)
+    open_ = sum(a.status in OPEN_STATUSES for a in own)
+    recent = sum((a.submitted_at or "") >= hour_ago for a in own)
     if open_ >= most_open:
         log.warning("Kontingent: %s hat %d offene Anträge", ctx.identity.key, open_)
         raise refuse("", f"Von Ihrer Adresse sind schon {open_} Anträge offen; mehr als "
@@ -194,41 +194,41 @@ def _within_quota(ctx: Context) -> None:
                          "senden Sie weitere später. Es wurde nichts gespeichert.")
 
 
-def editable(ctx: Context, number: str) -> dict:
+def editable(ctx: Context, number: str) -> Application:
     """The stored application `number` if the sender may still change it; else the refusal that
     says why and what to do instead (a decided one: only the conference can change it)."""
     record = ctx.store.application(number)
     may_edit = record is not None and (
-        record["contact"] == ctx.identity.key
-        or (ctx.person is not None and ctx.person.conference == record["conference"]))
+        record.contact == ctx.identity.key
+        or (ctx.person is not None and ctx.person.conference == record.conference))
     if record is None or not may_edit:
         raise refuse("", f"Einen Antrag {number} finde ich unter Ihrer Adresse nicht. Bitte "
                          "prüfen Sie die Nummer, oder reichen Sie die Skizze neu ein.")
-    if record["status"] == "withdrawn":
+    if record.status == "withdrawn":
         raise refuse("", f"{number} ist zurückgezogen und kann nicht mehr geändert werden. Für "
                          "ein neues Vorhaben reichen Sie bitte eine neue Skizze ein.")
-    if record["status"] not in OPEN_STATUSES:
+    if record.status not in OPEN_STATUSES:
         raise _decided(ctx, record)
     return record
 
 
-def _decided(ctx: Context, record: dict) -> Refused:
+def _decided(ctx: Context, record: Application) -> Refused:
     """R11 for a decided (or held, R9) application, in words for who asks: a secretary can
     correct a wrongly reported result; anyone else is told that only the conference can change
     it now, through its Geschäftsführung."""
-    status = record["status"]
+    status = record.status
     secretary = ctx.identity.role == "secretary"
-    return Refused(already_decided(record["number"],
+    return Refused(already_decided(record.number,
                                    (STATUS if secretary else APPLICANT_STATUS)[status],
                                    secretary=secretary,
-                                   conference_name=ctx.conference(record["conference"]).name))
+                                   conference_name=ctx.conference(record.conference).name))
 
 
 def amount_change_answer(ctx: Context, change: AmountChange) -> Outcome:
     """A change of amount asked in words is not made from the words: the answer is the line
     that makes it, and what it will do; a decided application gets R11 (`editable`)."""
     record = editable(ctx, change.number)
-    number, old = record["number"], record.get("requested_cents")
+    number, old = record.number, record.requested_cents
     new = format_cents(change.cents) if change.cents is not None else "<neuer Betrag>"
     if change.cents is not None and change.cents == old:
         text = (f"{number} ist schon mit {new} beantragt; es ist nichts zu ändern. Einen anderen "
@@ -238,8 +238,8 @@ def amount_change_answer(ctx: Context, change: AmountChange) -> Outcome:
     then = (f"Dann gilt {new} als beantragter Betrag{before}" if change.cents is not None else
             f"Setzen Sie Ihren neuen Betrag ein. Dann gilt er als beantragter Betrag{before}")
     told = (" Die Geschäftsführung der Sozialkonferenz wird über die Änderung informiert."
-            if record["status"] == "deferred" else "")
-    text = (f"Den Betrag von {number} „{shorten(record['title'], 60)}“ ändern Sie, indem Sie "
+            if record.status == "deferred" else "")
+    text = (f"Den Betrag von {number} „{shorten(record.title, 60)}“ ändern Sie, indem Sie "
             f"diese Zeilen senden:\n/antrag {number}\nBetrag: {new}\n{then}; alles andere "
             f"bleibt, wie es ist.{told} Noch ist nichts geändert.")
     return Outcome(False, reply(text).replies)
@@ -247,15 +247,15 @@ def amount_change_answer(ctx: Context, change: AmountChange) -> Outcome:
 
 def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
     record = editable(ctx, number)
-    merged = {**record["fields"], **{k: v for k, v in fields.items()
+    merged = {**record.fields, **{k: v for k, v in fields.items()
                                      if k not in ("conference", "number")}}
-    conference = ctx.conference(record["conference"])
+    conference = ctx.conference(record.conference)
     check = check_sketch({**merged, "conference": conference.code}, ctx.config.conferences)
-    changes = sketch_changes(record["fields"], merged)
-    was_deferred = record["status"] == "deferred"
-    record["fields"] = merged
+    changes = sketch_changes(record.fields, merged)
+    was_deferred = record.status == "deferred"
+    record = replace(record, fields=merged)
     if changes:
-        record["changed_on"] = ctx.today.isoformat()
+        record = replace(record, changed_on=ctx.today.isoformat())
     outcome = _store_and_answer(ctx, record, check, conference, new=False)
     if not changes:
         return outcome
@@ -270,17 +270,17 @@ def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
                                      *others))
 
 
-def _changed_after_preview(ctx: Context, record: dict, changes: list[str]) -> list[str]:
+def _changed_after_preview(ctx: Context, record: Application, changes: list[str]) -> list[str]:
     """A sketch is frozen once a /beschluss preview lists it: the conference voted on what the
     preview showed. A change makes that preview's code invalid, and its secretary is told."""
-    number = record["number"]
+    number = record.number
     previews = open_previews_listing(ctx, number)
     for confirmation in previews:
         ctx.store.save_confirmation(replace(
             confirmation, status=ConfirmationStatus.INVALIDATED, invalidated_by=number,
             invalidated_at=ctx.now.isoformat(timespec="seconds")))
         ctx.notify(confirmation.by,
-                   preview_invalidated(number, shorten(record["title"], 60),
+                   preview_invalidated(number, shorten(record.title, 60),
                                        date.fromisoformat(confirmation.session_date), changes,
                                        confirmation.code), "preview_invalidated",
                    f"invalidated:{confirmation.code}:{ctx.message.source_id}",
@@ -295,31 +295,32 @@ def _changed_after_preview(ctx: Context, record: dict, changes: list[str]) -> li
             "ist informiert und meldet sich, ob er neu beraten wird."]
 
 
-def _tell_secretaries_of_change(ctx: Context, record: dict, conference: Conference,
+def _tell_secretaries_of_change(ctx: Context, record: Application, conference: Conference,
                                 changes: list[str]) -> None:
-    number = record["number"]
+    number = record.number
     for secretary in ctx.secretaries(conference.code):
         ctx.notify(secretary.id, f"Der vertagte Antrag {number} "
-                   f"„{shorten(record['title'], 60)}“ wurde geändert:\n" + "\n".join(changes),
+                   f"„{shorten(record.title, 60)}“ wurde geändert:\n" + "\n".join(changes),
                    "application_changed",
                    f"changed:{number}:{ctx.message.source_id}:{secretary.id}",
                    application_number=number)
 
 
-def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference: Conference,
-                      *, new: bool) -> Outcome:
+def _store_and_answer(ctx: Context, record: Application, check: SketchCheck,
+                      conference: Conference, *, new: bool) -> Outcome:
     values = check.values
-    record.update({
-        "applicant": str(values.get("applicant", record["fields"].get("applicant", ""))),
-        "title": str(values.get("title", record["fields"].get("title", ""))),
-        "requested_cents": values.get("amount"),
-        "cofunding": _cofunding_record(values.get("cofunding")),
-        "missing": list(check.missing),
-    })
-    number = record["number"]
+    amount = values.get("amount")
+    record = replace(
+        record,
+        applicant=str(values.get("applicant", record.fields.get("applicant", ""))),
+        title=str(values.get("title", record.fields.get("title", ""))),
+        requested_cents=amount if isinstance(amount, int) else None,
+        cofunding=_cofunding_record(values.get("cofunding")),
+        missing=tuple(check.missing))
+    number = record.number
+    before = None if new else record.status
     if not check.complete:
-        record["status"] = "incomplete"
-        ctx.store.save_application(record)
+        ctx.store.save_application(replace(record, status=ApplicationStatus.INCOMPLETE))
         lines = [f"Ihr Antrag hat die Nummer {number}, ist aber noch nicht vollständig (R4)."]
         if check.missing:
             lines.append(f"Es fehlt noch: {missing_text(check.missing)}.")
@@ -327,17 +328,18 @@ def _store_and_answer(ctx: Context, record: dict, check: SketchCheck, conference
         lines.append(f"Bitte antworten Sie mit:\n/antrag {number}\n{form_lines(check.to_send)}")
         outcome = reply("\n".join(lines), application_number=number)
         return type(outcome)(True, outcome.replies, rule="R4", application_number=number)
-    was_open = record.get("status") == "submitted"
-    was_complete = record.get("status") in ("submitted", "deferred")
-    record["status"] = "deferred" if record.get("status") == "deferred" else "submitted"
+    was_open = before == ApplicationStatus.SUBMITTED
+    was_complete = before in (ApplicationStatus.SUBMITTED, ApplicationStatus.DEFERRED)
+    record = replace(record, status=ApplicationStatus.DEFERRED
+                     if before == ApplicationStatus.DEFERRED else ApplicationStatus.SUBMITTED)
     warning = youth_work_warning(*(str(values.get(k, "")) for k in
                                    ("title", "situation", "objective", "measure")))
-    if warning and "R6" not in record["flags"]:
-        record["flags"] = [*record["flags"], "R6"]
+    if warning and "R6" not in record.flags:
+        record = replace(record, flags=(*record.flags, "R6"))
         ctx.warn_county(warning, f"R6:{number}",
                         # quoted: a notice's mail subject stops before „ (no stranger's words
                         # in a subject for staff)
-                        f"Antrag {number} ({conference.name}): „{record['title']}“")
+                        f"Antrag {number} ({conference.name}): „{record.title}“")
     ctx.store.save_application(record)
     summary = _summary(record, conference)
     if not was_open:
@@ -362,12 +364,12 @@ def _cofunding_record(value: object) -> dict | list[dict] | None:
     return entries[0] if len(entries) == 1 else entries
 
 
-def _summary(record: dict, conference: Conference) -> str:
-    lines = [f"Nr. {record['number']}: „{record['title']}“",
-             f"Träger: {record['applicant']}",
+def _summary(record: Application, conference: Conference) -> str:
+    lines = [f"Nr. {record.number}: „{record.title}“",
+             f"Träger: {record.applicant}",
              f"Sozialraum: {conference.name}",
-             f"Beantragt: {format_cents(record['requested_cents'])}"]
-    for entry in cofunding_entries(record["cofunding"]):
+             f"Beantragt: {format_cents(record.requested_cents or 0)}"]
+    for entry in cofunding_entries(record.cofunding):
         amount = entry["amount_cents"]
         extra = f", {format_cents(amount)}" if amount is not None else ""
         lines.append(f"Kofinanzierung (R12): {entry['funder']}{extra}")

@@ -4,6 +4,7 @@ on the record and can no longer be decided."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from handlers import codes
@@ -12,6 +13,7 @@ from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
 from rules.dates import format_date
 from rules.decisions import withdraw_decided
+from rules.records import Application, ApplicationStatus
 from rules.refusal import Refused, refuse
 from rules.withdrawal import NUMBER
 
@@ -27,36 +29,35 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         return _which(ctx)
     number = found.group().upper()
     application = ctx.store.application(number)
-    is_own = application is not None and application["contact"] == ctx.identity.key
+    is_own = application is not None and application.contact == ctx.identity.key
     is_secretary = (application is not None and ctx.person is not None
                     and ctx.person.role == "secretary"
-                    and ctx.person.conference == application["conference"])
+                    and ctx.person.conference == application.conference)
     if application is None or not (is_own or is_secretary):
         raise refuse("", f"Einen Antrag {number[:20]} finde ich unter Ihrer Adresse nicht. "
                          "/antraege zeigt Ihre Anträge.")
-    status = application["status"]
+    status = application.status
     if status == "withdrawn":
-        when = format_date(date.fromisoformat(application["withdrawn"]["on"]))
+        when = format_date(date.fromisoformat((application.withdrawn or {})["on"]))
         raise refuse("", f"{number} ist schon seit dem {when} zurückgezogen.")
     if status not in WITHDRAWABLE:
         shown = (STATUS if is_secretary else APPLICANT_STATUS)[status]
         raise Refused(withdraw_decided(number, shown, secretary=is_secretary))
     rest = args[found.end():] if NUMBER.search(args) else args
     if is_own and not is_secretary and not ctx.message.sender.verified:
-        pending = application.get("withdrawal_code") or {}
+        pending = application.withdrawal_code or {}
         given = pending.get("code") in rest.split() and not codes.expired(
             pending["at"], ctx.now, ctx.config.security)
         if not given:
             return _confirm_first(ctx, application)
         rest = rest.replace(pending["code"], " ")
-        application.pop("withdrawal_code", None)
     reason = " ".join(f"{rest} {body}".split()).strip(" ,.:;-–")[:MAX_REASON]
-    application["status"] = "withdrawn"
-    application["withdrawn"] = {"on": ctx.today.isoformat(), "by": ctx.identity.key,
-                                "reason": reason, "status_before": status}
+    application = replace(application, status=ApplicationStatus.WITHDRAWN, withdrawal_code=None,
+                          withdrawn={"on": ctx.today.isoformat(), "by": ctx.identity.key,
+                                     "reason": reason, "status_before": status})
     ctx.store.save_application(application)
-    conference = ctx.conference(application["conference"])
-    title = application.get("title") or "ohne Titel"
+    conference = ctx.conference(application.conference)
+    title = application.title or "ohne Titel"
     why = f"\nGrund: {reason}" if reason else ""
     who = "vom Antragsteller" if is_own else "von der Geschäftsführung"
     for secretary in ctx.secretaries(conference.code):
@@ -64,7 +65,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                    f"{who} zurückgezogen worden und kommt nicht mehr zur Entscheidung.{why}",
                    "withdrawal", f"withdrawal:{number}:{secretary.id}", application_number=number)
     if not is_own:
-        ctx.notify(application["contact"], f"Ihr Antrag {number} „{title[:80]}“ ist von der "
+        ctx.notify(application.contact, f"Ihr Antrag {number} „{title[:80]}“ ist von der "
                    f"Geschäftsführung der Sozialkonferenz {conference.name} als zurückgezogen "
                    f"eingetragen worden.{why}\nFragen dazu beantwortet die Geschäftsführung.",
                    "withdrawal", f"withdrawal:{number}:applicant", application_number=number)
@@ -74,13 +75,13 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                  f"{told}", application_number=number)
 
 
-def _confirm_first(ctx: Context, application: dict) -> Outcome:
+def _confirm_first(ctx: Context, application: Application) -> Outcome:
     """An e-mail whose sender the channel could not vouch for (the From can be forged): the
     answer goes to the address on record with a code, and only that code withdraws."""
     code = codes.new_code()
-    application["withdrawal_code"] = {"code": code, "at": ctx.now.isoformat(timespec="seconds")}
-    ctx.store.save_application(application)
-    number = application["number"]
+    ctx.store.save_application(replace(application, withdrawal_code={
+        "code": code, "at": ctx.now.isoformat(timespec="seconds")}))
+    number = application.number
     command = f"/zurueckziehen {number} {code}"
     return reply(f"Ihre Nachricht kam per E-Mail, aber der Absender ist nicht bestätigt; er kann "
                  f"gefälscht sein. {number} ist darum noch nicht zurückgezogen. Wenn Sie ihn "
@@ -91,22 +92,22 @@ def _confirm_first(ctx: Context, application: dict) -> Outcome:
 def _which(ctx: Context) -> Outcome:
     """Without a number: name the open applications, nothing is withdrawn on a guess."""
     own = [a for year in ctx.store.years()[-2:] for a in ctx.store.applications(year)
-           if a["status"] in WITHDRAWABLE and (
-               a["contact"] == ctx.identity.key
-               or (ctx.person is not None and ctx.person.conference == a["conference"]))]
+           if a.status in WITHDRAWABLE and (
+               a.contact == ctx.identity.key
+               or (ctx.person is not None and ctx.person.conference == a.conference))]
     if not own:
         raise refuse("", "Welchen Antrag möchten Sie zurückziehen? Bitte nennen Sie die Nummer, "
                          "z. B. /zurueckziehen ADE-2026-001. /antraege zeigt Ihre Anträge.")
     if len(own) == 1:  # the one she means: the exact line to send, still nothing on a guess
-        number, title = own[0]["number"], (own[0].get("title") or "ohne Titel")[:60]
+        number, title = own[0].number, (own[0].title or "ohne Titel")[:60]
         outcome = reply(f"Möchten Sie den Antrag {number} „{title}“ zurückziehen? Dann senden "
                         f"Sie bitte: /zurueckziehen {number}",
                         actions=(Action(f"{number} zurückziehen", f"/zurueckziehen {number}"),))
         return Outcome(False, outcome.replies)
-    lines = [f"• {a['number']} „{(a.get('title') or 'ohne Titel')[:60]}“ – {STATUS[a['status']]}"
+    lines = [f"• {a.number} „{(a.title or 'ohne Titel')[:60]}“ – {STATUS[a.status]}"
              for a in own[:10]]
     outcome = reply("Welchen Antrag möchten Sie zurückziehen? Bitte senden Sie "
                     "/zurueckziehen mit der Nummer. Offen sind:\n" + "\n".join(lines),
-                    actions=tuple(Action(f"{a['number']} zurückziehen",
-                                         f"/zurueckziehen {a['number']}") for a in own[:3]))
+                    actions=tuple(Action(f"{a.number} zurückziehen",
+                                         f"/zurueckziehen {a.number}") for a in own[:3]))
     return Outcome(False, outcome.replies)

@@ -14,7 +14,7 @@ from rules.budget import close_refusal, close_year_needs_year, year_end
 from rules.conferences import Conference
 from rules.dates import format_date
 from rules.money import format_cents
-from rules.records import ConfirmationStatus, LedgerKind
+from rules.records import ApplicationStatus, ConfirmationStatus, LedgerKind
 from rules.refusal import Refused
 
 if TYPE_CHECKING:
@@ -87,8 +87,8 @@ def close(ctx: Context, year: int) -> str:
 def _still_open(ctx: Context, conference: Conference, year: int) -> str:
     """The applications that stay on the agenda into the new year (they belong to the
     conference until decided, whatever year they came in)."""
-    numbers = [a["number"] for a in ctx.store.undecided_applications(conference.code)
-               if a["status"] in ("submitted", "deferred")]
+    numbers = [a.number for a in ctx.store.undecided_applications(conference.code)
+               if a.status in ("submitted", "deferred")]
     if not numbers:
         return ""
     shown = ", ".join(numbers[:10]) + (f" und {len(numbers) - 10} weitere"
@@ -101,13 +101,13 @@ def _defer_unconfirmed(ctx: Context, conference: Conference, year: int) -> list[
     back on the agenda as deferred rather than waiting for good."""
     held = ctx.held_applications(conference, year)
     for application in held:
-        application.update({"status": "deferred", "approved_cents": None})
-        application.pop("held_outcome", None)
+        application = replace(application, status=ApplicationStatus.DEFERRED,
+                              approved_cents=None, held_outcome=None)
         ctx.store.save_application(application)
-        number = application["number"]
-        day = format_date(date.fromisoformat(application["session_date"]))
-        ctx.notify(application["contact"],
-                   f"Ihr Antrag {number} „{shorten(application['title'], 80)}“: Der Beschluss der "
+        number = application.number
+        day = format_date(date.fromisoformat(application.session_date or ""))
+        ctx.notify(application.contact,
+                   f"Ihr Antrag {number} „{shorten(application.title, 80)}“: Der Beschluss der "
                    f"Sitzung der Sozialkonferenz {conference.name} am {day} wurde vom Landkreis "
                    f"bis zum Jahresabschluss {year} nicht bestätigt (R9) und ist darum nicht "
                    "gebucht. Ihr Antrag ist wieder offen (vertagt) und kommt in einer der "
@@ -116,7 +116,7 @@ def _defer_unconfirmed(ctx: Context, conference: Conference, year: int) -> list[
                    application_number=number)
     for confirmation in ctx.store.confirmations(year, ConfirmationStatus.HELD, conference.code):
         ctx.store.save_confirmation(replace(confirmation, status=ConfirmationStatus.EXPIRED))
-    return [a["number"] for a in held]
+    return [a.number for a in held]
 
 
 def due(core: Core, now: datetime) -> list[Notification]:

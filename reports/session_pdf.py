@@ -15,6 +15,7 @@ from reports.pdf import FONT, FONT_BOLD, GRID, HEADER_FILL, _numbered_canvas, re
 from rules.dates import format_date
 from rules.decisions import Votes
 from rules.money import format_cents
+from rules.records import Application
 from rules.sketch import cofunding_text
 
 TEXT_FIELDS = (("situation", "Ausgangslage"), ("objective", "Zielsetzung"),
@@ -60,20 +61,20 @@ def _p(text: str, style: Any) -> Any:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def sketch_story(record: dict, s: dict[str, Any], heading: str) -> list[Any]:
+def sketch_story(record: Application, s: dict[str, Any], heading: str) -> list[Any]:
     """One application: heading, facts, and the three texts of the sketch."""
     from reportlab.platypus import KeepTogether
 
-    facts = [f"Träger: {record.get('applicant') or '(fehlt)'}",
-             "Beantragt: " + (format_cents(record["requested_cents"])
-                              if record.get("requested_cents") is not None else "(fehlt)")]
-    if record.get("cofunding"):
-        facts.append(f"Kofinanzierung (R12): {cofunding_text(record['cofunding'])}")
-    if "R6" in (record.get("flags") or []):
+    facts = [f"Träger: {record.applicant or '(fehlt)'}",
+             "Beantragt: " + (format_cents(record.requested_cents)
+                              if record.requested_cents is not None else "(fehlt)")]
+    if record.cofunding:
+        facts.append(f"Kofinanzierung (R12): {cofunding_text(record.cofunding)}")
+    if "R6" in record.flags:
         facts.append("Hinweis R6: möglicherweise allgemeine Jugendpflege (Aufgabe der Gemeinde)")
     head = [_p(heading, s["h2"]), _p(" · ".join(facts), s["text"])]
     story: list[Any] = [KeepTogether(head)]
-    fields = record.get("fields") or {}
+    fields = record.fields or {}
     for key, label in TEXT_FIELDS:
         story.append(_p(label, s["label"]))
         story.append(_p(str(fields.get(key) or "(fehlt)"), s["text"]))
@@ -97,9 +98,9 @@ def agenda_pdf(data: dict, today: date) -> bytes:
     for index, record in enumerate(data["applications"], 1):
         state = {"deferred": " (vertagt)",
                  "incomplete": " (unvollständig, kann noch nicht beschlossen werden, R4)"}.get(
-            record["status"], "")
+            record.status, "")
         story += sketch_story(
-            record, s, f"{index}. {record['number']} – {record.get('title') or '(ohne Titel)'}"
+            record, s, f"{index}. {record.number} – {record.title or '(ohne Titel)'}"
             f"{state}")
     footer = f"Tagesordnung {data['conference']} · Stand: {format_date(today)}"
     return _build(story, title, data["county"], footer)

@@ -138,3 +138,64 @@ class Session:
     @property
     def scheduled(self) -> bool:
         return self.status == SessionStatus.SCHEDULED
+
+
+class ApplicationStatus(StrEnum):
+    """Where an application stands (handlers/applications.py has the German words)."""
+
+    INCOMPLETE = "incomplete"  # R4: a required part is missing; cannot be decided yet
+    SUBMITTED = "submitted"
+    DEFERRED = "deferred"  # vertagt, back on a later agenda
+    HELD = "held"  # R9: decided, waits for the county; `held_outcome` says what was decided
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    VETOED = "vetoed"  # R10
+    WITHDRAWN = "withdrawn"
+    ERASED = "erased"  # never complete, erased on request (GDPR)
+
+
+# Not yet decided for good: such an application belongs to its conference, whatever year it came
+# in (storage finds it through an index without opening every year's file).
+UNDECIDED = (ApplicationStatus.INCOMPLETE, ApplicationStatus.SUBMITTED,
+             ApplicationStatus.DEFERRED, ApplicationStatus.HELD)
+
+
+@dataclass(frozen=True)
+class Application:
+    """A project sketch handed in for Budget II, numbered per conference and year (ADE-2026-003).
+
+    `fields` are the sketch's parts as sent (labelled lines); applicant, title, requested and
+    co-funding are what was read from them. Nested values (votes, veto, corrections, withdrawn)
+    are kept as stored.
+    """
+
+    number: str
+    conference: str
+    year: int
+    contact: str  # identity key of the sender; the decision is told there
+    fields: Mapping[str, Any]
+    status: ApplicationStatus
+    submitted_on: str  # ISO date
+    submitted_at: str | None = None  # ISO time stamp (R4 quota)
+    session_date: str | None = None  # ISO date of the session that decided (or deferred) it
+    approved_cents: int | None = None
+    votes: Mapping[str, Any] | None = None
+    veto: Mapping[str, Any] | None = None  # R10: reason, by, on
+    flags: tuple[str, ...] = ()  # "R6": maybe general youth work
+    source_id: str = ""
+    applicant: str = ""
+    title: str = ""
+    requested_cents: int | None = None
+    cofunding: Any = None  # R12: None, one funder (a mapping) or several (a list)
+    missing: tuple[str, ...] = ()  # R4: the parts still missing
+    changed_on: str | None = None  # ISO date the sketch was last changed
+    held_outcome: str | None = None  # R9: the outcome waiting for the county
+    corrections: tuple[Mapping[str, Any], ...] | None = None  # /korrektur, oldest first
+    withdrawn: Mapping[str, Any] | None = None  # on, by, reason, status_before
+    withdrawal_code: Mapping[str, Any] | None = None  # code and time of an unconfirmed request
+    erased: Mapping[str, Any] | None = None  # GDPR: at, why
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def undecided(self) -> bool:
+        return self.status in UNDECIDED

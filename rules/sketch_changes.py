@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rules.labelled import SKETCH_FIELD_NAMES
 from rules.money import AmountError, format_cents, parse_amount
 
@@ -24,7 +26,7 @@ def _as_written(key: str, text: str) -> str:
     return text
 
 
-def sketch_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
+def sketch_changes(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
     """One line per changed field, "Betrag: 1.500,00 € → 900,00 €", in the form's order."""
     order = list(SKETCH_FIELD_NAMES)
     keys = sorted(set(old) | set(new), key=lambda k: (order.index(k) if k in order else 99, k))

@@ -8,12 +8,12 @@ Antrag") and a verb of taking it back. "Einen Antrag stellen, um die Wände zu s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any
 
 from rules.money import AmountError, parse_amount
 from rules.numbers import NUMBER_PATTERN
+from rules.records import Application, ApplicationStatus
 
 MAX_READ = 2_000  # a withdrawal is a sentence or two
 SAME_SKETCH_DAYS = 56  # "within weeks": the same sketch again after this is a new application
@@ -48,7 +48,7 @@ def _normal(text: object) -> str:
     return " ".join(str(text or "").casefold().split())
 
 
-def _same_text_key(fields: dict[str, str]) -> tuple[str, ...]:
+def _same_text_key(fields: Mapping[str, str]) -> tuple[str, ...]:
     """What makes two sketches the same: title and text, whatever the spacing or case."""
     return tuple(_normal(fields.get(key)) for key in ("title", "situation", "objective",
                                                      "measure"))
@@ -61,8 +61,8 @@ def _cents(text: str | None) -> int | None:
         return None
 
 
-def same_sketch_again(firsts: Iterable[dict[str, Any]], fields: dict[str, str], sender: str,
-                     today: date) -> dict[str, Any] | None:
+def same_sketch_again(firsts: Iterable[Application], fields: dict[str, str], sender: str,
+                     today: date) -> Application | None:
     """The first of the stored applications `firsts` that `fields`, sent by `sender` today,
     repeat: same sender, same title, text and amount, within SAME_SKETCH_DAYS, and not withdrawn
     meanwhile. The new sketch is read once, however many applications the sender has."""
@@ -71,10 +71,10 @@ def same_sketch_again(firsts: Iterable[dict[str, Any]], fields: dict[str, str], 
         return None
     cents = _cents(fields.get("amount"))
     for first in firsts:
-        if (first["contact"] == sender and first.get("status") != "withdrawn"
-                and first.get("requested_cents") == cents
-                and mine == _same_text_key(first["fields"])
-                and today - date.fromisoformat(first["submitted_on"])
+        if (first.contact == sender and first.status != ApplicationStatus.WITHDRAWN
+                and first.requested_cents == cents
+                and mine == _same_text_key(first.fields)
+                and today - date.fromisoformat(first.submitted_on)
                 <= timedelta(days=SAME_SKETCH_DAYS)):
             return first
     return None

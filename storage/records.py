@@ -12,6 +12,8 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from rules.records import (
+    Application,
+    ApplicationStatus,
     Confirmation,
     ConfirmationStatus,
     LedgerEntry,
@@ -118,3 +120,48 @@ def session_to_row(session: Session) -> Row:
     row = {key: value for key, value in values.items()
            if value is not None or key not in _SESSION_OPTIONAL}
     return {**row, **session.extra}
+
+
+_APPLICATION = ("number", "conference", "year", "contact", "fields", "submitted_on",
+                "submitted_at", "session_date", "approved_cents", "votes", "veto", "flags",
+                "source_id", "applicant", "title", "requested_cents", "cofunding", "missing",
+                "status", "changed_on", "held_outcome", "corrections", "withdrawn",
+                "withdrawal_code", "erased")
+_APPLICATION_OPTIONAL = ("submitted_at", "changed_on", "held_outcome", "corrections",
+                         "withdrawn", "withdrawal_code", "erased")
+
+
+def application_from_row(row: Mapping[str, Any]) -> Application:
+    corrections = row.get("corrections")
+    return Application(
+        number=row["number"], conference=row["conference"], year=row["year"],
+        contact=row["contact"], fields=row.get("fields", {}),
+        status=ApplicationStatus(row["status"]), submitted_on=row["submitted_on"],
+        submitted_at=row.get("submitted_at"), session_date=row.get("session_date"),
+        approved_cents=row.get("approved_cents"), votes=row.get("votes"), veto=row.get("veto"),
+        flags=tuple(row.get("flags", ())), source_id=row.get("source_id", ""),
+        applicant=row.get("applicant", ""), title=row.get("title", ""),
+        requested_cents=row.get("requested_cents"), cofunding=row.get("cofunding"),
+        missing=tuple(row.get("missing", ())), changed_on=row.get("changed_on"),
+        held_outcome=row.get("held_outcome"),
+        corrections=tuple(corrections) if corrections is not None else None,
+        withdrawn=row.get("withdrawn"), withdrawal_code=row.get("withdrawal_code"),
+        erased=row.get("erased"), extra=_extra(row, _APPLICATION))
+
+
+def application_to_row(application: Application) -> Row:
+    a = application
+    values: Row = {
+        "number": a.number, "conference": a.conference, "year": a.year, "contact": a.contact,
+        "fields": a.fields, "submitted_on": a.submitted_on, "submitted_at": a.submitted_at,
+        "session_date": a.session_date, "approved_cents": a.approved_cents, "votes": a.votes,
+        "veto": a.veto, "flags": list(a.flags), "source_id": a.source_id,
+        "applicant": a.applicant, "title": a.title, "requested_cents": a.requested_cents,
+        "cofunding": a.cofunding, "missing": list(a.missing), "status": str(a.status),
+        "changed_on": a.changed_on, "held_outcome": a.held_outcome,
+        "corrections": list(a.corrections) if a.corrections is not None else None,
+        "withdrawn": a.withdrawn, "withdrawal_code": a.withdrawal_code, "erased": a.erased,
+    }
+    row = {key: value for key, value in values.items()
+           if value is not None or key not in _APPLICATION_OPTIONAL}
+    return {**row, **a.extra}

@@ -18,9 +18,18 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Table
 
-from rules.records import Confirmation, ConfirmationStatus, LedgerEntry, Session
+from rules.records import (
+    UNDECIDED,
+    Application,
+    Confirmation,
+    ConfirmationStatus,
+    LedgerEntry,
+    Session,
+)
 from storage.partitions import Partitions, give_back_memory
 from storage.records import (
+    application_from_row,
+    application_to_row,
     confirmation_from_row,
     confirmation_to_row,
     ledger_from_row,
@@ -31,9 +40,6 @@ from storage.records import (
 
 GLOBAL = "global"
 Record = dict[str, Any]
-# Not yet decided for good: such an application belongs to its conference, whatever year it came
-# in, and is found through the index in global.json without opening every year's file.
-UNDECIDED = ("incomplete", "submitted", "deferred", "held")
 LINKED_BEFORE = "telegram"  # the channel of links and used invites written without one
 
 
@@ -218,24 +224,25 @@ class Store:
                      "conference")
         return f"{conference}-{year}-{last + 1:03d}"
 
-    def application(self, number: str) -> Record | None:
+    def application(self, number: str) -> Application | None:
         """An application by number; the number names its year (ADE-2026-003)."""
         parts = number.upper().split("-")
         if len(parts) != 3 or not parts[1].isdigit() or not self.partitions.exists(parts[1]):
             return None
         wanted = f"{parts[0]}-{parts[1]}-{int(parts[2]):03d}" if parts[2].isdigit() else ""
         found = self._find(parts[1], "applications", "number", wanted)
-        return dict(found[0]) if found else None
+        return application_from_row(found[0]) if found else None
 
-    def applications_from(self, contact: str, years: Iterable[int]) -> list[Record]:
+    def applications_from(self, contact: str, years: Iterable[int]) -> list[Application]:
         """The applications sent from `contact` (an identity key) in `years`, by number."""
-        return sorted((dict(r) for year in years if self.partitions.exists(_year_name(year))
+        return sorted((application_from_row(r) for year in years
+                       if self.partitions.exists(_year_name(year))
                        for r in self._find(_year_name(year), "applications", "contact", contact)),
-                      key=lambda r: r["number"])
+                      key=lambda a: a.number)
 
-    def save_application(self, record: Record) -> None:
-        name = _year_name(record["year"])
-        self._upsert(name, "applications", record, "number")
+    def save_application(self, application: Application) -> None:
+        record = application_to_row(application)
+        self._upsert(_year_name(application.year), "applications", record, "number")
         self._index_undecided(record)
 
     def _index_undecided(self, record: Record) -> None:
@@ -270,21 +277,20 @@ class Store:
             yield self.partitions.peek(_year_name(year))
 
     def undecided_applications(self, conference: str | None = None, *,
-                               before: int | None = None) -> list[Record]:
+                               before: int | None = None) -> list[Application]:
         """Applications not yet decided for good (UNDECIDED), of every year or of the years
         `before` the one given, by number."""
         rows = (self.partitions.rows(GLOBAL, "undecided") if conference is None else
                 [r for _, r in self.partitions.find(GLOBAL, "undecided", "conference", conference)])
         found = (self.application(row["number"]) for row in rows
                  if before is None or _number_year(row["number"]) < before)
-        return sorted((a for a in found if a is not None and a["status"] in UNDECIDED),
-                      key=lambda a: a["number"])
+        return sorted((a for a in found if a is not None and a.undecided),
+                      key=lambda a: a.number)
 
-    def applications(self, year: int, conference: str | None = None) -> list[Record]:
-        if conference is not None:
-            return [dict(r) for r in self._find(_year_name(year), "applications", "conference",
-                                                conference)]
-        return [dict(r) for r in self._rows(year, "applications")]
+    def applications(self, year: int, conference: str | None = None) -> list[Application]:
+        rows = (self._rows(year, "applications") if conference is None else
+                self._find(_year_name(year), "applications", "conference", conference))
+        return [application_from_row(row) for row in rows]
 
     # -- sessions ---------------------------------------------------------------------------
     def session(self, conference: str, day: date) -> Session | None:

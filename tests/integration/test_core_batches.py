@@ -47,9 +47,9 @@ def test_sketches_handed_in_side_by_side_are_each_stored_once_and_survive_a_rest
 
     bot.core.close()
     reopened = Bot(tmp_path)
-    stored = {a["number"]: a for a in reopened.core.store.applications(2026)}
+    stored = {a.number: a for a in reopened.core.store.applications(2026)}
     assert sorted(stored) == sorted(numbers[:40])
-    assert stored[numbers[7]]["title"] == "Lernhilfe 7"  # each outcome is its own message's
+    assert stored[numbers[7]].title == "Lernhilfe 7"  # each outcome is its own message's
 
 
 def test_a_message_that_fails_in_the_core_fails_alone(tmp_path: Path,

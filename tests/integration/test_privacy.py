@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from rules.records import Application
 from tests.support.cli import sozialbot
 from tests.support.core import Bot, at
 from tests.support.mailservers import MailWorld, RunningMailBot, write_mail_config
@@ -23,6 +24,13 @@ from tests.support.mailservers import MailWorld, RunningMailBot, write_mail_conf
 NAME = "Maria Musterfrau"
 ADDRESS = "maria.musterfrau@example.org"
 OTHER = "otto.offen@example.org"
+
+
+def stored(bot: Bot, number: str) -> Application:
+    """The application as the store hands it out."""
+    application = bot.core.store.application(number)
+    assert application is not None, number
+    return application
 
 
 def files_text(bot: Bot) -> str:
@@ -53,8 +61,8 @@ def test_the_year_end_run_erases_personal_data_after_the_retention_period_only(
     record = bot.core.store.application(decided)
     assert record is not None
     for key in ("applicant", "contact", "title"):
-        assert record[key] == "[gelöscht]"
-    assert set(record["fields"].values()) <= {"[gelöscht]", "1.500,00 €"}
+        assert getattr(record, key) == "[gelöscht]"
+    assert set(record.fields.values()) <= {"[gelöscht]", "1.500,00 €"}
     after = bot.core.export(at(date(2036, 12, 31)))
     kept = next(row for row in before["applications"] if row["number"] == decided)
     for key in ("number", "conference", "year", "requested_cents", "approved_cents", "status",
@@ -69,7 +77,7 @@ def test_the_year_end_run_erases_personal_data_after_the_retention_period_only(
     assert ADDRESS not in text
     assert "Ferienfreizeit" not in text
     # Otto's application is still undecided: the procedure needs it.
-    assert bot.core.store.application(running)["applicant"] == "Otto Offen"  # type: ignore[index]
+    assert stored(bot, running).applicant == "Otto Offen"
     [entry] = bot.core.store.table("global", "privacy").all()
     assert entry["kind"] == "retention"
     assert decided in entry["what"]
@@ -94,7 +102,7 @@ def test_the_year_end_run_within_the_period_opens_no_old_year(tmp_path: Path) ->
     assert erased is not None
     assert erased.applications == []
     assert "2026" not in bot.core.store.partitions.opened
-    assert bot.core.store.application(decided)["contact"] == f"email:{ADDRESS}"  # type: ignore[index]
+    assert stored(bot, decided).contact == f"email:{ADDRESS}"
 
 
 def test_erasure_on_request_refuses_what_a_duty_keeps_and_erases_the_rest(
@@ -107,7 +115,7 @@ def test_erasure_on_request_refuses_what_a_duty_keeps_and_erases_the_rest(
     assert "Aufbewahrungspflicht" in duty.reason
     assert "31.12.2036" in duty.reason
     assert erasure.messages == 0  # her messages are about that application: kept with it
-    assert bot.core.store.application(decided)["applicant"].endswith(NAME)  # type: ignore[index]
+    assert stored(bot, decided).applicant.endswith(NAME)
 
     person, erasure = bot.core.erase_person(f"email:{OTHER}", at(date(2026, 4, 1)))
     assert [d.number for d in erasure.refused] == [running]
@@ -123,7 +131,7 @@ def test_erasure_on_request_refuses_what_a_duty_keeps_and_erases_the_rest(
     report = bot.core.privacy_report("email:hans.huber@example.org")
     assert report["applications"] == report["messages"] == report["notifications"] == []
     assert "Hans Huber" not in files_text(bot)
-    assert bot.core.store.application(incomplete)["status"] == "erased"  # type: ignore[index]
+    assert stored(bot, incomplete).status == "erased"
     answer = bot.must("sek-ade", "/antraege ADE", today=date(2026, 4, 4))
     assert "gelöscht" in answer.replies[0].text
 
@@ -264,7 +272,7 @@ def test_the_year_end_run_erases_expired_years_one_at_a_time_and_only_once(
     assert erased.messages > 0
     assert len(bot.core.store.partitions._dbs) <= MAX_OPEN
     for number in numbers:
-        assert bot.core.store.application(number)["contact"] == "[gelöscht]"  # type: ignore[index]
+        assert stored(bot, number).contact == "[gelöscht]"
     text = files_text(bot)
     assert NAME not in text
     assert ADDRESS not in text

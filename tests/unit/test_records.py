@@ -15,8 +15,16 @@ from typing import Any
 
 import pytest
 
-from rules.records import ConfirmationStatus, LedgerEntry, LedgerKind, SessionStatus
+from rules.records import (
+    ApplicationStatus,
+    ConfirmationStatus,
+    LedgerEntry,
+    LedgerKind,
+    SessionStatus,
+)
 from storage.records import (
+    application_from_row,
+    application_to_row,
     confirmation_from_row,
     confirmation_to_row,
     ledger_from_row,
@@ -237,3 +245,94 @@ def test_a_session_saved_through_the_store_is_found_by_conference_and_day(
     store.close()
     on_disk = json.loads((tmp_path / "2026.json").read_text())["sessions"]
     assert list(on_disk.values()) == [{**SESSION_ROW, "status": "cancelled", "sequence": 1}]
+
+
+# An application as handlers/submit.py writes it, complete and not yet decided.
+APPLICATION_ROW: dict[str, Any] = {
+    "number": "ADE-2026-001", "conference": "ADE", "year": 2026,
+    "contact": "email:kita@example.org",
+    "fields": {"applicant": "Kita Sonnenschein", "title": "Sprachgruppe",
+               "situation": "Viele Kinder sprechen kaum Deutsch.",
+               "objective": "Bessere Sprache vor der Schule.", "measure": "Eine Gruppe pro Woche.",
+               "amount": "1.500 €", "cofunding": "300 € Stiftung"},
+    "submitted_on": "2026-02-02", "submitted_at": "2026-02-02T12:00:00+01:00",
+    "session_date": None, "approved_cents": None, "votes": None, "veto": None, "flags": [],
+    "source_id": "mail:<s@x>", "applicant": "Kita Sonnenschein", "title": "Sprachgruppe",
+    "requested_cents": 150_000, "cofunding": {"funder": "Stiftung", "amount_cents": 30_000},
+    "missing": [], "status": "submitted",
+}
+
+
+@pytest.mark.parametrize("status", list(ApplicationStatus))
+def test_an_application_of_every_status_reads_typed_and_writes_back_unchanged(
+        status: str) -> None:
+    row = {**APPLICATION_ROW, "status": status}
+    application = application_from_row(row)
+    assert application.status is ApplicationStatus(status)
+    assert application.undecided == (status in ("incomplete", "submitted", "deferred", "held"))
+    assert application.requested_cents == 150_000
+    same_row(row, application_to_row(application))
+
+
+def test_a_decided_corrected_and_vetoed_application_keeps_its_history() -> None:
+    row = {**APPLICATION_ROW, "session_date": "2026-03-12", "approved_cents": 120_000,
+           "votes": {"yes": 7, "no": 1, "abstain": 0}, "flags": ["R6"], "status": "vetoed",
+           "veto": {"reason": "Jugendpflege", "by": "kreis-1", "on": "2026-04-01"},
+           "changed_on": "2026-02-20", "held_outcome": "approved",
+           "corrections": [{"on": "2026-03-20", "by": "sek-ade", "reason": "Tippfehler",
+                            "code": "K7Q2", "before": {"status": "approved",
+                                                       "approved_cents": 100_000},
+                            "after": {"status": "approved", "approved_cents": 120_000}}]}
+    application = application_from_row(row)
+    assert application.flags == ("R6",)
+    assert application.corrections is not None
+    assert application.corrections[0]["code"] == "K7Q2"
+    assert application.veto == {"reason": "Jugendpflege", "by": "kreis-1", "on": "2026-04-01"}
+    assert application_to_row(application) == row
+
+
+def test_a_withdrawn_and_an_erased_application_and_unknown_keys_survive() -> None:
+    withdrawn = {**APPLICATION_ROW, "status": "withdrawn",
+                 "withdrawal_code": {"code": "AB12CD", "at": "2026-02-03T08:00:00+01:00"},
+                 "withdrawn": {"on": "2026-02-04", "by": "email:kita@example.org",
+                               "reason": "", "status_before": "submitted"},
+                 "reviewed_by": "kreis-2"}
+    erased = {**APPLICATION_ROW, "contact": "[gelöscht]", "applicant": "[gelöscht]",
+              "status": "erased", "erased": {"at": "2026-05-01T10:00:00+02:00",
+                                             "why": "Antrag auf Löschung (Art. 17 DSGVO)"}}
+    assert application_from_row(withdrawn).extra == {"reviewed_by": "kreis-2"}
+    assert application_to_row(application_from_row(withdrawn)) == withdrawn
+    assert application_to_row(application_from_row(erased)) == erased
+
+
+def test_an_old_application_row_without_the_later_keys_loads() -> None:
+    """Before quotas (submitted_at), R4's missing list and flags were written."""
+    row = {key: value for key, value in APPLICATION_ROW.items()
+           if key not in ("submitted_at", "missing", "flags")}
+    application = application_from_row(row)
+    assert (application.submitted_at, application.missing, application.flags) == (None, (), ())
+    assert application_to_row(application) == {**row, "flags": [], "missing": []}
+
+
+def test_an_application_saved_through_the_store_reads_back_equal_and_leaves_the_index(
+        tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    application = application_from_row(APPLICATION_ROW)
+    store.save_application(application)
+    assert store.undecided_applications("ADE") == [application]
+    approved = replace(application, status=ApplicationStatus.APPROVED,
+                       session_date="2026-03-12", approved_cents=150_000)
+    store.save_application(approved)
+    store.commit()
+    store.close()
+    store = Store(tmp_path)
+    assert store.application("ade-2026-1") == approved
+    assert store.applications(2026) == [approved]
+    assert store.applications(2026, "BAR") == []
+    assert store.applications_from("email:kita@example.org", [2026]) == [approved]
+    assert store.undecided_applications() == [], "decided: no longer in the index"
+    store.close()
+    on_disk = json.loads((tmp_path / "2026.json").read_text())["applications"]
+    assert list(on_disk.values()) == [{**APPLICATION_ROW, "status": "approved",
+                                       "session_date": "2026-03-12",
+                                       "approved_cents": 150_000}]

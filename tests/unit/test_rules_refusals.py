@@ -258,7 +258,7 @@ def test_r4_an_applicant_writing_in_her_own_words_gets_the_form_she_can_send_bac
     assert bot.application("ADE-2026-001")["status"] == "submitted"
     stored = bot.core.store.application("ADE-2026-001")
     assert stored is not None
-    assert stored["fields"] == {"applicant": "Kita Sonnenschein", "title": "Sprachgruppe",
+    assert stored.fields == {"applicant": "Kita Sonnenschein", "title": "Sprachgruppe",
                                 "situation": "Viele Kinder sprechen kaum Deutsch.",
                                 "objective": "Bessere Sprache vor der Schule.",
                                 "measure": "Eine Gruppe pro Woche.", "amount": "1.500 €"}
