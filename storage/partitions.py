@@ -92,16 +92,19 @@ class HeldStorage(Storage):
 
     def lookup(self, table: str, field: str, value: Any) -> list[tuple[str, dict[str, Any]]]:
         """The rows of `table` whose `field` is `value`, by document id. The index is built on
-        the first lookup; an entry a change made stale is skipped here, not removed."""
+        the first lookup; an entry a change made stale (a preview once open, now booked) is
+        dropped here, so a value that rows pass through stays cheap to look up."""
         rows = (self.data or {}).get(table, {})
         index = self.indexes.get((table, field))
         if index is None:
             index = self.indexes[(table, field)] = {}
             for doc_id, row in rows.items():
                 index.setdefault(row.get(field), set()).add(doc_id)
-        found = [(doc_id, rows[doc_id]) for doc_id in index.get(value, ())
-                 if doc_id in rows and rows[doc_id].get(field) == value]
-        return sorted(found, key=lambda pair: int(pair[0]))
+        ids = index.get(value, set())
+        stale = {doc_id for doc_id in ids
+                 if doc_id not in rows or rows[doc_id].get(field) != value}
+        ids -= stale
+        return sorted(((doc_id, rows[doc_id]) for doc_id in ids), key=lambda pair: int(pair[0]))
 
     def changes(self) -> list[Change]:
         """The changed rows as they are now, for the journal."""

@@ -171,3 +171,29 @@ def test_files_beyond_the_memory_limit_are_dropped_between_messages_not_during(
     assert len(store.partitions._dbs) <= 4
     assert [len(store.ledger(year)) for year in range(2010, 2027)] == [1] * 17
     store.close()
+
+
+def test_a_row_is_found_by_each_value_it_passes_through_and_no_longer_by_an_old_one(
+        tmp_path: Path) -> None:
+    """Lookups go through an index that drops an entry once its row has moved on: a row that
+    goes back to an earlier value is found by it again, before and after a restart."""
+    parts = Partitions(tmp_path)
+    table = parts.db("2026").table("confirmations")
+    first = table.insert({"code": "A1", "status": "open"})
+    table.insert({"code": "B2", "status": "open"})
+    assert [row["code"] for _, row in parts.find("2026", "confirmations", "status", "open")] == [
+        "A1", "B2"]
+    for status in ("booked", "open", "held"):
+        table.update({"status": status}, doc_ids=[first])
+        found = {s: [row["code"] for _, row in parts.find("2026", "confirmations", "status", s)]
+                 for s in ("open", "booked", "held")}
+        assert found == {"open": ["A1", "B2"] if status == "open" else ["B2"],
+                         "booked": ["A1"] if status == "booked" else [],
+                         "held": ["A1"] if status == "held" else []}
+    parts.commit()
+    parts.sync()
+    parts.close()
+    again = Partitions(tmp_path)
+    assert [row["code"] for _, row in again.find("2026", "confirmations", "status", "held")] == [
+        "A1"]
+    again.close()
