@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from rules.budget import shortfall_note
 from rules.dates import format_date
 from rules.money import format_cents
 from rules.sketch import cofunding_entries
@@ -177,11 +178,8 @@ class Overview:
     def warnings(self) -> tuple[str, ...]:
         """German warnings every format prints: allotments lowered below what is bound."""
         return tuple(
-            f"Achtung R3: {conf.name} ({conf.code}): Zuweisung "
-            f"{format_cents(conf.figures.allotment_cents)} liegt unter dem Gebundenen "
-            f"({format_cents(conf.figures.bound_cents)}); Fehlbetrag "
-            f"{format_cents(conf.figures.shortfall_cents)}. Die Kreisverwaltung prüft die "
-            "Zuweisung."
+            shortfall_note(f"{conf.name} ({conf.code})", conf.figures.allotment_cents,
+                           conf.figures.bound_cents, conf.figures.shortfall_cents)
             for conf in self.conferences if conf.figures.shortfall_cents)
 
     @property

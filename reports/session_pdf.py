@@ -12,6 +12,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reports.pdf import FONT, FONT_BOLD, GRID, HEADER_FILL, _numbered_canvas, register_fonts
+from rules.checks import YOUTH_WORK_NOTE
 from rules.dates import format_date
 from rules.decisions import Votes
 from rules.money import format_cents
@@ -71,7 +72,7 @@ def sketch_story(record: Application, s: dict[str, Any], heading: str) -> list[A
     if record.cofunding:
         facts.append(f"Kofinanzierung (R12): {cofunding_text(record.cofunding)}")
     if "R6" in record.flags:
-        facts.append("Hinweis R6: möglicherweise allgemeine Jugendpflege (Aufgabe der Gemeinde)")
+        facts.append(YOUTH_WORK_NOTE.removesuffix("."))  # the facts are joined by " · "
     head = [_p(heading, s["h2"]), _p(" · ".join(facts), s["text"])]
     story: list[Any] = [KeepTogether(head)]
     fields = record.fields or {}

@@ -118,6 +118,13 @@ def shortfall_warning(conference_name: str, year: int, balance: Balance) -> str:
             f"[budget.allotments.{year}]).")
 
 
+def shortfall_note(conference: str, allotment: int, bound: int, shortfall: int) -> str:
+    """R1/R3 in the county's reports: an allotment set below what is bound."""
+    return (f"Achtung R3: {conference}: Zuweisung {format_cents(allotment)} liegt unter dem "
+            f"Gebundenen ({format_cents(bound)}); Fehlbetrag {format_cents(shortfall)}. Die "
+            "Kreisverwaltung prüft die Zuweisung.")
+
+
 def year_closed(year: int) -> Refusal:
     """R2: nothing is booked in a closed year."""
     return Refusal("R2", f"Das Haushaltsjahr {year} ist abgeschlossen; darin wird nichts mehr "

@@ -1,8 +1,8 @@
-"""Rules own their words: no handler writes the text of a rule's refusal or warning.
+"""Rules own their words: no handler or report writes the text of a rule's refusal or warning.
 
 A refusal that names a rule (R1–R12) is built by a function in rules/ and only raised or
-returned by a handler; read from the source with `ast`, so a new handler that words one itself
-fails here. Handlers may still mention a rule in passing ("… ist vermerkt (R9).").
+returned by a handler; read from the source with `ast`, so a new handler or report that words
+one itself fails here. They may still mention a rule in passing ("… ist vermerkt (R9).").
 """
 
 from __future__ import annotations
@@ -54,9 +54,10 @@ def rule_words_in(source: str) -> list[str]:
     return found
 
 
-def test_no_handler_words_a_rule_refusal_or_warning() -> None:
+def test_no_handler_or_report_words_a_rule_refusal_or_warning() -> None:
     found = [f"{path.relative_to(ROOT)} {where}"
-             for path in sorted((ROOT / "handlers").rglob("*.py"))
+             for package in ("handlers", "reports")
+             for path in sorted((ROOT / package).rglob("*.py"))
              for where in rule_words_in(path.read_text(encoding="utf-8"))]
     assert found == []
 
