@@ -39,11 +39,16 @@ class Address:
     person: str  # a person id
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def normal_address(address: str) -> str:
     """An address as the address book compares it: trimmed, and an e-mail address (name@domain,
-    unlike a Matrix id, @name:server) in lower case, as mail servers treat it in practice."""
+    unlike a Matrix id, @name:server) with its ASCII letters in lower case, as mail servers
+    treat it in practice. Only ASCII: str.lower() turns look-alikes into Latin letters (the
+    KELVIN SIGN into "k"), and "\u212areis-1@…" would be kreis-1's address."""
     address = address.strip()
-    return address.lower() if "@" in address[1:] else address
+    return address.translate(_ASCII_LOWER) if "@" in address[1:] else address
 
 
 @dataclass(frozen=True)

@@ -194,3 +194,19 @@ def test_guessing_codes_is_stopped_after_five_wrong_in_an_hour_and_logged(
     assert bot.application("ADE-2026-001")["status"] == "submitted"
     # another person is not blocked by her guesses
     assert "Zu viele" not in reply_text(bot.say("sek-ble", "/buchen AAAAAAAA", today=TODAY))
+
+
+@pytest.mark.parametrize("look_alike", [
+    "\u212areis-1@example.org",  # KELVIN SIGN, which str.lower() turns into a Latin "k"
+    "kreis-1@example.org".replace("e", "\u0435", 1),  # a Cyrillic "е"
+])
+def test_a_look_alike_address_is_an_applicant_not_the_person(bot: Bot, look_alike: str) -> None:
+    # The mail channel hands a raw 8-bit From over as it read it (undecodable bytes kept as
+    # lone surrogates); the core makes it storable. Either way it is not kreis-1's address.
+    raw = look_alike.encode().decode("ascii", "surrogateescape")
+    for address in (raw, look_alike):
+        assert bot.core.person_for(bot.message(address, "/hilfe").sender) is None
+        greeting = reply_text(bot.say(address, "/hilfe", verified=False))
+        assert "Fachdienstleitung" not in greeting
+        assert "Vertretung des Landkreises" not in greeting
+        assert "in Ihrem Namen" not in reply_text(bot.say(address, "/saldo", verified=False))
