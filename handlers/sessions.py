@@ -41,7 +41,7 @@ BUDGET_II = re.compile(r"\bbudget\s*(ii|2)\b", re.IGNORECASE)
 CANCEL = re.compile(r"\b(absagen|abgesagt|fällt aus|faellt aus|entfällt|entfaellt)\b",
                     re.IGNORECASE)
 ADDITIONAL = re.compile(r"\b(zusätzlich|zusaetzlich|weitere)\b", re.IGNORECASE)
-SAME_MEETING_DAYS = 28  # a second /sitzung this close, at the same place, may move the first
+NEAR_DAYS = 14  # a new session this close to another gets the line that moves instead
 
 
 def _parse_date(text: str, ctx: Context) -> date:
@@ -90,11 +90,8 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
                          "Sitzungen vorher an.")
     if existing is not None and existing.status == SessionStatus.MOVED:
         existing = None  # a new meeting on a day one was moved away from
-    if existing is None and not additional:
-        earlier = _same_meeting(ctx, conference, day, place, budget_ii)
-        if earlier is not None:
-            return _move(ctx, conference, earlier, day, start, place, budget_ii, guessed=True)
-    return _save(ctx, conference, day, existing, start, place, budget_ii)
+    note = "" if existing is not None or additional else _near_note(ctx, conference, day)
+    return _save(ctx, conference, day, existing, start, place, budget_ii, note=note)
 
 
 def _place(rest: str) -> str:
@@ -112,7 +109,7 @@ def _place(rest: str) -> str:
 
 
 def _save(ctx: Context, conference: Conference, day: date, existing: Session | None,
-          start: time | None, place: str, budget_ii: bool) -> Outcome:
+          start: time | None, place: str, budget_ii: bool, *, note: str = "") -> Outcome:
     """Set a session, or change the time or place of one on the same day (attendance kept)."""
     # A scheduled Budget II session stays one when it is changed; a cancelled one that is set
     # again is Budget II only if the message says so, and then counts against R8 again.
@@ -142,7 +139,7 @@ def _save(ctx: Context, conference: Conference, day: date, existing: Session | N
     if not record.budget_ii:
         return reply(f"Die Sitzung {conference.name} am {when} ist eingetragen. Sie ist nicht als "
                      "Budget-II-Sitzung markiert; wenn dort über Budget II entschieden wird, "
-                     "schreiben Sie „Budget II“ dazu.")
+                     "schreiben Sie „Budget II“ dazu." + note)
     moved_from = before if before and before != _when(record, place=False) else ""
     _alert_county(ctx, conference, record, "geändert" if changed else "angesetzt",
                   moved_from=moved_from)
@@ -152,7 +149,7 @@ def _save(ctx: Context, conference: Conference, day: date, existing: Session | N
         f"Die Budget-II-Sitzung {conference.name} am {when} ist {verb}. Die Vertretungen des "
         "Landkreises sind benachrichtigt (R9: Teilnahme verpflichtend)."
         + (f"\nOffene Anträge auf der Tagesordnung: {len(agenda)}." if agenda else "")
-        + _concept_hint(ctx, conference))
+        + _concept_hint(ctx, conference) + note)
 
 
 def _check_r8(ctx: Context, conference: Conference, day: date, ignore: date) -> None:
@@ -202,38 +199,28 @@ def _register_move(ctx: Context, conference: Conference, day: date, move: Move) 
                          "Budget II")
     if new_day == old_day:
         return _save(ctx, conference, new_day, old, new_start, place, budget_ii)
-    return _move(ctx, conference, old, new_day, new_start, place, budget_ii, guessed=False)
+    return _move(ctx, conference, old, new_day, new_start, place, budget_ii)
 
 
-def _same_meeting(ctx: Context, conference: Conference, day: date, place: str,
-                  budget_ii: bool) -> Session | None:
-    """A second `/sitzung` for a new date of a meeting already set: the only session of the
-    conference still to come, undecided, at the same place, within two weeks of the new date
-    (within four when the new one could not be set besides it under R8)."""
-    if not place:
-        return None
-    wanted = " ".join(place.lower().split())
-    near = [s for year in {day.year - 1, day.year, day.year + 1} if year in ctx.store.years()
-            for s in ctx.store.sessions(year, conference.code)
-            if s.status == SessionStatus.SCHEDULED and s.date >= ctx.today.isoformat()
-            and abs((date.fromisoformat(s.date) - day).days) <= SAME_MEETING_DAYS
-            and " ".join(s.place.lower().split()) == wanted
-            and (s.budget_ii or not budget_ii)
-            and not _decided(ctx, conference, date.fromisoformat(s.date))]
-    if len(near) != 1:
-        return None
-    gap = abs((near[0].day - day).days)
-    if gap <= SAME_MEETING_DAYS // 2:
-        return near[0]
-    full = [s for s in ctx.store.sessions(day.year, conference.code)
-            if s.budget_ii and s.status == SessionStatus.SCHEDULED]
-    r8_full = budget_session_limit(conference.name, day.year,
-                                   [date.fromisoformat(s.date) for s in full]) is not None
-    return near[0] if near[0].budget_ii and r8_full else None
+def _near_note(ctx: Context, conference: Conference, day: date) -> str:
+    """A new date near a session still to come is a new session (only "verschoben auf" or
+    "verlegt" moves one); the secretary is told the other one stays, and how to move it."""
+    near = sorted((s for year in {day.year - 1, day.year, day.year + 1}
+                   if year in ctx.store.years()
+                   for s in ctx.store.sessions(year, conference.code)
+                   if s.status == SessionStatus.SCHEDULED and s.date >= ctx.today.isoformat()
+                   and s.date != day.isoformat()
+                   and abs((s.day - day).days) <= NEAR_DAYS),
+                  key=lambda s: abs((s.day - day).days))
+    if not near:
+        return ""
+    other = format_date(near[0].day)
+    return (f"\nDie Sitzung am {other} bleibt eingetragen. War eine Verschiebung gemeint, "
+            f"senden Sie: /sitzung {other} verschoben auf {format_date(day)}")
 
 
 def _move(ctx: Context, conference: Conference, old: Session, new_day: date, start: time | None,
-          place: str, budget_ii: bool, *, guessed: bool) -> Outcome:
+          place: str, budget_ii: bool) -> Outcome:
     """One session, one UID: the old date is kept on the record as "moved", the session goes
     on at the new date with the next SEQUENCE. The county is asked again to attend, since an
     answer for one day says nothing about another."""
@@ -271,10 +258,6 @@ def _move(ctx: Context, conference: Conference, old: Session, new_day: date, sta
     ctx.store.save_session(moved)
     text = (f"Die {'Budget-II-' if budget_ii else ''}Sitzung {conference.name} ist verschoben: "
             f"vom {before} auf den {_when(moved)}.")
-    if guessed:
-        text += (f" (Gleicher Ort wie die Sitzung am {format_date(old_day)}: ich habe Ihre "
-                 "Nachricht als Verschiebung gelesen. Soll es eine zusätzliche Sitzung sein, "
-                 f"melden Sie den {format_date(old_day)} mit „zusätzlich“ wieder an.)")
     if not budget_ii:
         return reply(text)
     _alert_county(ctx, conference, moved, "verschoben", moved_from=before)

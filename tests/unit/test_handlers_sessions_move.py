@@ -42,7 +42,6 @@ def alerts(outcome_notifications: tuple[Notification, ...]) -> dict[str, Notific
     "/sitzung 12.03.2026 auf den 19.03.2026 19 Uhr verlegt",
     "/sitzung 12.03.2026 neuer Termin: 19.03.2026 19:00",
     "/sitzung 19.03.2026 19:00 statt 12.03.2026",
-    "/sitzung 19.03.2026 19:00 Ort Rathaus, Budget II",  # a second /sitzung, same place, a week on
 ])
 def test_a_moved_session_is_one_session_with_the_county_told_old_and_new(
         bot: Bot, text: str) -> None:
@@ -137,6 +136,27 @@ def test_moving_twice_and_cancelling_keep_one_uid_and_count_once_for_r8(bot: Bot
     event = cancelled.notifications[0].event
     assert event is not None
     assert (event.uid, event.status, event.sequence) == (uid, "cancelled", 3)
+
+
+@pytest.mark.parametrize("text", [
+    "/sitzung 19.03.2026 19:00 Ort Rathaus, Budget II",
+    "/sitzung 19.03.2026 19:00 Ort Rathaus",
+    "Sitzung am 26.02. um 19 Uhr im Rathaus",
+])
+def test_a_new_date_near_a_session_is_a_new_session_and_says_how_to_move_instead(
+        bot: Bot, text: str) -> None:
+    """Only "verschoben"/"verlegt" moves a session: a plain /sitzung sets a new one, the
+    first keeps its date and the county's answers, and the secretary gets the line to move."""
+    bot.must("kreis-1", "/anwesend ADE 12.03.2026", today=SET_ON)
+    outcome = bot.must("sek-ade", text, today=date(2026, 2, 10))
+    answer = reply_text(outcome)
+    assert "verschoben:" not in answer
+    new_day = "19.03.2026" if "19.03" in text else "26.02.2026"
+    assert (f"Die Sitzung am 12.03.2026 bleibt eingetragen. War eine Verschiebung gemeint, "
+            f"senden Sie: /sitzung 12.03.2026 verschoben auf {new_day}") in answer
+    first = [s for s in scheduled(bot) if s["date"] == "2026-03-12"]
+    assert [(s["budget_ii"], s["attended_by"]) for s in first] == [(True, ["kreis-1"])]
+    assert len(scheduled(bot)) == 2
 
 
 def test_a_second_session_elsewhere_or_marked_additional_is_no_move(bot: Bot) -> None:
