@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.context import Context
+from rules.records import ConfirmationStatus
 from storage.records import application_to_row
 
 SCHEMA = "sozialbot-export/1"
@@ -27,6 +28,20 @@ def sketch_of(application: dict[str, Any]) -> dict[str, str]:
     return {key: str(fields.get(key) or "") for key in ("situation", "objective", "measure")}
 
 
+def deferrals(ctx: Context, years: list[int]) -> dict[str, list[str]]:
+    """The sessions (ISO dates) that deferred each application, from the booked decisions:
+    the record keeps only the last decision, the overview of a deferral's year lists it too."""
+    found: dict[str, set[str]] = {}
+    for year in years:
+        for confirmation in ctx.store.confirmations(year, ConfirmationStatus.BOOKED):
+            if confirmation.is_correction:
+                continue
+            for line in confirmation.lines:
+                if line.get("outcome") == "deferred":
+                    found.setdefault(str(line["number"]), set()).add(confirmation.session_date)
+    return {number: sorted(days) for number, days in found.items()}
+
+
 def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
     store, config = ctx.store, ctx.config
     years = store.years()
@@ -39,9 +54,11 @@ def build_export(ctx: Context, now: datetime) -> dict[str, Any]:
                                                 "registered_on")} if concept else None,
         })
     # the export shows an application as it is stored (storage/records.py), schema unchanged
+    deferred = deferrals(ctx, years)
     applications = [{**{k: row.get(k) for k in APPLICATION_KEYS},
                      "budget_year": budget_year(row), "sketch": sketch_of(row),
-                     "corrections": row.get("corrections", [])}
+                     "corrections": row.get("corrections", []),
+                     "deferred_in": deferred.get(row["number"], [])}
                     for year in years for row in map(application_to_row,
                                                      store.applications(year))]
     sessions = [{"conference": s.conference, "date": s.date, "time": s.time,

@@ -8,7 +8,7 @@ The balances come from the export's `balances` (the ledger's word), the applicat
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from rules.budget import shortfall_note
@@ -225,6 +225,8 @@ def build_overview(export: dict, year: int, conference: str | None = None) -> Ov
     for app in export.get("applications", []):
         if _budget_year(app) == year:
             rows.setdefault(app["conference"], []).append(_row(app))
+        elif deferred := _deferred_in(app, year):
+            rows.setdefault(app["conference"], []).append(_deferred_row(app, deferred))
     names = {conf["code"]: conf["name"] for conf in export.get("conferences", [])}
     # A code with money or applications but no longer configured still shows, under its code.
     for code in sorted((set(balances) | set(rows)) - set(names)):
@@ -278,6 +280,24 @@ def _row(app: dict) -> ApplicationRow:
                      for key, label in SKETCH_LABELS if app.get("sketch")),
         note=_note(app),
     )
+
+
+def _deferred_in(app: dict, year: int) -> date | None:
+    """The last session of `year` that deferred an application decided in a later year
+    (`deferred_in`, added to `sozialbot-export/1` later: older exports have none)."""
+    days = [d for d in app.get("deferred_in") or () if int(d[:4]) == year]
+    return date.fromisoformat(max(days)) if days else None
+
+
+def _deferred_row(app: dict, day: date) -> ApplicationRow:
+    """An application on this year's agenda and deferred: listed here with nothing bound (the
+    money counts in the year that decided it, named in the remark)."""
+    later = _budget_year(app)
+    status = app["status"]
+    then = STATUS_LABELS.get(status, status) if app.get("session_date") else "offen"
+    return replace(_row(app), approved_cents=None, status="deferred",
+                   status_label=STATUS_LABELS["deferred"], session_date=day,
+                   note=f"Vertagt; in {later}: {then}.")
 
 
 def _note(app: dict) -> str:
