@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from handlers.codes import WrongCodes
+from handlers.drafts import Drafts
 from handlers.messages import Action, IncomingMessage, Notification, Outcome, Reply, SessionEvent
 from rules.budget import Balance, balance_from, shortfall_warning, year_closed
 from rules.conferences import Conference
@@ -26,6 +27,7 @@ class Context:
     now: datetime  # aware, Europe/Berlin
     notifications: list[Notification] = field(default_factory=list)
     wrong_codes: WrongCodes = field(default_factory=WrongCodes)  # the Core's, shared
+    drafts: Drafts = field(default_factory=Drafts)  # the Core's, shared
 
     @property
     def today(self) -> date:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from handlers import commands, faults
 from handlers.codes import WrongCodes
 from handlers.context import Context, refusal_outcome
+from handlers.drafts import Drafts
 from handlers.messages import (
     Action,
     IncomingMessage,
@@ -60,6 +61,7 @@ class Core:
         self.tz = ZoneInfo(config.timezone)
         self._lock = threading.Lock()
         self.wrong_codes = WrongCodes()
+        self.drafts = Drafts()
         self._batches: Batches | None = None
         self._configured = {(a.channel, normal_address(a.address)): a.person
                             for a in config.addresses}
@@ -178,7 +180,7 @@ class Core:
             return _outcome_from_record(seen["outcome"], duplicate=True)
         now = message.received_at.astimezone(self.tz)
         ctx = Context(self.config, self.store, identity, message, now,
-                      wrong_codes=self.wrong_codes)
+                      wrong_codes=self.wrong_codes, drafts=self.drafts)
         try:
             outcome = commands.dispatch(ctx, parsed)
         except Refused as refused:

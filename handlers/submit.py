@@ -59,12 +59,28 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     number = _referenced_number(ctx, args, fields) or _open_incomplete(ctx, fields)
     if number:
         return _complete(ctx, number, fields)
+    fields, joined = _with_draft(ctx, fields)
     if not set(fields) - {"conference"}:
         return _form(ctx, fields)
     first = _sent_before(ctx, fields, conference_named_in(text, ctx.config.conferences))
     if first is not None:
         return _same_again(first)
-    return _submit(ctx, fields)
+    return _submit(ctx, fields, joined)
+
+
+def _with_draft(ctx: Context, fields: dict[str, str]) -> tuple[dict[str, str], date | None]:
+    """The lines of this message joined to the sender's last sketch without a social space
+    (handlers.drafts), unless this one names another project; with the day of that sketch."""
+    if not set(fields) & set(REQUIRED):
+        return fields, None
+    draft = ctx.drafts.last(ctx.identity.key, ctx.now)
+    if draft is None:
+        return fields, None
+    sent, before = draft
+    titles = {" ".join(f.get("title", "").casefold().split()) for f in (before, fields)}
+    if len(titles - {""}) > 1:
+        return fields, None  # another project: a sketch of its own
+    return {**before, **fields}, sent.date()
 
 
 def _form(ctx: Context, fields: dict[str, str]) -> Outcome:
@@ -133,13 +149,15 @@ def _open_incomplete(ctx: Context, fields: dict[str, str]) -> str | None:
     return str(record.number)
 
 
-def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
+def _submit(ctx: Context, fields: dict[str, str], joined: date | None = None) -> Outcome:
     check = check_sketch(fields, ctx.config.conferences)
     conference = check.values.get("conference")
     if conference is None and ctx.person and ctx.person.conference:
         conference = ctx.conference(ctx.person.conference)
     if not isinstance(conference, Conference):
         corrected = dict(check.corrected)
+        if set(fields) & set(REQUIRED):  # kept for the lines she sends next (in memory only)
+            ctx.drafts.keep(ctx.identity.key, fields, ctx.now)
         raise Refused(social_space_missing(
             check.problems, form_lines(_sent_keys(fields), {**fields, **corrected}),
             corrected=bool(corrected.get("conference")), named="conference" in fields,
@@ -159,7 +177,14 @@ def _submit(ctx: Context, fields: dict[str, str]) -> Outcome:
         submitted_at=ctx.now.isoformat(timespec="seconds"),
         source_id=ctx.message.source_id,
     )
-    return _store_and_answer(ctx, record, check, conference, new=True)
+    ctx.drafts.drop(ctx.identity.key)
+    outcome = _store_and_answer(ctx, record, check, conference, new=True)
+    if joined is None:
+        return outcome
+    note = (f"Ihre Angaben vom {format_date(joined)} habe ich mit dieser Nachricht "
+            "zusammengeführt.\n")
+    first, *rest = outcome.replies
+    return replace(outcome, replies=(replace(first, text=note + first.text), *rest))
 
 
 def _sent_keys(fields: dict[str, str]) -> tuple[str, ...]:

@@ -101,8 +101,11 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     """The command a message without one stands for, an answer, or None (not understood)."""
     message, role = ctx.message, ctx.identity.role
     labels = reading.labels_everything
-    if labels >= 2 or (message.refers_to and labels >= 1):
-        return "antrag", "", message.text  # a sketch without the command line, or a completion
+    if labels >= 2 or (labels >= 1 and (
+            message.refers_to or ctx.drafts.last(ctx.identity.key, ctx.now) is not None)):
+        # a sketch without the command line, or a completion (of a sketch sent without a
+        # social space, too: handlers/drafts.py)
+        return "antrag", "", message.text
     spoken = reading.spoken.get(role)
     if spoken is not None:
         return spoken  # a correction or a withdrawal in words (handlers/corrections.py)

@@ -377,3 +377,45 @@ def test_an_applicant_withdrawing_a_held_application_reads_no_rule_code_as_statu
                                     today=date(2026, 3, 20)))
     assert "(beschlossen, die Buchung wartet auf den Landkreis)" in answer
     assert "(R9)" not in answer
+
+
+FIRST_MAILS = [
+    "Guten Tag,\nanbei unsere Skizze.\nTräger: Verein D\nTitel: Spielplatzfest\nBetrag: 500 €",
+    "Titel: Spielplatzfest\nTräger: Verein D\nKosten: 500,- €\nZielsetzung: Begegnung.",
+]
+MISSING_LINES = [
+    "Hier noch die fehlenden Angaben:\nSozialraum: Adendorf\nAusgangslage: Kein Fest im Ort.\n"
+    "Zielsetzung: Begegnung.\nMaßnahme: Ein Fest im Juni.",
+    "Sozialraum: Adendorf\nAusgangslage: Kein Fest im Ort.\nZielsetzung: Begegnung.\n"
+    "Maßnahme: Ein Fest im Juni.\nViele Grüße",
+]
+
+
+@pytest.mark.parametrize("first", FIRST_MAILS)
+@pytest.mark.parametrize("rest", MISSING_LINES)
+def test_a_sketch_refused_for_its_social_space_is_joined_to_the_lines_sent_next(bot, first, rest):
+    """R4 refuses a sketch without a social space (nothing stored); the lines she sends next
+    are joined to it, across more than one mail, and the answer says so."""
+    bot.refused("d@example.org", first, "R4", today=date(2026, 2, 1))
+    partial = bot.refused("d@example.org", "Ausgangslage: Kein Fest im Ort.", "R4",
+                          today=date(2026, 2, 2))
+    assert "Titel: Spielplatzfest\nAusgangslage: Kein Fest im Ort." in reply_text(partial)
+    outcome = bot.must("d@example.org", rest, today=date(2026, 2, 3))
+    assert "Ihre Angaben vom 02.02.2026 habe ich mit dieser Nachricht zusammengeführt." in (
+        reply_text(outcome))
+    record = bot.application(outcome.application_number)
+    assert (record["status"], record["title"], record["applicant"], record["requested_cents"]) \
+        == ("submitted", "Spielplatzfest", "Verein D", 50_000)
+
+
+def test_lines_are_not_joined_to_another_senders_or_an_old_or_another_projects_sketch(bot):
+    bot.refused("d@example.org", FIRST_MAILS[0], "R4", today=date(2026, 2, 1))
+    other = bot.must("e@example.org", MISSING_LINES[1], today=date(2026, 2, 2))
+    assert bot.application(other.application_number)["status"] == "incomplete"
+    late = bot.must("d@example.org", MISSING_LINES[1], today=date(2026, 3, 1))  # 4 weeks on
+    assert "zusammengeführt" not in reply_text(late)
+    assert bot.application(late.application_number)["status"] == "incomplete"
+    bot.refused("f@example.org", FIRST_MAILS[0], "R4", today=date(2026, 3, 1))
+    new = bot.must("f@example.org", sketch(Titel="Lesepaten"), today=date(2026, 3, 2))
+    assert "zusammengeführt" not in reply_text(new)
+    assert bot.application(new.application_number)["applicant"] == "Kita Sonnenschein"
