@@ -33,6 +33,7 @@ from rules.decisions import (
     changed_since_preview,
     code_invalidated,
     correct_these,
+    decided_before,
     is_decision_line,
     looks_like_decision,
     meant_as_decision,
@@ -125,10 +126,7 @@ def _plan(ctx: Context, conference: Conference, day: date,
                                         "werden."))
             continue
         if record.status not in OPEN:
-            problems.append(Refusal("", f"{number} ist schon entschieden "
-                                        f"({STATUS[record.status]}). Ist der Beschluss falsch "
-                                        f"gemeldet: /korrektur {number} <richtiges Ergebnis> "
-                                        "Grund: …"))
+            problems.append(decided_before(number, STATUS[record.status]))
             continue
         too_late = _not_before(record, day)
         if too_late:

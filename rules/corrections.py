@@ -23,7 +23,9 @@ MAX_READ = 4_000  # a correction is a few lines; more is not read
 
 NUMBER = re.compile(rf"\b{NUMBER_PATTERN}\b")
 _REASON = re.compile(r"\b(?:begr(?:ü|ue)ndung|grund)\b\s*[:\-–]?\s*|\bweil\b\s*", re.IGNORECASE)
-_LEAD = re.compile(r"^\s*(?:bitte\s+)?(?:korrektur|berichtigung|korrigier\w*|berichtig\w*)\b"
+# "Korrektur:", "Bitte korrigieren", "Kleine Korrektur:", "Achtung, Korrektur –"
+_BEFORE = r"(?:(?:bitte|kleine|eine|noch\s+eine|achtung|wichtig|nachtrag)\s*[:,!\-–]?\s+)*"
+_LEAD = re.compile(rf"^\s*{_BEFORE}(?:korrektur|berichtigung|korrigier\w*|berichtig\w*)\b"
                    r"\s*(?:zu|für|von|des\s+antrags?|antrag)?\s*[:\-–]?\s*", re.IGNORECASE)
 _DATE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b")
 _AMOUNT = r"\d[\d. ]{0,14}(?:,\d{1,2}|,-{1,2})?\s*(?:€|eur\b|euro\b)?"
@@ -34,8 +36,13 @@ _OLD_OUTCOME = re.compile(r"\b(?:statt|anstatt|nicht|vorher|bisher)\s+(?:"
 _NEW_AMOUNT = re.compile(_AMOUNT, re.IGNORECASE)
 _VOTES = re.compile(r"\([^()]{0,80}\)")
 _OUTCOME = re.compile(r"\b(?:" + "|".join(OUTCOMES) + r")\b", re.IGNORECASE)
-_SAYS_CORRECTION = re.compile(r"^\s*(?:bitte\s+)?(?:korrektur|berichtigung|korrigier|berichtig)",
+_SAYS_CORRECTION = re.compile(rf"^\s*{_BEFORE}(?:korrektur|berichtigung|korrigier|berichtig)",
                               re.IGNORECASE)
+# Without "Grund:", the reason is the next line, the next sentence ("… nicht mit 1.000 €. Das
+# stand falsch im Protokoll.") or a remark in brackets ("(Fehler im Protokoll)")
+_NEXT_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ])")
+_REMARK = re.compile(r"\(([^()]{5,300})\)\s*[.!]?\s*$")
+_VOTE_WORDS = re.compile(r"ja|nein|daf(?:ü|ue)r|dagegen|enth", re.IGNORECASE)
 
 USAGE = ("/korrektur ADE-2026-001 bewilligt 1.000 € Grund: Die Konferenz hat 1.000 € "
          "beschlossen, gemeldet waren 1.500 €")
@@ -69,6 +76,12 @@ def parse_correction(text: str) -> CorrectionRequest:
             reason = "weil " + reason
     else:
         head, _, reason = text.partition("\n")
+        if not reason.strip():
+            parts = _NEXT_SENTENCE.split(head, maxsplit=1)
+            head, reason = (parts[0], parts[1]) if len(parts) == 2 else (head, "")
+        remark = _REMARK.search(head)
+        if not reason.strip() and remark and not _VOTE_WORDS.search(remark.group(1)):
+            head, reason = head[:remark.start()], remark.group(1)
     reason = " ".join(reason.split())[:MAX_REASON]
     head = _LEAD.sub("", " ".join(head.split()))
     number = NUMBER.search(head)
@@ -77,7 +90,7 @@ def parse_correction(text: str) -> CorrectionRequest:
                               f"z. B.:\n{USAGE}")
     rest = head[number.end():]
     votes = _VOTES.search(rest)
-    votes_text = votes.group() if votes and re.search(r"ja|nein", votes.group(), re.I) else ""
+    votes_text = votes.group() if votes and _VOTE_WORDS.search(votes.group()) else ""
     if votes_text:
         rest = rest.replace(votes_text, " ")
     rest = _OLD_OUTCOME.sub(" ", _OLD_AMOUNT.sub(" ", _DATE.sub(" ", rest)))

@@ -296,6 +296,13 @@ def no_decisions(code: str, year: int) -> Refusal:
                           f"„{code}-{year}-001 bewilligt“, „… abgelehnt“ oder „… vertagt“.")
 
 
+def decided_before(number: str, status_word: str) -> Refusal:
+    """R11: a decision report lists an application that is decided already."""
+    return Refusal("R11", f"{number} ist schon entschieden ({status_word}).",
+                   f"Ist der Beschluss falsch gemeldet: /korrektur {number} <richtiges Ergebnis> "
+                   "Grund: …")
+
+
 def already_decided(number: str, status_word: str, *, secretary: bool,
                     conference_name: str) -> Refusal:
     """R11 for a decided (or held, R9) application that someone tries to change, in words for

@@ -73,9 +73,10 @@ def test_a_decided_sketch_cannot_be_decided_again(bot: Bot) -> None:
     number = bot.submit()
     bot.session(MARCH_12)
     bot.decide(MARCH_12, f"{number} abgelehnt")
-    refusal = bot.refused("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt", None,
+    refusal = bot.refused("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt", "R11",
                           today=MARCH_12)
     assert "schon entschieden (abgelehnt)" in reply_text(refusal)
+    assert f"/korrektur {number} <richtiges Ergebnis> Grund: …" in reply_text(refusal)
 
 
 def test_short_numbers_mean_this_conference_and_year(bot: Bot) -> None:

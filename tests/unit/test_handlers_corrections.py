@@ -87,9 +87,25 @@ def test_a_correction_is_read_in_words_and_needs_a_reason(bot: Bot) -> None:
     assert len(bot.application(number)["corrections"]) == 2
 
 
+@pytest.mark.parametrize(("words", "outcome", "reason"), [
+    ("Kleine Korrektur: {n} wurde mit 800 € bewilligt, nicht mit 1.500 €. Das stand falsch im "
+     "Protokoll.", "richtig: bewilligt 800,00 €", "Das stand falsch im Protokoll."),
+    ("Korrektur zu {n}: nicht bewilligt, sondern abgelehnt (Fehler im Protokoll)",
+     "richtig: abgelehnt", "Fehler im Protokoll"),
+    ("Achtung, Korrektur: {n} bewilligt 1.000,- € (6 dafür, 1 dagegen, 0 Enthaltungen). Im "
+     "Protokoll steht 1.000 €.", "richtig: bewilligt 1.000,00 €", "Im Protokoll steht 1.000 €."),
+])
+def test_a_correction_in_words_finds_its_reason_in_the_next_sentence_or_a_remark(
+        bot: Bot, words: str, outcome: str, reason: str) -> None:
+    number = approved_too_much(bot)
+    preview = reply_text(bot.must("sek-ade", words.format(n=number), today=date(2026, 3, 20)))
+    assert outcome in preview
+    assert f"Grund: {reason}" in preview
+
+
 def test_decided_applications_point_to_the_correction(bot: Bot) -> None:
     number = approved_too_much(bot)
-    again = bot.refused("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt 1.000 €", None,
+    again = bot.refused("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt 1.000 €", "R11",
                         today=date(2026, 3, 13))
     assert f"/korrektur {number}" in reply_text(again)
     changed = bot.refused("sek-ade", f"/antrag {number}\nBetrag: 1.000 €", "R11",
