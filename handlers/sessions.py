@@ -14,6 +14,7 @@ from rules.conferences import Conference, conference_and_day, conferences_in
 from rules.dates import (
     DateError,
     TimeError,
+    days_in,
     format_date,
     format_time,
     parse_date,
@@ -438,6 +439,8 @@ def choose_session(ctx: Context, verb: str, *,
         words = ctx.message.text.translate(BRACKETS)  # "Ich nehme teil (Ostheide)" too
         named = set(conferences_in(words, ctx.config.conferences))
         sessions = [pair for pair in sessions if pair[0] in named] or sessions
+        days = {day.isoformat() for day in days_in(words, ctx.today)}  # "am 5. März"
+        sessions = [pair for pair in sessions if pair[1].date in days] or sessions
     if len(sessions) == 1 and not ask:
         return sessions[0]
     label = "Ich nehme teil" if verb == "anwesend" else "Ich bin verhindert"

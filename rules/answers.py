@@ -34,7 +34,7 @@ _EXCUSE = re.compile(
     r"urlaub|krank)\b", re.IGNORECASE)
 _ATTEND = re.compile(
     r"\b(?:nehme\s+(?:(?:sehr|gerne?|gern|natürlich|selbst|persönlich)\s+){0,2}teil|teilnehmen|zusage|sage\s+(?:ich\s+)?(?:gerne?\s+)?zu|"
-    r"zugesagt|ich\s+komme|komme\s+gerne?|bin\s+dabei|werde\s+da\s+sein|kann\s+kommen|"
+    r"zugesagt|ich\s+komme|komme\s+(?:ich\s+)?gerne?|bin\s+(?:ich\s+)?(?:gerne?\s+)?dabei|werde\s+da\s+sein|kann\s+kommen|"
     r"teilnahme\s+(?:bestätigt|zugesagt)|angenommen|annehmen)\b", re.IGNORECASE)
 _TENTATIVE = re.compile(r"\b(?:vielleicht|eventuell|vorbehalt|vorläufig|unter\s+vorbehalt)\b",
                         re.IGNORECASE)

@@ -17,6 +17,7 @@ WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"
 DATE_EXAMPLE = "Bitte schreiben Sie das Datum so: 12.03.2026"
 TIME_EXAMPLE = "Bitte schreiben Sie die Uhrzeit so: 18:30"
 _MAX_TEXT = 40
+MAX_TEXT_READ = 300  # days_in reads short answers only
 _ASCII_DIGITS = frozenset("0123456789")
 
 _ISO = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})")
@@ -101,6 +102,29 @@ def _after_lead_words(text: str) -> list[str]:
     while skipped < len(words) - 1 and words[skipped].strip(",.").lower() in _BEFORE_DATE:
         skipped += 1
     return words[skipped:]
+
+
+_DATE_IN_WORDS = re.compile(r"(?<![0-9.])(?=[0-9]{1,2}\.|[0-9]{4}-)")
+MAX_DATES_READ = 5
+
+
+def days_in(text: str, today: date) -> list[date]:
+    """The dates a short text names anywhere ("Ich kann am 5. März nicht", "am 10.3. bin ich
+    dabei"), in order; what does not read as a date is skipped. At most MAX_DATES_READ."""
+    found: list[date] = []
+    for start in _DATE_IN_WORDS.finditer(text[:MAX_TEXT_READ]):
+        match = _DATE_AT_START.match(text, start.start())
+        if match is None:
+            continue
+        try:
+            day = parse_date(match.group(0), today)
+        except DateError:
+            continue
+        if day not in found:
+            found.append(day)
+        if len(found) >= MAX_DATES_READ:
+            break
+    return found
 
 
 def starts_with_date(text: str) -> bool:

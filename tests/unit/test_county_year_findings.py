@@ -419,3 +419,19 @@ def test_lines_are_not_joined_to_another_senders_or_an_old_or_another_projects_s
     new = bot.must("f@example.org", sketch(Titel="Lesepaten"), today=date(2026, 3, 2))
     assert "zusammengeführt" not in reply_text(new)
     assert bot.application(new.application_number)["applicant"] == "Kita Sonnenschein"
+
+
+@pytest.mark.parametrize(("who", "words", "verb", "day"), [
+    ("kreis-1", "Ich kann am 5. März leider nicht teilnehmen", "excused_by", "2026-03-05"),
+    ("kreis-1", "Am 10.3. kann ich leider nicht", "excused_by", "2026-03-10"),
+    ("kreis-2", "Am 10.3. bin ich dabei", "attended_by", "2026-03-10"),
+    ("kreis-2", "Zusage für den 05.03.2026", "attended_by", "2026-03-05"),
+])
+def test_an_answer_naming_the_date_finds_its_session_among_several(bot, who, words, verb, day):
+    bot.must("sek-ost", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe",
+             today=date(2026, 1, 15))
+    bot.must("sek-ade", "/sitzung 05.03.2026 18:00 Ort Rathaus, Budget II", today=date(2026, 2, 3))
+    bot.must("sek-ost", "/sitzung 10.03.2026 19:00 Ort Dorfhaus, Budget II", today=date(2026, 2, 3))
+    bot.must(who, words, today=date(2026, 2, 4))
+    answered = {s.date for s in bot.core.store.sessions(2026) if who in getattr(s, verb)}
+    assert answered == {day}
