@@ -60,7 +60,8 @@ class Channel(Protocol):
 
     How a channel is added:
     1. a package in bot/ with a class that has the members below, and a factory
-       `(core, config, now) -> Channel` (usually the class itself);
+       `(core, config, now) -> Channel` (usually the class itself; `LazyChannel` below gives
+       the factory, `wake` and `deliver` to a channel whose library is imported in `run`);
     2. incoming messages go to `core.handle_async` as `Sender(<name>, <address>)`; a person is
        linked to an address on the channel with `/start <code>` (handlers/onboarding.py writes
        the link to the address book in storage, keyed by `name`), or by an address in the

@@ -50,7 +50,7 @@ import os
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.channel import LABELS, Clock, Unavailable
+from bot.channel import LABELS, Clock, LazyChannel
 from bot.telegram.settings import (
     CHANNEL,
     TOKEN_ENV,
@@ -59,8 +59,6 @@ from bot.telegram.settings import (
 )
 
 if TYPE_CHECKING:
-    from bot.telegram.channel import TelegramChannel
-    from handlers.messages import Notification
     from handlers.service import Core
     from rules.county import Config
 
@@ -69,17 +67,11 @@ __all__ = ["Telegram", "run_telegram", "telegram_status"]
 log = logging.getLogger(__name__)
 
 
-class Telegram:
+class Telegram(LazyChannel):
     """The Telegram channel as `sozialbot run` sees it: cheap to build, the work in `run`."""
 
     name = CHANNEL
     label = LABELS[CHANNEL]
-
-    def __init__(self, core: Core, config: Config, now: Clock | None = None) -> None:
-        self.core = core
-        self.config = config
-        self.now = now
-        self._running: TelegramChannel | None = None
 
     def status(self) -> tuple[bool, str]:
         return telegram_status(self.config)
@@ -93,23 +85,15 @@ class Telegram:
         from bot.telegram.channel import TelegramChannel
 
         core = self.core
-        self._running = TelegramChannel(
+        session = TelegramChannel(
             core, TelegramSettings.from_config(self.config), self,
             now=self.now or (lambda: datetime.now(core.tz)),  # the county's time, as the core's
             data_dir=self.config.data_dir, stopping=stop)
+        self.session = session
         try:
-            await self._running.run(os.environ[TOKEN_ENV].strip(), stop)
+            await session.run(os.environ[TOKEN_ENV].strip(), stop)
         finally:
-            self._running = None
-
-    def wake(self) -> None:
-        if self._running is not None:
-            self._running.outbox.wake()
-
-    async def deliver(self, notification: Notification, address: str) -> None:
-        if self._running is None:
-            raise Unavailable("der Telegram-Kanal läuft nicht")
-        await self._running.deliver(notification, address)
+            self.session = None
 
 
 async def run_telegram(core: Core, config: Config, stop: asyncio.Event, *,

@@ -113,6 +113,9 @@ class TelegramChannel:
         self.application = application
         return application
 
+    def wake(self) -> None:
+        self.outbox.wake()
+
     async def deliver(self, notification: Notification, address: str) -> None:
         """One notification of the outbox (bot.telegram.delivery)."""
         if self.application is None:
