@@ -143,8 +143,17 @@ CODE_COMMANDS = frozenset({"buchen", "verwerfen", "freigeben"})
 MAX_COMMAND_LINE = 120  # a first line longer than this is a text, not a command
 
 
+# "Die Sitzung am 5. März fällt aus", "Neue Sitzung: 12.03.", "Nächste Sitzung ist am 12.03."
+_SESSION_IN_WORDS = re.compile(
+    r"^\s*(?:(?:die|unsere|eine|neue|nächste|naechste|weitere|zusätzliche)\s+){1,2}"
+    r"(?P<word>sitzung)\b\s*:?\s*(?:(?:ist|wird|findet)\s+)?", re.IGNORECASE)
+
+
 def _without_slash(text: str) -> tuple[str | None, str, str]:
-    """A configured person's command word without its slash ("Saldo 2026", "beschluss")."""
+    """A configured person's command word without its slash ("Saldo 2026", "beschluss"); a
+    session in words ("Neue Sitzung: 12.03. …", "Die Sitzung am 5. März fällt aus") is
+    /sitzung."""
+    text = _SESSION_IN_WORDS.sub(lambda m: m["word"] + " ", text, count=1)
     first = text.strip().split("\n", 1)[0].strip()
     if not first or len(first) > MAX_COMMAND_LINE:
         return None, "", ""

@@ -39,7 +39,7 @@ from rules.sessions import (
 )
 
 BUDGET_II = re.compile(r"\bbudget\s*(ii|2)\b", re.IGNORECASE)
-CANCEL = re.compile(r"\b(absagen|abgesagt|fällt aus|faellt aus|entfällt|entfaellt)\b",
+CANCEL = re.compile(r"\b(absagen|abgesagt|f(?:ä|ae)llt\s+(?:leider\s+)?aus|entf(?:ä|ae)llt)\b",
                     re.IGNORECASE)
 ADDITIONAL = re.compile(r"\b(zusätzlich|zusaetzlich|weitere)\b", re.IGNORECASE)
 NEAR_DAYS = 14  # a new session this close to another gets the line that moves instead
@@ -100,7 +100,8 @@ def _place(rest: str) -> str:
     text is a move the secretary did not spell out, and is asked back)."""
     place = ADDITIONAL.sub("", CANCEL.sub("", BUDGET_II.sub("", rest)))
     place = re.sub(r"^\s*(ort|in|im)\b[:]?", "", place.strip(" ,;-"), flags=re.IGNORECASE)
-    place = place.strip(" ,;:-")[:200]
+    # "im Rathaus (Budget II)", "findet im Rathaus statt"
+    place = re.sub(r"\(\s*\)|\s+statt\s*$", "", place).strip(" ,;:-")[:200]
     stray = DATE_IN_TEXT.search(place)
     if stray:
         raise refuse("", f"Ich sehe ein zweites Datum ({stray.group(0)}) und weiß nicht, was "

@@ -294,3 +294,27 @@ def test_a_session_moved_after_its_reminders_is_reminded_of_again(bot: Bot) -> N
     alarms = [n for d in (24, 25) for n in bot.run_due_reminders(at(date(2026, 3, d), 9))
               if n.kind == "alarm"]
     assert {n.recipient for n in alarms} == {"kreis-1", "kreis-2", "sek-ade"}
+
+
+@pytest.mark.parametrize("text", [
+    "Die Sitzung am 12.03. fällt leider aus.",
+    "Unsere Sitzung am 12. März muss leider abgesagt werden",
+])
+def test_a_session_cancelled_in_words_is_cancelled_and_the_county_told(bot: Bot, text: str) -> None:
+    outcome = bot.must("sek-ade", text, today=date(2026, 2, 10))
+    assert "ist abgesagt" in reply_text(outcome)
+    assert not scheduled(bot)
+    assert {n.recipient for n in outcome.notifications} >= {"kreis-1", "kreis-2"}
+
+
+@pytest.mark.parametrize(("text", "day", "place"), [
+    ("Neue Sitzung: 24. September 2026, 18 Uhr, Bürgerhaus, Budget II", "2026-09-24", "Bürgerhaus"),
+    ("Nächste Sitzung ist am 24.09. um 18 Uhr im Rathaus (Budget II)", "2026-09-24", "Rathaus"),
+    ("Die nächste Sitzung findet am 24.09.2026 um 18 Uhr im Rathaus statt, Budget II",
+     "2026-09-24", "Rathaus"),
+])
+def test_a_new_session_in_words_is_set(bot: Bot, text: str, day: str, place: str) -> None:
+    outcome = bot.must("sek-ade", text, today=date(2026, 2, 10))
+    assert "Budget-II-Sitzung Adendorf am" in reply_text(outcome)
+    [new] = [s for s in scheduled(bot) if s["date"] == day]
+    assert (new["time"], new["place"], new["budget_ii"]) == ("18:00", place, True)
