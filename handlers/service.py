@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import asdict, replace
@@ -125,7 +126,7 @@ class Core:
             try:
                 faults.check("core", f"{message.source_id}\n{message.text}")
                 # every channel alike, and outside the lock: cut to size, made storable
-                message = _without_lone_surrogates(capped(message))
+                message = printable(_without_lone_surrogates(capped(message)))
                 read.append((message, commands.parse(message)))
             except Exception as error:
                 read.append(error)
@@ -430,6 +431,38 @@ def capped(message: IncomingMessage) -> IncomingMessage:
                           for a in message.attachments[:MAX_ATTACHMENTS]),
         sender=replace(sender, address=sender.address[:320],
                        display_name=sender.display_name[:320], reply_to=sender.reply_to[:320]))
+
+
+# Invisible characters a sender's text has no use for: C0 and C1 controls (NUL, BEL, a terminal
+# escape, DEL), bidirectional embeddings, overrides and isolates (an override shows the rest of a
+# line reversed: a title could turn the amount beside it around), the byte order mark. Other
+# line separators become a line break, as str.splitlines reads them anyway.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u202a-\u202e"
+                        "\u2066-\u2069\ufeff]")
+_LINE_BREAK = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _printable_text(text: str) -> str:
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    return _LINE_BREAK.sub("\n", text) if _LINE_BREAK.search(text) else text
+
+
+def printable(message: IncomingMessage) -> IncomingMessage:
+    """A message's text, its documents' text and names, and the sender's name without control
+    and direction characters (`_INVISIBLE`), whatever channel they came by: no record, report,
+    invitation or answer ever carries them. Addresses are left alone (they identify)."""
+    sender = message.sender
+    texts = [message.text, sender.display_name,
+             *(text for a in message.attachments for text in (a.text, a.filename))]
+    if not any(_INVISIBLE.search(t) or _LINE_BREAK.search(t) for t in texts):
+        return message
+    return replace(
+        message, text=_printable_text(message.text),
+        sender=replace(sender, display_name=_printable_text(sender.display_name)),
+        attachments=tuple(replace(a, text=_printable_text(a.text),
+                                  filename=_printable_text(a.filename))
+                          for a in message.attachments))
 
 
 def _without_lone_surrogates(message: IncomingMessage) -> IncomingMessage:

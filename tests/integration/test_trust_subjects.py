@@ -50,3 +50,27 @@ def test_no_notice_to_staff_takes_its_subject_from_an_applicants_text(bot: Bot) 
     for notice in to_staff:
         mail = builder.notification(notice, "staff@example.org", "Staff", None)
         assert MARK not in mail.subject, (notice.kind, mail.subject)
+
+
+def test_control_and_direction_characters_never_reach_a_record_or_an_invitation(
+        bot: Bot) -> None:
+    # NUL, BEL and a terminal escape, DEL, C1 controls, a right-to-left override (which shows
+    # "Betrag 1.500 €" reversed, or a title over the amount beside it), an isolate and a BOM:
+    # whatever a channel let through. Line breaks of any kind stay line breaks.
+    from bot.mail.ics import session_ics
+    from tests.support.core import reply_text
+
+    bot.concept()
+    title = "Sprach\x00för\x07de\x1b[2Jrung\x7f\x9b\u202e 005.1\u2066x\u2069\ufeff"
+    outcome = bot.must(HOSTILE, sketch(Titel=title) + "\x0cBemerkung: neue\u2028Zeile",
+                       today=date(2026, 2, 2))
+    record = bot.application(outcome.application_number or "")
+    assert record["title"] == "Sprachförde[2Jrung 005.1x"
+    assert "\u202e" not in reply_text(outcome)
+    made = bot.must("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II",
+                    today=date(2026, 2, 3)).notifications
+    event = next(n.event for n in made if n.event is not None)
+    ics = session_ics(event, organizer="bot@example.org", attendee="k@example.org",
+                      stamp=datetime(2026, 2, 3, tzinfo=UTC))
+    assert not [c for c in ics if (ord(c) < 32 and c not in "\r\n") or 0x7f <= ord(c) < 0xa0
+                or c in "\u202e\u2066\u2069\ufeff"]
