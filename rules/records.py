@@ -135,10 +135,6 @@ class Session:
     def year(self) -> int:
         return int(self.date[:4])
 
-    @property
-    def scheduled(self) -> bool:
-        return self.status == SessionStatus.SCHEDULED
-
 
 class ApplicationStatus(StrEnum):
     """Where an application stands (handlers/applications.py has the German words)."""
