@@ -57,8 +57,10 @@ class ConferenceYears(RuleBasedStateMachine):
         self.year = 2026
         self.numbers: list[str] = []
         self.requested: dict[str, int] = {}
-        self.codes: list[tuple[str, set[str]]] = []  # kept previews and the numbers they list
+        # kept previews: code, the numbers they list, their session
+        self.codes: list[tuple[str, set[str], date]] = []
         self.invalidated: set[str] = set()
+        self.replaced: set[str] = set()  # a newer preview of the same session voided them
         self.allotments: dict[int, int] = {}
         self.base_toml = self.bot.config_path.read_text(encoding="utf-8")
         self.attended = False
@@ -195,22 +197,28 @@ class ConferenceYears(RuleBasedStateMachine):
         found = CODE.search(answer)
         if found is None:
             return
+        # one open preview per session: the new one voids the secretary's older ones
+        self.replaced |= {code for code, _, session in self.codes
+                          if session == day and code not in self.invalidated}
         if then == "book":
             if self.say("sek-ade", f"/buchen {found.group(1)}", day).startswith("R9: Bei der"):
                 self.held_days.add(day)
         elif then == "discard":
             self.say("sek-ade", f"/verwerfen {found.group(1)}", day)
         else:
-            self.codes.append((found.group(1), {number for number, _, _ in picks}))
+            self.codes.append((found.group(1), {number for number, _, _ in picks}, day))
 
     @precondition(lambda self: self.codes)
     @rule(index=st.integers(0, 100))
     def secretary_books_an_older_preview(self, index: int) -> None:
-        code, _ = self.codes.pop(index % len(self.codes))
+        code, _, _ = self.codes.pop(index % len(self.codes))
         answer = self.say("sek-ade", f"/buchen {code}", date(self.year, 9, 11))
         if code in self.invalidated:  # a sketch changed after the preview: never booked
             assert answer.startswith((f"R11: Der Code {code} gilt nicht mehr",  # or, older
                                       f"Der Code {code} ist abgelaufen")), answer  # than 14 days
+        elif code in self.replaced:  # never booked either: only the newest preview counts
+            assert answer.startswith((f"Die Beschlüsse mit dem Code {code} sind durch eine "
+                                      "neuere Vorschau", f"Der Code {code} ist abgelaufen")), answer
         elif answer.startswith("R9: Bei der Sitzung"):
             self.held_days.add(self.sessions()[1])
 
@@ -223,7 +231,8 @@ class ConferenceYears(RuleBasedStateMachine):
         if answer.startswith("R11"):  # decided already: it cannot change
             return
         if self.requested[number] != euros * 100:
-            self.invalidated |= {code for code, numbers in self.codes if number in numbers}
+            self.invalidated |= {code for code, numbers, _ in self.codes
+                                 if number in numbers and code not in self.replaced}
         self.requested[number] = euros * 100
 
     @rule(euros=st.sampled_from([0, 2_000, 5_000, 10_000, 12_000]))
@@ -270,6 +279,7 @@ class ConferenceYears(RuleBasedStateMachine):
         self.year += 1
         self.codes.clear()
         self.invalidated.clear()
+        self.replaced.clear()
         self.attended = False
         self._open_year()
 
