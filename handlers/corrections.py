@@ -15,6 +15,7 @@ from handlers import codes
 from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.messages import Action, Outcome
+from rules.answers import release_in_words, veto_in_words
 from rules.budget import (
     balance_from,
     correction_in_closed_year,
@@ -53,7 +54,14 @@ CORRECTABLE = ("approved", "rejected", "deferred", "held")
 def spoken_command(role: str, text: str) -> tuple[str, str, str] | None:
     """A correction or a withdrawal written in words, as (command, args, body); None if neither.
 
-    A secretary's message with decision lines is a report of results, not a withdrawal."""
+    A secretary's message with decision lines is a report of results, not a withdrawal. A
+    county representative's veto or release of held decisions in words is /veto or
+    /bestaetigen (without a session: it asks which, with a line for each)."""
+    if role == "county":
+        veto = veto_in_words(text)
+        if veto is not None:
+            return "veto", " ".join(veto), ""
+        return ("bestaetigen", "", "") if release_in_words(text) else None
     if role == "secretary" and says_correction(text):
         return "korrektur", text, ""
     if role not in ("applicant", "secretary"):

@@ -84,7 +84,8 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         labels_everything=count_known_labels(everything),
         moved=moved_in_words(text) if len(text) <= MAX_WORDS_CHARS else None,
         attendance=attendance_word(text),
-        spoken={role: spoken_command(role, text) for role in ("applicant", "secretary")},
+        spoken={role: spoken_command(role, text)
+                for role in ("applicant", "secretary", "county")},
         amount_change=amount_change_in(text),
         listed=asked_list(text),
         sessions=asked_sessions(text),

@@ -9,9 +9,11 @@ from handlers.applications import STATUS
 from handlers.context import Context, reply
 from handlers.messages import Outcome
 from handlers.show import shorten
+from rules.answers import veto_in_words
 from rules.budget import veto_needs_number, veto_refusal, veto_unknown
 from rules.dates import format_date
 from rules.money import format_cents
+from rules.numbers import NUMBER
 from rules.records import ApplicationStatus, LedgerKind
 from rules.refusal import Refused
 
@@ -20,6 +22,10 @@ MIN_REASON = 5
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
     number, _, reason = args.partition(" ")
+    if number and not NUMBER.search(number):  # "Veto gegen ADE-2026-001: passt nicht …"
+        spoken = veto_in_words(f"veto {args}")
+        if spoken is not None:
+            number, reason = spoken
     reason = " ".join((reason + " " + body).split())[:500]
     if not number:
         approved = [a.number for year in (ctx.today.year - 1, ctx.today.year)

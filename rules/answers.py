@@ -19,6 +19,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from rules.numbers import NUMBER_PATTERN
+
 MAX_ANSWER_CHARS = 1500  # a longer text is not a short answer to the bot's question
 MAX_WORDS_CHARS = 300  # "Zusage" and the like are read only in a short message
 MAX_LABEL = 120
@@ -46,7 +48,40 @@ _CLOSING = re.compile(r"^\s*(?:mit\s+)?(?:freundlichen|viele|beste|herzliche|lie
                       r"(?:grüßen|grüße|gruß|gruss|grüsse)\b|^\s*(?:mfg|vg|lg|bg)\b|^\s*--\s*$",
                       re.IGNORECASE | re.MULTILINE)
 
+# A veto or a release in words is not an attendance answer ("passt nicht zum Konzept")
+_VETO = re.compile(r"\bveto\b", re.IGNORECASE)
+_APPLICATION = re.compile(rf"\b{NUMBER_PATTERN}\b")
+_VETO_REASON_LEAD = re.compile(r"^[\s,:;.\-–)]*(?:ein\b)?[\s,:;.\-–]*(?:grund\s*:?\s*)?",
+                               re.IGNORECASE)
+_RELEASE = re.compile(r"\bbeschl(?:uss|üsse|uesse)\b.{0,80}?\b(?:bestätig|bestaetig|frei\b|"
+                      r"freigeben|in\s+ordnung|buchen|einverstanden)|\b(?:bestätig\w*|"
+                      r"bestaetig\w*|freigeben|gebe\s+ich\s+frei)\b.{0,80}?\bbeschl(?:uss|üsse|uesse)\b",
+                      re.IGNORECASE | re.DOTALL)
+
 ATTEND, EXCUSE, TENTATIVE = "attend", "excuse", "tentative"
+
+
+def veto_in_words(text: str) -> tuple[str, str] | None:
+    """"Veto gegen ADE-2026-001: passt nicht zum Konzept", "Ich lege Veto gegen ADE-2026-001
+    ein, weil …": the application and the reason (possibly empty: /veto asks for one)."""
+    head = text[:MAX_ANSWER_CHARS]
+    if not _VETO.search(head):
+        return None
+    number = _APPLICATION.search(head)
+    if number is None:
+        return None
+    before = head[:number.start()]
+    after = head[number.end():]
+    reason = _VETO_REASON_LEAD.sub("", after)
+    if not reason.strip():  # "Aus Sicht des Landkreises: Veto zu ADE-2026-001."
+        reason = _VETO.sub("", before)
+    return number.group().upper(), " ".join(reason.split()).strip(" .")
+
+
+def release_in_words(text: str) -> bool:
+    """"Ich bestätige die Beschlüsse …", "Die Beschlüsse aus Adendorf sind in Ordnung": the
+    county releases decisions held for it (R9)."""
+    return len(text) <= MAX_WORDS_CHARS and _RELEASE.search(text) is not None
 PARTSTATS = {"ACCEPTED": ATTEND, "DECLINED": EXCUSE, "TENTATIVE": TENTATIVE}
 
 
@@ -100,6 +135,8 @@ def attendance_word(text: str) -> str | None:
     text = text[:closing.start()] if closing else text  # the signature says nothing
     if not text.strip() or len(text) > MAX_WORDS_CHARS:
         return None
+    if _VETO.search(text) or _APPLICATION.search(text) or release_in_words(text):
+        return None  # about a decision, not the meeting
     if _YES.fullmatch(text):
         return ATTEND
     if _NO.fullmatch(text):

@@ -3,7 +3,7 @@ one message at a time on her phone, an applicant asking about an incomplete sket
 withdraws in words with one open application, one whose misspelt social space came back
 without her co-funding."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -435,3 +435,36 @@ def test_an_answer_naming_the_date_finds_its_session_among_several(bot, who, wor
     bot.must(who, words, today=date(2026, 2, 4))
     answered = {s.date for s in bot.core.store.sessions(2026) if who in getattr(s, verb)}
     assert answered == {day}
+
+
+@pytest.mark.parametrize(("words", "reason"), [
+    ("Veto gegen {n}: passt nicht zum Konzept", "passt nicht zum Konzept"),
+    ("Ich lege Veto gegen {n} ein, weil es allgemeine Jugendpflege ist.",
+     "weil es allgemeine Jugendpflege ist"),
+    ("Wir legen gegen {n} ein Veto ein. Grund: Das ist Aufgabe der Gemeinde.",
+     "Grund: Das ist Aufgabe der Gemeinde"),
+])
+def test_a_veto_in_words_is_a_veto_never_an_attendance_answer(bot, words, reason):
+    number = bot.submit()
+    bot.session(SESSION)
+    bot.decide(SESSION, f"{number} bewilligt 1.000")
+    outcome = bot.must("kreis-1", words.format(n=number), today=SESSION + timedelta(days=2))
+    assert "Veto zu" in reply_text(outcome)
+    record = bot.application(number)
+    assert record["status"] == "vetoed"
+    assert reason.removeprefix("Grund: ") in record["veto"]["reason"]
+    assert bot.balance()["bound_cents"] == 0
+
+
+@pytest.mark.parametrize("words", [
+    "Ich bestätige die Beschlüsse der Sitzung Adendorf vom 23.04.",
+    "Die Beschlüsse aus Adendorf sind in Ordnung, bitte buchen.",
+])
+def test_a_release_in_words_offers_the_line_for_the_held_session(bot, words):
+    number = bot.submit()
+    bot.session(SESSION, attend=None)
+    preview = bot.must("sek-ade", f"/beschluss {SESSION:%d.%m.%Y}\n{number} bewilligt 1.000",
+                       today=SESSION)
+    bot.say("sek-ade", booking_command(preview), today=SESSION)  # held for the county (R9)
+    asked = bot.refused("kreis-1", words, None, today=SESSION + timedelta(days=1))
+    assert "/bestaetigen ADE 23.04.2026" in reply_text(asked)
