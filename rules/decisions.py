@@ -37,13 +37,14 @@ RECENT_SESSION_DAYS = 14  # decisions reported without a date belong to a sessio
 _KIND = (r"ja|nein|enth(?:altung(?:en)?|\.)?|enthalten|daf(?:ü|ue)r|dagegen|gegen(?=-?stimme)"
          r"|contra|kontra")
 _VOTE_WORD = rf"(?P<kind>{_KIND})(?:-?stimmen?)?"
-# "ja 7", "ja: 7", "7 ja", "7 Ja-Stimmen", "Enthaltungen 0", "7:1:0" (yes:no:abstain),
-# "6 dafür, 1 dagegen, 1 Enthaltung", "1 Gegenstimme"
+# "ja 7", "ja: 7", "7 ja", "7 Ja-Stimmen", "Enthaltungen 0", "7:1:0" or "7/1/0" (yes, no,
+# abstain), "6 dafür, 1 dagegen, 1 Enthaltung", "1 Gegenstimme"
 _VOTE = re.compile(
     rf"\b{_VOTE_WORD}\s*(?:[:=]\s*)?(?P<count>[0-9]{{1,3}})\b"
     rf"|\b(?P<count2>[0-9]{{1,3}})\s*(?:x\s*)?(?P<kind2>{_KIND})"
     r"(?:-?stimmen?)?(?![a-zäöü])"
-    r"|(?<![0-9.,])(?P<yes>[0-9]{1,3})\s*:\s*(?P<no>[0-9]{1,3})\s*:\s*(?P<abstain>[0-9]{1,3})"
+    r"|(?<![0-9.,/])(?P<yes>[0-9]{1,3})\s*(?P<sep>[:/])\s*(?P<no>[0-9]{1,3})\s*(?P=sep)\s*"
+    r"(?P<abstain>[0-9]{1,3})"
     r"(?![0-9])",
     re.IGNORECASE)
 _VOTE_HINT = re.compile(r"\b(?:ja|nein|enth\w*|stimmen?|daf(?:ü|ue)r|dagegen|gegenstimm\w*)\b",

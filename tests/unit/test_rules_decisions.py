@@ -129,6 +129,8 @@ def test_decision_lines_as_secretaries_type_them(typed: str, outcome: str,
     ("ADE-2026-003 abgelehnt 2 dafür, 5 dagegen, 1 Enthaltung", "ja 2, nein 5, Enthaltung 1"),
     ("ADE-2026-003 bewilligt, dafuer: 5, dagegen: 2, enthalten: 1", "ja 5, nein 2, Enthaltung 1"),
     ("ADE-2026-003 bewilligt bei 7 Ja-Stimmen und 1 Gegenstimme", "ja 7, nein 1, Enthaltung 0"),
+    ("ADE-2026-003 angenommen, 1.000 Euro, 6/1/1", "ja 6, nein 1, Enthaltung 1"),
+    ("ADE-2026-003 abgelehnt 1/6/1", "ja 1, nein 6, Enthaltung 1"),
 ])
 def test_votes_as_typed_on_a_phone(typed: str, votes: str) -> None:
     line = parse_decision_line(typed)
