@@ -9,7 +9,7 @@ together, as one journal line (see `partitions`), so a crash keeps all of it or 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -120,13 +120,14 @@ class Store:
         return self.table(_year_name(year), name)
 
     def _upsert(self, partition: str, table: str, record: Record, *keys: str) -> None:
-        """Insert, or replace the row whose `keys` match; found through the index of the first
-        key, so a save costs the same however many rows the table has."""
+        """Insert, or replace the row whose `keys` match (all of it: a key the record no longer
+        has is gone, not merged from the old row); found through the index of the first key, so
+        a save costs the same however many rows the table has."""
         handle = self.table(partition, table)
         first, *others = keys
         for doc_id, row in self.partitions.find(partition, table, first, record[first]):
             if all(row.get(k) == record[k] for k in others):
-                handle.update(record, doc_ids=[int(doc_id)])
+                handle.update(_replaced_by(record), doc_ids=[int(doc_id)])
                 return
         handle.insert(record)
 
@@ -452,3 +453,11 @@ class Store:
 
     def requests(self, person: str) -> list[Record]:
         return [dict(r) for r in self.partitions.rows(GLOBAL, "requests") if r["person"] == person]
+
+
+def _replaced_by(record: Record) -> Callable[[dict[str, Any]], None]:
+    """A TinyDB update that makes a row exactly `record`."""
+    def replace_row(row: dict[str, Any]) -> None:
+        row.clear()
+        row.update(record)
+    return replace_row

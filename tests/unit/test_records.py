@@ -335,3 +335,26 @@ def test_an_application_saved_through_the_store_reads_back_equal_and_leaves_the_
     assert list(on_disk.values()) == [{**APPLICATION_ROW, "status": "approved",
                                        "session_date": "2026-03-12",
                                        "approved_cents": 150_000}]
+
+
+def test_a_field_cleared_by_a_save_is_gone_from_the_file_too(tmp_path: Path) -> None:
+    """A save writes the whole record: the R9 outcome a held decision kept, or a withdrawal's
+    code, does not come back after it was cleared (a save used to merge into the old row)."""
+    store = Store(tmp_path)
+    held = replace(application_from_row(APPLICATION_ROW), status=ApplicationStatus.HELD,
+                   session_date="2026-03-12", approved_cents=150_000, held_outcome="approved",
+                   withdrawal_code={"code": "AB12CD", "at": "2026-02-03T08:00:00+01:00"})
+    store.save_application(held)
+    store.commit()
+    booked = replace(held, status=ApplicationStatus.APPROVED, held_outcome=None,
+                     withdrawal_code=None)
+    store.save_application(booked)
+    assert store.application("ADE-2026-001") == booked
+    store.commit()
+    store.close()
+    store = Store(tmp_path)
+    assert store.application("ADE-2026-001") == booked
+    store.close()
+    [row] = json.loads((tmp_path / "2026.json").read_text())["applications"].values()
+    assert "held_outcome" not in row
+    assert "withdrawal_code" not in row
