@@ -455,9 +455,9 @@ class Store:
         return [dict(r) for r in self.partitions.rows(GLOBAL, "requests") if r["person"] == person]
 
 
-def _replaced_by(record: Record) -> Callable[[dict[str, Any]], None]:
+def _replaced_by(record: Record) -> Callable[[MutableMapping[Any, Any]], None]:
     """A TinyDB update that makes a row exactly `record`."""
-    def replace_row(row: dict[str, Any]) -> None:
+    def replace_row(row: MutableMapping[Any, Any]) -> None:
         row.clear()
         row.update(record)
     return replace_row
