@@ -118,7 +118,7 @@ def _save(ctx: Context, conference: Conference, day: date, existing: Session | N
     counted = bool(existing and existing.budget_ii and existing.status == SessionStatus.SCHEDULED)
     budget_ii = budget_ii or counted
     if budget_ii and not counted:
-        _check_r8(ctx, conference, day, ignore=day)
+        _check_r8(ctx, conference, day, ignore=day, offer_move=True)
     ctx.store.year_table(day.year, "sessions")
     record = existing or Session(
         uid=f"{conference.code}-{day.isoformat()}-{ctx.message.source_id[-8:]}",
@@ -154,11 +154,12 @@ def _save(ctx: Context, conference: Conference, day: date, existing: Session | N
         + _concept_hint(ctx, conference) + note)
 
 
-def _check_r8(ctx: Context, conference: Conference, day: date, ignore: date) -> None:
+def _check_r8(ctx: Context, conference: Conference, day: date, ignore: date, *,
+              offer_move: bool = False) -> None:
     others = [date.fromisoformat(s.date) for s in ctx.store.sessions(day.year, conference.code)
               if s.budget_ii and s.status == SessionStatus.SCHEDULED and s.date != day.isoformat()
               and s.date != ignore.isoformat()]
-    limit = budget_session_limit(conference.name, day.year, others)
+    limit = budget_session_limit(conference.name, day.year, others, day if offer_move else None)
     if limit:
         raise Refused(limit)
 

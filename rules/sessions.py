@@ -16,17 +16,24 @@ MAX_BUDGET_SESSIONS_PER_YEAR = 2  # R8
 
 
 # -- R8 ---------------------------------------------------------------------------------------
-def budget_session_limit(conference_name: str, year: int, existing: list[date]) -> Refusal | None:
-    """R8: Budget II decisions are on the agenda at most twice per calendar year."""
+def budget_session_limit(conference_name: str, year: int, existing: list[date],
+                         new_day: date | None = None) -> Refusal | None:
+    """R8: Budget II decisions are on the agenda at most twice per calendar year. With the
+    `new_day` asked for, the refusal also gives the line that moves a session there instead."""
     if len(existing) < MAX_BUDGET_SESSIONS_PER_YEAR:
         return None
     dates = " und ".join(format_date(d) for d in sorted(existing))
+    move = ""
+    if new_day is not None:
+        nearest = min(existing, key=lambda d: abs((d - new_day).days))
+        move = (f" Soll eine davon auf den {format_date(new_day)} verschoben werden: /sitzung "
+                f"{format_date(nearest)} verschoben auf {format_date(new_day)}")
     return Refusal(
         "R8",
         f"{conference_name} hat {year} schon zwei Budget-II-Sitzungen ({dates}). Budget II steht "
         "höchstens zweimal im Jahr auf der Tagesordnung.",
         "Nehmen Sie die Anträge in eine dieser Sitzungen auf, oder melden Sie die Sitzung ohne "
-        "„Budget II“ an.",
+        f"„Budget II“ an.{move}",
     )
 
 

@@ -347,6 +347,8 @@ def test_r8_a_third_budget_ii_session_in_a_year_is_refused(bot: Bot) -> None:
                           today=date(2026, 2, 3))
     assert "12.03.2026 und 10.06.2026" in reply_text(refusal)
     assert "ohne „Budget II“" in reply_text(refusal)
+    # a new date is never taken for a move (only "verschoben" moves), but the line is offered
+    assert "/sitzung 10.06.2026 verschoben auf 15.10.2026" in reply_text(refusal)
     bot.must("sek-ade", "/sitzung 15.10.2026 19:00 Gemeindesaal", today=date(2026, 2, 3))
     bot.must("sek-ade", "/sitzung 10.06.2026 abgesagt", today=date(2026, 2, 4))
     bot.must("sek-ade", "/sitzung 15.10.2026 19:00 Gemeindesaal, Budget II", today=date(2026, 2, 4))
