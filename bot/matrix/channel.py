@@ -339,12 +339,14 @@ class MatrixChannel:
         await self._send(room_id, content)
 
     async def direct_room(self, user_id: str) -> str:
-        """The direct-message room with `user_id`; a new encrypted one if there is none."""
+        """The direct-message room with `user_id`; a new encrypted one if there is none. Only an
+        encrypted room counts: anyone can set up an unencrypted room with the bot and a person,
+        leave it (two members, like a direct chat) and join it again to read what was sent."""
         if user_id in self.created:
             return self.created[user_id]
         for room in self.client.rooms.values():
             members = set(room.users) | set(room.invited_users)
-            if user_id in members and room.member_count <= 2:
+            if user_id in members and room.member_count <= 2 and room.encrypted:
                 return room.room_id
         answer = await self.client.room_create(
             is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat,
@@ -364,6 +366,11 @@ class MatrixChannel:
         id); the homeserver not taking it is `Unavailable` (the outbox tries again later)."""
         try:
             room_id = await self.direct_room(address)
+            room = self.client.rooms.get(room_id)
+            # the room key goes only to members the bot has seen: sent before her invite is
+            # synced, the message is one she can never read
+            if room is not None and address not in room.users:
+                raise DeliveryFailed(f"{address} not yet seen in room {room_id}")
             await self.send_reply(room_id, Reply(notification.text, notification.actions),
                                   _refers(notification))
         except DeliveryFailed as error:

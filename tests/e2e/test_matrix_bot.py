@@ -220,3 +220,40 @@ async def test_the_homeservers_rate_limit_is_waited_out(
     assert sum("verfügbar je Konferenz" in b for b in bodies) == 4, bodies
     assert time.monotonic() - began >= 2.5, "the four answers were not held back"
     assert "answer not sent" not in caplog.text  # matrix-nio waited, nothing failed
+
+
+async def test_notices_never_go_to_an_unencrypted_room_a_stranger_set_up_with_the_person(
+        world: World) -> None:
+    # A stranger opens a public, unencrypted room, invites the bot and the county
+    # representative (whose client joins), and leaves: two members, like a direct chat. The
+    # bot's notices for her (with the session and, later, booking codes) must not go there,
+    # where the stranger could join again and read them.
+    from nio import RoomPreset
+
+    bot = world.bot_user.user_id
+    county = await world.person("kreis", world.kreis_user)
+    stranger = await world.person("fremd")
+    answer = await stranger.client.room_create(preset=RoomPreset.public_chat,
+                                               invite=[bot, world.kreis_user.user_id])
+    trap = answer.room_id
+    for _ in range(300):
+        room = stranger.client.rooms.get(trap)
+        if room is not None and {bot, world.kreis_user.user_id} <= set(room.users) and not (
+                room.invited_users):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the bot and the representative did not join")
+    await stranger.client.room_leave(trap)
+    await asyncio.sleep(2)  # the bot's next syncs see the room with two members
+    secretary = await world.person("sek")
+    code = world.core.create_invite("sek-ade", world.clock())  # type: ignore[union-attr]
+    sek_room = await secretary.open_dm(bot)
+    await secretary.say(sek_room, f"/start {code}", "Willkommen")
+    await secretary.say(sek_room, "/sitzung 12.03.2026 18:30 Rathaus Adendorf, Budget II",
+                        "eingetragen")
+    alert = await county.wait_for("Budget-II-Sitzung angesetzt")
+    alert_room = next(room for room, event in county.received if event is alert)
+    assert alert_room != trap
+    assert county.client.rooms[alert_room].encrypted
+    assert [e.body for room, e in county.received if room == trap] == []
