@@ -21,6 +21,7 @@ and handlers/answers.py only choose. No untrusted text is parsed while the lock 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ from rules.answers import (
     calendar_reply,
     copied_commands,
 )
+from rules.conferences import conferences_in
 from rules.decisions import is_decision_line, looks_like_decision
 from rules.labelled import count_known_labels
 from rules.moves import Move, moved_in_words
@@ -49,6 +51,11 @@ from rules.questions import (
 )
 
 Meaning = tuple[str, str, str]  # command word, the rest of its line, the following lines
+
+
+MAX_SCOPE_CHARS = 300  # a question naming its conference is short
+BRACKETS = str.maketrans("()[]{}", "      ")
+_YEAR = re.compile(r"\b20[0-9]{2}\b")
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,7 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     if role == "applicant" and reading.amount_change is not None:
         return amount_change_answer(ctx, reading.amount_change)  # the line to send; or R11
     if reading.listed is not None:  # "Welche Anträge sind offen?" (an applicant: her own)
-        return "antraege", reading.listed, ""
+        return "antraege", " ".join(filter(None, (_scope(ctx), reading.listed))), ""
     if role != "applicant" and reading.sessions:
         return "sitzungen", "", ""  # "Welche Sitzungen sind geplant?"
     status = reading.status
@@ -125,7 +132,7 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
                             "Wie es um Ihren Antrag steht, fragen Sie z. B. so: „Wie ist der "
                             "Stand meines Antrags?“")
             return Outcome(False, outcome.replies)
-        return "saldo", "", ""
+        return "saldo", _scope(ctx), ""  # "Wie viel Geld hat Adendorf noch (2026)?"
     if role == "applicant" and reading.own_status:
         return "antraege", "", ""  # "Wie ist der Stand?": her own applications
     if role == "secretary" and reading.results:
@@ -133,6 +140,19 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     if reading.thanks and not message.attachments:
         return _welcome(ctx)
     return None
+
+
+def _scope(ctx: Context) -> str:
+    """The one conference and the year a staff member's question names ("Welche Anträge sind
+    offen in Adendorf?", "Wie viel Geld hat Adendorf 2026 noch?"), as /saldo and /antraege
+    take them; "" for the applicant, who sees only her own."""
+    if ctx.person is None:
+        return ""
+    text = ctx.message.text[:MAX_SCOPE_CHARS].translate(BRACKETS)  # "(Adendorf)" too
+    named = conferences_in(text, ctx.config.conferences)
+    year = _YEAR.search(text)
+    return " ".join(filter(None, (named[0].code if len(named) == 1 else "",
+                                  year.group() if year else "")))
 
 
 def _welcome(ctx: Context) -> Outcome:

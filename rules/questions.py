@@ -30,8 +30,13 @@ _QUESTION_WORDS = frozenset({"wie", "was", "wieviel", "gibt", "ist", "wann", "wu
                              "koennen"})
 
 
+_BRACKETS = str.maketrans("()[]{}", "      ")
+
+
 def _words(text: str) -> tuple[str, list[str]]:
-    flat = normalize_label(text.replace("-", " "))
+    """The words of a question, brackets too ("Welche Anträge hat Adendorf (offen)?"): labels
+    drop a bracket's words (normalize_label), a question does not."""
+    flat = normalize_label(text.replace("-", " ").translate(_BRACKETS))
     return flat, flat.split()
 
 

@@ -468,3 +468,18 @@ def test_a_release_in_words_offers_the_line_for_the_held_session(bot, words):
     bot.say("sek-ade", booking_command(preview), today=SESSION)  # held for the county (R9)
     asked = bot.refused("kreis-1", words, None, today=SESSION + timedelta(days=1))
     assert "/bestaetigen ADE 23.04.2026" in reply_text(asked)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Wie viel Geld hat Adendorf noch?", "Budget II Adendorf 2026"),
+    ("Wie viel Geld hat Adendorf noch (2026)?", "Budget II Adendorf 2026"),
+    ("Welche Anträge sind offen in Adendorf?", "Anträge (offen) Adendorf 2026 (1):"),
+    ("Welche Anträge sind offen (Adendorf)?", "Anträge (offen) Adendorf 2026 (1):"),
+    ("Welche Anträge hat Adendorf [offen]?", "Anträge (offen) Adendorf 2026 (1):"),
+])
+def test_the_countys_question_naming_a_conference_answers_for_it(bot, question, expected):
+    """Words in brackets count, and a named conference narrows the answer to it."""
+    bot.submit()
+    answer = reply_text(bot.must("kreis-1", question, today=date(2026, 2, 20)))
+    assert answer.startswith(expected), answer
+    assert "Ostheide" not in answer
