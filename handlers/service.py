@@ -433,11 +433,12 @@ def capped(message: IncomingMessage) -> IncomingMessage:
                        display_name=sender.display_name[:320], reply_to=sender.reply_to[:320]))
 
 
-# Invisible characters a sender's text has no use for: C0 and C1 controls (NUL, BEL, a terminal
+# Invisible characters a sender's text has no use for: C0 and C1 controls (BEL, a terminal
 # escape, DEL), bidirectional embeddings, overrides and isolates (an override shows the rest of a
-# line reversed: a title could turn the amount beside it around), the byte order mark. Other
-# line separators become a line break, as str.splitlines reads them anyway.
-_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u202a-\u202e"
+# line reversed: a title could turn the amount beside it around), the byte order mark. A NUL
+# becomes the visible U+FFFD (binary garbage stays recognisable as such: "/antrag\0" is no
+# command). Other line separators become a line break, as str.splitlines reads them anyway.
+_INVISIBLE = re.compile("[\x01-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u202a-\u202e"
                         "\u2066-\u2069\ufeff]")
 _LINE_BREAK = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
@@ -445,6 +446,7 @@ _LINE_BREAK = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 def _printable_text(text: str) -> str:
     if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
+    text = text.replace("\x00", "\ufffd")
     return _LINE_BREAK.sub("\n", text) if _LINE_BREAK.search(text) else text
 
 
@@ -455,7 +457,7 @@ def printable(message: IncomingMessage) -> IncomingMessage:
     sender = message.sender
     texts = [message.text, sender.display_name,
              *(text for a in message.attachments for text in (a.text, a.filename))]
-    if not any(_INVISIBLE.search(t) or _LINE_BREAK.search(t) for t in texts):
+    if not any(_INVISIBLE.search(t) or _LINE_BREAK.search(t) or "\x00" in t for t in texts):
         return message
     return replace(
         message, text=_printable_text(message.text),

@@ -54,8 +54,9 @@ def test_no_notice_to_staff_takes_its_subject_from_an_applicants_text(bot: Bot) 
 
 def test_control_and_direction_characters_never_reach_a_record_or_an_invitation(
         bot: Bot) -> None:
-    # NUL, BEL and a terminal escape, DEL, C1 controls, a right-to-left override (which shows
-    # "Betrag 1.500 €" reversed, or a title over the amount beside it), an isolate and a BOM:
+    # NUL (shown as U+FFFD), BEL and a terminal escape, DEL, C1 controls, a right-to-left
+    # override (which shows "Betrag 1.500 €" reversed, or a title over the amount beside it), an
+    # isolate and a BOM:
     # whatever a channel let through. Line breaks of any kind stay line breaks.
     from bot.mail.ics import session_ics
     from tests.support.core import reply_text
@@ -65,7 +66,7 @@ def test_control_and_direction_characters_never_reach_a_record_or_an_invitation(
     outcome = bot.must(HOSTILE, sketch(Titel=title) + "\x0cBemerkung: neue\u2028Zeile",
                        today=date(2026, 2, 2))
     record = bot.application(outcome.application_number or "")
-    assert record["title"] == "Sprachförde[2Jrung 005.1x"
+    assert record["title"] == "Sprach\ufffdförde[2Jrung 005.1x"  # a NUL shows as U+FFFD
     assert "\u202e" not in reply_text(outcome)
     made = bot.must("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II",
                     today=date(2026, 2, 3)).notifications
