@@ -176,13 +176,16 @@ async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
     assert not [m.subject for m in notes if "Projektskizze" in m.subject], \
         "a stranger's subject became the subject of a note to staff"
     assert [r for r in reasons if "interner Fehler" in r or "Versuchen" in r] == [], reasons
-    assert set(undeliverable) == {"charset-raw-utf8-from"}
+    assert set(undeliverable) == {"charset-raw-utf8-from"}, undeliverable
     assert "nicht sendbar" in undeliverable["charset-raw-utf8-from"]
     for name, replies in answers.items():
         for reply in replies:
             assert_clear_german(name, reply.text)
             assert SECRET_TITLE not in reply.text, f"{name}: shows another person's sketch"
     assert [e for e in ledger if e["kind"] == "commitment"] == [], "no mail books money"
+    [filed] = answers["inject-bidi-and-control-characters"]
+    assert "Sprachförderung 00,005.1" in filed.text  # filed, without its invisible characters
+    assert not re.search("[\x00-\x08\x1b\x7f\u202a-\u202e\u2066-\u2069\ufeff]", filed.text)
     for name in names:
         if name.startswith("command-forged-") and name in answers:  # a person's, unverified
             assert all("/freigeben" in r.text or "finde ich nicht" in r.text
