@@ -75,3 +75,36 @@ def test_control_and_direction_characters_never_reach_a_record_or_an_invitation(
                       stamp=datetime(2026, 2, 3, tzinfo=UTC))
     assert not [c for c in ics if (ord(c) < 32 and c not in "\r\n") or 0x7f <= ord(c) < 0xa0
                 or c in "\u202e\u2066\u2069\ufeff"]
+
+
+def test_a_strangers_account_name_never_becomes_the_subject_of_an_invite_report(
+        bot: Bot) -> None:
+    # A Matrix id is the stranger's own choice ("@dringend-passwort-bestaetigen:evil.example");
+    # the administration's reports of a passed-on invite quote it in the text only.
+    import uuid
+
+    from handlers.messages import IncomingMessage, Sender
+    from tests.support.core import at
+
+    server = Server("localhost", 143, "none", "", "")
+    builder = MailBuilder(MailSettings("bot@example.org", "Bot", server, server),
+                          lambda: datetime(2026, 2, 2, tzinfo=UTC), "Europe/Berlin")
+    stranger = f"@{MARK.lower()}-bestaetigen:evil.example"
+
+    def say(address: str, text: str) -> list:
+        message = IncomingMessage(Sender("matrix", address, f"{MARK} Name", verified=True), text,
+                                  f"matrix:{uuid.uuid4().hex}", at(date(2026, 2, 2)))
+        return list(bot.core.handle(message).notifications)
+
+    made = []
+    first = bot.core.create_invite("sek-ade", at(date(2026, 2, 1)))
+    made += say("@sek:county.example", f"/start {first}")
+    made += say(stranger, f"/start {first}")  # a used invite, passed on
+    second = bot.core.create_invite("sek-ade", at(date(2026, 2, 1)))
+    made += say(stranger, f"/start {second}")  # the link moves to another account
+    reports = [n for n in made if n.kind == "warning"]
+    assert len(reports) == 2
+    assert all(stranger in n.text for n in reports)
+    for notice in reports:
+        mail = builder.notification(notice, "verwaltung@example.org", "Verwaltung", None)
+        assert MARK.lower() not in mail.subject.lower(), mail.subject
