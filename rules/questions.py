@@ -25,6 +25,9 @@ _BALANCE_WORDS = frozenset({"saldo", "kontostand", "restbudget", "restmittel", "
 _HOW_MUCH = ("wieviel", "wie viel", "was ist noch", "was haben wir noch", "wie hoch")
 
 
+# A question that starts so and names an application is about that application
+_WHY_WORDS = frozenset({"warum", "wieso", "weshalb", "weswegen", "wann", "wie", "was", "wurde",
+                        "ist", "gibt", "hat", "haben", "wird", "koennen", "koennten"})
 _QUESTION_WORDS = frozenset({"wie", "was", "wieviel", "gibt", "ist", "wann", "wurde", "habe",
                              "haben", "hat", "sind", "wo", "welcher", "welchen", "welche",
                              "koennen"})
@@ -54,6 +57,8 @@ def asked_status(text: str) -> str | None:
     number = NUMBER.search(text)
     about = number is not None or bool(_APPLICATION_WORDS & set(words))
     asks = bool(_STATUS_WORDS & set(words)) or any(p in flat for p in _STATUS_PHRASES)
+    if number is not None and words and words[0] in _WHY_WORDS and "?" in text:
+        return number.group(1)  # "Warum wurde unser Antrag ADE-2026-002 vertagt?"
     if not (about and asks and _asks(text, words)):
         return None
     return number.group(1) if number else ""

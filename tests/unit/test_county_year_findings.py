@@ -483,3 +483,20 @@ def test_the_countys_question_naming_a_conference_answers_for_it(bot, question, 
     answer = reply_text(bot.must("kreis-1", question, today=date(2026, 2, 20)))
     assert answer.startswith(expected), answer
     assert "Ostheide" not in answer
+
+
+@pytest.mark.parametrize("question", [
+    "Warum wurde unser Antrag {n} vertagt?",
+    "Wieso ist {n} noch nicht entschieden?",
+])
+def test_an_applicants_question_about_her_application_shows_it_not_the_form(bot, question):
+    number = bot.submit()
+    bot.session(SESSION)
+    bot.decide(SESSION, f"{number} vertagt")
+    answer = reply_text(bot.must("kita@example.org", question.format(n=number),
+                                 today=SESSION + timedelta(days=1)))
+    assert f"Antrag {number}" in answer
+    assert "vertagt" in answer
+    stranger = reply_text(bot.say("other@example.org", question.format(n=number),
+                                  today=SESSION + timedelta(days=1)))
+    assert "Sprachförderung" not in stranger
