@@ -156,7 +156,9 @@ def _submit(ctx: Context, fields: dict[str, str], joined: date | None = None) ->
         conference = ctx.conference(ctx.person.conference)
     if not isinstance(conference, Conference):
         corrected = dict(check.corrected)
-        if set(fields) & set(REQUIRED):  # kept for the lines she sends next (in memory only)
+        if "conference" not in fields and set(fields) & set(REQUIRED):
+            # kept for the lines she sends next (in memory only); a social space named but
+            # unknown or misspelt gets the whole form back to send, as before
             ctx.drafts.keep(ctx.identity.key, fields, ctx.now)
         raise Refused(social_space_missing(
             check.problems, form_lines(_sent_keys(fields), {**fields, **corrected}),
