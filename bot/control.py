@@ -139,7 +139,10 @@ def request(directory: Path, command: str, timeout: float = 120.0,
             client.connect(str(path))
         except (FileNotFoundError, ConnectionRefusedError):
             raise NotRunning(f"kein laufender Bot an {path}") from None
-        client.sendall(json.dumps({"command": command, **fields}).encode() + b"\n")
+        # MSG_NOSIGNAL: a bot killed meanwhile is an error to report, not a SIGPIPE that ends
+        # the command without a word (the CLI restores SIGPIPE's default for `… | head`)
+        client.sendall(json.dumps({"command": command, **fields}).encode() + b"\n",
+                       socket.MSG_NOSIGNAL)
         stream = client.makefile("rb")
         line = stream.readline()
         if not line:
