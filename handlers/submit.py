@@ -56,16 +56,20 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
         named = conference_named_in(text, ctx.config.conferences)
         if named is not None:
             fields["conference"] = named.name  # "wir beantragen für den Sozialraum Bleckede"
-    number = _referenced_number(ctx, args, fields) or _open_incomplete(ctx, fields)
+    number = _referenced_number(ctx, args, fields)
+    # the sender's own applications of this year and the last, read once for the checks below
+    own = [] if number else ctx.store.applications_from(ctx.identity.key,
+                                                         (ctx.today.year - 1, ctx.today.year))
+    number = number or _open_incomplete(ctx, fields, own)
     if number:
         return _complete(ctx, number, fields)
     fields, joined = _with_draft(ctx, fields)
     if not set(fields) - {"conference"}:
         return _form(ctx, fields)
-    first = _sent_before(ctx, fields, conference_named_in(text, ctx.config.conferences))
+    first = _sent_before(ctx, fields, conference_named_in(text, ctx.config.conferences), own)
     if first is not None:
         return _same_again(first)
-    return _submit(ctx, fields, joined)
+    return _submit(ctx, fields, own, joined)
 
 
 def _with_draft(ctx: Context, fields: dict[str, str]) -> tuple[dict[str, str], date | None]:
@@ -94,17 +98,17 @@ def _form(ctx: Context, fields: dict[str, str]) -> Outcome:
     return Outcome(False, outcome.replies)
 
 
-def _sent_before(ctx: Context, fields: dict[str, str],
-                 named: Conference | None) -> Application | None:
+def _sent_before(ctx: Context, fields: dict[str, str], named: Conference | None,
+                 own: list[Application]) -> Application | None:
     """The application this same sketch was already handed in as, by the same sender, lately,
     for the same social space."""
     conference = find_conference(fields.get("conference", ""), ctx.config.conferences) or named
     if conference is None:
         return None
-    for year in (ctx.today.year, ctx.today.year - 1):  # the sender's own, from the index
+    for year in (ctx.today.year, ctx.today.year - 1):
         first = same_sketch_again(
-            (a for a in ctx.store.applications_from(ctx.identity.key, [year])
-             if a.conference == conference.code), fields, ctx.identity.key, ctx.today)
+            (a for a in own if a.year == year and a.conference == conference.code), fields,
+            ctx.identity.key, ctx.today)
         if first is not None:
             return first
     return None
@@ -130,11 +134,12 @@ def _referenced_number(ctx: Context, args: str, fields: dict[str, str]) -> str |
     return None
 
 
-def _open_incomplete(ctx: Context, fields: dict[str, str]) -> str | None:
+def _open_incomplete(ctx: Context, fields: dict[str, str],
+                     own_applications: list[Application]) -> str | None:
     """The sender's one incomplete application of the same project, if a sketch is sent again
     without its number: it is completed, not left behind for a new one each time."""
-    own = [a for a in ctx.store.applications_from(ctx.identity.key, [ctx.today.year])
-           if a.status == "incomplete"]
+    own = [a for a in own_applications
+           if a.year == ctx.today.year and a.status == "incomplete"]
     if len(own) != 1:
         return None
     record = own[0]
@@ -149,7 +154,8 @@ def _open_incomplete(ctx: Context, fields: dict[str, str]) -> str | None:
     return str(record.number)
 
 
-def _submit(ctx: Context, fields: dict[str, str], joined: date | None = None) -> Outcome:
+def _submit(ctx: Context, fields: dict[str, str], own: list[Application],
+            joined: date | None = None) -> Outcome:
     check = check_sketch(fields, ctx.config.conferences)
     conference = check.values.get("conference")
     if conference is None and ctx.person and ctx.person.conference:
@@ -166,7 +172,7 @@ def _submit(ctx: Context, fields: dict[str, str], joined: date | None = None) ->
             sketch_given=bool(set(fields) & set(REQUIRED)),
             choices=conference_list(ctx.config.conferences)))
     year = ctx.today.year
-    _within_quota(ctx)
+    _within_quota(ctx, own)
     ctx.store.year_table(year, "applications")  # make sure the year partition exists
     record = Application(
         number=ctx.store.next_number(conference.code, year),
@@ -195,7 +201,7 @@ def _sent_keys(fields: dict[str, str]) -> tuple[str, ...]:
     return (*REQUIRED, "cofunding") if fields.get("cofunding") else REQUIRED
 
 
-def _within_quota(ctx: Context) -> None:
+def _within_quota(ctx: Context, own: list[Application]) -> None:
     """An applicant (not a configured person) may have at most `[security]
     max_open_applications` (100) undecided applications and hand in at most
     `max_sketches_per_hour` (60) new ones an hour: a stranger cannot file thousands."""
@@ -204,7 +210,6 @@ def _within_quota(ctx: Context) -> None:
     most_open = ctx.config.security.max_open_applications
     per_hour = ctx.config.security.max_sketches_per_hour
     hour_ago = (ctx.now - timedelta(hours=1)).isoformat(timespec="seconds")
-    own = ctx.store.applications_from(ctx.identity.key, (ctx.today.year - 1, ctx.today.year))
     open_ = sum(a.status in OPEN_STATUSES for a in own)
     recent = sum((a.submitted_at or "") >= hour_ago for a in own)
     if open_ >= most_open:
