@@ -18,8 +18,6 @@ from handlers.messages import Notification
 from handlers.service import Core
 from tests.support.mailservers import BERLIN, MailWorld, write_mail_config
 
-pytest_plugins = ["tests.support.mailservers"]
-
 NOW = datetime(2026, 2, 2, 12, 0, tzinfo=BERLIN)
 
 
