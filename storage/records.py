@@ -8,7 +8,7 @@ shell made it storable (storage/text.py) before any use case saw it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from rules.records import (
@@ -24,11 +24,11 @@ from rules.records import (
 
 Row = dict[str, Any]
 
-_LEDGER = ("year", "conference", "kind", "amount_cents", "application", "source_id",
-           "booked_at", "note", "correction", "id")
+_LEDGER = frozenset({"year", "conference", "kind", "amount_cents", "application", "source_id",
+                     "booked_at", "note", "correction", "id"})
 
 
-def _extra(row: Mapping[str, Any], known: Collection[str]) -> dict[str, Any]:
+def _extra(row: Mapping[str, Any], known: frozenset[str]) -> dict[str, Any]:
     return {key: value for key, value in row.items() if key not in known}
 
 
@@ -54,9 +54,9 @@ def ledger_to_row(entry: LedgerEntry) -> Row:
     return {**row, **entry.extra}
 
 
-_CONFIRMATION = ("code", "kind", "partition_year", "conference", "session_date", "by", "lines",
-                 "status", "reason", "before", "invalidated_by", "invalidated_at", "created_at",
-                 "source_id")
+_CONFIRMATION = frozenset({"code", "kind", "partition_year", "conference", "session_date", "by",
+                           "lines", "status", "reason", "before", "invalidated_by",
+                           "invalidated_at", "created_at", "source_id"})
 _CONFIRMATION_OPTIONAL = ("kind", "partition_year", "reason", "before", "invalidated_by",
                           "invalidated_at")
 
@@ -88,9 +88,9 @@ def confirmation_to_row(confirmation: Confirmation) -> Row:
     return {**row, **confirmation.extra}
 
 
-_SESSION = ("uid", "conference", "date", "attended_by", "excused_by", "sequence",
-            "registered_by", "time", "place", "budget_ii", "status", "alerted_on", "moved_to",
-            "moved_from")
+_SESSION = frozenset({"uid", "conference", "date", "attended_by", "excused_by", "sequence",
+                      "registered_by", "time", "place", "budget_ii", "status", "alerted_on",
+                      "moved_to", "moved_from"})
 _SESSION_OPTIONAL = ("registered_by", "alerted_on", "moved_to", "moved_from")
 
 
@@ -122,11 +122,11 @@ def session_to_row(session: Session) -> Row:
     return {**row, **session.extra}
 
 
-_APPLICATION = ("number", "conference", "year", "contact", "fields", "submitted_on",
-                "submitted_at", "session_date", "approved_cents", "votes", "veto", "flags",
-                "source_id", "applicant", "title", "requested_cents", "cofunding", "missing",
-                "status", "changed_on", "held_outcome", "corrections", "withdrawn",
-                "withdrawal_code", "erased")
+_APPLICATION = frozenset({"number", "conference", "year", "contact", "fields", "submitted_on",
+                          "submitted_at", "session_date", "approved_cents", "votes", "veto",
+                          "flags", "source_id", "applicant", "title", "requested_cents",
+                          "cofunding", "missing", "status", "changed_on", "held_outcome",
+                          "corrections", "withdrawn", "withdrawal_code", "erased"})
 _APPLICATION_OPTIONAL = ("submitted_at", "changed_on", "held_outcome", "corrections",
                          "withdrawn", "withdrawal_code", "erased")
 
