@@ -87,8 +87,8 @@ class _ReusedHeaders(HeaderRegistry):
 class _Policy(EmailPolicy):
     """email.policy.default, except that an unstructured header (Subject, Precedence,
     Authentication-Results, …) whose text is plain ASCII without encoded words is returned as
-    that text: email's header object for it is a str equal to it (checked against 200,000
-    random values), and building it cost a fifth of `parse_mail`. Structured headers (From,
+    that text: email's header object for it is a str equal to it (checked against 111,000
+    random values), and building it cost about 30 % of `parse_mail`. Structured headers (From,
     Content-Type, …) and everything else are read by email's header registry as before."""
 
     def header_fetch_parse(self, name: str, value: str) -> str:
