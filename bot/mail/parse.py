@@ -39,7 +39,6 @@ from handlers.codes import CODE_PATTERN
 from handlers.messages import Action, Attachment
 from rules.numbers import NUMBER_PATTERN
 
-MAX_MAIL_BYTES = 10 * 1024 * 1024
 NUMBER = re.compile(rf"\b({NUMBER_PATTERN})\b")
 SESSION_TOKEN = re.compile(r"S-([A-Z]{2,5})-(\d{8})")  # in our Message-IDs of session alerts
 CODE_IN_SUBJECT = re.compile(rf"\bCode ({CODE_PATTERN})\b")

@@ -55,9 +55,10 @@ from typing import Any
 
 from bot.documents import MAX_ATTACHMENT_BYTES
 from bot.mail.auth import OAuthSettings, SettingsError, credentials
-from bot.mail.parse import MAX_MAIL_BYTES
 from bot.sandbox import Budget
 from rules.county import Config
+
+MAX_MAIL_BYTES = 10 * 1024 * 1024  # a larger mail is fetched by its headers only
 
 
 class MailConfigError(ValueError):
