@@ -121,15 +121,16 @@ class Inbox:
     async def process_inbox(self, box: BaseMailBox) -> int:
         """Handle every mail now in the inbox, oldest first; returns how many were moved.
 
-        The inbox is listed once per pass (and once more at its end, for mail that came
-        meanwhile). Headers (with sizes) come a batch at a time, the whole mails in groups of at
-        most FETCH_BYTES; the next group is fetched while the ones before are handled (at most
-        AHEAD_MAILS waiting or in hand), so a pile of large mails never sits in memory at once.
-        Each sender's mails are handled in order, senders side by side, across groups. What is
-        on disk is moved a batch at a time, or every MOVE_SECONDS, by the same loop (one IMAP
-        command at a time). A
-        mail that failed (or waits for its next attempt) stays in the inbox and is not read
-        again in this pass."""
+        The inbox is listed once per pass, and again after what was in hand is handled and
+        moved, until a listing finds nothing new with nothing in hand: the last command before
+        IDLE is a listing, so no mail that came meanwhile waits for the next round. Headers
+        (with sizes) come a batch at a time, the whole mails in groups of at most FETCH_BYTES;
+        the next group is fetched while the ones before are handled (at most AHEAD_MAILS
+        waiting or in hand), so a pile of large mails never sits in memory at once. Each
+        sender's mails are handled in order, senders side by side, across groups. What is on
+        disk is moved a batch at a time, or every MOVE_SECONDS, by the same loop (one IMAP
+        command at a time). A mail that failed (or waits for its next attempt) stays in the
+        inbox and is not read again in this pass."""
         work = _Pass()
         tried: set[str] = set()
         self.handler.retry_at = None
@@ -139,7 +140,13 @@ class Inbox:
                 uidvalidity, uids = await asyncio.to_thread(imap.uids, box, self.settings.folder)
                 uids = [uid for uid in uids if uid not in tried]
                 if not uids:
-                    break
+                    if not (work.handling or work.settling or work.ready):
+                        break
+                    # Finish and move what is in hand, then list once more: a mail that came
+                    # meanwhile was announced in the answer to those commands, and IDLE would
+                    # not announce it again.
+                    await self._finish(work, box)
+                    continue
                 tried.update(uids)
                 for start in range(0, len(uids), self.settings.batch):
                     if self._stopping.is_set():
@@ -156,11 +163,7 @@ class Inbox:
                             imap.fetch, box, wanted, False) if m.uid} if wanted else {})
                         self._start(work, group, bodies, uidvalidity)
                         await self._move_due(work, box)
-            while work.handling or work.settling:
-                await asyncio.wait(work.handling | work.settling, timeout=MOVE_SECONDS,
-                                   return_when=asyncio.FIRST_COMPLETED)
-                await self._move_due(work, box)
-            await self._move_due(work, box, now=True)
+            await self._finish(work, box)  # when stopping
         except Exception:
             # the connection is gone: what is in hand is finished before the next pass reads
             # the inbox again (it is moved then)
@@ -170,6 +173,14 @@ class Inbox:
         finally:
             self.worked_through.set()
         return work.moved
+
+    async def _finish(self, work: _Pass, box: BaseMailBox) -> None:
+        """Until every mail in hand is handled and on disk; moving meanwhile, then the rest."""
+        while work.handling or work.settling:
+            await asyncio.wait(work.handling | work.settling, timeout=MOVE_SECONDS,
+                               return_when=asyncio.FIRST_COMPLETED)
+            await self._move_due(work, box)
+        await self._move_due(work, box, now=True)
 
     async def _room(self, work: _Pass, box: BaseMailBox) -> None:
         """Until fewer than AHEAD_MAILS mails wait or are in hand; moving meanwhile."""
