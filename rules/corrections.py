@@ -43,6 +43,9 @@ _SAYS_CORRECTION = re.compile(rf"^\s*{_BEFORE}(?:korrektur|berichtigung|korrigie
 _NEXT_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ])")
 _REMARK = re.compile(r"\(([^()]{5,300})\)\s*[.!]?\s*$")
 _VOTE_WORDS = re.compile(r"ja|nein|daf(?:ü|ue)r|dagegen|enth", re.IGNORECASE)
+# … or the words after a last comma, semicolon or dash that name no amount and no outcome
+# ("… 1.000 € statt 1.200 €, Tippfehler im Protokoll")
+_CLAUSE = re.compile(r"[,;]\s+|\s[–-]\s+")
 
 USAGE = ("/korrektur ADE-2026-001 bewilligt 1.000 € Grund: Die Konferenz hat 1.000 € "
          "beschlossen, gemeldet waren 1.500 €")
@@ -66,6 +69,20 @@ def says_correction(text: str) -> bool:
     return bool(_SAYS_CORRECTION.match(head)) and NUMBER.search(head) is not None
 
 
+def _last_clause(head: str) -> tuple[str, str]:
+    """`head` without its last clause, and that clause, when it reads as a reason: it comes
+    after the application's number and names no amount, date or outcome."""
+    number = NUMBER.search(head)
+    clauses = list(_CLAUSE.finditer(head, number.end() if number else len(head)))
+    if not clauses:
+        return head, ""
+    last = clauses[-1]
+    clause = head[last.end():]
+    if any(c.isdigit() for c in clause) or _OUTCOME.search(clause):
+        return head, ""
+    return head[:last.start()], clause
+
+
 def parse_correction(text: str) -> CorrectionRequest:
     """The application, its new outcome (and amount, votes) and the reason, from one message."""
     text = text[:MAX_READ].strip()
@@ -82,6 +99,8 @@ def parse_correction(text: str) -> CorrectionRequest:
         remark = _REMARK.search(head)
         if not reason.strip() and remark and not _VOTE_WORDS.search(remark.group(1)):
             head, reason = head[:remark.start()], remark.group(1)
+        if not reason.strip():
+            head, reason = _last_clause(head)
     reason = " ".join(reason.split())[:MAX_REASON]
     head = _LEAD.sub("", " ".join(head.split()))
     number = NUMBER.search(head)

@@ -75,6 +75,9 @@ def test_a_correction_is_read_in_words_and_needs_a_reason(bot: Bot) -> None:
     number = approved_too_much(bot)
     bot.refused("sek-ade", f"/korrektur {number} bewilligt 1.000 €", "R11",
                 today=date(2026, 3, 20))
+    for no_reason in (f"Korrektur: {number} bewilligt 1.000 €, nicht 1.500 €",
+                      f"Korrektur: {number} bewilligt 1.000 €, nicht abgelehnt"):
+        bot.refused("sek-ade", no_reason, "R11", today=date(2026, 3, 20))
     preview = bot.must("sek-ade", f"Korrektur: {number} wurde mit 1.000 € bewilligt, nicht mit "
                        "1.500 €. Grund: Übertragungsfehler im Protokoll", today=date(2026, 3, 20))
     assert "richtig: bewilligt 1.000,00 €" in reply_text(preview)
@@ -94,6 +97,10 @@ def test_a_correction_is_read_in_words_and_needs_a_reason(bot: Bot) -> None:
      "richtig: abgelehnt", "Fehler im Protokoll"),
     ("Achtung, Korrektur: {n} bewilligt 1.000,- € (6 dafür, 1 dagegen, 0 Enthaltungen). Im "
      "Protokoll steht 1.000 €.", "richtig: bewilligt 1.000,00 €", "Im Protokoll steht 1.000 €."),
+    ("Korrektur: {n} war 1.000 € statt 1.500 €, Tippfehler im Protokoll",
+     "richtig: bewilligt 1.000,00 €", "Tippfehler im Protokoll"),
+    ("Korrektur {n}: abgelehnt – Zahlen im Protokoll vertauscht", "richtig: abgelehnt",
+     "Zahlen im Protokoll vertauscht"),
 ])
 def test_a_correction_in_words_finds_its_reason_in_the_next_sentence_or_a_remark(
         bot: Bot, words: str, outcome: str, reason: str) -> None:
