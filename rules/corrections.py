@@ -69,6 +69,21 @@ def says_correction(text: str) -> bool:
     return bool(_SAYS_CORRECTION.match(head)) and NUMBER.search(head) is not None
 
 
+def _unmarked_reason(text: str) -> tuple[str, str]:
+    """The correction and its reason when no "Grund:" marks it: the next line, the next
+    sentence, a remark in brackets, or a last clause."""
+    head, _, reason = text.partition("\n")
+    if not reason.strip():
+        parts = _NEXT_SENTENCE.split(head, maxsplit=1)
+        head, reason = (parts[0], parts[1]) if len(parts) == 2 else (head, "")
+    remark = _REMARK.search(head)
+    if not reason.strip() and remark and not _VOTE_WORDS.search(remark.group(1)):
+        head, reason = head[:remark.start()], remark.group(1)
+    if not reason.strip():
+        head, reason = _last_clause(head)
+    return head, reason
+
+
 def _last_clause(head: str) -> tuple[str, str]:
     """`head` without its last clause, and that clause, when it reads as a reason: it comes
     after the application's number and names no amount, date or outcome."""
@@ -92,15 +107,7 @@ def parse_correction(text: str) -> CorrectionRequest:
         if marker.group().lower().startswith("weil"):
             reason = "weil " + reason
     else:
-        head, _, reason = text.partition("\n")
-        if not reason.strip():
-            parts = _NEXT_SENTENCE.split(head, maxsplit=1)
-            head, reason = (parts[0], parts[1]) if len(parts) == 2 else (head, "")
-        remark = _REMARK.search(head)
-        if not reason.strip() and remark and not _VOTE_WORDS.search(remark.group(1)):
-            head, reason = head[:remark.start()], remark.group(1)
-        if not reason.strip():
-            head, reason = _last_clause(head)
+        head, reason = _unmarked_reason(text)
     reason = " ".join(reason.split())[:MAX_REASON]
     head = _LEAD.sub("", " ".join(head.split()))
     number = NUMBER.search(head)
