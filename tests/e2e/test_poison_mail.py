@@ -164,10 +164,12 @@ def test_poisoned_mails_are_set_aside_after_three_attempts_the_others_are_answer
         assert re.search(rf"Grund: nicht verarbeitet nach {ATTEMPTS} Versuchen "
                          r"\(InjectedFault\)", note.text), note.text
     for stage, who in poisoned.items():
-        answers = [m.text for m in mail_world.dovecot.messages(who)]
+        received = mail_world.dovecot.messages(who)
+        answers = [m.text for m in received]
         polite = [t for t in answers if "nicht vollständig verarbeitet" in t]
-        if stage == "move":  # answered before the move failed; no second answer
-            assert len(answers) == 1, answers
+        if stage == "move":  # answered before the move failed; no second answer. The kill may
+            # deliver that one answer again (docs/RELIABILITY.md): then with its Message-ID.
+            assert len({m.headers["message-id"][0].strip() for m in received}) == 1, answers
             assert polite == [], answers
         else:
             assert len(polite) == 1, (stage, answers)
