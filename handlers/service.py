@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -24,6 +24,7 @@ from handlers.context import Context, refusal_outcome
 from handlers.drafts import Drafts
 from handlers.messages import (
     Action,
+    Attachment,
     IncomingMessage,
     Notification,
     Outcome,
@@ -446,7 +447,8 @@ _LINE_BREAK = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 def _printable_text(text: str) -> str:
     if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
-    text = text.replace("\x00", "\ufffd")
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
     return _LINE_BREAK.sub("\n", text) if _LINE_BREAK.search(text) else text
 
 
@@ -454,36 +456,46 @@ def printable(message: IncomingMessage) -> IncomingMessage:
     """A message's text, its documents' text and names, and the sender's name without control
     and direction characters (`_INVISIBLE`), whatever channel they came by: no record, report,
     invitation or answer ever carries them. Addresses are left alone (they identify)."""
-    sender = message.sender
-    texts = [message.text, sender.display_name,
-             *(text for a in message.attachments for text in (a.text, a.filename))]
-    if not any(_INVISIBLE.search(t) or _LINE_BREAK.search(t) or "\x00" in t for t in texts):
-        return message
-    return replace(
-        message, text=_printable_text(message.text),
-        sender=replace(sender, display_name=_printable_text(sender.display_name)),
-        attachments=tuple(replace(a, text=_printable_text(a.text),
-                                  filename=_printable_text(a.filename))
-                          for a in message.attachments))
+    return _with_texts(message, _printable_text, identifiers=False)
+
+
+def _storable_text(text: str) -> str:
+    return storable(text) if has_surrogates(text) else text
 
 
 def _without_lone_surrogates(message: IncomingMessage) -> IncomingMessage:
     """Text that is not valid Unicode (raw 8-bit mail headers, a lone UTF-16 surrogate from a
     JSON escape) cannot be stored as UTF-8 JSON: it is made storable (`storage.text`) before
     anything reads it, the sender's address and the source id included."""
+    return _with_texts(message, _storable_text, identifiers=True)
+
+
+def _with_texts(message: IncomingMessage, change: Callable[[str], str], *,
+                identifiers: bool) -> IncomingMessage:
+    """`message` with `change` applied to its text, its documents' text and names and the
+    sender's name, and with `identifiers` also to the sender's address and reply-to and the
+    source id. `change` returns a text it leaves alone as it is, so that a message with nothing
+    to change is returned itself, not rebuilt."""
+    def changed(attachment: Attachment) -> Attachment:
+        text, filename = change(attachment.text), change(attachment.filename)
+        if text is attachment.text and filename is attachment.filename:
+            return attachment
+        return replace(attachment, text=text, filename=filename)
+
     sender = message.sender
-    texts = [message.text, message.source_id, sender.address, sender.display_name,
-             sender.reply_to,
-             *(text for a in message.attachments for text in (a.text, a.filename))]
-    if not any(has_surrogates(text) for text in texts):
+    text, name = change(message.text), change(sender.display_name)
+    attachments = tuple(changed(a) for a in message.attachments)
+    source_id, address, reply_to = ((change(message.source_id), change(sender.address),
+                                     change(sender.reply_to)) if identifiers else
+                                    (message.source_id, sender.address, sender.reply_to))
+    if (text is message.text and name is sender.display_name
+            and all(new is old for new, old in zip(attachments, message.attachments, strict=True))
+            and source_id is message.source_id and address is sender.address
+            and reply_to is sender.reply_to):
         return message
-    return replace(
-        message, text=storable(message.text), source_id=storable(message.source_id),
-        sender=replace(sender, address=storable(sender.address),
-                       display_name=storable(sender.display_name),
-                       reply_to=storable(sender.reply_to)),
-        attachments=tuple(replace(a, text=storable(a.text), filename=storable(a.filename))
-                          for a in message.attachments))
+    return replace(message, text=text, source_id=source_id, attachments=attachments,
+                   sender=replace(sender, display_name=name, address=address,
+                                  reply_to=reply_to))
 
 
 def _notification_record(notification: Notification) -> dict[str, Any]:
