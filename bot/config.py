@@ -16,7 +16,7 @@ from rules.conferences import DEFAULT_ALLOTMENT_CENTS, LUENEBURG, Conference
 from rules.county import Config, Security
 from rules.money import AmountError, parse_amount
 from rules.people import ROLES, Address, Person
-from rules.privacy import DEFAULT_KEEP_YEARS, keep_years
+from rules.privacy import DEFAULT_KEEP_YEARS, is_count, keep_years
 
 CONFIG_ENV = "SOZIALBOT_CONFIG"
 
@@ -130,7 +130,7 @@ def _security(section: object) -> Security:
         if name not in section:
             continue
         value = section[name]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        if not is_count(value):
             raise ValueError(f"[security] {name} muss eine ganze Zahl ≥ 1 sein")
         values[name] = value
     return Security(**values)

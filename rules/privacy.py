@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 DEFAULT_KEEP_YEARS = 10
 DECIDED = ("approved", "rejected", "vetoed")
@@ -22,10 +22,15 @@ ERASED = "[gelöscht]"
 PERSONAL_KEYS = ("contact", "applicant", "title")
 
 
+def is_count(value: object) -> TypeGuard[int]:
+    """Whether a configured limit is a whole number ≥ 1 (TOML's `true` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def keep_years(raw: dict[str, Any]) -> int:
     """`[privacy] keep_years` of the configuration (whole years, at least 1)."""
     value = (raw.get("privacy") or {}).get("keep_years", DEFAULT_KEEP_YEARS)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not is_count(value):
         raise ValueError("[privacy] keep_years muss eine ganze Zahl ≥ 1 sein (Jahre)")
     return value
 
