@@ -198,7 +198,7 @@ def _day_and_lines(ctx: Context, conference: Conference, args: str,
     last, if recent."""
     if args and not is_decision_line(args) and not looks_like_decision(args):
         try:  # "/beschluss 12.03.2026", "/beschluss Do, 12. März"
-            day, rest = take_date(args, ctx.today)
+            day, rest = take_date(args, ctx.today, past=True)
         except DateError as error:
             raise Refused(error.refusal()) from None
         return day, [rest, *body.splitlines()], False
@@ -207,7 +207,7 @@ def _day_and_lines(ctx: Context, conference: Conference, args: str,
     lines = [line for line in lines if written is None or session_date_in(line) != written]
     if written is not None:
         try:
-            return parse_date(written, ctx.today), lines, False
+            return parse_date(written, ctx.today, past=True), lines, False
         except DateError as error:
             raise Refused(error.refusal()) from None
     days = [date.fromisoformat(s.date)

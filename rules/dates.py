@@ -72,11 +72,13 @@ def _year_without_year(day: int, month: int, today: date) -> int:
     return today.year + 1 if (month, day) < (boundary_month, today.day) else today.year
 
 
-def take_date(text: str, today: date | None = None) -> tuple[date, str]:
+def take_date(text: str, today: date | None = None, *,
+              past: bool = False) -> tuple[date, str]:
     """The date a text starts with, and the rest: "Do, 5.11.2026 19 Uhr" → (5.11.2026,
     "19 Uhr"). Read as people write dates: "5.11.2026", "05.11.26", "5.11.", "5. November
     2026", "5. Nov.", "2026-11-05", after "am", "den" or a weekday. What cannot be read is
-    named as written: the word where the date should be, never a neighbouring one."""
+    named as written: the word where the date should be, never a neighbouring one. `past`:
+    see parse_date."""
     rest_words = _after_lead_words(text)
     start = " ".join(rest_words)
     match = _DATE_AT_START.match(start)
@@ -92,7 +94,7 @@ def take_date(text: str, today: date | None = None) -> tuple[date, str]:
         written = f"{int(match['day'])}.{MONTHS[match['name'].lower()]}." + (year or "")
     else:
         written = match.group()
-    return parse_date(written, today), rest if rest.strip() else ""
+    return parse_date(written, today, past=past), rest if rest.strip() else ""
 
 
 def _after_lead_words(text: str) -> list[str]:
@@ -144,8 +146,10 @@ def take_time(text: str) -> tuple[time | None, str]:
     return parse_time(match.group()), stripped[match.end():].lstrip(" ")
 
 
-def parse_date(text: str, today: date | None = None) -> date:
-    """Read "12.03.2026", "12.3.2026", "2026-03-12", "12.03.26" or, given today, "12.03."."""
+def parse_date(text: str, today: date | None = None, *, past: bool = False) -> date:
+    """Read "12.03.2026", "12.3.2026", "2026-03-12", "12.03.26" or, given today, "12.03.".
+    `past`: the date names a day that has been (a session whose results are reported), so
+    "10.12." written on 11 January is last December, not next."""
     raw = text.strip() if len(text) <= 4 * _MAX_TEXT else text[: 4 * _MAX_TEXT]
     shown = _shown(raw)
     if not raw:
@@ -159,14 +163,16 @@ def parse_date(text: str, today: date | None = None) -> date:
     named = _DATE_AT_START.fullmatch(raw) if match is None and len(raw) <= _MAX_TEXT else None
     if named and named["name"] and named["name"].lower() in MONTHS:  # "5. November 2026"
         month = MONTHS[named["name"].lower()]
-        return parse_date(f"{int(named['day'])}.{month}.{named['name_year'] or ''}", today)
+        return parse_date(f"{int(named['day'])}.{month}.{named['name_year'] or ''}", today,
+                          past=past)
     if match is None:
         raise DateError(f"Das Datum „{shown}“ verstehe ich nicht. {DATE_EXAMPLE}")
     day, month, year_text = int(match["day"]), int(match["month"]), match["year"]
     if year_text is None:
         if today is None:
             raise DateError(f"Bitte nennen Sie das Datum mit Jahr. {DATE_EXAMPLE}")
-        year = _year_without_year(day, month, today)
+        year = (today.year - ((month, day) > (today.month, today.day)) if past
+                else _year_without_year(day, month, today))
     elif len(year_text) == 2:
         year = 2000 + int(year_text)
     else:
