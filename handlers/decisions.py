@@ -37,10 +37,15 @@ from rules.decisions import (
     is_decision_line,
     looks_like_decision,
     meant_as_decision,
+    name_meant,
+    name_unclear,
+    named_decision,
+    names_match,
     no_decisions,
     parse_decision_line,
     session_date_in,
     session_without_date,
+    typed,
     vote_problem,
     watering_can,
 )
@@ -237,20 +242,29 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
         raise refuse("", f"Das sind {len(raw_lines)} Zeilen. Bitte melden Sie höchstens "
                          f"{MAX_LINES} Beschlüsse in einer Nachricht und teilen Sie die Liste "
                          "auf. Es wurde nichts gespeichert.")
-    lines, problems = [], []
+    lines, problems, read_back = [], [], []
     for raw in raw_lines:
         try:
             parsed = parse_decision_line(raw)
         except DecisionLineError as error:
-            problems.append(error.refusal())
+            named = _by_name(ctx, conference, raw)
+            problems.append(error.refusal() if named is None else named[0])
+            read_back.append(named[1] if named else None)
             continue
         number = parsed.number if "-" in parsed.number else (
             f"{conference.code}-{day.year}-{int(parsed.number):03d}")
+        read_back.append(typed(replace(parsed, number=number)))
         lines.append({"number": number, "outcome": parsed.outcome,
                       "amount_cents": parsed.amount_cents,
                       "votes": parsed.votes.record() if parsed.votes else None})
     if problems:
-        raise Refused(correct_these(problems))
+        refusal = correct_these(problems)
+        if all(read_back):  # every line read, some by their project's name: the lines to send
+            refusal = replace(refusal, todo=f"{refusal.todo}\nBitte prüfen Sie die Zuordnung und "
+                              "senden Sie die Beschlüsse mit den Nummern, z. B. so:\n"
+                              f"/beschluss {format_date(day)}\n" + "\n".join(
+                                  line for line in read_back if line))
+        raise Refused(refusal)
     kept = _kept_from_open_preview(ctx, conference, day, lines) if phone else []
     lines = kept + lines
     planned = _plan(ctx, conference, day, lines)
@@ -289,6 +303,27 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     text.append(f"Noch ist nichts gebucht. Zum Buchen senden Sie (bis {until}): /buchen {code}")
     return reply("\n".join(text), actions=(Action("Buchen", f"/buchen {code}"),
                                            Action("Verwerfen", f"/verwerfen {code}")))
+
+
+def _by_name(ctx: Context, conference: Conference, raw: str) -> tuple[Refusal, str | None] | None:
+    """A line naming its project by title or Träger instead of its number ("Spielplatzfest:
+    bewilligt 1.200 €"): what to say about it, and the line with the number if exactly one
+    open application of the conference fits. Nothing is booked from a name: the secretary
+    sends the line back with its number."""
+    named = named_decision(raw)
+    if named is None:
+        return None
+    words, result = named
+    fits = [a for a in ctx.store.undecided_applications(conference.code) if a.status in OPEN
+            and names_match(words, f"{a.title} {a.applicant}")]
+    if len(fits) != 1:
+        return name_unclear(raw, conference.name, [(a.number, a.title) for a in fits]), None
+    found = fits[0]
+    try:
+        parsed = parse_decision_line(f"{found.number} {result}")
+    except DecisionLineError as error:
+        return error.refusal(), None
+    return name_meant(raw, found.number, found.title), typed(parsed)
 
 
 def _kept_from_open_preview(ctx: Context, conference: Conference, day: date,

@@ -23,7 +23,7 @@ MAX_LINE_CHARS = 300  # one decision; longer is refused before anything is match
 # Every pattern here is one pass: no two unbounded runs that can take the same characters.
 _START = re.compile(rf"[-*•–]?\s*(?:[0-9]{{1,2}}[.)]\s+(?={NUMBER_PATTERN}))?"
                     rf"(?:top\s*[0-9]{{1,2}}\s*[:.)]?\s+(?={NUMBER_PATTERN}))?"  # "TOP 3: ADE-…"
-                    rf"(?:antrag\s+(?:nr\.?\s*)?|nr\.?\s*|top\s*)?"
+                    rf"(?:antrag\s+(?:nr\.?\s*)?|nr\.?\s*)?"  # not "TOP 3": an agenda item
                     rf"(?P<number>{NUMBER_PATTERN}|[0-9]{{1,6}})"
                     r"(?![0-9A-Za-z]|[.,][0-9])", re.IGNORECASE)
 _MENTIONS = re.compile(rf"\b{NUMBER_PATTERN}\b|\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b",
@@ -65,6 +65,7 @@ _QUOTED = re.compile(r"„[^“”\"]*[“”\"]|\"[^\"]*\"|'[^']*'")  # a title
 _BRACKETS = re.compile(r"\([^()]*\)")
 _MONEY = re.compile(r"\d\s*(?:€|eur\b|euro\b)|€\s*\d|^\(\s*\d[\d.]*(?:,\d{1,2}|,-{1,2})?\s*\)$",
                     re.IGNORECASE)
+_MONEY_WORD = re.compile(r"€|\beur(?:o|os)?\b", re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"\([\s,;/und]*\)")  # what is left of "(ja 7, nein 1 und 0 Enth.)"
 
 
@@ -140,16 +141,20 @@ def parse_decision_line(line: str) -> DecisionLine:
     negated = unanimous = False
     verbs: list[str] = []
     leftover: list[str] = []
-    for raw in rest.split():
+    words = rest.split()
+    for index, raw in enumerate(words):
         word = raw.strip(",;:.!").lower()
         if not word:
             continue
         if word in OUTCOMES:
             outcome = OUTCOMES[word]
             verbs.append(outcome)
-            outcomes.add("rejected" if negated and outcome == "approved" else outcome)
-        elif word in _NEGATION:
-            negated = True
+            before = words[index - 1].strip(",;:.!").lower() if index else ""
+            outcomes.add("rejected" if before in _NEGATION and outcome == "approved"
+                         else outcome)
+        elif word in _NEGATION and index + 1 < len(words) and \
+                words[index + 1].strip(",;:.!").lower() in OUTCOMES:
+            negated = True  # "nicht bewilligt"; "passt nicht zum Konzept" is a remark
         elif word == "einstimmig":
             unanimous = True
         elif word not in _FILLER and raw not in _FILLER:
@@ -166,6 +171,8 @@ def parse_decision_line(line: str) -> DecisionLine:
         votes = Votes(votes.yes, votes.no, votes.abstain, True) if votes else Votes(0, 0, 0, True)
     amount = None
     amount_text = " ".join(leftover).strip(" ,;:")
+    if amount_text and outcome != "approved" and _remark(amount_text):
+        amount_text = ""  # "vertagt, Kostenplan fehlt noch": a remark, nothing to book
     if amount_text:
         if outcome != "approved":
             raise DecisionLineError(
@@ -176,6 +183,18 @@ def parse_decision_line(line: str) -> DecisionLine:
         except AmountError as error:
             raise DecisionLineError(f"{number}: {error}") from None
     return DecisionLine(number, outcome, amount, votes)
+
+
+def _remark(text: str) -> bool:
+    """Words after "vertagt" or "abgelehnt" that say why ("Kostenplan fehlt noch", "auf die
+    Juni-Sitzung"): no money in them, so nothing that an approval could have meant."""
+    if _MONEY.search(text) or _MONEY_WORD.search(text):
+        return False
+    try:
+        parse_amount(text)
+    except AmountError:
+        return True
+    return False
 
 
 def _read_votes(rest: str, shown: str) -> tuple[Votes | None, str]:
@@ -203,6 +222,78 @@ def _read_votes(rest: str, shown: str) -> tuple[Votes | None, str]:
         return None, rest
     votes = Votes(counts.get("ja", 0), counts.get("nein", 0), counts.get("enth", 0))
     return votes, _EMPTY_BRACKETS.sub(" ", " ".join(kept))
+
+
+# "TOP 3 Spielplatzfest: bewilligt …": the project named by words; they end where the result
+# begins (an outcome word, "einstimmig", "nicht" of "nicht bewilligt")
+_AGENDA_ITEM = re.compile(r"\s*(?:[-*•–]\s*)?top\s*[0-9]{1,2}\s*[:.)]?\s*", re.IGNORECASE)
+_RESULT_STARTS = re.compile(rf"\b(?:{'|'.join(OUTCOMES)}|einstimmig|nicht)\b", re.IGNORECASE)
+_NAME_WORD = re.compile(r"[^\W\d_]{3,}")
+_NOT_A_NAME = frozenset({"antrag", "projekt", "der", "die", "das", "für", "fuer", "und", "von",
+                         "vom", "zum", "zur", "mit", "wurde", "wird", "ist", "top", "nr"})
+
+
+def named_decision(line: str) -> tuple[list[str], str] | None:
+    """A decision line that names its project by words instead of its number ("Spielplatzfest:
+    bewilligt 1.200 €", "TOP 3 Bauwagen vertagt"): the words that name it (lower case) and the
+    line from its result on; None if it does not read so (no result, or digits in the name:
+    never guess which number is the amount)."""
+    if len(line) > MAX_LINE_CHARS:
+        return None
+    text = line.strip()
+    item = _AGENDA_ITEM.match(text)
+    text = text[item.end():] if item else text
+    result = _RESULT_STARTS.search(text)
+    if result is None:
+        return None
+    name = text[:result.start()]
+    if any(ch.isdigit() or ch == "€" for ch in name):
+        return None
+    words = [w.lower() for w in _NAME_WORD.findall(name) if w.lower() not in _NOT_A_NAME]
+    return (words, text[result.start():]) if words else None
+
+
+def names_match(words: list[str], name: str) -> bool:
+    """Whether every word a secretary typed starts a word of a project's title or Träger
+    ("Bewegung" → „Bewegungsbaustelle“, "kita regenbogen" → „Ev. Kita Regenbogen“)."""
+    own = [w.lower() for w in _NAME_WORD.findall(name)]
+    return all(any(o.startswith(w) for o in own) for w in words)
+
+
+def _cut(text: str, most: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= most else flat[:most - 1] + "…"
+
+
+def name_unclear(line: str, conference_name: str, fits: list[tuple[str, str]]) -> Refusal:
+    """R11: a line names its project by words that fit no open application, or several
+    (number, title)."""
+    which = ("Dazu passen mehrere offene Anträge: " + ", ".join(
+        f"{number} „{_cut(title, 40)}“" for number, title in fits[:5]) if fits else
+             f"Dazu finde ich keinen offenen Antrag von {conference_name}")
+    return Refusal("R11", f"„{_cut(line, 60)}“: {which}.",
+                   "Bitte schreiben Sie die Nummer des Antrags an den Anfang der Zeile "
+                   "(/antraege zeigt sie).")
+
+
+def name_meant(line: str, number: str, title: str) -> Refusal:
+    """R11: a line names its project by words that fit one open application: it is named, not
+    booked, so that a wrong guess costs a message, never money."""
+    return Refusal("R11", f"„{_cut(line, 60)}“: gemeint ist wohl {number} „{_cut(title, 60)}“.")
+
+
+def typed(line: DecisionLine) -> str:
+    """A decision as a line to send back, read again by parse_decision_line."""
+    parts = [line.number]
+    if line.votes is not None and line.votes.unanimous:
+        parts.append("einstimmig")
+    parts.append(OUTCOME_WORDS[line.outcome])
+    if line.amount_cents is not None:
+        parts.append(format_cents(line.amount_cents))
+    votes = line.votes
+    if votes is not None and (votes.yes or votes.no or votes.abstain):
+        parts.append(f"(ja {votes.yes}, nein {votes.no}, enthaltung {votes.abstain})")
+    return " ".join(parts)
 
 
 def is_decision_line(line: str) -> bool:
@@ -284,8 +375,13 @@ def correct_these(problems: list[Refusal]) -> Refusal:
     """All that is wrong with a decision report, under the rule of the first problem that names
     one: the first few problems, then how many more. Nothing of the report is kept."""
     shown = [problem.says for problem in problems[:SHOWN_PROBLEMS]]
+    repeated = sum(EXAMPLE in says for says in shown) > 1  # the example once, not each line
+    if repeated:
+        shown = [says.replace(f" {EXAMPLE}", "") for says in shown]
     if len(problems) > len(shown):
         shown.append(f"… und {len(problems) - len(shown)} weitere Zeilen.")
+    if repeated:
+        shown.append(EXAMPLE)
     rule = next((problem.rule for problem in problems if problem.rule), "")
     return Refusal(rule, "Es wurde nichts gespeichert.",
                    "Bitte korrigieren Sie:\n" + "\n".join(shown))

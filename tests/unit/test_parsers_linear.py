@@ -25,6 +25,7 @@ from rules.dates import parse_date, parse_time, take_date, take_time
 from rules.decisions import (
     DecisionLineError,
     meant_as_decision,
+    named_decision,
     parse_decision_line,
     session_date_in,
 )
@@ -71,6 +72,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "a label": canonical_label,
     "sketch check": lambda t: check_sketch(read_sketch_fields(t), CONFERENCES),
     "decision line": parse_decision_line,
+    "decision line naming its project": named_decision,
     "line meant as decision": meant_as_decision,
     "date in a heading": session_date_in,
     "amount": parse_amount,

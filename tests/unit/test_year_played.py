@@ -32,3 +32,76 @@ def test_december_results_reported_in_january_without_a_year_are_last_decembers(
     bot.must("sek-ade", booking_command(preview), today=JANUARY)
     assert bot.application(number)["approved_cents"] == 120_000
     assert bot.balance("ADE", 2026)["bound_cents"] == 120_000
+
+
+MARCH = date(2026, 3, 19)
+
+
+def test_projects_named_by_title_on_a_phone_get_the_lines_with_numbers_nothing_booked(bot):
+    fest = bot.submit(applicant="tsv@example.org", Titel="Spielplatzfest Moorweg",
+                      Betrag="1.200 €")
+    baustelle = bot.submit(applicant="kita@example.org", Titel="Bewegungsbaustelle",
+                           Traeger="Ev. Kita Regenbogen", Betrag="2.450 €")
+    bot.session(MARCH)
+    typed_on_phone = ("TOP 3 Spielplatzfest: bewilligt mit 1200 €, 7 ja 0 nein\n"
+                      "Kita Regenbogen abgelehnt")
+    outcome = bot.refused("sek-ade", typed_on_phone, "R11", today=MARCH)
+    answer = reply_text(outcome)
+    assert f"gemeint ist wohl {fest} „Spielplatzfest Moorweg“" in answer, answer
+    assert f"gemeint ist wohl {baustelle}" in answer, answer
+    lines = answer.split("z. B. so:\n", 1)[1]
+    assert lines == (f"/beschluss 19.03.2026\n{fest} bewilligt 1.200,00 € "
+                     f"(ja 7, nein 0, enthaltung 0)\n{baustelle} abgelehnt"), answer
+    preview = bot.must("sek-ade", lines, today=MARCH)  # sent back as offered, it reads
+    bot.must("sek-ade", booking_command(preview), today=MARCH)
+    assert bot.application(fest)["approved_cents"] == 120_000
+    assert bot.application(baustelle)["status"] == "rejected"
+
+
+def test_top_and_a_bare_number_is_an_agenda_item_never_application_number_three(bot):
+    for i in range(3):
+        bot.submit(applicant=f"a{i}@example.org", Titel=f"Projekt {i}")
+    bot.session(MARCH)
+    outcome = bot.refused("sek-ade", "TOP 3 bewilligt mit 1200 €, 7 ja 0 nein", "R11",
+                          today=MARCH)
+    assert "Projekt 2" not in reply_text(outcome), reply_text(outcome)  # no preview of it
+    assert "Nummer eines Antrags" in reply_text(outcome)
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("Zirkusprojekt", "keinen offenen Antrag von Adendorf"),
+    ("Sprach", "mehrere offene Anträge"),
+])
+def test_a_name_that_fits_no_or_several_applications_asks_for_the_number(bot, name, says):
+    bot.submit(applicant="a@example.org", Titel="Sprachcafé für Eltern")
+    bot.submit(applicant="b@example.org", Titel="Sprachförderung Kita")
+    bot.session(MARCH)
+    outcome = bot.refused("sek-ade", f"{name} bewilligt 500 €", "R11", today=MARCH)
+    assert says in reply_text(outcome), reply_text(outcome)
+    assert "z. B. so:" not in reply_text(outcome)
+
+
+@pytest.mark.parametrize("remark", [
+    "vertagt, Träger soll Kosten aufschlüsseln",
+    "vertagt (Kostenplan fehlt)",
+    "abgelehnt – passt nicht zum Konzept",
+    "vertagt auf die Juni-Sitzung",
+])
+def test_a_remark_after_a_deferral_or_rejection_is_not_taken_for_an_amount(bot, remark):
+    number = bot.submit()
+    bot.session(MARCH)
+    preview = bot.must("sek-ade", f"{number} {remark}", today=MARCH)
+    bot.must("sek-ade", booking_command(preview), today=MARCH)
+    assert bot.application(number)["status"] == remark.split()[0].rstrip(",").replace(
+        "vertagt", "deferred").replace("abgelehnt", "rejected")
+    assert bot.balance()["bound_cents"] == 0
+
+
+@pytest.mark.parametrize("line", [
+    "{number} abgelehnt 500", "{number} vertagt, eintausend Euro",
+    "{number} nicht in voller Höhe bewilligt",  # partly approved: how much? never "rejected"
+])
+def test_money_after_a_rejection_or_a_loose_nicht_is_still_refused(bot, line):
+    number = bot.submit()
+    bot.session(MARCH)
+    bot.refused("sek-ade", line.format(number=number), "R11", today=MARCH)
