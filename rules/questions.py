@@ -22,7 +22,10 @@ _LEFT_WORDS = frozenset({"uebrig", "verfuegbar", "frei", "da", "vorhanden", "res
                          "stand", "uebrigen", "verbleibend", "verbleibende"})
 _BALANCE_WORDS = frozenset({"saldo", "kontostand", "restbudget", "restmittel", "budgetstand",
                             "haushaltsstand"})
-_HOW_MUCH = ("wieviel", "wie viel", "was ist noch", "was haben wir noch", "wie hoch")
+_HOW_MUCH = ("wieviel", "wie viel", "was ist noch", "was haben wir noch", "wie hoch",
+             "was bleibt", "was ist uebrig")
+_AMOUNT_LEFT = frozenset({"uebrig", "verfuegbar", "frei", "rest", "noch", "gebunden",
+                          "ausgegeben", "verbraucht", "verplant", "bleibt"})
 
 
 # A question that starts so and names an application is about that application
@@ -74,7 +77,13 @@ def asked_balance(text: str) -> bool:
     if _BALANCE_WORDS & set(words):
         return True
     money = bool(_MONEY_WORDS & set(words))
-    return money and (any(p in flat for p in _HOW_MUCH) or bool(_LEFT_WORDS & set(words)))
+    if money:
+        return any(p in flat for p in _HOW_MUCH) or bool(_LEFT_WORDS & set(words))
+    # "Was ist noch übrig in Adendorf?", "Wie viel ist schon gebunden?": how much, of nothing
+    # else named (an application, a session), is the money
+    return (any(p in flat for p in _HOW_MUCH) and bool(_AMOUNT_LEFT & set(words))
+            and not (_APPLICATION_WORDS | _SESSION_WORDS | _LIST_WORDS) & set(words)
+            and NUMBER.search(text) is None)
 
 
 _THANKS = frozenset({"danke", "dank", "dankeschoen", "danken", "bedanken", "merci"})
@@ -109,6 +118,7 @@ _LIST_FILTERS = {"offen": "offen", "offene": "offen", "unentschieden": "offen",
                  "bewilligt": "bewilligt", "bewilligten": "bewilligt", "abgelehnt": "abgelehnt",
                  "abgelehnten": "abgelehnt", "vertagt": "vertagt", "vertagten": "vertagt",
                  "zurueckgestellt": "vertagt", "zurueckgestellten": "vertagt"}
+_LIST_WORDS = frozenset({"antraege", "antraegen", "skizzen", *_LIST_FILTERS})
 
 
 def asked_sessions(text: str) -> bool:
@@ -125,7 +135,10 @@ def asked_list(text: str) -> str | None:
     None when the message does not ask which applications there are."""
     if len(text) > MAX_QUESTION_CHARS or NUMBER.search(text):
         return None
-    _, words = _words(text)
+    flat, words = _words(text)
+    if flat.rstrip(" ?") in ("was ist noch offen", "was ist offen", "was ist alles offen",
+                             "was liegt noch vor", "was liegt vor"):
+        return "offen"  # the applications still to decide
     if not (_asks(text, words) and {"antraege", "antraegen", "skizzen"} & set(words)):
         return None
     return next((_LIST_FILTERS[w] for w in words if w in _LIST_FILTERS), "")

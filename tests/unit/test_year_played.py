@@ -105,3 +105,26 @@ def test_money_after_a_rejection_or_a_loose_nicht_is_still_refused(bot, line):
     number = bot.submit()
     bot.session(MARCH)
     bot.refused("sek-ade", line.format(number=number), "R11", today=MARCH)
+
+
+@pytest.mark.parametrize(("who", "question"), [
+    ("kreis-1", "Was ist noch übrig in Adendorf?"),
+    ("kreis-2", "wieviel hat adendorf noch"),
+    ("sek-ade", "was haben wir noch"),
+    ("sek-ade", "Wie viel ist schon gebunden?"),
+])
+def test_staff_asking_what_is_left_without_saying_money_get_the_balance(bot, who, question):
+    number = bot.submit()
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{number} bewilligt 1.000 €")
+    outcome = bot.must(who, question, today=date(2026, 3, 20))
+    answer = reply_text(outcome)
+    assert "Budget II Adendorf 2026" in answer, answer
+    assert "Verfügbar: 9.000,00 €" in answer, answer
+
+
+def test_was_ist_noch_offen_lists_the_open_applications_not_the_money(bot):
+    number = bot.submit()
+    answer = reply_text(bot.must("sek-ade", "Was ist noch offen?", today=MARCH))
+    assert number in answer, answer
+    assert "Verfügbar" not in answer, answer
