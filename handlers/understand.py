@@ -80,15 +80,29 @@ class Reading:
 
 
 def read(message: IncomingMessage, known: Collection[str]) -> Reading:
-    """Every reading `meaning` and handlers/answers.py may choose from; `known`: the commands."""
+    """Every reading `meaning` and handlers/answers.py may choose from; `known`: the commands.
+
+    A text with two known labels is a sketch before it is anything else (answers.understand
+    and `meaning` look no further than its copied command lines and a calendar's answer), so
+    its words are not read for what else they could mean."""
     text = message.text
-    everything = "\n".join([text, *(a.text for a in message.attachments)])
+    labels = count_known_labels(text)
+    labels_everything = (count_known_labels("\n".join([text, *(a.text for a in
+                                                               message.attachments)]))
+                         if message.attachments else labels)
+    copied = tuple(copied_commands(text, known))
+    calendar = calendar_reply((a.content_type, a.text) for a in message.attachments)
+    if labels >= 2:
+        return Reading(copied, calendar, labels, labels_everything, moved=None,
+                       attendance=None, spoken={}, amount_change=None, listed=None,
+                       sessions=False, status=None, balance=False, own_status=False,
+                       results=False, thanks=False)
     lines = text.splitlines()
     return Reading(
-        copied=tuple(copied_commands(text, known)),
-        calendar=calendar_reply((a.content_type, a.text) for a in message.attachments),
-        labels=count_known_labels(text),
-        labels_everything=count_known_labels(everything),
+        copied=copied,
+        calendar=calendar,
+        labels=labels,
+        labels_everything=labels_everything,
         moved=moved_in_words(text) if len(text) <= MAX_WORDS_CHARS else None,
         attendance=attendance_word(text),
         spoken={role: spoken_command(role, text)
@@ -109,6 +123,7 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     """The command a message without one stands for, an answer, or None (not understood)."""
     message, role = ctx.message, ctx.identity.role
     labels = reading.labels_everything
+    # first: a sketch's words are read for nothing else (`read`)
     if labels >= 2 or (labels >= 1 and (
             message.refers_to or ctx.drafts.last(ctx.identity.key, ctx.now) is not None)):
         # a sketch without the command line, or a completion (of a sketch sent without a

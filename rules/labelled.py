@@ -111,6 +111,17 @@ def canonical_label(label: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABE
     "Antragsteller / Träger" → "applicant", "Titel des Projekts" → "title"), or None."""
     if len(label) > MAX_LABEL_CHARS:
         return None
+    if _KNOWN_LABELS.get(id(labels)) is labels:
+        return _known_canonical(label, id(labels))
+    return _canonical(label, labels)
+
+
+@functools.lru_cache(maxsize=4096)  # every line of every form asks for the same few labels
+def _known_canonical(label: str, labels_id: int) -> str | None:
+    return _canonical(label, _KNOWN_LABELS[labels_id])
+
+
+def _canonical(label: str, labels: dict[str, tuple[str, ...]]) -> str | None:
     words = (normalize_label(part).split() for part in label.split("/"))
     found = {_field_of_phrase(part, labels) for part in words if part}
     found.discard(None)
@@ -159,6 +170,25 @@ def parse_labelled(text: str, labels: dict[str, tuple[str, ...]],
     Lines before the first known label (a greeting, the command) are ignored; the first
     occurrence of a field wins.
     """
+    if len(text) <= MAX_REMEMBERED_CHARS and _KNOWN_LABELS.get(id(labels)) is labels:
+        return dict(_remembered(text, id(labels), single_line))
+    return _parse_labelled(text, labels, single_line)
+
+
+# The core reads a group of messages (handlers/understand.py), then handles them, and /antrag
+# reads a sketch's text again: the fields of the last texts are kept (a group is at most 32
+# messages, each text and its attachments), for texts as long as a sketch, so at most 1 MB.
+MAX_REMEMBERED_CHARS = 8_000
+
+
+@functools.lru_cache(maxsize=128)
+def _remembered(text: str, labels_id: int,
+                single_line: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    return tuple(_parse_labelled(text, _KNOWN_LABELS[labels_id], single_line).items())
+
+
+def _parse_labelled(text: str, labels: dict[str, tuple[str, ...]],
+                    single_line: frozenset[str]) -> dict[str, str]:
     fields: dict[str, list[str]] = {}
     current: str | None = None
     for line in text.splitlines():
@@ -181,3 +211,8 @@ def parse_labelled(text: str, labels: dict[str, tuple[str, ...]],
 
 def count_known_labels(text: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABELS) -> int:
     return len(parse_labelled(text, labels))
+
+
+# The label sets whose labels are cached (a set made elsewhere could be changed, and its id
+# taken by another once it is gone: it is read uncached).
+_KNOWN_LABELS = {id(SKETCH_LABELS): SKETCH_LABELS, id(CONCEPT_LABELS): CONCEPT_LABELS}

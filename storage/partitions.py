@@ -16,7 +16,7 @@ import logging
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from tinydb import TinyDB
@@ -35,6 +35,7 @@ JOURNAL = "journal.log"
 CHECKPOINT_BYTES = 2 * 1024 * 1024  # journal size at which the files are written whole
 
 Change = list[Any]  # [table, document id, row or None for removed]
+T = TypeVar("T")
 
 
 def give_back_memory() -> None:
@@ -62,6 +63,9 @@ class HeldStorage(Storage):
         # (table, field) → value → ids of the rows that had it; kept current by `touch`, so a
         # lookup reads the rows it finds, not the table (see `lookup`)
         self.indexes: dict[tuple[str, str], dict[Any, set[str]]] = {}
+        # (table, document id) → the record the store made of that row (`record`), dropped
+        # when the row is written (`touch`) or the data replaced
+        self.records: dict[tuple[str, str], Any] = {}
         self.data: dict[str, Any] | None = self._load()
 
     def _load(self) -> dict[str, Any] | None:
@@ -75,6 +79,7 @@ class HeldStorage(Storage):
     def write(self, data: dict[str, Any]) -> None:
         if data is not self.data:
             self.indexes.clear()
+            self.records.clear()
         self.data = data
         self.dirty = True
 
@@ -83,6 +88,8 @@ class HeldStorage(Storage):
 
     def touch(self, table: str, doc_ids: list[int]) -> None:
         self.touched.setdefault(table, set()).update(doc_ids)
+        for written in doc_ids:
+            self.records.pop((table, str(written)), None)
         rows = (self.data or {}).get(table, {})
         for (name, field), index in self.indexes.items():
             if name == table:
@@ -106,6 +113,15 @@ class HeldStorage(Storage):
         ids -= stale
         return sorted(((doc_id, rows[doc_id]) for doc_id in ids), key=lambda pair: int(pair[0]))
 
+    def record(self, table: str, doc_id: str, row: dict[str, Any],
+               convert: Callable[[dict[str, Any]], T]) -> T:
+        """`convert(row)`, made once and given again until the row is written."""
+        key = (table, doc_id)
+        found = self.records.get(key)
+        if found is None:
+            found = self.records[key] = convert(row)
+        return found
+
     def changes(self) -> list[Change]:
         """The changed rows as they are now, for the journal."""
         tables = self.data or {}
@@ -116,6 +132,7 @@ class HeldStorage(Storage):
         """Set rows to their journalled values (replay)."""
         self.data = self.data if self.data is not None else {}
         self.indexes.clear()
+        self.records.clear()
         for table, doc_id, row in changes:
             rows = self.data.setdefault(table, {})
             if row is None:
@@ -243,6 +260,14 @@ class Partitions:
              value: Any) -> list[tuple[str, dict[str, Any]]]:
         """The rows whose `field` is `value`, by document id, through an index (read-only)."""
         return self.db(name).storage.lookup(table, field, value)  # type: ignore[attr-defined]
+
+    def find_records(self, name: str, table: str, field: str, value: Any,
+                     convert: Callable[[dict[str, Any]], T]) -> list[T]:
+        """`find`, each row made a record by `convert`: once, then the same record again until
+        the row is written (a table's rows are made records by one `convert` only)."""
+        storage: HeldStorage = self.db(name).storage  # type: ignore[assignment]
+        return [storage.record(table, doc_id, row, convert)
+                for doc_id, row in storage.lookup(table, field, value)]
 
     def values(self, name: str, table: str, field: str) -> list[Any]:
         """The `field` of every row of `table` (read-only)."""

@@ -235,11 +235,17 @@ class Store:
         return application_from_row(found[0]) if found else None
 
     def applications_from(self, contact: str, years: Iterable[int]) -> list[Application]:
-        """The applications sent from `contact` (an identity key) in `years`, by number."""
-        return sorted((application_from_row(r) for year in years
-                       if self.partitions.exists(_year_name(year))
-                       for r in self._find(_year_name(year), "applications", "contact", contact)),
-                      key=lambda a: a.number)
+        """The applications sent from `contact` (an identity key) in `years`, by number. Each
+        row is made a record once and kept until it is written (`Partitions.find_records`):
+        an applicant's every sketch reads all she sent before."""
+        found: list[Application] = []
+        for year in years:
+            name = _year_name(year)
+            if self.partitions.exists(name):
+                self._index(name)
+                found += self.partitions.find_records(name, "applications", "contact", contact,
+                                                      application_from_row)
+        return sorted(found, key=_by_number)
 
     def save_application(self, application: Application) -> None:
         record = application_to_row(application)
@@ -453,6 +459,10 @@ class Store:
 
     def requests(self, person: str) -> list[Record]:
         return [dict(r) for r in self.partitions.rows(GLOBAL, "requests") if r["person"] == person]
+
+
+def _by_number(application: Application) -> str:
+    return application.number
 
 
 def _replaced_by(record: Record) -> Callable[[MutableMapping[Any, Any]], None]:

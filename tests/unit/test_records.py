@@ -358,3 +358,42 @@ def test_a_field_cleared_by_a_save_is_gone_from_the_file_too(tmp_path: Path) -> 
     [row] = json.loads((tmp_path / "2026.json").read_text())["applications"].values()
     assert "held_outcome" not in row
     assert "withdrawal_code" not in row
+
+
+def test_a_senders_applications_are_made_records_once_and_anew_after_every_write(
+        tmp_path: Path) -> None:
+    """An applicant's every sketch reads all she sent before (`applications_from`): each row is
+    made a record once and given again while it is unchanged; a save, a write through the table,
+    a removal, a rollback and a restart each give the row as it is then."""
+    sender = "email:kita@example.org"
+    store = Store(tmp_path)
+    first = application_from_row(APPLICATION_ROW)
+    second = replace(first, number="ADE-2026-002", title="Lesepaten")
+    store.save_application(first)
+    store.save_application(second)
+    store.commit()
+    [a, b] = store.applications_from(sender, [2025, 2026])
+    assert (a, b) == (first, second)
+    again = store.applications_from(sender, [2026])
+    assert [id(x) for x in again] == [id(a), id(b)], "unchanged rows are not made anew"
+
+    approved = replace(first, status=ApplicationStatus.APPROVED, approved_cents=150_000)
+    store.save_application(approved)
+    assert store.applications_from(sender, [2026]) == [approved, second]
+    store.rollback()
+    assert store.applications_from(sender, [2026]) == [first, second], "rolled back"
+
+    store.year_table(2026, "applications").update({"title": "Lesepaten II"},
+                                                  doc_ids=[2])
+    assert store.applications_from(sender, [2026])[1].title == "Lesepaten II"
+    store.year_table(2026, "applications").update({"contact": "email:other@example.org"},
+                                                  doc_ids=[1])
+    assert [x.number for x in store.applications_from(sender, [2026])] == ["ADE-2026-002"]
+    store.year_table(2026, "applications").remove(doc_ids=[2])
+    assert store.applications_from(sender, [2026]) == []
+    store.commit()
+    store.close()
+    store = Store(tmp_path)
+    assert store.applications_from("email:other@example.org", [2026]) == [
+        replace(first, contact="email:other@example.org")]
+    store.close()
