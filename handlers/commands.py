@@ -13,6 +13,7 @@ from rules.decisions import looks_like_decision
 from rules.numbers import NUMBER
 from rules.people import ROLE_GROUPS_DATIVE
 from rules.refusal import refuse
+from rules.sessions import sitzung_in_words
 from rules.sketch import REQUIRED, form_lines
 
 ALL = ("applicant", "secretary", "county", "administration")
@@ -241,5 +242,32 @@ def reply_unknown(ctx: Context, word: str | None = None) -> Outcome:
         return Outcome(False, outcome.replies)
     what = f"Den Befehl /{word[:30]} kenne ich nicht." if word else (
         "Ihre Nachricht habe ich nicht verstanden.")
-    outcome = reply(f"{what} /hilfe zeigt, was Sie tun können.")
+    meant = None if word else _meant(ctx)
+    outcome = reply(f"{what} {meant}" if meant else f"{what} /hilfe zeigt, was Sie tun können.")
     return Outcome(False, outcome.replies)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+MAX_MEANT_CHARS = 200  # a short message; a longer one is a letter, not a command
+
+
+def _meant(ctx: Context) -> str | None:
+    """A configured person's short message that names a command of hers without its slash
+    ("ok buchen", "bitte den saldo") or a session ("wir treffen uns am 19. März um 18 Uhr"):
+    the line she probably meant, to send herself. Nothing is run on a guess."""
+    text = ctx.message.text
+    if ctx.person is None or len(text) > MAX_MEANT_CHARS:
+        return None
+    words = [command_word(w) for w in _WORD.findall(text)]
+    session = sitzung_in_words(text, ctx.today) if ctx.identity.role == "secretary" else None
+    if session:
+        return ("Meinten Sie eine Sitzung? Dann senden Sie bitte, mit dem Ort ergänzt:\n"
+                f"{session}")
+    mine = [c for w in words if (c := registry().get(w)) and ctx.identity.role in c.roles
+            and c.name not in ("start", "hilfe")]
+    if len(mine) == 1 and mine[0].name in CODE_COMMANDS:  # its example code is no real one
+        return (f"Meinten Sie /{mine[0].name}? Senden Sie /{mine[0].name} allein, dann nenne "
+                "ich die Codes, die darauf warten.")
+    if len(mine) == 1:
+        return f"Meinten Sie /{mine[0].name}? Zum Beispiel: {mine[0].usage}"
+    return None

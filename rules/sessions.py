@@ -6,10 +6,11 @@ Pure: dates and names come in, a Refusal (or nothing) goes out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
-from rules.dates import format_date
+from rules.dates import days_in, format_date, format_time, take_time
 from rules.refusal import Refusal
 
 MAX_BUDGET_SESSIONS_PER_YEAR = 2  # R8
@@ -210,3 +211,25 @@ def firm_answer_needed() -> Refusal:
     """R9: "vielleicht" is no answer to a mandatory attendance. The caller offers the answers."""
     return Refusal("R9", "Vielen Dank. Für die Pflichtteilnahme brauche ich eine feste Zu- oder "
                          "Absage.", "Bitte antworten Sie mit einer dieser Zeilen.")
+
+
+_SESSION_WORDS = re.compile(r"\b(?:sitzung|treffen|tagen|tagt|konferenz|sozialkonferenz|termin)",
+                            re.IGNORECASE)
+_TIME_IN_WORDS = re.compile(r"\b(?:[01]?[0-9]|2[0-3])(?:[:.][0-5][0-9])?\s?uhr\b"
+                            r"|\b(?:[01]?[0-9]|2[0-3]):[0-5][0-9]\b", re.IGNORECASE)
+MAX_SESSION_WORDS_CHARS = 200
+
+
+def sitzung_in_words(text: str, today: date) -> str | None:
+    """A secretary's session in her own words ("Wir treffen uns am 19. März um 18 Uhr im
+    Rathaus, Budget II steht auf der TO"): the /sitzung line to send, with a place to fill in;
+    None unless it names a session and exactly one day ahead."""
+    if len(text) > MAX_SESSION_WORDS_CHARS or not _SESSION_WORDS.search(text):
+        return None
+    days = [d for d in days_in(text, today) if d >= today]
+    if len(days) != 1:
+        return None
+    hour = _TIME_IN_WORDS.search(text)
+    when = f" {format_time(take_time(hour.group())[0] or time(0))}" if hour else ""
+    budget = ", Budget II" if "budget" in text.lower() else ""
+    return f"/sitzung {format_date(days[0])}{when} Ort …{budget}"

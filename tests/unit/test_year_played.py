@@ -128,3 +128,23 @@ def test_was_ist_noch_offen_lists_the_open_applications_not_the_money(bot):
     answer = reply_text(bot.must("sek-ade", "Was ist noch offen?", today=MARCH))
     assert number in answer, answer
     assert "Verfügbar" not in answer, answer
+
+
+def test_a_session_in_a_secretarys_own_words_gets_the_line_to_send_nothing_set(bot):
+    text = ("Hallo, wir treffen uns am 19. März um 18 Uhr im Rathaus, Budget II steht auf "
+            "der TO")
+    outcome = bot.say("sek-ade", text, today=date(2026, 1, 15))
+    assert not outcome.accepted
+    assert not outcome.notifications  # the county is not alerted on a guess
+    assert reply_text(outcome).endswith("\n/sitzung 19.03.2026 18:00 Ort …, Budget II")
+    assert bot.export()["sessions"] == []
+
+
+@pytest.mark.parametrize(("who", "text", "meant"), [
+    ("sek-ade", "ok buchen", "Meinten Sie /buchen? Senden Sie /buchen allein"),
+    ("kreis-1", "bitte den saldo von adendorf", "Meinten Sie /saldo? Zum Beispiel: /saldo ADE"),
+])
+def test_a_command_word_inside_a_short_message_is_offered_not_run(bot, who, text, meant):
+    outcome = bot.say(who, text, today=MARCH)
+    assert not outcome.accepted
+    assert meant in reply_text(outcome), reply_text(outcome)
