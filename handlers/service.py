@@ -439,14 +439,19 @@ def capped(message: IncomingMessage) -> IncomingMessage:
 # line reversed: a title could turn the amount beside it around), the byte order mark. A NUL
 # becomes the visible U+FFFD (binary garbage stays recognisable as such: "/antrag\0" is no
 # command). Other line separators become a line break, as str.splitlines reads them anyway.
+# also the invisible characters a copy from Word, a PDF or a web page brings along (soft hyphen,
+# zero-width space and joiners, word joiner): "ADE-2026-001" must read as typed
 _INVISIBLE = re.compile("[\x01-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u202a-\u202e"
-                        "\u2066-\u2069\ufeff]")
+                        "\u2066-\u2069\ufeff\u00ad\u200b-\u200d\u2060]")
 _LINE_BREAK = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_HYPHENS = re.compile("[\u2010\u2011]")  # Word's (non-breaking) hyphen in "ADE‑2026‑001"
 
 
 def _printable_text(text: str) -> str:
     if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
+    if _HYPHENS.search(text):
+        text = _HYPHENS.sub("-", text)
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
     return _LINE_BREAK.sub("\n", text) if _LINE_BREAK.search(text) else text

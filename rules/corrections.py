@@ -135,9 +135,11 @@ def parse_correction(text: str) -> CorrectionRequest:
     if len(reason) < MIN_REASON:  # the example is her own line, with the reason still to add
         own = " ".join(f"/korrektur {decision.number} {word.lower()} "
                        f"{amount.group() if amount else ''}".split())
-        raise CorrectionError(f"Eine Korrektur braucht einen Grund; Antragsteller und Landkreis "
-                              f"erfahren ihn. Bitte senden Sie die Korrektur noch einmal mit dem "
-                              f"Grund, z. B.:\n{own} Grund: …")
+        given = (f"Der Grund „{reason}“ ist zu kurz" if reason.strip() else
+                 "Eine Korrektur braucht einen Grund")
+        raise CorrectionError(f"{given}; Antragsteller und Landkreis erfahren ihn. Bitte senden "
+                              "Sie die Korrektur noch einmal mit dem Grund in ein paar Worten, "
+                              f"z. B.:\n{own} Grund: …")
     return CorrectionRequest(decision, reason)
 
 

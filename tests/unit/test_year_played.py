@@ -148,3 +148,24 @@ def test_a_command_word_inside_a_short_message_is_offered_not_run(bot, who, text
     outcome = bot.say(who, text, today=MARCH)
     assert not outcome.accepted
     assert meant in reply_text(outcome), reply_text(outcome)
+
+
+@pytest.mark.parametrize("pasted", [
+    "ADE\u20112026\u2011001 abgelehnt",  # Word's non-breaking hyphens
+    "\u200bADE-2026-001 abgelehnt",  # a zero-width space copied from a web page
+    "ADE-2026-0\u00ad01 abgelehnt",  # a soft hyphen from a PDF
+])
+def test_a_number_pasted_with_invisible_characters_reads_as_typed(bot, pasted):
+    number = bot.submit()
+    bot.session(MARCH)
+    preview = bot.must("sek-ade", pasted, today=MARCH)
+    assert f"• {number} „" in reply_text(preview), reply_text(preview)
+
+
+def test_a_correction_with_too_short_a_reason_says_so_not_that_it_has_none(bot):
+    number = bot.submit()
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{number} bewilligt 1.000 €")
+    outcome = bot.refused("sek-ade", f"/korrektur {number} abgelehnt Grund: test", "R11",
+                          today=date(2026, 4, 1))
+    assert "Der Grund „test“ ist zu kurz" in reply_text(outcome), reply_text(outcome)
