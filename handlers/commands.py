@@ -232,6 +232,11 @@ def reply_unknown(ctx: Context, word: str | None = None) -> Outcome:
     fill in, not a pointer to a command she does not know. No other line of the answer starts
     with a label: one copied back with the form would be read as part of the sketch."""
     if word is None and ctx.identity.role == "applicant":
+        from handlers.submit import completion_hint
+
+        hint = completion_hint(ctx)  # her answer to the question about an incomplete sketch
+        if hint is not None:
+            return hint
         outcome = reply(
             "In Ihrer Nachricht habe ich keine Projektskizze für Budget II erkannt. Eine Skizze "
             "braucht diese Zeilen. Bitte füllen Sie sie aus und senden Sie sie mir:\n\n"

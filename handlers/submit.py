@@ -11,7 +11,7 @@ from handlers.context import Context, reply
 from handlers.decisions import open_previews_listing
 from handlers.messages import Outcome
 from handlers.show import shorten, sketch_lines
-from rules.amount_change import AmountChange
+from rules.amount_change import AmountChange, one_amount_in
 from rules.checks import youth_work_warning
 from rules.conferences import (
     Conference,
@@ -415,3 +415,26 @@ def _next_session(ctx: Context, conference: Conference) -> str:
     if not upcoming:
         return ""
     return f" (voraussichtlich am {format_date(upcoming[0].day)})"
+
+
+def completion_hint(ctx: Context) -> Outcome | None:
+    """An applicant's words answering the question about her incomplete sketch, without its
+    labels ("dann eben genau: 1.180 Euro"): the lines still to send for that application, the
+    amount filled in when her message names exactly one. Nothing is changed on a guess."""
+    for number in ctx.message.refers_to:
+        record = ctx.store.application(number) if NUMBER.fullmatch(number) else None
+        if (record is None or record.contact != ctx.identity.key
+                or record.status != ApplicationStatus.INCOMPLETE):
+            continue
+        wanted = check_sketch({**record.fields, "conference": record.conference},
+                              ctx.config.conferences).to_send
+        if not wanted:
+            continue
+        cents = one_amount_in(ctx.message.text) if "amount" in wanted else None
+        filled = {"amount": format_cents(cents)} if cents else {}
+        taken = ", den Betrag aus Ihrer Nachricht habe ich eingesetzt" if filled else ""
+        text = (f"Ihr Antrag {number} „{shorten(record.title, 60)}“ ist noch nicht vollständig "
+                f"(R4): es fehlt noch {missing_text(wanted)}. Bitte antworten Sie mit diesen "
+                f"Zeilen{taken}:\n/antrag {number}\n{form_lines(wanted, filled)}")
+        return Outcome(False, reply(text).replies)
+    return None

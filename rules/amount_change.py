@@ -67,3 +67,16 @@ def amount_change_in(text: str) -> AmountChange | None:
         return None
     to = instead or _TO.search(text)
     return AmountChange(numbers.pop(), _cents(to.group(1)) if to else None)
+
+
+_WITH_CURRENCY = re.compile(r"€|eur", re.IGNORECASE)
+
+
+def one_amount_in(text: str) -> int | None:
+    """The one euro amount a short message names with its currency ("dann eben genau: 1.180
+    Euro"), or None when it names none, several, or one that cannot be read exactly."""
+    if len(text) > MAX_READ:
+        return None
+    found = [m.group() for m in re.finditer(_AMOUNT, text, re.IGNORECASE)
+             if _WITH_CURRENCY.search(m.group())]
+    return _cents(found[0]) if len(found) == 1 else None

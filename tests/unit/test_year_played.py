@@ -169,3 +169,24 @@ def test_a_correction_with_too_short_a_reason_says_so_not_that_it_has_none(bot):
     outcome = bot.refused("sek-ade", f"/korrektur {number} abgelehnt Grund: test", "R11",
                           today=date(2026, 4, 1))
     assert "Der Grund „test“ ist zu kurz" in reply_text(outcome), reply_text(outcome)
+
+
+@pytest.mark.parametrize(("answer", "line"), [
+    ("Hallo, dann eben genau: 1.180 Euro. Gruß M. Schulz", "Betrag: 1.180,00 €"),
+    ("Sorry, das weiß ich noch nicht genau.", "Betrag: …"),
+    ("Entweder 1.000 € oder 1.180 €", "Betrag: …"),  # two amounts: not chosen for her
+])
+def test_an_answer_in_words_to_the_question_about_an_incomplete_sketch_gets_its_lines(
+        bot, answer, line):
+    first = bot.say("tsv@example.org", "/antrag\nSozialraum: Adendorf\nTräger: TSV\n"
+                    "Titel: Spielplatzfest\nAusgangslage: a\nZielsetzung: b\nMaßnahme: c\n"
+                    "Betrag: ca. 1.200 Euro")
+    number = first.application_number
+    assert number
+    outcome = bot.say("tsv@example.org", answer, refers_to=(number,))
+    assert not outcome.accepted
+    text = reply_text(outcome)
+    assert f"{number} „Spielplatzfest“ ist noch nicht vollständig (R4): es fehlt noch Betrag." \
+        in text, text
+    assert text.endswith(f"\n/antrag {number}\n{line}"), text
+    assert bot.application(number)["status"] == "incomplete"  # nothing changed on a guess
