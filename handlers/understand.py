@@ -36,6 +36,7 @@ from rules.answers import (
     attendance_word,
     calendar_reply,
     copied_commands,
+    preview_answer,
 )
 from rules.conferences import conferences_in
 from rules.decisions import is_decision_line, looks_like_decision
@@ -68,6 +69,7 @@ class Reading:
     labels_everything: int  # … in the text and the attachments' texts
     moved: tuple[str | None, Move] | None  # a session's move in words (short texts only)
     attendance: str | None  # "Zusage", "verhindert", "vielleicht"
+    preview_answer: str | None  # "Ja, bitte buchen.": buchen or verwerfen
     spoken: dict[str, Meaning | None]  # a correction or a withdrawal in words, by role
     amount_change: AmountChange | None  # "2.000 € statt 1.500 € für ADE-2026-001"
     listed: str | None
@@ -94,7 +96,8 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
     calendar = calendar_reply((a.content_type, a.text) for a in message.attachments)
     if labels >= 2:
         return Reading(copied, calendar, labels, labels_everything, moved=None,
-                       attendance=None, spoken={}, amount_change=None, listed=None,
+                       attendance=None, preview_answer=None, spoken={}, amount_change=None,
+                       listed=None,
                        sessions=False, status=None, balance=False, own_status=False,
                        results=False, thanks=False)
     lines = text.splitlines()
@@ -105,6 +108,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         labels_everything=labels_everything,
         moved=moved_in_words(text) if len(text) <= MAX_WORDS_CHARS else None,
         attendance=attendance_word(text),
+        preview_answer=preview_answer(text),
         spoken={role: spoken_command(role, text)
                 for role in ("applicant", "secretary", "county")},
         amount_change=amount_change_in(text),
@@ -150,6 +154,8 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         return "saldo", _scope(ctx), ""  # "Wie viel Geld hat Adendorf noch (2026)?"
     if role == "applicant" and reading.own_status:
         return "antraege", "", ""  # "Wie ist der Stand?": her own applications
+    if role == "secretary" and reading.preview_answer is not None:
+        return reading.preview_answer, "", ""  # the code: from the preview it answers, or asked
     if role == "secretary" and reading.results:
         return "beschluss", "", message.text  # the results of a session without /beschluss
     if reading.thanks and not message.attachments:

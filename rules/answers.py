@@ -201,3 +201,25 @@ def session_reference(refers_to: Iterable[str]) -> tuple[str, date] | None:
         except ValueError:
             continue
     return None
+
+
+# "Ja, bitte buchen.", "ok buchen, danke": a secretary's answer to a preview of the decisions
+_CONFIRM_WORDS = frozenset({"ja", "ok", "okay", "bitte", "gern", "gerne", "danke", "passt",
+                            "alles", "richtig", "korrekt", "stimmt", "so", "jetzt", "dann",
+                            "sie", "das", "die", "beschlüsse", "beschluesse", "können",
+                            "koennen", "kann", "man", "gut", "super", "prima", "vielen", "dank"})
+_VERB = {"buchen": "buchen", "verwerfen": "verwerfen", "buchen!": "buchen"}
+MAX_CONFIRM_CHARS = 80
+
+
+def preview_answer(text: str) -> str | None:
+    """ "buchen" or "verwerfen" for a short answer to a preview that says only that, with
+    courtesy words ("Ja, bitte buchen.", "ok buchen, danke"); None for anything else, so that
+    "bitte noch nicht buchen" never books."""
+    if len(text) > MAX_CONFIRM_CHARS:
+        return None
+    words = [w.strip(",.;:!?").lower() for w in text.split()]
+    verbs = {w for w in words if w in _VERB}
+    if len(verbs) != 1 or any(w and w not in _VERB and w not in _CONFIRM_WORDS for w in words):
+        return None
+    return _VERB[verbs.pop()]

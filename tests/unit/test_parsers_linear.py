@@ -18,7 +18,7 @@ from bot.mail.body import html_to_text, strip_quotes_and_signature
 from bot.mail.parse import strip_reply_prefix
 from handlers.commands import registry, split_command
 from rules.amount_change import amount_change_in
-from rules.answers import attendance_word, copied_commands
+from rules.answers import attendance_word, copied_commands, preview_answer
 from rules.conferences import LUENEBURG, Conference, conference_named_in, find_conference
 from rules.corrections import parse_correction, says_correction
 from rules.dates import parse_date, parse_time, take_date, take_time
@@ -90,6 +90,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "date and time in text": lambda t: take_time(take_date(t, TODAY)[1]),
     "copied command lines": lambda t: copied_commands(t, sorted(registry())),
     "attendance in words": attendance_word,
+    "an answer to a preview": preview_answer,
     "a moved session": lambda t: (says_moved(t), read_move(t), moved_in_words(t)),
     "a correction": lambda t: (says_correction(t), parse_correction(t)),
     "a withdrawal": withdrawal_in,

@@ -141,7 +141,8 @@ def test_a_session_in_a_secretarys_own_words_gets_the_line_to_send_nothing_set(b
 
 
 @pytest.mark.parametrize(("who", "text", "meant"), [
-    ("sek-ade", "ok buchen", "Meinten Sie /buchen? Senden Sie /buchen allein"),
+    ("sek-ade", "zeig mal die tagesordnung", "Meinten Sie /tagesordnung? Zum Beispiel"),
+    ("sek-ade", "kann ich jetzt buchen?", "Meinten Sie /buchen? Senden Sie /buchen allein"),
     ("kreis-1", "bitte den saldo von adendorf", "Meinten Sie /saldo? Zum Beispiel: /saldo ADE"),
 ])
 def test_a_command_word_inside_a_short_message_is_offered_not_run(bot, who, text, meant):
@@ -190,3 +191,24 @@ def test_an_answer_in_words_to_the_question_about_an_incomplete_sketch_gets_its_
         in text, text
     assert text.endswith(f"\n/antrag {number}\n{line}"), text
     assert bot.application(number)["status"] == "incomplete"  # nothing changed on a guess
+
+
+@pytest.mark.parametrize("answer", ["Ja, bitte buchen.", "ok buchen, danke", "Passt, buchen!"])
+def test_a_secretary_answering_the_preview_with_please_book_books_it(bot, answer):
+    number = bot.submit()
+    bot.session(MARCH)
+    preview = bot.must("sek-ade", f"{number} bewilligt 1.000 €", today=MARCH)
+    code = booking_command(preview).split()[1]
+    bot.must("sek-ade", answer, today=MARCH, refers_to=(code,))
+    assert bot.application(number)["approved_cents"] == 100_000
+
+
+@pytest.mark.parametrize("answer", ["Bitte noch nicht buchen", "buchen oder verwerfen?",
+                                    "Buchen Sie bitte erst nach Rücksprache"])
+def test_an_answer_to_the_preview_that_does_not_only_say_book_books_nothing(bot, answer):
+    number = bot.submit()
+    bot.session(MARCH)
+    preview = bot.must("sek-ade", f"{number} bewilligt 1.000 €", today=MARCH)
+    code = booking_command(preview).split()[1]
+    bot.say("sek-ade", answer, today=MARCH, refers_to=(code,))
+    assert bot.application(number)["status"] == "submitted"
