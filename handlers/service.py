@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -504,12 +504,19 @@ def _with_texts(message: IncomingMessage, change: Callable[[str], str], *,
 
 
 def _notification_record(notification: Notification) -> dict[str, Any]:
-    record = asdict(notification)
+    """As `asdict` makes it (its other fields are plain values), without its deep copies:
+    every sketch makes one for each secretary of its conference."""
+    record = {name: getattr(notification, name) for name in _NOTIFICATION_FIELDS}
+    record["actions"] = tuple({"label": a.label, "command": a.command}
+                              for a in notification.actions)
     if notification.event is not None:
-        record["event"] = {**record["event"], "day": notification.event.day.isoformat(),
+        record["event"] = {**asdict(notification.event), "day": notification.event.day.isoformat(),
                            "start": notification.event.start.strftime("%H:%M")
                            if notification.event.start else None}
     return record
+
+
+_NOTIFICATION_FIELDS = tuple(f.name for f in fields(Notification))
 
 
 def _notification_from_record(row: dict[str, Any]) -> Notification:

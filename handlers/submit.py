@@ -66,7 +66,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     fields, joined = _with_draft(ctx, fields)
     if not set(fields) - {"conference"}:
         return _form(ctx, fields)
-    first = _sent_before(ctx, fields, conference_named_in(text, ctx.config.conferences), own)
+    first = _sent_before(ctx, fields, text, own)
     if first is not None:
         return _same_again(first)
     return _submit(ctx, fields, own, joined)
@@ -98,20 +98,18 @@ def _form(ctx: Context, fields: dict[str, str]) -> Outcome:
     return Outcome(False, outcome.replies)
 
 
-def _sent_before(ctx: Context, fields: dict[str, str], named: Conference | None,
+def _sent_before(ctx: Context, fields: dict[str, str], text: str,
                  own: list[Application]) -> Application | None:
     """The application this same sketch was already handed in as, by the same sender, lately,
-    for the same social space."""
-    conference = find_conference(fields.get("conference", ""), ctx.config.conferences) or named
+    for the same social space (named in its line, or else in its words); of this year first."""
+    conference = (find_conference(fields.get("conference", ""), ctx.config.conferences)
+                  or conference_named_in(text, ctx.config.conferences))
     if conference is None:
         return None
-    for year in (ctx.today.year, ctx.today.year - 1):
-        first = same_sketch_again(
-            (a for a in own if a.year == year and a.conference == conference.code), fields,
-            ctx.identity.key, ctx.today)
-        if first is not None:
-            return first
-    return None
+    return same_sketch_again(
+        (a for year in (ctx.today.year, ctx.today.year - 1) for a in own
+         if a.year == year and a.conference == conference.code), fields,
+        ctx.identity.key, ctx.today)
 
 
 def _same_again(first: Application) -> Outcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -48,8 +49,7 @@ def find_conference(text: str, conferences: tuple[Conference, ...]) -> Conferenc
         if wanted in (conference.code.lower(), normalize_label(conference.name)):
             return conference
     for conference in conferences:
-        name = normalize_label(conference.name)
-        if re.search(rf"\b{re.escape(name)}\b", wanted):
+        if _name_pattern(conference.name).search(wanted):
             return conference
     short = [c for c in conferences if normalize_label(c.name).split()[-1] == wanted]
     return short[0] if len(short) == 1 else None
@@ -72,9 +72,14 @@ def conferences_in(text: str, conferences: tuple[Conference, ...]) -> list[Confe
     """Every conference a text names by its name ("Bardowick und Ilmenau": two), in order."""
     wanted = normalize_label(text[:MAX_NAME_CHARS * 3])
     found = [(match.start(), conference) for conference in conferences
-             if (match := re.search(rf"\b{re.escape(normalize_label(conference.name))}\b",
-                                    wanted))]
+             if (match := _name_pattern(conference.name).search(wanted))]
     return [conference for _, conference in sorted(found, key=lambda pair: pair[0])]
+
+
+@functools.lru_cache(maxsize=256)  # the configured conferences' names
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """A conference's name as a whole word of a normalized text (normalize_label)."""
+    return re.compile(rf"\b{re.escape(normalize_label(name))}\b")
 
 
 MAX_MISSPELT_CHARS = 40  # the edit distance is computed for short names only
