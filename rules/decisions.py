@@ -15,6 +15,7 @@ from rules.refusal import InputError, Refusal, Warning
 OUTCOMES = {
     "bewilligt": "approved", "genehmigt": "approved", "angenommen": "approved",
     "teilbewilligt": "approved", "befürwortet": "approved", "befuerwortet": "approved",
+    "zugestimmt": "approved",
     "abgelehnt": "rejected", "vertagt": "deferred",
     "zurueckgestellt": "deferred", "zurückgestellt": "deferred",
 }
@@ -59,6 +60,7 @@ _FILLER = frozenset({
     "wird", "ist", "und", "bei", "der", "die", "das", "antrag", "mehrheitlich", "stimmen",
     "–", "-", "—", ":", "=", "betrag", "summe", "beschluss", "beschlossen", "als", "im",
     "umfang", "zu", "auf", "einen", "den", "dem", "des", "ein", "eine", "ganz", "vollständig",
+    "unter", "auflage", "auflagen",  # "mit Auflagen bewilligt": the conditions are not booked
     "vollstaendig", "gesamt", "insgesamt", "mehrheit", "bewilligung", "höhe:", "hoehe:"})
 _NEGATION = frozenset({"nicht", "kein", "keine"})
 _QUOTED = re.compile(r"„[^“”\"]*[“”\"]|\"[^\"]*\"|'[^']*'")  # a title quoted for the reader
@@ -66,6 +68,13 @@ _BRACKETS = re.compile(r"\([^()]*\)")
 _MONEY = re.compile(r"\d\s*(?:€|eur\b|euro\b)|€\s*\d|^\(\s*\d[\d.]*(?:,\d{1,2}|,-{1,2})?\s*\)$",
                     re.IGNORECASE)
 _MONEY_WORD = re.compile(r"€|\beur(?:o|os)?\b", re.IGNORECASE)
+_UNANIMOUS = re.compile(r"einstimmig", re.IGNORECASE)
+# the amount asked for, named beside the one approved: "bewilligt 1.200 statt 1.500 €",
+# "1.200 € von 1.500 € bewilligt", "1.200 € (beantragt waren 1.500 €)"
+_REQUESTED = re.compile(
+    r"\b(?:statt|anstatt|anstelle\s+von|von|beantragt\s+waren|beantragt)\s+(?:den\s+|der\s+)?"
+    r"(?:beantragten\s+)?(?:€\s?)?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d{1,2}|,-{1,2})?(?![\d])(?![.,]\d)"
+    r"(?:\s?(?:€|eur\b|euro\b))?", re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"\([\s,;/und]*\)")  # what is left of "(ja 7, nein 1 und 0 Enth.)"
 
 
@@ -136,7 +145,11 @@ def parse_decision_line(line: str) -> DecisionLine:
         raise DecisionLineError(f"Die Stimmen in „{shown}“ kann ich nicht lesen. Bitte so: "
                                 "(ja 7, nein 1, enthaltung 0) oder „mit 7:1:0“.")
     # "(1.000 €)" is the amount; "(Sprachcafé)", "(teilweise)" a remark, not the decision
-    rest = _BRACKETS.sub(lambda m: m.group()[1:-1] if _MONEY.search(m.group()) else " ", rest)
+    rest = _BRACKETS.sub(lambda m: m.group()[1:-1] if _MONEY.search(m.group())
+                         or _UNANIMOUS.fullmatch(m.group()[1:-1].strip()) else " ", rest)
+    requested = _REQUESTED.sub(" ", rest)  # "1.200 statt 1.500 €": 1.500 € was asked for
+    if requested != rest and any(ch.isdigit() for ch in requested):
+        rest = requested
     outcomes: set[str] = set()
     negated = unanimous = False
     verbs: list[str] = []

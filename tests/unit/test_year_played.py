@@ -212,3 +212,20 @@ def test_an_answer_to_the_preview_that_does_not_only_say_book_books_nothing(bot,
     code = booking_command(preview).split()[1]
     bot.say("sek-ade", answer, today=MARCH, refers_to=(code,))
     assert bot.application(number)["status"] == "submitted"
+
+
+@pytest.mark.parametrize(("line", "cents", "unanimous"), [
+    ("{number} bewilligt 1200 statt 1500", 120_000, False),
+    ("{number} bewilligt mit 1.200 von 1.500 €", 120_000, False),
+    ("{number} bewilligt 1.200 € (beantragt waren 1.500 €)", 120_000, False),
+    ("{number}: 1.200 € bewilligt (einstimmig)", 120_000, True),
+    ("{number} unter Auflagen bewilligt 900 €", 90_000, False),
+    ("{number} zugestimmt 1.200", 120_000, False),
+])
+def test_approvals_as_minutes_write_them(bot, line, cents, unanimous):
+    number = bot.submit()  # 1.500,00 € requested
+    bot.session(MARCH)
+    preview = bot.must("sek-ade", line.format(number=number), today=MARCH)
+    bot.must("sek-ade", booking_command(preview), today=MARCH)
+    assert bot.application(number)["approved_cents"] == cents
+    assert bool((bot.application(number)["votes"] or {}).get("unanimous")) is unanimous
