@@ -243,11 +243,15 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
                          f"{MAX_LINES} Beschlüsse in einer Nachricht und teilen Sie die Liste "
                          "auf. Es wurde nichts gespeichert.")
     lines, problems, read_back = [], [], []
+    candidates: list[Application] | None = None  # for lines naming a project: read once
     for raw in raw_lines:
         try:
             parsed = parse_decision_line(raw)
         except DecisionLineError as error:
-            named = _by_name(ctx, conference, raw)
+            if candidates is None:
+                candidates = [a for a in ctx.store.undecided_applications(conference.code)
+                              if a.status in OPEN]
+            named = _by_name(conference, candidates, raw)
             problems.append(error.refusal() if named is None else named[0])
             read_back.append(named[1] if named else None)
             continue
@@ -305,7 +309,8 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
                                            Action("Verwerfen", f"/verwerfen {code}")))
 
 
-def _by_name(ctx: Context, conference: Conference, raw: str) -> tuple[Refusal, str | None] | None:
+def _by_name(conference: Conference, candidates: list[Application],
+             raw: str) -> tuple[Refusal, str | None] | None:
     """A line naming its project by title or Träger instead of its number ("Spielplatzfest:
     bewilligt 1.200 €"): what to say about it, and the line with the number if exactly one
     open application of the conference fits. Nothing is booked from a name: the secretary
@@ -314,8 +319,7 @@ def _by_name(ctx: Context, conference: Conference, raw: str) -> tuple[Refusal, s
     if named is None:
         return None
     words, result = named
-    fits = [a for a in ctx.store.undecided_applications(conference.code) if a.status in OPEN
-            and names_match(words, f"{a.title} {a.applicant}")]
+    fits = [a for a in candidates if names_match(words, f"{a.title} {a.applicant}")]
     if len(fits) != 1:
         return name_unclear(raw, conference.name, [(a.number, a.title) for a in fits]), None
     found = fits[0]
