@@ -46,6 +46,7 @@ from rules.questions import (
     asked_balance,
     asked_list,
     asked_own_status,
+    asked_report,
     asked_sessions,
     asked_status,
     only_thanks,
@@ -74,6 +75,7 @@ class Reading:
     amount_change: AmountChange | None  # "2.000 € statt 1.500 € für ADE-2026-001"
     listed: str | None
     sessions: bool
+    report: str | None  # "Bitte schicken Sie mir die Übersicht als Excel": its format
     status: str | None
     balance: bool
     own_status: bool
@@ -98,7 +100,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         return Reading(copied, calendar, labels, labels_everything, moved=None,
                        attendance=None, preview_answer=None, spoken={}, amount_change=None,
                        listed=None,
-                       sessions=False, status=None, balance=False, own_status=False,
+                       sessions=False, report=None, status=None, balance=False, own_status=False,
                        results=False, thanks=False)
     lines = text.splitlines()
     return Reading(
@@ -114,6 +116,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         amount_change=amount_change_in(text),
         listed=asked_list(text),
         sessions=asked_sessions(text),
+        report=asked_report(text),
         status=asked_status(text),
         balance=asked_balance(text),
         own_status=asked_own_status(text),
@@ -140,8 +143,13 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         return amount_change_answer(ctx, reading.amount_change)  # the line to send; or R11
     if reading.listed is not None:  # "Welche Anträge sind offen?" (an applicant: her own)
         return "antraege", " ".join(filter(None, (_scope(ctx), reading.listed))), ""
-    if role != "applicant" and reading.sessions:
-        return "sitzungen", "", ""  # "Welche Sitzungen sind geplant?"
+    if role != "applicant" and reading.sessions:  # "Welche Sitzungen sind geplant?"
+        named = _scope(ctx).split(" ")[0] if role != "secretary" else ""
+        return "sitzungen", "" if named.isdigit() else named, ""
+    if role != "applicant" and reading.report is not None:  # "die Übersicht als Excel"
+        year = _scope(ctx).split(" ")[-1]
+        return "bericht", " ".join(filter(None, (year if year.isdigit() else "",
+                                                 reading.report))), ""
     status = reading.status
     if status is not None:
         return ("zeige", status, "") if status else ("antraege", "", "")

@@ -113,7 +113,8 @@ def only_thanks(text: str) -> bool:
 
 
 _SESSION_WORDS = frozenset({"sitzung", "sitzungen", "termin", "termine", "sitzungstermin",
-                            "sitzungstermine", "konferenz", "konferenzen"})
+                            "sitzungstermine", "konferenz", "konferenzen", "tagt", "tagen",
+                            "trifft"})
 _LIST_FILTERS = {"offen": "offen", "offene": "offen", "unentschieden": "offen",
                  "bewilligt": "bewilligt", "bewilligten": "bewilligt", "abgelehnt": "abgelehnt",
                  "abgelehnten": "abgelehnt", "vertagt": "vertagt", "vertagten": "vertagt",
@@ -152,3 +153,23 @@ def asked_own_status(text: str) -> bool:
     flat, words = _words(text)
     asks = bool(_STATUS_WORDS & set(words)) or any(p in flat for p in _STATUS_PHRASES)
     return asks and _asks(text, words) and not (_MONEY_WORDS & set(words))
+
+
+_REPORT_WORDS = frozenset({"uebersicht", "antragsuebersicht", "bericht", "auswertung",
+                           "report", "jahresbericht", "gesamtuebersicht"})
+_FORMATS = {"excel": "xlsx", "xlsx": "xlsx", "tabelle": "xlsx", "pdf": "pdf", "csv": "csv",
+            "diagramm": "png", "grafik": "png", "png": "png", "json": "json"}
+_SEND_WORDS = frozenset({"schicken", "schick", "senden", "sende", "bitte", "brauche",
+                         "haette", "haetten", "gern", "gerne", "zusenden", "bekommen"})
+
+
+def asked_report(text: str) -> str | None:
+    """The format of the overview a short message asks for ("Bitte schicken Sie mir die
+    Übersicht als Excel", "Kann ich den Bericht als PDF bekommen?"): xlsx, pdf, csv, png or
+    json (pdf when none is named); None when it asks for none."""
+    if len(text) > MAX_QUESTION_CHARS or NUMBER.search(text):
+        return None
+    _, words = _words(text)
+    if not (_REPORT_WORDS & set(words)) or not (_asks(text, words) or _SEND_WORDS & set(words)):
+        return None
+    return next((_FORMATS[w] for w in words if w in _FORMATS), "pdf")

@@ -51,10 +51,21 @@ EXCUSED = ["Ich bin verhindert", "Absage", "Leider Absage.", "Ich kann leider ni
            "Ich werde nicht teilnehmen"]
 
 
-@pytest.mark.parametrize("text", ["Ich kann das nicht beurteilen", "Bitte den Bericht 2026",
-                                  "Danke für die Information"])
+@pytest.mark.parametrize("text", ["Ich kann das nicht beurteilen", "Danke für die Information"])
 def test_other_words_are_no_answer_and_record_nothing(bot: Bot, text: str) -> None:
     bot.refused("kreis-1", text, None, today=ANSWER_ON)
+
+
+def test_asking_for_the_report_is_no_answer_and_records_nothing(bot: Bot) -> None:
+    """ "Bitte den Bericht 2026" asks for the overview (a file), not about the meeting."""
+    files, state = bot.snapshot(), bot.state()
+    outcome = bot.say("kreis-1", "Bitte den Bericht 2026", today=ANSWER_ON)
+    assert [d.filename for r in outcome.replies for d in r.documents] == [
+        "antragsuebersicht-2026.pdf"]
+    assert not outcome.notifications
+    assert attended(bot) == ([], [])
+    assert bot.snapshot() == files
+    assert bot.state() == state
 
 
 @pytest.mark.parametrize("text", ATTENDING)

@@ -229,3 +229,33 @@ def test_approvals_as_minutes_write_them(bot, line, cents, unanimous):
     bot.must("sek-ade", booking_command(preview), today=MARCH)
     assert bot.application(number)["approved_cents"] == cents
     assert bool((bot.application(number)["votes"] or {}).get("unanimous")) is unanimous
+
+
+def test_the_county_asks_when_a_conference_meets_in_plain_words(bot):
+    bot.concept("sek-ost")
+    bot.session(date(2026, 3, 24), secretary="sek-ost")
+    bot.session(MARCH)
+    answer = reply_text(bot.must("kreis-1", "Wann tagt Ostheide?", today=date(2026, 3, 1)))
+    assert answer.startswith("Angesetzte Sitzungen (Ostheide):"), answer
+    assert "24.03.2026" in answer
+    assert "19.03.2026" not in answer
+    answer = reply_text(bot.must("kreis-1", "Welche Sitzungen gibt es 2026?",
+                                 today=date(2026, 3, 1)))
+    assert "alle Sozialkonferenzen" in answer, answer
+
+
+@pytest.mark.parametrize(("text", "filename"), [
+    ("Bitte schicken Sie mir die Übersicht als Excel", "antragsuebersicht-2026.xlsx"),
+    ("Kann ich den Bericht als PDF bekommen?", "antragsuebersicht-2026.pdf"),
+])
+def test_the_county_asks_for_the_overview_in_words_and_gets_the_file(bot, text, filename):
+    bot.submit()
+    outcome = bot.must("kreis-1", text, today=MARCH)
+    files = [d.filename for r in outcome.replies for d in r.documents]
+    assert files == [filename], reply_text(outcome)
+
+
+def test_an_applicant_asking_for_the_overview_gets_no_file(bot):
+    outcome = bot.say("a@example.org", "Bitte schicken Sie mir die Übersicht als Excel",
+                      today=MARCH)
+    assert not [d for r in outcome.replies for d in r.documents]
