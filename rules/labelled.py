@@ -19,7 +19,14 @@ SKETCH_LABELS: dict[str, tuple[str, ...]] = {
     "measure": ("massnahme", "massnahmen", "umsetzung", "durchfuehrung", "vorhaben",
                 "geplante massnahme", "geplante massnahmen", "projektbeschreibung"),
     "amount": ("betrag", "kosten", "summe", "beantragter betrag", "beantragte summe",
-               "foerdersumme", "antragssumme", "beantragte mittel", "gesamtkosten", "hoehe"),
+               "foerdersumme",
+               "antragssumme", "beantragte mittel", "hoehe", "beantragte foerdersumme",
+               "beantragter zuschuss", "zuschuss", "foerderbetrag", "beantragter foerderbetrag",
+               "beantragte foerderung", "benoetigte mittel", "beantragt"),
+    # what the project costs in all: the amount asked for only when no line names that
+    # ("Gesamtkosten: 3.000 €" above "Beantragte Fördersumme: 1.200 €"; rules/sketch.py)
+    "total": ("gesamtkosten", "projektkosten", "gesamtsumme", "kosten gesamt",
+              "gesamtbudget", "kosten insgesamt"),
     "cofunding": ("kofinanzierung", "ko finanzierung", "drittmittel", "externe foerderung",
                   "fremdmittel", "externe mittel"),
     "number": ("antrag", "antragsnummer", "nummer", "nr"),
@@ -38,7 +45,8 @@ SKETCH_FIELD_NAMES: dict[str, str] = {
 }
 
 # Fields that are one line: what follows them unlabelled (a closing, a signature) is not theirs.
-SINGLE_LINE = frozenset({"conference", "applicant", "title", "amount", "cofunding", "number"})
+SINGLE_LINE = frozenset({"conference", "applicant", "title", "amount", "total", "cofunding",
+                         "number"})
 
 CONCEPT_LABELS: dict[str, tuple[str, ...]] = {
     "target_groups": ("zielgruppen", "zielgruppe"),

@@ -64,7 +64,13 @@ class SketchCheck:
 
 
 def read_sketch_fields(text: str) -> dict[str, str]:
-    return {k: v for k, v in parse_labelled(text, SKETCH_LABELS).items() if v}
+    """The sketch's fields; the total cost ("Kosten:", "Gesamtkosten:") is the amount asked for
+    only where no line names that amount itself ("Beantragte Fördersumme: 1.200 €")."""
+    fields = {k: v for k, v in parse_labelled(text, SKETCH_LABELS).items() if v}
+    total = fields.pop("total", None)
+    if total is not None and "amount" not in fields:
+        fields["amount"] = total
+    return fields
 
 
 NO_COFUNDING = frozenset({"keine", "kein", "nein", "entfaellt", "keine kofinanzierung",

@@ -259,3 +259,16 @@ def test_an_applicant_asking_for_the_overview_gets_no_file(bot):
     outcome = bot.say("a@example.org", "Bitte schicken Sie mir die Übersicht als Excel",
                       today=MARCH)
     assert not [d for r in outcome.replies for d in r.documents]
+
+
+@pytest.mark.parametrize(("lines", "cents"), [
+    ("Gesamtkosten: 3.000 €\nBeantragte Fördersumme: 1.200 €\nEigenanteil: 1.800 €", 120_000),
+    ("Projektkosten: 3.000 €\nBeantragter Zuschuss: 1.200 €", 120_000),
+    ("Beantragt: 1.200 €\nProjektkosten: 3.000 €", 120_000),
+    ("Gesamtkosten: 900 €", 90_000),  # the one amount named is the one asked for
+])
+def test_the_amount_asked_for_is_not_taken_from_the_total_cost(bot, lines, cents):
+    text = ("Sozialraum: Adendorf\nTräger: Heimatverein\nTitel: Dorfchronik\nAusgangslage: a\n"
+            f"Zielsetzung: b\nMaßnahme: c\n{lines}")
+    number = bot.must("verein@example.org", text).application_number
+    assert bot.application(number)["requested_cents"] == cents
