@@ -14,7 +14,7 @@ from rules.budget import close_refusal, close_year_needs_year, year_end
 from rules.conferences import Conference
 from rules.dates import format_date
 from rules.money import format_cents
-from rules.records import ApplicationStatus, ConfirmationStatus, LedgerKind
+from rules.records import ApplicationStatus, ConfirmationStatus, LedgerKind, SessionStatus
 from rules.refusal import Refused
 
 if TYPE_CHECKING:
@@ -119,11 +119,45 @@ def _defer_unconfirmed(ctx: Context, conference: Conference, year: int) -> list[
     return [a.number for a in held]
 
 
+WAIT_DAYS = 31  # a December session's results are awaited until 31 January
+
+
+def _results_awaited(ctx: Context, year: int) -> list[tuple[Conference, date]]:
+    """Budget II sessions of December `year` held without results booked while applications
+    they could decide are still open or wait for the county (R9): their results, typed or
+    confirmed in January, bind that year's money, which a close would already have carried on
+    or let lapse (R2)."""
+    waiting = []
+    for conference in ctx.config.conferences:
+        decided = {c.session_date for c in ctx.store.confirmations(
+            year, ConfirmationStatus.BOOKED, conference.code)}
+        held = [date.fromisoformat(s.date) for s in ctx.store.sessions(year, conference.code)
+                if s.budget_ii and s.status == SessionStatus.SCHEDULED
+                and s.date >= f"{year}-12-01" and s.date not in decided]
+        undecided = [a.submitted_on for a in ctx.store.undecided_applications(conference.code)
+                     if a.status in ("submitted", "deferred", "held")]
+        waiting += [(conference, day) for day in held
+                    if any(on <= day.isoformat() for on in undecided)]
+    return waiting
+
+
+def _tell_waiting(ctx: Context, year: int, waiting: list[tuple[Conference, date]]) -> None:
+    """Once: the administration learns why the close waits, and how to close at once."""
+    sessions = ", ".join(f"{c.name} am {format_date(d)}" for c, d in waiting)
+    text = (f"Der Jahresabschluss {year} (R2) wartet bis zum {WAIT_DAYS}.01.{year + 1} auf die "
+            f"Beschlüsse der Budget-II-Sitzungen vom Dezember, die noch nicht gebucht sind: "
+            f"{sessions}. Sie binden Geld des Jahres {year}. Sobald sie gebucht sind, wird "
+            f"{year} abgeschlossen. Sofort abschließen: /jahresabschluss {year}")
+    for person in ctx.config.people_with_role("administration"):
+        ctx.notify(person.id, text, "year_close", f"year_close_waits:{year}:{person.id}")
+
+
 def due(core: Core, now: datetime) -> list[Notification]:
     """Close every finished year that is still open, oldest first (runs in `sozialbot run`).
 
     Closing a year opens the next one (its carry-in), so after a year without the bot both
-    years close in this one run."""
+    years close in this one run. A year whose December Budget II sessions' results are not
+    booked yet waits for them until 31 January (`_results_awaited`)."""
     made: list[Notification] = []
     while True:
         store = core.store
@@ -132,6 +166,13 @@ def due(core: Core, now: datetime) -> list[Notification]:
             return made
         year = still_open[0]
         ctx = core.system_context(now, f"system:year-close:{year}")
+        waiting = _results_awaited(ctx, year)
+        if waiting and now.date() <= date(year + 1, 1, WAIT_DAYS):
+            _tell_waiting(ctx, year, waiting)
+            if not ctx.notifications:  # told before
+                return made
+            outcome = core.commit_system(ctx)
+            return made + list(outcome.notifications) if outcome.accepted else made
         try:
             close(ctx, year)
         except Refused as refused:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.support.core import Bot, booking_command, reply_text
+from tests.support.core import Bot, at, booking_command, reply_text
 
 
 @pytest.fixture
@@ -272,3 +272,52 @@ def test_the_amount_asked_for_is_not_taken_from_the_total_cost(bot, lines, cents
             f"Zielsetzung: b\nMaßnahme: c\n{lines}")
     number = bot.must("verein@example.org", text).application_number
     assert bot.application(number)["requested_cents"] == cents
+
+
+def test_the_close_waits_for_a_december_sessions_results_booked_in_january(bot):
+    number = bot.submit(today=date(2026, 11, 2))
+    bot.session(DECEMBER, today=date(2026, 10, 1))
+    told = bot.run_due_reminders(at(date(2027, 1, 1), 0, 30))
+    waits = [n for n in told if n.recipient == "verwaltung"]
+    assert len(waits) == 1, told
+    assert "wartet bis zum 31.01.2027" in waits[0].text
+    assert "Adendorf am 10.12.2026" in waits[0].text
+    assert not bot.run_due_reminders(at(date(2027, 1, 2), 0, 30))  # told once, still waiting
+    preview = bot.must("sek-ade", f"/beschluss 10.12.2026\n{number} bewilligt 1.200 €",
+                       today=JANUARY)
+    bot.must("sek-ade", booking_command(preview), today=JANUARY)
+    closed = bot.run_due_reminders(at(date(2027, 1, 12), 0, 30))
+    assert any(n.text.startswith("Jahresabschluss 2026 (R2)") for n in closed), closed
+    assert bot.balance("ADE", 2026)["bound_cents"] == 120_000
+    assert bot.balance("ADE", 2026)["closed"]
+    assert bot.balance("ADE", 2027)["carried_in_cents"] == 1_000_000 - 120_000
+
+
+def test_the_close_waits_no_longer_than_january(bot):
+    bot.submit(today=date(2026, 11, 2))
+    bot.session(DECEMBER, today=date(2026, 10, 1))
+    assert bot.run_due_reminders(at(date(2027, 1, 1), 0, 30))
+    closed = bot.run_due_reminders(at(date(2027, 2, 1), 0, 30))
+    assert any(n.text.startswith("Jahresabschluss 2026 (R2)") for n in closed), closed
+
+
+def test_a_december_session_with_its_results_booked_does_not_hold_up_the_close(bot):
+    number = bot.submit(today=date(2026, 11, 2))
+    bot.session(DECEMBER, today=date(2026, 10, 1))
+    bot.decide(DECEMBER, f"{number} vertagt")
+    closed = bot.run_due_reminders(at(date(2027, 1, 1), 0, 30))
+    assert any(n.text.startswith("Jahresabschluss 2026 (R2)") for n in closed), closed
+
+
+def test_december_decisions_held_for_the_county_are_awaited_too(bot):
+    number = bot.submit(today=date(2026, 11, 2))
+    bot.session(DECEMBER, today=date(2026, 10, 1), attend=None)
+    bot.decide(DECEMBER, f"{number} bewilligt 1.000 €")  # held: nobody of the county was there
+    assert bot.application(number)["status"] == "held"
+    told = bot.run_due_reminders(at(date(2027, 1, 1), 0, 30))
+    assert any("wartet bis zum 31.01.2027" in n.text for n in told), told
+    bot.must("kreis-1", "/bestaetigen ADE 10.12.2026", today=date(2027, 1, 7))
+    assert bot.application(number)["status"] == "approved"
+    bot.run_due_reminders(at(date(2027, 1, 8), 0, 30))
+    assert bot.balance("ADE", 2026)["closed"]
+    assert bot.balance("ADE", 2026)["bound_cents"] == 100_000
