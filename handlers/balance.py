@@ -40,7 +40,8 @@ def balance_text(ctx: Context, conference: Conference, year: int) -> str:
     closed = ctx.store.year_closed(year)
     lines = [f"Budget II {conference.name} {year}" + (" (abgeschlossen)" if closed else ""),
              f"Zuweisung: {format_cents(balance.allotment)}",
-             f"Übertrag aus {year - 1}: {format_cents(balance.carried_in)}",
+             f"Übertrag aus {year - 1}: {format_cents(balance.carried_in)}"
+             + _carry_pending(ctx, year),
              f"Gebunden: {format_cents(balance.bound)}"]
     if balance.held:
         lines.append(f"Zurückgehalten (R9): {format_cents(balance.held)}")
@@ -61,6 +62,15 @@ def balance_text(ctx: Context, conference: Conference, year: int) -> str:
             lines.append(f"Nicht gebundene Zuweisung ({format_cents(rest)}) kann einmal nach "
                          f"{year + 1} übertragen werden und verfällt Ende {year + 1} (R2).")
     return "\n".join(lines)
+
+
+def _carry_pending(ctx: Context, year: int) -> str:
+    """Before last year is closed its unspent money is not carried in yet (R2): 0,00 € now is
+    not what it will be."""
+    last = year - 1
+    if ctx.store.year_closed(last) or last not in ctx.store.years():
+        return ""
+    return f" (noch offen: der Übertrag kommt mit dem Jahresabschluss {last})"
 
 
 def due(core: Core, now: datetime) -> list[Notification]:

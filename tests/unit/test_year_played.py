@@ -321,3 +321,13 @@ def test_december_decisions_held_for_the_county_are_awaited_too(bot):
     bot.run_due_reminders(at(date(2027, 1, 8), 0, 30))
     assert bot.balance("ADE", 2026)["closed"]
     assert bot.balance("ADE", 2026)["bound_cents"] == 100_000
+
+
+def test_the_new_years_balance_says_the_carry_over_is_still_to_come_before_the_close(bot):
+    bot.submit(today=date(2026, 11, 2))
+    answer = reply_text(bot.must("sek-ade", "/saldo", today=date(2027, 1, 5)))
+    assert ("Übertrag aus 2026: 0,00 € (noch offen: der Übertrag kommt mit dem "
+            "Jahresabschluss 2026)") in answer, answer
+    bot.run_due_reminders(at(date(2027, 1, 6), 0, 30))
+    answer = reply_text(bot.must("sek-ade", "/saldo", today=date(2027, 1, 6)))
+    assert "Übertrag aus 2026: 10.000,00 €\n" in answer, answer
