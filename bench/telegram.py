@@ -365,7 +365,7 @@ async def _measure_logged(name: str, command: list[str], emulator: MeasuringEmul
         emulator.begin({chat: [Step("warm-up", "/hilfe")] for chat in scripts})  # not counted
         async with asyncio.timeout(120):
             await emulator.finished.wait()
-        profiler = await _profiler(process.pid) if name.endswith("10y") else None
+        profiler = await _profiler(process.pid, name) if name != "echo bot" else None
         cpu_before, calls_before = _cpu_seconds(process.pid), len(emulator.calls)
         emulator.begin(scripts)
         async with asyncio.timeout(900):
@@ -461,15 +461,20 @@ def _bookings(config: Path) -> int:
         core.close()
 
 
-async def _profiler(pid: int) -> asyncio.subprocess.Process | None:
-    """py-spy on the bot with ten years while it is measured, if BENCH_PROFILE names an output
-    file (raw, collapsed stacks of the thread holding the GIL; the last round's); py-spy is
-    installed by hand (`pip install py-spy`), not a dependency."""
+async def _profiler(pid: int, name: str) -> asyncio.subprocess.Process | None:
+    """py-spy on the bot while it is measured, if BENCH_PROFILE names an output file (raw,
+    collapsed stacks of the thread holding the GIL; the last round's, with ten years; with one
+    year in the file named so plus ".1y"); py-spy is installed by hand (`pip install py-spy`),
+    not a dependency."""
     output = os.environ.get("BENCH_PROFILE")
     if not output:
         return None
+    if not name.endswith("10y"):
+        output += ".1y"
+    beside = Path(sys.executable).parent / "py-spy"  # installed into the venv
     profiler = await asyncio.create_subprocess_exec(
-        "py-spy", "record", "--pid", str(pid), "--rate", "200", "--format", "raw",
+        str(beside) if beside.exists() else "py-spy", "record", "--pid", str(pid),
+        "--rate", "200", "--format", "raw",
         "--gil",  # only the thread holding the GIL: where the one core's time goes
         "--output", output, stdout=asyncio.subprocess.DEVNULL)
     await asyncio.sleep(1)

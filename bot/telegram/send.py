@@ -17,6 +17,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.telegram.buttons import ButtonCommands, keyboard, typed
 from bot.telegram.render import CAPTION_LIMIT, settled_text, split_text, to_html, units
+from bot.telegram.request import post
 from bot.telegram.settings import TelegramSettings
 from handlers.messages import Reply
 
@@ -79,11 +80,12 @@ class Replies:
             last = index == len(chunks) - 1
 
             async def send(text: str = chunk, buttons: Any = markup if last else None) -> Any:
-                return await bot.send_message(chat_id, to_html(text), parse_mode=ParseMode.HTML,
-                                              reply_markup=buttons)
+                return await post(bot, "sendMessage", {
+                    "chat_id": chat_id, "text": to_html(text), "parse_mode": ParseMode.HTML,
+                    "reply_markup": buttons})
 
             sent = await (self.retrying(send) if retry else send())
-            sent_id = getattr(sent, "message_id", None)
+            sent_id = sent.get("message_id") if isinstance(sent, dict) else None
             if last and sent_id is not None:
                 self._offered(chat_id, reply, sent_id, chunk)
         for document in reply.documents:

@@ -28,7 +28,7 @@ from bot.backoff import Backoff, first_or_stop, sleep_or_stop
 from bot.channel import Clock
 from bot.health import ChannelHealth
 from bot.telegram.receive import Receiver
-from bot.telegram.request import DEFAULT_TIMEOUT
+from bot.telegram.request import DEFAULT_TIMEOUT, post
 from bot.telegram.send import Replies, is_transient
 from bot.telegram.settings import CHANNEL, WEBHOOK_WITHOUT_SECRET, TelegramSettings
 from handlers import faults
@@ -198,15 +198,12 @@ class Updates:
                     await bot.get_updates(offset=offset, timeout=0, limit=1)
 
     async def _fetch(self, bot: Any, offset: int | None, long_poll: float) -> list[JSONDict]:
-        """getUpdates as JSON: only the updates not seen before are made into PTB objects (0.15
-        to 0.3 ms each), not the ones in hand that Telegram sends again. `Bot.get_updates`
-        makes objects of all; this is its request without that (`_post`: the same rate
-        limiter, request pool and error mapping; `do_api_request` would warn on every call)."""
+        """getUpdates as JSON (`request.post`): only the updates not seen before are made into
+        PTB objects, not the ones in hand that Telegram sends again."""
         arguments: JSONDict = {"timeout": long_poll, "allowed_updates": list(ALLOWED_UPDATES)}
         if offset is not None:
             arguments["offset"] = offset
-        found = await bot._post("getUpdates", arguments,
-                                read_timeout=DEFAULT_TIMEOUT + long_poll)
+        found = await post(bot, "getUpdates", arguments, read_timeout=DEFAULT_TIMEOUT + long_poll)
         return found if isinstance(found, list) else []
 
     async def serve_webhook(self, application: Application, stop: asyncio.Event) -> None:
