@@ -151,6 +151,15 @@ class BotRun:
     notices_seconds: float  # until it accepted the last of the secretaries' notices
     handled: int  # mails in "Verarbeitet" afterwards
     cpu_seconds: float  # the bot's process, from the clock's start to its last answer
+    answered_at: tuple[float, ...] = ()  # when each answer to an applicant was accepted
+
+    def timeline(self) -> str:
+        """When the first, a tenth, half, nine tenths and the last of the answers were accepted
+        (seconds from the start): answers held back while mails are handled show as a late
+        half."""
+        times = sorted(self.answered_at)
+        return " / ".join(f"{times[min(len(times) - 1, int(share * len(times)))]:.2f}"
+                          for share in (0, 0.1, 0.5, 0.9, 1))
 
 
 @dataclass(frozen=True)
@@ -339,7 +348,8 @@ def _bot(kind: Kind, workdir: Path, dovecot: Dovecot, server: AcceptOnly, world:
             process.kill()
     server.accepted.clear()
     _move(dovecot, world, "Verarbeitet", staging)
-    return BotRun(bot_seconds, notices_seconds, handled, bot_cpu)
+    return BotRun(bot_seconds, notices_seconds, handled, bot_cpu,
+                  tuple(at - start for at in answers.times[:kind.mails]))
 
 
 def _idle_limit(kind: Kind, dovecot: Dovecot, server: AcceptOnly, world: MailWorld,
@@ -439,6 +449,8 @@ def main(names: list[str] | None = None) -> int:
               f"{', '.join(f'{bot.seconds:.2f}' for bot in run.bots)} s; median "
               f"{run.bot_seconds:.2f} s ({run.handled} in 'Verarbeitet'; with the secretaries' "
               f"{run.kind.mails} notices {run.bots[0].notices_seconds:.2f} s{cpu})")
+        print("  answers accepted (first / 10 % / 50 % / 90 % / last, s): "
+              + "; ".join(bot.timeline() for bot in run.bots))
         print(f"  ratio per round: {', '.join(f'{r:.2f}x' for r in run.ratios)}")
         ok = ok and run.handled == run.kind.mails
     for what, ratio, target, met in verdicts(runs):

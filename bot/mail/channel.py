@@ -23,7 +23,8 @@ Nothing is lost, nothing is done twice:
   polite answer and one notice to the administration (`Core.report_unprocessed`).
 - Every outgoing mail is fsynced into `DATA/mail/queue/` before it is sent, and noted in
   `sent.log` once the SMTP server accepted it (`bot.mail.queue`); answers go before
-  notifications, all over one connection; while the server is away they are retried with
+  notifications, over up to three connections side by side (never two mails to one recipient
+  at once, so each recipient gets hers in order); while the server is away they are retried with
   exponential backoff. A mail the server refuses for good (5xx) goes to `failed/`, logged. The
   only double a crash can cause is a mail accepted by the server in the instant before it was
   noted; it then goes out once more, with the same Message-ID.

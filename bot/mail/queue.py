@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import os
 import threading
@@ -303,32 +304,50 @@ class MailState:
 
 class Outbox:
     """The queued mails in memory, in the order they go out: answers first, then notifications,
-    each oldest first."""
+    each oldest first. Several connections take from it side by side (`take`), never two mails
+    to the same recipient at once, so each recipient gets hers in the order they were queued."""
+
+    LOOK_AHEAD = 8  # mails looked at past those whose recipient has one on its way
 
     def __init__(self) -> None:
         self._urgent: deque[Queued] = deque()
         self._later: deque[Queued] = deque()
+        self._flying: dict[str, Queued] = {}  # recipient → her mail on its way
 
     def __len__(self) -> int:
-        return len(self._urgent) + len(self._later)
+        return len(self._urgent) + len(self._later) + len(self._flying)
 
     @property
     def urgent(self) -> int:
-        """How many answers wait."""
-        return len(self._urgent)
+        """How many answers wait or are on their way."""
+        return len(self._urgent) + sum(mail.urgent for mail in self._flying.values())
 
     def add(self, mails: Iterable[Queued]) -> None:
         for mail in mails:
             (self._urgent if mail.urgent else self._later).append(mail)
 
-    def next(self) -> Queued | None:
-        return self._urgent[0] if self._urgent else self._later[0] if self._later else None
+    def take(self) -> Queued | None:
+        """The next mail to send, now on its way (`done` or `put_back` ends that); None when
+        nothing waits but mails to recipients with one on its way. Notifications only once no
+        answer waits."""
+        line = self._urgent or self._later
+        for index, mail in enumerate(itertools.islice(line, self.LOOK_AHEAD)):
+            if mail.recipient not in self._flying:
+                del line[index]
+                self._flying[mail.recipient] = mail
+                return mail
+        return None
 
     def done(self, mail: Queued) -> None:
-        """`mail` (the one `next` gave) is sent or set aside."""
-        line = self._urgent if mail.urgent else self._later
-        if line and line[0] is mail:
-            line.popleft()
+        """`mail` (one `take` gave) is sent or set aside."""
+        if self._flying.get(mail.recipient) is mail:
+            del self._flying[mail.recipient]
+
+    def put_back(self, mail: Queued) -> None:
+        """`mail` could not be sent now: it goes first again."""
+        if self._flying.get(mail.recipient) is mail:
+            del self._flying[mail.recipient]
+            (self._urgent if mail.urgent else self._later).appendleft(mail)
 
 
 class GroupCommit:

@@ -57,10 +57,41 @@ def test_answers_go_out_before_notifications(tmp_path: Path) -> None:
     outbox.add(state.enqueue([outgoing("notice-1"), outgoing("notice-2")]))
     outbox.add(state.enqueue([outgoing("answer", urgent=True)]))
     order = []
-    while (mail := outbox.next()) is not None:
+    while (mail := outbox.take()) is not None:
         order.append(mail.recipient)
         outbox.done(mail)
     assert order == ["answer@example.org", "notice-1@example.org", "notice-2@example.org"]
+
+
+def test_connections_side_by_side_never_carry_two_mails_to_one_recipient(tmp_path: Path) -> None:
+    """Several connections take from the outbox at once: each recipient's mails still go one
+    after the other, in the order queued, answers before notifications; a mail that could not
+    be sent goes first again."""
+    state = MailState(tmp_path)
+    outbox = Outbox()
+    mails = [Outgoing(f"answer-{n}", f"{who}@example.org", b"Subject: x\r\n\r\nText\r\n",
+                      urgent=True) for n, who in enumerate(["anna", "anna", "bert", "anna"])]
+    outbox.add(state.enqueue([outgoing("notice")]))
+    outbox.add(state.enqueue(mails))
+    first, second = outbox.take(), outbox.take()
+    assert first is not None
+    assert second is not None
+    assert (first.recipient, second.recipient) == ("anna@example.org", "bert@example.org")
+    assert outbox.take() is None  # only Anna's wait, and one of hers is on its way
+    assert outbox.urgent == 4
+    assert len(outbox) == 5
+    outbox.put_back(first)  # the connection broke: it goes first again
+    again = outbox.take()
+    assert again is first
+    outbox.done(again)
+    outbox.done(second)
+    order = []
+    while (mail := outbox.take()) is not None:
+        order.append(mail.digest)
+        outbox.done(mail)
+    assert order == [state.key_hash(k) for k in ("answer-1", "answer-3", "notice")]
+    assert len(outbox) == 0
+    assert outbox.urgent == 0
 
 
 def test_a_full_disk_queues_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
