@@ -94,8 +94,8 @@ def applications_of_year(ctx: Context, year: int,
         found = ctx.store.application(number)
         if found is not None and (found.session_date or "")[:4] == str(year):
             rows[number] = found
-    if year == ctx.today.year:
-        for found in ctx.store.undecided_applications(conference):
+    if year == ctx.today.year:  # this year's are all in `rows` already
+        for found in ctx.store.undecided_applications(conference, before=year):
             rows.setdefault(found.number, found)
     return list(rows.values())
 

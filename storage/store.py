@@ -231,8 +231,10 @@ class Store:
         if len(parts) != 3 or not parts[1].isdigit() or not self.partitions.exists(parts[1]):
             return None
         wanted = f"{parts[0]}-{parts[1]}-{int(parts[2]):03d}" if parts[2].isdigit() else ""
-        found = self._find(parts[1], "applications", "number", wanted)
-        return application_from_row(found[0]) if found else None
+        self._index(parts[1])
+        found = self.partitions.find_records(parts[1], "applications", "number", wanted,
+                                             application_from_row)
+        return found[0] if found else None
 
     def applications_from(self, contact: str, years: Iterable[int]) -> list[Application]:
         """The applications sent from `contact` (an identity key) in `years`, by number. Each
@@ -295,9 +297,14 @@ class Store:
                       key=lambda a: a.number)
 
     def applications(self, year: int, conference: str | None = None) -> list[Application]:
-        rows = (self._rows(year, "applications") if conference is None else
-                self._find(_year_name(year), "applications", "conference", conference))
-        return [application_from_row(row) for row in rows]
+        """The applications of `year` (of one conference); one conference's are made records
+        once and kept until written (`Partitions.find_records`): a secretary's /antraege."""
+        if conference is None:
+            return [application_from_row(row) for row in self._rows(year, "applications")]
+        name = _year_name(year)
+        self._index(name)
+        return self.partitions.find_records(name, "applications", "conference", conference,
+                                            application_from_row)
 
     # -- sessions ---------------------------------------------------------------------------
     def session(self, conference: str, day: date) -> Session | None:
