@@ -141,6 +141,8 @@ def split_command(text: str) -> tuple[str | None, str, str]:
 
 
 CODE_COMMANDS = frozenset({"buchen", "verwerfen", "freigeben"})
+# commands whose following lines belong to them (a sketch, a concept, decisions, a correction)
+WITH_LINES = frozenset({"antrag", "konzept", "beschluss", "korrektur"})
 MAX_COMMAND_LINE = 120  # a first line longer than this is a text, not a command
 
 

@@ -36,6 +36,7 @@ from bot.mail.ics import calendar_answer
 from bot.mail.sender import verified
 from bot.sandbox import Budget
 from handlers.codes import CODE_PATTERN
+from handlers.commands import WITH_LINES
 from handlers.messages import Action, Attachment
 from rules.numbers import NUMBER_PATTERN
 
@@ -369,6 +370,10 @@ def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[s
     or "Saldo" from a known person) goes first. The subject counts only on a new mail: "Re:
     Saldo" answering our answer is no new request.
 
+    A subject without its slash is a title as much as a command: "Sitzung heute" above the
+    results of a meeting is no /sitzung. It is the command only where the body is empty or
+    is that command's lines ("Beschluss 12.03.2026" above the decisions).
+
     Everything else (labels, a command word without its slash, a code left out of "/buchen")
     is read by the core, alike for every channel (handlers/understand.py)."""
     words = set(commands)
@@ -377,7 +382,9 @@ def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[s
     if body.startswith("/") or not subject or answers_us(parsed):
         pass
     elif subject.startswith("/") or (known_person and _command_word(subject.split()[0]) in words
-                                     and not _command_line(body, words)):
+                                     and not _command_line(body, words)
+                                     and (not body or _command_word(subject.split()[0])
+                                          in WITH_LINES)):
         return "/" + subject.lstrip("/") + ("\n" + body if body else "")
     # a known person's mail with nothing but a subject ("Zusage"): the subject is the text
     return body or (subject if known_person and not parsed.attachments else "")
