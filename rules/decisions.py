@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rules.conferences import _distance as edit_distance
 from rules.dates import MONTHS, format_date
 from rules.money import AmountError, format_cents, parse_amount
 from rules.numbers import NUMBER_PATTERN, canonical_number
@@ -34,6 +35,7 @@ _DATE_IN_LINE = re.compile(
     r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b"
     rf"|\b\d{{1,2}}\.\s?(?:{'|'.join(sorted(MONTHS, key=len, reverse=True))})\b\.?(?:\s\d{{4}}\b)?",
     re.IGNORECASE)
+MAX_TYPO_WORDS = 20  # words of a line looked at for a misspelt outcome
 RECENT_SESSION_DAYS = 14  # decisions reported without a date belong to a session this recent
 _KIND = (r"ja|nein|enth(?:altung(?:en)?|\.)?|enthalten|daf(?:ü|ue)r|dagegen|gegen(?=-?stimme)"
          r"|contra|kontra")
@@ -176,9 +178,12 @@ def parse_decision_line(line: str) -> DecisionLine:
         raise DecisionLineError(f"Die Zeile „{shown}“ verstehe ich nicht: Was wurde "
                                 f"beschlossen? {EXAMPLE}")
     if len(outcomes) != 1:
+        typo = None if outcomes else _misspelt_outcome(leftover)
         what = ("zwei verschiedene Ergebnisse stehen darin" if outcomes else
+                f"„{typo[0]}“ – meinten Sie „{typo[1]}“?" if typo else
                 "es fehlt das Ergebnis (bewilligt, abgelehnt oder vertagt)")
-        raise DecisionLineError(f"Die Zeile „{shown}“ verstehe ich nicht: {what}. {EXAMPLE}")
+        stop = "" if what.endswith("?") else "."
+        raise DecisionLineError(f"Die Zeile „{shown}“ verstehe ich nicht: {what}{stop} {EXAMPLE}")
     outcome = outcomes.pop()
     if unanimous:
         votes = Votes(votes.yes, votes.no, votes.abstain, True) if votes else Votes(0, 0, 0, True)
@@ -196,6 +201,21 @@ def parse_decision_line(line: str) -> DecisionLine:
         except AmountError as error:
             raise DecisionLineError(f"{number}: {error}") from None
     return DecisionLine(number, outcome, amount, votes)
+
+
+def _misspelt_outcome(words: list[str]) -> tuple[str, str] | None:
+    """(word, outcome) for a word typed one or two letters off an outcome ("bewiligt",
+    "abgelent"): named in the answer, never read as that outcome."""
+    for word in words[:MAX_TYPO_WORDS]:
+        typed = word.lower()
+        if len(typed) < 6 or len(typed) > 16:
+            continue
+        for outcome in ("bewilligt", "abgelehnt", "vertagt", "genehmigt", "angenommen",
+                        "zurückgestellt"):
+            limit = 2 if len(outcome) >= 9 else 1
+            if edit_distance(typed, outcome, limit) <= limit:
+                return word, outcome
+    return None
 
 
 def _remark(text: str) -> bool:

@@ -331,3 +331,12 @@ def test_the_new_years_balance_says_the_carry_over_is_still_to_come_before_the_c
     bot.run_due_reminders(at(date(2027, 1, 6), 0, 30))
     answer = reply_text(bot.must("sek-ade", "/saldo", today=date(2027, 1, 6)))
     assert "Übertrag aus 2026: 10.000,00 €\n" in answer, answer
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("bewiligt 1200", "bewilligt"), ("abgelent", "abgelehnt"), ("vertagd", "vertagt")])
+def test_a_misspelt_outcome_is_named_and_asked_about_never_booked(bot, typed, meant):
+    number = bot.submit()
+    bot.session(MARCH)
+    outcome = bot.refused("sek-ade", f"{number.lower()} {typed}", "R11", today=MARCH)
+    assert f"„{typed.split()[0]}“ – meinten Sie „{meant}“? Beispiel" in reply_text(outcome)
