@@ -180,8 +180,8 @@ def parse_decision_line(line: str) -> DecisionLine:
     if len(outcomes) != 1:
         typo = None if outcomes else _misspelt_outcome(leftover)
         what = ("zwei verschiedene Ergebnisse stehen darin" if outcomes else
-                f"„{typo[0]}“ – meinten Sie „{typo[1]}“?" if typo else
-                "es fehlt das Ergebnis (bewilligt, abgelehnt oder vertagt)")
+                "es fehlt das Ergebnis (bewilligt, abgelehnt oder vertagt)"
+                + (f"; „{typo[0]}“ – meinten Sie „{typo[1]}“?" if typo else ""))
         stop = "" if what.endswith("?") else "."
         raise DecisionLineError(f"Die Zeile „{shown}“ verstehe ich nicht: {what}{stop} {EXAMPLE}")
     outcome = outcomes.pop()

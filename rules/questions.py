@@ -10,7 +10,8 @@ MAX_QUESTION_CHARS = 300  # longer messages are sketches or reports, not questio
 
 _STATUS_WORDS = frozenset({"stand", "status", "entschieden", "bearbeitet", "bescheid",
                            "neuigkeiten", "neues", "passiert", "entscheidung", "beschieden",
-                           "bewilligt", "genehmigt", "abgelehnt", "zusage"})
+                           "bewilligt", "genehmigt", "abgelehnt", "zusage", "erhalten",
+                           "angekommen", "eingegangen", "bekommen"})
 _STATUS_PHRASES = ("was ist mit", "was ist aus", "wie steht es", "wie steht", "wie weit ist",
                    "wie sieht es", "gibt es schon", "gibt es etwas")
 _APPLICATION_WORDS = frozenset({"antrag", "antrags", "antrages", "antraege", "antraegen",
@@ -48,7 +49,8 @@ def _words(text: str) -> tuple[str, list[str]]:
 
 def _asks(text: str, words: list[str]) -> bool:
     """A question: a question mark, or a first word that asks ("Wie viel Geld ist noch da")."""
-    return "?" in text or (bool(words) and words[0] in _QUESTION_WORDS)
+    return "?" in text or (bool(words) and words[0] in _QUESTION_WORDS) or (
+        "fragen ob" in " ".join(words))  # "Ich wollte fragen, ob …"
 
 
 def asked_status(text: str) -> str | None:

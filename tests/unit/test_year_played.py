@@ -340,3 +340,14 @@ def test_a_misspelt_outcome_is_named_and_asked_about_never_booked(bot, typed, me
     bot.session(MARCH)
     outcome = bot.refused("sek-ade", f"{number.lower()} {typed}", "R11", today=MARCH)
     assert f"„{typed.split()[0]}“ – meinten Sie „{meant}“? Beispiel" in reply_text(outcome)
+
+
+@pytest.mark.parametrize("question", [
+    "Haben Sie meinen Antrag erhalten?", "Ist unser Antrag angekommen?",
+    "Ich wollte fragen, ob es schon eine Entscheidung gibt.",
+])
+def test_an_applicant_asking_whether_her_sketch_arrived_gets_her_applications(bot, question):
+    number = bot.submit()
+    answer = reply_text(bot.must("kita@example.org", question))
+    assert answer.startswith("Ihre Anträge:"), answer
+    assert number in answer
