@@ -13,7 +13,7 @@ CAPTION_LIMIT = 1000  # Telegram allows 1024 for a file's caption
 def units(text: str) -> int:
     """Escaped length in UTF-16 code units, as Telegram counts."""
     escaped = html.escape(text, quote=False)
-    return len(escaped) + sum(1 for char in escaped if ord(char) > 0xFFFF)
+    return len(escaped.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

@@ -155,12 +155,12 @@ class Replies:
         """editMessageText (or only the buttons away); False where Telegram refuses."""
         try:
             if text is None:
-                await self.retrying(lambda: bot.edit_message_reply_markup(
-                    chat_id=chat_id, message_id=message_id, reply_markup=None))
+                await self.retrying(lambda: post(bot, "editMessageReplyMarkup", {
+                    "chat_id": chat_id, "message_id": message_id}))
             else:
-                await self.retrying(lambda: bot.edit_message_text(
-                    to_html(text), chat_id=chat_id, message_id=message_id,
-                    parse_mode=ParseMode.HTML, reply_markup=markup))
+                await self.retrying(lambda: post(bot, "editMessageText", {
+                    "chat_id": chat_id, "message_id": message_id, "text": to_html(text),
+                    "parse_mode": ParseMode.HTML, "reply_markup": markup}))
         except BadRequest as error:
             log.info("could not edit message %s in chat %s: %s", message_id, chat_id, error)
             return False
