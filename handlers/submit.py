@@ -340,17 +340,20 @@ def _store_and_answer(ctx: Context, record: Application, check: SketchCheck,
                       conference: Conference, *, new: bool) -> Outcome:
     values = check.values
     amount = values.get("amount")
+    before = None if new else record.status
     record = replace(
         record,
         applicant=str(values.get("applicant", record.fields.get("applicant", ""))),
         title=str(values.get("title", record.fields.get("title", ""))),
         requested_cents=amount if isinstance(amount, int) else None,
         cofunding=_cofunding_record(values.get("cofunding")),
-        missing=tuple(check.missing))
+        missing=tuple(check.missing),
+        status=(ApplicationStatus.INCOMPLETE if not check.complete else
+                ApplicationStatus.DEFERRED if before == ApplicationStatus.DEFERRED else
+                ApplicationStatus.SUBMITTED))
     number = record.number
-    before = None if new else record.status
     if not check.complete:
-        ctx.store.save_application(replace(record, status=ApplicationStatus.INCOMPLETE))
+        ctx.store.save_application(record)
         lines = [f"Ihr Antrag hat die Nummer {number}, ist aber noch nicht vollständig (R4)."]
         if check.missing:
             lines.append(f"Es fehlt noch: {missing_text(check.missing)}.")
@@ -360,8 +363,6 @@ def _store_and_answer(ctx: Context, record: Application, check: SketchCheck,
         return type(outcome)(True, outcome.replies, rule="R4", application_number=number)
     was_open = before == ApplicationStatus.SUBMITTED
     was_complete = before in (ApplicationStatus.SUBMITTED, ApplicationStatus.DEFERRED)
-    record = replace(record, status=ApplicationStatus.DEFERRED
-                     if before == ApplicationStatus.DEFERRED else ApplicationStatus.SUBMITTED)
     warning = youth_work_warning(*(str(values.get(k, "")) for k in
                                    ("title", "situation", "objective", "measure")))
     if warning and "R6" not in record.flags:

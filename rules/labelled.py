@@ -184,8 +184,9 @@ def parse_labelled(text: str, labels: dict[str, tuple[str, ...]],
 
 
 # The core reads a group of messages (handlers/understand.py), then handles them, and /antrag
-# reads a sketch's text again: the fields of the last texts are kept (a group is at most 32
-# messages, each text and its attachments), for texts as long as a sketch, so at most 1 MB.
+# reads a sketch's text again: the fields of the last 128 texts are kept (a group is at most 32
+# messages, each text and its attachments), for texts as long as a sketch: 1 MB of them at most
+# (4 MB in characters beyond Latin-1).
 MAX_REMEMBERED_CHARS = 8_000
 
 

@@ -28,7 +28,7 @@ _MINUS = ("-", "−", "–")
 # "ca. 2.000 €": a sketch asks for an amount the conference books to the cent, so it must be exact.
 _APPROXIMATE = re.compile(r"(?:ca\.?|circa|zirka|etwa|rund|ungefähr|ungef\.|max\.|maximal|"
                           r"höchstens|bis zu|bis|~)\s*", re.IGNORECASE)
-_ASCII_DIGITS = frozenset("0123456789")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script: "١٥٠٠", "１５００"
 
 
 class AmountError(InputError):
@@ -49,7 +49,7 @@ def parse_amount(text: str) -> int:
     shown = _shown(raw)
     if len(raw) > _MAX_TEXT:
         raise AmountError(f"Den Betrag „{shown}“ kann ich nicht lesen. {EXAMPLE}")
-    if any(ch.isdecimal() and ch not in _ASCII_DIGITS for ch in raw):
+    if _OTHER_DIGIT.search(raw):
         raise AmountError(
             f"Den Betrag „{shown}“ kann ich nicht lesen. Bitte schreiben Sie ihn mit den Ziffern "
             "0 bis 9, so: 1.500,00 €."

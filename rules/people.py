@@ -48,7 +48,9 @@ def normal_address(address: str) -> str:
     treat it in practice. Only ASCII: str.lower() turns look-alikes into Latin letters (the
     KELVIN SIGN into "k"), and "\u212areis-1@…" would be kreis-1's address."""
     address = address.strip()
-    return address.translate(_ASCII_LOWER) if "@" in address[1:] else address
+    if "@" not in address[1:]:
+        return address
+    return address.lower() if address.isascii() else address.translate(_ASCII_LOWER)
 
 
 @dataclass(frozen=True)
