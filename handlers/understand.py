@@ -25,6 +25,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from handlers import withdrawal
 from handlers.context import Context, reply
 from handlers.corrections import spoken_command
 from handlers.messages import IncomingMessage, Outcome
@@ -51,6 +52,7 @@ from rules.questions import (
     asked_status,
     only_thanks,
 )
+from rules.withdrawal import withdrawal_doubted
 
 Meaning = tuple[str, str, str]  # command word, the rest of its line, the following lines
 
@@ -73,6 +75,7 @@ class Reading:
     preview_answer: str | None  # "Ja, bitte buchen.": buchen or verwerfen
     spoken: dict[str, Meaning | None]  # a correction or a withdrawal in words, by role
     amount_change: AmountChange | None  # "2.000 € statt 1.500 € für ADE-2026-001"
+    withdrawal_doubted: str | None  # "Können wir ADE-2026-001 zurückziehen?": its number
     listed: str | None
     sessions: bool
     report: str | None  # "Bitte schicken Sie mir die Übersicht als Excel": its format
@@ -99,6 +102,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
     if labels >= 2:
         return Reading(copied, calendar, labels, labels_everything, moved=None,
                        attendance=None, preview_answer=None, spoken={}, amount_change=None,
+                       withdrawal_doubted=None,
                        listed=None,
                        sessions=False, report=None, status=None, balance=False, own_status=False,
                        results=False, thanks=False)
@@ -114,6 +118,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         spoken={role: spoken_command(role, text)
                 for role in ("applicant", "secretary", "county")},
         amount_change=amount_change_in(text),
+        withdrawal_doubted=withdrawal_doubted(text),
         listed=asked_list(text),
         sessions=asked_sessions(text),
         report=asked_report(text),
@@ -141,6 +146,10 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         return spoken  # a correction or a withdrawal in words (handlers/corrections.py)
     if role == "applicant" and reading.amount_change is not None:
         return amount_change_answer(ctx, reading.amount_change)  # the line to send; or R11
+    if role in ("applicant", "secretary") and reading.withdrawal_doubted:
+        offered = withdrawal.offer(ctx, reading.withdrawal_doubted)  # the line, if she means it
+        if offered is not None:
+            return offered
     if reading.listed is not None:  # "Welche Anträge sind offen?" (an applicant: her own)
         return "antraege", " ".join(filter(None, (_scope(ctx), reading.listed))), ""
     if role != "applicant" and reading.sessions:  # "Welche Sitzungen sind geplant?"

@@ -111,3 +111,22 @@ def _which(ctx: Context) -> Outcome:
                     actions=tuple(Action(f"{a.number} zurückziehen",
                                          f"/zurueckziehen {a.number}") for a in own[:3]))
     return Outcome(False, outcome.replies)
+
+
+def offer(ctx: Context, number: str) -> Outcome | None:
+    """A withdrawal spoken of but not for sure ("Können wir ADE-2026-001 zurückziehen?",
+    "Falls es regnet, ziehen wir ihn zurück", "… nicht zurück"): the line to send if she means
+    it; nothing changes. None when the application is not one she may withdraw."""
+    application = ctx.store.application(number) if number else None
+    if application is None or application.status not in WITHDRAWABLE or not (
+            application.contact == ctx.identity.key
+            or (ctx.person is not None and ctx.person.conference == application.conference)):
+        return None
+    command = f"/zurueckziehen {number}"
+    title = (application.title or "ohne Titel")[:60]
+    outcome = reply(f"Möchten Sie den Antrag {number} „{title}“ zurückziehen? Dann senden "
+                    f"Sie bitte: {command}\nNoch ist nichts geändert; solange Sie ihn nicht "
+                    "zurückziehen, bleibt er auf der Tagesordnung.",
+                    actions=(Action(f"{number} zurückziehen", command),),
+                    application_number=number)
+    return Outcome(False, outcome.replies)

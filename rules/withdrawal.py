@@ -32,16 +32,47 @@ _OBJECT = re.compile(_THE_APPLICATION, re.IGNORECASE)
 _SENTENCE = re.compile(r"([^.!?\n]{1,400})([.!?\n]?)")
 
 
+# "Wir ziehen den Antrag nicht zurück", "Falls es regnet, ziehen wir ihn zurück": no withdrawal
+_NEGATION = re.compile(r"\b(?:nicht|nie|kein\w*)\b", re.IGNORECASE)
+_CONDITION = re.compile(r"\b(?:falls|sofern|wenn|ob|eventuell|evtl|vielleicht|m(?:ö|oe)glicherweise"
+                        r"|ggf|gegebenenfalls|(?:ü|ue)berlegen|k(?:ö|oe)nnten|m(?:ü|ue)ssten"
+                        r"|w(?:ü|ue)rden)\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,;:–]")
+
+
+def _withdrawals(text: str) -> list[tuple[str, bool]]:
+    """(number or "", firm) for each sentence that names an application and a verb of taking
+    it back; firm: no question, no condition, no negation of the verb."""
+    found = []
+    for sentence, end in _SENTENCE.findall(text[:MAX_READ]):
+        takes_back = _VERB.search(sentence) or _SPLIT_VERB.search(sentence)
+        if not (takes_back and _OBJECT.search(sentence)):
+            continue
+        before = sentence[:takes_back.start()]
+        clause = before[max((m.end() for m in _CLAUSE_END.finditer(before)), default=0):]
+        doubted = (end == "?" or bool(_CONDITION.search(sentence))
+                   or bool(_NEGATION.search(clause + takes_back.group())))
+        number = NUMBER.search(sentence) or NUMBER.search(text[:MAX_READ])
+        found.append((number.group().upper() if number else "", not doubted))
+    return found
+
+
 def withdrawal_in(text: str) -> str | None:
     """The number of the application a message in words withdraws ("" when it names none),
     or None when the message is no withdrawal. Both the application and the verb must be in one
-    sentence, and it is no question ("Müssen wir den Antrag zurückziehen?")."""
-    for sentence, end in _SENTENCE.findall(text[:MAX_READ]):
-        takes_back = _VERB.search(sentence) or _SPLIT_VERB.search(sentence)
-        if end != "?" and takes_back and _OBJECT.search(sentence):
-            number = NUMBER.search(sentence) or NUMBER.search(text[:MAX_READ])
-            return number.group().upper() if number else ""
-    return None
+    sentence, and it is said for sure: no question ("Müssen wir den Antrag zurückziehen?"), no
+    condition ("Falls es regnet, ziehen wir …"), no "nicht" ("Wir ziehen ihn nicht zurück")."""
+    return next((number for number, firm in _withdrawals(text) if firm), None)
+
+
+def withdrawal_doubted(text: str) -> str | None:
+    """The application a message speaks of withdrawing without doing it for sure (a question,
+    a condition, a "nicht"): its number ("" when it names none), for the line to send if she
+    means it; None when the message speaks of no withdrawal, or of one for sure."""
+    found = _withdrawals(text)
+    if not found or any(firm for _, firm in found):
+        return None
+    return found[0][0]
 
 
 def _normal(text: object) -> str:

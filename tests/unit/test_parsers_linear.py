@@ -42,7 +42,7 @@ from rules.questions import (
     only_thanks,
 )
 from rules.sketch import check_sketch, parse_cofunding, read_sketch_fields
-from rules.withdrawal import withdrawal_in
+from rules.withdrawal import withdrawal_doubted, withdrawal_in
 
 CONFERENCES = tuple(Conference(code, name) for code, name in LUENEBURG)
 TODAY = date(2026, 3, 2)
@@ -96,6 +96,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "a moved session": lambda t: (says_moved(t), read_move(t), moved_in_words(t)),
     "a correction": lambda t: (says_correction(t), parse_correction(t)),
     "a withdrawal": withdrawal_in,
+    "a withdrawal not for sure": withdrawal_doubted,
     "a change of amount in words": amount_change_in,
 }
 

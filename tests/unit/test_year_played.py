@@ -351,3 +351,28 @@ def test_an_applicant_asking_whether_her_sketch_arrived_gets_her_applications(bo
     answer = reply_text(bot.must("kita@example.org", question))
     assert answer.startswith("Ihre Anträge:"), answer
     assert number in answer
+
+
+@pytest.mark.parametrize("text", [
+    "Wir ziehen {number} nicht zurück, sondern ändern das Programm.",
+    "Falls das Wetter schlecht ist, ziehen wir {number} zurück.",
+    "Können wir {number} noch zurückziehen, falls das Fest ausfällt?",
+    "Wir möchten den Antrag {number} nicht zurückziehen.",
+])
+def test_a_withdrawal_not_said_for_sure_withdraws_nothing_and_offers_the_line(bot, text):
+    number = bot.submit()
+    outcome = bot.say("kita@example.org", text.format(number=number))
+    assert not outcome.accepted
+    assert f"Dann senden Sie bitte: /zurueckziehen {number}" in reply_text(outcome)
+    assert bot.application(number)["status"] == "submitted"
+    assert not outcome.notifications
+
+
+@pytest.mark.parametrize("text", [
+    "Wir ziehen unseren Antrag {number} zurück, das Fest findet nicht statt.",
+    "Leider müssen wir unseren Antrag ({number}) zurückziehen, da der Träger schließt.",
+])
+def test_a_withdrawal_said_for_sure_withdraws_even_with_a_nicht_in_its_reason(bot, text):
+    number = bot.submit()
+    bot.must("kita@example.org", text.format(number=number))
+    assert bot.application(number)["status"] == "withdrawn"
