@@ -25,7 +25,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from handlers import withdrawal
+from handlers import veto, withdrawal
 from handlers.context import Context, reply
 from handlers.corrections import spoken_command
 from handlers.messages import IncomingMessage, Outcome
@@ -38,6 +38,7 @@ from rules.answers import (
     calendar_reply,
     copied_commands,
     preview_answer,
+    veto_doubted,
 )
 from rules.conferences import conferences_in
 from rules.decisions import is_decision_line, looks_like_decision
@@ -76,6 +77,7 @@ class Reading:
     spoken: dict[str, Meaning | None]  # a correction or a withdrawal in words, by role
     amount_change: AmountChange | None  # "2.000 € statt 1.500 € für ADE-2026-001"
     withdrawal_doubted: str | None  # "Können wir ADE-2026-001 zurückziehen?": its number
+    veto_doubted: str | None  # "Wir legen kein Veto gegen ADE-2026-001 ein": its number
     listed: str | None
     sessions: bool
     report: str | None  # "Bitte schicken Sie mir die Übersicht als Excel": its format
@@ -102,7 +104,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
     if labels >= 2:
         return Reading(copied, calendar, labels, labels_everything, moved=None,
                        attendance=None, preview_answer=None, spoken={}, amount_change=None,
-                       withdrawal_doubted=None,
+                       withdrawal_doubted=None, veto_doubted=None,
                        listed=None,
                        sessions=False, report=None, status=None, balance=False, own_status=False,
                        results=False, thanks=False)
@@ -119,6 +121,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
                 for role in ("applicant", "secretary", "county")},
         amount_change=amount_change_in(text),
         withdrawal_doubted=withdrawal_doubted(text),
+        veto_doubted=veto_doubted(text),
         listed=asked_list(text),
         sessions=asked_sessions(text),
         report=asked_report(text),
@@ -146,6 +149,8 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         return spoken  # a correction or a withdrawal in words (handlers/corrections.py)
     if role == "applicant" and reading.amount_change is not None:
         return amount_change_answer(ctx, reading.amount_change)  # the line to send; or R11
+    if role == "county" and reading.veto_doubted:
+        return veto.offer(ctx, reading.veto_doubted)  # nothing vetoed on "kein Veto"
     if role in ("applicant", "secretary") and reading.withdrawal_doubted:
         offered = withdrawal.offer(ctx, reading.withdrawal_doubted)  # the line, if she means it
         if offered is not None:

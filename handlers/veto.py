@@ -69,3 +69,11 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     return reply(f"Veto zu {number} ist eingetragen. Zurück im Budget: {format_cents(released)}. "
                  f"Verfügbar für {conference.name} {year}: {format_cents(balance.free)}. "
                  "Geschäftsführung und Antragsteller sind informiert.")
+
+
+def offer(ctx: Context, number: str) -> Outcome:
+    """A veto spoken of but not for sure ("Wir legen kein Veto gegen … ein", "Sollen wir …
+    ein Veto einlegen?"): nothing is changed; the line to send if one is meant."""
+    outcome = reply(f"Ein Veto zu {number} ist nicht eingetragen; es wurde nichts geändert. "
+                    f"Möchten Sie eines einlegen (R10), senden Sie: /veto {number} <Begründung>")
+    return Outcome(False, outcome.replies)

@@ -61,14 +61,43 @@ _RELEASE = re.compile(r"\bbeschl(?:uss|üsse|uesse)\b.{0,80}?\b(?:bestätig|best
 ATTEND, EXCUSE, TENTATIVE = "attend", "excuse", "tentative"
 
 
+# "Wir legen kein Veto gegen … ein", "Sollen wir ein Veto … einlegen?", "Falls nötig, Veto …"
+_NOT = re.compile(r"\b(?:kein\w*|nicht|ohne|nie)\b", re.IGNORECASE)
+_DOUBT = re.compile(r"\?|\b(?:falls|sofern|wenn|ob|eventuell|evtl|vielleicht|ggf|gegebenenfalls"
+                    r"|(?:ü|ue)berlegen|sollen|sollten|m(?:ü|ue)ssten|w(?:ü|ue)rden|k(?:ö|oe)nnten"
+                    r"|m(?:ö|oe)glicherweise)\b", re.IGNORECASE)
+_WORDS_BEFORE = 3  # "… kein Veto", "… wir wohl kein Veto": the words that negate the word itself
+
+
+def _said_for_sure(head: str, word: re.Match[str], number: re.Match[str]) -> bool:
+    """Whether a veto is said for sure: no "kein", "nicht" before the application or right
+    before the word, no question and no condition ("falls", "wenn", "sollen wir")."""
+    before_word = " ".join(head[:word.start()].split()[-_WORDS_BEFORE:])
+    lead = head[:max(number.start(), word.end())]
+    return not (_NOT.search(head[:number.start()]) or _NOT.search(before_word)
+                or _DOUBT.search(lead) or "?" in head)
+
+
+def veto_doubted(text: str) -> str | None:
+    """The application a message speaks of vetoing without doing it for sure ("Wir legen kein
+    Veto gegen ADE-2026-001 ein", "Sollen wir ein Veto … einlegen?"), else None."""
+    head = text[:MAX_ANSWER_CHARS]
+    word, number = _VETO.search(head), _APPLICATION.search(head)
+    if word is None or number is None or _said_for_sure(head, word, number):
+        return None
+    return number.group().upper()
+
+
 def veto_in_words(text: str) -> tuple[str, str] | None:
     """"Veto gegen ADE-2026-001: passt nicht zum Konzept", "Ich lege Veto gegen ADE-2026-001
-    ein, weil …": the application and the reason (possibly empty: /veto asks for one)."""
+    ein, weil …": the application and the reason (possibly empty: /veto asks for one). Only a
+    veto said for sure: "Wir legen kein Veto gegen ADE-2026-001 ein" is none."""
     head = text[:MAX_ANSWER_CHARS]
-    if not _VETO.search(head):
+    word = _VETO.search(head)
+    if not word:
         return None
     number = _APPLICATION.search(head)
-    if number is None:
+    if number is None or not _said_for_sure(head, word, number):
         return None
     before = head[:number.start()]
     after = head[number.end():]

@@ -376,3 +376,28 @@ def test_a_withdrawal_said_for_sure_withdraws_even_with_a_nicht_in_its_reason(bo
     number = bot.submit()
     bot.must("kita@example.org", text.format(number=number))
     assert bot.application(number)["status"] == "withdrawn"
+
+
+@pytest.mark.parametrize("text", [
+    "Wir legen kein Veto gegen {number} ein.",
+    "Gegen {number} legen wir kein Veto ein.",
+    "Sollen wir ein Veto gegen {number} einlegen?",
+    "Falls nötig, Veto gegen {number}",
+])
+def test_a_veto_not_said_for_sure_changes_nothing(bot, text):
+    number = bot.submit()
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{number} bewilligt 1.000 €")
+    outcome = bot.say("kreis-1", text.format(number=number), today=date(2026, 3, 20))
+    assert not outcome.accepted
+    assert not outcome.notifications
+    assert f"Ein Veto zu {number} ist nicht eingetragen" in reply_text(outcome)
+    assert bot.application(number)["status"] == "approved"
+
+
+def test_a_veto_said_for_sure_with_nicht_in_its_reason_is_a_veto(bot):
+    number = bot.submit()
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{number} bewilligt 1.000 €")
+    bot.must("kreis-1", f"Veto gegen {number}: passt nicht zum Konzept", today=date(2026, 3, 20))
+    assert bot.application(number)["status"] == "vetoed"
