@@ -329,9 +329,14 @@ class Store:
         return entry
 
     def ledger(self, year: int, conference: str | None = None) -> list[LedgerEntry]:
-        rows = (self._rows(year, "ledger") if conference is None else
-                self._find(_year_name(year), "ledger", "conference", conference))
-        return [ledger_from_row(row) for row in rows]
+        """The entries of `year` (of one conference: made records once and kept until written,
+        `Partitions.find_records`; each balance reads them)."""
+        if conference is None:
+            return [ledger_from_row(row) for row in self._rows(year, "ledger")]
+        name = _year_name(year)
+        self._index(name)
+        return self.partitions.find_records(name, "ledger", "conference", conference,
+                                            ledger_from_row)
 
     # -- decisions waiting for /buchen ------------------------------------------------------
     def confirmation(self, code: str) -> Confirmation | None:
