@@ -15,7 +15,7 @@ import math
 import re
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ from bot.mail.settings import MailSettings
 from bot.mail.stats import Stats
 from handlers import faults
 from handlers.messages import IncomingMessage, Sender
-from handlers.service import Core
+from handlers.service import READ_ALONE_CHARS, Core
 from storage.text import storable
 
 log = logging.getLogger(__name__)
@@ -98,11 +98,15 @@ class MailHandler:
         self._refusals: dict[str, deque[float]] = defaultdict(deque)
 
     async def handle_mail(self, mail: RawMailMessage, uidvalidity: int, uid: str, *,
-                          whole: bool) -> Result | None:
+                          whole: bool, handed: Callable[[], None] = lambda: None
+                          ) -> Result | None:
         """Handle one mail once: answer it (through the queue), record it, say where it goes.
         Returns the result, for "Nicht verarbeitet" the note mail to put next to it, the write
         of its answer and record (the mail may be moved once that is done), and its source id;
-        None when it is left in the inbox for now (it failed, or waits for its next attempt)."""
+        None when it is left in the inbox for now (it failed, or waits for its next attempt).
+
+        `handed` is called once the core will read this mail before any mail handed to it
+        later: the sender's next mail may go on from there (`bot.mail.inbox`)."""
         raw = mail.raw
         source_id = source_id_of(raw, whole)
         seen = self.state.handled.get(source_id)
@@ -117,7 +121,7 @@ class MailHandler:
             return (Handled(seen["to"], seen.get("reason", "")), None,
                     self.commit.submit([], []), source_id)
         result, parsed, extra, answer = await self._answer(raw, whole, mail.size_rfc822,
-                                                           source_id)
+                                                           source_id, handed)
         mails = [] if answer is None else [
             Outgoing(f"reply:{source_id}", answer.recipient, answer.data, urgent=True)]
         # The answer is on disk before the record, the record before the mail is moved.
@@ -136,7 +140,8 @@ class MailHandler:
                  self.settings.failed_folder, result.reason)
         return result, self.builder.note(parsed, result.reason).data, written, source_id
 
-    async def _answer(self, raw: bytes, whole: bool, size: int, source_id: str
+    async def _answer(self, raw: bytes, whole: bool, size: int, source_id: str,
+                      handed: Callable[[], None]
                       ) -> tuple[Handled, ParsedMail, dict[str, Any], Mail | None]:
         """What becomes of a mail, and the answer to send (None: no answer)."""
         if not whole:
@@ -174,6 +179,10 @@ class MailHandler:
         text = message_text(parsed, known_person=person is not None, commands=self.commands)
         message = IncomingMessage(sender, text, source_id, self.now(), parsed.attachments,
                                   refers)
+        if len(text) + sum(len(a.text) for a in message.attachments) <= READ_ALONE_CHARS:
+            # The core takes the messages handed to it in turn (`Batches`): this one is
+            # queued there before anything else runs, the sender's next mail only after.
+            handed()
         outcome = await self.core.handle_async(message)
         # A configured person is answered at the address on record: a forged sender never
         # reads the answer (and the /buchen code in it).

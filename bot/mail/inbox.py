@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from imap_tools import BaseMailBox
 
@@ -36,7 +37,8 @@ class _Pass:
     def __init__(self) -> None:
         self.handling: set[asyncio.Task[None]] = set()  # mails not yet handled by the core
         self.settling: set[asyncio.Task[None]] = set()  # answers and records being written
-        self.last: dict[str, asyncio.Task[None]] = {}  # each sender's latest mail
+        # each sender's latest mail: done once the core has it in turn, or it is finished
+        self.last: dict[str, asyncio.Future[None]] = {}
         self.ready: list[Ready] = []
         self.moved = 0
         self.moved_at = time.monotonic()
@@ -192,32 +194,48 @@ class Inbox:
     def _start(self, work: _Pass, group: list[RawMailMessage],
                bodies: dict[str, RawMailMessage], uidvalidity: int) -> None:
         """A task for each mail of the group, after the sender's mail before it."""
+        loop = asyncio.get_running_loop()
         for head in group:
             fetched_whole = head.uid and head.size_rfc822 <= self.settings.max_mail_bytes
             if fetched_whole and head.uid not in bodies:
                 continue  # expunged meanwhile by someone else
             sender = head.sender
+            turn: asyncio.Future[None] = loop.create_future()
             task = asyncio.create_task(self._one(work, head, bodies.get(head.uid or ""),
-                                                 work.last.get(sender), uidvalidity))
-            work.last[sender] = task
+                                                 work.last.get(sender), turn, uidvalidity))
+            work.last[sender] = turn
             work.keep(work.handling, task)
 
     async def _one(self, work: _Pass, head: RawMailMessage, mail: RawMailMessage | None,
-                   before: asyncio.Task[None] | None, uidvalidity: int) -> None:
-        """One mail, once the sender's mail before it is handled (its answer and record are
-        written meanwhile, `settle`)."""
-        if before is not None:
-            await asyncio.wait([before])
-        if self._stopping.is_set():
-            return
+                   before: asyncio.Future[None] | None, turn: asyncio.Future[None],
+                   uidvalidity: int) -> None:
+        """One mail, once the core has the sender's mail before it in turn (its outcome,
+        answer and record come meanwhile, `settle`): each sender's mails are read by the core
+        in order, while the next one is read and the last one's outcome written. `turn` is
+        done once the core has this one in turn, or it is finished."""
+        def handed() -> None:
+            if not turn.done():
+                turn.set_result(None)
+
+        try:
+            if before is not None:
+                await before
+            if self._stopping.is_set():
+                return
+            await self._handle(work, head, mail, uidvalidity, handed)
+        finally:
+            handed()
+
+    async def _handle(self, work: _Pass, head: RawMailMessage, mail: RawMailMessage | None,
+                      uidvalidity: int, handed: Callable[[], None]) -> None:
         uid = head.uid or ""
         raw = (mail or head).raw
         async with self._parallel:
             key = source_id_of(raw, mail is not None)
             try:
                 async with asyncio.timeout(self.settings.mail_seconds):  # no task of its own
-                    handled = await self.handler.handle_mail(mail or head, uidvalidity, uid,
-                                                             whole=mail is not None)
+                    handled = await self.handler.handle_mail(
+                        mail or head, uidvalidity, uid, whole=mail is not None, handed=handed)
             except Exception as error:  # a bug of ours, or a mail that takes too long
                 handled = await self.handler.failed(key, error, raw, uidvalidity, uid)
         if handled is not None:

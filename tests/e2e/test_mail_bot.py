@@ -125,6 +125,30 @@ async def test_docx_sketch_without_any_text_in_the_mail(mail_bot: RunningMailBot
     assert application(mail_bot, "ILM-2026-001")["applicant"] == "SV Melbeck"
 
 
+async def test_a_senders_mails_arriving_together_are_read_in_her_order(
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    """The next mail of a sender is read while the one before is still being handled, but the
+    core takes them in the order they came: her question right after a .docx sketch (read in a
+    child process, far slower than the question) knows that sketch."""
+    docx = make_docx(["Projektskizze", "Sozialraum: Ilmenau", "Antragsteller: SV Melbeck"],
+                     [("Projekttitel", "Schwimmkurs für Grundschüler"),
+                      ("Ausgangssituation", "Viele Kinder können nicht schwimmen."),
+                      ("Ziele", "Alle Kinder der Klasse 3 schwimmen."),
+                      ("Maßnahmen", "Kurs im Freibad, zehn Termine."),
+                      ("Beantragter Betrag", "1.800 €")])
+    message = mail_world.compose("verein", "Antrag", None)
+    message.set_content("")
+    message.add_attachment(docx, maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           filename="Projektskizze Schwimmkurs.docx")
+    mail_world.deliver(message, mail_from=mail_world.address("verein"))
+    mail_world.send("verein", "Unsere Anträge", "/antraege")
+    answers = await mail_world.await_for("verein", 2)
+    [listing] = [a for a in answers if subject(a).startswith("Re: Unsere Anträge")]
+    assert "ILM-2026-001" in listing.text
+    assert "keine Anträge" not in listing.text
+
+
 async def test_incomplete_sketch_is_completed_by_a_reply(mail_bot: RunningMailBot,
                                                          mail_world: MailWorld) -> None:
     mail_world.send("kita", "Projektskizze", SKETCH.replace("Kosten: 1.500,00 €\n", ""))
