@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from handlers import answers, codes, understand, verification
 from handlers.context import Context, reply
 from handlers.messages import IncomingMessage, Outcome
+from rules.answers import not_for_sure
 from rules.decisions import looks_like_decision
 from rules.numbers import NUMBER
 from rules.people import ROLE_GROUPS_DATIVE
@@ -156,7 +157,10 @@ def _without_slash(text: str) -> tuple[str | None, str, str]:
     """A configured person's command word without its slash ("Saldo 2026", "beschluss"); a
     session in words ("Neue Sitzung: 12.03. …", "Die Sitzung am 5. März fällt aus") is
     /sitzung."""
-    text = _SESSION_IN_WORDS.sub(lambda m: m["word"] + " ", text, count=1)
+    said = _SESSION_IN_WORDS.sub(lambda m: m["word"] + " ", text, count=1)
+    if said != text and not_for_sure(text):
+        return None, "", ""  # "Die Sitzung am 19.3. fällt nicht aus": no change to make
+    text = said
     first = text.strip().split("\n", 1)[0].strip()
     if not first or len(first) > MAX_COMMAND_LINE:
         return None, "", ""
@@ -266,7 +270,8 @@ def _meant(ctx: Context) -> str | None:
     if ctx.person is None or len(text) > MAX_MEANT_CHARS:
         return None
     words = [command_word(w) for w in _WORD.findall(text)]
-    session = sitzung_in_words(text, ctx.today) if ctx.identity.role == "secretary" else None
+    session = (sitzung_in_words(text, ctx.today)
+               if ctx.identity.role == "secretary" and not not_for_sure(text) else None)
     if session:
         return ("Meinten Sie eine Sitzung? Dann senden Sie bitte, mit dem Ort ergänzt:\n"
                 f"{session}")

@@ -39,6 +39,9 @@ from rules.sessions import (
 )
 
 BUDGET_II = re.compile(r"\bbudget\s*(ii|2)\b", re.IGNORECASE)
+# "ohne Budget II", as the R8 refusal says to write it: a session with other topics
+NOT_BUDGET_II = re.compile(r"\b(?:ohne|kein(?:e|en)?|nicht)\s+(?:(?:über|ueber|zu)\s+)?"
+                           r"budget\s*(?:ii|2)\b", re.IGNORECASE)
 CANCEL = re.compile(r"\b(absagen|abgesagt|f(?:ä|ae)llt\s+(?:leider\s+)?aus|entf(?:ä|ae)llt)\b",
                     re.IGNORECASE)
 ADDITIONAL = re.compile(r"\b(zusätzlich|zusaetzlich|weitere)\b", re.IGNORECASE)
@@ -79,7 +82,7 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
                          f"neue Datum dazu, z. B.: /sitzung {format_date(day)} verschoben auf "
                          f"{format_date(day + timedelta(days=7))} 19:00")
     start, rest = _take_time(rest)
-    budget_ii = bool(BUDGET_II.search(rest))
+    budget_ii = bool(BUDGET_II.search(rest)) and not NOT_BUDGET_II.search(rest)
     cancel = bool(CANCEL.search(rest))
     additional = bool(ADDITIONAL.search(rest))
     place = _place(rest)
@@ -98,7 +101,7 @@ def register(ctx: Context, args: str, body: str) -> Outcome:
 def _place(rest: str) -> str:
     """The place, from what is left after date and time: never a date (a second date in the
     text is a move the secretary did not spell out, and is asked back)."""
-    place = ADDITIONAL.sub("", CANCEL.sub("", BUDGET_II.sub("", rest)))
+    place = ADDITIONAL.sub("", CANCEL.sub("", BUDGET_II.sub("", NOT_BUDGET_II.sub("", rest))))
     place = re.sub(r"^\s*(ort|in|im)\b[:]?", "", place.strip(" ,;-"), flags=re.IGNORECASE)
     # "im Rathaus (Budget II)", "findet im Rathaus statt"
     place = re.sub(r"\(\s*\)|\s+statt\s*$", "", place).strip(" ,;:-")[:200]
@@ -185,7 +188,7 @@ def _register_move(ctx: Context, conference: Conference, day: date, move: Move) 
         new_start, rest = _take_time(rest)
         if move.time and new_start is None:
             new_start = _parse_time(move.time)
-    budget_ii = bool(BUDGET_II.search(rest))
+    budget_ii = bool(BUDGET_II.search(rest)) and not NOT_BUDGET_II.search(rest)
     place = _place(new_place(rest) if move.kind == "to" else rest)
     old = ctx.store.session(conference.code, old_day)
     if old is not None and old.status == SessionStatus.MOVED and old.moved_to:

@@ -36,6 +36,7 @@ from rules.answers import (
     CalendarReply,
     attendance_word,
     calendar_reply,
+    conditional,
     copied_commands,
     preview_answer,
     veto_doubted,
@@ -114,7 +115,8 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         calendar=calendar,
         labels=labels,
         labels_everything=labels_everything,
-        moved=moved_in_words(text) if len(text) <= MAX_WORDS_CHARS else None,
+        moved=(moved_in_words(text) if len(text) <= MAX_WORDS_CHARS
+               and not conditional(text) else None),  # "Falls nötig … verschoben": no move
         attendance=attendance_word(text),
         preview_answer=preview_answer(text),
         spoken={role: spoken_command(role, text)

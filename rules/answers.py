@@ -78,6 +78,20 @@ def _said_for_sure(head: str, word: re.Match[str], number: re.Match[str]) -> boo
                 or _DOUBT.search(lead) or "?" in head)
 
 
+_NEGATED = re.compile(r"\b(?:nicht|nie|kein\w*)\b", re.IGNORECASE)
+
+
+def conditional(text: str) -> bool:
+    """Whether a short message asks or sets a condition ("Falls nötig wird die Sitzung …
+    verschoben", "Wird sie verschoben?"): never taken as a command that changes something."""
+    return bool(_DOUBT.search(text[:MAX_WORDS_CHARS]))
+
+
+def not_for_sure(text: str) -> bool:
+    """`conditional`, or with a "nicht" anywhere ("Die Sitzung fällt nicht aus")."""
+    return conditional(text) or bool(_NEGATED.search(text[:MAX_WORDS_CHARS]))
+
+
 def veto_doubted(text: str) -> str | None:
     """The application a message speaks of vetoing without doing it for sure ("Wir legen kein
     Veto gegen ADE-2026-001 ein", "Sollen wir ein Veto … einlegen?"), else None."""

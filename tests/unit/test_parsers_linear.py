@@ -18,7 +18,13 @@ from bot.mail.body import html_to_text, strip_quotes_and_signature
 from bot.mail.parse import strip_reply_prefix
 from handlers.commands import registry, split_command
 from rules.amount_change import amount_change_in
-from rules.answers import attendance_word, copied_commands, preview_answer, veto_doubted
+from rules.answers import (
+    attendance_word,
+    copied_commands,
+    not_for_sure,
+    preview_answer,
+    veto_doubted,
+)
 from rules.conferences import LUENEBURG, Conference, conference_named_in, find_conference
 from rules.corrections import parse_correction, says_correction
 from rules.dates import parse_date, parse_time, take_date, take_time
@@ -98,6 +104,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "a withdrawal": withdrawal_in,
     "a withdrawal not for sure": withdrawal_doubted,
     "a veto not for sure": veto_doubted,
+    "said not for sure": not_for_sure,
     "a change of amount in words": amount_change_in,
 }
 

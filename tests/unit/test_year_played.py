@@ -401,3 +401,38 @@ def test_a_veto_said_for_sure_with_nicht_in_its_reason_is_a_veto(bot):
     bot.decide(MARCH, f"{number} bewilligt 1.000 €")
     bot.must("kreis-1", f"Veto gegen {number}: passt nicht zum Konzept", today=date(2026, 3, 20))
     assert bot.application(number)["status"] == "vetoed"
+
+
+@pytest.mark.parametrize("text", [
+    "Die Sitzung am 19.3. fällt nicht aus, wir treffen uns wie geplant.",
+    "Falls nötig wird die Sitzung am 19.3. auf den 26.3. verschoben",
+    "Wird die Sitzung am 19.3. auf den 26.3. verschoben?",
+])
+def test_a_session_in_words_not_said_for_sure_changes_nothing(bot, text):
+    bot.session(MARCH, today=date(2026, 1, 10))
+    before = bot.export()["sessions"]
+    outcome = bot.say("sek-ade", text, today=date(2026, 1, 12))
+    assert not outcome.notifications, reply_text(outcome)  # the county is not alerted
+    assert bot.export()["sessions"] == before
+
+
+def test_a_move_with_nicht_in_its_reason_still_moves(bot):
+    bot.session(MARCH, today=date(2026, 1, 10))
+    bot.must("sek-ade", "Die Sitzung am 19.3. wird auf den 26.3. verschoben, da der Saal nicht "
+             "frei ist.", today=date(2026, 1, 12))
+    assert [s["date"] for s in bot.export()["sessions"] if s["status"] == "scheduled"] == [
+        "2026-03-26"]
+
+
+def test_ohne_budget_ii_as_the_r8_refusal_says_registers_a_session_without_it(bot):
+    bot.session(date(2026, 3, 5), today=date(2026, 1, 10))
+    bot.session(date(2026, 9, 10), today=date(2026, 1, 10))
+    refused = bot.refused("sek-ade", "/sitzung 14.05.2026 18:00 Ort Rathaus, Budget II", "R8",
+                          today=date(2026, 1, 12))
+    assert "ohne „Budget II“" in reply_text(refused)
+    outcome = bot.must("sek-ade", "/sitzung 14.05.2026 18:00 Ort Rathaus, ohne Budget II",
+                       today=date(2026, 1, 12))
+    assert "nicht als Budget-II-Sitzung markiert" in reply_text(outcome)
+    [may] = [s for s in bot.export()["sessions"] if s["date"] == "2026-05-14"]
+    assert may["budget_ii"] is False
+    assert may["place"] == "Rathaus"
