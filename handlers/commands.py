@@ -142,6 +142,11 @@ def split_command(text: str) -> tuple[str | None, str, str]:
 
 
 CODE_COMMANDS = frozenset({"buchen", "verwerfen", "freigeben"})
+# commands that change something at once (no preview, no form to fill in): their word without
+# its slash counts only in a message that says it for sure, without "nicht", "?" or "falls"
+ACTS_AT_ONCE = frozenset({"sitzung", "anwesend", "verhindert", "buchen", "verwerfen", "freigeben",
+                          "bestaetigen", "zurueckziehen", "veto", "einladen", "trennen",
+                          "jahresabschluss"})
 # commands whose following lines belong to them (a sketch, a concept, decisions, a correction)
 WITH_LINES = frozenset({"antrag", "konzept", "beschluss", "korrektur"})
 MAX_COMMAND_LINE = 120  # a first line longer than this is a text, not a command
@@ -172,6 +177,8 @@ def _without_slash(text: str) -> tuple[str | None, str, str]:
         return None, "", ""  # "Sitzung am 12.03.:" heading the results, not a /sitzung
     if word == "antrag" and looks_like_decision(first):
         return None, "", ""  # "Antrag 2 abgelehnt": a result typed on a phone, not a sketch
+    if word in ACTS_AT_ONCE and not_for_sure(text):
+        return None, "", ""  # "Jahresabschluss 2026 – wann machen wir den?": a question
     return word, args, body
 
 

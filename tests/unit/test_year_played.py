@@ -436,3 +436,24 @@ def test_ohne_budget_ii_as_the_r8_refusal_says_registers_a_session_without_it(bo
     [may] = [s for s in bot.export()["sessions"] if s["date"] == "2026-05-14"]
     assert may["budget_ii"] is False
     assert may["place"] == "Rathaus"
+
+
+@pytest.mark.parametrize(("who", "text", "today"), [
+    ("verwaltung", "Jahresabschluss 2026 – wann machen wir den?", date(2027, 1, 2)),
+    ("sek-ade", "Sitzung am 19.3. fällt nicht aus", date(2026, 1, 12)),
+    ("sek-ade", "Zurückziehen? ADE-2026-001 bleibt doch, oder?", date(2026, 2, 3)),
+])
+def test_a_command_word_in_a_question_or_with_nicht_changes_nothing(bot, who, text, today):
+    bot.submit()
+    bot.session(MARCH, today=date(2026, 1, 10))
+    before = bot.state()
+    outcome = bot.say(who, text, today=today)
+    assert not outcome.accepted, reply_text(outcome)
+    assert not outcome.notifications
+    assert bot.state() == before
+
+
+def test_the_same_command_word_said_for_sure_still_runs(bot):
+    bot.submit()
+    outcome = bot.must("verwaltung", "Jahresabschluss 2026", today=date(2027, 1, 2))
+    assert reply_text(outcome).startswith("Jahresabschluss 2026 (R2):")
