@@ -7,14 +7,20 @@ and then, and when the store is closed or opened, a checkpoint writes the change
 (each atomically, see `atomic`) and empties the journal. Replaying a journal line sets rows to
 their committed values, so replaying it again over a file that already has them changes nothing:
 a crash during a checkpoint loses nothing.
+
+Last year's file is not held between messages: what the daily work reads of it (see `Light`)
+comes from a light copy of it, `<year>.light` beside it, a few hundred kB instead of megabytes,
+read when first needed and checked against the file it was made from.
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
+import os
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,6 +39,9 @@ log = logging.getLogger(__name__)
 MAX_OPEN = 4  # files open at most before files with journalled changes are written whole
 JOURNAL = "journal.log"
 CHECKPOINT_BYTES = 2 * 1024 * 1024  # journal size at which the files are written whole
+
+LIGHT_SUFFIX = ".light"
+LIGHT_VERSION = 1
 
 Change = list[Any]  # [table, document id, row or None for removed]
 T = TypeVar("T")
@@ -56,7 +65,7 @@ except OSError:  # no C library to load (not expected on Linux)
 class HeldStorage(Storage):
     """A TinyDB storage that holds the data in memory until the owner commits it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, data: dict[str, Any] | None = None) -> None:
         self.path = path
         self.dirty = False
         self.touched: dict[str, set[int]] = {}  # table → ids of rows changed since the commit
@@ -66,7 +75,7 @@ class HeldStorage(Storage):
         # (table, document id) → the record the store made of that row (`record`), dropped
         # when the row is written (`touch`) or the data replaced
         self.records: dict[tuple[str, str], Any] = {}
-        self.data: dict[str, Any] | None = self._load()
+        self.data: dict[str, Any] | None = self._load() if data is None else data
 
     def _load(self) -> dict[str, Any] | None:
         if not self.path.exists():
@@ -212,17 +221,62 @@ class JournaledDB(TinyDB):
     table_class = JournaledTable
 
 
+@dataclass(frozen=True)
+class Light:
+    """What a light copy of a file holds, read-only: `tables` whole, of `rows` the rows whose
+    field has one of the values named (all such rows), and of `keys` the field's values."""
+
+    tables: frozenset[str] = frozenset()
+    rows: Mapping[tuple[str, str], frozenset[Any]] | None = None
+    keys: frozenset[tuple[str, str]] = frozenset()
+
+    def serves(self, table: str, field: str | None = None, value: Any = None) -> bool:
+        return table in self.tables or value in (self.rows or {}).get((table, field or ""), ())
+
+    def copy(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The light copy of a file's data."""
+        tables = {table: dict(data.get(table, {})) for table in self.tables}
+        for (table, field), values in (self.rows or {}).items():
+            tables.setdefault(table, {}).update(
+                (doc_id, row) for doc_id, row in data.get(table, {}).items()
+                if row.get(field) in values)
+        keys = {f"{table}.{field}": [row[field] for row in data.get(table, {}).values()]
+                for table, field in self.keys}
+        return {"tables": tables, "keys": keys}
+
+
+class LightCopy:
+    """A light copy in memory: its rows found through indexes as in the file itself."""
+
+    def __init__(self, path: Path, copy: dict[str, Any]) -> None:
+        self.storage = HeldStorage(path, copy["tables"])
+        self.keys: dict[str, list[Any]] = copy["keys"]
+
+
+def _source(path: Path) -> list[int] | None:
+    """What a light copy remembers of the file it was made from: size, time, inode."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
 class Partitions:
     """The open TinyDB files of one data directory, locked against a second process."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, light: Light | None = None) -> None:
         self.directory = directory
         make_private(directory)  # 0700 and 0600, whatever the umask
         self._lock = DirectoryLock(directory)
         self._lock.acquire()
         remove_temporary_files(directory)
         self._dbs: OrderedDict[str, TinyDB] = OrderedDict()
-        self.opened: Counter[str] = Counter()  # how often each file was read from disk
+        self.opened: Counter[str] = Counter()  # how often each file was read from disk whole
+        self.light = light or Light()
+        # files read through their light copy while they are not open (`reader`)
+        self.light_names: frozenset[str] = frozenset()
+        self._lights: dict[str, LightCopy] = {}
         self._on_disk = {p.stem for p in directory.glob("*.json")}  # one process per directory
         self._unsaved: set[str] = set()  # files with journalled changes not yet written whole
         self.journal = Journal(directory / JOURNAL)
@@ -250,8 +304,8 @@ class Partitions:
 
     def raw(self, name: str, table: str) -> dict[str, dict[str, Any]]:
         """A table's rows by document id, read-only: no TinyDB Document objects, no copies."""
-        data = self.db(name).storage.read() or {}
-        return data.get(table, {})
+        storage = self._reader(name, table)
+        return ((storage.read() if storage else None) or {}).get(table, {})
 
     def rows(self, name: str, table: str) -> list[dict[str, Any]]:
         return list(self.raw(name, table).values())
@@ -259,19 +313,72 @@ class Partitions:
     def find(self, name: str, table: str, field: str,
              value: Any) -> list[tuple[str, dict[str, Any]]]:
         """The rows whose `field` is `value`, by document id, through an index (read-only)."""
-        return self.db(name).storage.lookup(table, field, value)  # type: ignore[attr-defined]
+        storage = self._reader(name, table, field, value)
+        return storage.lookup(table, field, value) if storage else []
 
     def find_records(self, name: str, table: str, field: str, value: Any,
                      convert: Callable[[dict[str, Any]], T]) -> list[T]:
         """`find`, each row made a record by `convert`: once, then the same record again until
         the row is written (a table's rows are made records by one `convert` only)."""
-        storage: HeldStorage = self.db(name).storage  # type: ignore[assignment]
+        storage = self._reader(name, table, field, value)
         return [storage.record(table, doc_id, row, convert)
-                for doc_id, row in storage.lookup(table, field, value)]
+                for doc_id, row in storage.lookup(table, field, value)] if storage else []
 
     def values(self, name: str, table: str, field: str) -> list[Any]:
         """The `field` of every row of `table` (read-only)."""
+        if (table, field) in self.light.keys and (copy := self._light_copy(name)):
+            return copy.keys[f"{table}.{field}"]
         return [row[field] for row in self.raw(name, table).values()]
+
+    def _reader(self, name: str, table: str, field: str | None = None,
+                value: Any = None) -> HeldStorage | None:
+        """Where to read: the open file; else its light copy if that has what is asked for
+        (see `light_names`); else the file, opened; None for a file that does not exist."""
+        if name not in self._dbs:
+            if name not in self._on_disk:
+                return None
+            if self.light.serves(table, field, value) and (copy := self._light_copy(name)):
+                return copy.storage
+        return self.db(name).storage  # type: ignore[return-value]
+
+    def _light_copy(self, name: str) -> LightCopy | None:
+        """The light copy of a file not open, if it is one of `light_names`: kept in memory,
+        else read from its `.light` file if that was made from the file as it is, else made
+        (reading the file once) and written for the next time."""
+        if name in self._dbs or name not in self.light_names:
+            return None
+        if name in self._lights:
+            return self._lights[name]
+        path = self.directory / f"{name}.json"
+        source = _source(path)
+        if source is None:
+            return None
+        try:
+            stored = orjson.loads((self.directory / f"{name}{LIGHT_SUFFIX}").read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            stored = {}
+        if stored.get("source") != source or stored.get("version") != LIGHT_VERSION:
+            self.opened[name] += 1
+            stored = self._write_light(name, orjson.loads(path.read_bytes() or b"{}"), source)
+        self._lights[name] = LightCopy(path, stored)
+        return self._lights[name]
+
+    def _write_light(self, name: str, data: Mapping[str, Any],
+                     source: list[int] | None) -> dict[str, Any]:
+        """Make the light copy of `data` (the file as it is on disk) and write it beside the
+        file, not synced: a copy lost in a crash is made again from the file."""
+        copy = {"version": LIGHT_VERSION, "source": source, **self.light.copy(data)}
+        path = self.directory / f"{name}{LIGHT_SUFFIX}"
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "wb") as handle:
+                handle.write(orjson.dumps(copy))
+            os.replace(temp, path)
+        except OSError as error:
+            temp.unlink(missing_ok=True)
+            log.warning("could not write %s (%s); it is made again when needed", path, error)
+        return copy
 
     def peek(self, name: str) -> dict[str, Any]:
         """A file's data without keeping it open (a one-time scan of every year): the open
@@ -305,7 +412,10 @@ class Partitions:
                   if name not in keep and not storage.dirty and name not in self._unsaved]
         for name, _ in closed:
             del self._dbs[name]
-        if any(storage.data for _, storage in closed):
+        unused = [name for name in self._lights if name not in self.light_names]
+        for name in unused:
+            del self._lights[name]
+        if unused or any(storage.data for _, storage in closed):
             give_back_memory()
 
     def _storages(self) -> list[tuple[str, HeldStorage]]:
@@ -340,8 +450,18 @@ class Partitions:
             storage: HeldStorage = self._dbs[name].storage  # type: ignore[assignment]
             write_atomic(storage.path, storage.serialized())
             self._on_disk.add(name)
+            self._renew_light(name, storage)
         self._unsaved.clear()
         self.journal.reset()
+
+    def _renew_light(self, name: str, storage: HeldStorage) -> None:
+        """A file was written: its light copy is made again from it if it is read light, else
+        removed (it would hold what the file no longer does, erased data included)."""
+        self._lights.pop(name, None)
+        if name in self.light_names:
+            self._write_light(name, storage.data or {}, _source(storage.path))
+        else:
+            (self.directory / f"{name}{LIGHT_SUFFIX}").unlink(missing_ok=True)
 
     def rollback(self) -> None:
         for name, storage in self._storages():

@@ -26,7 +26,7 @@ from rules.records import (
     LedgerEntry,
     Session,
 )
-from storage.partitions import Partitions, give_back_memory
+from storage.partitions import Light, Partitions, give_back_memory
 from storage.records import (
     application_from_row,
     application_to_row,
@@ -48,6 +48,17 @@ def _new_link(row: MutableMapping[str, Any]) -> None:
     row["address"] = row.pop("chat_id")
 
 
+# What the daily work reads of last year, whose file is not held (see `Store.focus`): its
+# applications and sessions, its previews still waiting (an early-January /buchen or
+# /bestaetigen of December's decisions), and the keys of its handled messages, notifications and
+# previews (a message of December delivered again in January is answered once).
+LAST_YEAR = Light(
+    tables=frozenset({"applications", "sessions"}),
+    rows={("confirmations", "status"): frozenset({str(ConfirmationStatus.OPEN),
+                                                  str(ConfirmationStatus.HELD)})},
+    keys=frozenset({("processed", "source_id"), ("outbox", "key"), ("confirmations", "code")}))
+
+
 def _year_name(year: int) -> str:
     return str(year)
 
@@ -60,13 +71,16 @@ def _number_year(number: str) -> int:
 class Store:
     """Yearly partitions are opened when first needed, so memory and start-up do not grow with
     the years of history. `focus(year)` names the years a message of `year` may refer to (this
-    year and the one before): their files stay open between messages, and the indexes of
-    handled messages and sent notifications cover them and nothing older, so neither grows with
-    the years looked up. Confirmation codes are indexed for every file opened (a correction may
-    keep its code in an older year)."""
+    year and the one before): this year's file stays open between messages; last year's is read
+    through its light copy (`LAST_YEAR`) and opened whole only for what that does not hold (a
+    booking into it, its ledger, an old handled message), then closed again. The indexes of
+    handled messages and sent notifications cover these two years and nothing older, so
+    neither grows with the years looked up; last year's are read at the first message that
+    needs them, not at the start. Confirmation codes are indexed for every file read (a
+    correction may keep its code in an older year)."""
 
     def __init__(self, directory: Path) -> None:
-        self.partitions = Partitions(directory)
+        self.partitions = Partitions(directory, LAST_YEAR)
         self._reset_indexes()
         self._build_closed_index()  # once per data directory, before any message
         self._build_undecided_index()
@@ -78,7 +92,8 @@ class Store:
             give_back_memory()
 
     def _reset_indexes(self) -> None:
-        self._focused: tuple[str, ...] = ()
+        self._focused: tuple[str, ...] = ()  # last year, this year
+        self._keyed: set[str] = set()  # of those, the ones in _processed and _outbox_keys
         self._indexed: set[str] = set()  # partitions whose confirmation codes are indexed
         self._processed: dict[str, str] = {}  # source id → partition holding its record
         self._outbox_keys: dict[str, str] = {}  # notification key → partition
@@ -88,28 +103,40 @@ class Store:
         if name in self._indexed:
             return
         self._indexed.add(name)
-        for row in self.partitions.rows(name, "confirmations"):
-            self._codes[row["code"]] = name
+        for code in self.partitions.values(name, "confirmations", "code"):
+            self._codes[code] = name
 
     def focus(self, year: int) -> None:
-        """Open the partitions a message of `year` may refer to: this year and the one before."""
+        """Name the partitions a message of `year` may refer to: this year and the one before
+        (see the class)."""
         names = (_year_name(year - 1), _year_name(year))
-        for name in names:
-            self._index(name)
+        self._index(names[1])
         if names == self._focused:
             return
-        known = set(self._focused)
         self._focused = names
-        self._processed = {k: v for k, v in self._processed.items() if v in names}
-        self._outbox_keys = {k: v for k, v in self._outbox_keys.items() if v in names}
-        for name in names:
-            if name in known:
-                continue
-            self._processed.update(
-                (source_id, name) for source_id in
-                self.partitions.values(name, "processed", "source_id"))
-            self._outbox_keys.update(
-                (key, name) for key in self.partitions.values(name, "outbox", "key"))
+        self.partitions.light_names = frozenset(names[:1])
+        self._keyed &= set(names)
+        self._processed = {k: v for k, v in self._processed.items() if v in self._keyed}
+        self._outbox_keys = {k: v for k, v in self._outbox_keys.items() if v in self._keyed}
+        self._key(names[1])
+
+    def _key(self, name: str) -> None:
+        """Index the keys of handled messages and notifications of a focused partition."""
+        if name in self._keyed:
+            return
+        self._keyed.add(name)
+        self._processed.update((source_id, name) for source_id in
+                               self.partitions.values(name, "processed", "source_id"))
+        self._outbox_keys.update((key, name) for key in
+                                 self.partitions.values(name, "outbox", "key"))
+
+    def _last_year_keyed(self) -> bool:
+        """Index last year's keys, if not yet done: whether anything was to do."""
+        if not self._focused or self._focused[0] in self._keyed:
+            return False
+        self._key(self._focused[0])
+        self._index(self._focused[0])
+        return True
 
     # -- partitions -------------------------------------------------------------------------
     def table(self, partition: str, name: str) -> Table:
@@ -163,13 +190,21 @@ class Store:
         return self.partitions.journal.appended
 
     def rollback(self) -> None:
+        """Forget what changed since the last commit. Nothing changed (a refusal): nothing to
+        do; else the indexes are made again, and the focus kept, so that `trim` does not
+        close this year's file."""
+        if not self.dirty:
+            return
+        focused = self._focused
         self.partitions.rollback()
         self._reset_indexes()
         self._load_address_book()
+        if focused:
+            self.focus(int(focused[1]))
 
     def trim(self) -> None:
         """Between messages: close the files no message needs next (see `focus`)."""
-        self.partitions.trim(keep={GLOBAL, *self._focused})
+        self.partitions.trim(keep={GLOBAL, *self._focused[1:]})
 
     def close(self) -> None:
         self.partitions.close()
@@ -177,6 +212,8 @@ class Store:
     # -- handled messages (idempotency) -----------------------------------------------------
     def processed(self, source_id: str) -> Record | None:
         name = self._processed.get(source_id)
+        if name is None and self._last_year_keyed():
+            name = self._processed.get(source_id)
         if name is None:
             return None
         found = self._find(name, "processed", "source_id", source_id)
@@ -188,7 +225,7 @@ class Store:
 
     # -- outbox -----------------------------------------------------------------------------
     def has_notification(self, key: str) -> bool:
-        return key in self._outbox_keys
+        return key in self._outbox_keys or (self._last_year_keyed() and key in self._outbox_keys)
 
     def add_notifications(self, year: int, records: list[Record]) -> None:
         records = [{**record, "id": uuid.uuid4().hex, "delivered": {}} for record in records]
@@ -341,6 +378,8 @@ class Store:
     # -- decisions waiting for /buchen ------------------------------------------------------
     def confirmation(self, code: str) -> Confirmation | None:
         name = self._codes.get(code.upper())
+        if name is None and self._last_year_keyed():
+            name = self._codes.get(code.upper())
         if name is None:
             return None
         found = self._find(name, "confirmations", "code", code.upper())

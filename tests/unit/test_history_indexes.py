@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from handlers.service import Core
-from tests.support.core import APPLICANT, Bot, at, reply_text, sketch
+from tests.support.core import APPLICANT, Bot, at, booking_command, reply_text, sketch
 
 SESSION = date(2026, 3, 12)
 
@@ -89,10 +89,11 @@ def test_rows_changed_after_they_were_found_are_found_by_their_new_values(bot: B
 def test_the_daily_work_reads_only_this_year_and_the_last_and_an_old_year_when_asked(
         tmp_path: Path) -> None:
     """Five closed years: the minute's tick (all day long), an applicant's list, a secretary's
-    balance and list read this year's and last year's files and no older one, so they cost the
-    same with ten years of history as with two. An old year asked for is read and closed again
-    after the answer, and the indexes of handled messages and notifications keep only the two
-    recent years, so memory does not grow with the years looked up either."""
+    balance and list read this year's file and last year's light copy (its applications,
+    sessions, waiting previews and keys) and no older file, so they cost the same with ten years
+    of history as with one. An old year asked for is read and closed again after the answer,
+    and the indexes of handled messages and notifications keep only the two recent years, so
+    memory does not grow with the years looked up either."""
     bot = Bot(tmp_path)
     for year in range(2021, 2026):
         bot.concept(today=date(year, 1, 10))
@@ -109,12 +110,53 @@ def test_the_daily_work_reads_only_this_year_and_the_last_and_an_old_year_when_a
                                                      today=date(2026, 3, 2)))
         bot.must("sek-ade", "/saldo", today=date(2026, 3, 2))
         bot.must("sek-ade", "/antraege", today=date(2026, 3, 2))
-        assert set(store.partitions.opened) == {"global", "2025", "2026"}
+        # last year's whole file was not read: its light copy, written at the close, was
+        assert set(store.partitions.opened) == {"global", "2026"}
+        assert set(store.partitions._lights) == {"2025"}
         assert "Projekt 2022" in reply_text(bot.must("kreis-1", "/antraege ADE 2022",
                                                      today=date(2026, 3, 2)))
         assert store.partitions.opened["2022"] == 1
-        assert set(store.partitions._dbs) == {"global", "2025", "2026"}
+        # last year's ledger is not in its light copy: read whole for that answer, then closed
+        assert "abgeschlossen" in reply_text(bot.must("kreis-1", "/saldo ADE 2025",
+                                                      today=date(2026, 3, 2)))
+        assert store.partitions.opened["2025"] == 1
+        assert set(store.partitions._dbs) == {"global", "2026"}
         assert set(store._processed.values()) | set(store._outbox_keys.values()) <= {
             "2025", "2026"}
     finally:
         bot.close()
+
+
+def test_december_seen_from_january_without_last_years_file(bot: Bot) -> None:
+    """Across New Year, with last year's file read only through its light copy: a message of
+    December delivered again in January is answered from its record and changes nothing, and
+    December's decisions are booked in January into December's year, after a restart."""
+    number = bot.submit(Betrag="1.200 €", today=date(2026, 12, 1))
+    december = date(2026, 12, 10)
+    bot.session(december, today=date(2026, 12, 1))
+    bot.must("kreis-1", f"/anwesend ADE {december:%d.%m.%Y}", today=date(2026, 12, 2))
+    sent = bot.must(APPLICANT, sketch(Titel="Lesepaten im Dezember"), today=date(2026, 12, 31),
+                    source_id="mail:dezember")
+    preview = bot.must("sek-ade", f"/beschluss {december:%d.%m.%Y}\n{number} bewilligt",
+                       today=date(2026, 12, 20))
+    bot.must("sek-ade", "/saldo", today=date(2027, 1, 2))  # 2027 begins
+    bot.reopen()
+    store = bot.core.store
+    january = at(date(2027, 1, 3))
+    again = bot.say(APPLICANT, sketch(Titel="Lesepaten im Dezember"), when=january,
+                    source_id="mail:dezember")
+    assert again.duplicate
+    assert again.application_number == sent.application_number
+    assert "2026" not in store.partitions._dbs
+    booked = bot.must("sek-ade", booking_command(preview), when=january)
+    assert "Gebucht" in reply_text(booked)
+    bot.reopen()  # the booking written into 2026.json, and into its light copy
+    store = bot.core.store
+    listing = reply_text(bot.must(APPLICANT, "/antraege", when=january))
+    assert f"{number} " in listing
+    assert "bewilligt 1.200,00 €" in listing
+    assert "Lesepaten im Dezember" in listing
+    assert "2026" not in store.partitions._dbs
+    assert not store.partitions.opened["2026"]
+    assert bot.application(number)["status"] == "approved"
+    assert bot.balance("ADE", 2026)["bound_cents"] == 120000
