@@ -223,26 +223,17 @@ class JournaledDB(TinyDB):
 
 @dataclass(frozen=True)
 class Light:
-    """What a light copy of a file holds, read-only: `tables` whole, of `rows` the rows whose
-    field has one of the values named (all such rows), and of `keys` the field's values."""
+    """What a light copy of a file holds, read-only: `tables` whole, and of `keys` (table,
+    field) the field's values."""
 
     tables: frozenset[str] = frozenset()
-    rows: Mapping[tuple[str, str], frozenset[Any]] | None = None
     keys: frozenset[tuple[str, str]] = frozenset()
-
-    def serves(self, table: str, field: str | None = None, value: Any = None) -> bool:
-        return table in self.tables or value in (self.rows or {}).get((table, field or ""), ())
 
     def copy(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """The light copy of a file's data."""
-        tables = {table: dict(data.get(table, {})) for table in self.tables}
-        for (table, field), values in (self.rows or {}).items():
-            tables.setdefault(table, {}).update(
-                (doc_id, row) for doc_id, row in data.get(table, {}).items()
-                if row.get(field) in values)
-        keys = {f"{table}.{field}": [row[field] for row in data.get(table, {}).values()]
-                for table, field in self.keys}
-        return {"tables": tables, "keys": keys}
+        return {"tables": {table: data.get(table, {}) for table in self.tables},
+                "keys": {f"{table}.{field}": [row[field] for row in data.get(table, {}).values()]
+                         for table, field in self.keys}}
 
 
 class LightCopy:
@@ -274,8 +265,10 @@ class Partitions:
         self._dbs: OrderedDict[str, TinyDB] = OrderedDict()
         self.opened: Counter[str] = Counter()  # how often each file was read from disk whole
         self.light = light or Light()
-        # files read through their light copy while they are not open (`reader`)
-        self.light_names: frozenset[str] = frozenset()
+        # files never read through a light copy (global.json, this year's), and those whose
+        # light copy stays in memory between messages and is written again with the file
+        self.light_skip: frozenset[str] = frozenset()
+        self.light_kept: frozenset[str] = frozenset()
         self._lights: dict[str, LightCopy] = {}
         self._on_disk = {p.stem for p in directory.glob("*.json")}  # one process per directory
         self._unsaved: set[str] = set()  # files with journalled changes not yet written whole
@@ -313,14 +306,14 @@ class Partitions:
     def find(self, name: str, table: str, field: str,
              value: Any) -> list[tuple[str, dict[str, Any]]]:
         """The rows whose `field` is `value`, by document id, through an index (read-only)."""
-        storage = self._reader(name, table, field, value)
+        storage = self._reader(name, table)
         return storage.lookup(table, field, value) if storage else []
 
     def find_records(self, name: str, table: str, field: str, value: Any,
                      convert: Callable[[dict[str, Any]], T]) -> list[T]:
         """`find`, each row made a record by `convert`: once, then the same record again until
         the row is written (a table's rows are made records by one `convert` only)."""
-        storage = self._reader(name, table, field, value)
+        storage = self._reader(name, table)
         return [storage.record(table, doc_id, row, convert)
                 for doc_id, row in storage.lookup(table, field, value)] if storage else []
 
@@ -330,22 +323,22 @@ class Partitions:
             return copy.keys[f"{table}.{field}"]
         return [row[field] for row in self.raw(name, table).values()]
 
-    def _reader(self, name: str, table: str, field: str | None = None,
-                value: Any = None) -> HeldStorage | None:
+    def _reader(self, name: str, table: str) -> HeldStorage | None:
         """Where to read: the open file; else its light copy if that has what is asked for
-        (see `light_names`); else the file, opened; None for a file that does not exist."""
+        (not for `light_skip`); else the file, opened; None for a file that does not exist."""
         if name not in self._dbs:
             if name not in self._on_disk:
                 return None
-            if self.light.serves(table, field, value) and (copy := self._light_copy(name)):
+            if table in self.light.tables and (copy := self._light_copy(name)):
                 return copy.storage
         return self.db(name).storage  # type: ignore[return-value]
 
     def _light_copy(self, name: str) -> LightCopy | None:
-        """The light copy of a file not open, if it is one of `light_names`: kept in memory,
-        else read from its `.light` file if that was made from the file as it is, else made
-        (reading the file once) and written for the next time."""
-        if name in self._dbs or name not in self.light_names:
+        """The light copy of a file not open (nor in `light_skip`): kept in memory, else read
+        from its `.light` file if that was made from the file as it is, else made (reading the
+        file once) and written for the next time. Kept in memory until `trim` only, unless
+        the file is in `light_kept`."""
+        if name in self._dbs or name in self.light_skip:
             return None
         if name in self._lights:
             return self._lights[name]
@@ -412,7 +405,7 @@ class Partitions:
                   if name not in keep and not storage.dirty and name not in self._unsaved]
         for name, _ in closed:
             del self._dbs[name]
-        unused = [name for name in self._lights if name not in self.light_names]
+        unused = [name for name in self._lights if name not in self.light_kept]
         for name in unused:
             del self._lights[name]
         if unused or any(storage.data for _, storage in closed):
@@ -458,7 +451,7 @@ class Partitions:
         """A file was written: its light copy is made again from it if it is read light, else
         removed (it would hold what the file no longer does, erased data included)."""
         self._lights.pop(name, None)
-        if name in self.light_names:
+        if name in self.light_kept:
             self._write_light(name, storage.data or {}, _source(storage.path))
         else:
             (self.directory / f"{name}{LIGHT_SUFFIX}").unlink(missing_ok=True)

@@ -48,15 +48,14 @@ def _new_link(row: MutableMapping[str, Any]) -> None:
     row["address"] = row.pop("chat_id")
 
 
-# What the daily work reads of last year, whose file is not held (see `Store.focus`): its
-# applications and sessions, its previews still waiting (an early-January /buchen or
-# /bestaetigen of December's decisions), and the keys of its handled messages, notifications and
-# previews (a message of December delivered again in January is answered once).
-LAST_YEAR = Light(
-    tables=frozenset({"applications", "sessions"}),
-    rows={("confirmations", "status"): frozenset({str(ConfirmationStatus.OPEN),
-                                                  str(ConfirmationStatus.HELD)})},
-    keys=frozenset({("processed", "source_id"), ("outbox", "key"), ("confirmations", "code")}))
+# What is read of a past year without its whole file (see `Store.focus`): its applications,
+# sessions, ledger and previews (an applicant's /antraege, /saldo of that year, an
+# early-January /buchen of December's decisions), and the keys of its handled messages and
+# notifications (a message of December delivered again in January is answered once). Not its
+# outbox and the answers stored for handled messages, which are most of a year's file.
+PAST_YEAR = Light(
+    tables=frozenset({"applications", "sessions", "ledger", "confirmations"}),
+    keys=frozenset({("processed", "source_id"), ("outbox", "key")}))
 
 
 def _year_name(year: int) -> str:
@@ -72,15 +71,17 @@ class Store:
     """Yearly partitions are opened when first needed, so memory and start-up do not grow with
     the years of history. `focus(year)` names the years a message of `year` may refer to (this
     year and the one before): this year's file stays open between messages; last year's is read
-    through its light copy (`LAST_YEAR`) and opened whole only for what that does not hold (a
-    booking into it, its ledger, an old handled message), then closed again. The indexes of
+    through its light copy (`PAST_YEAR`, kept in memory) and opened whole only for what that
+    does not hold (a booking into it, an old message's stored answer), then closed again. An
+    older year asked for is read through its light copy too, for that message. The indexes of
     handled messages and sent notifications cover these two years and nothing older, so
     neither grows with the years looked up; last year's are read at the first message that
     needs them, not at the start. Confirmation codes are indexed for every file read (a
     correction may keep its code in an older year)."""
 
     def __init__(self, directory: Path) -> None:
-        self.partitions = Partitions(directory, LAST_YEAR)
+        self.partitions = Partitions(directory, PAST_YEAR)
+        self.partitions.light_skip = frozenset({GLOBAL})
         self._reset_indexes()
         self._build_closed_index()  # once per data directory, before any message
         self._build_undecided_index()
@@ -103,18 +104,21 @@ class Store:
         if name in self._indexed:
             return
         self._indexed.add(name)
-        for code in self.partitions.values(name, "confirmations", "code"):
-            self._codes[code] = name
+        for row in self.partitions.rows(name, "confirmations"):
+            self._codes[row["code"]] = name
 
     def focus(self, year: int) -> None:
         """Name the partitions a message of `year` may refer to: this year and the one before
         (see the class)."""
         names = (_year_name(year - 1), _year_name(year))
+        if names != self._focused:
+            self._refocus(names)
         self._index(names[1])
-        if names == self._focused:
-            return
+
+    def _refocus(self, names: tuple[str, str]) -> None:
         self._focused = names
-        self.partitions.light_names = frozenset(names[:1])
+        self.partitions.light_skip = frozenset({GLOBAL, names[1]})
+        self.partitions.light_kept = frozenset(names[:1])
         self._keyed &= set(names)
         self._processed = {k: v for k, v in self._processed.items() if v in self._keyed}
         self._outbox_keys = {k: v for k, v in self._outbox_keys.items() if v in self._keyed}

@@ -101,6 +101,9 @@ def test_the_daily_work_reads_only_this_year_and_the_last_and_an_old_year_when_a
         bot.session(date(year, 3, 11), today=date(year, 2, 3))
         bot.decide(date(year, 3, 11), f"{number} bewilligt")
         assert bot.run_due_reminders(at(date(year + 1, 1, 1), 0, 30))  # the year-end close
+    december = bot.must(APPLICANT, sketch(Titel="Lesepaten"), today=date(2025, 12, 30),
+                        source_id="dezember")
+    bot.run_due_reminders(at(date(2026, 1, 2), 9))
     bot.reopen()
     try:
         store = bot.core.store
@@ -115,10 +118,19 @@ def test_the_daily_work_reads_only_this_year_and_the_last_and_an_old_year_when_a
         assert set(store.partitions._lights) == {"2025"}
         assert "Projekt 2022" in reply_text(bot.must("kreis-1", "/antraege ADE 2022",
                                                      today=date(2026, 3, 2)))
-        assert store.partitions.opened["2022"] == 1
-        # last year's ledger is not in its light copy: read whole for that answer, then closed
+        assert store.partitions.opened["2022"] == 1  # to make its light copy, once
+        assert "abgeschlossen" in reply_text(bot.must("kreis-1", "/saldo ADE 2022",
+                                                      today=date(2026, 3, 2)))
         assert "abgeschlossen" in reply_text(bot.must("kreis-1", "/saldo ADE 2025",
                                                       today=date(2026, 3, 2)))
+        assert store.partitions.opened["2022"] == 1
+        assert not store.partitions.opened["2025"]
+        # the answer stored for a message of last year is not in its light copy: the whole
+        # file is read for it, and closed after the answer
+        again = bot.say(APPLICANT, sketch(Titel="Lesepaten"), today=date(2026, 3, 2),
+                        source_id="dezember")
+        assert again.duplicate
+        assert again.application_number == december.application_number
         assert store.partitions.opened["2025"] == 1
         assert set(store.partitions._dbs) == {"global", "2026"}
         assert set(store._processed.values()) | set(store._outbox_keys.values()) <= {
@@ -160,3 +172,43 @@ def test_december_seen_from_january_without_last_years_file(bot: Bot) -> None:
     assert not store.partitions.opened["2026"]
     assert bot.application(number)["status"] == "approved"
     assert bot.balance("ADE", 2026)["bound_cents"] == 120000
+
+
+def test_an_erasure_leaves_no_copy_in_last_years_light_copy(bot: Bot) -> None:
+    """Erasing a person's data in last year's file (read through its light copy in January)
+    makes that copy again from the erased file: no file of the data directory keeps it."""
+    hans = "hans.huber@example.org"
+    number = bot.say(hans, "/antrag\nSozialraum: Adendorf\nTräger: Hans Huber\nTitel: Ausflug\n"
+                     "Betrag: 300 €", today=date(2026, 12, 2)).application_number
+    assert number is not None
+    bot.reopen()  # 2026.json written whole
+    january = date(2027, 1, 4)
+    assert "Ausflug" in reply_text(bot.must(hans, "/antraege", today=january))
+    light = bot.config.data_dir / "2026.light"
+    assert "Hans Huber" in light.read_text(encoding="utf-8")
+    _, erasure = bot.core.erase_person(f"email:{hans}", at(january))
+    assert erasure.applications == [number]
+    for path in bot.config.data_dir.rglob("*"):
+        if path.is_file():
+            assert "Hans Huber" not in path.read_text(encoding="utf-8", errors="replace"), path
+    assert "Ausflug" not in reply_text(bot.say(hans, "/antraege", today=january))
+
+
+def test_a_light_copy_is_not_used_for_a_year_file_changed_since(bot: Bot) -> None:
+    """A year file replaced while the bot was stopped (a restore, a repair by hand): its light
+    copy was made from the file before and is made again, not read."""
+    number = bot.submit(today=date(2026, 12, 2), Titel="Lesepaten")
+    january = date(2027, 1, 4)
+    bot.reopen()
+    assert "Lesepaten" in reply_text(bot.must(APPLICANT, "/antraege", today=january))
+    bot.close()
+    path = bot.config.data_dir / "2026.json"
+    tables = orjson.loads(path.read_bytes())
+    for row in tables["applications"].values():
+        if row["number"] == number:
+            row["title"] = "Vorlesepaten"
+    path.write_bytes(orjson.dumps(tables))
+    bot.core = Core.open(bot.config)
+    listing = reply_text(bot.must(APPLICANT, "/antraege", today=january))
+    assert "Vorlesepaten" in listing
+    assert bot.core.store.partitions.opened["2026"] == 1  # read once, to make the copy again
