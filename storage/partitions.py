@@ -8,9 +8,10 @@ and then, and when the store is closed or opened, a checkpoint writes the change
 their committed values, so replaying it again over a file that already has them changes nothing:
 a crash during a checkpoint loses nothing.
 
-Last year's file is not held between messages: what the daily work reads of it (see `Light`)
-comes from a light copy of it, `<year>.light` beside it, a few hundred kB instead of megabytes,
-read when first needed and checked against the file it was made from.
+A past year's file is read through a light copy of it when that holds what is asked for (see
+`Light`): `<year>.light` beside it, about a third of the file, made from it when first needed,
+checked against it before use, made again or removed whenever the file is written. Last year's
+copy stays in memory between messages instead of its whole file.
 """
 
 from __future__ import annotations
@@ -453,8 +454,11 @@ class Partitions:
         self._lights.pop(name, None)
         if name in self.light_kept:
             self._write_light(name, storage.data or {}, _source(storage.path))
-        else:
+            return
+        try:
             (self.directory / f"{name}{LIGHT_SUFFIX}").unlink(missing_ok=True)
+        except OSError as error:  # never used (made from the file before), but not removed
+            log.warning("could not remove the light copy of %s (%s)", name, error)
 
     def rollback(self) -> None:
         for name, storage in self._storages():

@@ -28,20 +28,32 @@ def make_private(directory: Path) -> list[Path]:
     Returns what was too open."""
     directory.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     loose: list[Path] = []
-    for path in (directory, *directory.rglob("*")):
+    _tighten(directory, directory.lstat().st_mode, loose)
+    folders = [directory]
+    while folders:  # os.scandir: no stat call for what the directory entry already tells
         try:
-            info = path.lstat()
+            entries = list(os.scandir(folders.pop()))
         except OSError:
             continue  # removed meanwhile
-        if stat.S_ISLNK(info.st_mode) or not (stat.S_ISDIR(info.st_mode) or
-                                              stat.S_ISREG(info.st_mode)):
-            continue  # the lock's socket and links are left alone
-        wanted = FOLDER_MODE if stat.S_ISDIR(info.st_mode) else FILE_MODE
-        if stat.S_IMODE(info.st_mode) & 0o077:
-            loose.append(path)
-            path.chmod(wanted)
+        for entry in entries:
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue  # removed meanwhile
+            _tighten(Path(entry.path), mode, loose)
+            if stat.S_ISDIR(mode):
+                folders.append(Path(entry.path))
     if loose:
         shown = ", ".join(str(p) for p in loose[:5]) + (" …" if len(loose) > 5 else "")
         log.warning("Datenordner: %d Dateien oder Ordner waren für andere Benutzer lesbar und "
                     "sind jetzt nur noch für den Bot lesbar (0700/0600): %s", len(loose), shown)
     return loose
+
+
+def _tighten(path: Path, mode: int, loose: list[Path]) -> None:
+    """Make a folder 0700 or a file 0600 if others may read it; the lock's socket and links are
+    left alone."""
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)) or not stat.S_IMODE(mode) & 0o077:
+        return
+    loose.append(path)
+    path.chmod(FOLDER_MODE if stat.S_ISDIR(mode) else FILE_MODE)
