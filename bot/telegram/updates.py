@@ -41,8 +41,10 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 PAUSE_FIRST, PAUSE_MAX = 0.5, 30.0  # seconds between tries while Telegram is unavailable
-HOLD = 0.05  # seconds: while updates are being handled, getUpdates at least this often
-RETRY_HOLD = 1.0  # the same while only failed updates wait for their next attempt
+# While updates are being handled, getUpdates again when one is answered, else after HOLD
+# seconds, twice that after a wait in vain, … up to HOLD_MAX (a slow answer does not make the
+# bot ask Telegram twenty times a second); HOLD_MAX too while only failed updates wait.
+HOLD, HOLD_MAX = 0.05, 1.0
 JSONDict = dict[str, Any]
 NOT_PROCESSED = (
     "Entschuldigung, Ihre Nachricht konnte nicht vollständig verarbeitet werden. Die "
@@ -160,8 +162,8 @@ class Updates:
 
         Each chat's updates are handled in order, the chats side by side (`Lanes`), and the
         next getUpdates does not wait for them: while updates are being handled it asks again
-        as soon as one is answered (at the latest after HOLD seconds), so a chat that floods
-        the bot or waits for a slow answer holds up no other chat. The offset confirms only
+        as soon as one is answered (else after HOLD to HOLD_MAX seconds), so a chat that
+        floods the bot or waits for a slow answer holds up no other chat. The offset confirms only
         what lies below the first update not yet answered; Telegram therefore sends the
         updates still in hand again, and they are skipped (at most 100 from that first one
         are seen, Telegram's limit of one getUpdates)."""
@@ -275,6 +277,7 @@ class Lanes:
         self._pause = Backoff(PAUSE_FIRST, PAUSE_MAX)
         self._highest: int | None = None
         self._stopping = False
+        self._hold = HOLD
         self.progress = asyncio.Event()  # set when an update was answered or failed
 
     @property
@@ -307,6 +310,8 @@ class Lanes:
         return fresh
 
     def take(self, updates: list[Update]) -> None:
+        if updates:
+            self._hold = HOLD
         for update in updates:
             chat = update.effective_chat.id if update.effective_chat else None
             self._open.add(update.update_id)
@@ -338,15 +343,18 @@ class Lanes:
 
     async def wait(self, stop: asyncio.Event) -> None:
         """Until the next getUpdates: while updates are being handled, until one is answered
-        (or failed), HOLD seconds at the latest; while only failed ones wait, until the first is
-        due, RETRY_HOLD at the latest; else at once (a long poll follows)."""
+        (or failed), the hold at the latest (see HOLD); while only failed ones wait, until the
+        first is due, HOLD_MAX at the latest; else at once (a long poll follows)."""
         if self._open:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(HOLD):
+            try:
+                async with asyncio.timeout(self._hold):
                     await self.progress.wait()
+                self._hold = HOLD
+            except TimeoutError:
+                self._hold = min(2 * self._hold, HOLD_MAX)
         elif self._retry:
             due = min(self._retry.values()) - time.monotonic()
-            await sleep_or_stop(min(RETRY_HOLD, max(due, 0.0)), stop)
+            await sleep_or_stop(min(HOLD_MAX, max(due, 0.0)), stop)
 
     async def close(self) -> None:
         """Each lane finishes the update in its hands; the rest stays unconfirmed, so Telegram
