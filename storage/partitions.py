@@ -271,7 +271,8 @@ class Partitions:
         self.light_skip: frozenset[str] = frozenset()
         self.light_kept: frozenset[str] = frozenset()
         self._lights: dict[str, LightCopy] = {}
-        self._on_disk = {p.stem for p in directory.glob("*.json")}  # one process per directory
+        self._on_disk = {name[:-5] for name in os.listdir(directory)  # one process per directory
+                         if name.endswith(".json")}
         self._unsaved: set[str] = set()  # files with journalled changes not yet written whole
         self.journal = Journal(directory / JOURNAL)
         self._replay(self.journal.entries)

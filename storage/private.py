@@ -28,9 +28,9 @@ def make_private(directory: Path) -> list[Path]:
     Returns what was too open."""
     directory.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     loose: list[Path] = []
-    _tighten(directory, directory.lstat().st_mode, loose)
-    folders = [directory]
-    while folders:  # os.scandir: no stat call for what the directory entry already tells
+    _tighten(str(directory), directory.lstat().st_mode, loose)
+    folders = [str(directory)]
+    while folders:  # os.scandir and plain strings: a start costs the same with 30 year files
         try:
             entries = list(os.scandir(folders.pop()))
         except OSError:
@@ -40,9 +40,9 @@ def make_private(directory: Path) -> list[Path]:
                 mode = entry.stat(follow_symlinks=False).st_mode
             except OSError:
                 continue  # removed meanwhile
-            _tighten(Path(entry.path), mode, loose)
+            _tighten(entry.path, mode, loose)
             if stat.S_ISDIR(mode):
-                folders.append(Path(entry.path))
+                folders.append(entry.path)
     if loose:
         shown = ", ".join(str(p) for p in loose[:5]) + (" …" if len(loose) > 5 else "")
         log.warning("Datenordner: %d Dateien oder Ordner waren für andere Benutzer lesbar und "
@@ -50,10 +50,10 @@ def make_private(directory: Path) -> list[Path]:
     return loose
 
 
-def _tighten(path: Path, mode: int, loose: list[Path]) -> None:
+def _tighten(path: str, mode: int, loose: list[Path]) -> None:
     """Make a folder 0700 or a file 0600 if others may read it; the lock's socket and links are
     left alone."""
     if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)) or not stat.S_IMODE(mode) & 0o077:
         return
-    loose.append(path)
-    path.chmod(FOLDER_MODE if stat.S_ISDIR(mode) else FILE_MODE)
+    loose.append(Path(path))
+    os.chmod(path, FOLDER_MODE if stat.S_ISDIR(mode) else FILE_MODE)
