@@ -11,6 +11,7 @@ orjson too.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -42,11 +43,16 @@ class AiohttpRequest(BaseRequest):
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
-        """Telegram's answer, read with orjson (PTB: the standard library's json, slower)."""
+        """Telegram's answer, read with orjson (PTB: the standard library's json, slower).
+        orjson refuses a lone surrogate ("\\ud800"), which a stranger's message may carry and
+        the standard library reads: refused, that update would stop getUpdates for everyone."""
         try:
             found = orjson.loads(payload)
-        except orjson.JSONDecodeError as error:
-            raise TelegramError("Invalid server response") from error
+        except orjson.JSONDecodeError:
+            try:
+                found = json.loads(payload)
+            except ValueError as error:
+                raise TelegramError("Invalid server response") from error
         if not isinstance(found, dict):
             raise TelegramError("Invalid server response")
         return found
