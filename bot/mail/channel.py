@@ -83,7 +83,7 @@ class MailChannel:
         self.stats = Stats()
         self.health = health.channel(CHANNEL)  # for `sozialbot status`
         self.sending = Sending(settings, self.state, self.stats, self.health)
-        self.health.queue = lambda: len(self.sending.outbox)
+        self.health.queue = lambda: self.sending.pending
         self.builder = MailBuilder(settings, self.now, str(zone),
                                    getattr(config, "county", ""))
         self.notify_now = asyncio.Event()
@@ -109,7 +109,6 @@ class MailChannel:
             await stop.wait()
         finally:
             self._stopping.set()
-            self.sending.outgoing.set()
             self.notify_now.set()
             self.sending.answered.set()
             await asyncio.gather(*tasks, return_exceptions=True)

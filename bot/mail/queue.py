@@ -313,14 +313,16 @@ class Outbox:
         self._urgent: deque[Queued] = deque()
         self._later: deque[Queued] = deque()
         self._flying: dict[str, Queued] = {}  # recipient → her mail on its way
+        self._urgent_flying = 0
 
     def __len__(self) -> int:
         return len(self._urgent) + len(self._later) + len(self._flying)
 
     @property
     def urgent(self) -> int:
-        """How many answers wait or are on their way."""
-        return len(self._urgent) + sum(mail.urgent for mail in self._flying.values())
+        """How many answers wait or are on their way (read from another thread too: a sum of
+        two numbers, no walk through what may change meanwhile)."""
+        return len(self._urgent) + self._urgent_flying
 
     def add(self, mails: Iterable[Queued]) -> None:
         for mail in mails:
@@ -335,6 +337,7 @@ class Outbox:
             if mail.recipient not in self._flying:
                 del line[index]
                 self._flying[mail.recipient] = mail
+                self._urgent_flying += mail.urgent
                 return mail
         return None
 
@@ -342,11 +345,13 @@ class Outbox:
         """`mail` (one `take` gave) is sent or set aside."""
         if self._flying.get(mail.recipient) is mail:
             del self._flying[mail.recipient]
+            self._urgent_flying -= mail.urgent
 
     def put_back(self, mail: Queued) -> None:
         """`mail` could not be sent now: it goes first again."""
         if self._flying.get(mail.recipient) is mail:
             del self._flying[mail.recipient]
+            self._urgent_flying -= mail.urgent
             (self._urgent if mail.urgent else self._later).appendleft(mail)
 
 
