@@ -46,11 +46,14 @@ from rules.decisions import is_decision_line, looks_like_decision
 from rules.labelled import count_known_labels
 from rules.moves import Move, moved_in_words
 from rules.questions import (
+    asked_agenda,
     asked_balance,
     asked_list,
+    asked_minutes,
     asked_own_status,
     asked_report,
     asked_sessions,
+    asked_show,
     asked_status,
     only_thanks,
 )
@@ -62,6 +65,7 @@ Meaning = tuple[str, str, str]  # command word, the rest of its line, the follow
 MAX_SCOPE_CHARS = 300  # a question naming its conference is short
 BRACKETS = str.maketrans("()[]{}", "      ")
 _YEAR = re.compile(r"\b20[0-9]{2}\b")
+_DAY = re.compile(r"\b[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{4}|[0-9]{2}\b)?")
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ class Reading:
     listed: str | None
     sessions: bool
     report: str | None  # "Bitte schicken Sie mir die Übersicht als Excel": its format
+    show: str | None  # "Zeig mir bitte ADE-2026-004": the number
+    agenda: bool  # "Was steht auf der Tagesordnung für Ostheide?"
+    minutes: bool  # "Bitte das Protokoll vom 19.3. schicken"
     status: str | None
     balance: bool
     own_status: bool
@@ -107,7 +114,8 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
                        attendance=None, preview_answer=None, spoken={}, amount_change=None,
                        withdrawal_doubted=None, veto_doubted=None,
                        listed=None,
-                       sessions=False, report=None, status=None, balance=False, own_status=False,
+                       sessions=False, report=None, show=None, agenda=False,
+                       minutes=False, status=None, balance=False, own_status=False,
                        results=False, thanks=False)
     lines = text.splitlines()
     return Reading(
@@ -127,6 +135,9 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         listed=asked_list(text),
         sessions=asked_sessions(text),
         report=asked_report(text),
+        show=asked_show(text),
+        agenda=asked_agenda(text),
+        minutes=asked_minutes(text),
         status=asked_status(text),
         balance=asked_balance(text),
         own_status=asked_own_status(text),
@@ -166,6 +177,16 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         year = _scope(ctx).split(" ")[-1]
         return "bericht", " ".join(filter(None, (year if year.isdigit() else "",
                                                  reading.report))), ""
+    if reading.show:  # "Zeig mir bitte ADE-2026-004" (applicants: their own)
+        return "zeige", reading.show, ""
+    if role != "applicant" and reading.agenda:
+        named = _scope(ctx).split(" ")[0] if role != "secretary" else ""
+        return "tagesordnung", "" if named.isdigit() else named, ""
+    if role != "applicant" and reading.minutes:
+        day = _DAY.search(ctx.message.text[:MAX_SCOPE_CHARS])
+        named = _scope(ctx).split(" ")[0] if role != "secretary" else ""
+        return "protokoll", " ".join(filter(None, ("" if named.isdigit() else named,
+                                                   day.group() if day else ""))), ""
     status = reading.status
     if status is not None:
         return ("zeige", status, "") if status else ("antraege", "", "")

@@ -142,6 +142,10 @@ def asked_list(text: str) -> str | None:
     if flat.rstrip(" ?") in ("was ist noch offen", "was ist offen", "was ist alles offen",
                              "was liegt noch vor", "was liegt vor"):
         return "offen"  # the applications still to decide
+    if (words and words[0] in ("was", "welche", "welcher") and _asks(text, words)
+            and not (_APPLICATION_WORDS | _MONEY_WORDS) & set(words)
+            and any(w in _LIST_FILTERS for w in words)):  # "Was wurde 2026 bewilligt?"
+        return next(_LIST_FILTERS[w] for w in words if w in _LIST_FILTERS)
     if not (_asks(text, words) and {"antraege", "antraegen", "skizzen"} & set(words)):
         return None
     return next((_LIST_FILTERS[w] for w in words if w in _LIST_FILTERS), "")
@@ -175,3 +179,35 @@ def asked_report(text: str) -> str | None:
     if not (_REPORT_WORDS & set(words)) or not (_asks(text, words) or _SEND_WORDS & set(words)):
         return None
     return next((_FORMATS[w] for w in words if w in _FORMATS), "pdf")
+
+
+_SHOW_WORDS = frozenset({"zeig", "zeige", "zeigen", "anzeigen", "sehen", "lesen", "einsehen",
+                         "details", "wortlaut", "volltext"})
+
+
+def asked_show(text: str) -> str | None:
+    """ "Zeig mir bitte ADE-2026-004", "Kann ich ADE-2026-004 ganz lesen?": the one application
+    a short message asks to read, or None."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return None
+    numbers = {found.upper() for found in NUMBER.findall(text)}
+    if len(numbers) != 1:
+        return None
+    _, words = _words(text)
+    return numbers.pop() if _SHOW_WORDS & set(words) else None
+
+
+def asked_agenda(text: str) -> bool:
+    """ "Was steht auf der Tagesordnung für Ostheide?", "Bitte die Tagesordnung schicken"."""
+    if len(text) > MAX_QUESTION_CHARS or NUMBER.search(text):
+        return False
+    _, words = _words(text)
+    return "tagesordnung" in words and (_asks(text, words) or bool(_SEND_WORDS & set(words)))
+
+
+def asked_minutes(text: str) -> bool:
+    """ "Bitte das Protokoll vom 19.3. schicken", "Gibt es das Protokoll der Sitzung?"."""
+    if len(text) > MAX_QUESTION_CHARS or NUMBER.search(text):
+        return False
+    _, words = _words(text)
+    return "protokoll" in words and (_asks(text, words) or bool(_SEND_WORDS & set(words)))

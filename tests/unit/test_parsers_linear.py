@@ -39,11 +39,14 @@ from rules.labelled import CONCEPT_LABELS, SKETCH_LABELS, canonical_label, parse
 from rules.money import parse_amount
 from rules.moves import moved_in_words, read_move, says_moved
 from rules.questions import (
+    asked_agenda,
     asked_balance,
     asked_list,
+    asked_minutes,
     asked_own_status,
     asked_report,
     asked_sessions,
+    asked_show,
     asked_status,
     only_thanks,
 )
@@ -93,7 +96,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "mail: quotes and signature": strip_quotes_and_signature,
     "mail: subject prefix": strip_reply_prefix,
     "questions": lambda t: (asked_status(t), asked_balance(t), asked_list(t), asked_sessions(t),
-                            asked_report(t),
+                            asked_report(t), asked_show(t), asked_agenda(t), asked_minutes(t),
                             only_thanks(t), asked_own_status(t)),
     "date and time in text": lambda t: take_time(take_date(t, TODAY)[1]),
     "copied command lines": lambda t: copied_commands(t, sorted(registry())),

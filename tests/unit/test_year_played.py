@@ -457,3 +457,28 @@ def test_the_same_command_word_said_for_sure_still_runs(bot):
     bot.submit()
     outcome = bot.must("verwaltung", "Jahresabschluss 2026", today=date(2027, 1, 2))
     assert reply_text(outcome).startswith("Jahresabschluss 2026 (R2):")
+
+
+def test_the_county_reads_in_plain_words_agenda_application_minutes_and_approvals(bot):
+    bot.concept("sek-ost")
+    approved = bot.submit(Titel="Spielplatzfest")
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{approved} bewilligt 1.000 €")
+    bot.must("sek-ost", "/sitzung 24.09.2026 19:00 Ort DGH, Budget II", today=date(2026, 6, 1))
+    later = date(2026, 6, 2)
+    answer = reply_text(bot.must("kreis-1", "Was steht auf der Tagesordnung für Ostheide?",
+                                 today=later))
+    assert answer.startswith("Tagesordnung Budget II, Sozialkonferenz Ostheide"), answer
+    answer = reply_text(bot.must("kreis-1", f"Zeig mir bitte {approved}", today=later))
+    assert answer.startswith(f"Antrag {approved}: „Spielplatzfest“"), answer
+    answer = reply_text(bot.must("kreis-1", "Was wurde 2026 in Adendorf bewilligt?", today=later))
+    assert answer.startswith("Anträge (bewilligt) Adendorf 2026 (1):"), answer
+    outcome = bot.must("sek-ade", "Bitte das Protokoll vom 19.3. schicken", today=later)
+    assert reply_text(outcome).startswith("Protokoll der Budget-II-Sitzung Adendorf am 19.03.2026")
+
+
+def test_an_applicant_cannot_read_anothers_application_in_words(bot):
+    number = bot.submit()
+    outcome = bot.say("fremd@example.org", f"Zeig mir bitte {number}")
+    assert not outcome.accepted
+    assert "finde ich für Sie nicht" in reply_text(outcome)
