@@ -118,6 +118,23 @@ def _line(row: Application, words: dict[str, str] = STATUS) -> str:
     return text
 
 
+_OWN_LINES: dict[int, tuple[Application, str]] = {}  # id of a record → (the record, its line)
+OWN_LINES_KEPT = 1000
+
+
+def _own_line_once(row: Application) -> str:
+    """`_own_line`, made once per record: the store hands out the same record object until its
+    row is written (`Partitions.find_records`), and the line depends on the record alone."""
+    found = _OWN_LINES.get(id(row))
+    if found is not None and found[0] is row:
+        return found[1]
+    if len(_OWN_LINES) >= OWN_LINES_KEPT:
+        _OWN_LINES.clear()
+    line = _own_line(row)
+    _OWN_LINES[id(row)] = (row, line)
+    return line
+
+
 def _own_line(row: Application) -> str:
     """An applicant's line; an incomplete one says what is missing and how to complete it,
     instead of dashes for the gaps."""
@@ -144,5 +161,5 @@ def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:
         which = f" ({word.lower()})" if word and wanted else ""
         return reply(f"Von Ihrer Adresse liegen keine Anträge{which} vor. /hilfe zeigt, wie Sie "
                      "eine Projektskizze einreichen.")
-    return reply("Ihre Anträge:\n" + "\n".join(_own_line(r) for r in shown)
+    return reply("Ihre Anträge:\n" + "\n".join(_own_line_once(r) for r in shown)
                  + f"\nEinen Antrag ganz lesen: /zeige {shown[-1].number}")
