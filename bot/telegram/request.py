@@ -92,7 +92,7 @@ class AiohttpRequest(BaseRequest):
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             data = form
         elif request_data is not None and request_data.parameters:
-            data = orjson.dumps(request_data.parameters)
+            data = json_body(request_data.parameters)
             headers = JSON
         read = _seconds(read_timeout, self._read_timeout)
         write = _seconds(write_timeout, self._media_write_timeout if files else None)
@@ -118,3 +118,13 @@ async def post(bot: Any, method: str, data: dict[str, Any], **timeouts: Any) -> 
     `Bot._post` is what those methods call (PTB 20 to 22); `do_api_request`, its public twin,
     warns on every call of a method PTB has its own function for."""
     return await bot._post(method, data, **timeouts)
+
+
+def json_body(parameters: dict[str, Any]) -> bytes:
+    """A request's parameters as JSON, by orjson; a text with a lone surrogate, which orjson
+    refuses to write, as the standard library writes it (escaped), so that no text stops a
+    call with a TypeError that PTB would not map to a Telegram error."""
+    try:
+        return orjson.dumps(parameters)
+    except TypeError:
+        return json.dumps(parameters).encode()
