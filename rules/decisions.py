@@ -4,7 +4,7 @@ the words of the refusals a decision report gets (R11)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from rules.conferences import _distance as edit_distance
@@ -86,16 +86,22 @@ class Votes:
     no: int
     abstain: int
     unanimous: bool = False  # "einstimmig"; the counts may then be unknown (all 0)
+    yes_unknown: bool = False  # "bei 1 Gegenstimme bewilligt": the yes votes were not said
 
     def record(self) -> dict[str, int | bool]:
-        """As stored: the three counts, and "unanimous" only where it was said."""
+        """As stored: the three counts, and "unanimous" or "yes_unknown" only where so."""
         counts: dict[str, int | bool] = {"yes": self.yes, "no": self.no, "abstain": self.abstain}
-        return {**counts, "unanimous": True} if self.unanimous else counts
+        if self.unanimous:
+            counts["unanimous"] = True
+        if self.yes_unknown:
+            counts["yes_unknown"] = True
+        return counts
 
     def render(self) -> str:
         if self.unanimous and not (self.yes or self.no or self.abstain):
             return "einstimmig"
-        counts = f"ja {self.yes}, nein {self.no}, Enthaltung {self.abstain}"
+        counts = f"nein {self.no}, Enthaltung {self.abstain}"
+        counts = counts if self.yes_unknown else f"ja {self.yes}, {counts}"
         return f"einstimmig, {counts}" if self.unanimous else counts
 
 
@@ -186,7 +192,7 @@ def parse_decision_line(line: str) -> DecisionLine:
         raise DecisionLineError(f"Die Zeile „{shown}“ verstehe ich nicht: {what}{stop} {EXAMPLE}")
     outcome = outcomes.pop()
     if unanimous:
-        votes = Votes(votes.yes, votes.no, votes.abstain, True) if votes else Votes(0, 0, 0, True)
+        votes = replace(votes, unanimous=True) if votes else Votes(0, 0, 0, True)
     amount = None
     amount_text = " ".join(leftover).strip(" ,;:")
     if amount_text and outcome != "approved" and _remark(amount_text):
@@ -253,7 +259,8 @@ def _read_votes(rest: str, shown: str) -> tuple[Votes | None, str]:
     kept.append(rest[end:])
     if not counts:
         return None, rest
-    votes = Votes(counts.get("ja", 0), counts.get("nein", 0), counts.get("enth", 0))
+    votes = Votes(counts.get("ja", 0), counts.get("nein", 0), counts.get("enth", 0),
+                  yes_unknown="ja" not in counts)  # "bei 1 Gegenstimme", "2 Enthaltungen"
     return votes, _EMPTY_BRACKETS.sub(" ", " ".join(kept))
 
 
@@ -325,7 +332,8 @@ def typed(line: DecisionLine) -> str:
         parts.append(format_cents(line.amount_cents))
     votes = line.votes
     if votes is not None and (votes.yes or votes.no or votes.abstain):
-        parts.append(f"(ja {votes.yes}, nein {votes.no}, enthaltung {votes.abstain})")
+        yes = "" if votes.yes_unknown else f"ja {votes.yes}, "
+        parts.append(f"({yes}nein {votes.no}, enthaltung {votes.abstain})")
     return " ".join(parts)
 
 
@@ -375,11 +383,13 @@ def vote_problem(line: DecisionLine) -> Refusal | None:
     if line.votes is None:
         return None
     yes, no = line.votes.yes, line.votes.no
-    if line.votes.unanimous and yes and no:
-        return Refusal("R11", f"{line.number}: „einstimmig“, aber mit {yes} Ja- und {no} "
-                              "Nein-Stimmen.", "Bitte prüfen Sie die Stimmen.")
-    if line.votes.unanimous and not (yes or no):
-        return None
+    if line.votes.unanimous and no and (yes or line.votes.yes_unknown):
+        said = f"{no} Nein-Stimmen" if line.votes.yes_unknown else (
+            f"{yes} Ja- und {no} Nein-Stimmen")
+        return Refusal("R11", f"{line.number}: „einstimmig“, aber mit {said}.",
+                       "Bitte prüfen Sie die Stimmen.")
+    if (line.votes.unanimous and not (yes or no)) or line.votes.yes_unknown:
+        return None  # without the yes votes no majority can be checked
     if line.outcome == "approved" and yes <= no:
         return Refusal("R11", f"{line.number}: Mit {yes} Ja- und {no} Nein-Stimmen ist der "
                               "Antrag nicht angenommen.",

@@ -482,3 +482,25 @@ def test_an_applicant_cannot_read_anothers_application_in_words(bot):
     outcome = bot.say("fremd@example.org", f"Zeig mir bitte {number}")
     assert not outcome.accepted
     assert "finde ich für Sie nicht" in reply_text(outcome)
+
+
+@pytest.mark.parametrize(("line", "shown"), [
+    ("{number} bei 1 Gegenstimme bewilligt", "(nein 1, Enthaltung 0)"),
+    ("{number} mehrheitlich bewilligt, 2 Enthaltungen", "(nein 0, Enthaltung 2)"),
+])
+def test_votes_without_the_yes_count_are_no_missing_majority(bot, line, shown):
+    number = bot.submit()
+    bot.session(MARCH)
+    preview = bot.must("sek-ade", line.format(number=number), today=MARCH)
+    assert f"bewilligt 1.500,00 € {shown}" in reply_text(preview), reply_text(preview)
+    bot.must("sek-ade", booking_command(preview), today=MARCH)
+    assert bot.application(number)["votes"]["yes_unknown"] is True
+    answer = reply_text(bot.must("sek-ade", f"/zeige {number}", today=MARCH))
+    assert "ja 0" not in answer, answer
+
+
+def test_a_stated_minority_is_still_refused(bot):
+    number = bot.submit()
+    bot.session(MARCH)
+    bot.refused("sek-ade", f"{number} bewilligt (ja 1, nein 5)", "R11", today=MARCH)
+    bot.refused("sek-ade", f"{number} einstimmig bewilligt bei 1 Gegenstimme", "R11", today=MARCH)
