@@ -136,8 +136,8 @@ def _open_incomplete(ctx: Context, fields: dict[str, str],
                      own_applications: list[Application]) -> str | None:
     """The sender's one incomplete application of the same project, if a sketch is sent again
     without its number: it is completed, not left behind for a new one each time."""
-    own = [a for a in own_applications
-           if a.year == ctx.today.year and a.status == "incomplete"]
+    year = ctx.today.year
+    own = [a for a in own_applications if a.year == year and a.status == "incomplete"]
     if len(own) != 1:
         return None
     record = own[0]
