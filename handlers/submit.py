@@ -384,6 +384,9 @@ def _store_and_answer(ctx: Context, record: Application, check: SketchCheck,
     text = (f"Vielen Dank! Ihr Antrag {verb}.\n{summary}\n"
             f"Die Sozialkonferenz {conference.name} entscheidet in ihrer nächsten "
             f"Budget-II-Sitzung{_next_session(ctx, conference)}. Sie erhalten dann Nachricht.")
+    if new and ctx.identity.role == "secretary":  # a sketch she forwards for a Träger
+        text += ("\nSie haben die Skizze selbst eingereicht: die Nachrichten zu diesem Antrag, "
+                 "auch der Beschluss, gehen an Sie. Bitte geben Sie sie an den Träger weiter.")
     return reply(text, application_number=number)
 
 

@@ -504,3 +504,16 @@ def test_a_stated_minority_is_still_refused(bot):
     bot.session(MARCH)
     bot.refused("sek-ade", f"{number} bewilligt (ja 1, nein 5)", "R11", today=MARCH)
     bot.refused("sek-ade", f"{number} einstimmig bewilligt bei 1 Gegenstimme", "R11", today=MARCH)
+
+
+def test_a_secretary_forwarding_a_sketch_is_told_the_messages_come_to_her(bot):
+    outcome = bot.must("sek-ade", "WG: Projektskizze\n\n" + "\n".join(
+        f"{k}: {v}" for k, v in {"Sozialraum": "Adendorf", "Träger": "Förderverein",
+                                 "Titel": "Elterncafé", "Ausgangslage": "a",
+                                 "Zielsetzung": "b", "Maßnahme": "c",
+                                 "Betrag": "800 €"}.items()))
+    assert "Bitte geben Sie sie an den Träger weiter." in reply_text(outcome)
+    assert "weiter" not in reply_text(bot.must("kita@example.org", "/antrag\nSozialraum: "
+                                               "Adendorf\nTräger: Kita\nTitel: Garten\n"
+                                               "Ausgangslage: a\nZielsetzung: b\nMaßnahme: c\n"
+                                               "Betrag: 500 €"))
