@@ -128,7 +128,10 @@ def shortfall_note(conference: str, allotment: int, bound: int, shortfall: int) 
 def year_closed(year: int) -> Refusal:
     """R2: nothing is booked in a closed year."""
     return Refusal("R2", f"Das Haushaltsjahr {year} ist abgeschlossen; darin wird nichts mehr "
-                         "gebucht.", "Bitte wenden Sie sich an die Kreisverwaltung.")
+                         "gebucht: sein Geld ist übertragen oder verfallen.",
+                   "Über einen noch offenen Antrag entscheidet die Sozialkonferenz in einer "
+                   f"Budget-II-Sitzung von {year + 1}. Fragen dazu beantwortet die "
+                   "Kreisverwaltung.")
 
 
 def correction_in_closed_year(year: int, booked: str) -> Refusal:

@@ -517,3 +517,12 @@ def test_a_secretary_forwarding_a_sketch_is_told_the_messages_come_to_her(bot):
                                                "Adendorf\nTräger: Kita\nTitel: Garten\n"
                                                "Ausgangslage: a\nZielsetzung: b\nMaßnahme: c\n"
                                                "Betrag: 500 €"))
+
+
+def test_results_for_a_closed_year_say_where_the_application_can_still_be_decided(bot):
+    number = bot.submit(today=date(2026, 11, 2))
+    bot.session(DECEMBER, today=date(2026, 10, 1))
+    bot.must("verwaltung", "/jahresabschluss 2026", today=date(2027, 1, 2))  # closed by hand
+    outcome = bot.refused("sek-ade", f"/beschluss 10.12.2026\n{number} bewilligt 1.000 €", "R2",
+                          today=JANUARY)
+    assert "in einer Budget-II-Sitzung von 2027" in reply_text(outcome), reply_text(outcome)
