@@ -43,15 +43,15 @@ import re
 import ssl
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import urllib.error
+
     import aiosmtplib
     from imap_tools import BaseMailBox
 
@@ -237,6 +237,9 @@ class TokenSource:
         return self._fetch_generic()
 
     def _fetch_generic(self) -> tuple[str, float]:
+        import urllib.error  # only OAuth needs them (a tenth of the mail channel's imports)
+        import urllib.request
+
         s = self.settings
         form = {"grant_type": "client_credentials"}
         if s.scope:

@@ -8,9 +8,10 @@ Nothing here knows a rule or a booking.
 Nothing is lost, nothing is done twice:
 - A mail's source id is "email:" + its Message-ID (a hash of the mail when it has none); the core
   never handles a source id twice. Each mail is first handled, its answer written to the durable
-  queue, then the fact recorded in `handled.jsonl` (with folder, UIDVALIDITY and UID), and only
-  then moved to "Verarbeitet". A crash anywhere in between handles it again at the next start,
-  and the core, the queue (keyed by source id) and the journal make that a no-op.
+  queue (from where it may go out at once), then the fact recorded in `handled.jsonl` (with
+  folder, UIDVALIDITY and UID), and only then moved to "Verarbeitet". A crash anywhere in
+  between handles it again at the next start, and the core, the queue (keyed by source id) and
+  the journal make that a no-op.
 - The mails of a fetched group are handled side by side, each sender's in order; their answers
   and records are written together (`bot.mail.queue.GroupCommit`; when that fails, each alone),
   and what is on disk is moved every MOVE_SECONDS, one IMAP command per folder.

@@ -87,11 +87,27 @@ def idle(box: BaseMailBox, seconds: float, stopping: threading.Event) -> None:
 
 
 def uids(box: BaseMailBox, folder: str) -> tuple[int, list[str]]:
-    """The folder's UIDVALIDITY and its mails' UIDs, oldest first."""
+    """The folder's UIDVALIDITY and its mails' UIDs, oldest first.
+
+    A mail that arrives while the server searches is announced (EXISTS) in the answer to the
+    search without being in its result, and IDLE does not announce it again: it would wait for
+    the next IDLE round (5 minutes). So the search is made again while the server counts more
+    mails than it found (three times at most: a mail expunged meanwhile leaves the count
+    high)."""
     status = box.folder.status(folder, ["UIDVALIDITY"])
-    box.folder.set(folder)
-    found = sorted(box.uids("ALL"), key=int)
+    box.folder.set(folder)  # SELECT: imaplib forgets the untagged answers before it
+    for _ in range(3):
+        found = sorted(box.uids("ALL"), key=int)
+        if _announced(box) <= len(found):
+            break
     return int(status.get("UIDVALIDITY", 0)), found
+
+
+def _announced(box: BaseMailBox) -> int:
+    """How many mails the server last said the selected folder holds (0: it did not say)."""
+    exists = box.client.untagged_responses.get("EXISTS") or [b"0"]
+    last = exists[-1]
+    return int(last) if isinstance(last, bytes) and last.isdigit() else 0
 
 
 def fetch(box: BaseMailBox, uids: list[str], headers_only: bool) -> list[RawMailMessage]:

@@ -267,18 +267,6 @@ class MailState:
         for entry in entries:
             self._remember(entry)
 
-    def write(self, mails: list[Outgoing], entries: list[dict[str, Any]]
-              ) -> tuple[list[Queued], OSError | None]:
-        """Queue the mails, then record the handled ones. The mails queued are returned even if
-        the record then fails: they must go out (a mail handled again finds their keys taken)."""
-        queued = self.enqueue(mails) if mails else []
-        try:
-            if entries:
-                self.record(entries)
-        except OSError as error:
-            return queued, error
-        return queued, None
-
     def trim(self, now: datetime) -> None:
         """Forget handled mails and sent keys older than needed (files rewritten atomically)."""
         cutoff = (now - timedelta(days=JOURNAL_DAYS)).isoformat()
@@ -359,9 +347,9 @@ class GroupCommit:
     """Queues mails and records handled ones for callers working side by side: whatever arrives
     while one group is written waits for the next write and shares its fsyncs.
 
-    A write is done when its mails are queued and its records written (`MailState.write`); the
-    mails queued are handed to `queued` (the sender) at once. Writes are done in the order they
-    were submitted."""
+    A write is done when its mails are queued and then its records written; the mails queued
+    are handed to `queued` (the sender) as soon as they are on disk, before the records are.
+    Writes are done in the order they were submitted."""
 
     def __init__(self, state: MailState, queued: Callable[[list[Queued]], None]) -> None:
         self._state = state
@@ -395,13 +383,14 @@ class GroupCommit:
     async def _write_group(self, group: list[tuple[list[Outgoing], list[dict[str, Any]],
                                                    asyncio.Future[None]]]) -> bool:
         """Write the group at once; on an error, fail its futures only when it is one member."""
+        mails = [mail for member, _, _ in group for mail in member]
+        entries = [entry for _, member, _ in group for entry in member]
         try:
-            queued, error = await asyncio.to_thread(
-                self._state.write, [mail for mails, _, _ in group for mail in mails],
-                [entry for _, entries, _ in group for entry in entries])
-            self._queued(queued)
-            if error is not None:
-                raise error
+            # The answers go out while their records are written: they are on disk already.
+            if mails:
+                self._queued(await asyncio.to_thread(self._state.enqueue, mails))
+            if entries:
+                await asyncio.to_thread(self._state.record, entries)
         except Exception as error:
             if len(group) > 1:
                 return False
