@@ -43,7 +43,7 @@ from rules.answers import (
 )
 from rules.conferences import conferences_in
 from rules.decisions import is_decision_line, looks_like_decision
-from rules.labelled import count_known_labels
+from rules.labelled import CONCEPT_LABELS, count_known_labels, parse_labelled
 from rules.moves import Move, moved_in_words
 from rules.questions import (
     asked_agenda,
@@ -76,6 +76,7 @@ class Reading:
     calendar: CalendarReply | None  # a calendar's answer among the attachments
     labels: int  # known sketch labels in the text
     labels_everything: int  # … in the text and the attachments' texts
+    concept: bool  # "Zielgruppen: …", "Problemlagen: …" (and "Ziele: …"): a concept's lines
     moved: tuple[str | None, Move] | None  # a session's move in words (short texts only)
     attendance: str | None  # "Zusage", "verhindert", "vielleicht"
     preview_answer: str | None  # "Ja, bitte buchen.": buchen or verwerfen
@@ -110,7 +111,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
     copied = tuple(copied_commands(text, known))
     calendar = calendar_reply((a.content_type, a.text) for a in message.attachments)
     if labels >= 2:
-        return Reading(copied, calendar, labels, labels_everything, moved=None,
+        return Reading(copied, calendar, labels, labels_everything, concept=False, moved=None,
                        attendance=None, preview_answer=None, spoken={}, amount_change=None,
                        withdrawal_doubted=None, veto_doubted=None,
                        listed=None,
@@ -123,6 +124,8 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         calendar=calendar,
         labels=labels,
         labels_everything=labels_everything,
+        concept="zielgrupp" in text.lower() and len(
+            {"target_groups", "problems"} & set(parse_labelled(text, CONCEPT_LABELS))) == 2,
         moved=(moved_in_words(text) if len(text) <= MAX_WORDS_CHARS
                and not conditional(text) else None),  # "Falls nötig … verschoben": no move
         attendance=attendance_word(text),
@@ -151,6 +154,8 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     """The command a message without one stands for, an answer, or None (not understood)."""
     message, role = ctx.message, ctx.identity.role
     labels = reading.labels_everything
+    if role == "secretary" and reading.concept and labels < 2:
+        return "konzept", "", message.text  # the concept's lines without /konzept
     # first: a sketch's words are read for nothing else (`read`)
     if labels >= 2 or (labels >= 1 and (
             message.refers_to or ctx.drafts.last(ctx.identity.key, ctx.now) is not None)):

@@ -526,3 +526,15 @@ def test_results_for_a_closed_year_say_where_the_application_can_still_be_decide
     outcome = bot.refused("sek-ade", f"/beschluss 10.12.2026\n{number} bewilligt 1.000 €", "R2",
                           today=JANUARY)
     assert "in einer Budget-II-Sitzung von 2027" in reply_text(outcome), reply_text(outcome)
+
+
+def test_a_secretary_mails_the_concept_without_the_command(bot):
+    text = ("Hallo, hier unser aktualisiertes Sozialraumkonzept:\n"
+            "Zielgruppen: Kinder und Jugendliche, Familien mit wenig Einkommen\n"
+            "Problemlagen: Armut, fehlende Freizeitangebote\nZiele: Teilhabe und Begegnung")
+    outcome = bot.must("sek-ost", text)
+    assert "Sozialraumkonzept für Ostheide ist hinterlegt" in reply_text(outcome), \
+        reply_text(outcome)
+    assert "Zielgruppen: Kinder und Jugendliche" in reply_text(
+        bot.must("kreis-1", "/konzept OST"))
+    assert not bot.say("kita@example.org", text).accepted  # an applicant sets no concept
