@@ -147,8 +147,6 @@ CODE_COMMANDS = frozenset({"buchen", "verwerfen", "freigeben"})
 ACTS_AT_ONCE = frozenset({"sitzung", "anwesend", "verhindert", "buchen", "verwerfen", "freigeben",
                           "bestaetigen", "zurueckziehen", "veto", "einladen", "trennen",
                           "jahresabschluss"})
-# commands whose following lines belong to them (a sketch, a concept, decisions, a correction)
-WITH_LINES = frozenset({"antrag", "konzept", "beschluss", "korrektur"})
 MAX_COMMAND_LINE = 120  # a first line longer than this is a text, not a command
 
 

@@ -36,7 +36,7 @@ from bot.mail.ics import calendar_answer
 from bot.mail.sender import verified
 from bot.sandbox import Budget
 from handlers.codes import CODE_PATTERN
-from handlers.commands import WITH_LINES
+from handlers.commands import ACTS_AT_ONCE
 from handlers.messages import Action, Attachment
 from rules.numbers import NUMBER_PATTERN
 
@@ -423,8 +423,9 @@ def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[s
     Saldo" answering our answer is no new request.
 
     A subject without its slash is a title as much as a command: "Sitzung heute" above the
-    results of a meeting is no /sitzung. It is the command only where the body is empty or
-    is that command's lines ("Beschluss 12.03.2026" above the decisions).
+    results of a meeting is no /sitzung. A command that changes something at once is taken
+    from it only where the body is empty; one that reads ("Saldo") or previews ("Beschluss
+    12.03.2026" above the decisions) with the body too.
 
     Everything else (labels, a command word without its slash, a code left out of "/buchen")
     is read by the core, alike for every channel (handlers/understand.py)."""
@@ -436,7 +437,7 @@ def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[s
     elif subject.startswith("/") or (known_person and _command_word(subject.split()[0]) in words
                                      and not _command_line(body, words)
                                      and (not body or _command_word(subject.split()[0])
-                                          in WITH_LINES)):
+                                          not in ACTS_AT_ONCE)):
         return "/" + subject.lstrip("/") + ("\n" + body if body else "")
     # a known person's mail with nothing but a subject ("Zusage"): the subject is the text
     return body or (subject if known_person and not parsed.attachments else "")

@@ -28,6 +28,7 @@ def test_a_subject_naming_a_command_above_a_body_of_other_words_is_a_title() -> 
     ("Beschluss 12.03.2026", "ADE-2026-001 bewilligt\n",
      "/Beschluss 12.03.2026\nADE-2026-001 bewilligt"),  # the command's own lines
     ("Saldo", "", "/Saldo"),  # nothing but the subject
+    ("Saldo", "Hallo, bitte den aktuellen Stand.\n", "/Saldo\nHallo, bitte den aktuellen Stand."),
     ("/sitzung 19.03.2026 18:00 Rathaus", "Danke\n", "/sitzung 19.03.2026 18:00 Rathaus\nDanke"),
 ])
 def test_a_subject_stays_the_command_where_the_body_is_its_lines_or_empty(
