@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from reports import render
 from tests.support.core import APPLICANT, Bot, at, booking_command, reply_text
+from tests.support.sheets import euros
 
 SEPT_10 = date(2026, 9, 10)
 MARCH_11 = date(2027, 3, 11)
@@ -87,11 +88,11 @@ def test_deferred_in_september_approved_in_march_shows_in_2027_in_every_format(
         return render(export, fmt, year=year, conference="ADE", today=date(2027, 4, 1))[2]
 
     # 2026 lists it as deferred in September, with nothing bound; 2027 as approved
-    for year, bound, listed in ((2026, 0, {number}), (2027, 180_000, {number, december})):
+    for year, bound, numbers in ((2026, 0, {number}), (2027, 180_000, {number, december})):
         data = json.loads(overview("json", year))
         (conf,) = data["conferences"]
         rows = {a["number"]: a for a in conf["applications"]}
-        assert listed <= set(rows), year
+        assert numbers <= set(rows), year
         assert rows[number]["status"] == ("approved" if bound else "deferred"), year
         assert conf["bound_cents"] == bound == conf["approved_cents"], year
         assert sum(a["approved_cents"] or 0 for a in conf["applications"]
@@ -113,7 +114,7 @@ def test_deferred_in_september_approved_in_march_shows_in_2027_in_every_format(
         rows_of_numbers = [r for r in cells if str(r[0]).startswith("ADE-")]
         assert number in {r[0] for r in rows_of_numbers}
         bewilligt = header_row.index("Bewilligt")
-        assert round(sum(r[bewilligt] or 0 for r in rows_of_numbers) * 100) == bound
+        assert round(sum(euros(r[bewilligt] or 0) for r in rows_of_numbers) * 100) == bound
         pages = PdfReader(io.BytesIO(overview("pdf", year))).pages
         pdf = "\n".join(page.extract_text() for page in pages)
         assert number in pdf

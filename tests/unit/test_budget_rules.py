@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.budget import Balance, balance_from, can_bind, year_end
+from rules.records import LedgerKind
 
 EURO = 100
 
@@ -20,15 +21,15 @@ class Year:
 
     allotment: int
     carried_in: int
-    entries: list[tuple[str, int]] = field(default_factory=list)
+    entries: list[tuple[LedgerKind, int]] = field(default_factory=list)
     commitments: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
     closed: bool = False
 
     def __post_init__(self) -> None:
-        self.entries.append(("allotment", self.allotment))
+        self.entries.append((LedgerKind.ALLOTMENT, self.allotment))
         if self.carried_in:
-            self.entries.append(("carry_in", self.carried_in))
+            self.entries.append((LedgerKind.CARRY_IN, self.carried_in))
 
     def balance(self) -> Balance:
         return balance_from(self.entries, 0 if self.closed else sum(self.held))
@@ -65,7 +66,7 @@ def play(year: Year, plan: list[tuple[str, int]]) -> None:
         if kind in ("commit", "hold"):
             if can_bind(before, value):
                 if kind == "commit":
-                    year.entries.append(("commitment", value))
+                    year.entries.append((LedgerKind.COMMITMENT, value))
                     year.commitments.append(value)
                 else:
                     year.held.append(value)
@@ -73,13 +74,13 @@ def play(year: Year, plan: list[tuple[str, int]]) -> None:
                 assert value > before.free  # a refusal only when it really does not fit
         elif kind == "confirm_held" and year.held:
             amount = year.held.pop(value % len(year.held))
-            year.entries.append(("commitment", amount))  # R9: booked without a new R3 check
+            year.entries.append((LedgerKind.COMMITMENT, amount))  # R9: no new R3 check
             year.commitments.append(amount)
         elif kind == "veto_held" and year.held:
             year.held.pop(value % len(year.held))  # R10 on a held decision: nothing was bound
         elif kind == "release" and year.commitments:
             amount = year.commitments.pop(value % len(year.commitments))
-            year.entries.append(("release", amount))  # R10: the vetoed amount returns
+            year.entries.append((LedgerKind.RELEASE, amount))  # R10: the vetoed amount returns
             assert year.balance().free == before.free + amount
         assert_sound(year.balance())
 
@@ -92,9 +93,9 @@ def close(year: Year) -> int:
     assert end.carry_out >= 0
     assert end.lapse + end.carry_out == balance.available
     if end.lapse:
-        year.entries.append(("lapse", end.lapse))
+        year.entries.append((LedgerKind.LAPSE, end.lapse))
     if end.carry_out:
-        year.entries.append(("carry_out", end.carry_out))
+        year.entries.append((LedgerKind.CARRY_OUT, end.carry_out))
     year.closed = True
     return end.carry_out
 
@@ -170,35 +171,35 @@ def test_can_bind_allows_exactly_what_is_free(allotment: int, carried_in: int, h
 
 
 def test_ten_thousand_euro_less_two_decisions_leaves_eight_thousand_five_hundred() -> None:
-    balance = balance_from([("allotment", 1_000_000), ("commitment", 120_000),
-                            ("commitment", 30_000)])
+    balance = balance_from([(LedgerKind.ALLOTMENT, 1_000_000), (LedgerKind.COMMITMENT, 120_000),
+                            (LedgerKind.COMMITMENT, 30_000)])
     assert balance.available == 850_000
     assert can_bind(balance, 850_000)
     assert not can_bind(balance, 850_001)
 
 
 def test_a_veto_returns_the_amount_to_the_balance() -> None:
-    balance = balance_from([("allotment", 1_000_000), ("commitment", 400_000),
-                            ("release", 400_000)])
+    balance = balance_from([(LedgerKind.ALLOTMENT, 1_000_000), (LedgerKind.COMMITMENT, 400_000),
+                            (LedgerKind.RELEASE, 400_000)])
     assert balance.bound == 0
     assert balance.available == 1_000_000
 
 
 def test_year_end_lapses_the_unspent_carry_in_and_carries_the_unspent_allotment() -> None:
-    balance = balance_from([("allotment", 1_000_000), ("carry_in", 600_000),
-                            ("commitment", 250_000)])
+    balance = balance_from([(LedgerKind.ALLOTMENT, 1_000_000), (LedgerKind.CARRY_IN, 600_000),
+                            (LedgerKind.COMMITMENT, 250_000)])
     end = year_end(balance)
     assert (end.lapse, end.carry_out) == (350_000, 1_000_000)
 
 
 def test_year_end_after_spending_more_than_the_carry_in_lapses_nothing() -> None:
-    balance = balance_from([("allotment", 1_000_000), ("carry_in", 200_000),
-                            ("commitment", 500_000)])
+    balance = balance_from([(LedgerKind.ALLOTMENT, 1_000_000), (LedgerKind.CARRY_IN, 200_000),
+                            (LedgerKind.COMMITMENT, 500_000)])
     end = year_end(balance)
     assert (end.lapse, end.carry_out) == (0, 700_000)
 
 
 def test_nothing_can_be_bound_with_a_zero_or_negative_amount() -> None:
-    balance = balance_from([("allotment", 1_000_000)])
+    balance = balance_from([(LedgerKind.ALLOTMENT, 1_000_000)])
     assert not can_bind(balance, 0)
     assert not can_bind(balance, -100)

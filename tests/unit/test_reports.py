@@ -17,14 +17,20 @@ import sys
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from reports import FORMATS, ReportError, build_overview, render
 from reports.overview import STATUS_LABELS
+from tests.support.sheets import cents, euros
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "export_lueneburg.json"
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from PIL.Image import Image
+
 TODAY = date(2026, 11, 25)
 CODES = ["ADE", "AML", "BAR", "BLE", "DAH", "GEL", "ILM", "NEU", "OST", "SCH"]
 GERMAN_AMOUNT = re.compile(r"^\d{1,3}(\.\d{3})*,\d{2}$")
@@ -179,7 +185,8 @@ def test_unconfigured_conference_and_empty_year_still_render(export: dict, fmt: 
     assert overview.total.bound_cents == 10_003_100
     assert len(overview.applications) == 63
     render(odd, fmt, year=2026, conference=None, today=TODAY)
-    empty = {"county": "Landkreis Lüneburg", "conferences": [], "applications": []}
+    empty: dict[str, object] = {"county": "Landkreis Lüneburg", "conferences": [],
+                                "applications": []}
     empty["balances"] = [{"conference": "ADE", "year": 2027, "allotment_cents": 0}]
     _, _, data = render(empty, fmt, year=2027, conference=None, today=TODAY)
     assert data
@@ -232,10 +239,17 @@ def test_json_keeps_cents_as_integers_and_totals_equal_the_ledger(export: dict) 
     assert veto["approved_cents"] == 200_000
 
 
+def darkest(image: Image) -> float:
+    """The darkest pixel of a greyscale ("L") image: 0 is black, 255 white."""
+    low = image.getextrema()[0]
+    assert isinstance(low, (int, float))
+    return low
+
+
 # --- XLSX -------------------------------------------------------------------------------------
 
 
-def open_xlsx(export: dict, year: int = 2026, conference: str | None = None):
+def open_xlsx(export: dict, year: int = 2026, conference: str | None = None) -> Workbook:
     from openpyxl import load_workbook
 
     _, _, data = render(export, "xlsx", year=year, conference=conference, today=TODAY)
@@ -268,15 +282,16 @@ def test_xlsx_summary_has_euro_number_cells_that_add_up_to_the_ledger(export: di
     keys = ["allotment_cents", "carried_in_cents", "bound_cents", "available_cents"]
     for row in sheet.iter_rows(min_row=5, max_row=14):
         code = row[0].value
+        assert isinstance(code, str)
         for cell, key in zip(row[3:7], keys, strict=True):
             assert isinstance(cell.value, int | float)
             assert cell.number_format == '#,##0.00 "€"'
-            assert round(cell.value * 100) == figures[code][key], (code, key)
+            assert cents(cell.value) == figures[code][key], (code, key)
     total = sheet[15]
     assert total[1].value == "Landkreis gesamt"
     assert total[1].font.b
-    assert round(total[5].value * 100) == 10_003_100
-    column_sum = sum(sheet.cell(row=r, column=6).value for r in range(5, 15))
+    assert cents(total[5].value) == 10_003_100
+    column_sum = sum(euros(sheet.cell(row=r, column=6).value) for r in range(5, 15))
     assert round(column_sum * 100) == 10_003_100
 
 
@@ -295,23 +310,24 @@ def test_xlsx_conference_sheet_lists_applications_with_dates_and_amounts(export:
     rows = list(sheet.iter_rows(min_row=5, max_row=12))
     assert [r[0].value for r in rows] == [f"BLE-2026-{i:03d}" for i in range(1, 9)]
     first = rows[0]
-    assert round(first[3].value * 100) == 550_000
-    assert round(first[4].value * 100) == 496_000
+    assert cents(first[3].value) == 550_000
+    assert cents(first[4].value) == 496_000
     assert first[4].number_format == '#,##0.00 "€"'
     assert first[5].value == "bewilligt"
     assert isinstance(first[6].value, datetime)
     assert first[6].value.date() == date(2026, 3, 5)
     assert first[6].number_format == "DD.MM.YYYY"
     assert first[7].value == "Aktion Mensch"
-    assert round(first[8].value * 100) == 1_500_000
+    assert cents(first[8].value) == 1_500_000
     held = rows[6]
     assert held[5].value == "zurückgehalten"
     assert held[4].value is None
+    assert isinstance(held[9].value, str)
     assert "R9" in held[9].value
     total = sheet[13]
     assert total[0].value == "Summe"
-    approved = sum(r[4].value or 0 for r in rows)
-    assert round(approved * 100) == round(total[4].value * 100) == 1_296_000
+    approved = sum(euros(r[4].value or 0) for r in rows)
+    assert round(approved * 100) == cents(total[4].value) == 1_296_000
     widths = {key: dim.width for key, dim in sheet.column_dimensions.items()}
     assert widths["A"] >= len("BLE-2026-001")
     assert 20 < widths["C"] <= 50
@@ -343,8 +359,8 @@ def test_xlsx_closed_year_shows_lapse_and_carry_over(export: dict) -> None:
     lapsed, carried_out = header.index("Verfallen"), header.index("Übertrag ins Folgejahr")
     total = sheet[15]
     figures = ledger_figures(export, 2025)
-    assert round(total[lapsed].value * 100) == county_total(figures, "lapsed_cents") == 550_000
-    assert round(total[carried_out].value * 100) == county_total(figures, "carried_out_cents")
+    assert cents(total[lapsed].value) == county_total(figures, "lapsed_cents") == 550_000
+    assert cents(total[carried_out].value) == county_total(figures, "carried_out_cents")
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -463,12 +479,17 @@ def test_pdf_shows_every_conference_total_and_application(export: dict, pdf_byte
 
 def test_pdf_is_a4_landscape_with_embedded_dejavu(pdf_bytes: bytes) -> None:
     from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject
 
     reader = PdfReader(io.BytesIO(pdf_bytes))
     for page in reader.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert (round(width), round(height)) == (842, 595)
-        fonts = {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+        resources = page["/Resources"]
+        assert isinstance(resources, DictionaryObject)
+        font_dict = resources["/Font"]
+        assert isinstance(font_dict, DictionaryObject)
+        fonts = {str(f["/BaseFont"]) for f in font_dict.values()}
         assert fonts
         assert all("DejaVuSans" in name for name in fonts), fonts
 
@@ -487,9 +508,9 @@ def test_pdf_pages_print_nothing_into_the_right_margin(pdf_bytes: bytes, tmp_pat
         width, height = image.size
         margin_start = int(width * (297 - 14) / 297)
         strip = image.crop((margin_start, 0, width, height))
-        assert strip.getextrema()[0] > 245, path.name
+        assert darkest(strip) > 245, path.name
         content = image.crop((0, 0, margin_start, height))
-        assert content.getextrema()[0] < 100, path.name
+        assert darkest(content) < 100, path.name
 
 
 def test_pdf_wraps_very_long_words_and_texts_inside_the_page(export: dict, tmp_path: Path) -> None:
@@ -512,7 +533,7 @@ def test_pdf_wraps_very_long_words_and_texts_inside_the_page(export: dict, tmp_p
         image = Image.open(path).convert("L")
         width, height = image.size
         strip = image.crop((int(width * (297 - 14) / 297), 0, width, height))
-        assert strip.getextrema()[0] > 245, path.name
+        assert darkest(strip) > 245, path.name
 
 
 def test_importing_reports_loads_no_heavy_library() -> None:
