@@ -45,6 +45,7 @@ from rules.decisions import (
     parse_decision_line,
     session_date_in,
     session_without_date,
+    titled_after_number,
     typed,
     vote_problem,
     watering_can,
@@ -246,7 +247,7 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     candidates: list[Application] | None = None  # for lines naming a project: read once
     for raw in raw_lines:
         try:
-            parsed = parse_decision_line(raw)
+            parsed = parse_decision_line(_without_own_title(ctx, raw))
         except DecisionLineError as error:
             if candidates is None:
                 candidates = [a for a in ctx.store.undecided_applications(conference.code)
@@ -307,6 +308,21 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
     text.append(f"Noch ist nichts gebucht. Zum Buchen senden Sie (bis {until}): /buchen {code}")
     return reply("\n".join(text), actions=(Action("Buchen", f"/buchen {code}"),
                                            Action("Verwerfen", f"/verwerfen {code}")))
+
+
+def _without_own_title(ctx: Context, raw: str) -> str:
+    """ "ADE-2026-001: Spielplatzfest bewilligt 1.200 €" (copied from the agenda): the words
+    between number and result are dropped where they name that very application (its title or
+    Träger); any other words stay and are read, or refused, as before."""
+    titled = titled_after_number(raw)
+    if titled is None:
+        return raw
+    number, words, result = titled
+    application = ctx.store.application(number)
+    if application is None or not names_match(words, f"{application.title} "
+                                                     f"{application.applicant}"):
+        return raw
+    return f"{number} {result}"
 
 
 def _by_name(conference: Conference, candidates: list[Application],

@@ -293,6 +293,28 @@ def named_decision(line: str) -> tuple[list[str], str] | None:
     return (words, text[result.start():]) if words else None
 
 
+def titled_after_number(line: str) -> tuple[str, list[str], str] | None:
+    """A decision line with the project's name between its number and its result, as copied
+    from the agenda ("ADE-2026-001: Spielplatzfest bewilligt 1.200 €"): the number, the name's
+    words and the line from its result on; None if it does not read so."""
+    if len(line) > MAX_LINE_CHARS:
+        return None
+    start = _START.match(line.strip())
+    if start is None or "-" not in start.group("number"):
+        return None
+    rest = line.strip()[start.end():]
+    result = _RESULT_STARTS.search(rest)
+    if result is None:
+        return None
+    name = rest[:result.start()]
+    if any(ch.isdigit() or ch == "€" for ch in name):
+        return None
+    words = [w.lower() for w in _NAME_WORD.findall(name) if w.lower() not in _NOT_A_NAME]
+    if not words:
+        return None
+    return canonical_number(start.group("number")), words, rest[result.start():]
+
+
 def names_match(words: list[str], name: str) -> bool:
     """Whether every word a secretary typed starts a word of a project's title or Träger
     ("Bewegung" → „Bewegungsbaustelle“, "kita regenbogen" → „Ev. Kita Regenbogen“)."""

@@ -34,6 +34,7 @@ from rules.decisions import (
     named_decision,
     parse_decision_line,
     session_date_in,
+    titled_after_number,
 )
 from rules.labelled import CONCEPT_LABELS, SKETCH_LABELS, canonical_label, parse_labelled
 from rules.money import parse_amount
@@ -83,6 +84,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "sketch check": lambda t: check_sketch(read_sketch_fields(t), CONFERENCES),
     "decision line": parse_decision_line,
     "decision line naming its project": named_decision,
+    "decision line with its title": titled_after_number,
     "line meant as decision": meant_as_decision,
     "date in a heading": session_date_in,
     "amount": parse_amount,

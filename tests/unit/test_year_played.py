@@ -538,3 +538,24 @@ def test_a_secretary_mails_the_concept_without_the_command(bot):
     assert "Zielgruppen: Kinder und Jugendliche" in reply_text(
         bot.must("kreis-1", "/konzept OST"))
     assert not bot.say("kita@example.org", text).accepted  # an applicant sets no concept
+
+
+@pytest.mark.parametrize("line", [
+    "{number}: Spielplatzfest bewilligt 1.200 €",
+    "{number} Spielplatzfest Moorweg – bewilligt mit 1.200 € (7:0:0)",
+    "{number} TSV: bewilligt 1.200",  # the Träger
+])
+def test_a_line_copied_from_the_agenda_with_the_projects_title_reads(bot, line):
+    number = bot.submit(applicant="tsv@example.org", Titel="Spielplatzfest Moorweg",
+                        Traeger="TSV Adendorf")
+    bot.session(MARCH)
+    preview = bot.must("sek-ade", line.format(number=number), today=MARCH)
+    bot.must("sek-ade", booking_command(preview), today=MARCH)
+    assert bot.application(number)["approved_cents"] == 120_000
+
+
+def test_another_projects_title_after_a_number_is_not_dropped(bot):
+    number = bot.submit(applicant="tsv@example.org", Titel="Spielplatzfest Moorweg")
+    bot.submit(applicant="kita@example.org", Titel="Elterncafé")
+    bot.session(MARCH)
+    bot.refused("sek-ade", f"{number}: Elterncafé bewilligt 1.200 €", "R11", today=MARCH)
