@@ -42,6 +42,7 @@ from rules.decisions import (
     named_decision,
     names_match,
     no_decisions,
+    number_mixed_up,
     parse_decision_line,
     session_date_in,
     session_without_date,
@@ -243,15 +244,21 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
         raise refuse("", f"Das sind {len(raw_lines)} Zeilen. Bitte melden Sie höchstens "
                          f"{MAX_LINES} Beschlüsse in einer Nachricht und teilen Sie die Liste "
                          "auf. Es wurde nichts gespeichert.")
-    lines, problems, read_back = [], [], []
-    candidates: list[Application] | None = None  # for lines naming a project: read once
+    lines: list[dict] = []
+    problems: list[Refusal] = []
+    read_back: list[str | None] = []
+    # what a project's name in a line may name (its title or Träger)
+    candidates = [a for a in ctx.store.undecided_applications(conference.code)
+                  if a.status in OPEN]
     for raw in raw_lines:
+        line, mixed_up = _without_own_title(ctx, raw, candidates)
+        if mixed_up is not None:
+            problems.append(mixed_up)
+            read_back.append(None)
+            continue
         try:
-            parsed = parse_decision_line(_without_own_title(ctx, raw))
+            parsed = parse_decision_line(line)
         except DecisionLineError as error:
-            if candidates is None:
-                candidates = [a for a in ctx.store.undecided_applications(conference.code)
-                              if a.status in OPEN]
             named = _by_name(conference, candidates, raw)
             problems.append(error.refusal() if named is None else named[0])
             read_back.append(named[1] if named else None)
@@ -310,19 +317,26 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
                                            Action("Verwerfen", f"/verwerfen {code}")))
 
 
-def _without_own_title(ctx: Context, raw: str) -> str:
+def _without_own_title(ctx: Context, raw: str, candidates: list[Application]
+                       ) -> tuple[str, Refusal | None]:
     """ "ADE-2026-001: Spielplatzfest bewilligt 1.200 €" (copied from the agenda): the words
     between number and result are dropped where they name that very application (its title or
-    Träger); any other words stay and are read, or refused, as before."""
+    Träger). Where they name another open application instead, the line is refused (a number
+    typed wrong would decide the wrong project); other words stay and are read as before."""
     titled = titled_after_number(raw)
     if titled is None:
-        return raw
+        return raw, None
     number, words, result = titled
     application = ctx.store.application(number)
-    if application is None or not names_match(words, f"{application.title} "
-                                                     f"{application.applicant}"):
-        return raw
-    return f"{number} {result}"
+    if application is not None and names_match(words, f"{application.title} "
+                                                      f"{application.applicant}"):
+        return f"{number} {result}", None
+    others = [a for a in candidates if a.number != number
+              and names_match(words, f"{a.title} {a.applicant}")]
+    if application is not None and len(others) == 1:
+        return raw, number_mixed_up(raw, number, application.title, others[0].number,
+                                    others[0].title)
+    return raw, None
 
 
 def _by_name(conference: Conference, candidates: list[Application],

@@ -344,6 +344,13 @@ def name_meant(line: str, number: str, title: str) -> Refusal:
     return Refusal("R11", f"„{_cut(line, 60)}“: gemeint ist wohl {number} „{_cut(title, 60)}“.")
 
 
+def number_mixed_up(line: str, number: str, title: str, other: str, other_title: str) -> Refusal:
+    """R11: a line names one application by its number and another by its title."""
+    return Refusal("R11", f"„{_cut(line, 60)}“: {number} ist „{_cut(title, 40)}“, der Name passt "
+                          f"aber zu {other} „{_cut(other_title, 40)}“.",
+                   "Bitte prüfen Sie die Nummer.")
+
+
 def typed(line: DecisionLine) -> str:
     """A decision as a line to send back, read again by parse_decision_line."""
     parts = [line.number]

@@ -554,8 +554,18 @@ def test_a_line_copied_from_the_agenda_with_the_projects_title_reads(bot, line):
     assert bot.application(number)["approved_cents"] == 120_000
 
 
-def test_another_projects_title_after_a_number_is_not_dropped(bot):
+def test_another_projects_title_after_a_number_is_not_dropped_but_refused(bot):
     number = bot.submit(applicant="tsv@example.org", Titel="Spielplatzfest Moorweg")
     bot.submit(applicant="kita@example.org", Titel="Elterncafé")
     bot.session(MARCH)
     bot.refused("sek-ade", f"{number}: Elterncafé bewilligt 1.200 €", "R11", today=MARCH)
+
+
+@pytest.mark.parametrize("result", ["bewilligt 800 €", "abgelehnt"])
+def test_a_number_and_another_projects_title_are_refused_as_mixed_up(bot, result):
+    fest = bot.submit(applicant="tsv@example.org", Titel="Spielplatzfest Moorweg")
+    cafe = bot.submit(applicant="kita@example.org", Titel="Elterncafé")
+    bot.session(MARCH)
+    outcome = bot.refused("sek-ade", f"{fest}: Elterncafé {result}", "R11", today=MARCH)
+    assert f"{fest} ist „Spielplatzfest Moorweg“, der Name passt aber zu {cafe}" in \
+        reply_text(outcome), reply_text(outcome)
