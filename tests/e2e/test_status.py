@@ -119,7 +119,7 @@ async def test_status_of_the_telegram_channel_follows_the_bot_api(
         sys.executable, "-m", "bot.cli", "run", "--config", str(config),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, env=env)
 
-    async def telegram_until(condition: Callable[[dict[str, Any]], bool], what: str) -> None:
+    async def telegram_until(condition: Callable[[dict[str, Any]], object], what: str) -> None:
         deadline = time.monotonic() + 30
         while True:
             _, report = await asyncio.to_thread(status, config)

@@ -62,19 +62,25 @@ async def test_onboarding_with_an_invite_code_gives_the_secretary_her_commands(
     assert "Verfügbar: 10.000,00 €" in balance.text
     menu = await emulator.wait_until(lambda: emulator.commands("chat", SECRETARY_ADE))
     assert {"beschluss", "buchen", "sitzung", "saldo"} <= {name for name, _ in menu}
-    applicants = [name for name, _ in emulator.commands()]
+    default_menu = emulator.commands()
+    assert default_menu is not None
+    applicants = [name for name, _ in default_menu]
     assert applicants == ["hilfe", "antrag", "zurueckziehen", "antraege", "zeige"]
 
 
 async def test_an_invite_code_works_once(telegram_bot: RunningBot) -> None:
-    code = telegram_bot.core.create_invite("kreis-1", telegram_bot.clock())
+    core = telegram_bot.core
+    assert core is not None
+    code = core.create_invite("kreis-1", telegram_bot.clock())
     await telegram_bot.say(COUNTY_1, f"/start {code}", expect="Willkommen")
 
     second = await telegram_bot.say(STRANGER, f"/start {code}")
 
     assert "ungültig" in second.text
-    assert telegram_bot.core.person_for(Sender("telegram", str(COUNTY_1))).id == "kreis-1"
-    assert telegram_bot.core.person_for(Sender("telegram", str(STRANGER))) is None
+    county = core.person_for(Sender("telegram", str(COUNTY_1)))
+    assert county is not None
+    assert county.id == "kreis-1"
+    assert core.person_for(Sender("telegram", str(STRANGER))) is None
     balance = await telegram_bot.say(STRANGER, "/saldo ADE")
     assert "darf nur" in balance.text
 
@@ -136,6 +142,7 @@ async def test_an_unlinked_user_trying_a_secretary_command_learns_nothing(
     decision = await telegram_bot.say(
         SECRETARY_ADE, "/beschluss 12.03.2026\nADE-2026-001 bewilligt 1.200 €", "/buchen")
     code = decision.button("Buchen").data
+    assert code is not None
 
     answers = [
         await telegram_bot.say(STRANGER, "/beschluss 12.03.2026\nADE-2026-001 bewilligt 1.500 €"),
@@ -239,6 +246,7 @@ async def test_a_report_arrives_as_a_document_with_its_caption(
     assert sent.text == "Antragsübersicht Budget II 2026, Adendorf (CSV)."
     said = [m for m in emulator.messages(SECRETARY_ADE) if "Antragsübersicht" in m.text]
     assert said == [sent], "no separate text message"
+    assert sent.document is not None
     assert sent.document.filename.endswith(".csv")
     assert "Leseförderung" in sent.document.data.decode("utf-8-sig")
 

@@ -143,5 +143,6 @@ async def test_menu_commands_tapped_alone_offer_a_choice_of_their_own(
                                                 "/tagesordnung ADE 11.06.2026"]
     emulator.press(COUNTY_1, agenda, "Adendorf 12.03.2026")
     sheet = await emulator.wait_for_message(COUNTY_1, lambda m: m.document is not None)
+    assert sheet.document is not None
     assert sheet.document.filename == "tagesordnung-ADE-2026-03-12.pdf"
     assert agenda.buttons != [], "a choice stays for another pick"

@@ -139,10 +139,11 @@ async def test_a_reminder_made_but_not_sent_before_a_stop_is_sent_after_the_rest
     await session_with_two_representatives(telegram_bot, emulator)
     emulator.fail_next("sendMessage", 1000, status=500)  # Telegram down
     clock.set(clock.value.replace(day=5, hour=9))
-    assert telegram_bot.core is not None
+    core = telegram_bot.core
+    assert core is not None
     await emulator.wait_until(lambda: sum(  # the agenda goes out beside each reminder
         p.notification.kind == "reminder"
-        for p in telegram_bot.core.pending_notifications("telegram", clock())) == 2)
+        for p in core.pending_notifications("telegram", clock())) == 2)
 
     await telegram_bot.stop()
     emulator.clear_failures()  # Telegram is back

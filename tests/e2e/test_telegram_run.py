@@ -36,7 +36,7 @@ async def start_run(config: Path, env: dict[str, str]) -> asyncio.subprocess.Pro
 
 async def read_until(process: asyncio.subprocess.Process, marker: str) -> str:
     assert process.stdout is not None
-    seen = []
+    seen: list[str] = []
     async with asyncio.timeout(30):
         while not any(marker in line for line in seen):
             line = (await process.stdout.readline()).decode()

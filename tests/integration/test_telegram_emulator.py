@@ -6,6 +6,7 @@ These talk to it with python-telegram-bot's own `Bot`, the client the channel us
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 from telegram import (
@@ -15,14 +16,22 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    Message,
+    Update,
 )
 from telegram.error import BadRequest, Conflict, NetworkError, RetryAfter
 
 from tests.support.botapi_emulator import BotApiEmulator, parse_telegram_html
 
 
+def message_of(update: Update) -> Message:
+    """The message an update carries; these tests send only messages."""
+    assert update.message is not None, update
+    return update.message
+
+
 @pytest.fixture
-async def client(emulator: BotApiEmulator):
+async def client(emulator: BotApiEmulator) -> AsyncIterator[Bot]:
     client = Bot(emulator.token, base_url=emulator.base_url, base_file_url=emulator.base_file_url)
     async with client:
         yield client
@@ -45,8 +54,8 @@ async def test_updates_stay_until_a_higher_offset_confirms_them(
     assert [u.update_id for u in fetched] == [first, second]
     assert [u.update_id for u in again] == [first, second]
     assert [u.update_id for u in confirmed] == [second]
-    assert fetched[0].message.text == "/saldo"
-    assert fetched[0].message.entities[0].type == "bot_command"
+    assert message_of(fetched[0]).text == "/saldo"
+    assert message_of(fetched[0]).entities[0].type == "bot_command"
 
 
 async def test_long_poll_returns_as_soon_as_a_user_writes(
@@ -58,7 +67,7 @@ async def test_long_poll_returns_as_soon_as_a_user_writes(
 
     updates = await asyncio.wait_for(poll, 10)
 
-    assert [u.message.text for u in updates] == ["Hallo"]
+    assert [message_of(u).text for u in updates] == ["Hallo"]
 
 
 async def test_a_second_poller_terminates_the_first(client: Bot, emulator: BotApiEmulator) -> None:
@@ -109,15 +118,18 @@ async def test_button_press_reaches_the_bot_and_its_answer_is_recorded(
 
     query_id = emulator.press(42, sent, "Ja")
     (update,) = await client.get_updates(timeout=5)
-    await update.callback_query.answer()
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
     await client.edit_message_reply_markup(42, sent.message_id, reply_markup=None)
 
-    assert update.callback_query.data == "/anwesend ADE"
-    assert update.callback_query.message.chat.id == 42
+    assert query.data == "/anwesend ADE"
+    assert query.message is not None
+    assert query.message.chat.id == 42
     assert await emulator.wait_for_answer(query_id) == {"text": None, "show_alert": False}
     assert sent.buttons == []
     with pytest.raises(BadRequest, match="too old"):
-        await update.callback_query.answer()
+        await query.answer()
 
 
 async def test_injected_429_and_500_and_dropped_connections(
@@ -144,8 +156,11 @@ async def test_documents_both_ways(client: Bot, emulator: BotApiEmulator) -> Non
     sent = await emulator.wait_for_message(42, lambda m: m.document is not None)
     emulator.send_document(42, "skizze.txt", b"Titel: Ferienfreizeit")
     (update,) = await client.get_updates(timeout=5)
-    file = await update.message.document.get_file()
+    document = message_of(update).document
+    assert document is not None
+    file = await document.get_file()
 
+    assert sent.document is not None
     assert sent.document.filename == "antraege.csv"
     assert sent.document.data == b"Nr;Titel\n"
     assert bytes(await file.download_as_bytearray()) == b"Titel: Ferienfreizeit"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -46,12 +47,13 @@ def test_short_commands_are_their_own_callback_data() -> None:
 
     markup = keyboard((Action("Buchen", "/buchen K7F3QX"), Action("Verwerfen", "/verwerfen K7")),
                       buttons)
+    assert markup is not None
 
     assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [
         ["/buchen K7F3QX", "/verwerfen K7"]]
 
 
-def test_long_commands_get_a_key_that_survives_a_restart(tmp_path) -> None:
+def test_long_commands_get_a_key_that_survives_a_restart(tmp_path: Path) -> None:
     command = "/anwesend Sozialraumkonferenz Amelinghausen-Süd 12.03.2026 und mehr Worte"
     data = ButtonCommands(tmp_path / "telegram" / "buttons.json").data_for(command)
 
