@@ -51,6 +51,7 @@ from rules.questions import (
     asked_list,
     asked_minutes,
     asked_own_status,
+    asked_payout,
     asked_report,
     asked_sessions,
     asked_show,
@@ -90,6 +91,7 @@ class Reading:
     show: str | None  # "Zeig mir bitte ADE-2026-004": the number
     agenda: bool  # "Was steht auf der Tagesordnung für Ostheide?"
     minutes: bool  # "Bitte das Protokoll vom 19.3. schicken"
+    payout: bool  # "Wann wird das Geld überwiesen?": not the bot's, it says whose
     status: str | None
     balance: bool
     own_status: bool
@@ -116,7 +118,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
                        withdrawal_doubted=None, veto_doubted=None,
                        listed=None,
                        sessions=False, report=None, show=None, agenda=False,
-                       minutes=False, status=None, balance=False, own_status=False,
+                       minutes=False, payout=False, status=None, balance=False, own_status=False,
                        results=False, thanks=False)
     lines = text.splitlines()
     return Reading(
@@ -141,6 +143,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         show=asked_show(text),
         agenda=asked_agenda(text),
         minutes=asked_minutes(text),
+        payout=asked_payout(text),
         status=asked_status(text),
         balance=asked_balance(text),
         own_status=asked_own_status(text),
@@ -210,6 +213,8 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         return "beschluss", "", message.text  # the results of a session without /beschluss
     if reading.thanks and not message.attachments:
         return _welcome(ctx)
+    if reading.payout and not message.attachments:
+        return _payout(ctx)
     return None
 
 
@@ -235,4 +240,16 @@ def _welcome(ctx: Context) -> Outcome:
                 "senden; /hilfe zeigt, wie.")
     else:
         text = "Gern geschehen! /hilfe zeigt, was Sie tun können."
+    return Outcome(False, reply(text).replies)
+
+
+def _payout(ctx: Context) -> Outcome:
+    """Paying out, invoices, the proof of use: the county's and the conference's, not the
+    bot's; the answer says whom to ask instead of sending the sketch form."""
+    own = ctx.store.applications_from(ctx.identity.key, ctx.store.years()[-2:])
+    where = (f"die Geschäftsführung der Sozialkonferenz {ctx.conference(own[-1].conference).name}"
+             if own else "die Geschäftsführung Ihrer Sozialkonferenz")
+    text = ("Auszahlung, Rechnungen und Verwendungsnachweis laufen nicht über diesen Bot. Bitte "
+            f"wenden Sie sich an {where} oder an den Landkreis (Fachdienst 51). Wie es um Ihre "
+            "Anträge steht, zeigt /antraege.")
     return Outcome(False, reply(text).replies)

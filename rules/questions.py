@@ -211,3 +211,21 @@ def asked_minutes(text: str) -> bool:
         return False
     _, words = _words(text)
     return "protokoll" in words and (_asks(text, words) or bool(_SEND_WORDS & set(words)))
+
+
+_PAYOUT_WORDS = frozenset({"ueberwiesen", "ueberweisung", "ueberweisen", "auszahlung",
+                           "ausgezahlt", "auszahlen", "ausbezahlt", "rechnung", "rechnungen",
+                           "verwendungsnachweis", "abrechnung", "abrechnen", "mittelabruf",
+                           "abrufen", "bankverbindung", "kontonummer", "iban"})
+_GET_WORDS = frozenset({"bekommen", "kommt", "erhalten", "fliesst"})
+
+
+def asked_payout(text: str) -> bool:
+    """ "Wann wird das Geld überwiesen?", "Brauchen Sie eine Rechnung?": paying out, invoices
+    and the proof of use are not the bot's; the answer says who handles them."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return False
+    _, words = _words(text)
+    found = set(words)
+    return bool(_PAYOUT_WORDS & found) or ("geld" in found and bool(_GET_WORDS & found)
+                                           and _asks(text, words))

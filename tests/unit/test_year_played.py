@@ -569,3 +569,18 @@ def test_a_number_and_another_projects_title_are_refused_as_mixed_up(bot, result
     outcome = bot.refused("sek-ade", f"{fest}: Elterncafé {result}", "R11", today=MARCH)
     assert f"{fest} ist „Spielplatzfest Moorweg“, der Name passt aber zu {cafe}" in \
         reply_text(outcome), reply_text(outcome)
+
+
+@pytest.mark.parametrize("question", [
+    "Vielen Dank für die Bewilligung! Wann wird das Geld überwiesen?",
+    "Wie bekommen wir das Geld? Brauchen Sie eine Rechnung?",
+    "Bis wann müssen wir den Verwendungsnachweis schicken?",
+])
+def test_an_applicant_asking_about_the_payout_is_told_whom_to_ask_not_sent_the_form(
+        bot, question):
+    bot.submit()
+    outcome = bot.say("kita@example.org", question)
+    assert not outcome.accepted
+    answer = reply_text(outcome)
+    assert "Geschäftsführung der Sozialkonferenz Adendorf oder an den Landkreis" in answer
+    assert "Ausgangslage: …" not in answer
