@@ -160,10 +160,10 @@ async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
     # An answer no SMTP server takes (to a raw UTF-8 address) is kept in failed/ with why.
     undeliverable = {}
     for kept in (tmp_path / "data" / "mail" / "failed").glob("*.eml"):
-        match = re.search(rb"^In-Reply-To: <hostile-(.+)@.+>", kept.read_bytes(), re.MULTILINE)
-        if match:
+        replied = re.search(rb"^In-Reply-To: <hostile-(.+)@.+>", kept.read_bytes(), re.MULTILINE)
+        if replied:
             reason = kept.with_name(kept.stem + ".reason.txt").read_text(encoding="utf-8")
-            undeliverable[match.group(1).decode()] = reason
+            undeliverable[replied.group(1).decode()] = reason
     ledger = mail_bot.core.export(mail_bot.clock())["ledger"]
     outside = {r for d in mail_world.relay.deliveries for r in d.rcpt_tos
                if not r.endswith(mail_world.domain)}

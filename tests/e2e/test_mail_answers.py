@@ -36,7 +36,9 @@ def session_record(bot: RunningMailBot) -> dict:
 
 def ics_of(message: MailMessage) -> str:
     [part] = [p for p in message.obj.walk() if p.get_content_type() == "text/calendar"]
-    return part.get_payload(decode=True).decode("utf-8").replace("\r\n ", "")
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode("utf-8").replace("\r\n ", "")
 
 
 def outlook_reply(world: MailWorld, who: str, invitation: MailMessage, partstat: str, *,

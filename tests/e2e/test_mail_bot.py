@@ -277,7 +277,9 @@ def calendar(message: MailMessage) -> str:
     assert ics.content_type == "application/ics"
     text = ics.payload.decode("utf-8")
     [part] = [p for p in message.obj.walk() if p.get_content_type() == "text/calendar"]
-    assert part.get_payload(decode=True).decode("utf-8") == text
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    assert payload.decode("utf-8") == text
     assert f"METHOD:{part.get_param('method')}\r\n" in text
     return text.replace("\r\n ", "")
 

@@ -110,7 +110,7 @@ async def test_the_bot_reads_and_answers_with_tokens_only(
     world.send("kita", "Frage", "/hilfe")
     [answer] = await world.await_for("kita", 1)
     assert answer.from_ == world.bot
-    assert world.relay.logins == [world.bot]  # type: ignore[attr-defined]
+    assert world.relay.logins == [world.bot]
     assert tokens.introspections >= 1  # Dovecot checked the IMAP token
     assert f"user=<{world.bot}>, method=XOAUTH2" in world.dovecot.log()
     assert len(tokens.tokens) == 1  # one token served IMAP and SMTP
@@ -210,7 +210,7 @@ async def test_microsoft365_tokens_come_through_msal(
     finally:
         await bot.stop()
     assert len(tokens.tokens) == 1
-    assert world.relay.logins == [world.bot]  # type: ignore[attr-defined]
+    assert world.relay.logins == [world.bot]
 
 
 def test_passwords_and_oauth2_settings_are_checked_when_read(
@@ -271,7 +271,7 @@ async def test_a_google_workspace_service_account_signs_its_token_requests(
     [claims] = tokens.assertions
     assert claims["sub"] == world.bot
     assert claims["scope"] == "https://mail.google.com/"
-    assert world.relay.logins == [world.bot]  # type: ignore[attr-defined]
+    assert world.relay.logins == [world.bot]
 
 
 def app_certificate(directory: Path, other: Path) -> tuple[str, str]:
@@ -308,7 +308,7 @@ async def test_microsoft365_with_a_certificate_instead_of_a_secret(
     finally:
         await bot.stop()
     assert tokens.assertions  # the token came for a verified assertion, not a secret
-    assert world.relay.logins == [world.bot]  # type: ignore[attr-defined]
+    assert world.relay.logins == [world.bot]
 
     tokens.uploaded = other  # Entra knows another certificate now: the key does not match
     settings = MailSettings.from_config(load_config(config))

@@ -4,6 +4,7 @@ mail). The channel decodes each into the normalized lines the core reads; nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import pytest
@@ -65,7 +66,8 @@ def phone(partstat: str) -> bytes:
 @pytest.mark.parametrize("build", [outlook, thunderbird, phone])
 @pytest.mark.parametrize(("partstat", "answer"), [
     ("ACCEPTED", ATTEND), ("DECLINED", EXCUSE), ("TENTATIVE", TENTATIVE)])
-def test_a_calendar_answer_is_decoded_for_the_core(build, partstat: str, answer: str) -> None:
+def test_a_calendar_answer_is_decoded_for_the_core(build: Callable[[str], bytes], partstat: str,
+                                                  answer: str) -> None:
     parsed = parse_mail(build(partstat))
     found = calendar_reply((a.content_type, a.text) for a in parsed.attachments)
     assert found is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,9 +69,10 @@ def test_an_incomplete_section_leaves_the_channel_off_and_says_why(raw: dict,
 def test_imap_logs_in_as_the_address_and_smtp_may_go_without_a_login(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMAP_PW", "geheim")
-    raw = {"email": {"address": "A@b.de", "imap": {"host": "i", "security": "none",
-                                                   "password_env": "IMAP_PW"},
-                     "smtp": {"host": "s", "security": "none"}}}
+    raw: dict[str, dict[str, Any]] = {
+        "email": {"address": "A@b.de", "imap": {"host": "i", "security": "none",
+                                                "password_env": "IMAP_PW"},
+                  "smtp": {"host": "s", "security": "none"}}}
     assert mail_status(config(raw))[0]
     settings = MailSettings.from_config(config(raw))
     assert (settings.imap.user, settings.imap.password, settings.smtp.user) == (

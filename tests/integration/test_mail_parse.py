@@ -381,7 +381,7 @@ HEADERS = ("From", "Subject", "Message-ID", "In-Reply-To", "References", "Sender
 
 @settings(max_examples=300, deadline=None)
 @given(header=st.sampled_from(HEADERS),
-       text=st.text(st.sampled_from(ADDRESS_SYNTAX) | st.characters(blacklist_categories=("Cs",)),
+       text=st.text(st.sampled_from(ADDRESS_SYNTAX) | st.characters(blacklist_categories=["Cs"]),
                     max_size=40))
 def test_encoded_words_with_any_text_never_raise_or_smuggle_a_line_break(header: str,
                                                                          text: str) -> None:

@@ -124,6 +124,7 @@ def test_erasure_on_request_refuses_what_a_duty_keeps_and_erases_the_rest(
     incomplete = bot.say("hans.huber@example.org", "/antrag\nSozialraum: Adendorf\n"
                          "Träger: Hans Huber\nTitel: Ausflug\nBetrag: 300 €",
                          today=date(2026, 4, 2)).application_number
+    assert incomplete is not None
     assert bot.core.privacy_report("email:hans.huber@example.org")["applications"]
     person, erasure = bot.core.erase_person("email:hans.huber@example.org", at(date(2026, 4, 3)))
     assert erasure.applications == [incomplete]

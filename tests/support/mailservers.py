@@ -42,7 +42,7 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -180,7 +180,7 @@ service pop3-login {{
 }}
 """, encoding="utf-8")
 
-    def start(self) -> Dovecot:
+    def start(self) -> Self:
         try:
             make_certificate(self.cert, self.directory / "key.pem")
             self.tls = True

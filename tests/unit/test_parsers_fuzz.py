@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,7 +42,7 @@ LABEL_WORDS = [v for variants in SKETCH_LABELS.values() for v in variants]
 TYPED = st.lists(
     st.sampled_from([*":;,.-–/€ \n\t0123456789ß١e\u2028\r", "Betrag", "EUR", "Titel",
                      "Adendorf", "NaN"])
-    | st.characters(blacklist_categories=("Cs",)),
+    | st.characters(blacklist_categories=["Cs"]),
     max_size=120,
 ).map("".join)
 LINE = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=60)
@@ -137,8 +138,8 @@ def test_a_command_line_is_split_without_losing_the_body(text: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(command=st.text(max_size=120).filter(lambda c: "\x00" not in c))
-def test_button_data_fits_telegram_and_leads_back_to_its_command(command: str,
-                                                                 tmp_path_factory) -> None:
+def test_button_data_fits_telegram_and_leads_back_to_its_command(
+        command: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     path = Path(tmp_path_factory.mktemp("buttons")) / "buttons.json"
     data = ButtonCommands(path).data_for(command)
 
