@@ -106,13 +106,18 @@ async def secretary(emulator: BotApiEmulator, chat: int, person: str, told: Told
         number = f"{code}-{year}-{i:03d}"
         emulator.send_text(chat, f"/beschluss {today_text()}\n{number} bewilligt 10 € "
                                  "(ja 5, nein 0, enthaltung 0)")
-        preview: SentMessage = await emulator.wait_for_message(
-            chat, lambda m, n=number: "/buchen" in m.text and n in m.text, timeout=WAIT)
+
+        def is_preview(m: SentMessage, n: str = number) -> bool:
+            return "/buchen" in m.text and n in m.text
+
+        preview = await emulator.wait_for_message(chat, is_preview, timeout=WAIT)
         emulator.press(chat, preview, "Buchen")
+
         # the answer to this press comes after the preview (an older "Gebucht" may come again)
-        await emulator.wait_for_message(
-            chat, lambda m, p=preview: m.text.startswith("Gebucht") and
-            m.message_id > p.message_id, timeout=WAIT)
+        def is_booked(m: SentMessage, p: SentMessage = preview) -> bool:
+            return m.text.startswith("Gebucht") and m.message_id > p.message_id
+
+        await emulator.wait_for_message(chat, is_booked, timeout=WAIT)
         told.booked.add(number)
 
 
@@ -205,8 +210,10 @@ async def test_sigkill_at_50_random_moments_loses_nothing_and_doubles_nothing(
             if round_ % 8 == 7:  # now and then while it is still starting
                 await asyncio.sleep(rng.uniform(0.05, 1.0))
             else:
-                await eventually(lambda p=polls: emulator.polls_started > p,
-                                 "the bot polling Telegram", 60)
+                def polling(p: int = polls) -> bool:
+                    return emulator.polls_started > p
+
+                await eventually(polling, "the bot polling Telegram", 60)
                 await asyncio.sleep(rng.uniform(0.0, 0.6))
             assert process.returncode is None, log_path.read_text(errors="replace")[-3000:]
             process.send_signal(signal.SIGKILL)

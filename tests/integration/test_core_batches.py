@@ -36,7 +36,11 @@ def test_sketches_handed_in_side_by_side_are_each_stored_once_and_survive_a_rest
     # the first sketch again (same Message-ID), in the same group: answered, not stored twice
     outcomes = asyncio.run(_side_by_side(bot, [*messages, messages[0]]))
     assert all(isinstance(o, Outcome) and o.accepted for o in outcomes), outcomes
-    numbers = [o.application_number for o in outcomes if isinstance(o, Outcome)]
+    numbers = []
+    for outcome in outcomes:
+        assert isinstance(outcome, Outcome)
+        assert outcome.application_number is not None, outcome
+        numbers.append(outcome.application_number)
     assert len(set(numbers[:40])) == 40, numbers
     assert numbers[40] == numbers[0]
     first, again = outcomes[0], outcomes[40]

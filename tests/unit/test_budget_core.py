@@ -120,6 +120,7 @@ class ConferenceYears(RuleBasedStateMachine):
         outcome = self.bot.say(APPLICANT, text, today=day + timedelta(days=7))
         if first["status"] == "withdrawn" or first["requested_cents"] != amount:
             assert outcome.accepted
+            assert outcome.application_number is not None
             assert outcome.application_number != number
             self.numbers.append(outcome.application_number)
             self.requested[outcome.application_number] = amount

@@ -400,6 +400,23 @@ def put(data: bytearray, at: int, value: int, size: int = 2) -> None:
     data[at:at + size] = value.to_bytes(size, "little")
 
 
+def stored_member_past_the_end(data: bytearray, central: int) -> None:
+    put(data, 8, 0)
+    put(data, central + 10, 0)
+    put(data, central + 20, 5000, 4)
+    put(data, central + 24, 5000, 4)
+
+
+def deflate_said_to_be_bzip2(data: bytearray, central: int) -> None:
+    put(data, 8, 12)
+    put(data, central + 10, 12)
+
+
+def name_flagged_utf8_but_not(data: bytearray, central: int) -> None:
+    put(data, central + 8, 0x800)
+    put(data, central + 46, 0xFF, 1)
+
+
 ZIP_DAMAGE: dict[str, tuple[Callable[[bytearray, int], None], str]] = {
     # what zipfile raised: zlib.error
     "broken deflate stream": (lambda d, _: d.__setitem__(slice(48, 52), b"\xff" * 4),
@@ -408,17 +425,13 @@ ZIP_DAMAGE: dict[str, tuple[Callable[[bytearray, int], None], str]] = {
     "wrong checksum": (lambda d, c: put(d, c + 16, 0, 4), "ist beschädigt"),
     "local name differs": (lambda d, _: put(d, 30, ord("v"), 1), "ist beschädigt"),
     # EOFError: a stored member said to run on past the end of the file
-    "member longer than the file": (lambda d, c: (put(d, 8, 0), put(d, c + 10, 0),
-                                                  put(d, c + 20, 5000, 4), put(d, c + 24, 5000, 4)),
-                                    "ist beschädigt"),
+    "member longer than the file": (stored_member_past_the_end, "ist beschädigt"),
     # NotImplementedError
     "unknown compression": (lambda d, c: put(d, c + 10, 99), "ist beschädigt"),
     # OSError from bz2
-    "deflate data said to be bzip2": (lambda d, c: (put(d, 8, 12), put(d, c + 10, 12)),
-                                      "ist beschädigt"),
+    "deflate data said to be bzip2": (deflate_said_to_be_bzip2, "ist beschädigt"),
     # UnicodeDecodeError (a ValueError) while opening
-    "name flagged UTF-8 but not": (lambda d, c: (put(d, c + 8, 0x800), put(d, c + 46, 0xFF, 1)),
-                                   "ist beschädigt"),
+    "name flagged UTF-8 but not": (name_flagged_utf8_but_not, "ist beschädigt"),
     # RuntimeError: password required
     "encrypted member": (lambda d, c: put(d, c + 8, 1), "ist verschlüsselt"),
 }

@@ -248,6 +248,7 @@ def test_the_same_sketch_sent_twice_keeps_its_first_number(bot: Bot) -> None:
 def test_an_incomplete_application_is_dropped_and_a_bare_antrag_gets_the_form(bot: Bot) -> None:
     incomplete = bot.must(APPLICANT, sketch(Betrag=None), today=date(2026, 2, 2))
     number = incomplete.application_number
+    assert number is not None
     bot.must("sek-ade", f"/zurueckziehen {number} nie vervollständigt", today=date(2026, 5, 2))
     assert bot.application(number)["status"] == "withdrawn"
     form = bot.refused("sek-ade", "/antrag", None, today=date(2026, 5, 2))
@@ -294,7 +295,9 @@ def test_a_withdrawal_by_an_unverified_e_mail_needs_the_code_sent_to_the_address
     assert bot.application(number)["status"] == "submitted"
     again = bot.say(APPLICANT, f"Wir ziehen unseren Antrag {number} zurück.",
                     today=date(2026, 2, 10), verified=False)
-    code = re.search(rf"/zurueckziehen {number} ([A-Z0-9]+)", reply_text(again)).group(1)
+    asked_code = re.search(rf"/zurueckziehen {number} ([A-Z0-9]+)", reply_text(again))
+    assert asked_code is not None, reply_text(again)
+    code = asked_code.group(1)
     done = bot.must(APPLICANT, f"/zurueckziehen {number} {code}", today=date(2026, 2, 11),
                     verified=False)
     assert "ist zurückgezogen" in reply_text(done)

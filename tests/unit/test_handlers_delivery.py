@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from handlers.messages import Notification
 from tests.support.core import APPLICANT, Bot, at, booking_command, reply_text, sketch
 
 MARCH_12 = date(2026, 3, 12)
@@ -101,10 +102,10 @@ def test_a_code_sent_back_twice_with_new_ids_is_booked_once_and_then_refused(bot
     assert commitments(bot) == [150_000]
 
 
-def story(bot: Bot) -> list:
+def story(bot: Bot) -> list[Notification]:
     """A conference's spring: sketch, session, attendance, decisions, booking, veto. Returns
     every notification the replies announced."""
-    made = []
+    made: list[Notification] = []
     made += bot.concept(today=date(2026, 3, 1)).notifications
     made += bot.must(APPLICANT, sketch(), today=date(2026, 3, 1)).notifications
     made += bot.must(APPLICANT, sketch(Titel="Jugendtreff", Betrag="900 €"),

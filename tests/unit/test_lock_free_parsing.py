@@ -27,6 +27,10 @@ class SlowText(str):
     """A text whose first reading (`strip`, where every reading of a message starts) waits until
     `go_on` is set: a message that keeps its reader busy for as long as the test needs."""
 
+    reading: threading.Event
+    go_on: threading.Event
+    gave_up: bool
+
     def __new__(cls, text: str) -> SlowText:
         slow = super().__new__(cls, text)
         slow.reading = threading.Event()
