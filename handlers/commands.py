@@ -286,5 +286,11 @@ def _meant(ctx: Context) -> str | None:
         return (f"Meinten Sie /{mine[0].name}? Senden Sie /{mine[0].name} allein, dann nenne "
                 "ich die Codes, die darauf warten.")
     if len(mine) == 1:
-        return f"Meinten Sie /{mine[0].name}? Zum Beispiel: {mine[0].usage}"
+        from handlers.help import SENTENCES, examples  # examples valid for her, today
+
+        example = mine[0].usage
+        if mine[0].name in SENTENCES:
+            example = SENTENCES[mine[0].name][1].format_map(examples(ctx)).replace(
+                "  ", " ").rstrip()
+        return f"Meinten Sie /{mine[0].name}? Zum Beispiel: {example}"
     return None

@@ -584,3 +584,11 @@ def test_an_applicant_asking_about_the_payout_is_told_whom_to_ask_not_sent_the_f
     answer = reply_text(outcome)
     assert "Geschäftsführung der Sozialkonferenz Adendorf oder an den Landkreis" in answer
     assert "Ausgangslage: …" not in answer
+
+
+def test_the_offered_example_is_the_persons_own_not_adendorfs(bot):
+    bot.concept("sek-ost")
+    bot.must("sek-ost", "/sitzung 24.09.2026 19:00 Ort DGH, Budget II", today=date(2026, 6, 1))
+    outcome = bot.say("sek-ost", "zeig mal die tagesordnung", today=date(2026, 6, 2))
+    assert "Meinten Sie /tagesordnung? Zum Beispiel: /tagesordnung" in reply_text(outcome)
+    assert "ADE" not in reply_text(outcome), reply_text(outcome)
