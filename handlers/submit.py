@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 
+from handlers import codes
 from handlers.applications import APPLICANT_STATUS, STATUS
 from handlers.context import Context, reply
 from handlers.decisions import open_previews_listing
-from handlers.messages import Outcome
+from handlers.messages import Action, Outcome
 from handlers.show import shorten, sketch_lines
 from rules.amount_change import AmountChange, one_amount_in
 from rules.checks import youth_work_warning
@@ -62,7 +64,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                                                          (ctx.today.year - 1, ctx.today.year))
     number = number or _open_incomplete(ctx, fields, own)
     if number:
-        return _complete(ctx, number, fields)
+        return _complete(ctx, number, fields, args)
     fields, joined = _with_draft(ctx, fields)
     if not set(fields) - {"conference"}:
         return _form(ctx, fields)
@@ -275,10 +277,19 @@ def amount_change_answer(ctx: Context, change: AmountChange) -> Outcome:
     return Outcome(False, reply(text).replies)
 
 
-def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
+def _complete(ctx: Context, number: str, fields: dict[str, str], args: str = "") -> Outcome:
     record = editable(ctx, number)
-    merged = {**record.fields, **{k: v for k, v in fields.items()
-                                     if k not in ("conference", "number")}}
+    given = {k: v for k, v in fields.items() if k not in ("conference", "number")}
+    if _unconfirmed(ctx, record):
+        kept = _kept_change(ctx, record, args)
+        if kept is None and sketch_changes(record.fields, {**record.fields, **given}):
+            return _confirm_change_first(ctx, record, given)
+        if kept is not None:
+            given = {**kept, **given}
+            record = replace(record, change_request=None)
+    elif record.change_request is not None:
+        record = replace(record, change_request=None)  # she changed it herself meanwhile
+    merged = {**record.fields, **given}
     conference = ctx.conference(record.conference)
     check = check_sketch({**merged, "conference": conference.code}, ctx.config.conferences)
     changes = sketch_changes(record.fields, merged)
@@ -298,6 +309,51 @@ def _complete(ctx: Context, number: str, fields: dict[str, str]) -> Outcome:
     first, *others = outcome.replies
     return replace(outcome, replies=(replace(first, text=first.text + "\n" + "\n".join(notes)),
                                      *others))
+
+
+def _unconfirmed(ctx: Context, record: Application) -> bool:
+    """An applicant's e-mail whose sender the channel could not vouch for, changing a complete
+    application: the From can be forged, and such a change reaches the conference (a preview
+    of its vote no longer books). Completing an incomplete sketch is not held (its missing
+    lines are what the bot asked her for)."""
+    return (ctx.person is None and not ctx.message.sender.verified
+            and record.status != ApplicationStatus.INCOMPLETE)
+
+
+def _kept_change(ctx: Context, record: Application, args: str) -> dict[str, str] | None:
+    """The lines of the change kept for `record` when this message carries its code in time;
+    None when it carries none. A wrong or old code is refused: nothing changes."""
+    pending = record.change_request
+    tried = [w for w in args.upper().split() if re.fullmatch(codes.CODE_PATTERN, w)]
+    if not pending or not tried:
+        return None
+    if pending["code"] not in tried:
+        raise refuse("", f"Den Code „{tried[0][:12]}“ finde ich zu {record.number} nicht. Es "
+                         "wurde nichts geändert. Bitte senden Sie genau die Zeile aus meiner "
+                         "Antwort, oder die geänderten Zeilen noch einmal.")
+    if codes.expired(pending["at"], ctx.now, ctx.config.security):
+        raise refuse("", f"Der Code {pending['code']} ist abgelaufen (gültig "
+                         f"{ctx.config.security.code_days} Tage). Es wurde nichts geändert. "
+                         "Bitte senden Sie die geänderten Zeilen noch einmal.")
+    return dict(pending.get("fields", {}))
+
+
+def _confirm_change_first(ctx: Context, record: Application, given: dict[str, str]) -> Outcome:
+    """Keep the change and answer with a code; the answer goes to the sending address, which
+    is the applicant's: a forger never reads the code, and nothing changes without it."""
+    code = codes.new_code()
+    ctx.store.save_application(replace(record, change_request={
+        "code": code, "at": ctx.now.isoformat(timespec="seconds"), "fields": given}))
+    number = record.number
+    command = f"/antrag {number} {code}"
+    changes = sketch_changes(record.fields, {**record.fields, **given})
+    shown = "\n".join(changes[:8])
+    until = format_date(codes.valid_until(ctx.now, ctx.config.security).date())
+    return reply(f"Ihre Nachricht kam per E-Mail, aber der Absender ist nicht bestätigt; er kann "
+                 f"gefälscht sein. {number} ist darum noch nicht geändert. Die Änderung:\n"
+                 f"{shown}\nWenn sie von Ihnen ist, senden Sie (bis {until}): {command}\n"
+                 "Wenn nicht, tun Sie nichts; der Antrag bleibt, wie er ist.",
+                 actions=(Action("Ändern", command),), application_number=number)
 
 
 def _changed_after_preview(ctx: Context, record: Application, changes: list[str]) -> list[str]:

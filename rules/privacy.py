@@ -84,4 +84,4 @@ def pseudonymised(application: dict[str, Any], at: str, why: str) -> dict[str, A
     if "amount" in application.get("fields", {}):
         fields["amount"] = application["fields"]["amount"]
     return {**application, **dict.fromkeys(PERSONAL_KEYS, ERASED), "fields": fields,
-            "erased": {"at": at, "why": why}}
+            "change_request": None, "erased": {"at": at, "why": why}}

@@ -189,6 +189,7 @@ class Application:
     corrections: tuple[Mapping[str, Any], ...] | None = None  # /korrektur, oldest first
     withdrawn: Mapping[str, Any] | None = None  # on, by, reason, status_before
     withdrawal_code: Mapping[str, Any] | None = None  # code and time of an unconfirmed request
+    change_request: Mapping[str, Any] | None = None  # code, time, lines of an unconfirmed change
     erased: Mapping[str, Any] | None = None  # GDPR: at, why
     extra: Mapping[str, Any] = field(default_factory=dict)
 

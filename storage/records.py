@@ -126,9 +126,10 @@ _APPLICATION = frozenset({"number", "conference", "year", "contact", "fields", "
                           "submitted_at", "session_date", "approved_cents", "votes", "veto",
                           "flags", "source_id", "applicant", "title", "requested_cents",
                           "cofunding", "missing", "status", "changed_on", "held_outcome",
-                          "corrections", "withdrawn", "withdrawal_code", "erased"})
+                          "corrections", "withdrawn", "withdrawal_code", "change_request",
+                          "erased"})
 _APPLICATION_OPTIONAL = ("submitted_at", "changed_on", "held_outcome", "corrections",
-                         "withdrawn", "withdrawal_code", "erased")
+                         "withdrawn", "withdrawal_code", "change_request", "erased")
 
 
 def application_from_row(row: Mapping[str, Any]) -> Application:
@@ -146,7 +147,8 @@ def application_from_row(row: Mapping[str, Any]) -> Application:
         held_outcome=row.get("held_outcome"),
         corrections=tuple(corrections) if corrections is not None else None,
         withdrawn=row.get("withdrawn"), withdrawal_code=row.get("withdrawal_code"),
-        erased=row.get("erased"), extra=_extra(row, _APPLICATION))
+        change_request=row.get("change_request"), erased=row.get("erased"),
+        extra=_extra(row, _APPLICATION))
 
 
 def application_to_row(application: Application) -> Row:
@@ -160,7 +162,8 @@ def application_to_row(application: Application) -> Row:
         "cofunding": a.cofunding, "missing": list(a.missing), "status": str(a.status),
         "changed_on": a.changed_on, "held_outcome": a.held_outcome,
         "corrections": list(a.corrections) if a.corrections is not None else None,
-        "withdrawn": a.withdrawn, "withdrawal_code": a.withdrawal_code, "erased": a.erased,
+        "withdrawn": a.withdrawn, "withdrawal_code": a.withdrawal_code,
+        "change_request": a.change_request, "erased": a.erased,
     }
     row = {key: value for key, value in values.items()
            if value is not None or key not in _APPLICATION_OPTIONAL}

@@ -210,3 +210,46 @@ def test_a_look_alike_address_is_an_applicant_not_the_person(bot: Bot, look_alik
         assert "Fachdienstleitung" not in greeting
         assert "Vertretung des Landkreises" not in greeting
         assert "in Ihrem Namen" not in reply_text(bot.say(address, "/saldo", verified=False))
+
+
+# -- an applicant's address, forged ----------------------------------------------------------------
+
+def test_a_forged_mail_in_an_applicants_name_changes_her_sketch_only_with_the_code(
+        bot: Bot) -> None:
+    """A stranger who forges a Träger's From used to change the amount of her complete sketch
+    (and void the preview of the vote on it); now the change waits for the code that goes to
+    her address, and a guess or an old code changes nothing."""
+    ready(bot)
+    code = preview(bot, "ADE-2026-001 bewilligt 1.200 € (ja 7, nein 0, enthaltung 0)")
+    before = bot.state()
+    forged = bot.say(APPLICANT, "/antrag ADE-2026-001\nBetrag: 9.000 €", today=TODAY,
+                     verified=False)
+    text = reply_text(forged)
+    assert "noch nicht geändert" in text
+    assert "1.500,00 € → 9.000,00 €" in text
+    assert not forged.notifications
+    assert bot.application("ADE-2026-001")["requested_cents"] == 150_000
+    assert bot.state() == before  # nothing the export shows changed …
+    assert bot.core.store.confirmation(code.split()[1]).status == "open"  # … the preview books
+    guess = bot.say(APPLICANT, "/antrag ADE-2026-001 AAAAAAAA", today=TODAY, verified=False)
+    assert not guess.accepted
+    assert "nichts geändert" in reply_text(guess)
+    assert bot.application("ADE-2026-001")["requested_cents"] == 150_000
+    # the real applicant reads the code in her mailbox and sends it back (unverified, too)
+    wanted = re.search(r"/antrag ADE-2026-001 ([A-Z2-9]{8})", text)
+    assert wanted, text
+    late = bot.say(APPLICANT, wanted.group(0), today=TODAY + timedelta(days=15), verified=False)
+    assert not late.accepted
+    assert "abgelaufen" in reply_text(late)
+    assert bot.application("ADE-2026-001")["requested_cents"] == 150_000
+    done = bot.say(APPLICANT, wanted.group(0), today=TODAY, verified=False)
+    assert "ist geändert" in reply_text(done), reply_text(done)
+    assert bot.application("ADE-2026-001")["requested_cents"] == 900_000
+    assert not bot.say("sek-ade", code, today=TODAY).accepted  # now the preview is void (R11)
+
+
+def test_an_applicants_verified_mail_changes_her_sketch_at_once(bot: Bot) -> None:
+    ready(bot)
+    done = bot.say(APPLICANT, "/antrag ADE-2026-001\nBetrag: 1.800 €", today=TODAY)
+    assert "ist geändert" in reply_text(done)
+    assert bot.application("ADE-2026-001")["requested_cents"] == 180_000
