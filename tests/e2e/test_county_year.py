@@ -11,12 +11,15 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from handlers.messages import Outcome
 from reports import render
-from tests.support.core import CONCEPT, Bot, at, booking_command, reply_text
+from tests.support.core import CONCEPT, Bot, application_number, at, booking_command, reply_text
+from tests.support.sheets import cents as cents_of
 
 D = date
 WORD_FORM = """Sehr geehrte Damen und Herren,
@@ -57,7 +60,7 @@ def sketch(title: str, applicant: str, amount: str, extra: str = "") -> str:
             f"Maßnahme: Ein wöchentliches Angebot.\nKosten: {amount}{extra}")
 
 
-def text(outcome) -> str:
+def text(outcome: Outcome) -> str:
     return reply_text(outcome)
 
 
@@ -65,7 +68,7 @@ def available(bot: Bot, year: int = 2026) -> int:
     return bot.balance("ADE", year)["available_cents"]
 
 
-def test_adendorf_from_concept_to_a_deferred_application_decided_next_march(tmp_path):
+def test_adendorf_from_concept_to_a_deferred_application_decided_next_march(tmp_path: Path) -> None:
     bot = Bot(tmp_path)
     bot.must("sek-ade", CONCEPT, today=D(2026, 1, 15))
     assert available(bot) == 1_000_000
@@ -75,7 +78,7 @@ def test_adendorf_from_concept_to_a_deferred_application_decided_next_march(tmp_
     assert "Meinten Sie Adendorf?" in answer
     form = answer.split("zum Zurückschicken:\n", 1)[1]
     assert "Kofinanzierung: 3.000 € Aktion Mensch (beantragt)" in form
-    werkstatt = bot.must("verein@example.org", form, today=D(2026, 2, 11)).application_number
+    werkstatt = application_number(bot.must("verein@example.org", form, today=D(2026, 2, 11)))
     assert werkstatt == "ADE-2026-001"
     assert bot.application(werkstatt)["requested_cents"] == 240_000
 
@@ -89,7 +92,7 @@ def test_adendorf_from_concept_to_a_deferred_application_decided_next_march(tmp_
                       "Sozialraum: Adendorf", today=D(2026, 2, 13))
     assert "Ihre Angaben vom 12.02.2026 habe ich mit dieser Nachricht zusammengeführt." in (
         text(joined))
-    treff = joined.application_number
+    treff = application_number(joined)
     stand = text(bot.must("senioren@example.org", "Wie ist der Stand unseres Antrags?",
                           today=D(2026, 2, 20)))
     assert f"{treff} Seniorenbeirat Adendorf: „Seniorentreff Mittagstisch“, 1.800,00 € – " \
@@ -97,14 +100,16 @@ def test_adendorf_from_concept_to_a_deferred_application_decided_next_march(tmp_
 
     # the day-care centre sends its sketch twice: one application
     kita = sketch("Sprachförderung", "Kita Sonnenschein", "1.500,00 €", "\nKofinanzierung: keine")
-    sprache = bot.must("kita@example.org", kita, today=D(2026, 3, 1)).application_number
+    sprache = application_number(bot.must("kita@example.org", kita, today=D(2026, 3, 1)))
     again = bot.must("kita@example.org", kita, today=D(2026, 3, 2))
     assert again.application_number == sprache
     assert "schon eingereicht" in text(again)
-    trommel = bot.must("musik@example.org", sketch("Trommelgruppe", "Musikschule Nord", "900 €"),
-                       today=D(2026, 3, 3)).application_number
-    lesen = bot.must("lesen@example.org", sketch("Lesepaten", "Bücherei Adendorf", "700 €"),
-                     today=D(2026, 3, 4)).application_number
+    trommel = application_number(bot.must(
+        "musik@example.org", sketch("Trommelgruppe", "Musikschule Nord", "900 €"),
+        today=D(2026, 3, 3)))
+    lesen = application_number(bot.must(
+        "lesen@example.org", sketch("Lesepaten", "Bücherei Adendorf", "700 €"),
+        today=D(2026, 3, 4)))
 
     # sessions as the secretary writes them; the county answers in words
     plain = text(bot.must("sek-ade", "Sitzung am Do, 5.11. um 19 Uhr im Rathaus",
@@ -142,9 +147,9 @@ def test_adendorf_from_concept_to_a_deferred_application_decided_next_march(tmp_
     assert bot.application(treff)["status"] == "submitted"  # still waiting for its session
 
     # autumn: the Budget II session is set on the date noted in March, then moved
-    sport = bot.must("sport@example.org", sketch("Bewegung für Kinder", "TSV Adendorf",
-                                                 "3.000 €"), today=D(2026, 9, 1)
-                     ).application_number
+    sport = application_number(bot.must(
+        "sport@example.org", sketch("Bewegung für Kinder", "TSV Adendorf", "3.000 €"),
+        today=D(2026, 9, 1)))
     bot.must("sek-ade", "/sitzung 05.11.2026 19 Uhr Ort Rathaus Budget II", today=D(2026, 9, 10))
     moved = text(bot.must("sek-ade", "Sitzung verschoben auf 19.11.", today=D(2026, 9, 20)))
     assert "vom 05.11.2026, 19:00 Uhr auf den 19.11.2026, 19:00 Uhr" in moved
@@ -219,8 +224,10 @@ def test_adendorf_from_concept_to_a_deferred_application_decided_next_march(tmp_
         sheet = load_workbook(io.BytesIO(xlsx))["Übersicht"]
         header = next(r for r in sheet.iter_rows() if "Gebunden" in [c.value for c in r])
         column = [c.value for c in header].index("Gebunden")
-        ade = next(r for r in sheet.iter_rows(min_row=header[0].row + 1) if r[0].value == "ADE")
-        assert round(ade[column].value * 100) == bound
+        header_at = header[0].row
+        assert header_at is not None
+        ade = next(r for r in sheet.iter_rows(min_row=header_at + 1) if r[0].value == "ADE")
+        assert cents_of(ade[column].value) == bound
         _, _, pdf = render(export, "pdf", year=year, conference="ADE", today=D(2027, 3, 20))
         pdf_text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
         assert sport in pdf_text
@@ -228,7 +235,8 @@ def test_adendorf_from_concept_to_a_deferred_application_decided_next_march(tmp_
     bot.close()
 
 
-def test_ostheide_without_the_county_is_held_and_released_by_words_and_command(tmp_path):
+def test_ostheide_without_the_county_is_held_and_released_by_words_and_command(
+        tmp_path: Path) -> None:
     bot = Bot(tmp_path)
     warned = text(bot.must("sek-ost", "/sitzung 15.10.2026 18 Uhr Ort Dorfgemeinschaftshaus, "
                            "Budget II", today=D(2026, 9, 1)))
@@ -238,8 +246,8 @@ def test_ostheide_without_the_county_is_held_and_released_by_words_and_command(t
                                                        "Familienzentrum", "600 €")
                          .replace("Adendorf", "Osthiede"), today=D(2026, 9, 3)))
     assert "Meinten Sie Ostheide?" in asked
-    number = bot.must("familie@example.org", asked.split("zum Zurückschicken:\n", 1)[1],
-                      today=D(2026, 9, 3)).application_number
+    number = application_number(bot.must(
+        "familie@example.org", asked.split("zum Zurückschicken:\n", 1)[1], today=D(2026, 9, 3)))
     bot.must("kreis-1", "Absage, bin im Urlaub", today=D(2026, 9, 5))
     both = bot.must("kreis-2", "Ich kann leider nicht", today=D(2026, 9, 5))
     assert any("verschoben auf" in n.text for n in both.notifications)

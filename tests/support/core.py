@@ -179,6 +179,12 @@ def reply_text(outcome: Outcome) -> str:
     return "\n".join(r.text for r in outcome.replies)
 
 
+def application_number(outcome: Outcome) -> str:
+    """The number of the application an outcome names; fails the test when it names none."""
+    assert outcome.application_number, reply_text(outcome)
+    return outcome.application_number
+
+
 def booking_command(outcome: Outcome) -> str:
     match = re.search(r"/buchen [A-Z0-9]{6,10}", reply_text(outcome))
     assert match, f"no /buchen code in: {reply_text(outcome)}"

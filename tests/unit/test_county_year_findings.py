@@ -4,10 +4,11 @@ withdraws in words with one open application, one whose misspelt social space ca
 without her co-funding."""
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
-from tests.support.core import Bot, booking_command, reply_text, sketch
+from tests.support.core import Bot, application_number, booking_command, reply_text, sketch
 
 SESSION = date(2026, 4, 23)
 
@@ -23,13 +24,15 @@ def bot(bot: Bot) -> Bot:
     ("001 bewilligt 1.200 € (7 ja, 1 nein, 0 Enthaltungen)", "2 nicht bewilligt", "3 vertagt"),
     ("ADE-2026-001 angenommen mit 7:1:0 1.200", "ADE-2026-002 abgelehnt\nADE-2026-003 vertagt"),
 ])
-def test_results_typed_one_message_at_a_time_are_booked_together(bot, messages):
+def test_results_typed_one_message_at_a_time_are_booked_together(
+        bot: Bot, messages: tuple[str, ...]) -> None:
     numbers = [bot.submit(applicant=f"a{i}@example.org", Titel=f"Projekt {i}")
                for i in range(3)]
     bot.session(SESSION)
     outcome = None
     for text in messages:
         outcome = bot.must("sek-ade", text, today=SESSION)
+    assert outcome is not None
     shown = reply_text(outcome)
     assert all(number in shown for number in numbers), shown
     assert "übernommen; es gilt nur noch dieser Code" in shown
@@ -39,7 +42,7 @@ def test_results_typed_one_message_at_a_time_are_booked_together(bot, messages):
     assert bot.balance()["available_cents"] == 1_000_000 - 120_000
 
 
-def test_a_line_typed_again_replaces_only_its_own_decision(bot):
+def test_a_line_typed_again_replaces_only_its_own_decision(bot: Bot) -> None:
     first = bot.submit(applicant="a@example.org", Titel="Eins")
     second = bot.submit(applicant="b@example.org", Titel="Zwei")
     bot.session(SESSION)
@@ -52,7 +55,7 @@ def test_a_line_typed_again_replaces_only_its_own_decision(bot):
     assert bot.application(second)["status"] == "rejected"
 
 
-def test_beschluss_with_a_date_is_still_the_whole_list(bot):
+def test_beschluss_with_a_date_is_still_the_whole_list(bot: Bot) -> None:
     first = bot.submit(applicant="a@example.org", Titel="Eins")
     second = bot.submit(applicant="b@example.org", Titel="Zwei")
     bot.session(SESSION)
@@ -64,9 +67,9 @@ def test_beschluss_with_a_date_is_still_the_whole_list(bot):
 
 @pytest.mark.parametrize("question", ["Wie ist der Stand unseres Antrags?",
                                       "Was ist mit unserem Antrag?"])
-def test_an_incomplete_application_says_what_is_missing(bot, question):
+def test_an_incomplete_application_says_what_is_missing(bot: Bot, question: str) -> None:
     answer = bot.say("senioren@example.org", sketch(Traeger=None, Titel=None, Betrag=None))
-    number = answer.application_number
+    number = application_number(answer)
     text = reply_text(bot.must("senioren@example.org", question, today=date(2026, 2, 20)))
     assert f"{number} – unvollständig; es fehlt noch: Träger, Titel, Betrag." in text
     assert f"/antrag {number}" in text
@@ -78,7 +81,8 @@ def test_an_incomplete_application_says_what_is_missing(bot, question):
     "Wir ziehen unseren Antrag zurück, die Musikschule hat keine Zeit.",
     "Hiermit ziehen wir unseren Antrag zurück.",
 ])
-def test_withdrawal_in_words_with_one_open_application_offers_its_line(bot, words):
+def test_withdrawal_in_words_with_one_open_application_offers_its_line(
+        bot: Bot, words: str) -> None:
     number = bot.submit(applicant="musik@example.org")
     outcome = bot.say("musik@example.org", words, today=date(2026, 4, 17))
     assert not outcome.accepted
@@ -90,13 +94,14 @@ def test_withdrawal_in_words_with_one_open_application_offers_its_line(bot, word
 
 @pytest.mark.parametrize("cofunding", ["3.000 € Aktion Mensch (beantragt)",
                                        "Aktion Mensch 3.000 €; Gemeinde 500 €"])
-def test_a_misspelt_social_space_gives_the_form_back_with_the_cofunding(bot, cofunding):
+def test_a_misspelt_social_space_gives_the_form_back_with_the_cofunding(
+        bot: Bot, cofunding: str) -> None:
     text = sketch(Sozialraum="Adendorff") + f"\nKofinanzierung: {cofunding}"
     answer = reply_text(bot.say("verein@example.org", text))
     assert "Meinten Sie Adendorf?" in answer
     assert f"Kofinanzierung: {cofunding}" in answer
     form = answer.split("zum Zurückschicken:\n", 1)[1]
-    number = bot.must("verein@example.org", form).application_number
+    number = application_number(bot.must("verein@example.org", form))
     assert bot.application(number)["cofunding"], bot.application(number)
 
 
@@ -107,7 +112,7 @@ def test_a_misspelt_social_space_gives_the_form_back_with_the_cofunding(bot, cof
     ("sek-ade", "Danke"),
     ("kreis-1", "Super, danke für die Info"),
 ])
-def test_a_thank_you_is_answered_politely(bot, sender, text):
+def test_a_thank_you_is_answered_politely(bot: Bot, sender: str, text: str) -> None:
     files = bot.snapshot()
     answer = reply_text(bot.say(sender, text, today=date(2026, 10, 20)))
     assert answer.startswith("Gern geschehen!")
@@ -122,7 +127,7 @@ def test_a_thank_you_is_answered_politely(bot, sender, text):
     "Danke, wir brauchen 500 € für ein Sommerfest",
     "Danke! Wie ist der Stand unseres Antrags?",
 ])
-def test_thanks_with_a_request_is_not_taken_for_a_thank_you(bot, text):
+def test_thanks_with_a_request_is_not_taken_for_a_thank_you(bot: Bot, text: str) -> None:
     answer = reply_text(bot.say("familie@example.org", text, today=date(2026, 10, 20)))
     assert not answer.startswith("Gern geschehen!")
 
@@ -131,7 +136,8 @@ def test_thanks_with_a_request_is_not_taken_for_a_thank_you(bot, text):
     "/korrektur ADE-2026-001 bewilligt 1.000 €",
     "Korrektur: ADE-2026-001 wurde mit 1.000 € bewilligt, nicht 1.200 €",
 ])
-def test_a_correction_without_reason_offers_her_own_line_to_complete(tmp_path, text):
+def test_a_correction_without_reason_offers_her_own_line_to_complete(
+        tmp_path: Path, text: str) -> None:
     bot = Bot(tmp_path)
     bot.concept(secretary="sek-ost")
     number = bot.submit(Sozialraum="Ostheide")
@@ -144,7 +150,7 @@ def test_a_correction_without_reason_offers_her_own_line_to_complete(tmp_path, t
     bot.close()
 
 
-def test_a_move_sent_again_is_named_as_done_and_changes_nothing(bot):
+def test_a_move_sent_again_is_named_as_done_and_changes_nothing(bot: Bot) -> None:
     bot.must("sek-ade", "/sitzung 05.11.2026 19 Uhr Ort Rathaus Budget II", today=date(2026, 9, 10))
     move = "/sitzung 05.11.2026 verschoben auf 19.11.2026"
     bot.must("sek-ade", move, today=date(2026, 9, 20))
@@ -165,7 +171,8 @@ def test_a_move_sent_again_is_named_as_done_and_changes_nothing(bot):
     ("kreis-1", "Welche Anträge wurden bewilligt?", "ADE-2026-001"),
     ("kita@example.org", "Welche Anträge sind offen?", "Ihre Anträge"),
 ])
-def test_which_sessions_and_which_applications_in_plain_words(bot, sender, question, expected):
+def test_which_sessions_and_which_applications_in_plain_words(
+        bot: Bot, sender: str, question: str, expected: str) -> None:
     first = bot.submit(Titel="Eins")
     second = bot.submit(Titel="Zwei")
     bot.session(date(2026, 3, 12))
@@ -182,7 +189,7 @@ def test_which_sessions_and_which_applications_in_plain_words(bot, sender, quest
 
 @pytest.mark.parametrize("again", ["Sitzung verschoben auf 19.11.",
                                    "/sitzung 19.11.2026 19 Uhr Ort Rathaus Budget II"])
-def test_the_same_session_sent_again_alerts_nobody(bot, again):
+def test_the_same_session_sent_again_alerts_nobody(bot: Bot, again: str) -> None:
     bot.must("sek-ade", "/sitzung 05.11.2026 19 Uhr Ort Rathaus Budget II", today=date(2026, 9, 10))
     bot.must("sek-ade", "/sitzung 05.11.2026 verschoben auf 19.11.2026", today=date(2026, 9, 20))
     files = bot.snapshot()
@@ -192,7 +199,7 @@ def test_the_same_session_sent_again_alerts_nobody(bot, again):
     assert bot.snapshot() == files
 
 
-def test_a_moved_session_moved_again_from_its_first_date_follows_the_move(bot):
+def test_a_moved_session_moved_again_from_its_first_date_follows_the_move(bot: Bot) -> None:
     bot.must("sek-ade", "/sitzung 05.11.2026 19 Uhr Ort Rathaus Budget II", today=date(2026, 9, 10))
     bot.must("sek-ade", "/sitzung 05.11.2026 verschoben auf 19.11.2026", today=date(2026, 9, 20))
     outcome = bot.must("sek-ade", "/sitzung 05.11.2026 verschoben auf 26.11.2026",
@@ -204,7 +211,8 @@ def test_a_moved_session_moved_again_from_its_first_date_follows_the_move(bot):
 
 @pytest.mark.parametrize("question", ["Wie ist der Stand?", "Gibt es schon etwas Neues?",
                                       "Gibt es schon eine Entscheidung?", "Status?"])
-def test_an_applicant_asking_how_things_stand_gets_her_applications(bot, question):
+def test_an_applicant_asking_how_things_stand_gets_her_applications(
+        bot: Bot, question: str) -> None:
     number = bot.submit(applicant="kita@example.org")
     answer = reply_text(bot.must("kita@example.org", question, today=date(2026, 2, 6)))
     assert answer.startswith("Ihre Anträge:")
@@ -214,7 +222,7 @@ def test_an_applicant_asking_how_things_stand_gets_her_applications(bot, questio
 
 
 @pytest.mark.parametrize("person", ["kita@example.org", "sek-ade", "kreis-1", "verwaltung"])
-def test_help_speaks_in_full_sentences_for_every_role(bot, person):
+def test_help_speaks_in_full_sentences_for_every_role(bot: Bot, person: str) -> None:
     bot.submit(applicant="kita@example.org")
     answer = reply_text(bot.must(person, "/hilfe", today=date(2026, 3, 1)))
     items = [line for line in answer.splitlines() if line.startswith("• ")]
@@ -228,8 +236,8 @@ def test_help_speaks_in_full_sentences_for_every_role(bot, person):
     ("Ich nehme teil (Ostheide, 19.03.)", "OST", True),
     ("Bin in Adendorf leider verhindert", "ADE", False),
 ])
-def test_an_answer_naming_the_conference_finds_its_session_among_several(bot, words, code,
-                                                                        attends):
+def test_an_answer_naming_the_conference_finds_its_session_among_several(
+        bot: Bot, words: str, code: str, attends: bool) -> None:
     bot.must("sek-ade", "/sitzung 12.03.2026 18 Uhr Ort Rathaus, Budget II", today=date(2026, 2, 1))
     bot.must("sek-ost", "/sitzung 19.03.2026 18 Uhr Ort Gemeindehaus, Budget II",
              today=date(2026, 2, 1))
@@ -253,7 +261,8 @@ def test_an_answer_naming_the_conference_finds_its_session_among_several(bot, wo
     ("Antrag Nr. 2 vertagt", "deferred", None),
     ("TOP 3: ADE-2026-002 angenommen 1.000 €", "approved", 100_000),
 ])
-def test_results_typed_on_a_phone_as_people_write_them(bot, line, outcome, cents):
+def test_results_typed_on_a_phone_as_people_write_them(
+        bot: Bot, line: str, outcome: str, cents: int | None) -> None:
     bot.submit(applicant="a@example.org", Titel="Eins")
     number = bot.submit(applicant="b@example.org", Titel="Zwei")
     bot.session(date(2026, 3, 12))
@@ -263,7 +272,7 @@ def test_results_typed_on_a_phone_as_people_write_them(bot, line, outcome, cents
     assert bot.application(number)["approved_cents"] == cents
 
 
-def test_a_deferred_sketch_changed_is_called_changed_and_a_closed_year_correction_names_where_the_money_is(bot):  # noqa: E501
+def test_a_deferred_sketch_changed_is_called_changed_and_a_closed_year_correction_names_where_the_money_is(bot: Bot) -> None:  # noqa: E501
     first = bot.submit(applicant="a@example.org", Titel="Eins")
     second = bot.submit(applicant="b@example.org", Titel="Zwei")
     bot.session(date(2026, 11, 12), today=date(2026, 10, 1))
@@ -297,7 +306,7 @@ DECIDED = date(2026, 3, 12)
     "Können wir den Betrag von {number} auf 2.000 € ändern?",
 ])
 def test_an_applicant_changing_a_decided_application_is_sent_to_her_conference(
-        bot, attend, status, text):
+        bot: Bot, attend: str | None, status: str, text: str) -> None:
     number = bot.submit()
     bot.session(DECIDED, attend=attend)
     bot.decide(DECIDED, f"{number} bewilligt 1.500")
@@ -311,7 +320,7 @@ def test_an_applicant_changing_a_decided_application_is_sent_to_her_conference(
     assert "(R9)" not in answer
 
 
-def test_a_secretary_changing_a_decided_application_is_pointed_to_korrektur(bot):
+def test_a_secretary_changing_a_decided_application_is_pointed_to_korrektur(bot: Bot) -> None:
     number = bot.submit()
     bot.session(DECIDED)
     bot.decide(DECIDED, f"{number} abgelehnt")
@@ -330,7 +339,7 @@ def test_a_secretary_changing_a_decided_application_is_pointed_to_korrektur(bot)
 ])
 @pytest.mark.parametrize("deferred", [False, True])
 def test_a_change_of_amount_in_words_offers_the_line_and_changes_nothing(
-        bot, text, line, deferred):
+        bot: Bot, text: str, line: str, deferred: bool) -> None:
     number = bot.submit()
     if deferred:
         bot.session(DECIDED)
@@ -355,21 +364,22 @@ def test_a_change_of_amount_in_words_offers_the_line_and_changes_nothing(
     "Wir möchten die Maßnahme von {number} ändern, wir beginnen am 1.3.",
     "Wir brauchen 2.000 € statt 1.500 € für ein Sommerfest",
 ])
-def test_words_that_do_not_ask_to_change_an_amount_are_not_taken_for_it(bot, text):
+def test_words_that_do_not_ask_to_change_an_amount_are_not_taken_for_it(
+        bot: Bot, text: str) -> None:
     number = bot.submit()
     answer = reply_text(bot.say("kita@example.org", text.format(number=number),
                                 today=date(2026, 3, 20)))
     assert "Noch ist nichts geändert." not in answer
 
 
-def test_a_change_of_amount_for_someone_elses_application_finds_nothing(bot):
+def test_a_change_of_amount_for_someone_elses_application_finds_nothing(bot: Bot) -> None:
     number = bot.submit()
     answer = reply_text(bot.refused("other@example.org", f"{number}: 2.000 € statt 1.500 €",
                                     None, today=date(2026, 3, 20)))
     assert "finde ich unter Ihrer Adresse nicht" in answer
 
 
-def test_an_applicant_withdrawing_a_held_application_reads_no_rule_code_as_status(bot):
+def test_an_applicant_withdrawing_a_held_application_reads_no_rule_code_as_status(bot: Bot) -> None:
     number = bot.submit()
     bot.session(DECIDED, attend=None)
     bot.decide(DECIDED, f"{number} bewilligt 1.500")
@@ -393,7 +403,8 @@ MISSING_LINES = [
 
 @pytest.mark.parametrize("first", FIRST_MAILS)
 @pytest.mark.parametrize("rest", MISSING_LINES)
-def test_a_sketch_refused_for_its_social_space_is_joined_to_the_lines_sent_next(bot, first, rest):
+def test_a_sketch_refused_for_its_social_space_is_joined_to_the_lines_sent_next(
+        bot: Bot, first: str, rest: str) -> None:
     """R4 refuses a sketch without a social space (nothing stored); the lines she sends next
     are joined to it, across more than one mail, and the answer says so."""
     bot.refused("d@example.org", first, "R4", today=date(2026, 2, 1))
@@ -403,22 +414,23 @@ def test_a_sketch_refused_for_its_social_space_is_joined_to_the_lines_sent_next(
     outcome = bot.must("d@example.org", rest, today=date(2026, 2, 3))
     assert "Ihre Angaben vom 02.02.2026 habe ich mit dieser Nachricht zusammengeführt." in (
         reply_text(outcome))
-    record = bot.application(outcome.application_number)
+    record = bot.application(application_number(outcome))
     assert (record["status"], record["title"], record["applicant"], record["requested_cents"]) \
         == ("submitted", "Spielplatzfest", "Verein D", 50_000)
 
 
-def test_lines_are_not_joined_to_another_senders_or_an_old_or_another_projects_sketch(bot):
+def test_lines_are_not_joined_to_another_senders_or_an_old_or_another_projects_sketch(
+        bot: Bot) -> None:
     bot.refused("d@example.org", FIRST_MAILS[0], "R4", today=date(2026, 2, 1))
     other = bot.must("e@example.org", MISSING_LINES[1], today=date(2026, 2, 2))
-    assert bot.application(other.application_number)["status"] == "incomplete"
+    assert bot.application(application_number(other))["status"] == "incomplete"
     late = bot.must("d@example.org", MISSING_LINES[1], today=date(2026, 3, 1))  # 4 weeks on
     assert "zusammengeführt" not in reply_text(late)
-    assert bot.application(late.application_number)["status"] == "incomplete"
+    assert bot.application(application_number(late))["status"] == "incomplete"
     bot.refused("f@example.org", FIRST_MAILS[0], "R4", today=date(2026, 3, 1))
     new = bot.must("f@example.org", sketch(Titel="Lesepaten"), today=date(2026, 3, 2))
     assert "zusammengeführt" not in reply_text(new)
-    assert bot.application(new.application_number)["applicant"] == "Kita Sonnenschein"
+    assert bot.application(application_number(new))["applicant"] == "Kita Sonnenschein"
 
 
 @pytest.mark.parametrize(("who", "words", "verb", "day"), [
@@ -427,7 +439,8 @@ def test_lines_are_not_joined_to_another_senders_or_an_old_or_another_projects_s
     ("kreis-2", "Am 10.3. bin ich dabei", "attended_by", "2026-03-10"),
     ("kreis-2", "Zusage für den 05.03.2026", "attended_by", "2026-03-05"),
 ])
-def test_an_answer_naming_the_date_finds_its_session_among_several(bot, who, words, verb, day):
+def test_an_answer_naming_the_date_finds_its_session_among_several(
+        bot: Bot, who: str, words: str, verb: str, day: str) -> None:
     bot.must("sek-ost", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe",
              today=date(2026, 1, 15))
     bot.must("sek-ade", "/sitzung 05.03.2026 18:00 Ort Rathaus, Budget II", today=date(2026, 2, 3))
@@ -444,7 +457,8 @@ def test_an_answer_naming_the_date_finds_its_session_among_several(bot, who, wor
     ("Wir legen gegen {n} ein Veto ein. Grund: Das ist Aufgabe der Gemeinde.",
      "Grund: Das ist Aufgabe der Gemeinde"),
 ])
-def test_a_veto_in_words_is_a_veto_never_an_attendance_answer(bot, words, reason):
+def test_a_veto_in_words_is_a_veto_never_an_attendance_answer(
+        bot: Bot, words: str, reason: str) -> None:
     number = bot.submit()
     bot.session(SESSION)
     bot.decide(SESSION, f"{number} bewilligt 1.000")
@@ -460,7 +474,7 @@ def test_a_veto_in_words_is_a_veto_never_an_attendance_answer(bot, words, reason
     "Ich bestätige die Beschlüsse der Sitzung Adendorf vom 23.04.",
     "Die Beschlüsse aus Adendorf sind in Ordnung, bitte buchen.",
 ])
-def test_a_release_in_words_offers_the_line_for_the_held_session(bot, words):
+def test_a_release_in_words_offers_the_line_for_the_held_session(bot: Bot, words: str) -> None:
     number = bot.submit()
     bot.session(SESSION, attend=None)
     preview = bot.must("sek-ade", f"/beschluss {SESSION:%d.%m.%Y}\n{number} bewilligt 1.000",
@@ -477,7 +491,8 @@ def test_a_release_in_words_offers_the_line_for_the_held_session(bot, words):
     ("Welche Anträge sind offen (Adendorf)?", "Anträge (offen) Adendorf 2026 (1):"),
     ("Welche Anträge hat Adendorf [offen]?", "Anträge (offen) Adendorf 2026 (1):"),
 ])
-def test_the_countys_question_naming_a_conference_answers_for_it(bot, question, expected):
+def test_the_countys_question_naming_a_conference_answers_for_it(
+        bot: Bot, question: str, expected: str) -> None:
     """Words in brackets count, and a named conference narrows the answer to it."""
     bot.submit()
     answer = reply_text(bot.must("kreis-1", question, today=date(2026, 2, 20)))
@@ -489,7 +504,8 @@ def test_the_countys_question_naming_a_conference_answers_for_it(bot, question, 
     "Warum wurde unser Antrag {n} vertagt?",
     "Wieso ist {n} noch nicht entschieden?",
 ])
-def test_an_applicants_question_about_her_application_shows_it_not_the_form(bot, question):
+def test_an_applicants_question_about_her_application_shows_it_not_the_form(
+        bot: Bot, question: str) -> None:
     number = bot.submit()
     bot.session(SESSION)
     bot.decide(SESSION, f"{number} vertagt")

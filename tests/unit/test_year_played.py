@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.support.core import Bot, at, booking_command, reply_text
+from tests.support.core import Bot, application_number, at, booking_command, reply_text
 
 
 @pytest.fixture
@@ -24,7 +24,8 @@ JANUARY = date(2027, 1, 11)
     "/beschluss 10.12.\n{number} bewilligt mit 1.200 € (5:0:1)",
     "/beschluss 10. Dezember\n{number} bewilligt mit 1.200 € (5:0:1)",
 ])
-def test_december_results_reported_in_january_without_a_year_are_last_decembers(bot, text):
+def test_december_results_reported_in_january_without_a_year_are_last_decembers(
+        bot: Bot, text: str) -> None:
     number = bot.submit(today=date(2026, 11, 2))
     bot.session(DECEMBER, today=date(2026, 10, 1))
     preview = bot.must("sek-ade", text.format(number=number), today=JANUARY)
@@ -37,7 +38,8 @@ def test_december_results_reported_in_january_without_a_year_are_last_decembers(
 MARCH = date(2026, 3, 19)
 
 
-def test_projects_named_by_title_on_a_phone_get_the_lines_with_numbers_nothing_booked(bot):
+def test_projects_named_by_title_on_a_phone_get_the_lines_with_numbers_nothing_booked(
+        bot: Bot) -> None:
     fest = bot.submit(applicant="tsv@example.org", Titel="Spielplatzfest Moorweg",
                       Betrag="1.200 €")
     baustelle = bot.submit(applicant="kita@example.org", Titel="Bewegungsbaustelle",
@@ -58,7 +60,7 @@ def test_projects_named_by_title_on_a_phone_get_the_lines_with_numbers_nothing_b
     assert bot.application(baustelle)["status"] == "rejected"
 
 
-def test_top_and_a_bare_number_is_an_agenda_item_never_application_number_three(bot):
+def test_top_and_a_bare_number_is_an_agenda_item_never_application_number_three(bot: Bot) -> None:
     for i in range(3):
         bot.submit(applicant=f"a{i}@example.org", Titel=f"Projekt {i}")
     bot.session(MARCH)
@@ -72,7 +74,8 @@ def test_top_and_a_bare_number_is_an_agenda_item_never_application_number_three(
     ("Zirkusprojekt", "keinen offenen Antrag von Adendorf"),
     ("Sprach", "mehrere offene Anträge"),
 ])
-def test_a_name_that_fits_no_or_several_applications_asks_for_the_number(bot, name, says):
+def test_a_name_that_fits_no_or_several_applications_asks_for_the_number(
+        bot: Bot, name: str, says: str) -> None:
     bot.submit(applicant="a@example.org", Titel="Sprachcafé für Eltern")
     bot.submit(applicant="b@example.org", Titel="Sprachförderung Kita")
     bot.session(MARCH)
@@ -87,7 +90,8 @@ def test_a_name_that_fits_no_or_several_applications_asks_for_the_number(bot, na
     "abgelehnt – passt nicht zum Konzept",
     "vertagt auf die Juni-Sitzung",
 ])
-def test_a_remark_after_a_deferral_or_rejection_is_not_taken_for_an_amount(bot, remark):
+def test_a_remark_after_a_deferral_or_rejection_is_not_taken_for_an_amount(
+        bot: Bot, remark: str) -> None:
     number = bot.submit()
     bot.session(MARCH)
     preview = bot.must("sek-ade", f"{number} {remark}", today=MARCH)
@@ -101,7 +105,7 @@ def test_a_remark_after_a_deferral_or_rejection_is_not_taken_for_an_amount(bot, 
     "{number} abgelehnt 500", "{number} vertagt, eintausend Euro",
     "{number} nicht in voller Höhe bewilligt",  # partly approved: how much? never "rejected"
 ])
-def test_money_after_a_rejection_or_a_loose_nicht_is_still_refused(bot, line):
+def test_money_after_a_rejection_or_a_loose_nicht_is_still_refused(bot: Bot, line: str) -> None:
     number = bot.submit()
     bot.session(MARCH)
     bot.refused("sek-ade", line.format(number=number), "R11", today=MARCH)
@@ -113,7 +117,8 @@ def test_money_after_a_rejection_or_a_loose_nicht_is_still_refused(bot, line):
     ("sek-ade", "was haben wir noch"),
     ("sek-ade", "Wie viel ist schon gebunden?"),
 ])
-def test_staff_asking_what_is_left_without_saying_money_get_the_balance(bot, who, question):
+def test_staff_asking_what_is_left_without_saying_money_get_the_balance(
+        bot: Bot, who: str, question: str) -> None:
     number = bot.submit()
     bot.session(MARCH)
     bot.decide(MARCH, f"{number} bewilligt 1.000 €")
@@ -123,14 +128,14 @@ def test_staff_asking_what_is_left_without_saying_money_get_the_balance(bot, who
     assert "Verfügbar: 9.000,00 €" in answer, answer
 
 
-def test_was_ist_noch_offen_lists_the_open_applications_not_the_money(bot):
+def test_was_ist_noch_offen_lists_the_open_applications_not_the_money(bot: Bot) -> None:
     number = bot.submit()
     answer = reply_text(bot.must("sek-ade", "Was ist noch offen?", today=MARCH))
     assert number in answer, answer
     assert "Verfügbar" not in answer, answer
 
 
-def test_a_session_in_a_secretarys_own_words_gets_the_line_to_send_nothing_set(bot):
+def test_a_session_in_a_secretarys_own_words_gets_the_line_to_send_nothing_set(bot: Bot) -> None:
     text = ("Hallo, wir treffen uns am 19. März um 18 Uhr im Rathaus, Budget II steht auf "
             "der TO")
     outcome = bot.say("sek-ade", text, today=date(2026, 1, 15))
@@ -145,7 +150,8 @@ def test_a_session_in_a_secretarys_own_words_gets_the_line_to_send_nothing_set(b
     ("sek-ade", "kann ich jetzt buchen?", "Meinten Sie /buchen? Senden Sie /buchen allein"),
     ("kreis-1", "bitte den saldo von adendorf", "Meinten Sie /saldo? Zum Beispiel: /saldo ADE"),
 ])
-def test_a_command_word_inside_a_short_message_is_offered_not_run(bot, who, text, meant):
+def test_a_command_word_inside_a_short_message_is_offered_not_run(
+        bot: Bot, who: str, text: str, meant: str) -> None:
     outcome = bot.say(who, text, today=MARCH)
     assert not outcome.accepted
     assert meant in reply_text(outcome), reply_text(outcome)
@@ -156,14 +162,14 @@ def test_a_command_word_inside_a_short_message_is_offered_not_run(bot, who, text
     "\u200bADE-2026-001 abgelehnt",  # a zero-width space copied from a web page
     "ADE-2026-0\u00ad01 abgelehnt",  # a soft hyphen from a PDF
 ])
-def test_a_number_pasted_with_invisible_characters_reads_as_typed(bot, pasted):
+def test_a_number_pasted_with_invisible_characters_reads_as_typed(bot: Bot, pasted: str) -> None:
     number = bot.submit()
     bot.session(MARCH)
     preview = bot.must("sek-ade", pasted, today=MARCH)
     assert f"• {number} „" in reply_text(preview), reply_text(preview)
 
 
-def test_a_correction_with_too_short_a_reason_says_so_not_that_it_has_none(bot):
+def test_a_correction_with_too_short_a_reason_says_so_not_that_it_has_none(bot: Bot) -> None:
     number = bot.submit()
     bot.session(MARCH)
     bot.decide(MARCH, f"{number} bewilligt 1.000 €")
@@ -178,7 +184,7 @@ def test_a_correction_with_too_short_a_reason_says_so_not_that_it_has_none(bot):
     ("Entweder 1.000 € oder 1.180 €", "Betrag: …"),  # two amounts: not chosen for her
 ])
 def test_an_answer_in_words_to_the_question_about_an_incomplete_sketch_gets_its_lines(
-        bot, answer, line):
+        bot: Bot, answer: str, line: str) -> None:
     first = bot.say("tsv@example.org", "/antrag\nSozialraum: Adendorf\nTräger: TSV\n"
                     "Titel: Spielplatzfest\nAusgangslage: a\nZielsetzung: b\nMaßnahme: c\n"
                     "Betrag: ca. 1.200 Euro")
@@ -194,7 +200,7 @@ def test_an_answer_in_words_to_the_question_about_an_incomplete_sketch_gets_its_
 
 
 @pytest.mark.parametrize("answer", ["Ja, bitte buchen.", "ok buchen, danke", "Passt, buchen!"])
-def test_a_secretary_answering_the_preview_with_please_book_books_it(bot, answer):
+def test_a_secretary_answering_the_preview_with_please_book_books_it(bot: Bot, answer: str) -> None:
     number = bot.submit()
     bot.session(MARCH)
     preview = bot.must("sek-ade", f"{number} bewilligt 1.000 €", today=MARCH)
@@ -205,7 +211,8 @@ def test_a_secretary_answering_the_preview_with_please_book_books_it(bot, answer
 
 @pytest.mark.parametrize("answer", ["Bitte noch nicht buchen", "buchen oder verwerfen?",
                                     "Buchen Sie bitte erst nach Rücksprache"])
-def test_an_answer_to_the_preview_that_does_not_only_say_book_books_nothing(bot, answer):
+def test_an_answer_to_the_preview_that_does_not_only_say_book_books_nothing(
+        bot: Bot, answer: str) -> None:
     number = bot.submit()
     bot.session(MARCH)
     preview = bot.must("sek-ade", f"{number} bewilligt 1.000 €", today=MARCH)
@@ -222,7 +229,7 @@ def test_an_answer_to_the_preview_that_does_not_only_say_book_books_nothing(bot,
     ("{number} unter Auflagen bewilligt 900 €", 90_000, False),
     ("{number} zugestimmt 1.200", 120_000, False),
 ])
-def test_approvals_as_minutes_write_them(bot, line, cents, unanimous):
+def test_approvals_as_minutes_write_them(bot: Bot, line: str, cents: int, unanimous: bool) -> None:
     number = bot.submit()  # 1.500,00 € requested
     bot.session(MARCH)
     preview = bot.must("sek-ade", line.format(number=number), today=MARCH)
@@ -231,7 +238,7 @@ def test_approvals_as_minutes_write_them(bot, line, cents, unanimous):
     assert bool((bot.application(number)["votes"] or {}).get("unanimous")) is unanimous
 
 
-def test_the_county_asks_when_a_conference_meets_in_plain_words(bot):
+def test_the_county_asks_when_a_conference_meets_in_plain_words(bot: Bot) -> None:
     bot.concept("sek-ost")
     bot.session(date(2026, 3, 24), secretary="sek-ost")
     bot.session(MARCH)
@@ -248,14 +255,15 @@ def test_the_county_asks_when_a_conference_meets_in_plain_words(bot):
     ("Bitte schicken Sie mir die Übersicht als Excel", "antragsuebersicht-2026.xlsx"),
     ("Kann ich den Bericht als PDF bekommen?", "antragsuebersicht-2026.pdf"),
 ])
-def test_the_county_asks_for_the_overview_in_words_and_gets_the_file(bot, text, filename):
+def test_the_county_asks_for_the_overview_in_words_and_gets_the_file(
+        bot: Bot, text: str, filename: str) -> None:
     bot.submit()
     outcome = bot.must("kreis-1", text, today=MARCH)
     files = [d.filename for r in outcome.replies for d in r.documents]
     assert files == [filename], reply_text(outcome)
 
 
-def test_an_applicant_asking_for_the_overview_gets_no_file(bot):
+def test_an_applicant_asking_for_the_overview_gets_no_file(bot: Bot) -> None:
     outcome = bot.say("a@example.org", "Bitte schicken Sie mir die Übersicht als Excel",
                       today=MARCH)
     assert not [d for r in outcome.replies for d in r.documents]
@@ -267,14 +275,15 @@ def test_an_applicant_asking_for_the_overview_gets_no_file(bot):
     ("Beantragt: 1.200 €\nProjektkosten: 3.000 €", 120_000),
     ("Gesamtkosten: 900 €", 90_000),  # the one amount named is the one asked for
 ])
-def test_the_amount_asked_for_is_not_taken_from_the_total_cost(bot, lines, cents):
+def test_the_amount_asked_for_is_not_taken_from_the_total_cost(
+        bot: Bot, lines: str, cents: int) -> None:
     text = ("Sozialraum: Adendorf\nTräger: Heimatverein\nTitel: Dorfchronik\nAusgangslage: a\n"
             f"Zielsetzung: b\nMaßnahme: c\n{lines}")
-    number = bot.must("verein@example.org", text).application_number
+    number = application_number(bot.must("verein@example.org", text))
     assert bot.application(number)["requested_cents"] == cents
 
 
-def test_the_close_waits_for_a_december_sessions_results_booked_in_january(bot):
+def test_the_close_waits_for_a_december_sessions_results_booked_in_january(bot: Bot) -> None:
     number = bot.submit(today=date(2026, 11, 2))
     bot.session(DECEMBER, today=date(2026, 10, 1))
     told = bot.run_due_reminders(at(date(2027, 1, 1), 0, 30))
@@ -293,7 +302,7 @@ def test_the_close_waits_for_a_december_sessions_results_booked_in_january(bot):
     assert bot.balance("ADE", 2027)["carried_in_cents"] == 1_000_000 - 120_000
 
 
-def test_the_close_waits_no_longer_than_january(bot):
+def test_the_close_waits_no_longer_than_january(bot: Bot) -> None:
     bot.submit(today=date(2026, 11, 2))
     bot.session(DECEMBER, today=date(2026, 10, 1))
     assert bot.run_due_reminders(at(date(2027, 1, 1), 0, 30))
@@ -301,7 +310,7 @@ def test_the_close_waits_no_longer_than_january(bot):
     assert any(n.text.startswith("Jahresabschluss 2026 (R2)") for n in closed), closed
 
 
-def test_a_december_session_with_its_results_booked_does_not_hold_up_the_close(bot):
+def test_a_december_session_with_its_results_booked_does_not_hold_up_the_close(bot: Bot) -> None:
     number = bot.submit(today=date(2026, 11, 2))
     bot.session(DECEMBER, today=date(2026, 10, 1))
     bot.decide(DECEMBER, f"{number} vertagt")
@@ -309,7 +318,7 @@ def test_a_december_session_with_its_results_booked_does_not_hold_up_the_close(b
     assert any(n.text.startswith("Jahresabschluss 2026 (R2)") for n in closed), closed
 
 
-def test_december_decisions_held_for_the_county_are_awaited_too(bot):
+def test_december_decisions_held_for_the_county_are_awaited_too(bot: Bot) -> None:
     number = bot.submit(today=date(2026, 11, 2))
     bot.session(DECEMBER, today=date(2026, 10, 1), attend=None)
     bot.decide(DECEMBER, f"{number} bewilligt 1.000 €")  # held: nobody of the county was there
@@ -323,7 +332,8 @@ def test_december_decisions_held_for_the_county_are_awaited_too(bot):
     assert bot.balance("ADE", 2026)["bound_cents"] == 100_000
 
 
-def test_the_new_years_balance_says_the_carry_over_is_still_to_come_before_the_close(bot):
+def test_the_new_years_balance_says_the_carry_over_is_still_to_come_before_the_close(
+        bot: Bot) -> None:
     bot.submit(today=date(2026, 11, 2))
     answer = reply_text(bot.must("sek-ade", "/saldo", today=date(2027, 1, 5)))
     assert ("Übertrag aus 2026: 0,00 € (noch offen: der Übertrag kommt mit dem "
@@ -335,7 +345,8 @@ def test_the_new_years_balance_says_the_carry_over_is_still_to_come_before_the_c
 
 @pytest.mark.parametrize(("typed", "meant"), [
     ("bewiligt 1200", "bewilligt"), ("abgelent", "abgelehnt"), ("vertagd", "vertagt")])
-def test_a_misspelt_outcome_is_named_and_asked_about_never_booked(bot, typed, meant):
+def test_a_misspelt_outcome_is_named_and_asked_about_never_booked(
+        bot: Bot, typed: str, meant: str) -> None:
     number = bot.submit()
     bot.session(MARCH)
     outcome = bot.refused("sek-ade", f"{number.lower()} {typed}", "R11", today=MARCH)
@@ -346,7 +357,8 @@ def test_a_misspelt_outcome_is_named_and_asked_about_never_booked(bot, typed, me
     "Haben Sie meinen Antrag erhalten?", "Ist unser Antrag angekommen?",
     "Ich wollte fragen, ob es schon eine Entscheidung gibt.",
 ])
-def test_an_applicant_asking_whether_her_sketch_arrived_gets_her_applications(bot, question):
+def test_an_applicant_asking_whether_her_sketch_arrived_gets_her_applications(
+        bot: Bot, question: str) -> None:
     number = bot.submit()
     answer = reply_text(bot.must("kita@example.org", question))
     assert answer.startswith("Ihre Anträge:"), answer
@@ -359,7 +371,8 @@ def test_an_applicant_asking_whether_her_sketch_arrived_gets_her_applications(bo
     "Können wir {number} noch zurückziehen, falls das Fest ausfällt?",
     "Wir möchten den Antrag {number} nicht zurückziehen.",
 ])
-def test_a_withdrawal_not_said_for_sure_withdraws_nothing_and_offers_the_line(bot, text):
+def test_a_withdrawal_not_said_for_sure_withdraws_nothing_and_offers_the_line(
+        bot: Bot, text: str) -> None:
     number = bot.submit()
     outcome = bot.say("kita@example.org", text.format(number=number))
     assert not outcome.accepted
@@ -372,7 +385,8 @@ def test_a_withdrawal_not_said_for_sure_withdraws_nothing_and_offers_the_line(bo
     "Wir ziehen unseren Antrag {number} zurück, das Fest findet nicht statt.",
     "Leider müssen wir unseren Antrag ({number}) zurückziehen, da der Träger schließt.",
 ])
-def test_a_withdrawal_said_for_sure_withdraws_even_with_a_nicht_in_its_reason(bot, text):
+def test_a_withdrawal_said_for_sure_withdraws_even_with_a_nicht_in_its_reason(
+        bot: Bot, text: str) -> None:
     number = bot.submit()
     bot.must("kita@example.org", text.format(number=number))
     assert bot.application(number)["status"] == "withdrawn"
@@ -384,7 +398,7 @@ def test_a_withdrawal_said_for_sure_withdraws_even_with_a_nicht_in_its_reason(bo
     "Sollen wir ein Veto gegen {number} einlegen?",
     "Falls nötig, Veto gegen {number}",
 ])
-def test_a_veto_not_said_for_sure_changes_nothing(bot, text):
+def test_a_veto_not_said_for_sure_changes_nothing(bot: Bot, text: str) -> None:
     number = bot.submit()
     bot.session(MARCH)
     bot.decide(MARCH, f"{number} bewilligt 1.000 €")
@@ -395,7 +409,7 @@ def test_a_veto_not_said_for_sure_changes_nothing(bot, text):
     assert bot.application(number)["status"] == "approved"
 
 
-def test_a_veto_said_for_sure_with_nicht_in_its_reason_is_a_veto(bot):
+def test_a_veto_said_for_sure_with_nicht_in_its_reason_is_a_veto(bot: Bot) -> None:
     number = bot.submit()
     bot.session(MARCH)
     bot.decide(MARCH, f"{number} bewilligt 1.000 €")
@@ -408,7 +422,7 @@ def test_a_veto_said_for_sure_with_nicht_in_its_reason_is_a_veto(bot):
     "Falls nötig wird die Sitzung am 19.3. auf den 26.3. verschoben",
     "Wird die Sitzung am 19.3. auf den 26.3. verschoben?",
 ])
-def test_a_session_in_words_not_said_for_sure_changes_nothing(bot, text):
+def test_a_session_in_words_not_said_for_sure_changes_nothing(bot: Bot, text: str) -> None:
     bot.session(MARCH, today=date(2026, 1, 10))
     before = bot.export()["sessions"]
     outcome = bot.say("sek-ade", text, today=date(2026, 1, 12))
@@ -416,7 +430,7 @@ def test_a_session_in_words_not_said_for_sure_changes_nothing(bot, text):
     assert bot.export()["sessions"] == before
 
 
-def test_a_move_with_nicht_in_its_reason_still_moves(bot):
+def test_a_move_with_nicht_in_its_reason_still_moves(bot: Bot) -> None:
     bot.session(MARCH, today=date(2026, 1, 10))
     bot.must("sek-ade", "Die Sitzung am 19.3. wird auf den 26.3. verschoben, da der Saal nicht "
              "frei ist.", today=date(2026, 1, 12))
@@ -424,7 +438,7 @@ def test_a_move_with_nicht_in_its_reason_still_moves(bot):
         "2026-03-26"]
 
 
-def test_ohne_budget_ii_as_the_r8_refusal_says_registers_a_session_without_it(bot):
+def test_ohne_budget_ii_as_the_r8_refusal_says_registers_a_session_without_it(bot: Bot) -> None:
     bot.session(date(2026, 3, 5), today=date(2026, 1, 10))
     bot.session(date(2026, 9, 10), today=date(2026, 1, 10))
     refused = bot.refused("sek-ade", "/sitzung 14.05.2026 18:00 Ort Rathaus, Budget II", "R8",
@@ -443,7 +457,8 @@ def test_ohne_budget_ii_as_the_r8_refusal_says_registers_a_session_without_it(bo
     ("sek-ade", "Sitzung am 19.3. fällt nicht aus", date(2026, 1, 12)),
     ("sek-ade", "Zurückziehen? ADE-2026-001 bleibt doch, oder?", date(2026, 2, 3)),
 ])
-def test_a_command_word_in_a_question_or_with_nicht_changes_nothing(bot, who, text, today):
+def test_a_command_word_in_a_question_or_with_nicht_changes_nothing(
+        bot: Bot, who: str, text: str, today: date) -> None:
     bot.submit()
     bot.session(MARCH, today=date(2026, 1, 10))
     before = bot.state()
@@ -453,13 +468,13 @@ def test_a_command_word_in_a_question_or_with_nicht_changes_nothing(bot, who, te
     assert bot.state() == before
 
 
-def test_the_same_command_word_said_for_sure_still_runs(bot):
+def test_the_same_command_word_said_for_sure_still_runs(bot: Bot) -> None:
     bot.submit()
     outcome = bot.must("verwaltung", "Jahresabschluss 2026", today=date(2027, 1, 2))
     assert reply_text(outcome).startswith("Jahresabschluss 2026 (R2):")
 
 
-def test_the_county_reads_in_plain_words_agenda_application_minutes_and_approvals(bot):
+def test_the_county_reads_in_plain_words_agenda_application_minutes_and_approvals(bot: Bot) -> None:
     bot.concept("sek-ost")
     approved = bot.submit(Titel="Spielplatzfest")
     bot.session(MARCH)
@@ -477,7 +492,7 @@ def test_the_county_reads_in_plain_words_agenda_application_minutes_and_approval
     assert reply_text(outcome).startswith("Protokoll der Budget-II-Sitzung Adendorf am 19.03.2026")
 
 
-def test_an_applicant_cannot_read_anothers_application_in_words(bot):
+def test_an_applicant_cannot_read_anothers_application_in_words(bot: Bot) -> None:
     number = bot.submit()
     outcome = bot.say("fremd@example.org", f"Zeig mir bitte {number}")
     assert not outcome.accepted
@@ -488,7 +503,8 @@ def test_an_applicant_cannot_read_anothers_application_in_words(bot):
     ("{number} bei 1 Gegenstimme bewilligt", "(nein 1, Enthaltung 0)"),
     ("{number} mehrheitlich bewilligt, 2 Enthaltungen", "(nein 0, Enthaltung 2)"),
 ])
-def test_votes_without_the_yes_count_are_no_missing_majority(bot, line, shown):
+def test_votes_without_the_yes_count_are_no_missing_majority(
+        bot: Bot, line: str, shown: str) -> None:
     number = bot.submit()
     bot.session(MARCH)
     preview = bot.must("sek-ade", line.format(number=number), today=MARCH)
@@ -499,14 +515,14 @@ def test_votes_without_the_yes_count_are_no_missing_majority(bot, line, shown):
     assert "ja 0" not in answer, answer
 
 
-def test_a_stated_minority_is_still_refused(bot):
+def test_a_stated_minority_is_still_refused(bot: Bot) -> None:
     number = bot.submit()
     bot.session(MARCH)
     bot.refused("sek-ade", f"{number} bewilligt (ja 1, nein 5)", "R11", today=MARCH)
     bot.refused("sek-ade", f"{number} einstimmig bewilligt bei 1 Gegenstimme", "R11", today=MARCH)
 
 
-def test_a_secretary_forwarding_a_sketch_is_told_the_messages_come_to_her(bot):
+def test_a_secretary_forwarding_a_sketch_is_told_the_messages_come_to_her(bot: Bot) -> None:
     outcome = bot.must("sek-ade", "WG: Projektskizze\n\n" + "\n".join(
         f"{k}: {v}" for k, v in {"Sozialraum": "Adendorf", "Träger": "Förderverein",
                                  "Titel": "Elterncafé", "Ausgangslage": "a",
@@ -519,7 +535,7 @@ def test_a_secretary_forwarding_a_sketch_is_told_the_messages_come_to_her(bot):
                                                "Betrag: 500 €"))
 
 
-def test_results_for_a_closed_year_say_where_the_application_can_still_be_decided(bot):
+def test_results_for_a_closed_year_say_where_the_application_can_still_be_decided(bot: Bot) -> None:
     number = bot.submit(today=date(2026, 11, 2))
     bot.session(DECEMBER, today=date(2026, 10, 1))
     bot.must("verwaltung", "/jahresabschluss 2026", today=date(2027, 1, 2))  # closed by hand
@@ -528,7 +544,7 @@ def test_results_for_a_closed_year_say_where_the_application_can_still_be_decide
     assert "in einer Budget-II-Sitzung von 2027" in reply_text(outcome), reply_text(outcome)
 
 
-def test_a_secretary_mails_the_concept_without_the_command(bot):
+def test_a_secretary_mails_the_concept_without_the_command(bot: Bot) -> None:
     text = ("Hallo, hier unser aktualisiertes Sozialraumkonzept:\n"
             "Zielgruppen: Kinder und Jugendliche, Familien mit wenig Einkommen\n"
             "Problemlagen: Armut, fehlende Freizeitangebote\nZiele: Teilhabe und Begegnung")
@@ -545,7 +561,7 @@ def test_a_secretary_mails_the_concept_without_the_command(bot):
     "{number} Spielplatzfest Moorweg – bewilligt mit 1.200 € (7:0:0)",
     "{number} TSV: bewilligt 1.200",  # the Träger
 ])
-def test_a_line_copied_from_the_agenda_with_the_projects_title_reads(bot, line):
+def test_a_line_copied_from_the_agenda_with_the_projects_title_reads(bot: Bot, line: str) -> None:
     number = bot.submit(applicant="tsv@example.org", Titel="Spielplatzfest Moorweg",
                         Traeger="TSV Adendorf")
     bot.session(MARCH)
@@ -554,7 +570,7 @@ def test_a_line_copied_from_the_agenda_with_the_projects_title_reads(bot, line):
     assert bot.application(number)["approved_cents"] == 120_000
 
 
-def test_another_projects_title_after_a_number_is_not_dropped_but_refused(bot):
+def test_another_projects_title_after_a_number_is_not_dropped_but_refused(bot: Bot) -> None:
     number = bot.submit(applicant="tsv@example.org", Titel="Spielplatzfest Moorweg")
     bot.submit(applicant="kita@example.org", Titel="Elterncafé")
     bot.session(MARCH)
@@ -562,7 +578,7 @@ def test_another_projects_title_after_a_number_is_not_dropped_but_refused(bot):
 
 
 @pytest.mark.parametrize("result", ["bewilligt 800 €", "abgelehnt"])
-def test_a_number_and_another_projects_title_are_refused_as_mixed_up(bot, result):
+def test_a_number_and_another_projects_title_are_refused_as_mixed_up(bot: Bot, result: str) -> None:
     fest = bot.submit(applicant="tsv@example.org", Titel="Spielplatzfest Moorweg")
     cafe = bot.submit(applicant="kita@example.org", Titel="Elterncafé")
     bot.session(MARCH)
@@ -577,7 +593,7 @@ def test_a_number_and_another_projects_title_are_refused_as_mixed_up(bot, result
     "Bis wann müssen wir den Verwendungsnachweis schicken?",
 ])
 def test_an_applicant_asking_about_the_payout_is_told_whom_to_ask_not_sent_the_form(
-        bot, question):
+        bot: Bot, question: str) -> None:
     bot.submit()
     outcome = bot.say("kita@example.org", question)
     assert not outcome.accepted
@@ -586,7 +602,7 @@ def test_an_applicant_asking_about_the_payout_is_told_whom_to_ask_not_sent_the_f
     assert "Ausgangslage: …" not in answer
 
 
-def test_the_offered_example_is_the_persons_own_not_adendorfs(bot):
+def test_the_offered_example_is_the_persons_own_not_adendorfs(bot: Bot) -> None:
     bot.concept("sek-ost")
     bot.must("sek-ost", "/sitzung 24.09.2026 19:00 Ort DGH, Budget II", today=date(2026, 6, 1))
     outcome = bot.say("sek-ost", "zeig mal die tagesordnung", today=date(2026, 6, 2))
