@@ -230,7 +230,9 @@ def test_a_forged_mail_in_an_applicants_name_changes_her_sketch_only_with_the_co
     assert not forged.notifications
     assert bot.application("ADE-2026-001")["requested_cents"] == 150_000
     assert bot.state() == before  # nothing the export shows changed …
-    assert bot.core.store.confirmation(code.split()[1]).status == "open"  # … the preview books
+    confirmation = bot.core.store.confirmation(code.split()[1])
+    assert confirmation is not None
+    assert confirmation.status == "open"  # … the preview books
     guess = bot.say(APPLICANT, "/antrag ADE-2026-001 AAAAAAAA", today=TODAY, verified=False)
     assert not guess.accepted
     assert "nichts geändert" in reply_text(guess)
