@@ -67,6 +67,13 @@ TOO_MANY = ("Zu viele falsche Codes in der letzten Stunde ({count}). Zum Schutz 
             "aus der letzten Vorschau; bei Fragen hilft die Kreisverwaltung.")
 
 
+def guesser(who: str, verified: bool) -> str:
+    """Whom a wrong code counts against. A mail the channel could not verify may be forged:
+    its wrong codes are counted apart, so that a stranger who sends wrong codes in a person's
+    name cannot lock her out of her own Telegram chat or her verified mail."""
+    return who if verified else f"{who} (unbestätigte E-Mail)"
+
+
 def check_attempts(wrong: WrongCodes, who: str, security: Security) -> str | None:
     """The refusal text when `who` has used up the wrong codes of this hour, else None."""
     limit = security.wrong_codes_per_hour

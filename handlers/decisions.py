@@ -391,13 +391,14 @@ def _replace_open_previews(ctx: Context, conference: Conference, day: date) -> l
 
 def _own_confirmation(ctx: Context, args: str) -> Confirmation:
     who = ctx.identity.key
-    blocked = codes.check_attempts(ctx.wrong_codes, who, ctx.config.security)
+    guesser = codes.guesser(who, ctx.message.sender.verified)
+    blocked = codes.check_attempts(ctx.wrong_codes, guesser, ctx.config.security)
     if blocked:
         raise refuse("", blocked)
     code = args.strip().split(" ")[0].upper()
     confirmation = ctx.store.confirmation(code) if code else None
     if confirmation is None or confirmation.by != who:
-        more = codes.note_wrong(ctx.wrong_codes, who, ctx.config.security)
+        more = codes.note_wrong(ctx.wrong_codes, guesser, ctx.config.security)
         raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "
                          f"Code aus der Antwort auf Ihren /beschluss.{more}")
     if confirmation.status == ConfirmationStatus.INVALIDATED:

@@ -73,7 +73,8 @@ def release(ctx: Context, args: str, body: str) -> Outcome:
     from handlers import commands
 
     who = ctx.identity.key
-    blocked = codes.check_attempts(ctx.wrong_codes, who, ctx.config.security)
+    guesser = codes.guesser(who, ctx.message.sender.verified)
+    blocked = codes.check_attempts(ctx.wrong_codes, guesser, ctx.config.security)
     if blocked:
         raise refuse("", blocked)
     code = args.strip().split(" ")[0].upper()
@@ -82,7 +83,7 @@ def release(ctx: Context, args: str, body: str) -> Outcome:
                          "die Sie zu Ihrer Anfrage per E-Mail erhalten haben.")
     record = ctx.store.request(code)
     if record is None or record["person"] != who:
-        more = codes.note_wrong(ctx.wrong_codes, who, ctx.config.security)
+        more = codes.note_wrong(ctx.wrong_codes, guesser, ctx.config.security)
         raise refuse("", f"Den Code „{code[:12]}“ finde ich nicht. Bitte senden Sie genau den "
                          f"Code aus der Nachricht, die Sie erhalten haben.{more}")
     if record["status"] != "open":

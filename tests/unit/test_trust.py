@@ -196,6 +196,22 @@ def test_guessing_codes_is_stopped_after_five_wrong_in_an_hour_and_logged(
     assert "Zu viele" not in reply_text(bot.say("sek-ble", "/buchen AAAAAAAA", today=TODAY))
 
 
+@pytest.mark.parametrize("command", ["/buchen", "/freigeben"])
+def test_wrong_codes_in_a_forged_mail_do_not_lock_the_person_out_of_her_own_channels(
+        bot: Bot, command: str) -> None:
+    """Anyone can send mail with a secretary's From: five wrong codes so used to lock her out
+    of booking for an hour, on Telegram too, again every hour. They are counted apart now."""
+    ready(bot)
+    real = preview(bot)
+    for guess in ("AAAAAAAA", "BBBBBBBB", "CCCCCCCC", "DDDDDDDD", "EEEEEEEE"):
+        assert not bot.say(SECRETARY, f"{command} {guess}", today=TODAY, verified=False).accepted
+    sixth = bot.say(SECRETARY, f"{command} FFFFFFFF", today=TODAY, verified=False)
+    assert "Zu viele falsche Codes" in reply_text(sixth)  # the forger is still stopped
+    booked = bot.say("sek-ade", real, today=TODAY)  # her own chat
+    assert booked.accepted, reply_text(booked)
+    assert bot.application("ADE-2026-001")["status"] == "rejected"
+
+
 @pytest.mark.parametrize("look_alike", [
     "\u212areis-1@example.org",  # KELVIN SIGN, which str.lower() turns into a Latin "k"
     "kreis-1@example.org".replace("e", "\u0435", 1),  # a Cyrillic "е"
