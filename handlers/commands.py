@@ -14,7 +14,7 @@ from rules.decisions import looks_like_decision
 from rules.numbers import NUMBER
 from rules.people import ROLE_GROUPS_DATIVE
 from rules.refusal import refuse
-from rules.sessions import sitzung_in_words
+from rules.sessions import CANCEL, sitzung_in_words
 from rules.sketch import REQUIRED, form_lines
 
 ALL = ("applicant", "secretary", "county", "administration")
@@ -161,7 +161,7 @@ def _without_slash(text: str) -> tuple[str | None, str, str]:
     session in words ("Neue Sitzung: 12.03. …", "Die Sitzung am 5. März fällt aus") is
     /sitzung."""
     said = _SESSION_IN_WORDS.sub(lambda m: m["word"] + " ", text, count=1)
-    if said != text and not_for_sure(text):
+    if said != text and not_for_sure(CANCEL.sub(" ", text)):  # "findet nicht statt" cancels
         return None, "", ""  # "Die Sitzung am 19.3. fällt nicht aus": no change to make
     text = said
     first = text.strip().split("\n", 1)[0].strip()
@@ -175,7 +175,7 @@ def _without_slash(text: str) -> tuple[str | None, str, str]:
         return None, "", ""  # "Sitzung am 12.03.:" heading the results, not a /sitzung
     if word == "antrag" and looks_like_decision(first):
         return None, "", ""  # "Antrag 2 abgelehnt": a result typed on a phone, not a sketch
-    if word in ACTS_AT_ONCE and not_for_sure(text):
+    if word in ACTS_AT_ONCE and not_for_sure(CANCEL.sub(" ", text)):
         return None, "", ""  # "Jahresabschluss 2026 – wann machen wir den?": a question
     return word, args, body
 

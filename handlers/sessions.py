@@ -27,6 +27,7 @@ from rules.moves import DATE_IN_TEXT, Move, new_place, read_move, says_moved
 from rules.records import Application, Session, SessionStatus
 from rules.refusal import Refused, refuse
 from rules.sessions import (
+    CANCEL,
     attend_after_the_meeting,
     budget_session_limit,
     decided_session_stays,
@@ -42,8 +43,6 @@ BUDGET_II = re.compile(r"\bbudget\s*(ii|2)\b", re.IGNORECASE)
 # "ohne Budget II", as the R8 refusal says to write it: a session with other topics
 NOT_BUDGET_II = re.compile(r"\b(?:ohne|kein(?:e|en)?|nicht)\s+(?:(?:über|ueber|zu)\s+)?"
                            r"budget\s*(?:ii|2)\b", re.IGNORECASE)
-CANCEL = re.compile(r"\b(absagen|abgesagt|f(?:ä|ae)llt\s+(?:leider\s+)?aus|entf(?:ä|ae)llt)\b",
-                    re.IGNORECASE)
 ADDITIONAL = re.compile(r"\b(zusätzlich|zusaetzlich|weitere)\b", re.IGNORECASE)
 NEAR_DAYS = 14  # a new session this close to another gets the line that moves instead
 

@@ -14,6 +14,14 @@ from rules.dates import days_in, format_date, format_time, take_time
 from rules.refusal import Refusal
 
 MAX_BUDGET_SESSIONS_PER_YEAR = 2  # R8
+# a session called off as secretaries write it: "absagen", "fällt leider aus", "muss ausfallen",
+# "findet nicht statt"
+CANCEL = re.compile(r"\b(absagen|abgesagt"
+                    r"|f(?:ä|ae)llt\s+(?:(?:leider|diesmal|dann|also)\s+){0,2}aus"
+                    r"|entf(?:ä|ae)llt|(?:muss\s+)?(?:leider\s+)?ausfallen"
+                    r"|(?:findet|kann)\s+(?:leider\s+)?nicht\s+statt(?:finden)?)\b",
+                    re.IGNORECASE)
+
 
 
 # -- R8 ---------------------------------------------------------------------------------------

@@ -608,3 +608,17 @@ def test_the_offered_example_is_the_persons_own_not_adendorfs(bot: Bot) -> None:
     outcome = bot.say("sek-ost", "zeig mal die tagesordnung", today=date(2026, 6, 2))
     assert "Meinten Sie /tagesordnung? Zum Beispiel: /tagesordnung" in reply_text(outcome)
     assert "ADE" not in reply_text(outcome), reply_text(outcome)
+
+
+@pytest.mark.parametrize("text", [
+    "Die Sitzung am 19.3. muss leider ausfallen.",
+    "Die Sitzung am 19.3. findet nicht statt.",
+    "Die Sitzung am 19.3. fällt diesmal leider aus",
+])
+def test_a_session_called_off_in_words_is_cancelled_not_given_that_place(bot, text):
+    bot.session(MARCH, today=date(2026, 1, 10))
+    outcome = bot.must("sek-ade", text, today=date(2026, 1, 12))
+    assert "ist abgesagt" in reply_text(outcome), reply_text(outcome)
+    [session] = [s for s in bot.export()["sessions"] if s["date"] == "2026-03-19"]
+    assert session["status"] == "cancelled"
+    assert session["place"] == "Rathaus"
