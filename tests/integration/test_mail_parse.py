@@ -7,6 +7,7 @@ import base64
 import email.policy
 import io
 import zipfile
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from email import message_from_bytes
 from email.header import Header
@@ -38,7 +39,7 @@ def corpus(name: str) -> ParsedMail:
 
 def mail(body: str | None = None, *, subject: str = "Projektskizze", sender: str = "a@b.example",
          headers: dict[str, str] | None = None,
-         attachments: list[tuple[bytes, str, str, str]] = ()) -> bytes:  # type: ignore[assignment]
+         attachments: Sequence[tuple[bytes, str, str, str]] = ()) -> bytes:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = BOT

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.mail.parse import parse_mail
 from bot.sandbox import Budget, read_documents
-from handlers.messages import Attachment, IncomingMessage, Sender
+from handlers.messages import Attachment, IncomingMessage, Outcome, Sender
 from handlers.service import MAX_TEXT_CHARS
 from tests.support.core import BERLIN, Bot, reply_text, sketch
 from tests.support.mailservers import make_pdf
@@ -158,7 +158,7 @@ def test_a_stranger_cannot_hold_more_open_applications_than_configured(tmp_path:
 
 
 # -- Telegram invites ----------------------------------------------------------------------------
-def telegram(bot: Bot, chat: str, text: str, name: str = "") -> object:
+def telegram(bot: Bot, chat: str, text: str, name: str = "") -> Outcome:
     return bot.core.handle(IncomingMessage(
         Sender("telegram", chat, name, verified=True), text, f"tg:{chat}:{text}",
         datetime(2026, 2, 2, 12, tzinfo=BERLIN)))
@@ -167,27 +167,27 @@ def telegram(bot: Bot, chat: str, text: str, name: str = "") -> object:
 def test_trennen_voids_the_persons_other_open_invites(bot: Bot) -> None:
     first = bot.core.create_invite("sek-ade", datetime(2026, 2, 1, tzinfo=BERLIN))
     second = bot.core.create_invite("sek-ade", datetime(2026, 2, 1, tzinfo=BERLIN))
-    assert telegram(bot, "100", f"/start {first}").accepted  # type: ignore[attr-defined]
+    assert telegram(bot, "100", f"/start {first}").accepted
     answer = bot.must("verwaltung", "/trennen sek-ade", today=date(2026, 2, 2))
     assert "1 noch offene Einladung" in reply_text(answer)
     late = telegram(bot, "200", f"/start {second}")
-    assert not late.accepted  # type: ignore[attr-defined]
+    assert not late.accepted
     assert bot.core.store.person_at("telegram", "200") is None
 
 
 def test_a_forwarded_invite_used_by_a_second_account_is_reported_to_the_administration(
         bot: Bot) -> None:
     code = bot.core.create_invite("kreis-1", datetime(2026, 2, 1, tzinfo=BERLIN))
-    assert telegram(bot, "100", f"/start {code}", "Frau Kreis").accepted  # type: ignore[attr-defined]
+    assert telegram(bot, "100", f"/start {code}", "Frau Kreis").accepted
     again = telegram(bot, "666", f"/start {code}", "Mallory")
-    assert "ungültig" in reply_text(again)  # type: ignore[arg-type]
+    assert "ungültig" in reply_text(again)
     assert bot.core.store.person_at("telegram", "666") is None
-    [report] = [n for n in again.notifications if n.recipient == "verwaltung"]  # type: ignore[attr-defined]
+    [report] = [n for n in again.notifications if n.recipient == "verwaltung"]
     assert "weitergeleitet" in report.text
     assert "Mallory" in report.text
     # a second invite for the same person, redeemed by another account, moves the link: reported
     other = bot.core.create_invite("kreis-1", datetime(2026, 2, 1, tzinfo=BERLIN))
     moved = telegram(bot, "777", f"/start {other}", "Mallory")
-    [moved_report] = [n for n in moved.notifications if n.recipient == "verwaltung"]  # type: ignore[attr-defined]
+    [moved_report] = [n for n in moved.notifications if n.recipient == "verwaltung"]
     assert "anderen Telegram-Konto" in moved_report.text
     assert "/trennen kreis-1" in moved_report.text

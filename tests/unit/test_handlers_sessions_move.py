@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.messages import Notification
+from handlers.messages import Notification, SessionEvent
 from tests.support.core import Bot, at, booking_command, reply_text
 
 SET_ON = date(2026, 2, 3)
@@ -35,6 +35,12 @@ def alerts(outcome_notifications: tuple[Notification, ...]) -> dict[str, Notific
     return {n.recipient: n for n in outcome_notifications if n.kind == "session_alert"}
 
 
+def event_of(notification: Notification) -> SessionEvent:
+    """The calendar event a session alert carries; fails the test if it carries none."""
+    assert notification.event is not None, notification
+    return notification.event
+
+
 @pytest.mark.parametrize("text", [
     "/sitzung 12.03.2026 verschoben auf 19.03.2026 19 Uhr",
     "/sitzung 12.03.2026 verschoben auf 19.03. 19:00",
@@ -46,7 +52,7 @@ def alerts(outcome_notifications: tuple[Notification, ...]) -> dict[str, Notific
 def test_a_moved_session_is_one_session_with_the_county_told_old_and_new(
         bot: Bot, text: str) -> None:
     bot.must("kreis-1", "/anwesend ADE 12.03.2026", today=SET_ON)
-    first_uid = alerts(tuple(bot.outbox(at(SET_ON))))["kreis-1"].event.uid  # type: ignore[union-attr]
+    first_uid = event_of(alerts(tuple(bot.outbox(at(SET_ON))))["kreis-1"]).uid
     outcome = bot.must("sek-ade", text, today=date(2026, 2, 10))
     assert "verschoben" in reply_text(outcome)
     assert "vom 12.03.2026, 18:30 Uhr auf den 19.03.2026, 19:00 Uhr, Rathaus" in reply_text(outcome)
@@ -126,7 +132,7 @@ def test_moving_twice_and_cancelling_keep_one_uid_and_count_once_for_r8(bot: Bot
                    today=date(2026, 2, 10))
     two = bot.must("sek-ade", "/sitzung 19.03.2026 verschoben auf 26.03.2026 17 Uhr",
                    today=date(2026, 2, 11))
-    uid = alerts(one.notifications)["kreis-1"].event.uid  # type: ignore[union-attr]
+    uid = event_of(alerts(one.notifications)["kreis-1"]).uid
     second = alerts(two.notifications)["kreis-1"].event
     assert second is not None
     assert (second.uid, second.sequence, second.moved_from) == (uid, 2, "19.03.2026, 18:30 Uhr")

@@ -188,7 +188,7 @@ def test_formatted_amounts_use_a_normal_space_before_the_euro_sign() -> None:
 @pytest.mark.parametrize("not_cents", [15.0, True, "1500"])
 def test_formatting_refuses_anything_but_integer_cents(not_cents: object) -> None:
     with pytest.raises(TypeError):
-        format_cents(not_cents)  # type: ignore[arg-type]
+        format_cents(not_cents)  # type: ignore[arg-type]  # on purpose: bad input
 
 
 @settings(max_examples=500, deadline=None)

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,9 +40,9 @@ def test_storable_text_encodes_as_utf8(text: str) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(ANY_TEXT, RAW_HEADER), min_size=1, max_size=4))
-def test_the_mail_journal_stores_any_text_and_reads_it_back(tmp_path_factory: object,
-                                                            texts: list[str]) -> None:
-    directory = tmp_path_factory.mktemp("mail")  # type: ignore[attr-defined]
+def test_the_mail_journal_stores_any_text_and_reads_it_back(
+        tmp_path_factory: pytest.TempPathFactory, texts: list[str]) -> None:
+    directory = tmp_path_factory.mktemp("mail")
     state = MailState(directory)
     entries = [{"sid": f"email:{i}", "to": "done", "from": text, "subject": text}
                for i, text in enumerate(texts)]
@@ -76,7 +77,9 @@ def test_failed_attempts_survive_a_restart_and_wait_longer_each_time(tmp_path: P
     assert again.failed("email:\udcff<x>", ValueError()).count == 3
     assert again.due_at("email:\udcff<x>") == 1015  # the pause stops growing at max_pause
     assert again.exhausted("email:\udcff<x>")
-    assert again.get("email:\udcff<x>").error == "ValueError"  # type: ignore[union-attr]
+    record = again.get("email:\udcff<x>")
+    assert record is not None
+    assert record.error == "ValueError"
     again.forget("email:\udcff<x>")
     assert Attempts(path, clock=lambda: now[0]).get("email:\udcff<x>") is None
     assert all(json.loads(line) for line in path.read_text(encoding="ascii").splitlines())
@@ -120,11 +123,11 @@ def test_answers_and_notes_can_be_written_for_any_sender_text() -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(ANY_TEXT)
-def test_a_button_for_any_command_is_recorded_and_read_back(tmp_path_factory: object,
-                                                            command: str) -> None:
+def test_a_button_for_any_command_is_recorded_and_read_back(
+        tmp_path_factory: pytest.TempPathFactory, command: str) -> None:
     from bot.telegram.buttons import CALLBACK_DATA_LIMIT, ButtonCommands
 
-    path = tmp_path_factory.mktemp("telegram") / "buttons.json"  # type: ignore[attr-defined]
+    path = tmp_path_factory.mktemp("telegram") / "buttons.json"
     data = ButtonCommands(path).data_for(command + "x" * 64)
     assert len(data.encode()) <= CALLBACK_DATA_LIMIT
     assert ButtonCommands(path).command_for(data) == storable(command + "x" * 64)

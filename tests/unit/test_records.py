@@ -102,7 +102,7 @@ def test_a_ledger_entry_written_by_the_store_reads_back_equal_after_a_restart(
 def test_records_are_frozen() -> None:
     entry = ledger_from_row({**LEDGER_ROW, "id": "0f3c"})
     with pytest.raises(AttributeError):
-        entry.amount_cents = 1  # type: ignore[misc]
+        entry.amount_cents = 1  # type: ignore[misc]  # on purpose: a frozen field
     assert isinstance(entry, LedgerEntry)
 
 

@@ -366,9 +366,9 @@ def test_xlsx_closed_year_shows_lapse_and_carry_over(export: dict) -> None:
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def read_csv(export: dict, **kwargs: object) -> tuple[bytes, list[list[str]], list[list[str]]]:
-    args = {"year": 2026, "conference": None, "today": TODAY} | kwargs
-    _, _, data = render(export, "csv", **args)  # type: ignore[arg-type]
+def read_csv(export: dict, year: int = 2026, conference: str | None = None
+             ) -> tuple[bytes, list[list[str]], list[list[str]]]:
+    _, _, data = render(export, "csv", year=year, conference=conference, today=TODAY)
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     gap = lines.index([])
     return data, lines[:gap], lines[gap + 1 :]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -156,7 +157,7 @@ def test_an_old_booking_code_expires_after_14_days(bot: Bot) -> None:
     assert bot.application("ADE-2026-001")["status"] == "submitted"
 
 
-def test_the_code_lifetime_comes_from_the_configuration(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_code_lifetime_comes_from_the_configuration(tmp_path: Path) -> None:
     bot = Bot(tmp_path, "[security]\ncode_days = 2\n")
     try:
         ready(bot)
