@@ -615,7 +615,8 @@ def test_the_offered_example_is_the_persons_own_not_adendorfs(bot: Bot) -> None:
     "Die Sitzung am 19.3. findet nicht statt.",
     "Die Sitzung am 19.3. fällt diesmal leider aus",
 ])
-def test_a_session_called_off_in_words_is_cancelled_not_given_that_place(bot, text):
+def test_a_session_called_off_in_words_is_cancelled_not_given_that_place(
+        bot: Bot, text: str) -> None:
     bot.session(MARCH, today=date(2026, 1, 10))
     outcome = bot.must("sek-ade", text, today=date(2026, 1, 12))
     assert "ist abgesagt" in reply_text(outcome), reply_text(outcome)
