@@ -3,7 +3,6 @@ through a real Dovecot and SMTP server, with the real core behind both."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from tests.support.botapi_emulator import BotApiEmulator
@@ -13,6 +12,7 @@ from tests.support.mailservers import (
     RunningMailBot,
     subject,
 )
+from tests.support.patterns import search
 from tests.support.telegram_fixtures import (
     APPLICANT,
     COUNTY_1,
@@ -109,7 +109,7 @@ async def test_mail_a_secretary_corrects_a_booked_amount_by_answering_with_buche
     mail_bot.say("kreis-1", "/anwesend ADE 12.03.2026")
     mail_bot.clock.value = datetime(2026, 3, 13, 9, 0, tzinfo=BERLIN)
     preview = mail_bot.say("sek-ade", "/beschluss 12.03.2026\nADE-2026-001 bewilligt 1.500 €")
-    code = re.search(r"/buchen ([A-Z0-9]+)", preview.replies[0].text).group(1)  # type: ignore[union-attr]
+    code = search(r"/buchen ([A-Z0-9]+)", preview.replies[0].text).group(1)
     mail_bot.say("sek-ade", f"/buchen {code}")
     await mail_bot.settled()
     mail_bot.clock.value = datetime(2026, 3, 20, 9, 0, tzinfo=BERLIN)

@@ -30,6 +30,7 @@ from tests.support.mailservers import (
     make_pdf,
     write_mail_config,
 )
+from tests.support.patterns import search
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "hostile_mail"
 SECRET_TITLE = "GEHEIM Skatekurs am Deich"
@@ -143,7 +144,7 @@ async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
     set_aside = mail_world.messages("bot", "Nicht verarbeitet")
     quarantined = {corpus_name(m) for m in set_aside} & names
     notes = [m for m in set_aside if m.subject.startswith("Nicht verarbeitet")]
-    reasons = [re.search(r"Grund: (.+)", m.text).group(1) for m in notes]  # type: ignore[union-attr]
+    reasons = [search(r"Grund: (.+)", m.text).group(1) for m in notes]
     answers: dict[str, list[MailMessage]] = {}
     people = [f"absender{i}@{mail_world.domain}" for i in range(20)] + [
         f"{who}@{mail_world.domain}" for who in ("sek-ade", "sek-ble", "kreis-1", "kreis-2",
@@ -193,7 +194,8 @@ async def test_every_hostile_mail_is_answered_or_set_aside_with_its_reason(
     assert mail_world.messages(f"boese@{mail_world.domain}") == [], "followed a Reply-To"
     assert {"from-two-addresses", "from-address-after-angle"} <= quarantined
     assert outside == set(), f"an answer went to an injected address: {outside}"
-    assert not mail_bot._task.done(), "the channel still runs"  # type: ignore[union-attr]
+    assert mail_bot._task is not None
+    assert not mail_bot._task.done(), "the channel still runs"
     print(f"hostile mails: {len(mails)}; answered {len(answers)}, set aside {len(quarantined)}"
           f" ({len(set(answers) & quarantined)} both: a polite refusal and set aside), "
           f"{len(undeliverable)} answered to an address no server takes")

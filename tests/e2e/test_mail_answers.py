@@ -11,6 +11,7 @@ from datetime import datetime
 from imap_tools import MailMessage
 
 from tests.support.mailservers import BERLIN, MailWorld, RunningMailBot, subject
+from tests.support.patterns import search
 
 SESSION = "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II"
 CONCEPT = ("/konzept\nZielgruppen: Kinder und Familien\nProblemlagen: Sprachdefizite\n"
@@ -46,8 +47,8 @@ def outlook_reply(world: MailWorld, who: str, invitation: MailMessage, partstat:
     """What Outlook sends when the invitation is accepted or declined in the calendar, with the
     receiving server's DMARC verdict on top (pass: the county's server vouches for the From)."""
     ics = ics_of(invitation)
-    uid = re.search(r"^UID:(.+)$", ics, re.MULTILINE).group(1).strip()  # type: ignore[union-attr]
-    sequence = re.search(r"^SEQUENCE:(\d+)", ics, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    uid = search(r"^UID:(.+)$", ics, re.MULTILINE).group(1).strip()
+    sequence = search(r"^SEQUENCE:(\d+)", ics, re.MULTILINE).group(1)
     address = world.address(who)
     word = {"ACCEPTED": "Angenommen", "DECLINED": "Abgelehnt"}[partstat]
     reply = "\r\n".join([
@@ -142,8 +143,8 @@ async def test_a_moved_session_s_mail_says_it_moved_and_from_when(
     assert subject(moved) == ("Verschoben: Budget-II-Sitzung Adendorf vom 12.03.2026, 18:30 Uhr "
                               "auf 19.03.2026, 19:00 Uhr")
     old, new = ics_of(first), ics_of(moved)
-    uid = re.compile(r"^UID:(.+)$", re.MULTILINE)
-    assert uid.search(old).group(1) == uid.search(new).group(1)  # type: ignore[union-attr]
+    uid = r"^UID:(.+)$"
+    assert search(uid, old, re.MULTILINE).group(1) == search(uid, new, re.MULTILINE).group(1)
     assert "SEQUENCE:1" in new
     assert "DTSTART;TZID=Europe/Berlin:20260319T190000" in new
     assert "bisher: 12.03.2026, 18:30 Uhr" in moved.text

@@ -4,8 +4,8 @@ back into their mailboxes, where the test reads them over IMAP as a mail program
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
+from email.message import EmailMessage
 
 from imap_tools import MailMessage
 
@@ -17,6 +17,7 @@ from tests.support.mailservers import (
     make_docx,
     subject,
 )
+from tests.support.patterns import search
 
 CONCEPT = ("/konzept\nZielgruppen: Kinder und Familien\nProblemlagen: Sprachdefizite\n"
            "Ziele: Chancengleichheit beim Schulstart")
@@ -46,8 +47,8 @@ def thread_of(message: MailMessage) -> str:
     return header(message, "In-Reply-To")
 
 
-def message_id(mail: object) -> str:
-    return str(mail["Message-ID"])  # type: ignore[index]
+def message_id(mail: EmailMessage) -> str:
+    return str(mail["Message-ID"])
 
 
 def export(bot: RunningMailBot) -> dict:
@@ -201,7 +202,7 @@ async def test_forged_secretary_decision_books_nothing_and_the_code_goes_to_her(
     request = answers[-1]
     assert "Vielleicht haben Sie sie nicht selbst gesendet" in request.text
     assert "Noch ist nichts gebucht" not in request.text
-    code = re.search(r"/freigeben ([A-Z0-9]{8})", request.text).group(1)  # type: ignore[union-attr]
+    code = search(r"/freigeben ([A-Z0-9]{8})", request.text).group(1)
     assert f"(Code {code})" in subject(request)
     guess = mail_world.compose("faelscher", "buchen", "/freigeben ABCDEFGH",
                                from_header=secretary)
@@ -297,7 +298,7 @@ async def test_session_invitations_reach_both_representatives_and_follow_changes
         assert "ATTENDEE;CN=" in ics
         assert f"mailto:{mail_world.address(who)}" in ics
         assert "• Ich nehme teil: /anwesend ADE 12.03.2026" in invitation.text
-        uids.add(re.search(r"UID:(\S+)", ics).group(1))  # type: ignore[union-attr]
+        uids.add(search(r"UID:(\S+)", ics).group(1))
     assert len(uids) == 1
     mail_world.send("sek-ade", "Sitzung", "/sitzung 12.03.2026 19:00 Ort Rathaus, Budget II")
     mail_world.send("sek-ade", "Sitzung", "/sitzung 12.03.2026 abgesagt")
@@ -309,7 +310,7 @@ async def test_session_invitations_reach_both_representatives_and_follow_changes
         assert "METHOD:CANCEL" in cancel_ics
         assert "SEQUENCE:2" in cancel_ics
         assert subject(cancelled).startswith("Abgesagt: ")
-        assert {re.search(r"UID:(\S+)", t).group(1)  # type: ignore[union-attr]
+        assert {search(r"UID:(\S+)", t).group(1)
                 for t in (moved_ics, cancel_ics)} == uids
 
 

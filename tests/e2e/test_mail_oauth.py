@@ -20,7 +20,7 @@ import pytest
 
 from bot.config import load_config
 from bot.mail.auth import LoginRefused, token_source
-from bot.mail.settings import MailSettings
+from bot.mail.settings import MailSettings, OAuthSettings
 from tests.support.mailservers import (
     IMAP_PASSWORD_ENV,
     MailWorld,
@@ -69,7 +69,7 @@ def oauth_dovecot(tokens: TokenServer) -> Iterator[OAuthDovecot]:
 def world(oauth_dovecot: OAuthDovecot, tokens: TokenServer,
           monkeypatch: pytest.MonkeyPatch) -> Iterator[MailWorld]:
     smtp = XOAuth2Smtp(oauth_dovecot, tokens).start()
-    world = MailWorld(oauth_dovecot, smtp)  # type: ignore[arg-type]
+    world = MailWorld(oauth_dovecot, smtp)  # type: ignore[arg-type]  # stands in for SmtpRelay
     # Each test is its own client (the bot keeps one token per client), for its own mailbox.
     tokens.user, tokens.client_id = world.bot, f"sozialbot-{world.domain}"
     tokens.lifetime, tokens.refuse_all = 3600.0, False
@@ -103,6 +103,12 @@ async def mail_bot(tmp_path: Path, world: MailWorld,
 
 def answered(world: MailWorld, who: str) -> int:
     return len(world.messages(who))
+
+
+def imap_oauth(settings: MailSettings) -> OAuthSettings:
+    """The IMAP login's OAuth2 settings; fails the test when the configuration has none."""
+    assert settings.imap.oauth is not None, settings.imap
+    return settings.imap.oauth
 
 
 async def test_the_bot_reads_and_answers_with_tokens_only(
@@ -190,7 +196,7 @@ def test_a_wrong_client_secret_is_named_in_german(
     monkeypatch.setenv(SECRET_ENV, "falsch")
     settings = MailSettings.from_config(load_config(oauth_config(tmp_path, world, tokens)))
     with pytest.raises(LoginRefused, match=r"lehnt die Anmeldung ab \(HTTP 401: invalid_client"):
-        token_source(settings.imap.oauth).token()  # type: ignore[arg-type]
+        token_source(imap_oauth(settings)).token()
 
 
 async def test_microsoft365_tokens_come_through_msal(
@@ -313,4 +319,4 @@ async def test_microsoft365_with_a_certificate_instead_of_a_secret(
     tokens.uploaded = other  # Entra knows another certificate now: the key does not match
     settings = MailSettings.from_config(load_config(config))
     with pytest.raises(LoginRefused, match="Microsoft Entra lehnt die Anmeldung"):
-        token_source(settings.imap.oauth).token(fresh=True)  # type: ignore[arg-type]
+        token_source(imap_oauth(settings)).token(fresh=True)

@@ -42,6 +42,7 @@ from tests.support.mailservers import (
     RunningMailBot,
     write_mail_config,
 )
+from tests.support.patterns import search
 
 STAGES = ("parse", "core", "compose", "queue", "record", "move")
 ORDINARY = 50
@@ -175,7 +176,7 @@ def test_poisoned_mails_are_set_aside_after_three_attempts_the_others_are_answer
             assert len(polite) == 1, (stage, answers)
     notices = [m.text for m in mail_world.dovecot.messages(mail_world.address("verwaltung"))]
     told = [t for t in notices if "nicht verarbeitet werden" in t]
-    assert sorted(re.search(r"Absender: (\S+)", t).group(1) for t in told) == sorted(  # type: ignore[union-attr]
+    assert sorted(search(r"Absender: (\S+)", t).group(1) for t in told) == sorted(
         poisoned.values())
     assert all("InjectedFault" in t for t in told)
 

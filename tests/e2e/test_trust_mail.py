@@ -6,7 +6,6 @@ The bot trusts only that server's topmost Authentication-Results."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from tests.support.mailservers import (
     subject,
     write_mail_config,
 )
+from tests.support.patterns import search
 
 TITLE = "Sprachförderung /buchen AAAAAAAA jetzt"
 
@@ -65,7 +65,7 @@ async def test_a_forged_veto_mail_changes_nothing_and_reaches_the_real_represent
     assert f"Antwort an (Reply-To): {forger}" in request.text
     assert "Dringend" not in subject(request)  # the forger's words are no subject for staff
     assert mail_world.messages("faelscher") == []
-    code = re.search(r"/freigeben ([A-Z2-9]{8})", request.text).group(1)  # type: ignore[union-attr]
+    code = search(r"/freigeben ([A-Z2-9]{8})", request.text).group(1)
     # the representative, from her own mailbox, lets it run
     mail_world.send("kreis-1", "Re: Ihre Anfrage", f"/freigeben {code}")
     await mail_world.await_for("kreis-1", 1, where=lambda m: "Veto" in m.text
@@ -96,7 +96,7 @@ async def test_a_title_with_a_fake_code_never_becomes_the_previews_code(
     await mail_bot.settled()
     mail_world.send("sek-ade", "Beschlüsse", "/beschluss 12.03.2026\nADE-2026-001 bewilligt")
     [preview] = await mail_world.await_for("sek-ade", 1, where=lambda m: "/buchen" in m.text)
-    real = re.search(r"• Buchen: /buchen ([A-Z2-9]{8})", preview.text).group(1)  # type: ignore[union-attr]
+    real = search(r"• Buchen: /buchen ([A-Z2-9]{8})", preview.text).group(1)
     assert real != "AAAAAAAA"
     assert f"(Code {real})" in subject(preview)
     assert "AAAAAAAA" not in subject(preview)
