@@ -107,7 +107,9 @@ class Bot:
         attendance."""
         self.must(secretary, f"/sitzung {day:%d.%m.%Y} 18:30 Ort Rathaus, Budget II", today=today)
         if attend:
-            code = self.config.person(secretary).conference  # type: ignore[union-attr]
+            person = self.config.person(secretary)
+            assert person is not None, f"{secretary} is not in the configuration"
+            code = person.conference
             self.must(attend, f"/anwesend {code} {day:%d.%m.%Y}", today=today)
 
     def decide(self, day: date, lines: str, *, secretary: str = "sek-ade",

@@ -34,7 +34,7 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import decode_header, make_header
@@ -570,7 +570,7 @@ def _xml(text: str) -> str:
             .replace('"', "&quot;"))
 
 
-def make_docx(paragraphs: list[str], table: list[tuple[str, str]] = (),  # type: ignore[assignment]
+def make_docx(paragraphs: list[str], table: Sequence[tuple[str, str]] = (),
               *, bold_labels: bool = True) -> bytes:
     """A .docx with paragraphs (a label before ":" set in bold, in its own run, as Word does)
     and an optional two-column table."""
