@@ -92,6 +92,7 @@ class Reading:
     agenda: bool  # "Was steht auf der Tagesordnung für Ostheide?"
     minutes: bool  # "Bitte das Protokoll vom 19.3. schicken"
     payout: bool  # "Wann wird das Geld überwiesen?": not the bot's, it says whose
+    reads: str | None  # the one reading command a short message names ("bitte den Saldo")
     status: str | None
     balance: bool
     own_status: bool
@@ -118,7 +119,8 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
                        withdrawal_doubted=None, veto_doubted=None,
                        listed=None,
                        sessions=False, report=None, show=None, agenda=False,
-                       minutes=False, payout=False, status=None, balance=False, own_status=False,
+                       minutes=False, payout=False, reads=None, status=None, balance=False,
+                       own_status=False,
                        results=False, thanks=False)
     lines = text.splitlines()
     return Reading(
@@ -144,6 +146,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         agenda=asked_agenda(text),
         minutes=asked_minutes(text),
         payout=asked_payout(text),
+        reads=_reading_command(text),
         status=asked_status(text),
         balance=asked_balance(text),
         own_status=asked_own_status(text),
@@ -215,6 +218,11 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         return _welcome(ctx)
     if reading.payout and not message.attachments:
         return _payout(ctx)
+    if role != "applicant" and reading.reads is not None:  # "bitte den saldo von adendorf"
+        named = _scope(ctx)
+        if reading.reads in ("sitzungen", "tagesordnung"):
+            named = "" if role == "secretary" else named.split(" ")[0].strip("0123456789")
+        return reading.reads, named, ""
     return None
 
 
@@ -253,3 +261,18 @@ def _payout(ctx: Context) -> Outcome:
             f"wenden Sie sich an {where} oder an den Landkreis (Fachdienst 51). Wie es um Ihre "
             "Anträge steht, zeigt /antraege.")
     return Outcome(False, reply(text).replies)
+
+
+READING_COMMANDS = frozenset({"saldo", "antraege", "sitzungen", "tagesordnung"})
+_WORD = re.compile(r"[^\W\d_]+")
+MAX_READS_CHARS = 120
+
+
+def _reading_command(text: str) -> str | None:
+    """The one command that only reads which a short message names anywhere ("bitte den saldo
+    von adendorf", "alle Anträge von Ostheide bitte"): staff get its answer, nothing changes."""
+    if len(text) > MAX_READS_CHARS:
+        return None
+    spelt = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+    found = {word for word in _WORD.findall(spelt) if word in READING_COMMANDS}
+    return found.pop() if len(found) == 1 else None
