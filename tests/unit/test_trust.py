@@ -272,3 +272,34 @@ def test_an_applicants_verified_mail_changes_her_sketch_at_once(bot: Bot) -> Non
     done = bot.say(APPLICANT, "/antrag ADE-2026-001\nBetrag: 1.800 €", today=TODAY)
     assert "ist geändert" in reply_text(done)
     assert bot.application("ADE-2026-001")["requested_cents"] == 180_000
+
+
+def test_forged_mails_in_a_persons_name_do_not_block_her_own_mail_requests(bot: Bot) -> None:
+    """Five forged mails used to fill the person's open requests: her own mail commands were
+    then refused until those expired (14 days). Now the newest always gets its code, the
+    oldest is void, and a flood is stopped for an hour only."""
+    number = approved(bot)
+    forged = [release_code(reply_text(bot.say(COUNTY, f"/veto {number} Fälschung {i}",
+                                              today=TODAY, verified=False))) for i in range(6)]
+    own = bot.say(COUNTY, f"/veto {number} passt nicht zum Konzept", today=TODAY, verified=False)
+    assert "die älteste gilt nicht mehr" in reply_text(own)
+    void = bot.say(COUNTY, f"/freigeben {forged[0]}", today=TODAY, verified=False)
+    assert "gilt nicht mehr" in reply_text(void)
+    assert bot.application(number)["status"] == "approved"
+    done = bot.say(COUNTY, f"/freigeben {release_code(reply_text(own))}", today=TODAY,
+                   verified=False)
+    assert done.accepted, reply_text(done)
+    assert bot.application(number)["status"] == "vetoed"
+    assert bot.application(number)["veto"]["reason"] == "passt nicht zum Konzept"
+
+
+def test_a_flood_of_forged_mails_in_a_persons_name_is_stopped_for_an_hour(bot: Bot) -> None:
+    number = approved(bot)
+    for i in range(20):
+        assert "/freigeben" in reply_text(bot.say(COUNTY, f"/veto {number} x{i}", today=TODAY,
+                                                  verified=False))
+    files = bot.snapshot()
+    flood = bot.say(COUNTY, f"/veto {number} x21", today=TODAY, verified=False)
+    assert not flood.accepted
+    assert "in einer Stunde" in reply_text(flood)
+    assert bot.snapshot() == files
