@@ -627,8 +627,8 @@ def test_a_session_called_off_in_words_is_cancelled_not_given_that_place(
     ("kreis-1", "bitte den saldo von adendorf", "Budget II Adendorf 2026"),
     ("kreis-2", "alle Anträge von Adendorf bitte", "Anträge Adendorf 2026"),
 ])
-def test_a_reading_command_named_anywhere_in_a_short_message_is_answered(bot, who, text,
-                                                                        starts):
+def test_a_reading_command_named_anywhere_in_a_short_message_is_answered(
+        bot: Bot, who: str, text: str, starts: str) -> None:
     bot.submit()
     answer = reply_text(bot.must(who, text, today=MARCH))
     assert answer.startswith(starts), answer
