@@ -280,15 +280,13 @@ def amount_change_answer(ctx: Context, change: AmountChange) -> Outcome:
 def _complete(ctx: Context, number: str, fields: dict[str, str], args: str = "") -> Outcome:
     record = editable(ctx, number)
     given = {k: v for k, v in fields.items() if k not in ("conference", "number")}
-    if _unconfirmed(ctx, record):
-        kept = _kept_change(ctx, record, args)
-        if kept is None and sketch_changes(record.fields, {**record.fields, **given}):
-            return _confirm_change_first(ctx, record, given)
-        if kept is not None:
-            given = {**kept, **given}
-            record = replace(record, change_request=None)
-    elif record.change_request is not None:
-        record = replace(record, change_request=None)  # she changed it herself meanwhile
+    kept = _kept_change(ctx, record, args)
+    if kept is not None:
+        given = {**kept, **given}
+    elif _unconfirmed(ctx, record) and sketch_changes(record.fields, {**record.fields, **given}):
+        return _confirm_change_first(ctx, record, given)
+    if record.change_request is not None and (kept is not None or ctx.message.sender.verified):
+        record = replace(record, change_request=None)  # made, or she changed it herself
     merged = {**record.fields, **given}
     conference = ctx.conference(record.conference)
     check = check_sketch({**merged, "conference": conference.code}, ctx.config.conferences)
@@ -327,6 +325,10 @@ def _kept_change(ctx: Context, record: Application, args: str) -> dict[str, str]
     tried = [w for w in args.upper().split() if re.fullmatch(codes.CODE_PATTERN, w)]
     if not pending or not tried:
         return None
+    if ctx.message.sender.verified and (
+            pending["code"] not in tried
+            or codes.expired(pending["at"], ctx.now, ctx.config.security)):
+        return None  # her own word counts without a code
     if pending["code"] not in tried:
         raise refuse("", f"Den Code „{tried[0][:12]}“ finde ich zu {record.number} nicht. Es "
                          "wurde nichts geändert. Bitte senden Sie genau die Zeile aus meiner "

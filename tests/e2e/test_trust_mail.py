@@ -73,6 +73,43 @@ async def test_a_forged_veto_mail_changes_nothing_and_reaches_the_real_represent
     assert status(mail_bot, number) == "vetoed"
 
 
+def requested(bot: RunningMailBot, number: str) -> int:
+    export = bot.core.export(bot.clock())
+    return next(a["requested_cents"] for a in export["applications"] if a["number"] == number)
+
+
+async def test_a_forged_change_of_an_applicants_sketch_waits_for_the_code_sent_to_her(
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    """A stranger forging a Träger's From once raised her amount and voided the preview of the
+    conference's vote; now the code goes to her mailbox and her answer makes the change."""
+    kita = mail_world.address("kita")
+    mail_bot.say("sek-ade", "/konzept\nZielgruppen: Kinder\nProblemlagen: Armut\nZiele: Teilhabe")
+    number = mail_bot.say(kita, "/antrag\nSozialraum: Adendorf\nTräger: Kita\nTitel: Elterncafé\n"
+                          "Ausgangslage: A\nZielsetzung: Z\nMaßnahme: M\nBetrag: 1.500 €"
+                          ).application_number
+    mail_bot.say("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II")
+    mail_bot.say("kreis-1", "/anwesend ADE 12.03.2026")
+    mail_bot.clock.value = datetime(2026, 3, 13, 9, 0, tzinfo=BERLIN)
+    preview = mail_bot.say("sek-ade", f"/beschluss 12.03.2026\n{number} bewilligt 1.200 €")
+    await mail_bot.settled()
+    mail_world.send("faelscher", f"Re: {number}", f"/antrag {number}\nBetrag: 9.000 €",
+                    from_header=kita, headers={"Reply-To": mail_world.address("faelscher")})
+    [held] = await mail_world.await_for("kita", 1, where=lambda m: "nicht geändert" in m.text)
+    await mail_bot.settled()
+    assert "1.500,00 € → 9.000,00 €" in held.text
+    assert requested(mail_bot, number) == 150_000
+    assert mail_world.messages("faelscher") == []
+    assert not any("geändert" in m.text for m in mail_world.messages("sek-ade"))
+    line = search(rf"/antrag {number} [A-Z2-9]{{8}}", held.text).group(0)
+    mail_world.send("kita", f"Re: {subject(held)}", line, in_reply_to=held)
+    await mail_world.await_for("kita", 1, where=lambda m: "ist geändert" in m.text)
+    assert requested(mail_bot, number) == 900_000
+    code = preview.replies[0].actions[0].command.split()[1]
+    assert mail_bot.core.store.confirmation(code).status == "invalidated"  # voted on 1.500 €
+    [notice] = await mail_world.await_for("sek-ade", 1, where=lambda m: "geändert" in m.text)
+    assert "9.000,00 €" in notice.text
+
+
 async def test_a_verified_representatives_veto_runs_at_once_and_no_title_makes_a_subject(
         mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
     number = await approved(mail_bot, mail_world)
