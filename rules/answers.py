@@ -262,8 +262,8 @@ def preview_answer(text: str) -> str | None:
     """ "buchen" or "verwerfen" for a short answer to a preview that says only that, with
     courtesy words ("Ja, bitte buchen.", "ok buchen, danke"); None for anything else, so that
     "bitte noch nicht buchen" never books."""
-    if len(text) > MAX_CONFIRM_CHARS:
-        return None
+    if len(text) > MAX_CONFIRM_CHARS or not_for_sure(text):
+        return None  # "Kann man das buchen?", "Können Sie das buchen?" ask, they book nothing
     words = [w.strip(",.;:!?").lower() for w in text.split()]
     verbs = {w for w in words if w in _VERB}
     if len(verbs) != 1 or any(w and w not in _VERB and w not in _CONFIRM_WORDS for w in words):

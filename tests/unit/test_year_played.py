@@ -209,7 +209,8 @@ def test_a_secretary_answering_the_preview_with_please_book_books_it(bot: Bot, a
 
 
 @pytest.mark.parametrize("answer", ["Bitte noch nicht buchen", "buchen oder verwerfen?",
-                                    "Buchen Sie bitte erst nach Rücksprache"])
+                                    "Buchen Sie bitte erst nach Rücksprache",
+                                    "Kann man das buchen?", "Können Sie das buchen?", "buchen?"])
 def test_an_answer_to_the_preview_that_does_not_only_say_book_books_nothing(
         bot: Bot, answer: str) -> None:
     number = bot.submit()
