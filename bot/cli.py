@@ -8,10 +8,8 @@ until a command needs it.
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
-import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
@@ -125,6 +123,8 @@ def print_outcome(outcome: Outcome, out: TextIO = sys.stdout) -> None:
 
 
 def _say(config: Config, args: argparse.Namespace) -> int:
+    import uuid
+
     from handlers.messages import IncomingMessage
     from handlers.service import Core
 
@@ -176,6 +176,8 @@ def _run(config: Config, args: argparse.Namespace) -> int:
 
 
 def _export(config: Config, args: argparse.Namespace) -> int:
+    import json
+
     from handlers.service import Core
 
     core = Core.open(config)

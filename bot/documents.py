@@ -11,13 +11,14 @@ with a note.
 from __future__ import annotations
 
 import io
-import lzma
 import re
 import time
-import zipfile
 import zlib
 from collections.abc import Callable
-from xml.etree import ElementTree
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree
 
 MAX_UNZIPPED_BYTES = 20 * 1024 * 1024  # a .docx/.odt that unpacks to more is a zip bomb
 MAX_ZIP_RATIO = 100
@@ -49,19 +50,22 @@ class AttachmentError(ValueError):
     """An attachment that cannot be read; the message is for the sender (German)."""
 
 
-# What zipfile and its decompressors raise on a damaged archive: a bad header, name or CRC
-# (BadZipFile; a name that is not UTF-8 is a UnicodeDecodeError, a bad offset a ValueError), a
-# broken deflate, bzip2 or lzma stream (zlib.error, OSError, LZMAError), a stream cut short
-# (EOFError), an unknown compression method (NotImplementedError).
-_ZIP_ERRORS = (zipfile.BadZipFile, ValueError, zlib.error, OSError, lzma.LZMAError, EOFError,
-               NotImplementedError)
-
-
 def _read_zip_member(data: bytes, member: str, filename: str) -> bytes:
+    # zipfile, lzma and ElementTree are imported only for an attachment that needs them: they
+    # cost `sozialbot run` a few milliseconds at each start (docs/PERFORMANCE.md, section 2).
+    import lzma
+    import zipfile
+
+    # What zipfile and its decompressors raise on a damaged archive: a bad header, name or CRC
+    # (BadZipFile; a name that is not UTF-8 is a UnicodeDecodeError, a bad offset a
+    # ValueError), a broken deflate, bzip2 or lzma stream (zlib.error, OSError, LZMAError), a
+    # stream cut short (EOFError), an unknown compression method (NotImplementedError).
+    zip_errors = (zipfile.BadZipFile, ValueError, zlib.error, OSError, lzma.LZMAError, EOFError,
+                  NotImplementedError)
     damaged = AttachmentError(f"Die Anlage „{filename}“ ist beschädigt.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except _ZIP_ERRORS:
+    except zip_errors:
         raise damaged from None
     with archive:
         infos = archive.infolist()
@@ -78,7 +82,7 @@ def _read_zip_member(data: bytes, member: str, filename: str) -> bytes:
         try:
             with archive.open(info) as stream:
                 content = stream.read(MAX_UNZIPPED_BYTES + 1)
-        except _ZIP_ERRORS:
+        except zip_errors:
             raise damaged from None
         if len(content) > MAX_UNZIPPED_BYTES:
             raise AttachmentError(f"Die Anlage „{filename}“ ist entpackt zu groß.")
@@ -86,6 +90,8 @@ def _read_zip_member(data: bytes, member: str, filename: str) -> bytes:
 
 
 def _parse_xml(content: bytes, filename: str) -> ElementTree.Element:
+    from xml.etree import ElementTree  # see _read_zip_member
+
     if b"<!DOCTYPE" in content[:2048] or b"<!ENTITY" in content:
         raise AttachmentError(f"Die Anlage „{filename}“ enthält unzulässige XML-Angaben.")
     try:

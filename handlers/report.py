@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from handlers.context import Context, reply
-from handlers.export import build_export
 from handlers.messages import Document, Outcome
 from handlers.scope import conference_and_year
 from rules.refusal import refuse
@@ -16,6 +15,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     fmt = next((w.lower() for w in words if w.lower() in FORMATS), "pdf")
     rest = " ".join(w for w in words if w.lower() not in FORMATS)
     conference, year, _ = conference_and_year(ctx, rest)
+    from handlers.export import build_export  # not at import: `sozialbot run` starts faster
     from reports import ReportError, render
 
     try:

@@ -16,14 +16,14 @@ copy stays in memory between messages instead of its whole file.
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import logging
 import os
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from tinydb import TinyDB
@@ -34,6 +34,9 @@ from storage.atomic import remove_temporary_files, write_atomic
 from storage.journal import Journal
 from storage.lock import DirectoryLock
 from storage.private import make_private
+
+if TYPE_CHECKING:
+    import ctypes
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +55,20 @@ def give_back_memory() -> None:
     """Hand memory freed by closed files back to the system. glibc keeps freed memory for reuse
     and returns little of it by itself: reading ten old years one after the other left about
     15 MB more resident each time. A no-op where the C library is not glibc."""
-    trim = getattr(_LIBC, "malloc_trim", None)
+    trim = getattr(_libc(), "malloc_trim", None)
     if trim is not None:
         trim(0)
 
 
-try:
-    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None)
-except OSError:  # no C library to load (not expected on Linux)
-    _LIBC = None
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library, loaded when first needed (ctypes costs a start a few milliseconds)."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None)
+    except OSError:  # no C library to load (not expected on Linux)
+        return None
 
 
 class HeldStorage(Storage):
