@@ -1,6 +1,7 @@
-"""The IMAP side of reading mail: connecting, waiting with IDLE, fetching (headers first, then
-whole mails in groups of at most FETCH_BYTES), and the errors that mean the connection is gone.
-The loop that uses them is `bot.mail.inbox`."""
+"""The IMAP side of reading mail: connecting, waiting with IDLE, fetching (a batch of small
+mails whole in one command; larger ones headers first, then whole in groups of at most
+FETCH_BYTES), and the errors that mean the connection is gone. The loop that uses them is
+`bot.mail.inbox`."""
 
 from __future__ import annotations
 
@@ -86,8 +87,10 @@ def idle(box: BaseMailBox, seconds: float, stopping: threading.Event) -> None:
         box.idle.stop()
 
 
-def uids(box: BaseMailBox, folder: str) -> tuple[int, list[str]]:
-    """The folder's UIDVALIDITY and its mails' UIDs, oldest first.
+def uids(box: BaseMailBox, folder: str, small: int) -> tuple[int, list[str], set[str]]:
+    """The folder's UIDVALIDITY, its mails' UIDs (oldest first) and those of its mails larger
+    than `small` bytes (their headers are fetched first: a batch of them may not fit in
+    memory, and one too large for the bot is not downloaded whole).
 
     A mail that arrives while the server searches is announced (EXISTS) in the answer to the
     search without being in its result, and IDLE does not announce it again: it would wait for
@@ -100,7 +103,10 @@ def uids(box: BaseMailBox, folder: str) -> tuple[int, list[str]]:
         found = sorted(box.uids("ALL"), key=int)
         if _announced(box) <= len(found):
             break
-    return int(status.get("UIDVALIDITY", 0)), found
+    # one more SEARCH per listing instead of a headers FETCH per batch; a mail arriving
+    # meanwhile is not in `found`, and a mail never changes its size
+    large = set(box.uids(f"LARGER {small}")) if found else set()
+    return int(status.get("UIDVALIDITY", 0)), found, large
 
 
 def _announced(box: BaseMailBox) -> int:

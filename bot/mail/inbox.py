@@ -6,6 +6,7 @@ after growing pauses."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
 import time
@@ -123,23 +124,24 @@ class Inbox:
     async def process_inbox(self, box: BaseMailBox) -> int:
         """Handle every mail now in the inbox, oldest first; returns how many were moved.
 
-        The inbox is listed once per pass, and again after what was in hand is handled and
-        moved, until a listing finds nothing new with nothing in hand: the last command before
-        IDLE is a listing, so no mail that came meanwhile waits for the next round. Headers
-        (with sizes) come a batch at a time, the whole mails in groups of at most FETCH_BYTES;
-        the next group is fetched while the ones before are handled (at most AHEAD_MAILS
-        waiting or in hand), so a pile of large mails never sits in memory at once. Each
-        sender's mails are handled in order, senders side by side, across groups. What is on
-        disk is moved a batch at a time, or every MOVE_SECONDS, by the same loop (one IMAP
-        command at a time). A mail that failed (or waits for its next attempt) stays in the
-        inbox and is not read again in this pass."""
+        The inbox is listed once per pass, and again after what was in hand is handled and moved,
+        until a listing finds nothing new with nothing in hand: the last command before IDLE is a
+        listing, so no mail that came meanwhile waits for the next round. Mails come a batch at a
+        time: small ones whole in one command, larger ones headers (with sizes) first, then whole
+        in groups of at most FETCH_BYTES; the next group is fetched while the ones before are
+        handled (at most AHEAD_MAILS waiting or in hand), so a pile of large mails never sits in
+        memory at once. Each sender's mails are handled in order, senders side by side, across
+        groups. What is on disk is moved a batch at a time, or every MOVE_SECONDS, by the same loop
+        (one IMAP command at a time). A mail that failed (or waits for its next attempt) stays in
+        the inbox and is not read again in this pass."""
         work = _Pass()
         tried: set[str] = set()
         self.handler.retry_at = None
         self.worked_through.clear()
         try:
             while not self._stopping.is_set():
-                uidvalidity, uids = await asyncio.to_thread(imap.uids, box, self.settings.folder)
+                uidvalidity, uids, large = await asyncio.to_thread(
+                    imap.uids, box, self.settings.folder, self._small)
                 uids = [uid for uid in uids if uid not in tried]
                 if not uids:
                     if not (work.handling or work.settling or work.ready):
@@ -154,16 +156,17 @@ class Inbox:
                     if self._stopping.is_set():
                         break
                     chunk = uids[start: start + self.settings.batch]
-                    heads = await asyncio.to_thread(imap.fetch, box, chunk, True)
-                    for group in imap.groups(heads, self.settings.max_mail_bytes):
+                    # consecutive runs of small and of large mails: each sender's in order
+                    for is_large, run in itertools.groupby(chunk, large.__contains__):
                         if self._stopping.is_set():
                             break
-                        await self._room(work, box)
-                        wanted = [h.uid for h in group
-                                  if h.uid and h.size_rfc822 <= self.settings.max_mail_bytes]
-                        bodies = ({m.uid: m for m in await asyncio.to_thread(
-                            imap.fetch, box, wanted, False) if m.uid} if wanted else {})
-                        self._start(work, group, bodies, uidvalidity)
+                        if is_large:
+                            await self._fetch_large(work, box, list(run), uidvalidity)
+                        else:
+                            await self._room(work, box)
+                            mails = await asyncio.to_thread(imap.fetch, box, list(run), False)
+                            self._start(work, mails, {m.uid: m for m in mails if m.uid},
+                                        uidvalidity)
                         await self._move_due(work, box)
             await self._finish(work, box)  # when stopping
         except Exception:
@@ -175,6 +178,28 @@ class Inbox:
         finally:
             self.worked_through.set()
         return work.moved
+
+    @property
+    def _small(self) -> int:
+        """Mails at most this large are fetched whole at once, a batch of them (their sizes
+        come with them): together they stay within FETCH_BYTES."""
+        return min(self.settings.max_mail_bytes, imap.FETCH_BYTES // self.settings.batch)
+
+    async def _fetch_large(self, work: _Pass, box: BaseMailBox, uids: list[str],
+                           uidvalidity: int) -> None:
+        """Larger mails: headers (with sizes) first, then whole in groups of at most
+        FETCH_BYTES; one over the size limit only with its headers."""
+        heads = await asyncio.to_thread(imap.fetch, box, uids, True)
+        for group in imap.groups(heads, self.settings.max_mail_bytes):
+            if self._stopping.is_set():
+                break
+            await self._room(work, box)
+            wanted = [h.uid for h in group
+                      if h.uid and h.size_rfc822 <= self.settings.max_mail_bytes]
+            bodies = ({m.uid: m for m in await asyncio.to_thread(
+                imap.fetch, box, wanted, False) if m.uid} if wanted else {})
+            self._start(work, group, bodies, uidvalidity)
+            await self._move_due(work, box)
 
     async def _finish(self, work: _Pass, box: BaseMailBox) -> None:
         """Until every mail in hand is handled and on disk; moving meanwhile, then the rest."""
