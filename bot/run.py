@@ -14,7 +14,7 @@ from datetime import datetime
 from bot import health, redact
 from bot.channel import Channel, ChannelFactory, Clock
 from bot.control import SOCKET, serve
-from bot.mail import Mail
+from bot.mail import Mail, log_in_early
 from bot.matrix import Matrix
 from bot.telegram import Telegram
 from bot.telegram.settings import start_refusal
@@ -81,6 +81,7 @@ def _channels(core: Core, config: Config) -> list[Channel]:
 
 
 async def _main(config: Config, console_sender: Sender | None) -> None:
+    log_in_early(config)  # the IMAP login's round trips overlap opening the store and the start
     core = Core.open(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

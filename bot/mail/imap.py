@@ -12,6 +12,7 @@ import imaplib
 import re
 import threading
 import time
+from concurrent.futures import Future
 from email.utils import parseaddr
 from typing import cast
 
@@ -49,8 +50,43 @@ class RawMailMessage(MailMessage):
         return parseaddr(value.decode("ascii", "replace"))[1].lower()
 
 
+# A login begun at the start (`connect_early`) for the first `connect` with the same settings.
+_early: list[tuple[MailSettings, Future[BaseMailBox]]] = []
+
+
+def connect_early(settings: MailSettings) -> None:
+    """Begin `connect` now, in a thread of its own; the first `connect` with these settings
+    takes its result (or its error). `sozialbot run` calls this before it opens the store and
+    starts the channels, so that the server's round trips overlap that work instead of coming
+    after it (docs/PERFORMANCE.md, section 2)."""
+    future: Future[BaseMailBox] = Future()
+
+    def log_in() -> None:
+        try:
+            future.set_result(_connect(settings))
+        except BaseException as error:  # handed to the channel's connect, which logs it
+            future.set_exception(error)
+
+    _early.append((settings, future))
+    threading.Thread(target=log_in, name="imap-login", daemon=True).start()
+
+
 def connect(settings: MailSettings) -> BaseMailBox:
     """Log in, learn the capabilities, make sure the folders exist, select the inbox."""
+    while _early:
+        early, future = _early.pop()
+        if early == settings:
+            return future.result()
+        future.add_done_callback(_log_out)  # begun with other settings: not wanted
+    return _connect(settings)
+
+
+def _log_out(done: Future[BaseMailBox]) -> None:
+    if done.exception() is None:
+        logout(done.result())
+
+
+def _connect(settings: MailSettings) -> BaseMailBox:
     server = settings.imap
     timeout = settings.timeout
     if server.security == "tls":
