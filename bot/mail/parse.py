@@ -97,7 +97,7 @@ class _Policy(EmailPolicy):
         value = "".join(_LINESEP.split(value))
         if name.lower() not in _STRUCTURED and _PLAIN_TEXT.fullmatch(value) and "=?" not in value:
             return value
-        return self.header_factory(name, value)
+        return self.header_factory(name, value[:MAX_HEADER_CHARS])
 
 
 class _Message(EmailMessage):
@@ -152,6 +152,12 @@ def _params(value: str) -> tuple[tuple[str, object], ...]:
     return tuple(message._get_params_preserve(None, "x"))  # type: ignore[attr-defined]
 
 
+# A header is parsed (by email's parser, about 50 us a character for parameters and addresses,
+# several times a mail) up to this length: a Content-Type of 200,000 characters took 28 s, and
+# a mail may hold many. No header the bot parses is longer when honest (a From longer than this
+# names no sender, see _from); plain text ones (Authentication-Results) and Message-IDs and
+# References are read whole, without the parser.
+MAX_HEADER_CHARS = 2000
 _LINESEP = re.compile(r"\r\n|\r|\n")
 _PLAIN_TEXT = re.compile(r"[\t\x20-\x7e]*")
 _STRUCTURED = frozenset(name for name, kind in HeaderRegistry().registry.items()
@@ -225,6 +231,8 @@ def _from(message: Message) -> tuple[str, str, str | None]:
     if sum(key.lower() == "from" for key, _ in message.raw_items()) > 1:
         return "", "", "mehrere From-Zeilen"
     raw = " ".join(_raw_header(message, "From").split())
+    if len(raw) > MAX_HEADER_CHARS:
+        return "", "", "From-Zeile zu lang"
     match = _PLAIN_FROM.fullmatch(raw)
     if match and match.group("name") is not None and match.group("name").isascii():
         name = match.group("name")

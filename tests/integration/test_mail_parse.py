@@ -451,3 +451,44 @@ def test_a_mail_with_thousands_of_attachments_is_read_up_to_a_limit_with_one_not
     assert "anlage-0.doc" in parsed.notes[0]
     assert "3001 Anlagen" in parsed.notes[-1]
     assert "ersten 20" in parsed.notes[-1]
+
+
+def _raw_mail(*headers: str, body: str = "/antrag\nTitel: Spielplatzfest") -> bytes:
+    return ("\r\n".join(("From: kita@example.org", "To: bot@example.org", "Subject: Skizze",
+                         "Message-ID: <m2@example.org>", *headers)) + "\r\n\r\n" + body).encode()
+
+
+def _cpu(raw: bytes) -> float:
+    import time as clock
+
+    best = float("inf")
+    for _ in range(2):
+        start = clock.process_time()
+        parse_mail(raw, own_addresses=[BOT])
+        best = min(best, clock.process_time() - start)
+    return best
+
+
+@pytest.mark.parametrize("header", [
+    "Content-Type: text/plain; {}",  # 200,000 characters of parameters took 28 s of CPU
+    "Content-Type: text/plain; charset=utf-8\r\nContent-Disposition: inline; {}",
+    "Reply-To: {}",
+])
+def test_a_header_of_200_000_characters_costs_no_more_than_one_of_2_000(header: str) -> None:
+    """email's parser needs about 50 us a character for parameters and addresses, read several
+    times a mail: a stranger's mail of one long header kept the bot's CPU (and the GIL) busy
+    for minutes. A ratio, not a time: 100 times the text may cost at most 5 times as much."""
+    unit = "a@b.example, " if header.startswith("Reply-To") else "p=v; "
+    short = _raw_mail(header.format(unit * (2_000 // len(unit))))
+    long = _raw_mail(header.format(unit * (200_000 // len(unit))))
+    assert _cpu(long) < 5 * max(_cpu(short), 0.002)
+    assert parse_mail(long, own_addresses=[BOT]).address == "kita@example.org"
+
+
+def test_a_from_header_too_long_to_be_honest_names_no_sender() -> None:
+    raw = _raw_mail(body="Hallo").replace(
+        b"From: kita@example.org", b"From: sek-ade@example.org, " + b"(x) " * 1_000
+        + b"<evil@example.org>")
+    parsed = parse_mail(raw, own_addresses=[BOT])
+    assert parsed.address == ""
+    assert parsed.doubt == "From-Zeile zu lang"
