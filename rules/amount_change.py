@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rules.money import AmountError, parse_amount
 from rules.numbers import NUMBER, canonical_number
+from rules.patterns import lazy
 
 MAX_READ = 1_000  # such a request is a sentence or two; a longer text is something else
 
@@ -23,19 +24,19 @@ _AMOUNT = (r"(?<![\w.,-])(?:€\s?)?(?:\d{1,3}(?:\.\d{3})+|\d{1,7})(?:,\d{1,2})?
 _INSTEAD = r"(?:statt|anstatt|anstelle\s+von|anstelle|an\s+stelle\s+von|an\s+stelle)"
 # "2.000 € statt 1.500 €": the first is new; "statt 1.500 € jetzt 2.000 €", "nicht 1.500 €,
 # sondern 2.000 €", "von 1.500 € auf 2.000 €": the second is
-_NEW_FIRST = re.compile(rf"({_AMOUNT})\s*(?:\(\s*)?{_INSTEAD}\s+(?:der\s+|den\s+|bisher\s+|"
-                        rf"bisherigen\s+|beantragten\s+)*{_AMOUNT}", re.IGNORECASE)
-_NEW_SECOND = re.compile(rf"(?:{_INSTEAD}|\bnicht|\bvon)\s+{_AMOUNT}[\s,;–-]{{0,4}}"
-                         rf"(?:(?:sondern|nun|jetzt|nunmehr|neu|bitte|auf)\s+){{1,2}}({_AMOUNT})",
-                         re.IGNORECASE)
-_TO = re.compile(rf"\bauf\s+({_AMOUNT})", re.IGNORECASE)
-_SUBJECT = re.compile(r"\b(?:betrag|beantragten?\s+betrag|summe|antragssumme|f(?:ö|oe)rdersumme"
-                      r"|f(?:ö|oe)rderbetrag|f(?:ö|oe)rdermittel|zuschuss|geld|kosten"
-                      r"|auf\s+\d[\d.,]{0,12}\s?(?:€|euro\b|eur\b))", re.IGNORECASE)
-_CHANGE = re.compile(r"\b(?:(?:ab|um)?(?:ä|ae)nder\w*|erh(?:ö|oe)h\w*|aufstock\w*|senk\w*"
-                     r"|reduzier\w*|verringer\w*|k(?:ü|ue)rz\w*|korrigier\w*|anpass\w*"
-                     r"|mehr\s+geld|weniger\s+geld|h(?:ö|oe)here[nr]?\s+(?:betrag|summe)"
-                     r"|niedrigere[nr]?\s+(?:betrag|summe))\b", re.IGNORECASE)
+_NEW_FIRST = lazy(rf"({_AMOUNT})\s*(?:\(\s*)?{_INSTEAD}\s+(?:der\s+|den\s+|bisher\s+|"
+                  rf"bisherigen\s+|beantragten\s+)*{_AMOUNT}", re.IGNORECASE)
+_NEW_SECOND = lazy(rf"(?:{_INSTEAD}|\bnicht|\bvon)\s+{_AMOUNT}[\s,;–-]{{0,4}}"
+                   rf"(?:(?:sondern|nun|jetzt|nunmehr|neu|bitte|auf)\s+){{1,2}}({_AMOUNT})",
+                   re.IGNORECASE)
+_TO = lazy(rf"\bauf\s+({_AMOUNT})", re.IGNORECASE)
+_SUBJECT = lazy(r"\b(?:betrag|beantragten?\s+betrag|summe|antragssumme|f(?:ö|oe)rdersumme"
+                r"|f(?:ö|oe)rderbetrag|f(?:ö|oe)rdermittel|zuschuss|geld|kosten"
+                r"|auf\s+\d[\d.,]{0,12}\s?(?:€|euro\b|eur\b))", re.IGNORECASE)
+_CHANGE = lazy(r"\b(?:(?:ab|um)?(?:ä|ae)nder\w*|erh(?:ö|oe)h\w*|aufstock\w*|senk\w*"
+               r"|reduzier\w*|verringer\w*|k(?:ü|ue)rz\w*|korrigier\w*|anpass\w*"
+               r"|mehr\s+geld|weniger\s+geld|h(?:ö|oe)here[nr]?\s+(?:betrag|summe)"
+               r"|niedrigere[nr]?\s+(?:betrag|summe))\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def amount_change_in(text: str) -> AmountChange | None:
     return AmountChange(numbers.pop(), _cents(to.group(1)) if to else None)
 
 
-_WITH_CURRENCY = re.compile(r"€|eur", re.IGNORECASE)
+_WITH_CURRENCY = lazy(r"€|eur", re.IGNORECASE)
 
 
 def one_amount_in(text: str) -> int | None:

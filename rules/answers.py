@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rules.numbers import NUMBER_PATTERN
+from rules.patterns import lazy
 
 MAX_ANSWER_CHARS = 1500  # a longer text is not a short answer to the bot's question
 MAX_WORDS_CHARS = 300  # "Zusage" and the like are read only in a short message
@@ -28,47 +29,47 @@ MAX_LABEL = 120
 BULLETS = "•·*>-–"
 SEPARATORS = (": /", "→ /", "-> /")
 
-_EXCUSE = re.compile(
+_EXCUSE = lazy(
     r"\b(?:verhindert|absage|absagen|abgesagt|sage\s+(?:ich\s+)?(?:leider\s+)?ab|"
     r"(?:kann|nehme|komme|schaffe|werde)\s+(?:ich\s+)?(?:es\s+)?(?:leider\s+)?(?:doch\s+)?"
     r"(?:(?:dann|dort|daran|dabei|hin|diesmal|heute|da)\s+)?nicht|nicht\s+(?:teilnehmen|kommen|dabei|da|möglich|dabei\s+sein)|"
     r"passt\s+(?:mir\s+)?(?:leider\s+)?nicht|keine\s+zeit|abgelehnt|ablehnen|leider\s+nein|"
     r"urlaub|krank)\b", re.IGNORECASE)
-_ATTEND = re.compile(
+_ATTEND = lazy(
     r"\b(?:nehme\s+(?:(?:sehr|gerne?|gern|natürlich|selbst|persönlich)\s+){0,2}teil|teilnehmen|zusage|sage\s+(?:ich\s+)?(?:gerne?\s+)?zu|"
     r"zugesagt|ich\s+komme|komme\s+(?:ich\s+)?gerne?|bin\s+(?:ich\s+)?(?:gerne?\s+)?dabei|werde\s+da\s+sein|kann\s+kommen|"
     r"teilnahme\s+(?:bestätigt|zugesagt)|angenommen|annehmen)\b", re.IGNORECASE)
-_TENTATIVE = re.compile(r"\b(?:vielleicht|eventuell|vorbehalt|vorläufig|unter\s+vorbehalt)\b",
-                        re.IGNORECASE)
-_YES = re.compile(r"\s*(?:ja|jawohl|ok|okay)\b[\s,.!]*(?:gerne?|klar|sicher|danke)?[\s,.!]*",
+_TENTATIVE = lazy(r"\b(?:vielleicht|eventuell|vorbehalt|vorläufig|unter\s+vorbehalt)\b",
                   re.IGNORECASE)
-_NO = re.compile(r"\s*(?:nein|leider\s+nein)\b[\s,.!]*(?:leider|danke)?[\s,.!]*",
-                 re.IGNORECASE)
+_YES = lazy(r"\s*(?:ja|jawohl|ok|okay)\b[\s,.!]*(?:gerne?|klar|sicher|danke)?[\s,.!]*",
+            re.IGNORECASE)
+_NO = lazy(r"\s*(?:nein|leider\s+nein)\b[\s,.!]*(?:leider|danke)?[\s,.!]*",
+           re.IGNORECASE)
 # Within one line ([ \t], not \s): with MULTILINE, "^\s*" started at every one of a run of
 # empty lines and ran over all the rest, cubic in the run (1,000 newlines: 1.4 s of CPU).
 # Each run of blanks is followed by a letter, so no two runs share them.
-_CLOSING = re.compile(r"^[ \t]*(?:mit[ \t]+)?(?:(?:freundlichen|viele|beste|herzliche|liebe|"
-                      r"schöne)[ \t]+)?(?:grüßen|grüße|gruß|gruss|grüsse)\b"
-                      r"|^[ \t]*(?:mfg|vg|lg|bg)\b|^[ \t]*--[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_CLOSING = lazy(r"^[ \t]*(?:mit[ \t]+)?(?:(?:freundlichen|viele|beste|herzliche|liebe|"
+                r"schöne)[ \t]+)?(?:grüßen|grüße|gruß|gruss|grüsse)\b"
+                r"|^[ \t]*(?:mfg|vg|lg|bg)\b|^[ \t]*--[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 # A veto or a release in words is not an attendance answer ("passt nicht zum Konzept")
-_VETO = re.compile(r"\bveto\b", re.IGNORECASE)
-_APPLICATION = re.compile(rf"\b{NUMBER_PATTERN}\b")
-_VETO_REASON_LEAD = re.compile(r"^[\s,:;.\-–)]*(?:ein\b)?[\s,:;.\-–]*(?:grund\s*:?\s*)?",
-                               re.IGNORECASE)
-_RELEASE = re.compile(r"\bbeschl(?:uss|üsse|uesse)\b.{0,80}?\b(?:bestätig|bestaetig|frei\b|"
-                      r"freigeben|in\s+ordnung|buchen|einverstanden)|\b(?:bestätig\w*|"
-                      r"bestaetig\w*|freigeben|gebe\s+ich\s+frei)\b.{0,80}?\bbeschl(?:uss|üsse|uesse)\b",
-                      re.IGNORECASE | re.DOTALL)
+_VETO = lazy(r"\bveto\b", re.IGNORECASE)
+_APPLICATION = lazy(rf"\b{NUMBER_PATTERN}\b")
+_VETO_REASON_LEAD = lazy(r"^[\s,:;.\-–)]*(?:ein\b)?[\s,:;.\-–]*(?:grund\s*:?\s*)?",
+                         re.IGNORECASE)
+_RELEASE = lazy(r"\bbeschl(?:uss|üsse|uesse)\b.{0,80}?\b(?:bestätig|bestaetig|frei\b|"
+                r"freigeben|in\s+ordnung|buchen|einverstanden)|\b(?:bestätig\w*|"
+                r"bestaetig\w*|freigeben|gebe\s+ich\s+frei)\b.{0,80}?\bbeschl(?:uss|üsse|uesse)\b",
+                re.IGNORECASE | re.DOTALL)
 
 ATTEND, EXCUSE, TENTATIVE = "attend", "excuse", "tentative"
 
 
 # "Wir legen kein Veto gegen … ein", "Sollen wir ein Veto … einlegen?", "Falls nötig, Veto …"
-_NOT = re.compile(r"\b(?:kein\w*|nicht|ohne|nie)\b", re.IGNORECASE)
-_DOUBT = re.compile(r"\?|\b(?:falls|sofern|wenn|ob|eventuell|evtl|vielleicht|ggf|gegebenenfalls"
-                    r"|(?:ü|ue)berlegen|sollen|sollten|m(?:ü|ue)ssten|w(?:ü|ue)rden|k(?:ö|oe)nnten"
-                    r"|m(?:ö|oe)glicherweise)\b", re.IGNORECASE)
+_NOT = lazy(r"\b(?:kein\w*|nicht|ohne|nie)\b", re.IGNORECASE)
+_DOUBT = lazy(r"\?|\b(?:falls|sofern|wenn|ob|eventuell|evtl|vielleicht|ggf|gegebenenfalls"
+              r"|(?:ü|ue)berlegen|sollen|sollten|m(?:ü|ue)ssten|w(?:ü|ue)rden|k(?:ö|oe)nnten"
+              r"|m(?:ö|oe)glicherweise)\b", re.IGNORECASE)
 _WORDS_BEFORE = 3  # "… kein Veto", "… wir wohl kein Veto": the words that negate the word itself
 
 
@@ -81,7 +82,7 @@ def _said_for_sure(head: str, word: re.Match[str], number: re.Match[str]) -> boo
                 or _DOUBT.search(lead) or "?" in head)
 
 
-_NEGATED = re.compile(r"\b(?:nicht|nie|kein\w*)\b", re.IGNORECASE)
+_NEGATED = lazy(r"\b(?:nicht|nie|kein\w*)\b", re.IGNORECASE)
 
 
 def conditional(text: str) -> bool:
@@ -227,9 +228,9 @@ def calendar_reply(texts: Iterable[tuple[str, str]]) -> CalendarReply | None:
     return None
 
 
-_SESSION_REF = re.compile(r"session:([A-Z]{2,5}):(\d{4})-(\d{2})-(\d{2})")
+_SESSION_REF = lazy(r"session:([A-Z]{2,5}):(\d{4})-(\d{2})-(\d{2})")
 # a button of the message answered (Telegram): "/anwesend ADE 12.03.2026"
-_OFFERED_ANSWER = re.compile(r"/(?:anwesend|verhindert) ([A-Za-z]{2,5}) (\d{2})\.(\d{2})\.(\d{4})")
+_OFFERED_ANSWER = lazy(r"/(?:anwesend|verhindert) ([A-Za-z]{2,5}) (\d{2})\.(\d{2})\.(\d{4})")
 
 
 def session_reference(refers_to: Iterable[str]) -> tuple[str, date] | None:

@@ -15,37 +15,38 @@ from dataclasses import dataclass
 from rules.budget import Balance, year_end
 from rules.decisions import OUTCOMES, DecisionLine, DecisionLineError, parse_decision_line
 from rules.numbers import NUMBER_PATTERN
+from rules.patterns import lazy
 from rules.refusal import InputError
 
 MIN_REASON = 5
 MAX_REASON = 500
 MAX_READ = 4_000  # a correction is a few lines; more is not read
 
-NUMBER = re.compile(rf"\b{NUMBER_PATTERN}\b")
-_REASON = re.compile(r"\b(?:begr(?:ü|ue)ndung|grund)\b\s*[:\-–]?\s*|\bweil\b\s*", re.IGNORECASE)
+NUMBER = lazy(rf"\b{NUMBER_PATTERN}\b")
+_REASON = lazy(r"\b(?:begr(?:ü|ue)ndung|grund)\b\s*[:\-–]?\s*|\bweil\b\s*", re.IGNORECASE)
 # "Korrektur:", "Bitte korrigieren", "Kleine Korrektur:", "Achtung, Korrektur –"
 _BEFORE = r"(?:(?:bitte|kleine|eine|noch\s+eine|achtung|wichtig|nachtrag)\s*[:,!\-–]?\s+)*"
-_LEAD = re.compile(rf"^\s*{_BEFORE}(?:korrektur|berichtigung|korrigier\w*|berichtig\w*)\b"
-                   r"\s*(?:zu|für|von|des\s+antrags?|antrag)?\s*[:\-–]?\s*", re.IGNORECASE)
-_DATE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b")
+_LEAD = lazy(rf"^\s*{_BEFORE}(?:korrektur|berichtigung|korrigier\w*|berichtig\w*)\b"
+             r"\s*(?:zu|für|von|des\s+antrags?|antrag)?\s*[:\-–]?\s*", re.IGNORECASE)
+_DATE = lazy(r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b")
 _AMOUNT = r"\d[\d. ]{0,14}(?:,\d{1,2}|,-{1,2})?\s*(?:€|eur\b|euro\b)?"
-_OLD_AMOUNT = re.compile(r"\b(?:statt|anstatt|anstelle\s+von|nicht|vorher|bisher|nicht\s+mit)"
-                         rf"\s+(?:mit\s+|von\s+|über\s+)?{_AMOUNT}", re.IGNORECASE)
-_OLD_OUTCOME = re.compile(r"\b(?:statt|anstatt|nicht|vorher|bisher)\s+(?:"
-                          + "|".join(OUTCOMES) + r")\b", re.IGNORECASE)
-_NEW_AMOUNT = re.compile(_AMOUNT, re.IGNORECASE)
-_VOTES = re.compile(r"\([^()]{0,80}\)")
-_OUTCOME = re.compile(r"\b(?:" + "|".join(OUTCOMES) + r")\b", re.IGNORECASE)
-_SAYS_CORRECTION = re.compile(rf"^\s*{_BEFORE}(?:korrektur|berichtigung|korrigier|berichtig)",
-                              re.IGNORECASE)
+_OLD_AMOUNT = lazy(r"\b(?:statt|anstatt|anstelle\s+von|nicht|vorher|bisher|nicht\s+mit)"
+                   rf"\s+(?:mit\s+|von\s+|über\s+)?{_AMOUNT}", re.IGNORECASE)
+_OLD_OUTCOME = lazy(r"\b(?:statt|anstatt|nicht|vorher|bisher)\s+(?:"
+                    + "|".join(OUTCOMES) + r")\b", re.IGNORECASE)
+_NEW_AMOUNT = lazy(_AMOUNT, re.IGNORECASE)
+_VOTES = lazy(r"\([^()]{0,80}\)")
+_OUTCOME = lazy(r"\b(?:" + "|".join(OUTCOMES) + r")\b", re.IGNORECASE)
+_SAYS_CORRECTION = lazy(rf"^\s*{_BEFORE}(?:korrektur|berichtigung|korrigier|berichtig)",
+                        re.IGNORECASE)
 # Without "Grund:", the reason is the next line, the next sentence ("… nicht mit 1.000 €. Das
 # stand falsch im Protokoll.") or a remark in brackets ("(Fehler im Protokoll)")
-_NEXT_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ])")
-_REMARK = re.compile(r"\(([^()]{5,300})\)\s*[.!]?\s*$")
-_VOTE_WORDS = re.compile(r"ja|nein|daf(?:ü|ue)r|dagegen|enth", re.IGNORECASE)
+_NEXT_SENTENCE = lazy(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ])")
+_REMARK = lazy(r"\(([^()]{5,300})\)\s*[.!]?\s*$")
+_VOTE_WORDS = lazy(r"ja|nein|daf(?:ü|ue)r|dagegen|enth", re.IGNORECASE)
 # … or the words after a last comma, semicolon or dash that name no amount and no outcome
 # ("… 1.000 € statt 1.200 €, Tippfehler im Protokoll")
-_CLAUSE = re.compile(r"[,;]\s+|\s[–-]\s+")
+_CLAUSE = lazy(r"[,;]\s+|\s[–-]\s+")
 
 USAGE = ("/korrektur ADE-2026-001 bewilligt 1.000 € Grund: Die Konferenz hat 1.000 € "
          "beschlossen, gemeldet waren 1.500 €")

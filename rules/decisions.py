@@ -11,6 +11,7 @@ from rules.conferences import _distance as edit_distance
 from rules.dates import MONTHS, format_date
 from rules.money import AmountError, format_cents, parse_amount
 from rules.numbers import NUMBER_PATTERN, canonical_number
+from rules.patterns import lazy
 from rules.refusal import InputError, Refusal, Warning
 
 OUTCOMES = {
@@ -23,15 +24,15 @@ OUTCOMES = {
 OUTCOME_WORDS = {"approved": "bewilligt", "rejected": "abgelehnt", "deferred": "vertagt"}
 MAX_LINE_CHARS = 300  # one decision; longer is refused before anything is matched
 # Every pattern here is one pass: no two unbounded runs that can take the same characters.
-_START = re.compile(rf"[-*•–]?\s*(?:[0-9]{{1,2}}[.)]\s+(?={NUMBER_PATTERN}))?"
-                    rf"(?:top\s*[0-9]{{1,2}}\s*[:.)]?\s+(?={NUMBER_PATTERN}))?"  # "TOP 3: ADE-…"
-                    rf"(?:antrag\s+(?:nr\.?\s*)?|nr\.?\s*)?"  # not "TOP 3": an agenda item
-                    rf"(?P<number>{NUMBER_PATTERN}|[0-9]{{1,6}})"
-                    r"(?![0-9A-Za-z]|[.,][0-9])", re.IGNORECASE)
-_MENTIONS = re.compile(rf"\b{NUMBER_PATTERN}\b|\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b",
-                       re.IGNORECASE)
-_OUTCOME_MENTIONED = re.compile(rf"\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b", re.IGNORECASE)
-_DATE_IN_LINE = re.compile(
+_START = lazy(rf"[-*•–]?\s*(?:[0-9]{{1,2}}[.)]\s+(?={NUMBER_PATTERN}))?"
+              rf"(?:top\s*[0-9]{{1,2}}\s*[:.)]?\s+(?={NUMBER_PATTERN}))?"  # "TOP 3: ADE-…"
+              rf"(?:antrag\s+(?:nr\.?\s*)?|nr\.?\s*)?"  # not "TOP 3": an agenda item
+              rf"(?P<number>{NUMBER_PATTERN}|[0-9]{{1,6}})"
+              r"(?![0-9A-Za-z]|[.,][0-9])", re.IGNORECASE)
+_MENTIONS = lazy(rf"\b{NUMBER_PATTERN}\b|\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b",
+                 re.IGNORECASE)
+_OUTCOME_MENTIONED = lazy(rf"\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b", re.IGNORECASE)
+_DATE_IN_LINE = lazy(
     r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\b\d{4}-\d{2}-\d{2}\b"
     rf"|\b\d{{1,2}}\.\s?(?:{'|'.join(sorted(MONTHS, key=len, reverse=True))})\b\.?(?:\s\d{{4}}\b)?",
     re.IGNORECASE)
@@ -42,7 +43,7 @@ _KIND = (r"ja|nein|enth(?:altung(?:en)?|\.)?|enthalten|daf(?:ü|ue)r|dagegen|geg
 _VOTE_WORD = rf"(?P<kind>{_KIND})(?:-?stimmen?)?"
 # "ja 7", "ja: 7", "7 ja", "7 Ja-Stimmen", "Enthaltungen 0", "7:1:0" or "7/1/0" (yes, no,
 # abstain), "6 dafür, 1 dagegen, 1 Enthaltung", "1 Gegenstimme"
-_VOTE = re.compile(
+_VOTE = lazy(
     rf"\b{_VOTE_WORD}\s*(?:[:=]\s*)?(?P<count>[0-9]{{1,3}})\b"
     rf"|\b(?P<count2>[0-9]{{1,3}})\s*(?:x\s*)?(?P<kind2>{_KIND})"
     r"(?:-?stimmen?)?(?![a-zäöü])"
@@ -50,8 +51,8 @@ _VOTE = re.compile(
     r"(?P<abstain>[0-9]{1,3})"
     r"(?![0-9])",
     re.IGNORECASE)
-_VOTE_HINT = re.compile(r"\b(?:ja|nein|enth\w*|stimmen?|daf(?:ü|ue)r|dagegen|gegenstimm\w*)\b",
-                        re.IGNORECASE)
+_VOTE_HINT = lazy(r"\b(?:ja|nein|enth\w*|stimmen?|daf(?:ü|ue)r|dagegen|gegenstimm\w*)\b",
+                  re.IGNORECASE)
 # what each way of writing a vote counts as: yes, no or abstain
 _KINDS = {"dafü": "ja", "dafu": "ja", "dage": "nein", "gege": "nein",
           "cont": "nein", "kont": "nein"}
@@ -65,19 +66,19 @@ _FILLER = frozenset({
     "unter", "auflage", "auflagen",  # "mit Auflagen bewilligt": the conditions are not booked
     "vollstaendig", "gesamt", "insgesamt", "mehrheit", "bewilligung", "höhe:", "hoehe:"})
 _NEGATION = frozenset({"nicht", "kein", "keine"})
-_QUOTED = re.compile(r"„[^“”\"]*[“”\"]|\"[^\"]*\"|'[^']*'")  # a title quoted for the reader
-_BRACKETS = re.compile(r"\([^()]*\)")
-_MONEY = re.compile(r"\d\s*(?:€|eur\b|euro\b)|€\s*\d|^\(\s*\d[\d.]*(?:,\d{1,2}|,-{1,2})?\s*\)$",
-                    re.IGNORECASE)
-_MONEY_WORD = re.compile(r"€|\beur(?:o|os)?\b", re.IGNORECASE)
-_UNANIMOUS = re.compile(r"einstimmig", re.IGNORECASE)
+_QUOTED = lazy(r"„[^“”\"]*[“”\"]|\"[^\"]*\"|'[^']*'")  # a title quoted for the reader
+_BRACKETS = lazy(r"\([^()]*\)")
+_MONEY = lazy(r"\d\s*(?:€|eur\b|euro\b)|€\s*\d|^\(\s*\d[\d.]*(?:,\d{1,2}|,-{1,2})?\s*\)$",
+              re.IGNORECASE)
+_MONEY_WORD = lazy(r"€|\beur(?:o|os)?\b", re.IGNORECASE)
+_UNANIMOUS = lazy(r"einstimmig", re.IGNORECASE)
 # the amount asked for, named beside the one approved: "bewilligt 1.200 statt 1.500 €",
 # "1.200 € von 1.500 € bewilligt", "1.200 € (beantragt waren 1.500 €)"
-_REQUESTED = re.compile(
+_REQUESTED = lazy(
     r"\b(?:statt|anstatt|anstelle\s+von|von|beantragt\s+waren|beantragt)\s+(?:den\s+|der\s+)?"
     r"(?:beantragten\s+)?(?:€\s?)?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d{1,2}|,-{1,2})?(?![\d])(?![.,]\d)"
     r"(?:\s?(?:€|eur\b|euro\b))?", re.IGNORECASE)
-_EMPTY_BRACKETS = re.compile(r"\([\s,;/und]*\)")  # what is left of "(ja 7, nein 1 und 0 Enth.)"
+_EMPTY_BRACKETS = lazy(r"\([\s,;/und]*\)")  # what is left of "(ja 7, nein 1 und 0 Enth.)"
 
 
 @dataclass(frozen=True)
@@ -266,9 +267,9 @@ def _read_votes(rest: str, shown: str) -> tuple[Votes | None, str]:
 
 # "TOP 3 Spielplatzfest: bewilligt …": the project named by words; they end where the result
 # begins (an outcome word, "einstimmig", "nicht" of "nicht bewilligt")
-_AGENDA_ITEM = re.compile(r"\s*(?:[-*•–]\s*)?top\s*[0-9]{1,2}\s*[:.)]?\s*", re.IGNORECASE)
-_RESULT_STARTS = re.compile(rf"\b(?:{'|'.join(OUTCOMES)}|einstimmig|nicht)\b", re.IGNORECASE)
-_NAME_WORD = re.compile(r"[^\W\d_]{3,}")
+_AGENDA_ITEM = lazy(r"\s*(?:[-*•–]\s*)?top\s*[0-9]{1,2}\s*[:.)]?\s*", re.IGNORECASE)
+_RESULT_STARTS = lazy(rf"\b(?:{'|'.join(OUTCOMES)}|einstimmig|nicht)\b", re.IGNORECASE)
+_NAME_WORD = lazy(r"[^\W\d_]{3,}")
 _NOT_A_NAME = frozenset({"antrag", "projekt", "der", "die", "das", "für", "fuer", "und", "von",
                          "vom", "zum", "zur", "mit", "wurde", "wird", "ist", "top", "nr"})
 
