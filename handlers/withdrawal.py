@@ -1,6 +1,8 @@
 """/zurueckziehen: an applicant withdraws her own open application, or a secretary marks one of
 her conference withdrawn (also an incomplete one nobody completes). A withdrawn application is
-on the record and can no longer be decided."""
+on the record and can no longer be decided. An applicant who wants to give back an approved
+grant is told that her conference does that with /korrektur; her words go to its secretaries
+with the line to send, and nothing is booked by her message."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from datetime import date
 from handlers import codes
 from handlers.applications import APPLICANT_STATUS, STATUS
 from handlers.context import Context, reply
-from handlers.messages import Action, Outcome
+from handlers.messages import Action, Outcome, Reply
 from rules.dates import format_date
-from rules.decisions import withdraw_decided
+from rules.decisions import approval_given_back, withdraw_decided
+from rules.money import format_cents
 from rules.records import Application, ApplicationStatus
 from rules.refusal import Refused, refuse
 from rules.withdrawal import NUMBER
@@ -40,6 +43,8 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     if status == "withdrawn":
         when = format_date(date.fromisoformat((application.withdrawn or {})["on"]))
         raise refuse("", f"{number} ist schon seit dem {when} zurückgezogen.")
+    if is_own and not is_secretary and _approved(application):
+        return _give_back(ctx, application, f"{args} {body}")
     if status not in WITHDRAWABLE:
         shown = (STATUS if is_secretary else APPLICANT_STATUS)[status]
         raise Refused(withdraw_decided(number, shown, secretary=is_secretary))
@@ -75,6 +80,38 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
                  f"{told}", application_number=number)
 
 
+def _approved(application: Application) -> bool:
+    """Booked as approved: money the conference has granted (one held for the county under R9
+    is not booked yet and keeps the plain refusal)."""
+    return application.status == "approved"
+
+
+def _give_back(ctx: Context, application: Application, words: str) -> Outcome:
+    """R11: an approved grant goes back through the conference. The secretaries get her words
+    and the /korrektur line that books the return; nothing is booked by her message."""
+    number, title = application.number, (application.title or "ohne Titel")[:80]
+    conference = ctx.conference(application.conference)
+    cents = application.approved_cents or 0
+    shown = f"{APPLICANT_STATUS[application.status]}, {format_cents(cents)}" if cents else (
+        APPLICANT_STATUS[application.status])
+    said = " ".join((ctx.message.text if ctx.message.text.strip() else words).split())
+    said = said[:MAX_REASON] + ("…" if len(said) > MAX_REASON else "")
+    command = (f"/korrektur {number} abgelehnt Grund: Der Träger gibt die Bewilligung zurück, "
+               "das Projekt findet nicht statt.")
+    unsure = ("" if ctx.message.sender.verified else "\nDer Absender der E-Mail ist nicht "
+              "bestätigt: fragen Sie bitte beim Antragsteller nach, bevor Sie buchen.")
+    for secretary in ctx.secretaries(conference.code):
+        ctx.notify(secretary.id, f"Antrag {number} „{title}“ ({conference.name}, {shown}): Der "
+                   f"Antragsteller möchte die Bewilligung zurückgeben und schreibt:\n„{said}“\n"
+                   "Gebucht ist dadurch nichts. Gibt die Konferenz das Geld frei, senden Sie "
+                   f"(den Grund können Sie anpassen):\n{command}\nDer Betrag ist danach wieder "
+                   f"verfügbar (R3), der Antragsteller wird informiert.{unsure}", "withdrawal",
+                   f"give-back:{number}:{ctx.message.source_id}:{secretary.id}",
+                   actions=(Action("Rückgabe eintragen", command),), application_number=number)
+    text = approval_given_back(number, shown, conference.name).render()
+    return Outcome(True, (Reply(text),), application_number=number, rule="R11")
+
+
 def _confirm_first(ctx: Context, application: Application) -> Outcome:
     """An e-mail whose sender the channel could not vouch for (the From can be forged): the
     answer goes to the address on record with a code, and only that code withdraws."""
@@ -96,6 +133,10 @@ def _which(ctx: Context) -> Outcome:
                a.contact == ctx.identity.key
                or (ctx.person is not None and ctx.person.conference == a.conference))]
     if not own:
+        granted = [a for year in ctx.store.years()[-2:] for a in ctx.store.applications(year)
+                   if a.contact == ctx.identity.key and _approved(a)]
+        if len(granted) == 1 and ctx.person is None:  # her one grant: passed on, not booked
+            return _give_back(ctx, granted[0], "")
         raise refuse("", "Welchen Antrag möchten Sie zurückziehen? Bitte nennen Sie die Nummer, "
                          "z. B. /zurueckziehen ADE-2026-001. /antraege zeigt Ihre Anträge.")
     if len(own) == 1:  # the one she means: the exact line to send, still nothing on a guess

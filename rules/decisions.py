@@ -501,6 +501,17 @@ def withdraw_decided(number: str, status_word: str, *, secretary: bool) -> Refus
                           "lässt sich nur ein offener Antrag.", hint)
 
 
+def approval_given_back(number: str, status_word: str, conference_name: str) -> Refusal:
+    """R11: an applicant cannot withdraw an approved application herself; the conference takes
+    the money back with a correction of its decision. Her message has gone to its secretaries."""
+    return Refusal("R11", f"Über {number} ist schon entschieden ({status_word}); eine Bewilligung "
+                          "lässt sich nicht selbst zurückziehen, das Geld gibt die Sozialkonferenz "
+                          f"{conference_name} mit einer Korrektur ihres Beschlusses zurück.",
+                   "Ihre Nachricht habe ich an ihre Geschäftsführung weitergegeben. Sie trägt die "
+                   "Rückgabe ein, Sie erhalten dann eine Nachricht. Bis dahin ist nichts "
+                   "geändert.")
+
+
 def nothing_to_correct(number: str, status_word: str) -> Refusal:
     """R11: a correction needs a decision to correct."""
     return Refusal("R11", f"Über {number} ist noch nicht entschieden ({status_word}); es gibt "

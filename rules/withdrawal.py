@@ -37,7 +37,10 @@ _NEGATION = re.compile(r"\b(?:nicht|nie|kein\w*)\b", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:falls|sofern|wenn|ob|eventuell|evtl|vielleicht|m(?:ö|oe)glicherweise"
                         r"|ggf|gegebenenfalls|(?:ü|ue)berlegen|k(?:ö|oe)nnten|m(?:ü|ue)ssten"
                         r"|w(?:ü|ue)rden)\b", re.IGNORECASE)
-_CLAUSE_END = re.compile(r"[,;:–]")
+# "Wir können es nicht durchführen und ziehen den Antrag zurück": a "nicht" before "und" is
+# another verb's
+_CLAUSE_END = re.compile(r"[,;:–]|\b(?:und|aber|daher|deshalb|darum|deswegen|also)\b",
+                         re.IGNORECASE)
 
 
 def _withdrawals(text: str) -> list[tuple[str, bool]]:

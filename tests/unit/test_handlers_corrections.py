@@ -223,7 +223,9 @@ def test_a_secretary_marks_an_application_withdrawn_and_the_applicant_is_told(bo
 
 def test_only_open_applications_of_ones_own_can_be_withdrawn(bot: Bot) -> None:
     number = approved_too_much(bot)
-    bot.refused(APPLICANT, f"/zurueckziehen {number}", "R11", today=date(2026, 3, 20))
+    given_back = bot.say(APPLICANT, f"/zurueckziehen {number}", today=date(2026, 3, 20))
+    assert reply_text(given_back).startswith("R11: "), reply_text(given_back)
+    assert bot.application(number)["status"] == "approved"  # only passed on to the secretaries
     other = bot.submit(Titel="Ferienfreizeit")
     bot.refused("someone@example.org", f"/zurueckziehen {other}", None, today=date(2026, 3, 20))
     bot.refused("sek-ble", f"/zurueckziehen {other}", None, today=date(2026, 3, 20))

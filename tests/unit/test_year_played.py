@@ -633,3 +633,33 @@ def test_a_reading_command_named_anywhere_in_a_short_message_is_answered(
     bot.submit()
     answer = reply_text(bot.must(who, text, today=MARCH))
     assert answer.startswith(starts), answer
+
+
+@pytest.mark.parametrize("text", [
+    "Wir können das Projekt leider nicht durchführen und ziehen unseren Antrag zurück.",
+    "Wir ziehen unseren Antrag {number} zurück, der Kurs kommt nicht zustande.",
+    "/zurueckziehen {number}",
+])
+def test_an_approved_grant_given_back_goes_to_the_secretaries_with_the_correction_line(
+        bot: Bot, text: str) -> None:
+    number = bot.submit()
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{number} bewilligt mit 1.200 € (5:0:1)")
+    said = text.format(number=number)
+    outcome = bot.must("kita@example.org", said, today=date(2026, 4, 2))
+    answer = reply_text(outcome)
+    assert answer.startswith("R11: "), answer
+    assert "Geschäftsführung weitergegeben" in answer, answer
+    assert "Korrektur" in answer, answer
+    assert bot.application(number)["status"] == "approved"  # nothing booked by her message
+    assert bot.balance()["bound_cents"] == 120_000
+    notices = [n for n in outcome.notifications if n.recipient == "sek-ade"]
+    assert len(notices) == 1, outcome.notifications
+    assert number in notices[0].text, notices[0].text
+    assert said in notices[0].text, notices[0].text
+    command = next(line for line in notices[0].text.splitlines()
+                   if line.startswith(f"/korrektur {number} "))
+    preview = bot.must("sek-ade", command, today=date(2026, 4, 3))  # the line works as given
+    bot.must("sek-ade", booking_command(preview), today=date(2026, 4, 3))
+    assert bot.application(number)["status"] == "rejected"
+    assert bot.balance()["bound_cents"] == 0
