@@ -11,6 +11,9 @@
   power failure may send the last few mails once more, with the same Message-ID.
 - `failed/`: a mail the SMTP server refused for good, as .eml, with a .reason.txt.
 - `handled.jsonl`: one line per handled mail (source id, where it was moved, its IMAP UID).
+  The records of mails answered together are written into their answers' queue file, in its
+  fsync, and appended to the journal without one; the journal is fsynced before such a queue
+  file is deleted, and a start appends (fsynced) what a power failure took from it.
 
 Mails handled side by side share their fsyncs (`GroupCommit`): whatever arrives while one group
 is being written waits for the next write.
@@ -40,6 +43,7 @@ SENT_DAYS = 30
 KEEP_IN_MEMORY = 256 * 1024  # larger queued mails are read from their file when sent
 SYNC_SENT_EVERY = 50  # lines in sent.log between two fsyncs
 SET_ASIDE = "unprocessed:"  # key of the polite answer to a mail set aside after its attempts
+RECORD = "record"  # a queue file's line holding a handled mail's record
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,10 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def _pack(path: Path, mails: Iterable[tuple[str, Outgoing]]) -> tuple[bytes, list[Queued]]:
-    """A queue file: for each mail a JSON line (key, recipient, size), then its bytes."""
+def _pack(path: Path, mails: Iterable[tuple[str, Outgoing]],
+          records: list[dict[str, Any]]) -> tuple[bytes, list[Queued]]:
+    """A queue file: for each mail a JSON line (key, recipient, size), then its bytes; then a
+    JSON line for each record of a handled mail."""
     parts: list[bytes] = []
     queued: list[Queued] = []
     position = 0
@@ -93,22 +99,28 @@ def _pack(path: Path, mails: Iterable[tuple[str, Outgoing]]) -> tuple[bytes, lis
         position = start + len(mail.data) + 1
         queued.append(Queued(digest, path, mail.recipient, mail.urgent, start, len(mail.data),
                              mail.data if len(mail.data) <= KEEP_IN_MEMORY else None))
+    parts += [json.dumps({RECORD: entry}).encode("ascii") + b"\n" for entry in records]
     return b"".join(parts), queued
 
 
-def _unpack(path: Path, data: bytes) -> list[Queued]:
+def _unpack(path: Path, data: bytes) -> tuple[list[Queued], list[dict[str, Any]]]:
     mails: list[Queued] = []
+    records: list[dict[str, Any]] = []
     position = 0
     while position < len(data):
         end = data.index(b"\n", position)
         head = json.loads(data[position:end])
+        if RECORD in head:
+            records.append(head[RECORD])
+            position = end + 1
+            continue
         start = end + 1
         size = int(head["size"])
         body = data[start:start + size]
         mails.append(Queued(head["key"], path, head["to"], bool(head["urgent"]), start, size,
                             body if size <= KEEP_IN_MEMORY else None))
         position = start + size + 1
-    return mails
+    return mails, records
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -145,17 +157,21 @@ class MailState:
         self._open: dict[Path, dict[str, Queued]] = {}  # queue file → its mails not yet sent
         self._finished: list[Path] = []  # queue files all sent, deleted at the next sync
         self._unsynced = 0
+        self._journal_unsynced = False  # records appended that are only in queue files' fsyncs
         self._sent_log: int | None = None
         self.left_over: list[Queued] = []  # queued by an earlier run, oldest first
+        records: list[dict[str, Any]] = []
+        spent: list[Path] = []
         for path in sorted(self.queue.glob("*.mails")):
-            mails = _unpack(path, path.read_bytes())
+            mails, file_records = _unpack(path, path.read_bytes())
+            records += file_records
             self._keys.update(m.digest for m in mails)
             waiting = {m.digest: m for m in mails if m.digest not in self._sent}
             if waiting:
                 self._open[path] = waiting
                 self.left_over += waiting.values()
             else:
-                path.unlink()
+                spent.append(path)
         self.handled: dict[str, dict[str, Any]] = {}
         self.threads: dict[str, tuple[str, str]] = {}  # application number → (Message-ID, subject)
         for line in _read_lines(self.journal_path):
@@ -163,6 +179,11 @@ class MailState:
                 self._remember(json.loads(line))
             except json.JSONDecodeError:
                 continue  # the last line of a power failure
+        lost = [r for r in records if r["sid"] not in self.handled]  # by a power failure
+        if lost:
+            self._append_journal(lost, sync=True)
+        for path in spent:
+            path.unlink()
 
     @staticmethod
     def key_hash(key: str) -> str:
@@ -174,9 +195,15 @@ class MailState:
             self._sent_log = None
 
     # -- outgoing ---------------------------------------------------------------------------
-    def enqueue(self, mails: Iterable[Outgoing]) -> list[Queued]:
+    def enqueue(self, mails: Iterable[Outgoing],
+                records: list[dict[str, Any]] | None = None) -> list[Queued]:
         """Write the mails whose keys are new into one file of queue/ (fsynced, then the folder)
-        and return them; on an error none of them is queued."""
+        and return them; on an error none of them is queued. `records` (of handled mails) are
+        written into the same file and its fsync, then appended to the journal without one
+        (`sync_sent` fsyncs it before the file is deleted); on an error none is recorded."""
+        records = records or []
+        if records:
+            self._check_records(records)
         with self._lock:
             fresh: dict[str, Outgoing] = {}
             for mail in mails:
@@ -187,10 +214,12 @@ class MailState:
                     fresh.setdefault(digest, mail)
             self._keys.update(fresh)  # taken while written: a second writer skips them
         if not fresh:
+            if records:
+                self.record(records)
             return []
         path = self.queue / f"{time.time_ns():020d}.mails"
         temp = self.queue / f".{path.name}.tmp"
-        data, queued = _pack(path, fresh.items())
+        data, queued = _pack(path, fresh.items(), records)
         try:
             _write_synced(temp, data)
             os.replace(temp, path)
@@ -201,6 +230,8 @@ class MailState:
             with self._lock:
                 self._keys.difference_update(fresh)
             raise
+        if records:
+            self._append_journal(records, sync=False)
         with self._lock:
             self._open[path] = {mail.digest: mail for mail in queued}
         return queued
@@ -232,8 +263,14 @@ class MailState:
         with self._lock:
             finished, self._finished = self._finished, []
             unsynced, self._unsynced = self._unsynced, 0
+            journal = bool(finished) and self._journal_unsynced
+            if journal:
+                self._journal_unsynced = False
         if unsynced and self._sent_log is not None:
             os.fsync(self._sent_log)
+        if journal:  # the records of the files deleted now are only in the journal then
+            with open(self.journal_path, "a", encoding="utf-8") as handle:
+                os.fsync(handle.fileno())
         for path in finished:
             path.unlink(missing_ok=True)
 
@@ -254,16 +291,27 @@ class MailState:
 
     def record(self, entries: list[dict[str, Any]]) -> None:
         """Append handled mails to the journal, with one fsync."""
+        self._check_records(entries)
+        self._append_journal(entries, sync=True)
+
+    @staticmethod
+    def _check_records(entries: list[dict[str, Any]]) -> None:
         for entry in entries:
             if not entry.get("set_aside"):
                 faults.check("record", str(entry.get("sid", "")))
+
+    def _append_journal(self, entries: list[dict[str, Any]], *, sync: bool) -> None:
         # ASCII JSON: any text a sender sent (lone surrogates, raw 8-bit headers, NUL) is
         # escaped and reads back as itself.
         lines = "".join(json.dumps(entry) + "\n" for entry in entries)
         with open(self.journal_path, "a", encoding="utf-8") as journal:
             journal.write(lines)
             journal.flush()
-            os.fsync(journal.fileno())
+            if sync:
+                os.fsync(journal.fileno())
+            else:
+                with self._lock:
+                    self._journal_unsynced = True
         for entry in entries:
             self._remember(entry)
 
@@ -347,8 +395,8 @@ class GroupCommit:
     """Queues mails and records handled ones for callers working side by side: whatever arrives
     while one group is written waits for the next write and shares its fsyncs.
 
-    A write is done when its mails are queued and then its records written; the mails queued
-    are handed to `queued` (the sender) as soon as they are on disk, before the records are.
+    A write is done when its mails are queued and its records written, both in one file and
+    one fsync (`MailState.enqueue`); then the mails are handed to `queued` (the sender).
     Writes are done in the order they were submitted."""
 
     def __init__(self, state: MailState, queued: Callable[[list[Queued]], None]) -> None:
@@ -386,10 +434,10 @@ class GroupCommit:
         mails = [mail for member, _, _ in group for mail in member]
         entries = [entry for _, member, _ in group for entry in member]
         try:
-            # The answers go out while their records are written: they are on disk already.
+            # The records are written into the answers' queue file, in its fsync.
             if mails:
-                self._queued(await asyncio.to_thread(self._state.enqueue, mails))
-            if entries:
+                self._queued(await asyncio.to_thread(self._state.enqueue, mails, entries))
+            elif entries:
                 await asyncio.to_thread(self._state.record, entries)
         except Exception as error:
             if len(group) > 1:

@@ -20,6 +20,38 @@ def outgoing(key: str, urgent: bool = False) -> Outgoing:
                     urgent)
 
 
+def test_records_written_with_their_answers_survive_a_journal_lost_to_a_power_failure(
+        tmp_path: Path) -> None:
+    """The records of mails answered together go into the answers' queue file, in its fsync;
+    the journal's append after it is not fsynced until that file is deleted."""
+    state = MailState(tmp_path)
+    entries = [{"sid": f"m{i}", "folder": "Verarbeitet", "uid": str(i),
+                "at": "2026-11-30T10:00:00"} for i in range(2)]
+    [mail] = state.enqueue([outgoing("a")], entries)
+    assert set(state.handled) == {"m0", "m1"}
+    journal = tmp_path / "handled.jsonl"
+    assert len(journal.read_text().splitlines()) == 2
+    journal.write_text("")  # the power failed before the disk had the journal's append
+
+    again = MailState(tmp_path)
+    assert set(again.handled) == {"m0", "m1"}
+    assert again.handled["m1"]["uid"] == "1"
+    assert [m.digest for m in again.left_over] == [mail.digest]  # records are no mails
+    assert len(journal.read_text().splitlines()) == 2, "appended again at the start"
+    again.mark_sent(again.left_over[0])
+    again.sync_sent()
+    assert list((tmp_path / "queue").iterdir()) == []
+    assert set(MailState(tmp_path).handled) == {"m0", "m1"}
+
+
+def test_records_of_mails_whose_answers_were_queued_before_are_still_written(
+        tmp_path: Path) -> None:
+    state = MailState(tmp_path)
+    state.enqueue([outgoing("a")])
+    assert state.enqueue([outgoing("a")], [{"sid": "m0", "at": "2026-11-30"}]) == []
+    assert "m0" in MailState(tmp_path).handled
+
+
 def test_queued_mails_survive_a_restart_and_sent_ones_are_not_sent_again(tmp_path: Path) -> None:
     state = MailState(tmp_path)
     first = state.enqueue([outgoing("a"), outgoing("b", urgent=True), outgoing("c")])
