@@ -39,8 +39,9 @@ _ATTEND = lazy(
     r"\b(?:nehme\s+(?:(?:sehr|gerne?|gern|natürlich|selbst|persönlich)\s+){0,2}teil|teilnehmen|zusage|sage\s+(?:ich\s+)?(?:gerne?\s+)?zu|"
     r"zugesagt|ich\s+komme|komme\s+(?:ich\s+)?gerne?|bin\s+(?:ich\s+)?(?:gerne?\s+)?dabei|werde\s+da\s+sein|kann\s+kommen|"
     r"teilnahme\s+(?:bestätigt|zugesagt)|angenommen|annehmen)\b", re.IGNORECASE)
-_TENTATIVE = lazy(r"\b(?:vielleicht|eventuell|vorbehalt|vorläufig|unter\s+vorbehalt)\b",
-                  re.IGNORECASE)
+_TENTATIVE = lazy(r"\b(?:vielleicht|eventuell|vorbehalt|vorläufig|unter\s+vorbehalt"
+                  r"|wahrscheinlich|voraussichtlich|vermutlich|hoffentlich|evtl|ggf"
+                  r"|m(?:ö|oe)glicherweise)\b", re.IGNORECASE)
 _YES = lazy(r"\s*(?:ja|jawohl|ok|okay)\b[\s,.!]*(?:gerne?|klar|sicher|danke)?[\s,.!]*",
             re.IGNORECASE)
 _NO = lazy(r"\s*(?:nein|leider\s+nein)\b[\s,.!]*(?:leider|danke)?[\s,.!]*",
@@ -192,8 +193,14 @@ def attendance_word(text: str) -> str | None:
         return EXCUSE
     if _TENTATIVE.search(text):
         return TENTATIVE
-    if _ATTEND.search(text):
-        return ATTEND
+    attend = _ATTEND.search(text)
+    if attend:
+        # "Ich komme, wenn ich es schaffe", "Ich nehme teil, falls …": a condition in the
+        # sentence of the yes is a "vielleicht" (R9 asks back); "Ich komme." stays firm
+        start = max(text.rfind(end, 0, attend.start()) for end in ".!\n") + 1
+        stops = [at for at in (text.find(end, attend.end()) for end in ".!\n") if at >= 0]
+        sentence = text[start:min(stops, default=len(text))]
+        return TENTATIVE if conditional(sentence) else ATTEND
     return None
 
 

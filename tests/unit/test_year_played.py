@@ -663,3 +663,24 @@ def test_an_approved_grant_given_back_goes_to_the_secretaries_with_the_correctio
     bot.must("sek-ade", booking_command(preview), today=date(2026, 4, 3))
     assert bot.application(number)["status"] == "rejected"
     assert bot.balance()["bound_cents"] == 0
+
+
+@pytest.mark.parametrize("text", [
+    "Ich komme, wenn ich es zeitlich schaffe.",
+    "Ich komme, falls der Kreistag nicht länger dauert.",
+    "Ich komme wahrscheinlich.",
+    "Ja, ich nehme teil, sofern nichts dazwischenkommt.",
+])
+def test_a_county_yes_with_a_condition_is_asked_back_not_counted(bot: Bot, text: str) -> None:
+    bot.session(MARCH, attend=None)
+    outcome = bot.refused("kreis-1", text, "R9", today=date(2026, 3, 2))
+    assert "feste Zu- oder Absage" in reply_text(outcome), reply_text(outcome)
+    assert "/anwesend ADE 19.03.2026" in [a.command for a in outcome.replies[0].actions]
+
+
+@pytest.mark.parametrize("text", ["Ich komme.", "Ich nehme teil", "Ich komme gerne. Wenn Sie "
+                                  "Unterlagen haben, schicken Sie sie mir bitte vorher."])
+def test_a_county_yes_for_sure_is_still_counted(bot: Bot, text: str) -> None:
+    bot.session(MARCH, attend=None)
+    outcome = bot.must("kreis-1", text, today=date(2026, 3, 2))
+    assert "Teilnahme an der Sitzung Adendorf am 19.03.2026" in reply_text(outcome)
