@@ -173,13 +173,17 @@ def agenda_text(ctx: Context, conference: Conference, session: Session | None, *
 def upcoming(ctx: Context, args: str, body: str) -> Outcome:
     """/sitzungen: the sessions from today on (secretaries: their own conference)."""
     conference = None
-    if ctx.person is not None and ctx.person.role == "secretary":
-        conference = ctx.conference(ctx.person.conference or "")
-    elif args.strip():
+    if args.strip():
         conference = find_conference(args.strip(), ctx.config.conferences)
         if conference is None:
             raise refuse("", f"Die Konferenz „{args.strip()[:40]}“ kenne ich nicht. Beispiel: "
                              f"/sitzungen {ctx.config.conferences[0].code}")
+    if ctx.person is not None and ctx.person.role == "secretary":
+        own = ctx.conference(ctx.person.conference or "")
+        if conference is not None and conference.code != own.code:
+            raise refuse("", f"Sie sehen nur die Sitzungen von {own.name}. Die anderen "
+                             "Konferenzen sieht der Landkreis; /sitzungen zeigt Ihre.")
+        conference = own
     until = (ctx.today + timedelta(days=UPCOMING_DAYS)).isoformat()
     rows = sorted((s for year in (ctx.today.year, ctx.today.year + 1)
                    for s in ctx.store.sessions(year, conference.code if conference else None)

@@ -182,7 +182,7 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     if reading.listed is not None:  # "Welche Anträge sind offen?" (an applicant: her own)
         return "antraege", " ".join(filter(None, (_scope(ctx), reading.listed))), ""
     if role != "applicant" and reading.sessions:  # "Welche Sitzungen sind geplant?"
-        named = _scope(ctx).split(" ")[0] if role != "secretary" else ""
+        named = _scope(ctx).split(" ")[0]  # a secretary naming another: told so
         return "sitzungen", "" if named.isdigit() else named, ""
     if role != "applicant" and reading.report is not None:  # "die Übersicht als Excel"
         year = _scope(ctx).split(" ")[-1]
@@ -191,11 +191,11 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     if reading.show:  # "Zeig mir bitte ADE-2026-004" (applicants: their own)
         return "zeige", reading.show, ""
     if role != "applicant" and reading.agenda:
-        named = _scope(ctx).split(" ")[0] if role != "secretary" else ""
+        named = _scope(ctx).split(" ")[0]  # a secretary naming another: told so
         return "tagesordnung", "" if named.isdigit() else named, ""
     if role != "applicant" and reading.minutes:
         day = _DAY.search(ctx.message.text[:MAX_SCOPE_CHARS])
-        named = _scope(ctx).split(" ")[0] if role != "secretary" else ""
+        named = _scope(ctx).split(" ")[0]  # a secretary naming another: told so
         return "protokoll", " ".join(filter(None, ("" if named.isdigit() else named,
                                                    day.group() if day else ""))), ""
     status = reading.status

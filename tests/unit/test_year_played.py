@@ -684,3 +684,17 @@ def test_a_county_yes_for_sure_is_still_counted(bot: Bot, text: str) -> None:
     bot.session(MARCH, attend=None)
     outcome = bot.must("kreis-1", text, today=date(2026, 3, 2))
     assert "Teilnahme an der Sitzung Adendorf am 19.03.2026" in reply_text(outcome)
+
+
+@pytest.mark.parametrize("text", ["Wann tagt Ostheide?", "Welche Sitzungen hat Ostheide?",
+                                  "/sitzungen OST"])
+def test_a_secretary_asking_for_another_conferences_sessions_is_told_whose_she_sees(
+        bot: Bot, text: str) -> None:
+    bot.concept("sek-ost")
+    bot.session(date(2026, 3, 24), secretary="sek-ost")
+    bot.session(MARCH)
+    answer = reply_text(bot.say("sek-ade", text, today=date(2026, 3, 1)))
+    assert "Sie sehen nur die Sitzungen von Adendorf" in answer, answer
+    assert "24.03.2026" not in answer
+    own = reply_text(bot.must("sek-ade", "Wann tagt Adendorf?", today=date(2026, 3, 1)))
+    assert own.startswith("Angesetzte Sitzungen (Adendorf):"), own
