@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from handlers.codes import WrongCodes
-from handlers.drafts import Drafts
 from handlers.messages import Action, IncomingMessage, Notification, Outcome, Reply, SessionEvent
 from rules.budget import Balance, balance_from, shortfall_warning, year_closed
 from rules.conferences import Conference
@@ -27,7 +26,9 @@ class Context:
     now: datetime  # aware, Europe/Berlin
     notifications: list[Notification] = field(default_factory=list)
     wrong_codes: WrongCodes = field(default_factory=WrongCodes)  # the Core's, shared
-    drafts: Drafts = field(default_factory=Drafts)  # the Core's, shared
+    # a refusal whose store changes are kept (a sketch refused for its social space is kept
+    # for the lines sent next: handlers/drafts.py); any other refusal changes nothing
+    keep_refused: bool = False
 
     @property
     def today(self) -> date:

@@ -1,44 +1,42 @@
 """Sketches sent without a social space, kept to join the lines their sender sends next (R4).
 
-Such a sketch is refused (no social space, no number), so nothing of it is on disk. An applicant
-who then sends only the missing lines ("Hier noch die fehlenden Angaben: Ausgangslage: …")
-means the first mail as well: her lines are joined to her last such sketch of the past
-`KEEP` days. Like the count of wrong codes they live in memory: a restart forgets them, and
-the refusal gave her the whole form to send back in any case.
+Such a sketch is refused (no social space, no number). An applicant who then sends only the
+missing lines ("Hier noch die fehlenden Angaben: Ausgangslage: …") means the first mail as
+well: her lines are joined to her last such sketch of the past `KEEP` days. The sketch is kept
+in the store (one row per sender in the global file's "drafts" table), written in the same
+commit as the refusal's answer, so a restart does not forget it; it is dropped when joined, and
+an expired one when the next draft is kept.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import datetime, timedelta
+
+from handlers.context import Context
 
 KEEP = timedelta(days=14)
 MOST = 1_000  # senders kept at once; the oldest goes first
 
 
-class Drafts:
-    """The last sketch without a social space per sender (thread-safe; one per Core)."""
+def keep(ctx: Context, fields: dict[str, str]) -> None:
+    """Keep the sender's sketch; the refusal that follows is committed with it."""
+    ctx.store.save_draft({"sender": ctx.identity.key, "at": ctx.now.isoformat(timespec="seconds"),
+                          "fields": dict(fields),
+                          "expired_before": (ctx.now - KEEP).isoformat(timespec="seconds"),
+                          "most": MOST})
+    ctx.keep_refused = True
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[str, tuple[datetime, dict[str, str]]] = OrderedDict()
 
-    def keep(self, who: str, fields: dict[str, str], now: datetime) -> None:
-        with self._lock:
-            self._kept.pop(who, None)
-            self._kept[who] = (now, dict(fields))
-            while len(self._kept) > MOST:
-                self._kept.popitem(last=False)
+def last(ctx: Context) -> tuple[datetime, dict[str, str]] | None:
+    """The sender's draft if it is recent (and not from the future of a replayed mail)."""
+    row = ctx.store.draft(ctx.identity.key)
+    if row is None:
+        return None
+    sent = datetime.fromisoformat(row["at"])
+    if not ctx.now - KEEP <= sent <= ctx.now:
+        return None
+    return sent, dict(row["fields"])
 
-    def last(self, who: str, now: datetime) -> tuple[datetime, dict[str, str]] | None:
-        """The sender's draft if it is recent (and not from the future of a replayed mail)."""
-        with self._lock:
-            kept = self._kept.get(who)
-        if kept is None or not now - KEEP <= kept[0] <= now:
-            return None
-        return kept[0], dict(kept[1])
 
-    def drop(self, who: str) -> None:
-        with self._lock:
-            self._kept.pop(who, None)
+def drop(ctx: Context) -> None:
+    ctx.store.drop_draft(ctx.identity.key)

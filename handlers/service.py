@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from handlers import commands, faults
 from handlers.codes import WrongCodes
 from handlers.context import Context, refusal_outcome
-from handlers.drafts import Drafts
 from handlers.messages import (
     Action,
     Attachment,
@@ -63,7 +62,6 @@ class Core:
         self.tz = ZoneInfo(config.timezone)
         self._lock = threading.Lock()
         self.wrong_codes = WrongCodes()
-        self.drafts = Drafts()
         self._batches: Batches | None = None
         self._configured = {(a.channel, normal_address(a.address)): a.person
                             for a in config.addresses}
@@ -182,7 +180,7 @@ class Core:
             return _outcome_from_record(seen["outcome"], duplicate=True)
         now = message.received_at.astimezone(self.tz)
         ctx = Context(self.config, self.store, identity, message, now,
-                      wrong_codes=self.wrong_codes, drafts=self.drafts)
+                      wrong_codes=self.wrong_codes)
         try:
             outcome = commands.dispatch(ctx, parsed)
         except Refused as refused:
@@ -194,6 +192,8 @@ class Core:
                 "Entschuldigung, bei der Verarbeitung ist ein Fehler aufgetreten. Es wurde nichts "
                 "geändert. Bitte versuchen Sie es später noch einmal."),))
         if not outcome.accepted:
+            if ctx.keep_refused:  # the draft kept with this refusal (handlers/drafts.py)
+                return self._commit(ctx, replace(outcome, notifications=()), sync=False)
             self.store.rollback()
             return outcome
         outcome = replace(outcome, accepted=True, notifications=tuple(ctx.notifications),

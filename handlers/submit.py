@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from datetime import date, timedelta
 
-from handlers import codes
+from handlers import codes, drafts
 from handlers.applications import APPLICANT_STATUS, STATUS
 from handlers.context import Context, reply
 from handlers.decisions import open_previews_listing
@@ -79,7 +79,7 @@ def _with_draft(ctx: Context, fields: dict[str, str]) -> tuple[dict[str, str], d
     (handlers.drafts), unless this one names another project; with the day of that sketch."""
     if not set(fields) & set(REQUIRED):
         return fields, None
-    draft = ctx.drafts.last(ctx.identity.key, ctx.now)
+    draft = drafts.last(ctx)
     if draft is None:
         return fields, None
     sent, before = draft
@@ -163,9 +163,9 @@ def _submit(ctx: Context, fields: dict[str, str], own: list[Application],
     if not isinstance(conference, Conference):
         corrected = dict(check.corrected)
         if "conference" not in fields and set(fields) & set(REQUIRED):
-            # kept for the lines she sends next (in memory only); a social space named but
+            # kept for the lines she sends next (in the store); a social space named but
             # unknown or misspelt gets the whole form back to send, as before
-            ctx.drafts.keep(ctx.identity.key, fields, ctx.now)
+            drafts.keep(ctx, fields)
         raise Refused(social_space_missing(
             check.problems, form_lines(_sent_keys(fields), {**fields, **corrected}),
             corrected=bool(corrected.get("conference")), named="conference" in fields,
@@ -185,7 +185,7 @@ def _submit(ctx: Context, fields: dict[str, str], own: list[Application],
         submitted_at=ctx.now.isoformat(timespec="seconds"),
         source_id=ctx.message.source_id,
     )
-    ctx.drafts.drop(ctx.identity.key)
+    drafts.drop(ctx)
     outcome = _store_and_answer(ctx, record, check, conference, new=True)
     if joined is None:
         return outcome

@@ -25,7 +25,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from handlers import veto, withdrawal
+from handlers import drafts, veto, withdrawal
 from handlers.context import Context, reply
 from handlers.corrections import spoken_command
 from handlers.messages import IncomingMessage, Outcome
@@ -164,7 +164,7 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         return "konzept", "", message.text  # the concept's lines without /konzept
     # first: a sketch's words are read for nothing else (`read`)
     if labels >= 2 or (labels >= 1 and (
-            message.refers_to or ctx.drafts.last(ctx.identity.key, ctx.now) is not None)):
+            message.refers_to or drafts.last(ctx) is not None)):
         # a sketch without the command line, or a completion (of a sketch sent without a
         # social space, too: handlers/drafts.py)
         return "antrag", "", message.text

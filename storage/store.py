@@ -503,6 +503,33 @@ class Store:
             table.update({"voided_at": at}, doc_ids=found)
         return len(found)
 
+    # -- sketches refused for their social space, kept for the sender's next lines (R4) ----------
+    def draft(self, sender: str) -> Record | None:
+        found = self._find(GLOBAL, "drafts", "sender", sender)
+        return dict(found[0]) if found else None
+
+    def save_draft(self, record: Record) -> None:
+        """Keep `record` ({"sender", "at", "fields"}) as the sender's one draft, and drop the
+        drafts older than `record["expired_before"]` (their senders never came back), and the
+        oldest beyond `most` (a flood of forged senders does not grow the file)."""
+        expired_before, most = record.pop("expired_before"), record.pop("most")
+        table = self.table(GLOBAL, "drafts")
+        others = sorted((row["at"], int(doc_id)) for doc_id, row
+                        in self.partitions.raw(GLOBAL, "drafts").items()
+                        if row["sender"] != record["sender"])
+        old = [doc_id for at, doc_id in others if at < expired_before]
+        old += [doc_id for _, doc_id in others[:max(0, len(others) - most + 1)]
+                if doc_id not in old]
+        if old:
+            table.remove(doc_ids=old)
+        self._upsert(GLOBAL, "drafts", record, "sender")
+
+    def drop_draft(self, sender: str) -> None:
+        found = [int(doc_id) for doc_id, _ in self.partitions.find(GLOBAL, "drafts", "sender",
+                                                                   sender)]
+        if found:
+            self.table(GLOBAL, "drafts").remove(doc_ids=found)
+
     # -- commands kept until the address on record confirms them -------------------------------
     def save_request(self, record: Record) -> None:
         self._upsert(GLOBAL, "requests", record, "code")

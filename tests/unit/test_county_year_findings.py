@@ -516,3 +516,17 @@ def test_an_applicants_question_about_her_application_shows_it_not_the_form(
     stranger = reply_text(bot.say("other@example.org", question.format(n=number),
                                   today=SESSION + timedelta(days=1)))
     assert "Sprachförderung" not in stranger
+
+
+def test_a_sketch_refused_for_its_social_space_is_joined_after_a_restart(bot: Bot) -> None:
+    """The kept sketch is in the store, written with the refusal: a restart keeps it; joined,
+    it is gone."""
+    bot.refused("d@example.org", FIRST_MAILS[0], "R4", today=date(2026, 2, 1))
+    bot.reopen()
+    outcome = bot.must("d@example.org", MISSING_LINES[0], today=date(2026, 2, 3))
+    assert "Ihre Angaben vom 01.02.2026 habe ich mit dieser Nachricht zusammengeführt." in (
+        reply_text(outcome))
+    assert bot.application(application_number(outcome))["title"] == "Spielplatzfest"
+    bot.reopen()
+    again = bot.must("d@example.org", MISSING_LINES[1], today=date(2026, 2, 4))
+    assert "zusammengeführt" not in reply_text(again)  # joined once, then dropped
