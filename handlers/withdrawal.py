@@ -51,11 +51,12 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     rest = args[found.end():] if NUMBER.search(args) else args
     if is_own and not is_secretary and not ctx.message.sender.verified:
         pending = application.withdrawal_code or {}
-        given = pending.get("code") in rest.split() and not codes.expired(
+        words = rest.split()  # the code as typed on a phone: "kq7m…" is "KQ7M…"
+        given = pending.get("code") in {w.upper() for w in words} and not codes.expired(
             pending["at"], ctx.now, ctx.config.security)
         if not given:
             return _confirm_first(ctx, application)
-        rest = rest.replace(pending["code"], " ")
+        rest = " ".join(w for w in words if w.upper() != pending["code"])
     reason = " ".join(f"{rest} {body}".split()).strip(" ,.:;-–")[:MAX_REASON]
     application = replace(application, status=ApplicationStatus.WITHDRAWN, withdrawal_code=None,
                           withdrawn={"on": ctx.today.isoformat(), "by": ctx.identity.key,

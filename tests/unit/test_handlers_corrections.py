@@ -4,6 +4,7 @@ sent twice, an incomplete one dropped. Through the real Core on real TinyDB file
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -285,8 +286,9 @@ def test_zeige_tells_the_story_of_a_corrected_and_of_a_withdrawn_application(bot
     assert "22.03.2026 zurückgezogen: Projekt entfällt" in shown
 
 
+@pytest.mark.parametrize("typed", [str.strip, str.lower])
 def test_a_withdrawal_by_an_unverified_e_mail_needs_the_code_sent_to_the_address(
-        bot: Bot) -> None:
+        bot: Bot, typed: Callable[[str], str]) -> None:
     number = bot.submit()
     asked = bot.say(APPLICANT, f"Wir ziehen unseren Antrag {number} zurück.",
                     today=date(2026, 2, 10), verified=False)
@@ -300,8 +302,8 @@ def test_a_withdrawal_by_an_unverified_e_mail_needs_the_code_sent_to_the_address
     asked_code = re.search(rf"/zurueckziehen {number} ([A-Z0-9]+)", reply_text(again))
     assert asked_code is not None, reply_text(again)
     code = asked_code.group(1)
-    done = bot.must(APPLICANT, f"/zurueckziehen {number} {code}", today=date(2026, 2, 11),
-                    verified=False)
+    done = bot.must(APPLICANT, f"/zurueckziehen {number} {typed(code)}",
+                    today=date(2026, 2, 11), verified=False)
     assert "ist zurückgezogen" in reply_text(done)
     assert bot.application(number)["status"] == "withdrawn"
 
