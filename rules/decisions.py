@@ -287,11 +287,16 @@ def named_decision(line: str) -> tuple[list[str], str] | None:
     result = _RESULT_STARTS.search(text)
     if result is None:
         return None
-    name = text[:result.start()]
-    if any(ch.isdigit() or ch == "€" for ch in name):
-        return None
-    words = [w.lower() for w in _NAME_WORD.findall(name) if w.lower() not in _NOT_A_NAME]
+    words = _name_words(text[:result.start()])
     return (words, text[result.start():]) if words else None
+
+
+def _name_words(name: str) -> list[str]:
+    """The words of a project's name before a decision's result; none if it holds a digit or a
+    euro sign (never guess which number is the amount)."""
+    if any(ch.isdigit() or ch == "€" for ch in name):
+        return []
+    return [w.lower() for w in _NAME_WORD.findall(name) if w.lower() not in _NOT_A_NAME]
 
 
 def titled_after_number(line: str) -> tuple[str, list[str], str] | None:
@@ -307,10 +312,7 @@ def titled_after_number(line: str) -> tuple[str, list[str], str] | None:
     result = _RESULT_STARTS.search(rest)
     if result is None:
         return None
-    name = rest[:result.start()]
-    if any(ch.isdigit() or ch == "€" for ch in name):
-        return None
-    words = [w.lower() for w in _NAME_WORD.findall(name) if w.lower() not in _NOT_A_NAME]
+    words = _name_words(rest[:result.start()])
     if not words:
         return None
     return canonical_number(start.group("number")), words, rest[result.start():]

@@ -105,8 +105,8 @@ async def test_html_only_sketch_in_iso_8859_1(mail_bot: RunningMailBot,
     assert record["status"] == "submitted"
 
 
-async def test_docx_sketch_without_any_text_in_the_mail(mail_bot: RunningMailBot,
-                                                       mail_world: MailWorld) -> None:
+def _send_docx_sketch_without_text(mail_world: MailWorld) -> None:
+    """The verein's sketch as a Word file, the mail itself empty."""
     docx = make_docx(["Projektskizze", "Sozialraum: Ilmenau", "Antragsteller: SV Melbeck"],
                      [("Projekttitel", "Schwimmkurs für Grundschüler"),
                       ("Ausgangssituation", "Viele Kinder können nicht schwimmen."),
@@ -119,6 +119,11 @@ async def test_docx_sketch_without_any_text_in_the_mail(mail_bot: RunningMailBot
                            subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
                            filename="Projektskizze Schwimmkurs.docx")
     mail_world.deliver(message, mail_from=mail_world.address("verein"))
+
+
+async def test_docx_sketch_without_any_text_in_the_mail(mail_bot: RunningMailBot,
+                                                       mail_world: MailWorld) -> None:
+    _send_docx_sketch_without_text(mail_world)
     [answer] = await mail_world.await_for("verein", 1)
     assert "[ILM-2026-001]" in subject(answer)
     assert "Beantragt: 1.800,00 €" in answer.text
@@ -131,18 +136,7 @@ async def test_a_senders_mails_arriving_together_are_read_in_her_order(
     """The next mail of a sender is read while the one before is still being handled, but the
     core takes them in the order they came: her question right after a .docx sketch (read in a
     child process, far slower than the question) knows that sketch."""
-    docx = make_docx(["Projektskizze", "Sozialraum: Ilmenau", "Antragsteller: SV Melbeck"],
-                     [("Projekttitel", "Schwimmkurs für Grundschüler"),
-                      ("Ausgangssituation", "Viele Kinder können nicht schwimmen."),
-                      ("Ziele", "Alle Kinder der Klasse 3 schwimmen."),
-                      ("Maßnahmen", "Kurs im Freibad, zehn Termine."),
-                      ("Beantragter Betrag", "1.800 €")])
-    message = mail_world.compose("verein", "Antrag", None)
-    message.set_content("")
-    message.add_attachment(docx, maintype="application",
-                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
-                           filename="Projektskizze Schwimmkurs.docx")
-    mail_world.deliver(message, mail_from=mail_world.address("verein"))
+    _send_docx_sketch_without_text(mail_world)
     mail_world.send("verein", "Unsere Anträge", "/antraege")
     answers = await mail_world.await_for("verein", 2)
     [listing] = [a for a in answers if subject(a).startswith("Re: Unsere Anträge")]
