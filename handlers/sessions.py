@@ -39,11 +39,15 @@ from rules.sessions import (
     session_moved,
 )
 
-BUDGET_II = re.compile(r"\bbudget\s*(ii|2)\b", re.IGNORECASE)
+# "Budget II", "Budget-II-Sitzung" (as the bot itself writes it)
+BUDGET_II = re.compile(r"\bbudget[\s-]*(ii|2)\b(?:-?sitzung)?", re.IGNORECASE)
 # "ohne Budget II", as the R8 refusal says to write it: a session with other topics
 NOT_BUDGET_II = re.compile(r"\b(?:ohne|kein(?:e|en)?|nicht)\s+(?:(?:über|ueber|zu)\s+)?"
-                           r"budget\s*(?:ii|2)\b", re.IGNORECASE)
+                           r"budget[\s-]*(?:ii|2)\b", re.IGNORECASE)
 ADDITIONAL = re.compile(r"\b(zusätzlich|zusaetzlich|weitere)\b", re.IGNORECASE)
+# what is left after the date of a session in words that is a sentence, not a place
+_PROSE = re.compile(r"\s*(?:ist|wird|war|soll|findet|bleibt|wäre|waere)\b", re.IGNORECASE)
+_PLACE_CUE = re.compile(r"\b(?:im|in|ort:?)\s+(\S.*)", re.IGNORECASE)
 NEAR_DAYS = 14  # a new session this close to another gets the line that moves instead
 
 
@@ -101,6 +105,9 @@ def _place(rest: str) -> str:
     """The place, from what is left after date and time: never a date (a second date in the
     text is a move the secretary did not spell out, and is asked back)."""
     place = ADDITIONAL.sub("", CANCEL.sub("", BUDGET_II.sub("", NOT_BUDGET_II.sub("", rest))))
+    if _PROSE.match(place):  # "… ist eine Budget II Sitzung (im Rathaus)": a place only after
+        cue = _PLACE_CUE.search(place)  # "im", "in der", "Ort"
+        place = cue.group(1) if cue else ""
     place = re.sub(r"^\s*(ort|in|im)\b[:]?", "", place.strip(" ,;-"), flags=re.IGNORECASE)
     # "im Rathaus (Budget II)", "findet im Rathaus statt"
     place = re.sub(r"\(\s*\)|\s+statt\s*$", "", place).strip(" ,;:-")[:200]

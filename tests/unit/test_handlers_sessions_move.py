@@ -324,3 +324,17 @@ def test_a_new_session_in_words_is_set(bot: Bot, text: str, day: str, place: str
     assert "Budget-II-Sitzung Adendorf am" in reply_text(outcome)
     [new] = [s for s in scheduled(bot) if s["date"] == day]
     assert (new["time"], new["place"], new["budget_ii"]) == ("18:00", place, True)
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("Die Sitzung am 24.09. ist eine Budget II Sitzung", "Rathaus"),
+    ("Die Sitzung am 24.09. ist eine Budget-II-Sitzung im Bürgerhaus", "Bürgerhaus"),
+    ("/sitzung 24.09.2026 18:00 Rathaus, Budget-II-Sitzung", "Rathaus"),
+])
+def test_a_session_called_budget_ii_in_a_sentence_keeps_its_place(
+        bot: Bot, text: str, place: str) -> None:
+    bot.must("sek-ade", "/sitzung 24.09.2026 18:00 Ort Rathaus", today=date(2026, 2, 10))
+    outcome = bot.must("sek-ade", text, today=date(2026, 2, 11))
+    assert "Budget-II-Sitzung Adendorf am 24.09.2026" in reply_text(outcome)
+    [session] = [s for s in scheduled(bot) if s["date"] == "2026-09-24"]
+    assert (session["time"], session["place"], session["budget_ii"]) == ("18:00", place, True)
