@@ -21,9 +21,8 @@ MOST = 1_000  # senders kept at once; the oldest goes first
 def keep(ctx: Context, fields: dict[str, str]) -> None:
     """Keep the sender's sketch; the refusal that follows is committed with it."""
     ctx.store.save_draft({"sender": ctx.identity.key, "at": ctx.now.isoformat(timespec="seconds"),
-                          "fields": dict(fields),
-                          "expired_before": (ctx.now - KEEP).isoformat(timespec="seconds"),
-                          "most": MOST})
+                          "fields": dict(fields)},
+                         expired_before=(ctx.now - KEEP).isoformat(timespec="seconds"), most=MOST)
     ctx.keep_refused = True
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tinydb import Query
 from tinydb.table import Table
@@ -56,6 +56,8 @@ def _new_link(row: MutableMapping[str, Any]) -> None:
 PAST_YEAR = Light(
     tables=frozenset({"applications", "sessions", "ledger", "confirmations"}),
     keys=frozenset({("processed", "source_id"), ("outbox", "key")}))
+
+T = TypeVar("T")
 
 
 def _year_name(year: int) -> str:
@@ -166,6 +168,13 @@ class Store:
         self._index(partition)
         return [row for _, row in self.partitions.find(partition, table, field, value)]
 
+    def _find_records(self, partition: str, table: str, field: str, value: Any,
+                      convert: Callable[[dict[str, Any]], T]) -> list[T]:
+        """`_find` as records, each made once and kept until its row is written
+        (`Partitions.find_records`)."""
+        self._index(partition)
+        return self.partitions.find_records(partition, table, field, value, convert)
+
     def _rows(self, year: int, table: str) -> list[Record]:
         name = _year_name(year)
         self._index(name)
@@ -272,9 +281,8 @@ class Store:
         if len(parts) != 3 or not parts[1].isdigit() or not self.partitions.exists(parts[1]):
             return None
         wanted = f"{parts[0]}-{parts[1]}-{int(parts[2]):03d}" if parts[2].isdigit() else ""
-        self._index(parts[1])
-        found = self.partitions.find_records(parts[1], "applications", "number", wanted,
-                                             application_from_row)
+        found = self._find_records(parts[1], "applications", "number", wanted,
+                                   application_from_row)
         return found[0] if found else None
 
     def applications_from(self, contact: str, years: Iterable[int]) -> list[Application]:
@@ -285,9 +293,8 @@ class Store:
         for year in years:
             name = _year_name(year)
             if self.partitions.exists(name):
-                self._index(name)
-                found += self.partitions.find_records(name, "applications", "contact", contact,
-                                                      application_from_row)
+                found += self._find_records(name, "applications", "contact", contact,
+                                            application_from_row)
         return sorted(found, key=_by_number)
 
     def save_application(self, application: Application) -> None:
@@ -342,10 +349,8 @@ class Store:
         once and kept until written (`Partitions.find_records`): a secretary's /antraege."""
         if conference is None:
             return [application_from_row(row) for row in self._rows(year, "applications")]
-        name = _year_name(year)
-        self._index(name)
-        return self.partitions.find_records(name, "applications", "conference", conference,
-                                            application_from_row)
+        return self._find_records(_year_name(year), "applications", "conference", conference,
+                                  application_from_row)
 
     # -- sessions ---------------------------------------------------------------------------
     def session(self, conference: str, day: date) -> Session | None:
@@ -374,10 +379,8 @@ class Store:
         `Partitions.find_records`; each balance reads them)."""
         if conference is None:
             return [ledger_from_row(row) for row in self._rows(year, "ledger")]
-        name = _year_name(year)
-        self._index(name)
-        return self.partitions.find_records(name, "ledger", "conference", conference,
-                                            ledger_from_row)
+        return self._find_records(_year_name(year), "ledger", "conference", conference,
+                                  ledger_from_row)
 
     # -- decisions waiting for /buchen ------------------------------------------------------
     def confirmation(self, code: str) -> Confirmation | None:
@@ -508,20 +511,18 @@ class Store:
         found = self._find(GLOBAL, "drafts", "sender", sender)
         return dict(found[0]) if found else None
 
-    def save_draft(self, record: Record) -> None:
+    def save_draft(self, record: Record, *, expired_before: str, most: int) -> None:
         """Keep `record` ({"sender", "at", "fields"}) as the sender's one draft, and drop the
-        drafts older than `record["expired_before"]` (their senders never came back), and the
-        oldest beyond `most` (a flood of forged senders does not grow the file)."""
-        expired_before, most = record.pop("expired_before"), record.pop("most")
+        drafts older than `expired_before` (their senders never came back), and the oldest
+        beyond `most` (a flood of forged senders does not grow the file)."""
         table = self.table(GLOBAL, "drafts")
         others = sorted((row["at"], int(doc_id)) for doc_id, row
                         in self.partitions.raw(GLOBAL, "drafts").items()
                         if row["sender"] != record["sender"])
-        old = [doc_id for at, doc_id in others if at < expired_before]
-        old += [doc_id for _, doc_id in others[:max(0, len(others) - most + 1)]
-                if doc_id not in old]
+        old = {doc_id for at, doc_id in others if at < expired_before}
+        old.update(doc_id for _, doc_id in others[:max(0, len(others) - most + 1)])
         if old:
-            table.remove(doc_ids=old)
+            table.remove(doc_ids=sorted(old))
         self._upsert(GLOBAL, "drafts", record, "sender")
 
     def drop_draft(self, sender: str) -> None:
