@@ -182,8 +182,7 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     if reading.listed is not None:  # "Welche Anträge sind offen?" (an applicant: her own)
         return "antraege", " ".join(filter(None, (_scope(ctx), reading.listed))), ""
     if role != "applicant" and reading.sessions:  # "Welche Sitzungen sind geplant?"
-        named = _scope(ctx).split(" ")[0]  # a secretary naming another: told so
-        return "sitzungen", "" if named.isdigit() else named, ""
+        return "sitzungen", _conference_named(ctx), ""
     if role != "applicant" and reading.report is not None:  # "die Übersicht als Excel"
         year = _scope(ctx).split(" ")[-1]
         return "bericht", " ".join(filter(None, (year if year.isdigit() else "",
@@ -191,12 +190,10 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     if reading.show:  # "Zeig mir bitte ADE-2026-004" (applicants: their own)
         return "zeige", reading.show, ""
     if role != "applicant" and reading.agenda:
-        named = _scope(ctx).split(" ")[0]  # a secretary naming another: told so
-        return "tagesordnung", "" if named.isdigit() else named, ""
+        return "tagesordnung", _conference_named(ctx), ""
     if role != "applicant" and reading.minutes:
         day = _DAY.search(ctx.message.text[:MAX_SCOPE_CHARS])
-        named = _scope(ctx).split(" ")[0]  # a secretary naming another: told so
-        return "protokoll", " ".join(filter(None, ("" if named.isdigit() else named,
+        return "protokoll", " ".join(filter(None, (_conference_named(ctx),
                                                    day.group() if day else ""))), ""
     status = reading.status
     if status is not None:
@@ -237,6 +234,13 @@ def _scope(ctx: Context) -> str:
     year = _YEAR.search(text)
     return " ".join(filter(None, (named[0].code if len(named) == 1 else "",
                                   year.group() if year else "")))
+
+
+def _conference_named(ctx: Context) -> str:
+    """The code of the one conference a staff member's question names, else "" (a secretary
+    naming another conference is told by the command that she sees only her own)."""
+    named = _scope(ctx).split(" ")[0]
+    return "" if named.isdigit() else named
 
 
 def _welcome(ctx: Context) -> Outcome:
