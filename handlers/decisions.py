@@ -46,6 +46,7 @@ from rules.decisions import (
     parse_decision_line,
     session_date_in,
     session_without_date,
+    split_results,
     titled_after_number,
     typed,
     vote_problem,
@@ -237,7 +238,8 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
         return _form(ctx, conference)
     day, lines_given, phone = _day_and_lines(ctx, conference, args, body)
     session = _session(ctx, conference, day)
-    raw_lines = [ln for ln in lines_given if ln.strip() and meant_as_decision(ln)]
+    raw_lines = [part for ln in lines_given if ln.strip() and meant_as_decision(ln)
+                 for part in split_results(ln)]  # "001 bewilligt, 002 abgelehnt": two
     if not raw_lines:
         raise Refused(no_decisions(conference.code, day.year))
     if len(raw_lines) > MAX_LINES:

@@ -378,6 +378,22 @@ def is_decision_line(line: str) -> bool:
     return True
 
 
+_RESULT_SEPARATOR = lazy(r"[;,][ \t]+")
+
+
+def split_results(line: str) -> list[str]:
+    """Several results typed in one line on a phone ("ADE-2026-001 bewilligt 1.200 €;
+    ADE-2026-002 abgelehnt", "1 bewilligt 1200, 2 abgelehnt, 3 vertagt"): its parts, when each
+    part reads as a decision of its own; else the line as it is, read or refused whole ("…
+    bewilligt 1.200 €, 7:0:0" is one decision and its votes)."""
+    if len(line) > 2 * MAX_LINE_CHARS or ("," not in line and ";" not in line):
+        return [line]
+    parts = _RESULT_SEPARATOR.split(line.strip())
+    if len(parts) > 1 and all(is_decision_line(part) for part in parts):
+        return parts
+    return [line]
+
+
 def meant_as_decision(line: str) -> bool:
     """Whether a line is meant as a decision: it names an application or an outcome, or has a
     number in it. Other lines of a report ("Beschlüsse von heute:", a greeting) are not read;

@@ -141,7 +141,8 @@ def label_line(line: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABELS
     """(field, value) when a line starts a field, else None.
 
     Read as people write them: "Titel: …", "- Titel: …", "1. Ausgangssituation: …",
-    "**Ziele:** …", "Kosten : 300 €", and a label alone on its line ("2) Ausgangslage", a Word
+    "**Ziele:** …", "Kosten : 300 €", a row of a table pasted from Word ("Titel<Tab>…"), and a
+    label alone on its line ("2) Ausgangslage", a Word
     heading, with or without colon), whose text follows on the next lines. In linear time:
     the label is looked for in the first MAX_LABEL_CHARS characters only.
     """
@@ -150,13 +151,17 @@ def label_line(line: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABELS
     if mark:
         rest = rest[mark.end():]
     head = rest[: MAX_LABEL_CHARS + 4]
-    label, colon, _ = head.partition(":")
+    # a table pasted from Word or Excel: "Sozialraum<Tab>Adendorf", the cell's tab first
+    separator = "\t" if "\t" in head.partition(":")[0] else ":"
+    label, colon, _ = head.partition(separator)
     if colon:
         bold = label.startswith(("**", "__"))
         field = canonical_label(label.replace("**", "").replace("__", "").strip(), labels)
         if field is None:
             return None
-        value = rest.partition(":")[2].strip()
+        value = rest.partition(separator)[2].strip()
+        if separator == "\t":  # "Betrag:<Tab>1.500 €", "Ziele<Tab><Tab>mehr Lesen"
+            value = value.removeprefix(":").strip()
         if bold:  # "**Ziele:** mehr Lesen"
             value = value.removeprefix("**").removeprefix("__").strip()
         return field, value

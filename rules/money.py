@@ -28,6 +28,9 @@ _MINUS = ("-", "−", "–")
 # "ca. 2.000 €": a sketch asks for an amount the conference books to the cent, so it must be exact.
 _APPROXIMATE = re.compile(r"(?:ca\.?|circa|zirka|etwa|rund|ungefähr|ungef\.|max\.|maximal|"
                           r"höchstens|bis zu|bis|~)\s*", re.IGNORECASE)
+# "1,5k", "2k", "1,25 Tsd.", "1,5 T€": thousands typed on a phone; one way to read them only
+_THOUSANDS = re.compile(r"(?P<whole>[0-9]{1,3})(?:[,.](?P<part>[0-9]{1,2}))?\s*"
+                        r"(?:k|tsd\.?|tausend|t)", re.IGNORECASE)
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script: "١٥٠٠", "１５００"
 
 
@@ -76,6 +79,10 @@ def parse_amount(text: str) -> int:
         raise AmountError(f"Ein Betrag kann nicht negativ sein („{shown}“). {EXAMPLE}")
     if not number:
         raise AmountError(f"Ich finde keinen Betrag in „{shown}“. {EXAMPLE}")
+    thousands = _THOUSANDS.fullmatch(number)
+    if thousands:
+        part = (thousands.group("part") or "0").ljust(3, "0")
+        return (int(thousands.group("whole")) * 1000 + int(part)) * 100
     match = _AMOUNT.fullmatch(number)
     if match is None:
         if _DOT_AS_DECIMAL.fullmatch(number):

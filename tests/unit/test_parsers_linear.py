@@ -34,6 +34,7 @@ from rules.decisions import (
     named_decision,
     parse_decision_line,
     session_date_in,
+    split_results,
     titled_after_number,
 )
 from rules.labelled import CONCEPT_LABELS, SKETCH_LABELS, canonical_label, parse_labelled
@@ -94,6 +95,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "decision line naming its project": named_decision,
     "decision line with its title": titled_after_number,
     "line meant as decision": meant_as_decision,
+    "several results in one line": split_results,
     "date in a heading": session_date_in,
     "amount": parse_amount,
     "date": parse_date,
