@@ -13,13 +13,21 @@ from handlers.context import Context, refusal_outcome
 from handlers.messages import Outcome
 from handlers.sessions import attendance_actions, choose_session, find_session
 from handlers.understand import Reading
-from rules.answers import ATTEND, EXCUSE, MAX_WORDS_CHARS, CalendarReply
+from rules.answers import (
+    ATTEND,
+    EXCUSE,
+    MAX_WORDS_CHARS,
+    CalendarReply,
+    names_deputy,
+    session_reference,
+)
 from rules.conferences import Conference
 from rules.dates import format_date
 from rules.moves import Move
 from rules.records import Session, SessionStatus
 from rules.refusal import Refusal
 from rules.sessions import (
+    attendance_unclear,
     calendar_answer_for_cancelled,
     calendar_answer_for_earlier_date,
     calendar_answer_for_someone_else,
@@ -58,6 +66,22 @@ def understand(ctx: Context, reading: Reading) -> str | Outcome | None:
         return found
     conference, record = found
     return f"/{VERBS[word]} {conference.code} {format_date(date.fromisoformat(record.date))}"
+
+
+def unclear(ctx: Context) -> Outcome | None:
+    """A county representative's short answer to a session alert that says neither yes nor
+    no ("👍", "Vertretung durch Frau Lange"): the lines to answer with, nothing recorded (R9).
+    None when the message answers no alert and names no deputy."""
+    text = ctx.message.text
+    if ctx.identity.role != "county" or len(text) > MAX_WORDS_CHARS:
+        return None
+    deputy = names_deputy(text)
+    if not deputy and session_reference(ctx.message.refers_to) is None:
+        return None
+    found = choose_session(ctx, "anwesend")
+    if isinstance(found, Outcome):
+        return found
+    return refusal_outcome(attendance_unclear(deputy), attendance_actions(*found))
 
 
 def _from_calendar(ctx: Context, answer: CalendarReply) -> str | Outcome:

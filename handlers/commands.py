@@ -256,6 +256,10 @@ def reply_unknown(ctx: Context, word: str | None = None) -> Outcome:
             "in Euro. Gibt es eine Kofinanzierung, fügen Sie eine Zeile „Kofinanzierung:“ mit "
             "Geldgeber und Betrag hinzu. /hilfe zeigt, was Sie sonst tun können.")
         return Outcome(False, outcome.replies)
+    if word is None:
+        offered = answers.unclear(ctx)  # a county representative's unclear answer to an alert
+        if offered is not None:
+            return offered
     what = f"Den Befehl /{word[:30]} kenne ich nicht." if word else (
         "Ihre Nachricht habe ich nicht verstanden.")
     meant = None if word else _meant(ctx)

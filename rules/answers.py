@@ -42,8 +42,11 @@ _ATTEND = lazy(
 _TENTATIVE = lazy(r"\b(?:vielleicht|eventuell|vorbehalt|vorläufig|unter\s+vorbehalt"
                   r"|wahrscheinlich|voraussichtlich|vermutlich|hoffentlich|evtl|ggf"
                   r"|m(?:ö|oe)glicherweise)\b", re.IGNORECASE)
-_YES = lazy(r"\s*(?:ja|jawohl|ok|okay)\b[\s,.!]*(?:gerne?|klar|sicher|danke)?[\s,.!]*",
-            re.IGNORECASE)
+_YES = lazy(r"\s*(?:ja|jawohl|ok|okay|komme|dabei)\b[\s,.!]*(?:gerne?|klar|sicher|danke)?"
+            r"[\s,.!]*", re.IGNORECASE)
+# "Vertretung durch Frau Lange", "Frau Lange vertritt mich", "an meiner Stelle kommt …"
+_DEPUTY = lazy(r"\b(?:vertretung|vertritt|vertreten|vertreterin|vertreter|an\s+meiner\s+stelle"
+               r"|statt\s+meiner|in\s+vertretung|i\.\s?v\.)", re.IGNORECASE)
 _NO = lazy(r"\s*(?:nein|leider\s+nein)\b[\s,.!]*(?:leider|danke)?[\s,.!]*",
            re.IGNORECASE)
 # Within one line ([ \t], not \s): with MULTILINE, "^\s*" started at every one of a run of
@@ -202,6 +205,12 @@ def attendance_word(text: str) -> str | None:
         sentence = text[start:min(stops, default=len(text))]
         return TENTATIVE if conditional(sentence) else ATTEND
     return None
+
+
+def names_deputy(text: str) -> bool:
+    """Whether a short answer sends someone else ("Vertretung durch Frau Lange"): R9 counts only
+    the county's representatives who answer themselves, so such words record nothing."""
+    return len(text) <= MAX_WORDS_CHARS and _DEPUTY.search(text) is not None
 
 
 @dataclass(frozen=True)

@@ -221,6 +221,19 @@ def firm_answer_needed() -> Refusal:
                          "Absage.", "Bitte antworten Sie mit einer dieser Zeilen.")
 
 
+def attendance_unclear(deputy: bool) -> Refusal:
+    """R9: an answer to a session alert that says neither yes nor no, or sends a deputy who is
+    not one of the county's representatives in the bot. The caller offers the answers."""
+    if deputy:
+        return Refusal("R9", "Eine Vertretung, die nicht als Vertretung des Landkreises im Bot "
+                             "eingetragen ist, kann ich nicht als anwesend vermerken; ohne Zusage "
+                             "des Landkreises werden die Beschlüsse erst nach seiner Bestätigung "
+                             "gebucht.", "Für sich selbst antworten Sie bitte mit einer dieser "
+                                         "Zeilen.")
+    return Refusal("R9", "Ihre Antwort habe ich nicht sicher verstanden.",
+                   "Bitte antworten Sie mit einer dieser Zeilen.")
+
+
 _SESSION_WORDS = re.compile(r"\b(?:sitzung|treffen|tagen|tagt|konferenz|sozialkonferenz|termin)",
                             re.IGNORECASE)
 _TIME_IN_WORDS = re.compile(r"\b(?:[01]?[0-9]|2[0-3])(?:[:.][0-5][0-9])?\s?uhr\b"

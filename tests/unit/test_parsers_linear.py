@@ -21,6 +21,7 @@ from rules.amount_change import amount_change_in
 from rules.answers import (
     attendance_word,
     copied_commands,
+    names_deputy,
     not_for_sure,
     preview_answer,
     veto_doubted,
@@ -114,6 +115,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "date and time in text": lambda t: take_time(take_date(t, TODAY)[1]),
     "copied command lines": lambda t: copied_commands(t, sorted(registry())),
     "attendance in words": attendance_word,
+    "a deputy named": names_deputy,
     "an answer to a preview": preview_answer,
     "a moved session": lambda t: (says_moved(t), read_move(t), moved_in_words(t)),
     "a correction": lambda t: (says_correction(t), parse_correction(t)),

@@ -90,3 +90,47 @@ def test_thousands_that_could_be_read_two_ways_are_still_refused(typed: str) -> 
 
     with pytest.raises(AmountError):
         parse_amount(typed)
+
+
+ALERT = ("session:ADE:2026-03-12",)  # the mail or Telegram message the answer replies to
+
+
+def _alerted(bot: Bot) -> None:
+    bot.must("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II",
+             today=date(2026, 2, 3))
+
+
+@pytest.mark.parametrize("text", ["Komme", "Komme gerne!", "Dabei.", "Bin dabei"])
+def test_a_county_representatives_komme_answering_the_alert_is_a_yes(bot: Bot, text: str) -> None:
+    _alerted(bot)
+    outcome = bot.must("kreis-1", text, today=date(2026, 2, 4), refers_to=ALERT)
+    assert "Ihre Teilnahme an der Sitzung Adendorf am 12.03.2026" in reply_text(outcome)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("Vertretung durch Frau Lange", "Eine Vertretung, die nicht als Vertretung des Landkreises"),
+    ("Ich schicke Frau Lange als Vertretung.", "Eine Vertretung, die nicht"),
+    ("👍", "nicht sicher verstanden"),
+    ("Mal sehen", "nicht sicher verstanden"),
+])
+def test_an_unclear_answer_to_the_alert_gets_the_lines_and_records_nothing(
+        bot: Bot, text: str, says: str) -> None:
+    _alerted(bot)
+    outcome = bot.refused("kreis-1", text, "R9", today=date(2026, 2, 4), refers_to=ALERT)
+    assert says in reply_text(outcome), reply_text(outcome)
+    assert [a.command for r in outcome.replies for a in r.actions] == [
+        "/anwesend ADE 12.03.2026", "/verhindert ADE 12.03.2026"]
+
+
+def test_a_deputy_named_without_an_alert_to_answer_gets_the_lines_too(bot: Bot) -> None:
+    _alerted(bot)
+    outcome = bot.refused("kreis-1", "Frau Lange vertritt mich am 12.03.", "R9",
+                          today=date(2026, 2, 4))
+    assert next(a.command for r in outcome.replies for a in r.actions) == "/anwesend ADE 12.03.2026"
+
+
+def test_an_unclear_county_message_that_answers_no_alert_is_still_not_understood(bot: Bot) -> None:
+    _alerted(bot)
+    outcome = bot.say("kreis-1", "Mal sehen", today=date(2026, 2, 4))
+    assert not outcome.accepted
+    assert "nicht verstanden" in reply_text(outcome)
