@@ -256,9 +256,26 @@ def _decided(ctx: Context, record: Application) -> Refused:
                                    conference_name=ctx.conference(record.conference).name))
 
 
-def amount_change_answer(ctx: Context, change: AmountChange) -> Outcome:
+def amount_change_answer(ctx: Context, change: AmountChange) -> Outcome | None:
     """A change of amount asked in words is not made from the words: the answer is the line
-    that makes it, and what it will do; a decided application gets R11 (`editable`)."""
+    that makes it, and what it will do; a decided application gets R11 (`editable`). Without a
+    number, her one open application is meant; with several, she is asked which (None: she
+    has none, the words mean something else)."""
+    if change.number is None:
+        own = [a for a in ctx.store.applications_from(ctx.identity.key, ctx.store.years()[-2:])
+               if a.status in OPEN_STATUSES]
+        if not own:
+            return None
+        if len(own) > 1:
+            new = format_cents(change.cents) if change.cents is not None else "<neuer Betrag>"
+            listed = "\n".join(f"{a.number} „{shorten(a.title or 'ohne Titel', 40)}“"
+                               for a in own[:10])
+            return Outcome(False, reply(
+                f"Welchen Antrag meinen Sie?\n{listed}\nSenden Sie bitte die Nummer mit dem "
+                f"neuen Betrag, z. B.:\n/antrag {own[0].number}\nBetrag: {new}\n"
+                "Noch ist nichts geändert.").replies)
+        change = AmountChange(own[0].number, change.cents)
+    assert change.number is not None
     record = editable(ctx, change.number)
     number, old = record.number, record.requested_cents
     new = format_cents(change.cents) if change.cents is not None else "<neuer Betrag>"

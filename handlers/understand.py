@@ -136,7 +136,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         preview_answer=preview_answer(text),
         spoken={role: spoken_command(role, text)
                 for role in ("applicant", "secretary", "county")},
-        amount_change=amount_change_in(text),
+        amount_change=amount_change_in(text, message.refers_to),
         withdrawal_doubted=withdrawal_doubted(text),
         veto_doubted=veto_doubted(text),
         listed=asked_list(text),
@@ -172,7 +172,9 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     if spoken is not None:
         return spoken  # a correction or a withdrawal in words (handlers/corrections.py)
     if role == "applicant" and reading.amount_change is not None:
-        return amount_change_answer(ctx, reading.amount_change)  # the line to send; or R11
+        changed = amount_change_answer(ctx, reading.amount_change)  # the line to send; or R11
+        if changed is not None:
+            return changed
     if role == "county" and reading.veto_doubted:
         return veto.offer(ctx, reading.veto_doubted)  # nothing vetoed on "kein Veto"
     if role in ("applicant", "secretary") and reading.withdrawal_doubted:

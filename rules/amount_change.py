@@ -11,6 +11,7 @@ with the line to send (handlers/submit.py `amount_change_answer`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rules.money import AmountError, parse_amount
@@ -33,8 +34,13 @@ _TO = lazy(rf"\bauf\s+({_AMOUNT})", re.IGNORECASE)
 _SUBJECT = lazy(r"\b(?:betrag|beantragten?\s+betrag|summe|antragssumme|f(?:ö|oe)rdersumme"
                 r"|f(?:ö|oe)rderbetrag|f(?:ö|oe)rdermittel|zuschuss|geld|kosten"
                 r"|auf\s+\d[\d.,]{0,12}\s?(?:€|euro\b|eur\b))", re.IGNORECASE)
+_CORRECTION = lazy(r"\b(?:korrektur|berichtigung|falsch|vertippt|tippfehler|verschrieben)\b",
+                   re.IGNORECASE)
+_OTHER_MONEY = lazy(r"\b(?:ko-?finanz\w*|drittmittel\w*|eigenanteil\w*|gesamtkosten|fremdmittel)",
+                    re.IGNORECASE)
 _CHANGE = lazy(r"\b(?:(?:ab|um)?(?:ä|ae)nder\w*|erh(?:ö|oe)h\w*|aufstock\w*|senk\w*"
                r"|reduzier\w*|verringer\w*|k(?:ü|ue)rz\w*|korrigier\w*|anpass\w*"
+               r"|korrektur|berichtigung|falsch|vertippt|tippfehler|muss|m(?:ü|ue)ssen"
                r"|mehr\s+geld|weniger\s+geld|h(?:ö|oe)here[nr]?\s+(?:betrag|summe)"
                r"|niedrigere[nr]?\s+(?:betrag|summe))\b", re.IGNORECASE)
 
@@ -43,8 +49,8 @@ _CHANGE = lazy(r"\b(?:(?:ab|um)?(?:ä|ae)nder\w*|erh(?:ö|oe)h\w*|aufstock\w*|se
 class AmountChange:
     """The application named and the amount it should have (None: not said or not readable)."""
 
-    number: str
-    cents: int | None
+    number: str | None  # None: the message names none (an answer in her application's thread
+    cents: int | None   # names it in `refers_to`; else her one open application is meant)
 
 
 def _cents(text: str) -> int | None:
@@ -55,19 +61,34 @@ def _cents(text: str) -> int | None:
     return cents or None
 
 
-def amount_change_in(text: str) -> AmountChange | None:
+def amount_change_in(text: str, referred: Iterable[str] = ()) -> AmountChange | None:
     """The change of amount a short message asks for, or None when it asks for none or names
-    no single application."""
+    several applications. Without a number in the text, the one the message answers
+    (`referred`, the channel's `refers_to`) is meant, or none is named: "Korrektur: die Summe
+    ist 1.800 €" in reply to her confirmation."""
     if len(text) > MAX_READ:
         return None
     numbers = {canonical_number(found.group()) for found in NUMBER.finditer(text)}
-    if len(numbers) != 1:
+    named = bool(numbers)
+    if not numbers:
+        numbers = {canonical_number(item) for item in referred if NUMBER.fullmatch(item)}
+    if len(numbers) > 1:
         return None
     instead = _NEW_SECOND.search(text) or _NEW_FIRST.search(text)
-    if instead is None and not (_SUBJECT.search(text) and _CHANGE.search(text)):
+    about_amount = instead is not None or bool(_SUBJECT.search(text) and _CHANGE.search(text))
+    corrected = (_CORRECTION.search(text) is not None  # "Sorry, vertippt: 1.800 € sind richtig"
+                 and _OTHER_MONEY.search(text) is None)  # not the co-funding's or total's
+    if not (about_amount or corrected):
         return None
     to = instead or _TO.search(text)
-    return AmountChange(numbers.pop(), _cents(to.group(1)) if to else None)
+    cents = _cents(to.group(1)) if to else one_amount_in(text)
+    if cents is None and not about_amount:
+        return None
+    if not named and (cents is None or not (numbers or corrected)):
+        # "Müssen wir die Kosten aufschlüsseln?" (no new amount), "Wir brauchen 2.000 € statt
+        # 1.500 € für ein Sommerfest" (no number, no thread: perhaps another project)
+        return None
+    return AmountChange(numbers.pop() if numbers else None, cents)
 
 
 _WITH_CURRENCY = lazy(r"€|eur", re.IGNORECASE)

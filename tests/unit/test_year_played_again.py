@@ -134,3 +134,58 @@ def test_an_unclear_county_message_that_answers_no_alert_is_still_not_understood
     outcome = bot.say("kreis-1", "Mal sehen", today=date(2026, 2, 4))
     assert not outcome.accepted
     assert "nicht verstanden" in reply_text(outcome)
+
+
+@pytest.mark.parametrize("text", [
+    "Hallo,\n\nKorrektur: die Summe ist 1.800 €, wir hatten die Hüpfburg vergessen.",
+    "Entschuldigung, der Betrag muss 1.800 Euro sein, nicht 1.500.",
+    "Sorry, vertippt: 1.800 € sind richtig.",
+])
+def test_an_applicants_correction_of_her_amount_in_reply_gets_the_line_nothing_changed(
+        bot: Bot, text: str) -> None:
+    number = bot.submit(Betrag="1.500 €")
+    outcome = bot.refused("kita@example.org", text, None, today=date(2026, 2, 3),
+                          refers_to=(number,))  # her reply to the bot's confirmation
+    answer = reply_text(outcome)
+    assert f"/antrag {number}\nBetrag: 1.800,00 €" in answer, answer
+    assert "Noch ist nichts geändert." in answer
+    lines = answer.split("Zeilen senden:\n", 1)[1].split("\nDann gilt", 1)[0]
+    bot.must("kita@example.org", lines, today=date(2026, 2, 3))  # sent back as offered
+    assert bot.application(number)["requested_cents"] == 180_000
+
+
+def test_a_correction_of_the_amount_outside_a_thread_means_her_one_open_application(
+        bot: Bot) -> None:
+    number = bot.submit(Betrag="1.500 €")
+    answer = reply_text(bot.refused("kita@example.org", "Korrektur: die Summe ist 1.800 €",
+                                    None, today=date(2026, 2, 3)))
+    assert f"/antrag {number}\nBetrag: 1.800,00 €" in answer, answer
+
+
+def test_a_correction_of_the_amount_with_two_open_applications_asks_which(bot: Bot) -> None:
+    first = bot.submit(Betrag="1.500 €")
+    second = bot.submit(Titel="Elterncafé", Betrag="600 €")
+    answer = reply_text(bot.refused("kita@example.org", "Korrektur: die Summe ist 1.800 €",
+                                    None, today=date(2026, 2, 3)))
+    assert answer.startswith("Welchen Antrag meinen Sie?"), answer
+    assert first in answer
+    assert second in answer
+
+
+@pytest.mark.parametrize("text", [
+    "Müssen wir die Kosten noch genauer aufschlüsseln?",
+    "Wir brauchen 2.000 € statt 1.500 € für ein Sommerfest",
+])
+def test_words_about_money_that_correct_nothing_are_not_taken_for_a_change(
+        bot: Bot, text: str) -> None:
+    bot.submit(Betrag="1.500 €")
+    answer = reply_text(bot.say("kita@example.org", text, today=date(2026, 2, 3)))
+    assert "Noch ist nichts geändert." not in answer
+
+
+def test_a_correction_of_the_co_funding_is_not_taken_for_the_amount(bot: Bot) -> None:
+    number = bot.submit(Betrag="1.500 €")
+    answer = reply_text(bot.say("kita@example.org",
+                                "Korrektur: die Kofinanzierung der Gemeinde ist 500 €",
+                                today=date(2026, 2, 3), refers_to=(number,)))
+    assert "Betrag: 500,00 €" not in answer, answer
