@@ -162,6 +162,13 @@ _CLOSING = re.compile(
     r"mfg|lg|vg|best regards|kind regards|regards)\b[\s,.!]*(\S.{0,40})?$",
     re.IGNORECASE)
 
+# What each line of a reply is tested for (a signature, a rule, an original, an Outlook header,
+# a closing, a quote, an attribution) begins, after any whitespace, with one of these (in
+# either case, as the tests read them); a line that does not is text to keep.
+_MAY_END = re.compile(
+    r"\s*(?:[-_>*]|von|from|am|on|le|el|mit|viele|best|liebe|freundliche|herzliche|schöne|"
+    r"grü|gru|mfg|lg|vg|kind|regards)", re.IGNORECASE)
+
 
 def strip_quotes_and_signature(text: str, *, forwarded: bool = False) -> str:
     """The new text of a reply: without quoted lines, the quoted original and the signature.
@@ -178,6 +185,9 @@ def strip_quotes_and_signature(text: str, *, forwarded: bool = False) -> str:
     lines = text.split("\n")
     kept: list[str] = []
     for index, line in enumerate(lines):
+        if _MAY_END.match(line) is None:  # no test below can hold for it
+            kept.append(line)
+            continue
         if (_is_signature(line) or _ORIGINAL.match(line) or _is_rule(line)
                 or _outlook_header_at(lines, index)):
             break

@@ -26,6 +26,11 @@ IMAP_ERRORS = (imaplib.IMAP4.error, ImapToolsError, OSError, EOFError)
 FETCH_BYTES = 16 * 1024 * 1024  # whole mails fetched at once, at most
 FROM = re.compile(rb"^from:[ \t]*([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)",
                   re.IGNORECASE | re.MULTILINE)
+# The usual From ("Name <a@b>", "a@b"), without comments, quotes or control characters: read
+# here as email.utils.parseaddr reads it (tests/unit/test_mail_speedups.py), any other by it.
+_WORD = r'[^\x00-\x20\x7f"(),;:\\<>@\[\]]+'
+_USUAL_FROM = re.compile(rf"[ \t]*(?:(?:{_WORD}(?: {_WORD})*[ \t]*)?<({_WORD}@{_WORD})>"
+                         rf"|({_WORD}@{_WORD}))[ \t]*")
 
 
 class RawMailMessage(MailMessage):
@@ -47,7 +52,11 @@ class RawMailMessage(MailMessage):
         head = self.raw.split(b"\r\n\r\n", 1)[0]
         match = FROM.search(head)
         value = re.sub(rb"\r\n[ \t]", b" ", match.group(1)) if match else b""
-        return parseaddr(value.decode("ascii", "replace"))[1].lower()
+        text = value.decode("ascii", "replace")
+        usual = _USUAL_FROM.fullmatch(text)  # "Name <a@b>" or "a@b": as parseaddr reads it
+        if usual is not None:
+            return (usual.group(1) or usual.group(2)).lower()
+        return parseaddr(text)[1].lower()
 
 
 # A login begun at the start (`connect_early`) for the first `connect` with the same settings.

@@ -13,8 +13,11 @@ the core (handlers/understand.py, rules/labelled.py), alike for mail, Telegram a
 
 from __future__ import annotations
 
+import binascii
 import email
+import email.base64mime
 import email.policy
+import email.quoprimime
 import functools
 import re
 from collections.abc import Iterable
@@ -129,6 +132,17 @@ class _Message(EmailMessage):
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self._position(name) is not None
 
+    def get_content_type(self) -> str:
+        """email's own answer, from the Content-Type's value (asked about nine times a mail,
+        always of the same few values)."""
+        position = self._position("content-type")
+        if position is None:
+            return self.get_default_type()
+        value = self._headers[position][1]  # type: ignore[attr-defined]
+        if type(value) is not str or len(value) > 200:
+            return super().get_content_type()
+        return _content_type(value)
+
     def _get_params_preserve(self, failobj: object, header: str) -> object:
         """The parameters of a header (charset, format, name, …), as email reads them; read
         four times or more a mail, always from the same few Content-Type values."""
@@ -142,6 +156,14 @@ class _Message(EmailMessage):
 
 
 _MISSING = object()
+
+
+@functools.lru_cache(maxsize=512)
+def _content_type(value: str) -> str:
+    """`Message.get_content_type` for a Content-Type of this value, as email reads it."""
+    ctype = str(POLICY.header_fetch_parse("Content-Type", value)).partition(";")[0]
+    ctype = ctype.strip().lower()
+    return ctype if ctype.count("/") == 1 else "text/plain"
 
 
 @functools.lru_cache(maxsize=512)
@@ -163,6 +185,34 @@ _PLAIN_TEXT = re.compile(r"[\t\x20-\x7e]*")
 _STRUCTURED = frozenset(name for name, kind in HeaderRegistry().registry.items()
                         if not issubclass(kind, UnstructuredHeader))
 POLICY = _Policy(header_factory=_ReusedHeaders(), message_factory=_Message)
+
+
+_HEADER_FIELD = re.compile(r"([\x21-\x39\x3b-\x7e]+):([^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*)")
+
+
+def message_from_bytes(raw: bytes) -> Message:
+    """`email.message_from_bytes(raw, policy=POLICY)`, about four times quicker for the usual
+    mail: one part (not multipart, not message/*), every header a name, a colon and its value
+    (folded lines begin with a space or tab), each line ended by CRLF, then an empty line. Of
+    such a mail email's parser keeps each header as it is read here (`header_source_parse`)
+    and the rest as the text of the part, and reports no defect; any other mail is read by
+    email's parser itself. Each character is looked at a bounded number of times."""
+    text = raw.decode("ascii", "surrogateescape")
+    message = _Message(policy=POLICY)
+    headers = message._headers  # type: ignore[attr-defined]
+    position = 0
+    while not text.startswith("\r\n", position):
+        field = _HEADER_FIELD.match(text, position)
+        if field is None:
+            return email.message_from_bytes(raw, policy=POLICY)
+        name, value = field.groups()
+        headers.append((name, value.lstrip(" \t").rstrip("\r\n")))
+        position = field.end()
+    if (message.get_content_maintype() in ("multipart", "message")
+            or message.get_content_type() == "message/delivery-status"):
+        return email.message_from_bytes(raw, policy=POLICY)
+    message.set_payload(text[position + 2:])
+    return message
 
 
 # -- automatic mail -----------------------------------------------------------------------------
@@ -237,7 +287,7 @@ def _from(message: Message) -> tuple[str, str, str | None]:
     if match and match.group("name") is not None and match.group("name").isascii():
         name = match.group("name")
         try:
-            name = str(make_header(decode_header(name))) if "=?" in name else name
+            name = _decoded_name(name) if "=?" in name else name
         except (HeaderParseError, LookupError, UnicodeDecodeError):
             name = "\0"  # let the parser judge it
         if name.isprintable():
@@ -259,6 +309,45 @@ def _from(message: Message) -> tuple[str, str, str | None]:
     address = inner[0] if len(inner) == 1 else (addresses[0].addr_spec if addresses else "")
     doubt = "mehrere Absender in From" if len(addresses) > 1 else "From-Zeile fehlerhaft"
     return "", address, doubt
+
+
+_UTF8_WORD = re.compile(r"=\?utf-8\?([qQbB])\?([^?]*)\?=", re.IGNORECASE)
+
+
+def _decoded_name(name: str) -> str:
+    """`str(make_header(decode_header(name)))`, quicker for a name of words between single
+    spaces, each either plain (without "=?") or a UTF-8 encoded word ("=?utf-8?q?J=C3=BCrgen?=
+    Meyer", as most mail programs write a name with an umlaut); any other by email. Decoded as
+    email decodes them: the space between two encoded words is dropped and their bytes are
+    joined before they are read as UTF-8 (a character may be split between them)."""
+    words = name.split(" ")
+    pieces: list[str] = []
+    run: list[bytes] = []  # the bytes of consecutive encoded words
+    for word in words:
+        encoded = _UTF8_WORD.fullmatch(word)
+        if encoded is not None:
+            run.append(_word_bytes(*encoded.groups()))
+            continue
+        if not word or "=?" in word or not word.isprintable():
+            return str(make_header(decode_header(name)))
+        if run:
+            pieces.append(b"".join(run).decode("utf-8"))
+            run = []
+        pieces.append(word)
+    if run:
+        pieces.append(b"".join(run).decode("utf-8"))
+    return " ".join(pieces)
+
+
+def _word_bytes(encoding: str, text: str) -> bytes:
+    """The bytes of an encoded word's text ("Q" or "B"), as `email.header.decode_header`
+    reads them."""
+    if encoding in "qQ":
+        return email.quoprimime.header_decode(text).encode("latin-1")
+    try:
+        return email.base64mime.decode(text + "=" * (-len(text) % 4))
+    except binascii.Error as error:
+        raise HeaderParseError("Base64 decoding error") from error
 
 
 def _plain_name(name: str) -> str:
@@ -304,7 +393,7 @@ UNREADABLE_MAIL = ("Den Inhalt Ihrer E-Mail konnte ich nicht lesen (ihr Aufbau i
 def headers_only(raw: bytes, own: Iterable[str] = ()) -> ParsedMail:
     """What the headers say, for a mail too large to read or one that broke the parser."""
     head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0][:256 * 1024] + b"\r\n\r\n"
-    message = email.message_from_bytes(head, policy=POLICY)
+    message = message_from_bytes(head)
     try:
         name, address, doubt = _from(message)
         subject = " ".join(_header(message, "Subject").split())
@@ -318,7 +407,7 @@ def headers_only(raw: bytes, own: Iterable[str] = ()) -> ParsedMail:
 
 def _parse_mail(raw: bytes, own_addresses: Iterable[str], max_attachment_bytes: int,
                 trusted_authserv_id: str, budget: Budget | None) -> ParsedMail:
-    message = email.message_from_bytes(raw, policy=POLICY)
+    message = message_from_bytes(raw)
     assert isinstance(message, EmailMessage)
     name, address, doubt = _from(message)
     reply_to = " ".join(_header(message, "Reply-To").split())[:200]
