@@ -200,6 +200,11 @@ def dispatch(ctx: Context, parsed: Parsed | None = None) -> Outcome:
     """Run the command a message stands for; `parsed`: parse(ctx.message), done before."""
     parsed = parsed or parse(ctx.message)
     word, args, body = parsed.command
+    if word is None and not parsed.words.copied:
+        # "Nein, das war ich nicht" to the warning about a request in her name
+        about_request = verification.answered(ctx, parsed.words.denial)
+        if about_request is not None:
+            return about_request
     if word is None:
         # a line the bot offered copied back, "Zusage", a calendar's answer (handlers/answers)
         understood = answers.understand(ctx, parsed.words)

@@ -38,6 +38,7 @@ from rules.answers import (
     calendar_reply,
     conditional,
     copied_commands,
+    denies_request,
     preview_answer,
     veto_doubted,
 )
@@ -98,6 +99,7 @@ class Reading:
     own_status: bool
     results: bool  # decision lines, or lines that start like one
     thanks: bool
+    denial: bool = False  # "Das war ich nicht": a request in her name was not hers
 
 
 def read(message: IncomingMessage, known: Collection[str]) -> Reading:
@@ -153,6 +155,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         results=any(is_decision_line(line) for line in lines)
         or any(looks_like_decision(line) for line in lines),
         thanks=only_thanks(text),
+        denial=denies_request(text),
     )
 
 

@@ -11,12 +11,14 @@ few that need no proof: /hilfe, and those that take a code sent to the address o
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
 from handlers import codes
 from handlers.context import Context, reply
 from handlers.messages import Action, Attachment, Outcome
+from rules.answers import MAX_WORDS_CHARS
 from rules.dates import format_date
 from rules.refusal import refuse
 
@@ -104,6 +106,10 @@ def release(ctx: Context, args: str, body: str) -> Outcome:
         raise refuse("", f"Die Anfrage mit dem Code {code} gilt nicht mehr: danach kamen "
                          f"{MAX_OPEN} weitere unbestätigte Anfragen in Ihrem Namen. Es wurde "
                          "nichts geändert. Bitte senden Sie die Anfrage neu.")
+    if record["status"] == "declined":
+        raise refuse("", f"Die Anfrage mit dem Code {code} haben Sie als nicht Ihre abgelehnt; "
+                         "es wurde nichts geändert. Wenn Sie sie doch möchten, senden Sie sie "
+                         "bitte neu.")
     if record["status"] != "open":
         raise refuse("", f"Die Anfrage mit dem Code {code} ist schon ausgeführt.")
     if codes.expired(record["created_at"], ctx.now, ctx.config.security):
@@ -118,3 +124,62 @@ def release(ctx: Context, args: str, body: str) -> Outcome:
         refers_to=tuple(record["refers_to"]),
         sender=replace(ctx.message.sender, verified=True))
     return commands.dispatch(ctx)
+
+
+_RELEASE_CODE = re.compile(rf"(?:/freigeben\s+)?({codes.CODE_PATTERN})")
+
+
+def answered(ctx: Context, denial: bool) -> Outcome | None:
+    """A short reply to the warning about a request in the person's name (its code is in what
+    the reply answers): it is about that request, never read as anything else. Before, her
+    "Nein" (it was not me) to the warning about a forged /veto was read as "verhindert" and
+    excused her from the next Budget II session (R9), and "ok" as her attendance.
+
+    `denial` ("Nein", "Das war ich nicht"): the request is voided and the administration is
+    told who sent it; anything else gets the line that runs it. Nothing runs on a guess: "Ja"
+    may as well mean "yes, it is forged"."""
+    if ctx.person is None or len(ctx.message.text) > MAX_WORDS_CHARS:
+        return None
+    record = next((r for ref in ctx.message.refers_to
+                   if (found := _RELEASE_CODE.fullmatch(ref))
+                   and (r := ctx.store.request(found.group(1))) is not None
+                   and r["person"] == ctx.person.id), None)
+    if record is None:
+        return None
+    code, command = record["code"], record["command"]
+    status = record["status"]
+    if status == "open" and codes.expired(record["created_at"], ctx.now, ctx.config.security):
+        status = "expired"
+    about = f"Die Anfrage (/{command}) per E-Mail in Ihrem Namen mit dem Code {code}"
+    if status == "declined":
+        return Outcome(False, reply(f"{about} haben Sie schon verworfen; es wurde nichts "
+                                    "geändert.").replies)
+    if not denial:
+        if status != "open":
+            return Outcome(False, reply(f"{about} gilt nicht mehr. Es wurde nichts geändert."
+                                        ).replies)
+        return Outcome(False, reply(
+            f"Ihre Antwort betrifft die Anfrage (/{command}) per E-Mail in Ihrem Namen. Es wurde "
+            f"nichts geändert. Ist die Anfrage von Ihnen, senden Sie: /freigeben {code}\n"
+            "Ist sie nicht von Ihnen, antworten Sie „Nein“: dann verwerfe ich sie und sage es "
+            "der Kreisverwaltung.", actions=(Action("Ausführen", f"/freigeben {code}"),)).replies)
+    if status == "open":
+        ctx.store.save_request({**record, "status": "declined", "text": "", "attachments": [],
+                                "declined_at": ctx.now.isoformat(timespec="seconds")})
+    state = {"open": "Sie ist verworfen; es wurde nichts geändert.",
+             "done": "Sie war mit dem Code schon freigegeben und ausgeführt."}.get(
+                 status, "Sie galt schon nicht mehr; durch sie wurde nichts geändert.")
+    when = format_date(ctx.now.fromisoformat(record["created_at"]).date())
+    for admin in ctx.config.people_with_role("administration"):
+        ctx.notify(admin.id, f"{ctx.person.name} sagt, eine Anfrage per E-Mail in ihrem Namen "
+                             f"sei nicht von ihr: /{command} vom {when}, Absender "
+                             f"{record['from']}, Antwort an (Reply-To) "
+                             f"{record.get('reply_to') or '(keine Angabe)'}. {state}",
+                   "warning", f"request-denied:{code}:{admin.id}")
+    told = "Die Kreisverwaltung ist informiert."
+    if status == "open":
+        return reply(f"Danke. {about} ist verworfen; es wurde nichts geändert. {told}")
+    if status == "done":
+        return reply(f"{about} wurde schon mit diesem Code freigegeben und ausgeführt. {told} "
+                     "Bitte prüfen Sie mit ihr, was sich geändert hat.")
+    return reply(f"{about} gilt nicht mehr; es wurde nichts geändert. {told}")

@@ -213,6 +213,23 @@ def names_deputy(text: str) -> bool:
     return len(text) <= MAX_WORDS_CHARS and _DEPUTY.search(text) is not None
 
 
+# "Das war ich nicht", "Nein, nicht von mir", "bitte ignorieren": the answer to the bot's
+# warning about a request in one's name (handlers/verification.py) that it is not one's own
+_DENIAL = lazy(
+    r"\b(?:nein|nee|war\s+ich\s+nicht|war\s+nicht\s+ich|nicht\s+von\s+mir|nicht\s+ich|"
+    r"(?:habe?|hab)\s+ich\s+nicht|nicht\s+(?:gesendet|geschickt|geschrieben|ausführen)|"
+    r"stimmt\s+nicht|falsch|gefälscht|fälschung|ignorieren|spam|betrug|missbrauch)\b",
+    re.IGNORECASE)
+
+
+def denies_request(text: str) -> bool:
+    """Whether a short answer says a request was not the sender's own ("Nein", "Das war ich
+    nicht!", "Bitte ignorieren, nicht von mir")."""
+    closing = _CLOSING.search(text[:MAX_ANSWER_CHARS])
+    text = text[:closing.start()] if closing else text
+    return len(text) <= MAX_WORDS_CHARS and bool(_DENIAL.search(text))
+
+
 @dataclass(frozen=True)
 class CalendarReply:
     """An attendee's answer to an invitation (RFC 5546 REPLY), as a channel decoded it."""

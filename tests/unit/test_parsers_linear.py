@@ -21,6 +21,7 @@ from rules.amount_change import amount_change_in
 from rules.answers import (
     attendance_word,
     copied_commands,
+    denies_request,
     names_deputy,
     not_for_sure,
     preview_answer,
@@ -117,6 +118,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "attendance in words": attendance_word,
     "a deputy named": names_deputy,
     "an answer to a preview": preview_answer,
+    "no to a request in one's name": denies_request,
     "a moved session": lambda t: (says_moved(t), read_move(t), moved_in_words(t)),
     "a correction": lambda t: (says_correction(t), parse_correction(t)),
     "a withdrawal": withdrawal_in,

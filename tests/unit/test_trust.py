@@ -303,3 +303,42 @@ def test_a_flood_of_forged_mails_in_a_persons_name_is_stopped_for_an_hour(bot: B
     assert not flood.accepted
     assert "in einer Stunde" in reply_text(flood)
     assert bot.snapshot() == files
+
+
+@pytest.mark.parametrize("answer", ["Nein", "Nein!", "Das war ich nicht.",
+                                    "Nicht von mir, bitte ignorieren."])
+def test_no_to_the_warning_about_a_forged_request_voids_it_and_excuses_her_from_nothing(
+        bot: Bot, answer: str) -> None:
+    number = approved(bot)
+    bot.must(SECRETARY, "/sitzung 20.04.2026 18:30 Ort Rathaus, Budget II", today=TODAY)
+    forged = bot.say(COUNTY, f"/veto {number} passt nicht", today=TODAY, verified=False)
+    code = release_code(reply_text(forged))
+    sessions = bot.export()["sessions"]
+    # her answer from her own mailbox, in the thread of the warning (the code is in what it
+    # answers); before, "Nein" was read as "verhindert" for the session of 20.04.
+    outcome = bot.say(COUNTY, answer, today=TODAY, refers_to=(code,))
+    assert "ist verworfen; es wurde nichts geändert" in reply_text(outcome)
+    assert bot.export()["sessions"] == sessions
+    assert bot.application(number)["status"] == "approved"
+    assert [n.recipient for n in outcome.notifications] == ["verwaltung"]
+    assert "/veto" in outcome.notifications[0].text
+    assert f"Absender {COUNTY}" in outcome.notifications[0].text
+    late = bot.say(COUNTY, f"/freigeben {code}", today=TODAY, verified=False)
+    assert not late.accepted
+    assert "nichts geändert" in reply_text(late)
+    assert bot.application(number)["status"] == "approved"
+
+
+@pytest.mark.parametrize("answer", ["ok", "Ja", "Ja, bitte buchen"])
+def test_a_yes_to_the_warning_about_a_request_runs_nothing_and_gives_the_line(
+        bot: Bot, answer: str) -> None:
+    number = approved(bot)
+    bot.must(SECRETARY, "/sitzung 20.04.2026 18:30 Ort Rathaus, Budget II", today=TODAY)
+    code = release_code(reply_text(bot.say(COUNTY, f"/veto {number} passt nicht",
+                                           today=TODAY, verified=False)))
+    before = bot.state()
+    # "Ja" may mean "yes, it is forged": nothing runs, not even her attendance ("ok")
+    outcome = bot.say(COUNTY, answer, today=TODAY, refers_to=(code,))
+    assert not outcome.accepted
+    assert f"/freigeben {code}" in reply_text(outcome)
+    assert bot.state() == before
