@@ -7,8 +7,8 @@ and 29 earlier years. The counties take turns, operation by operation, so a busy
 all of them alike. Also the start: opening the store and its first tick. Target: every operation
 costs the same with ten (and thirty) years as with one (median ratio at most 1.1x). Two years
 are printed too: from its second year on a county has a last year, which messages may refer to
-(an applicant's /antraege lists last year's applications as well, so her list is twice as long
-here as in the one-year county).
+(an applicant's /antraege reads last year's applications as well: those decided more than
+twelve months ago are counted in one line, not listed).
 
 Each operation is timed twice: wall time, and the CPU time of the thread doing it. The verdict
 is on CPU time: the wall time of a /beschluss preview or a booking is mostly the journal's fsync

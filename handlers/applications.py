@@ -1,9 +1,11 @@
 """/antraege [<Konferenz>] [<Jahr>] [<Status>]: the applications with number, applicant, title,
-requested, approved, status; "offen" (or another status word) filters."""
+requested, approved, status; "offen" (or another status word) filters. An applicant sees her
+own: those still open and those of the last twelve months, or those of the year she names."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 
 from handlers.context import Context, reply
 from handlers.messages import Outcome
@@ -39,6 +41,8 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "alle": (),
 }
 MAX_LINES = 60
+RECENT = timedelta(days=365)  # an applicant's list: what happened in the last twelve months
+_YEAR = re.compile(r"\b20[0-9]{2}\b")
 TITLE_CHARS = 50
 APPLICANT_CHARS = 40
 
@@ -60,6 +64,9 @@ def _filters(args: str) -> tuple[str, tuple[str, ...], str]:
 def run(ctx: Context, args: str, body: str) -> Outcome:
     args, wanted, word = _filters(args)
     if ctx.person is None:
+        named = _YEAR.search(args)
+        if named is not None:
+            return _own_of_year(ctx, int(named.group()), wanted, word)
         return _own(ctx, wanted, word)
     conference, year, leftover = conference_and_year(ctx, args)
     if leftover:
@@ -118,21 +125,24 @@ def _line(row: Application, words: dict[str, str] = STATUS) -> str:
     return text
 
 
-_OWN_LINES: dict[int, tuple[Application, str]] = {}  # id of a record → (the record, its line)
+# id of a record → (the record, its line, the date until which it is listed)
+_OWN_LINES: dict[int, tuple[Application, str, str]] = {}
 OWN_LINES_KEPT = 1000
+ALWAYS = "9999-12-31"  # an undecided application is listed whenever its last step was
 
 
-def _own_line_once(row: Application) -> str:
-    """`_own_line`, made once per record: the store hands out the same record object until its
-    row is written (`Partitions.find_records`), and the line depends on the record alone."""
+def _own_entry(row: Application) -> tuple[Application, str, str]:
+    """(the record, `_own_line`, the ISO date of its last step or ALWAYS for an undecided one),
+    made once per record: the store hands out the same record object until its row is written
+    (`Partitions.find_records`), and both depend on the record alone."""
     found = _OWN_LINES.get(id(row))
     if found is not None and found[0] is row:
-        return found[1]
+        return found
     if len(_OWN_LINES) >= OWN_LINES_KEPT:
         _OWN_LINES.clear()
-    line = _own_line(row)
-    _OWN_LINES[id(row)] = (row, line)
-    return line
+    entry = _OWN_LINES[id(row)] = (row, _own_line(row),
+                                   ALWAYS if row.undecided else _last_step(row))
+    return entry
 
 
 def _own_line(row: Application) -> str:
@@ -147,19 +157,63 @@ def _own_line(row: Application) -> str:
             f"/antrag {row.number} und den fehlenden Zeilen.")
 
 
+def _last_step(row: Application) -> str:
+    """The ISO date of the last thing that happened to an application: handed in, changed,
+    decided, vetoed, corrected or withdrawn."""
+    steps = [row.submitted_on, row.changed_on, row.session_date,
+             (row.veto or {}).get("on"), (row.withdrawn or {}).get("on"),
+             row.corrections[-1].get("on") if row.corrections else None]
+    return max(str(step)[:10] for step in steps if step)
+
+
 def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:
-    """An applicant sees only the applications sent from the same address, in plain words: of
-    this year and the last (their files are open anyway), and any older one still undecided."""
-    recent = [y for y in ctx.store.years() if y >= ctx.today.year - 1]
-    rows = {r.number: r for r in ctx.store.applications_from(ctx.identity.key, recent)}
+    """An applicant sees only the applications sent from the same address, in plain words: the
+    undecided ones of any year, and the others whose last step (handed in, decided, vetoed,
+    corrected, withdrawn) lies within the last twelve months; what was decided before is
+    counted and shown with /antraege <Jahr>. Only this year's and last year's applications are
+    read (their files are open anyway) and any older one still undecided."""
+    this_year = ctx.today.year
+    since = (ctx.today - RECENT).isoformat()  # before every step of this year's
+    shown: list[tuple[str, str]] = []  # (number, line)
+    earlier: dict[int, int] = {}  # year → how many of it are not listed
+    for year in (this_year - 1, this_year):
+        for row in ctx.store.applications_from(ctx.identity.key, (year,)):
+            if wanted and row.status not in wanted:
+                continue
+            _, line, last_step = _own_entry(row)
+            if last_step >= since:
+                shown.append((row.number, line))
+            else:
+                earlier[year] = earlier.get(year, 0) + 1
     # older ones still waiting count too
-    for found in ctx.store.undecided_applications(before=ctx.today.year - 1):
-        if found.contact == ctx.identity.key:
-            rows.setdefault(found.number, found)
-    shown = [r for _, r in sorted(rows.items()) if not wanted or r.status in wanted]
+    shown += [(found.number, _own_entry(found)[1]) for found in
+              ctx.store.undecided_applications(before=this_year - 1)
+              if found.contact == ctx.identity.key and (not wanted or found.status in wanted)]
+    shown.sort()
+    which = f" ({word.lower()})" if word and wanted else ""
+    command = f" {word.lower()}" if word and wanted else ""
+    older = "; ".join(f"{count} aus {year}, zu sehen mit /antraege {year}{command}"
+                      for year, count in sorted(earlier.items()))
     if not shown:
-        which = f" ({word.lower()})" if word and wanted else ""
+        if older:
+            return reply(f"In den letzten zwölf Monaten gab es von Ihrer Adresse keine "
+                         f"Anträge{which}. Ältere abgeschlossene Anträge{which}: {older}")
         return reply(f"Von Ihrer Adresse liegen keine Anträge{which} vor. /hilfe zeigt, wie Sie "
                      "eine Projektskizze einreichen.")
-    return reply("Ihre Anträge:\n" + "\n".join(_own_line_once(r) for r in shown)
+    lines = ["Ihre Anträge:", *(line for _, line in shown)]
+    if older:
+        lines.append(f"Ältere abgeschlossene Anträge{which}: {older}")
+    lines.append(f"Einen Antrag ganz lesen: /zeige {shown[-1][0]}")
+    return reply("\n".join(lines))
+
+
+def _own_of_year(ctx: Context, year: int, wanted: tuple[str, ...], word: str) -> Outcome:
+    """An applicant's applications handed in in `year` (/antraege 2025), all of them."""
+    shown = [r for r in ctx.store.applications_from(ctx.identity.key, [year])
+             if not wanted or r.status in wanted]
+    which = f" ({word.lower()})" if word and wanted else ""
+    if not shown:
+        return reply(f"Von Ihrer Adresse liegen keine Anträge{which} aus {year} vor.")
+    return reply(f"Ihre Anträge{which} aus {year}:\n"
+                 + "\n".join(_own_entry(r)[1] for r in shown)
                  + f"\nEinen Antrag ganz lesen: /zeige {shown[-1].number}")

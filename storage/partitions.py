@@ -84,6 +84,9 @@ class HeldStorage(Storage):
         # (table, document id) → the record the store made of that row (`record`), dropped
         # when the row is written (`touch`) or the data replaced
         self.records: dict[tuple[str, str], Any] = {}
+        # table → (field, value) → what `lookup` found, dropped as `records` are: a light
+        # copy's rows (never written) are looked up once per value, not at every message
+        self.found: dict[str, dict[tuple[str, Any], list[tuple[str, dict[str, Any]]]]] = {}
         self.data: dict[str, Any] | None = self._load() if data is None else data
 
     def _load(self) -> dict[str, Any] | None:
@@ -98,6 +101,7 @@ class HeldStorage(Storage):
         if data is not self.data:
             self.indexes.clear()
             self.records.clear()
+            self.found.clear()
         self.data = data
         self.dirty = True
 
@@ -106,6 +110,7 @@ class HeldStorage(Storage):
 
     def touch(self, table: str, doc_ids: list[int]) -> None:
         self.touched.setdefault(table, set()).update(doc_ids)
+        self.found.pop(table, None)
         for written in doc_ids:
             self.records.pop((table, str(written)), None)
         rows = (self.data or {}).get(table, {})
@@ -119,6 +124,9 @@ class HeldStorage(Storage):
         """The rows of `table` whose `field` is `value`, by document id. The index is built on
         the first lookup; an entry a change made stale (a preview once open, now booked) is
         dropped here, so a value that rows pass through stays cheap to look up."""
+        found = self.found.get(table, {}).get((field, value))
+        if found is not None:
+            return list(found)
         rows = (self.data or {}).get(table, {})
         index = self.indexes.get((table, field))
         if index is None:
@@ -129,7 +137,9 @@ class HeldStorage(Storage):
         stale = {doc_id for doc_id in ids
                  if doc_id not in rows or rows[doc_id].get(field) != value}
         ids -= stale
-        return sorted(((doc_id, rows[doc_id]) for doc_id in ids), key=lambda pair: int(pair[0]))
+        found = sorted(((doc_id, rows[doc_id]) for doc_id in ids), key=lambda pair: int(pair[0]))
+        self.found.setdefault(table, {})[(field, value)] = found
+        return list(found)
 
     def record(self, table: str, doc_id: str, row: dict[str, Any],
                convert: Callable[[dict[str, Any]], T]) -> T:
@@ -151,6 +161,7 @@ class HeldStorage(Storage):
         self.data = self.data if self.data is not None else {}
         self.indexes.clear()
         self.records.clear()
+        self.found.clear()
         for table, doc_id, row in changes:
             rows = self.data.setdefault(table, {})
             if row is None:

@@ -212,3 +212,45 @@ def test_a_light_copy_is_not_used_for_a_year_file_changed_since(bot: Bot) -> Non
     listing = reply_text(bot.must(APPLICANT, "/antraege", today=january))
     assert "Vorlesepaten" in listing
     assert bot.core.store.partitions.opened["2026"] == 1  # read once, to make the copy again
+
+
+def test_an_applicant_sees_what_is_open_or_recent_and_older_decisions_on_request(
+        tmp_path: Path) -> None:
+    """Her list holds what is still open, whatever its year (a project deferred last year), and
+    what happened in the last twelve months; what was decided before is counted, with the
+    command that lists it, so the list does not grow with the years she has applied."""
+    bot = Bot(tmp_path)
+    bot.concept(today=date(2025, 1, 10))
+    old = bot.submit(today=date(2025, 2, 1), Titel="Lesepaten 2025")
+    deferred = bot.submit(today=date(2025, 2, 1), Titel="Ferienfahrt 2025")
+    late = bot.submit(today=date(2025, 9, 1), Titel="Nachhilfe im Herbst")
+    for day in (date(2025, 3, 11), date(2025, 11, 4)):
+        bot.session(day, today=date(2025, 2, 3))
+    bot.decide(date(2025, 3, 11), f"{old} bewilligt\n{deferred} vertagt")
+    bot.decide(date(2025, 11, 4), f"{late} abgelehnt")
+    new = bot.submit(today=date(2026, 2, 2), Titel="Sprachcafé 2026")
+    september = date(2026, 9, 21)
+    listing = reply_text(bot.must(APPLICANT, "/antraege", today=september))
+    for number in (deferred, late, new):
+        assert f"{number} " in listing, listing
+    assert "vertagt" in listing
+    assert old not in listing
+    assert "Ältere abgeschlossene Anträge: 1 aus 2025, zu sehen mit /antraege 2025" in listing
+    assert listing.endswith(f"/zeige {new}")
+    # in March the decision of last March was less than a year ago: still listed
+    assert f"{old} " in reply_text(bot.must(APPLICANT, "/antraege", today=date(2026, 3, 2)))
+    year = reply_text(bot.must(APPLICANT, "/antraege 2025", today=september))
+    assert year.startswith("Ihre Anträge aus 2025:")
+    for number in (old, deferred, late):
+        assert f"{number} " in year
+    assert new not in year
+    approved = reply_text(bot.must(APPLICANT, "/antraege bewilligt", today=september))
+    assert approved.startswith("In den letzten zwölf Monaten"), approved
+    assert "1 aus 2025, zu sehen mit /antraege 2025 bewilligt" in approved
+    only = reply_text(bot.must(APPLICANT, "/antraege 2025 bewilligt", today=september))
+    assert f"{old} " in only
+    assert deferred not in only
+    assert "keine Anträge aus 2024" in reply_text(bot.must(APPLICANT, "/antraege 2024",
+                                                           today=september))
+    stranger = reply_text(bot.must("verein@example.org", "/antraege 2025", today=september))
+    assert old not in stranger
