@@ -276,7 +276,9 @@ def _source(path: Path) -> list[int] | None:
 class Partitions:
     """The open TinyDB files of one data directory, locked against a second process."""
 
-    def __init__(self, directory: Path, light: Light | None = None) -> None:
+    def __init__(self, directory: Path, light: Light | None = None, *,
+                 whole: Collection[str] = ()) -> None:
+        """`light`: what a light copy holds; `whole`: files never read through one."""
         self.directory = directory
         make_private(directory)  # 0700 and 0600, whatever the umask
         self._lock = DirectoryLock(directory)
@@ -285,10 +287,12 @@ class Partitions:
         self._dbs: OrderedDict[str, TinyDB] = OrderedDict()
         self.opened: Counter[str] = Counter()  # how often each file was read from disk whole
         self.light = light or Light()
-        # files never read through a light copy (global.json, this year's), and those whose
-        # light copy stays in memory between messages and is written again with the file
-        self.light_skip: frozenset[str] = frozenset()
-        self.light_kept: frozenset[str] = frozenset()
+        # files never read through a light copy (`whole`, and the one in focus: this year's),
+        # and those whose light copy stays in memory between messages and is written again
+        # with the file (last year's): see `focus`
+        self._whole = frozenset(whole)
+        self._light_skip = self._whole
+        self._light_kept: frozenset[str] = frozenset()
         self._lights: dict[str, LightCopy] = {}
         self._on_disk = {name[:-5] for name in os.listdir(directory)  # one process per directory
                          if name.endswith(".json")}
@@ -344,9 +348,15 @@ class Partitions:
             return copy.keys[f"{table}.{field}"]
         return [row[field] for row in self.raw(name, table).values()]
 
+    def focus(self, current: str, past: str) -> None:
+        """Name the file messages now change (`current`: read whole, never through a light
+        copy) and the `past` one whose light copy stays in memory between messages."""
+        self._light_skip = self._whole | {current}
+        self._light_kept = frozenset({past})
+
     def _reader(self, name: str, table: str) -> HeldStorage | None:
         """Where to read: the open file; else its light copy if that has what is asked for
-        (not for `light_skip`); else the file, opened; None for a file that does not exist."""
+        (not for `_light_skip`); else the file, opened; None for a file that does not exist."""
         if name not in self._dbs:
             if name not in self._on_disk:
                 return None
@@ -355,11 +365,11 @@ class Partitions:
         return self.db(name).storage  # type: ignore[return-value]
 
     def _light_copy(self, name: str) -> LightCopy | None:
-        """The light copy of a file not open (nor in `light_skip`): kept in memory, else read
+        """The light copy of a file not open (nor in `_light_skip`): kept in memory, else read
         from its `.light` file if that was made from the file as it is, else made (reading the
         file once) and written for the next time. Kept in memory until `trim` only, unless
-        the file is in `light_kept`."""
-        if name in self._dbs or name in self.light_skip:
+        the file is in `_light_kept`."""
+        if name in self._dbs or name in self._light_skip:
             return None
         if name in self._lights:
             return self._lights[name]
@@ -426,7 +436,7 @@ class Partitions:
                   if name not in keep and not storage.dirty and name not in self._unsaved]
         for name, _ in closed:
             del self._dbs[name]
-        unused = [name for name in self._lights if name not in self.light_kept]
+        unused = [name for name in self._lights if name not in self._light_kept]
         for name in unused:
             del self._lights[name]
         if unused or any(storage.data for _, storage in closed):
@@ -472,7 +482,7 @@ class Partitions:
         """A file was written: its light copy is made again from it if it is read light, else
         removed (it would hold what the file no longer does, erased data included)."""
         self._lights.pop(name, None)
-        if name in self.light_kept:
+        if name in self._light_kept:
             self._write_light(name, storage.data or {}, _source(storage.path))
             return
         try:

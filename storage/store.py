@@ -82,8 +82,7 @@ class Store:
     correction may keep its code in an older year)."""
 
     def __init__(self, directory: Path) -> None:
-        self.partitions = Partitions(directory, PAST_YEAR)
-        self.partitions.light_skip = frozenset({GLOBAL})
+        self.partitions = Partitions(directory, PAST_YEAR, whole={GLOBAL})
         self._reset_indexes()
         self._build_closed_index()  # once per data directory, before any message
         self._build_undecided_index()
@@ -119,8 +118,7 @@ class Store:
 
     def _refocus(self, names: tuple[str, str]) -> None:
         self._focused = names
-        self.partitions.light_skip = frozenset({GLOBAL, names[1]})
-        self.partitions.light_kept = frozenset(names[:1])
+        self.partitions.focus(names[1], names[0])
         self._keyed &= set(names)
         self._processed = {k: v for k, v in self._processed.items() if v in self._keyed}
         self._outbox_keys = {k: v for k, v in self._outbox_keys.items() if v in self._keyed}
