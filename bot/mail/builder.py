@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
+import os
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.utils import format_datetime, parseaddr
 from typing import Any
@@ -32,8 +34,20 @@ SIMPLE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/^_`{|}~-]+@[A-Za-z0-9.-]+")
 
 
 def _message_id(domain: str, *tokens: str | None) -> str:
-    parts = [MARKER, *(t for t in tokens if t), uuid.uuid4().hex[:20]]
+    parts = [MARKER, *(t for t in tokens if t), os.urandom(10).hex()]  # 20 random hex digits
     return f"<{'.'.join(parts)}@{domain}>"
+
+
+def _date_header(now: datetime) -> bytes:
+    """The Date header of a mail written `now`; most answers are written in the same second
+    as the one before."""
+    return _date_line(now.replace(microsecond=0), now.utcoffset())
+
+
+@functools.lru_cache(maxsize=4)
+def _date_line(second: datetime, offset: timedelta | None) -> bytes:
+    # `offset` is part of the key: equal instants in other time zones are equal datetimes
+    return header("Date", format_datetime(second))
 
 
 def _reply_subject(original: str, number: str | None, code: str | None) -> str:
@@ -91,7 +105,8 @@ class MailBuilder:
         encoded."""
         to, subject = storable(to), storable(subject)
         headers = [self._from, header("To", to), header("Subject", subject),
-                   header("Date", format_datetime(self.now())), header("Message-ID", message_id),
+                   _date_header(self.now()),
+                   header("Message-ID", message_id),
                    AUTOMATIC]
         if parent is not None:
             headers += [header("In-Reply-To", storable(parent[0])),

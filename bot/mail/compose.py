@@ -58,6 +58,10 @@ def header(name: str, value: str | Address) -> bytes:
             clean = _CONTROLS.sub(" ", value.display_name)
             return _by_email(name, str(Address(clean, addr_spec=value.addr_spec)))
         return _fold(name, _address_words(value))
+    line = f"{name}: {value}"
+    if len(line) <= MAX_PLAIN_LINE and _PLAIN.fullmatch(value) and "=?" not in value and (
+            name not in _ADDRESS_HEADERS or _SIMPLE_ADDRESS.fullmatch(value)):
+        return (line + "\r\n").encode("ascii")  # as _fold writes a short plain line
     text = _CONTROLS.sub(" ", value)
     if name in _ADDRESS_HEADERS and not _SIMPLE_ADDRESS.fullmatch(text):
         return _by_email(name, text)
