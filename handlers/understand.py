@@ -59,7 +59,7 @@ from rules.questions import (
     asked_status,
     only_thanks,
 )
-from rules.withdrawal import withdrawal_doubted
+from rules.withdrawal import gives_up, withdrawal_doubted
 
 Meaning = tuple[str, str, str]  # command word, the rest of its line, the following lines
 
@@ -85,6 +85,7 @@ class Reading:
     spoken: dict[str, Meaning | None]  # a correction or a withdrawal in words, by role
     amount_change: AmountChange | None  # "2.000 € statt 1.500 € für ADE-2026-001"
     withdrawal_doubted: str | None  # "Können wir ADE-2026-001 zurückziehen?": its number
+    gives_up: str | None  # "Das Projekt findet nicht statt": its number, "" for none named
     veto_doubted: str | None  # "Wir legen kein Veto gegen ADE-2026-001 ein": its number
     listed: str | None
     sessions: bool
@@ -118,7 +119,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
     if labels >= 2:
         return Reading(copied, calendar, labels, labels_everything, concept=False, moved=None,
                        attendance=None, preview_answer=None, spoken={}, amount_change=None,
-                       withdrawal_doubted=None, veto_doubted=None,
+                       withdrawal_doubted=None, gives_up=None, veto_doubted=None,
                        listed=None,
                        sessions=False, report=None, show=None, agenda=False,
                        minutes=False, payout=False, reads=None, status=None, balance=False,
@@ -140,6 +141,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
                 for role in ("applicant", "secretary", "county")},
         amount_change=amount_change_in(text, message.refers_to),
         withdrawal_doubted=withdrawal_doubted(text),
+        gives_up=gives_up(text),
         veto_doubted=veto_doubted(text),
         listed=asked_list(text),
         sessions=asked_sessions(text),
@@ -182,6 +184,13 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         return veto.offer(ctx, reading.veto_doubted)  # nothing vetoed on "kein Veto"
     if role in ("applicant", "secretary") and reading.withdrawal_doubted:
         offered = withdrawal.offer(ctx, reading.withdrawal_doubted)  # the line, if she means it
+        if offered is not None:
+            return offered
+    given_up = reading.withdrawal_doubted if reading.withdrawal_doubted == "" else (
+        reading.gives_up)  # "Müssen wir den Antrag zurückziehen?", "Das Fest fällt aus"
+    if role == "applicant" and given_up is not None:
+        offered = (withdrawal.offer(ctx, given_up) if given_up
+                   else withdrawal.offer_own(ctx))
         if offered is not None:
             return offered
     if reading.listed is not None:  # "Welche Anträge sind offen?" (an applicant: her own)

@@ -155,6 +155,26 @@ def _which(ctx: Context) -> Outcome:
     return Outcome(False, outcome.replies)
 
 
+def offer_own(ctx: Context) -> Outcome | None:
+    """An applicant giving up a project in words that name no application ("Das Projekt findet
+    leider nicht statt", "Wir verzichten auf die Förderung"): the line for her one open
+    application, or her open ones to choose from; None when she has none (nothing is passed on
+    to anyone on such words)."""
+    own = [a for a in ctx.store.applications_from(ctx.identity.key, ctx.store.years()[-2:])
+           if a.status in WITHDRAWABLE]
+    if not own:
+        return None
+    if len(own) == 1:
+        return offer(ctx, own[0].number)
+    lines = [f"• {a.number} „{(a.title or 'ohne Titel')[:60]}“" for a in own[:10]]
+    outcome = reply("Möchten Sie einen Antrag zurückziehen? Dann senden Sie bitte /zurueckziehen "
+                    "mit seiner Nummer. Offen sind:\n" + "\n".join(lines) + "\nNoch ist nichts "
+                    "geändert.", actions=tuple(Action(f"{a.number} zurückziehen",
+                                                      f"/zurueckziehen {a.number}")
+                                               for a in own[:3]))
+    return Outcome(False, outcome.replies)
+
+
 def offer(ctx: Context, number: str) -> Outcome | None:
     """A withdrawal spoken of but not for sure ("Können wir ADE-2026-001 zurückziehen?",
     "Falls es regnet, ziehen wir ihn zurück", "… nicht zurück"): the line to send if she means

@@ -11,7 +11,9 @@ MAX_QUESTION_CHARS = 300  # longer messages are sketches or reports, not questio
 _STATUS_WORDS = frozenset({"stand", "status", "entschieden", "bearbeitet", "bescheid",
                            "neuigkeiten", "neues", "passiert", "entscheidung", "beschieden",
                            "bewilligt", "genehmigt", "abgelehnt", "zusage", "erhalten",
-                           "angekommen", "eingegangen", "bekommen"})
+                           "angekommen", "eingegangen", "bekommen", "entscheidet",
+                           "entscheiden", "beraten", "beraet", "behandelt", "dran",
+                           "rueckmeldung", "beantragt"})
 _STATUS_PHRASES = ("was ist mit", "was ist aus", "wie steht es", "wie steht", "wie weit ist",
                    "wie sieht es", "gibt es schon", "gibt es etwas")
 _APPLICATION_WORDS = frozenset({"antrag", "antrags", "antrages", "antraege", "antraegen",

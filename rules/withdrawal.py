@@ -78,6 +78,32 @@ def withdrawal_doubted(text: str) -> str | None:
     return found[0][0]
 
 
+MAX_GIVE_UP = 500  # "Das Fest fällt aus": a short message, not a sentence in a long letter
+# "Der Antrag hat sich damit erledigt", "Das Projekt findet leider nicht statt", "Wir verzichten
+# auf die Förderung": the project given up, but no application taken back in so many words
+_GIVE_UP = re.compile(
+    r"\b(?:hat\s+sich\s+(?:(?:damit|somit|leider|also)\s+){0,2}erledigt|er(?:ü|ue)brigt\s+sich"
+    r"|entf(?:ä|ae)llt|findet\s+(?:\w+\s+){0,3}?nicht\s+statt|f(?:ä|ae)llt\s+(?:\w+\s+){0,3}?aus"
+    r"|kommt\s+(?:\w+\s+){0,2}?nicht\s+zustande|verzichte[nt]?\s+(?:\w+\s+){0,3}?auf"
+    r"|nicht\s+mehr\s+(?:ben(?:ö|oe)tigt|n(?:ö|oe)tig|erforderlich))", re.IGNORECASE)
+_PROJECT = re.compile(
+    r"\w*(?:antrag|projekt|vorhaben|f(?:ö|oe)rderung|mittel|zuschuss|veranstaltung|ma(?:ß|ss)nahme"
+    r"|angebot|fest|kurs|workshop|caf(?:é|e)|fahrt|freizeit)\b", re.IGNORECASE)
+
+
+def gives_up(text: str) -> str | None:
+    """The application (its number, or "" when the message names none) an applicant gives up
+    in words without taking it back for sure: only the line to send is offered. None when a
+    short message says no such thing."""
+    if len(text) > MAX_GIVE_UP:
+        return None
+    for sentence, _end in _SENTENCE.findall(text):
+        if _GIVE_UP.search(sentence) and _PROJECT.search(sentence):
+            number = NUMBER.search(text)
+            return number.group().upper() if number else ""
+    return None
+
+
 def _normal(text: object) -> str:
     return " ".join(str(text or "").casefold().split())
 

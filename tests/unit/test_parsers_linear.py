@@ -56,7 +56,7 @@ from rules.questions import (
     only_thanks,
 )
 from rules.sketch import check_sketch, parse_cofunding, read_sketch_fields
-from rules.withdrawal import withdrawal_doubted, withdrawal_in
+from rules.withdrawal import gives_up, withdrawal_doubted, withdrawal_in
 
 CONFERENCES = tuple(Conference(code, name) for code, name in LUENEBURG)
 TODAY = date(2026, 3, 2)
@@ -123,6 +123,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "a correction": lambda t: (says_correction(t), parse_correction(t)),
     "a withdrawal": withdrawal_in,
     "a withdrawal not for sure": withdrawal_doubted,
+    "a project given up": gives_up,
     "a veto not for sure": veto_doubted,
     "said not for sure": not_for_sure,
     "a change of amount in words": amount_change_in,

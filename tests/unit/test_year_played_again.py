@@ -189,3 +189,51 @@ def test_a_correction_of_the_co_funding_is_not_taken_for_the_amount(bot: Bot) ->
                                 "Korrektur: die Kofinanzierung der Gemeinde ist 500 €",
                                 today=date(2026, 2, 3), refers_to=(number,)))
     assert "Betrag: 500,00 €" not in answer, answer
+
+
+@pytest.mark.parametrize("text", [
+    "Das Projekt findet leider nicht statt. Der Antrag hat sich damit erledigt.",
+    "Wir verzichten auf die Förderung.",
+    "Unser Sommerfest fällt dieses Jahr leider aus.",
+    "Müssen wir den Antrag zurückziehen, wenn das Fest ausfällt?",
+])
+def test_a_project_given_up_in_words_gets_the_withdrawal_line_nothing_withdrawn(
+        bot: Bot, text: str) -> None:
+    number = bot.submit()
+    outcome = bot.refused("kita@example.org", text, None, today=date(2026, 2, 5))
+    answer = reply_text(outcome)
+    assert f"Dann senden Sie bitte: /zurueckziehen {number}" in answer, answer
+    assert bot.application(number)["status"] == "submitted"
+
+
+def test_a_project_given_up_with_two_open_applications_lists_them(bot: Bot) -> None:
+    first = bot.submit()
+    second = bot.submit(Titel="Elterncafé")
+    answer = reply_text(bot.refused("kita@example.org", "Wir verzichten auf die Förderung.",
+                                    None, today=date(2026, 2, 5)))
+    assert f"• {first}" in answer
+    assert f"• {second}" in answer
+    assert "Noch ist nichts geändert." in answer
+
+
+def test_a_project_given_up_with_nothing_open_passes_nothing_on(bot: Bot) -> None:
+    number = bot.submit()
+    bot.session(date(2026, 3, 12))
+    bot.decide(date(2026, 3, 12), f"{number} bewilligt 1.500 €")
+    outcome = bot.say("kita@example.org", "Das Projekt findet leider nicht statt.",
+                      today=date(2026, 4, 1))
+    assert not outcome.notifications  # her approved grant is given back only when she says so
+
+
+@pytest.mark.parametrize("text", [
+    "Wann entscheidet die Konferenz über unseren Antrag?",
+    "Wann wird unser Antrag beraten?",
+    "Wann kommt unser Projekt dran?",
+    "Gibt es schon eine Rückmeldung zu unserer Skizze?",
+    "Wie viel haben wir beantragt?",
+])
+def test_an_applicant_asking_when_it_is_decided_gets_her_applications(bot: Bot, text: str) -> None:
+    number = bot.submit()
+    answer = reply_text(bot.say("kita@example.org", text, today=date(2026, 2, 5)))
+    assert answer.startswith("Ihre Anträge:"), answer
+    assert number in answer
