@@ -101,7 +101,7 @@ class MailHandler:
         self.commands: tuple[str, ...] = ()
         self.notices_waiting = False  # the core has notifications to deliver
         self.retry_at: float | None = None  # when a mail that failed may be tried again
-        self._refusals: dict[str, deque[float]] = defaultdict(deque)
+        self._refusals: dict[tuple[str, bool], deque[float]] = defaultdict(deque)
 
     def read_ahead(self, raw: bytes) -> Early:
         """A mail fetched whole that would be parsed at once on the event loop (small, no
@@ -206,7 +206,8 @@ class MailHandler:
         # A configured person is answered at the address on record: a forged sender never
         # reads the answer (and the /buchen code in it).
         to = person.email if person is not None and person.email else parsed.address
-        if not outcome.accepted and not outcome.duplicate and self._too_many_refusals(to):
+        if not outcome.accepted and not outcome.duplicate and self._too_many_refusals(
+                to, parsed.authenticated):
             return (Handled("failed", "zu viele unverständliche Nachrichten von dieser Adresse "
                                       "in einer Stunde (Schutz vor Mail-Schleifen)"), parsed, {},
                     None)
@@ -218,10 +219,12 @@ class MailHandler:
         self.notices_waiting = self.notices_waiting or bool(outcome.notifications)
         return Handled("done"), parsed, extra, reply
 
-    def _too_many_refusals(self, address: str) -> bool:
+    def _too_many_refusals(self, address: str, verified: bool) -> bool:
         """At most `max_refusals_per_hour` answers to not-understood mails per address: an
         auto-responder that marks nothing would otherwise talk to us forever."""
-        recent = self._refusals[address]
+        # mails the server verified are counted apart: forged mails in a person's name would
+        # otherwise use up the answers to her own (her mistakes went unanswered for an hour)
+        recent = self._refusals[address, verified]
         now = time.monotonic()
         while recent and recent[0] < now - 3600:
             recent.popleft()

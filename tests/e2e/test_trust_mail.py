@@ -183,3 +183,40 @@ async def test_an_applicants_title_never_becomes_the_subject_of_the_r6_warning_t
     assert bait in warning.text  # the county still reads the whole title
     assert "Postfach" not in subject(warning)
     assert "ADE-2026-001" in subject(warning)
+
+
+async def test_the_representatives_no_to_the_warning_voids_the_forged_request_and_excuses_nothing(
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    number = await approved(mail_bot, mail_world)
+    mail_bot.say("sek-ade", "/sitzung 20.04.2026 18:30 Ort Rathaus, Budget II")
+    await mail_bot.settled()
+    mail_world.send("faelscher", "Veto", f"/veto {number} passt nicht",
+                    from_header=mail_world.address("kreis-1"))
+    [request] = await mail_world.await_for("kreis-1", 1, where=lambda m: "/freigeben" in m.text)
+    sessions = mail_bot.core.export(mail_bot.clock())["sessions"]
+    # she answers the warning from her own mailbox, in its thread: "it was not me"
+    mail_world.send("kreis-1", "Re: " + subject(request),
+                    "Nein\n\nMit freundlichen Grüßen\nM. Kreis", in_reply_to=request)
+    [answer] = await mail_world.await_for("kreis-1", 1, where=lambda m: "verworfen" in m.text)
+    await mail_bot.settled()
+    assert "es wurde nichts geändert" in answer.text
+    assert mail_bot.core.export(mail_bot.clock())["sessions"] == sessions  # not "verhindert"
+    assert status(mail_bot, number) == "approved"
+    [notice] = await mail_world.await_for("verwaltung", 1, where=lambda m: "/veto" in m.text)
+    assert mail_world.address("kreis-1") in notice.text
+    assert not [m for m in mail_world.messages("kreis-2") if "Bitte nehmen Sie teil" in m.text]
+
+
+async def test_forged_mails_in_a_secretarys_name_do_not_silence_the_answers_to_her_own(
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    await approved(mail_bot, mail_world)
+    limit = 5  # [email] max_refusals_per_hour, the default
+    secretary = mail_world.address("sek-ade")
+    for i in range(limit + 1):  # nonsense in her name, which the bot cannot understand
+        mail_world.send("faelscher", f"x{i}", f"qwertz {i}", from_header=secretary)
+    await mail_world.await_for("sek-ade", limit, where=lambda m: "nicht verstanden" in m.text)
+    await mail_bot.settled()
+    # her own mail, verified by the county's server, with a mistake the bot must tell her of
+    mail_world.send("sek-ade", "Ergebnisse", "/beschluss 12.03.2026\nADE-2026-077 bewilligt 100 €")
+    [answer] = await mail_world.await_for("sek-ade", 1, where=lambda m: "ADE-2026-077" in m.text)
+    assert "Ergebnisse" in subject(answer)
