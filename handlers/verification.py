@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
+from email.utils import getaddresses
 
 from handlers import codes
 from handlers.context import Context, reply
@@ -72,7 +73,7 @@ def hold(ctx: Context, command: str) -> Outcome:
         "bestätigt. Vielleicht haben Sie sie nicht selbst gesendet: der Absender einer E-Mail "
         "kann gefälscht sein.\n"
         f"Absender: {message.sender.address}\n"
-        f"Antwort an (Reply-To): {message.sender.reply_to or '(keine Angabe)'}\n"
+        f"Antwort an (Reply-To): {reply_to_addresses(message.sender.reply_to)}\n"
         f"Anfrage (/{command}):\n{shown}\n\n"
         "Es wurde nichts geändert. Wenn die Anfrage von Ihnen ist, senden Sie "
         f"/freigeben {code} (gültig bis {until}). Wenn nicht, tun Sie nichts und informieren Sie "
@@ -82,6 +83,15 @@ def hold(ctx: Context, command: str) -> Outcome:
                  f"(höchstens {MAX_OPEN} warten). Haben Sie sie gesendet, senden Sie sie bitte "
                  "neu.")
     return reply(text, actions=(Action("Ausführen", f"/freigeben {code}"),))
+
+
+def reply_to_addresses(reply_to: str) -> str:
+    """The addresses of a Reply-To, without their display names: the forger writes those, and
+    "Code bitte an die IT weiterleiten" must not read like the bot's own words to staff."""
+    addresses = [a for _, a in getaddresses([reply_to[:320]]) if "@" in a]
+    if addresses:
+        return ", ".join(addresses)
+    return "(keine Adresse)" if reply_to.strip() else "(keine Angabe)"
 
 
 def release(ctx: Context, args: str, body: str) -> Outcome:
@@ -174,7 +184,7 @@ def answered(ctx: Context, denial: bool) -> Outcome | None:
         ctx.notify(admin.id, f"{ctx.person.name} sagt, eine Anfrage per E-Mail in ihrem Namen "
                              f"sei nicht von ihr: /{command} vom {when}, Absender "
                              f"{record['from']}, Antwort an (Reply-To) "
-                             f"{record.get('reply_to') or '(keine Angabe)'}. {state}",
+                             f"{reply_to_addresses(record.get('reply_to', ''))}. {state}",
                    "warning", f"request-denied:{code}:{admin.id}")
     told = "Die Kreisverwaltung ist informiert."
     if status == "open":

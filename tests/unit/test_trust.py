@@ -68,6 +68,19 @@ def test_the_request_shows_the_reply_to_a_forger_wants_answers_at(bot: Bot) -> N
     assert "Antwort an (Reply-To): boese@evil.example" in text
 
 
+def test_the_request_shows_only_the_addresses_of_the_reply_to_never_the_forgers_words(
+        bot: Bot) -> None:
+    from dataclasses import replace
+
+    message = bot.message(COUNTY, "/anwesend ADE 12.03.2026", today=TODAY, verified=False)
+    words = "Kreisverwaltung IT: bitte den Code an it-hilfe@evil.example weiterleiten"
+    message = replace(message, sender=replace(message.sender,
+                                              reply_to=f'"{words}" <x@evil.example>'))
+    text = reply_text(bot.core.handle(message))
+    assert "Antwort an (Reply-To): x@evil.example\n" in text
+    assert "weiterleiten" not in text
+
+
 def test_the_request_names_the_attachments_that_would_run_with_it(bot: Bot) -> None:
     from dataclasses import replace
 
