@@ -174,17 +174,11 @@ def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:
     read (their files are open anyway) and any older one still undecided."""
     this_year = ctx.today.year
     since = (ctx.today - RECENT).isoformat()  # before every step of this year's
-    shown: list[tuple[str, str]] = []  # (number, line)
-    earlier: dict[int, int] = {}  # year → how many of it are not listed
-    for year in (this_year - 1, this_year):
-        for row in ctx.store.applications_from(ctx.identity.key, (year,)):
-            if wanted and row.status not in wanted:
-                continue
-            _, line, last_step = _own_entry(row)
-            if last_step >= since:
-                shown.append((row.number, line))
-            else:
-                earlier[year] = earlier.get(year, 0) + 1
+    last_year, hidden = _last_years(ctx, since, wanted)
+    shown = [*last_year, *((row.number, _own_entry(row)[1]) for row in
+                           ctx.store.applications_from(ctx.identity.key, (this_year,))
+                           if not wanted or row.status in wanted)]
+    earlier = {this_year - 1: hidden} if hidden else {}
     # older ones still waiting count too
     shown += [(found.number, _own_entry(found)[1]) for found in
               ctx.store.undecided_applications(before=this_year - 1)
@@ -205,6 +199,38 @@ def _own(ctx: Context, wanted: tuple[str, ...], word: str) -> Outcome:
         lines.append(f"Ältere abgeschlossene Anträge{which}: {older}")
     lines.append(f"Einen Antrag ganz lesen: /zeige {shown[-1][0]}")
     return reply("\n".join(lines))
+
+
+# (version of last year's applications, sender, year, since, wanted) → (listed, not listed)
+_LAST_YEARS: dict[tuple[tuple[int, int] | None, str, int, str, tuple[str, ...]],
+                  tuple[tuple[tuple[str, str], ...], int]] = {}
+
+
+def _last_years(ctx: Context, since: str, wanted: tuple[str, ...]
+                ) -> tuple[tuple[tuple[str, str], ...], int]:
+    """Of the sender's applications of last year, (number, line) of those listed (undecided, or
+    with a step `since`), and how many are not. Kept until an application of last year may
+    have changed (`Store.applications_version`; seldom, after January), so last year costs an
+    applicant's list one lookup, not one step per application."""
+    year = ctx.today.year - 1
+    key = (ctx.store.applications_version(year), ctx.identity.key, year, since, wanted)
+    found = _LAST_YEARS.get(key)
+    if found is not None:
+        return found
+    listed: list[tuple[str, str]] = []
+    hidden = 0
+    for row in ctx.store.applications_from(ctx.identity.key, (year,)):
+        if wanted and row.status not in wanted:
+            continue
+        _, line, last_step = _own_entry(row)
+        if last_step >= since:
+            listed.append((row.number, line))
+        else:
+            hidden += 1
+    if len(_LAST_YEARS) >= OWN_LINES_KEPT:
+        _LAST_YEARS.clear()
+    found = _LAST_YEARS[key] = (tuple(listed), hidden)
+    return found
 
 
 def _own_of_year(ctx: Context, year: int, wanted: tuple[str, ...], word: str) -> Outcome:

@@ -17,6 +17,7 @@ copy stays in memory between messages instead of its whole file.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 from collections import Counter, OrderedDict
@@ -71,11 +72,17 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
+_SERIALS = itertools.count()  # each storage's own number, never given twice in a process
+
+
 class HeldStorage(Storage):
     """A TinyDB storage that holds the data in memory until the owner commits it."""
 
     def __init__(self, path: Path, data: dict[str, Any] | None = None) -> None:
         self.path = path
+        # (serial, generation) changes whenever the data may have changed (`version`)
+        self.serial = next(_SERIALS)
+        self.generation = 0
         self.dirty = False
         self.touched: dict[str, set[int]] = {}  # table → ids of rows changed since the commit
         # (table, field) → value → ids of the rows that had it; kept current by `touch`, so a
@@ -98,6 +105,7 @@ class HeldStorage(Storage):
         return self.data
 
     def write(self, data: dict[str, Any]) -> None:
+        self.generation += 1
         if data is not self.data:
             self.indexes.clear()
             self.records.clear()
@@ -159,6 +167,7 @@ class HeldStorage(Storage):
     def apply(self, changes: list[Change]) -> None:
         """Set rows to their journalled values (replay)."""
         self.data = self.data if self.data is not None else {}
+        self.generation += 1
         self.indexes.clear()
         self.records.clear()
         self.found.clear()
@@ -341,6 +350,13 @@ class Partitions:
         storage = self._reader(name, table)
         return [storage.record(table, doc_id, row, convert)
                 for doc_id, row in storage.lookup(table, field, value)] if storage else []
+
+    def version(self, name: str, table: str) -> tuple[int, int] | None:
+        """Where `table` of `name` is read (see `_reader`) and how often that was written: the
+        same value until a row of it may have changed, so what was made of its rows can be kept
+        until then. None for a file that does not exist."""
+        storage = self._reader(name, table)
+        return (storage.serial, storage.generation) if storage else None
 
     def values(self, name: str, table: str, field: str) -> list[Any]:
         """The `field` of every row of `table` (read-only)."""

@@ -295,6 +295,11 @@ class Store:
                                             application_from_row)
         return sorted(found, key=_by_number)
 
+    def applications_version(self, year: int) -> tuple[int, int] | None:
+        """A value that stays the same until an application of `year` may have changed
+        (`Partitions.version`)."""
+        return self.partitions.version(_year_name(year), "applications")
+
     def save_application(self, application: Application) -> None:
         record = application_to_row(application)
         self._upsert(_year_name(application.year), "applications", record, "number")

@@ -254,3 +254,14 @@ def test_an_applicant_sees_what_is_open_or_recent_and_older_decisions_on_request
                                                            today=september))
     stranger = reply_text(bot.must("verein@example.org", "/antraege 2025", today=september))
     assert old not in stranger
+    # last year's part of her list is kept until an application of last year changes: the
+    # project deferred last year, decided this autumn, is listed as decided at once
+    october = date(2026, 10, 6)
+    bot.session(october, today=september)
+    before = reply_text(bot.must(APPLICANT, "/antraege", today=october))
+    assert f"{deferred} " in before
+    assert "vertagt" in before
+    bot.decide(october, f"{deferred} bewilligt 900 €")
+    after = reply_text(bot.must(APPLICANT, "/antraege", today=october))
+    assert "vertagt" not in after
+    assert "bewilligt 900,00 €" in after
