@@ -99,9 +99,10 @@ class Receiver:
         self.answered = AnsweredUpdates(data_dir / "telegram" / "answered.log" if data_dir
                                         else None)
         self.errors: dict[int, BaseException] = {}  # what failed an update being processed
-        # (chat, message id of a user's message) -> the bot's last answer to it, so that the
-        # answer to an edited message replaces the old one
-        self._answers: OrderedDict[tuple[int, int], int] = OrderedDict()
+        # (chat, message id of a user's message) -> the bot's last answer to it and the
+        # application it named, so that the answer to an edited message replaces the old one
+        # and an edited sketch changes its application instead of making a second one
+        self._answers: OrderedDict[tuple[int, int], tuple[int, str | None]] = OrderedDict()
 
     def _offered_in(self, answered: Message | None) -> tuple[str, ...]:
         """The commands of the buttons of the bot's message this one answers (a Telegram
@@ -132,21 +133,22 @@ class Receiver:
         attachments, note = await self._attachments(message)
         if note:
             await self.replies.send_reply(context.bot, chat_id, Reply(note))
+        key = (chat_id, message.message_id)
+        earlier, number = (self._answers.get(key, (None, None)) if update.edited_message
+                           else (None, None))
         incoming = IncomingMessage(
             sender=sender,
             text=text,
             source_id=source_id,
             received_at=self.now(),
             attachments=attachments,
-            refers_to=self._offered_in(message.reply_to_message),
+            refers_to=self._offered_in(message.reply_to_message) + ((number,) if number else ()),
         )
         outcome = await self.core.handle_async(incoming)
         faults.check("compose", text)
         question = self.replies.question(chat_id, text)
         if outcome.accepted and outcome.settles and question is not None:
             await self.replies.settle(context.bot, chat_id, *question, outcome.settles)
-        key = (chat_id, message.message_id)
-        earlier = self._answers.pop(key, None) if update.edited_message else None
         last = None
         for index, reply in enumerate(outcome.replies):
             faults.check("send", text)
@@ -158,7 +160,8 @@ class Receiver:
         if earlier is not None and last != earlier:
             await self.replies.edit(context.bot, chat_id, earlier, None, remove_buttons=True)
         if last is not None:
-            self._answers[key] = last
+            self._answers.pop(key, None)
+            self._answers[key] = (last, outcome.application_number or number)
             while len(self._answers) > ANSWERED_KEEP:
                 self._answers.popitem(last=False)
         self.answered.add(source_id)

@@ -146,3 +146,17 @@ async def test_menu_commands_tapped_alone_offer_a_choice_of_their_own(
     assert sheet.document is not None
     assert sheet.document.filename == "tagesordnung-ADE-2026-03-12.pdf"
     assert agenda.buttons != [], "a choice stays for another pick"
+
+
+async def test_an_edited_sketch_changes_its_application_and_makes_no_second(
+        telegram_bot: RunningBot, emulator: BotApiEmulator, clock: Clock) -> None:
+    sent = emulator.send_text(APPLICANT, SKETCH)
+    answer = await emulator.wait_for_message(APPLICANT, "ADE-2026-001")
+    # a typo in the amount, corrected by editing the message: before, a second application
+    emulator.edit_text(sent, SKETCH.replace("1.500,00 €", "1.200,00 €"))
+    await emulator.wait_until(lambda: answer.edits > 0, timeout=10)
+    applications = telegram_bot.export()["applications"]
+    assert [a["number"] for a in applications] == ["ADE-2026-001"]
+    assert applications[0]["requested_cents"] == 120000
+    assert "1.200,00 €" in answer.text
+    assert "ADE-2026-002" not in " ".join(m.text for m in emulator.messages(APPLICANT))
