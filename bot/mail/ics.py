@@ -43,9 +43,10 @@ BERLIN_VTIMEZONE = (
 
 
 def escape(text: str) -> str:
-    """TEXT value escaping (RFC 5545 3.3.11)."""
+    """TEXT value escaping (RFC 5545 3.3.11); a lone CR is a line break too: written as it
+    is, it would end the content line for some calendars and start one of the sender's."""
     return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\n").replace("\n", "\\n"))
+            .replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n"))
 
 
 def fold(line: str) -> str:
@@ -117,7 +118,7 @@ def session_ics(event: SessionEvent, *, organizer: str, attendee: str, attendee_
 
 def _param(text: str) -> str:
     """A parameter value: quoted when it holds : ; or , (RFC 5545 3.2); quotes are dropped."""
-    text = text.replace('"', "'")
+    text = " ".join(text.replace('"', "'").split())
     return f'"{text}"' if any(c in text for c in ":;,") else text
 
 

@@ -328,6 +328,21 @@ def test_cancelled_session_is_a_cancel_with_the_same_uid_and_day_only_sessions()
     assert "BEGIN:VTIMEZONE" not in cancel
 
 
+def test_no_text_of_an_invitation_starts_a_content_line_of_its_own() -> None:
+    """A lone CR or LF in a place, an agenda item or a name (a CR survives the core's cleaning)
+    never ends the line: "ATTENDEE:" after it would be read as a second attendee."""
+    from dataclasses import replace
+
+    evil = "Rathaus\rATTENDEE:mailto:x@evil.example\nX-A:1\r\nX-B:2"
+    ics = session_ics(replace(EVENT, place=evil, agenda=(evil,)), organizer=BOT,
+                      attendee="k@l.example", attendee_name=evil, stamp=STAMP,
+                      organizer_name=evil)
+    assert "\r" not in ics.replace("\r\n", "") and "\n" not in ics.replace("\r\n", "")
+    starts = [line.split(":", 1)[0].split(";", 1)[0] for line in unfold(ics)]
+    assert starts.count("ATTENDEE") == 1
+    assert not {"X-A", "X-B"} & set(starts)
+
+
 def test_folding_never_splits_a_character() -> None:
     line = "DESCRIPTION:" + "ä" * 100
     folded = fold(line)
