@@ -337,7 +337,8 @@ def test_no_text_of_an_invitation_starts_a_content_line_of_its_own() -> None:
     ics = session_ics(replace(EVENT, place=evil, agenda=(evil,)), organizer=BOT,
                       attendee="k@l.example", attendee_name=evil, stamp=STAMP,
                       organizer_name=evil)
-    assert "\r" not in ics.replace("\r\n", "") and "\n" not in ics.replace("\r\n", "")
+    assert "\r" not in ics.replace("\r\n", "")
+    assert "\n" not in ics.replace("\r\n", "")
     starts = [line.split(":", 1)[0].split(";", 1)[0] for line in unfold(ics)]
     assert starts.count("ATTENDEE") == 1
     assert not {"X-A", "X-B"} & set(starts)
