@@ -3,10 +3,13 @@ erasure after the retention period that the year-end run does (rules/privacy.py 
 
 Records are kept ledger-style, so an erasure is itself a recorded step: the rows that held the
 data are overwritten with "[gelöscht]" (amounts, dates, conference and outcome stay), and an
-entry in the `privacy` table of global.json says what kind of data of which records was erased,
-when and why; never the data itself. Afterwards the journal is emptied by a checkpoint, so the
-old rows are not left in journal.log either. Backups made before keep the data until they are
-rotated out (docs/PRIVACY.md).
+entry in a `privacy` table says what kind of data of which records was erased, when and why;
+never the data itself (`erasure_log` reads them all). An erasure on request is logged in
+global.json; the year-end run logs each expired year's numbers in that year's own file, in the
+same commit as its erasure, and in global.json only when and how many, so global.json, read at
+every start, does not grow with the years erased. Afterwards the journal is emptied by a
+checkpoint, so the old rows are not left in journal.log either. Backups made before keep the
+data until they are rotated out (docs/PRIVACY.md).
 """
 
 from __future__ import annotations
@@ -102,6 +105,28 @@ class Erasure:
     notifications: int = 0
     refused: list[Duty] = field(default_factory=list)
 
+    def add(self, other: Erasure) -> None:
+        self.applications += other.applications
+        self.messages += other.messages
+        self.notifications += other.notifications
+
+    def counted(self, years: list[int]) -> str:
+        """`summary` with counts instead of numbers, and where the numbers are logged."""
+        parts = []
+        if self.applications:
+            where = ", ".join(f"{year}.json" for year in years)
+            parts.append(f"Anträge: {len(self.applications)} (Träger, Titel, Kontakt, Texte "
+                         f"der Skizze; die Nummern in der Tabelle privacy von {where})")
+        if self.messages:
+            parts.append(f"{self.messages} Nachrichtenprotokolle (Absender, Antworttexte)")
+        if self.notifications:
+            parts.append(f"{self.notifications} Benachrichtigungen (Empfänger, Text)")
+        return "; ".join(parts) or "nichts"
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.applications or self.messages or self.notifications)
+
     def summary(self) -> str:
         parts = []
         if self.applications:
@@ -154,14 +179,29 @@ def _about(row: dict[str, Any], numbers: set[str]) -> bool:
     return bool(numbers) and not numbers.isdisjoint(NUMBER.findall(_texts(row)))
 
 
-def _record(store: Store, now: datetime, kind: str, result: Erasure, basis: str) -> None:
-    """The erasure on the record: what kind of data of which records, when, why; no data."""
-    store.table(GLOBAL, "privacy").insert({
-        "at": now.isoformat(timespec="seconds"), "kind": kind, "basis": basis,
-        "what": result.summary(),
+def _record(store: Store, now: datetime, kind: str, result: Erasure, basis: str, *,
+            what: str | None = None, year: int | None = None) -> None:
+    """The erasure on the record: what kind of data of which records, when, why; no data. In
+    global.json, or in the file of `year` (the numbers of a year-end run's expired year)."""
+    what = result.summary() if what is None else what
+    table = store.table(GLOBAL, "privacy") if year is None else store.year_table(year, "privacy")
+    table.insert({
+        "at": now.isoformat(timespec="seconds"), "kind": kind, "basis": basis, "what": what,
         "refused": [{"application": d.number, "duty": d.reason} for d in result.refused],
     })
-    log.info("Datenschutz: gelöscht (%s, %s): %s", kind, basis, result.summary())
+    log.info("Datenschutz: gelöscht (%s, %s%s): %s", kind, basis,
+             f", {year}" if year is not None else "", what)
+
+
+def erasure_log(store: Store) -> list[dict[str, Any]]:
+    """Every entry of the erasure log, oldest first (a year-end run's years before its entry
+    in global.json), each with the file it is kept in ("file": "global" or the year): read
+    from global.json and every year file, one at a time, not kept open."""
+    entries = [{**row, "file": GLOBAL} for row in store.partitions.rows(GLOBAL, "privacy")]
+    for year in store.years():
+        data = store.partitions.peek(str(year))
+        entries += [{**row, "file": year} for row in data.get("privacy", {}).values()]
+    return sorted(entries, key=lambda entry: (entry["at"], entry["file"] == GLOBAL))
 
 
 def erase_person(core: Core, who: str, now: datetime) -> tuple[Person | None, Erasure]:
@@ -232,11 +272,13 @@ def _due(core: Core, now: datetime) -> Erasure | None:
     running = ({row.number for row in store.undecided_applications()
                 if row.status in RUNNING} if expired else set())
     numbers: set[str] = set()  # erased by this year's run, a crashed attempt included
+    logged: list[int] = []  # the years whose files log what was erased of them
     for year in expired:
+        erased = Erasure()
         for _, _, row in list(_rows(store, "applications", [year])):
             if erasure_due(row, keep, now.date()):
                 store.save_application(application_from_row(pseudonymised(row, at, why)))
-                result.applications.append(row["number"])
+                erased.applications.append(row["number"])
                 numbers.add(row["number"])
             elif (row.get("erased") or {}).get("why") == why and \
                     str(row["erased"].get("at", "")).startswith(marker):
@@ -244,7 +286,11 @@ def _due(core: Core, now: datetime) -> Erasure | None:
         # Every message of a year past the period goes (the accounts keep applications,
         # sessions, decisions and the ledger), unless it concerns an application still running.
         _erase_rows(store, lambda _, __, row: _about(row, numbers) or not _about(row, running),
-                    pseudonym, result, [year])
+                    pseudonym, erased, [year])
+        if erased.anything:  # logged in the year's own file, committed with its erasure
+            _record(store, now, "retention", erased, why, year=year)
+            logged.append(year)
+        result.add(erased)
         store.commit()
         store.trim()
     if numbers:  # what the years within the period say about the applications erased now
@@ -252,10 +298,10 @@ def _due(core: Core, now: datetime) -> Erasure | None:
             _erase_rows(store, lambda _, __, row: _about(row, numbers), pseudonym, result, [year])
             store.commit()
             store.trim()
-    if result.applications or result.messages or result.notifications:
-        _record(store, now, "retention", result, why)
+    if result.anything:
+        _record(store, now, "retention", result, why, what=result.counted(logged))
     store.table(GLOBAL, "meta").insert({"key": RUN_KEY, "year": marker, "at": at})
     store.commit()
-    if result.applications or result.messages or result.notifications:
+    if result.anything:
         store.partitions.checkpoint()
     return result

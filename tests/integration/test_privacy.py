@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from handlers import privacy
 from rules.records import Application
 from tests.support.cli import sozialbot
 from tests.support.core import Bot, at
@@ -78,15 +79,21 @@ def test_the_year_end_run_erases_personal_data_after_the_retention_period_only(
     assert "Ferienfreizeit" not in text
     # Otto's application is still undecided: the procedure needs it.
     assert stored(bot, running).applicant == "Otto Offen"
-    [entry] = bot.core.store.table("global", "privacy").all()
-    assert entry["kind"] == "retention"
+    # the numbers in the erased year's own file, when and how many in global.json
+    entry, run = privacy.erasure_log(bot.core.store)
+    assert (entry["file"], run["file"]) == (2026, "global")
+    assert entry["kind"] == run["kind"] == "retention"
     assert decided in entry["what"]
+    assert "Anträge: 1 " in run["what"]
+    assert "2026.json" in run["what"]
     assert "keep_years = 10" in entry["basis"]
+    assert "keep_years = 10" in run["basis"]
     assert decided in caplog.text
     assert NAME not in caplog.text
     assert ADDRESS not in caplog.text
+    assert NAME not in str(privacy.erasure_log(bot.core.store))
     bot.core.run_due_reminders(at(date(2037, 1, 1), 0, 6))  # once a year: nothing more
-    assert len(bot.core.store.table("global", "privacy").all()) == 1
+    assert len(privacy.erasure_log(bot.core.store)) == 2
 
 
 def test_the_year_end_run_within_the_period_opens_no_old_year(tmp_path: Path) -> None:
@@ -278,4 +285,11 @@ def test_the_year_end_run_erases_expired_years_one_at_a_time_and_only_once(
     assert NAME not in text
     assert ADDRESS not in text
     assert privacy.due(bot.core, at(date(2042, 1, 1), 0, 6)) is None
-    assert len(bot.core.store.table("global", "privacy").all()) == 1
+    log = privacy.erasure_log(bot.core.store)
+    assert [entry["file"] for entry in log if entry["file"] != 2026] == [
+        *range(2027, 2032), "global"]  # each expired year's numbers in its own file
+    for number in numbers:
+        assert any(number in entry["what"] for entry in log if entry["file"] != "global")
+    [run] = bot.core.store.table("global", "privacy").all()  # global.json: how many, where
+    assert run["what"].startswith("Anträge: 6 ")
+    assert not any(number in run["what"] for number in numbers)
