@@ -230,9 +230,8 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
     if reading.payout and not message.attachments:
         return _payout(ctx)
     if role != "applicant" and reading.reads is not None:  # "bitte den saldo von adendorf"
-        named = _scope(ctx)
-        if reading.reads in ("sitzungen", "tagesordnung"):
-            named = "" if role == "secretary" else named.split(" ")[0].strip("0123456789")
+        named = (_conference_named(ctx) if reading.reads in ("sitzungen", "tagesordnung")
+                 else _scope(ctx))
         return reading.reads, named, ""
     return None
 

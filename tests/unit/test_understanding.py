@@ -176,3 +176,25 @@ def test_a_move_names_the_session_after_am_and_a_weekday(bot: Bot) -> None:
     dates = {s["date"]: s["status"] for s in bot.export()["sessions"]}
     assert dates["2026-09-10"] == "scheduled"  # the other session stays where it is
     assert dates.get("2026-03-19") == "scheduled"
+
+
+@pytest.mark.parametrize(("text", "whose"), [
+    ("bitte die sitzungen von ostheide", "die Sitzungen von Adendorf"),
+    ("Sitzungen Ostheide", "die Sitzungen von Adendorf"),
+    ("die tagesordnung von ostheide bitte", "die Tagesordnung von Adendorf"),
+])
+def test_a_secretary_naming_another_conference_in_a_short_message_is_told_whose_she_sees(
+        bot: Bot, text: str, whose: str) -> None:
+    """As the questions ("Wann tagt Ostheide?"): not her own conference's answer as if it
+    were the one asked for."""
+    bot.concept("sek-ost")
+    bot.session(date(2026, 3, 24), secretary="sek-ost")
+    bot.session(MARCH_12)
+    answer = reply_text(bot.say("sek-ade", text, today=date(2026, 3, 1)))
+    assert f"Sie sehen nur {whose}" in answer, answer
+    assert "24.03.2026" not in answer
+    assert "Ostheide" in reply_text(bot.must("kreis-1", text, today=date(2026, 3, 1)))
+    own = reply_text(bot.must("sek-ade", text.replace("ostheide", "adendorf")
+                              .replace("Ostheide", "Adendorf"), today=date(2026, 3, 1)))
+    assert "12.03.2026" in own, own
+    assert "Sie sehen nur" not in own
