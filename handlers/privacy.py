@@ -37,6 +37,8 @@ from storage.records import application_from_row
 from storage.store import GLOBAL
 
 if TYPE_CHECKING:
+    from handlers.context import Context
+    from handlers.messages import Outcome
     from handlers.service import Core
     from rules.county import Config
     from storage.store import Store
@@ -305,3 +307,33 @@ def _due(core: Core, now: datetime) -> Erasure | None:
     if result.anything:
         store.partitions.checkpoint()
     return result
+
+
+REQUEST_KINDS = {"loeschen": ("Löschung", "Art. 17 DSGVO"),
+                 "auskunft": ("Auskunft", "Art. 15 DSGVO")}
+
+
+def request_in_words(ctx: Context, kind: str) -> Outcome:
+    """ "Bitte löschen Sie meine Daten", "Welche Daten haben Sie gespeichert?": a data subject's
+    request goes to the administration, which answers it (`sozialbot auskunft|loeschen`). The
+    bot erases and discloses nothing on a message: an e-mail's sender can be forged, and the
+    answer would tell a stranger whether an address is known. Nothing else changes."""
+    from handlers.context import reply
+
+    what, article = REQUEST_KINDS[kind]
+    sender = ctx.message.sender
+    label = ctx.config.channel_labels.get(sender.channel, sender.channel)
+    doubt = ("" if sender.verified else " (Absender nicht bestätigt, kann gefälscht sein: "
+             "bitte vor dem Löschen beim Absender rückfragen)")
+    day = ctx.today.isoformat()
+    for admin in ctx.config.people_with_role("administration"):
+        ctx.notify(admin.id,
+                   f"Datenschutz-Anfrage ({what}, {article}) an den Budget-II-Bot\n"
+                   f"Von: {label} {sender.address[:120]}{doubt}\n"
+                   f"Text: „{ctx.message.text.strip()[:300]}“\n"
+                   f"Bearbeiten mit: sozialbot {kind} {sender.address[:120]}",
+                   "warning", f"privacy-request:{kind}:{ctx.identity.key}:{day}:{admin.id}")
+    return reply(f"Ihre Bitte um {what} ({article}) habe ich an die Kreisverwaltung "
+                 "weitergegeben; sie prüft sie und antwortet Ihnen. Ich selbst lösche und "
+                 "nenne auf eine Nachricht hin keine gespeicherten Daten, weil der Absender "
+                 "einer Nachricht gefälscht sein kann. Es wurde nichts geändert.")

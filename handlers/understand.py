@@ -53,6 +53,7 @@ from rules.questions import (
     asked_minutes,
     asked_own_status,
     asked_payout,
+    asked_privacy,
     asked_report,
     asked_sessions,
     asked_show,
@@ -94,6 +95,7 @@ class Reading:
     agenda: bool  # "Was steht auf der Tagesordnung für Ostheide?"
     minutes: bool  # "Bitte das Protokoll vom 19.3. schicken"
     payout: bool  # "Wann wird das Geld überwiesen?": not the bot's, it says whose
+    privacy: str | None  # "Bitte löschen Sie meine Daten": "loeschen" or "auskunft"
     reads: str | None  # the one reading command a short message names ("bitte den Saldo")
     status: str | None
     balance: bool
@@ -122,7 +124,8 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
                        withdrawal_doubted=None, gives_up=None, veto_doubted=None,
                        listed=None,
                        sessions=False, report=None, show=None, agenda=False,
-                       minutes=False, payout=False, reads=None, status=None, balance=False,
+                       minutes=False, payout=False, privacy=None, reads=None, status=None,
+                       balance=False,
                        own_status=False,
                        results=False, thanks=False)
     lines = text.splitlines()
@@ -150,6 +153,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         agenda=asked_agenda(text),
         minutes=asked_minutes(text),
         payout=asked_payout(text),
+        privacy=asked_privacy(text),
         reads=_reading_command(text),
         status=asked_status(text),
         balance=asked_balance(text),
@@ -173,6 +177,10 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         # a sketch without the command line, or a completion (of a sketch sent without a
         # social space, too: handlers/drafts.py)
         return "antrag", "", message.text
+    if reading.privacy is not None and not message.attachments:
+        from handlers.privacy import request_in_words  # the DSGVO: to the administration
+
+        return request_in_words(ctx, reading.privacy)
     spoken = reading.spoken.get(role)
     if spoken is not None:
         return spoken  # a correction or a withdrawal in words (handlers/corrections.py)

@@ -231,3 +231,30 @@ def asked_payout(text: str) -> bool:
     found = set(words)
     return bool(_PAYOUT_WORDS & found) or ("geld" in found and bool(_GET_WORDS & found)
                                            and _asks(text, words))
+
+
+_DATA_WORDS = frozenset({"daten", "dsgvo", "datenschutz", "datenschutzgrundverordnung",
+                         "personenbezogene", "personenbezogenen", "kontaktdaten", "adresse",
+                         "mailadresse", "emailadresse", "angaben", "informationen",
+                         "datenverarbeitung", "einwilligung"})
+_ERASE_WORDS = frozenset({"loeschen", "loeschung", "geloescht", "loescht", "entfernen",
+                          "entfernt", "vergessen", "widerrufe", "widerrufen", "widerspreche"})
+_ACCESS_WORDS = frozenset({"auskunft", "gespeichert", "speichern", "gespeicherten",
+                           "speichert", "kopie", "einsicht"})
+
+
+def asked_privacy(text: str) -> str | None:
+    """ "Bitte löschen Sie meine Daten": "loeschen"; "Welche Daten haben Sie über mich
+    gespeichert?", "Auskunft nach Art. 15 DSGVO": "auskunft"; else None. Only with a word for
+    data: "Bitte löschen Sie meinen Antrag" is no request under the DSGVO."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return None
+    _, words = _words(text)
+    found = set(words)
+    if not _DATA_WORDS & found:
+        return None
+    if _ERASE_WORDS & found:
+        return "loeschen"
+    if _ACCESS_WORDS & found or "dsgvo" in found or "datenschutz" in found:
+        return "auskunft"
+    return None

@@ -355,3 +355,37 @@ def test_a_yes_to_the_warning_about_a_request_runs_nothing_and_gives_the_line(
     assert not outcome.accepted
     assert f"/freigeben {code}" in reply_text(outcome)
     assert bot.state() == before
+
+
+@pytest.mark.parametrize(("words", "kind"), [
+    ("Bitte löschen Sie alle meine Daten.", "loeschen"),
+    ("Ich widerrufe meine Einwilligung zur Datenverarbeitung und bitte um Löschung.",
+     "loeschen"),
+    ("Welche Daten haben Sie über mich gespeichert?", "auskunft"),
+    ("Ich bitte um Auskunft nach Art. 15 DSGVO.", "auskunft"),
+])
+def test_a_dsgvo_request_in_words_erases_and_discloses_nothing_and_reaches_the_administration(
+        bot: Bot, words: str, kind: str) -> None:
+    number = bot.submit()
+    before = bot.application(number)
+    # in the applicant's name, unverified: anyone can write this; before, the sketch form
+    outcome = bot.say(APPLICANT, words, today=TODAY, verified=False)
+    text = reply_text(outcome)
+    assert "an die Kreisverwaltung weitergegeben" in text
+    assert "Es wurde nichts geändert" in text
+    assert number not in text
+    assert "Sprachförderung" not in text  # nothing of what is stored about her
+    assert bot.application(number) == before
+    [notice] = outcome.notifications
+    assert notice.recipient == "verwaltung"
+    assert f"sozialbot {kind} {APPLICANT}" in notice.text
+    assert "nicht bestätigt" in notice.text
+    again = bot.say(APPLICANT, words, today=TODAY, verified=False)
+    assert not again.notifications  # once a day and sender, not a flood for the administration
+
+
+def test_deleting_an_application_in_words_is_no_dsgvo_request() -> None:
+    from rules.questions import asked_privacy
+
+    assert asked_privacy("Bitte löschen Sie meinen Antrag.") is None
+    assert asked_privacy("Bitte löschen Sie meine Daten.") == "loeschen"
