@@ -13,12 +13,12 @@ from handlers.messages import Action, Outcome
 from handlers.scope import conference_and_year
 from rules.checks import CONCEPT_FORM, concept_refusal
 from rules.dates import format_date
-from rules.labelled import CONCEPT_FIELD_NAMES, CONCEPT_LABELS, parse_labelled
+from rules.labelled import CONCEPT_FIELD_NAMES, concept_fields
 from rules.refusal import Refused, refuse
 
 
 def run(ctx: Context, args: str, body: str) -> Outcome:
-    fields = parse_labelled("\n".join((args, body)), CONCEPT_LABELS)
+    fields = concept_fields("\n".join((args, body)))
     if not any(fields.values()):
         return show(ctx, args)
     if ctx.identity.role != "secretary":

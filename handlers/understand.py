@@ -44,7 +44,7 @@ from rules.answers import (
 )
 from rules.conferences import conferences_in
 from rules.decisions import is_decision_line, looks_like_decision
-from rules.labelled import CONCEPT_LABELS, count_known_labels, parse_labelled
+from rules.labelled import concept_fields, count_known_labels
 from rules.moves import Move, moved_in_words
 from rules.questions import (
     asked_agenda,
@@ -135,7 +135,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         labels=labels,
         labels_everything=labels_everything,
         concept="zielgrupp" in text.lower() and len(
-            {"target_groups", "problems"} & set(parse_labelled(text, CONCEPT_LABELS))) == 2,
+            {"target_groups", "problems"} & set(concept_fields(text))) == 2,
         moved=(moved_in_words(text) if len(text) <= MAX_WORDS_CHARS
                and not conditional(text) else None),  # "Falls nötig … verschoben": no move
         attendance=attendance_word(text),

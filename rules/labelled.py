@@ -223,6 +223,39 @@ def _parse_labelled(text: str, labels: dict[str, tuple[str, ...]],
     return {k: "\n".join(v).strip() for k, v in fields.items()}
 
 
+# A concept label with its colon inside a line: "… Problemlagen: …" (not "Unterziele:" nor
+# "Teilhabe-Ziele:"). Literal alternatives and one run of blanks: linear.
+_CONCEPT_INLINE = re.compile(
+    r"(?<![\w-])(" + "|".join(sorted((v for vs in CONCEPT_LABELS.values() for v in vs),
+                                     key=len, reverse=True)) + r")[ \t]*:", re.IGNORECASE)
+
+
+def concept_fields(text: str) -> dict[str, str]:
+    """The parts of a social-space concept (CONCEPT_LABELS) from labelled lines, also when they
+    are typed on one line ("Zielgruppen: Jugendliche Problemlagen: keine Treffpunkte Ziele: ein
+    Jugendcafé"): a line that starts with a concept label is cut before each further concept
+    label with a colon, if each names another part (else the line stays whole: not guessed)."""
+    return parse_labelled("\n".join(_concept_line(line) for line in text.splitlines()),
+                          CONCEPT_LABELS)
+
+
+def _concept_line(line: str) -> str:
+    """The line cut into one line per concept part, or as it is."""
+    first = label_line(line, CONCEPT_LABELS) if line.count(":") >= 2 else None
+    if first is None or not first[1]:
+        return line
+    start = len(line.rstrip()) - len(first[1])  # where the first part's text begins
+    seen, cuts = {first[0]}, []
+    for match in _CONCEPT_INLINE.finditer(line, start):
+        field = _field_of(match.group(1).lower(), CONCEPT_LABELS)
+        if field in seen:
+            return line
+        seen.add(field or "")
+        cuts.append(match.start())
+    parts = [line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)], strict=True)]
+    return "\n".join(part.rstrip(" \t;,") for part in parts)  # "Jugendliche; Problemlagen: …"
+
+
 def count_known_labels(text: str, labels: dict[str, tuple[str, ...]] = SKETCH_LABELS) -> int:
     return len(parse_labelled(text, labels))
 

@@ -39,7 +39,13 @@ from rules.decisions import (
     split_results,
     titled_after_number,
 )
-from rules.labelled import CONCEPT_LABELS, SKETCH_LABELS, canonical_label, parse_labelled
+from rules.labelled import (
+    CONCEPT_LABELS,
+    SKETCH_LABELS,
+    canonical_label,
+    concept_fields,
+    parse_labelled,
+)
 from rules.money import parse_amount
 from rules.moves import moved_in_words, read_move, says_moved
 from rules.questions import (
@@ -75,7 +81,7 @@ MAX_RATIO = 30.0
 # after a prefix that walks the parser into its deepest branch.
 UNITS = (" ", "1", "1 ", "1.", ": ", "- ", "((", "( ", "a ", "ja 1 ", "1:", "€ ", "**", "„",
          "<a ", "<!--", "re: ", "von: x\n", ", ", ".!")
-PREFIXES = ("", "ADE-2026-001 bewilligt ", "Titel", "Sozialraum ",
+PREFIXES = ("", "ADE-2026-001 bewilligt ", "Titel", "Sozialraum ", "Zielgruppen: ",
             "Kofinanzierung: Aktion Mensch ", "1. ", "ja", "Korrektur ADE-2026-001 statt ",
             "Sitzung 12.03. verschoben auf ", "Wir ziehen unseren Antrag ")
 
@@ -92,6 +98,7 @@ def _quiet(parse: Callable[[str], object]) -> Callable[[str], object]:
 PARSERS: dict[str, Callable[[str], object]] = {
     "labelled lines (sketch)": lambda t: parse_labelled(t, SKETCH_LABELS),
     "labelled lines (concept)": lambda t: parse_labelled(t, CONCEPT_LABELS),
+    "a concept, also on one line": concept_fields,
     "a label": canonical_label,
     "sketch check": lambda t: check_sketch(read_sketch_fields(t), CONFERENCES),
     "decision line": parse_decision_line,

@@ -5,6 +5,7 @@ a code left out of "/buchen". Through the real Core on real files."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -198,3 +199,34 @@ def test_a_secretary_naming_another_conference_in_a_short_message_is_told_whose_
                               .replace("Ostheide", "Adendorf"), today=date(2026, 3, 1)))
     assert "12.03.2026" in own, own
     assert "Sie sehen nur" not in own
+
+
+@pytest.mark.parametrize("text", [
+    "Zielgruppen: Jugendliche Problemlagen: keine Treffpunkte Ziele: ein Jugendcafé",
+    "/konzept Zielgruppen: Jugendliche; Problemlagen: keine Treffpunkte; Ziele: ein Jugendcafé",
+    "Unser Konzept:\nZielgruppen: Jugendliche, Problemlagen : keine Treffpunkte\n"
+    "Ziele: ein Jugendcafé",
+])
+def test_a_concept_typed_on_one_line_is_read_part_by_part(tmp_path: Path, text: str) -> None:
+    """R5: the three parts typed one after the other on a phone are the concept's three parts,
+    each with its own text, as the county then reads it."""
+    bot = Bot(tmp_path)
+    answer = reply_text(bot.must("sek-ost", text, today=date(2026, 1, 10)))
+    assert "Sozialraumkonzept für Ostheide ist hinterlegt" in answer, answer
+    concept = reply_text(bot.must("kreis-1", "/konzept OST", today=date(2026, 1, 11)))
+    assert "Zielgruppen: Jugendliche\n" in concept, concept
+    assert "Problemlagen: keine Treffpunkte\n" in concept
+    assert "Ziele: ein Jugendcafé" in concept
+
+
+def test_a_concept_label_inside_a_part_is_not_guessed_to_start_another(tmp_path: Path) -> None:
+    """'Ziel:' twice in a line (inside a part and as a part): which one starts the goals is not
+    guessed; the line stays one part, and the secretary is asked for what is missing (R5)."""
+    bot = Bot(tmp_path)
+    outcome = bot.say("sek-ost", "/konzept Zielgruppen: Jugendliche mit dem Ziel: Teilhabe "
+                      "Problemlagen: keine Treffpunkte Ziele: ein Jugendcafé",
+                      today=date(2026, 1, 10))
+    assert not outcome.accepted
+    assert "R5" in reply_text(outcome)
+    assert "Für Ostheide ist noch kein Sozialraumkonzept hinterlegt" in reply_text(
+        bot.must("kreis-1", "/konzept OST", today=date(2026, 1, 11)))
