@@ -42,6 +42,19 @@ _ATTEND = lazy(
 _TENTATIVE = lazy(r"\b(?:vielleicht|eventuell|vorbehalt|vorläufig|unter\s+vorbehalt"
                   r"|wahrscheinlich|voraussichtlich|vermutlich|hoffentlich|evtl|ggf"
                   r"|m(?:ö|oe)glicherweise)\b", re.IGNORECASE)
+# "evtl. etwas später", "vielleicht 10 Minuten später", "ggf. mit Verspätung": unsure only of
+# when she arrives (a late arrival attends); the hedge right before the lateness, or before
+# "komme ich" and the lateness ("Evtl. komme ich etwas später")
+_HEDGE = r"\b(?:vielleicht|eventuell|evtl|ggf|wahrscheinlich|voraussichtlich|vermutlich" \
+         r"|m(?:ö|oe)glicherweise)\.?[ \t]+"
+_LATENESS = r"(?:(?:etwas|ein[ \t]+bisschen|ein[ \t]+wenig|ein[ \t]+paar[ \t]+minuten" \
+            r"|eine[ \t]+(?:halbe|viertel)[ \t]*stunde" \
+            r"|(?:ca\.?[ \t]*|etwa[ \t]+)?[0-9]{1,3}[ \t]*(?:min\b\.?|minuten))[ \t]+)?" \
+            r"(?:(?:zu[ \t]+)?sp(?:ä|ae)t(?:er)?|versp(?:ä|ae)tet" \
+            r"|mit[ \t]+(?:etwas[ \t]+)?versp(?:ä|ae)tung)\b"
+_LATE = lazy(_HEDGE + _LATENESS, re.IGNORECASE)
+_LATE_FIRST = lazy(_HEDGE + r"komme[ \t]+ich[ \t]+" + _LATENESS, re.IGNORECASE)
+_OR = lazy(r"\b(?:oder|bzw)\b", re.IGNORECASE)
 _YES = lazy(r"\s*(?:ja|jawohl|ok|okay|komme|dabei)\b[\s,.!]*(?:gerne?|klar|sicher|danke)?"
             r"[\s,.!]*", re.IGNORECASE)
 # "Vertretung durch Frau Lange", "Frau Lange vertritt mich", "an meiner Stelle kommt …"
@@ -194,6 +207,8 @@ def attendance_word(text: str) -> str | None:
         return EXCUSE
     if _EXCUSE.search(text):
         return EXCUSE
+    if _late_but_attending(text):
+        return ATTEND
     if _TENTATIVE.search(text):
         return TENTATIVE
     attend = _ATTEND.search(text)
@@ -205,6 +220,19 @@ def attendance_word(text: str) -> str | None:
         sentence = text[start:min(stops, default=len(text))]
         return TENTATIVE if conditional(sentence) else ATTEND
     return None
+
+
+def _late_but_attending(text: str) -> bool:
+    """ "Ich komme evtl. etwas später", "Zusage, ggf. mit Verspätung": unsure only of being late,
+    which is attending. Only when the rest says yes for sure: no other hedge, condition,
+    negation or "oder" ("Ich komme evtl. später oder gar nicht" is asked back)."""
+    rest = _LATE.sub(" ", _LATE_FIRST.sub(" ich komme ", text))
+    if rest == text:
+        return False
+    if (_TENTATIVE.search(rest) or conditional(rest) or _NEGATED.search(rest)
+            or _OR.search(rest)):
+        return False
+    return bool(_YES.fullmatch(rest) or _ATTEND.search(rest))
 
 
 def names_deputy(text: str) -> bool:

@@ -89,6 +89,33 @@ def test_maybe_is_asked_back_for_a_firm_answer(bot: Bot, text: str) -> None:
         "/anwesend ADE 12.03.2026", "/verhindert ADE 12.03.2026"]
 
 
+@pytest.mark.parametrize("text", ["Ich komme evtl. etwas später", "Ja, evtl. 10 Minuten später.",
+                                  "Zusage, ggf. mit Verspätung",
+                                  "Ich nehme teil, komme aber vielleicht etwas später.",
+                                  "Evtl. komme ich etwas später."])
+def test_being_perhaps_late_is_attending(bot: Bot, text: str) -> None:
+    """R9: whoever comes late is there; the "evtl." is about when, not whether."""
+    outcome = bot.must("kreis-1", text, today=ANSWER_ON)
+    assert "Ihre Teilnahme an der Sitzung Adendorf am 12.03.2026" in reply_text(outcome)
+    assert attended(bot) == (["kreis-1"], [])
+
+
+@pytest.mark.parametrize("text", ["Ich komme evtl. später oder gar nicht",
+                                  "Ich komme evtl. etwas später, falls der Kreistag länger dauert",
+                                  "Ich komme evtl. etwas später, vielleicht auch gar nicht",
+                                  "Ich komme evtl., dann aber später"])
+def test_late_words_with_a_doubt_about_coming_are_asked_back(bot: Bot, text: str) -> None:
+    outcome = bot.refused("kreis-1", text, "R9", today=ANSWER_ON)
+    assert [a.command for a in outcome.replies[0].actions] == [
+        "/anwesend ADE 12.03.2026", "/verhindert ADE 12.03.2026"]
+    assert attended(bot) == ([], [])
+
+
+def test_late_words_with_a_no_are_an_excuse(bot: Bot) -> None:
+    bot.must("kreis-2", "Ich komme nicht, evtl. später mal wieder", today=ANSWER_ON)
+    assert attended(bot) == ([], ["kreis-2"])
+
+
 def test_the_words_are_the_county_s_only(bot: Bot) -> None:
     """A secretary's or an applicant's "Zusage" books no attendance."""
     bot.refused("sek-ade", "Zusage", None, today=ANSWER_ON)

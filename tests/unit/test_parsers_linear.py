@@ -83,7 +83,7 @@ UNITS = (" ", "1", "1 ", "1.", ": ", "- ", "((", "( ", "a ", "ja 1 ", "1:", "€
          "<a ", "<!--", "re: ", "von: x\n", ", ", ".!")
 PREFIXES = ("", "ADE-2026-001 bewilligt ", "Titel", "Sozialraum ", "Zielgruppen: ",
             "Kofinanzierung: Aktion Mensch ", "1. ", "ja", "Korrektur ADE-2026-001 statt ",
-            "Sitzung 12.03. verschoben auf ", "Wir ziehen unseren Antrag ")
+            "Sitzung 12.03. verschoben auf ", "Wir ziehen unseren Antrag ", "Ich komme evtl. ")
 
 
 def _quiet(parse: Callable[[str], object]) -> Callable[[str], object]:
