@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers import answers, codes, understand, verification
+from handlers import answers, codes, scope, understand, verification
 from handlers.context import Context, reply
 from handlers.messages import IncomingMessage, Outcome
 from rules.answers import not_for_sure
@@ -238,6 +238,7 @@ def dispatch(ctx: Context, parsed: Parsed | None = None) -> Outcome:
         raise refuse("", f"/{command.name} darf nur von {allowed} genutzt werden.{hint} "
                          "/hilfe zeigt, "
                          "was Sie tun können.")
+    scope.refuse_other_conference(ctx, command.name, args)  # "/konzept ADE" from Bleckede
     if verification.needs_confirmation(ctx, command.unverified_ok):
         return verification.hold(ctx, command.name)  # nothing runs before the code comes back
     return command.run(ctx, args, body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from handlers.context import Context
-from rules.conferences import Conference, find_conference
+from rules.conferences import Conference, conferences_in, find_conference
 from rules.refusal import refuse
 
 
@@ -36,3 +36,30 @@ def conference_and_year(ctx: Context, args: str) -> tuple[Conference | None, int
         raise refuse("", f"Die Konferenz „{leftover[:40]}“ kenne ich nicht. Beispiel: /saldo ADE "
                          f"{ctx.today.year}")
     return conference, year, leftover
+
+
+OWN_CONFERENCE_WRITES = frozenset({"konzept", "sitzung", "beschluss"})
+
+
+def refuse_other_conference(ctx: Context, word: str, args: str) -> None:
+    """A secretary's /konzept, /sitzung or /beschluss that names another conference first
+    ("/konzept ADE", "/sitzung Adendorf 12.03.2026 verschieben auf …", "Konzept für
+    Adendorf:") is refused. Before, it changed her own conference: the concept meant for
+    Adendorf replaced Bleckede's, and her only session was moved."""
+    person = ctx.person
+    if person is None or person.role != "secretary" or word not in OWN_CONFERENCE_WRITES:
+        return
+    own = ctx.conference(person.conference or "")
+    words = args.split()
+    named = next((c for n in range(1, min(len(words), 3) + 1)
+                  if (c := find_conference(" ".join(words[:n]), ctx.config.conferences))),
+                 None)
+    if named is None and word == "konzept":  # "Konzept für Adendorf:" above the lines
+        heading = ctx.message.text.strip().split("\n", 1)[0]
+        others = conferences_in(heading, ctx.config.conferences) if ":" not in heading.rstrip(
+            ":") else []
+        named = others[0] if others and own not in others else None
+    if named is not None and named.code != own.code:
+        raise refuse("", f"Sie können /{word} nur für {own.name} senden, nicht für "
+                         f"{named.name}; es wurde nichts geändert. Für {named.name} ist deren "
+                         "Geschäftsführung zuständig.")

@@ -389,3 +389,33 @@ def test_deleting_an_application_in_words_is_no_dsgvo_request() -> None:
 
     assert asked_privacy("Bitte löschen Sie meinen Antrag.") is None
     assert asked_privacy("Bitte löschen Sie meine Daten.") == "loeschen"
+
+
+@pytest.mark.parametrize("text", [
+    "/konzept ADE\nZielgruppen: Senioren\nProblemlagen: Einsamkeit\nZiele: Begegnung",
+    "/konzept Adendorf\nZielgruppen: Senioren\nProblemlagen: Einsamkeit\nZiele: Begegnung",
+    "Konzept für Adendorf:\nZielgruppen: Senioren\nProblemlagen: Einsamkeit\nZiele: Begegnung",
+    "/sitzung ADE 12.03.2026 verschieben auf 14.04.2026",
+    "/sitzung Adendorf verschieben auf 15.04.2026",
+    "/sitzung ADE 20.04.2026 absagen",
+    "/beschluss ADE 12.03.2026\nADE-2026-001 bewilligt 100 €",
+])
+def test_a_secretary_naming_another_conference_changes_neither_it_nor_her_own(
+        bot: Bot, text: str) -> None:
+    bot.concept()
+    bot.concept("sek-ble")
+    bot.submit()
+    bot.must("sek-ble", "/sitzung 20.04.2026 18:30 Ort Rathaus, Budget II", today=TODAY)
+    # before: Bleckede's concept was replaced with the lines meant for Adendorf, and her
+    # only session was moved
+    outcome = bot.refused("sek-ble", text, None, today=TODAY)
+    assert "nur für Bleckede" in reply_text(outcome)
+    assert "Adendorf" in reply_text(outcome)
+
+
+def test_a_secretarys_own_session_may_be_held_at_a_place_named_like_another_conference(
+        bot: Bot) -> None:
+    bot.concept("sek-ble")
+    bot.must("sek-ble", "/sitzung 20.04.2026 18:30 Ort Rathaus Adendorf, Budget II", today=TODAY)
+    assert [(s["conference"], s["date"]) for s in bot.export()["sessions"]] == [
+        ("BLE", "2026-04-20")]
