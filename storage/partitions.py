@@ -91,8 +91,8 @@ class HeldStorage(Storage):
         # (table, document id) → the record the store made of that row (`record`), dropped
         # when the row is written (`touch`) or the data replaced
         self.records: dict[tuple[str, str], Any] = {}
-        # table → (field, value) → what `lookup` found, dropped as `records` are: a light
-        # copy's rows (never written) are looked up once per value, not at every message
+        # table → (field, value) → the rows `lookup` found (if any), dropped as `records` are:
+        # a light copy's rows (never written) are looked up once per value, not per message
         self.found: dict[str, dict[tuple[str, Any], list[tuple[str, dict[str, Any]]]]] = {}
         self.data: dict[str, Any] | None = self._load() if data is None else data
 
@@ -146,7 +146,8 @@ class HeldStorage(Storage):
                  if doc_id not in rows or rows[doc_id].get(field) != value}
         ids -= stale
         found = sorted(((doc_id, rows[doc_id]) for doc_id in ids), key=lambda pair: int(pair[0]))
-        self.found.setdefault(table, {})[(field, value)] = found
+        if found:  # kept for values rows have only: a flood of unknown senders keeps nothing
+            self.found.setdefault(table, {})[(field, value)] = found
         return list(found)
 
     def record(self, table: str, doc_id: str, row: dict[str, Any],

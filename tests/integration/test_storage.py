@@ -197,3 +197,25 @@ def test_a_row_is_found_by_each_value_it_passes_through_and_no_longer_by_an_old_
     assert [row["code"] for _, row in again.find("2026", "confirmations", "status", "held")] == [
         "A1"]
     again.close()
+
+
+def test_lookups_of_values_no_row_has_keep_nothing(tmp_path: Path) -> None:
+    """The rows a lookup found are kept until their table is written; a value no row has (a
+    flood of senders never seen) keeps nothing, so memory does not grow with such lookups."""
+    partitions = Partitions(tmp_path)
+    try:
+        table = partitions.db("global").table("drafts")
+        table.insert({"sender": "a@example.org", "at": "2026-03-01"})
+        for n in range(1000):
+            assert partitions.find("global", "drafts", "sender", f"x{n}@example.org") == []
+        [(_, row)] = partitions.find("global", "drafts", "sender", "a@example.org")
+        assert row["at"] == "2026-03-01"
+        storage = partitions.db("global").storage
+        assert len(storage.found["drafts"]) == 1  # type: ignore[attr-defined]
+        table.update({"at": "2026-03-02"}, doc_ids=[1])  # written: looked up afresh
+        [(_, row)] = partitions.find("global", "drafts", "sender", "a@example.org")
+        assert row["at"] == "2026-03-02"
+        table.update({"sender": "b@example.org"}, doc_ids=[1])
+        assert partitions.find("global", "drafts", "sender", "a@example.org") == []
+    finally:
+        partitions.close()
