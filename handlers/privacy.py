@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import shlex
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -331,7 +332,9 @@ def request_in_words(ctx: Context, kind: str) -> Outcome:
                    f"Datenschutz-Anfrage ({what}, {article}) an den Budget-II-Bot\n"
                    f"Von: {label} {sender.address[:120]}{doubt}\n"
                    f"Text: „{ctx.message.text.strip()[:300]}“\n"
-                   f"Bearbeiten mit: sozialbot {kind} {sender.address[:120]}",
+                   # quoted for a shell: an address may hold ` & ; or "$(…)"@…, and the
+                   # administration copies this line into a terminal
+                   f"Bearbeiten mit: sozialbot {kind} {shlex.quote(sender.address)}",
                    "warning", f"privacy-request:{kind}:{ctx.identity.key}:{day}:{admin.id}")
     return reply(f"Ihre Bitte um {what} ({article}) habe ich an die Kreisverwaltung "
                  "weitergegeben; sie prüft sie und antwortet Ihnen. Ich selbst lösche und "

@@ -419,3 +419,15 @@ def test_a_secretarys_own_session_may_be_held_at_a_place_named_like_another_conf
     bot.must("sek-ble", "/sitzung 20.04.2026 18:30 Ort Rathaus Adendorf, Budget II", today=TODAY)
     assert [(s["conference"], s["date"]) for s in bot.export()["sessions"]] == [
         ("BLE", "2026-04-20")]
+
+
+
+def test_the_command_line_offered_to_the_administration_is_quoted_for_a_shell(
+        bot: Bot) -> None:
+    import shlex
+
+    address = '"$(touch /tmp/pwned)`id`;x&y"@evil.example'
+    [notice] = bot.say(address, "Bitte löschen Sie meine Daten.", today=TODAY).notifications
+    line = next(x for x in notice.text.splitlines() if x.startswith("Bearbeiten mit: "))
+    assert shlex.split(line.removeprefix("Bearbeiten mit: ")) == [
+        "sozialbot", "loeschen", address.lower()]
