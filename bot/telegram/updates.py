@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from handlers.service import Core
 
 log = logging.getLogger(__name__)
+MAX_WEBHOOK_BODY = 1024 * 1024  # bytes of one POST; Telegram's updates are far smaller
+WEBHOOK_BODY_SECONDS = 30.0  # to send a body, and to keep an idle connection
 
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 PAUSE_FIRST, PAUSE_MAX = 0.5, 30.0  # seconds between tries while Telegram is unavailable
@@ -238,7 +240,12 @@ class Updates:
 
         url = self.settings.webhook_url or ""
         path = urlsplit(url).path or "/"
-        server = tornado.httpserver.HTTPServer(tornado.web.Application([(path, WebhookHandler)]))
+        # Anyone may POST to the webhook, and tornado reads a body whole before the handler
+        # checks the secret: by default up to 100 MB per connection. An update is a few KB.
+        server = tornado.httpserver.HTTPServer(
+            tornado.web.Application([(path, WebhookHandler)]),
+            max_body_size=MAX_WEBHOOK_BODY, max_buffer_size=MAX_WEBHOOK_BODY,
+            body_timeout=WEBHOOK_BODY_SECONDS, idle_connection_timeout=WEBHOOK_BODY_SECONDS)
         server.listen(self.settings.webhook_port, self.settings.webhook_listen)
         try:
             await self.replies.retrying(lambda: application.bot.set_webhook(

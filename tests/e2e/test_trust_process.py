@@ -82,6 +82,45 @@ async def test_a_webhook_post_without_or_with_a_wrong_secret_gets_403_and_change
     assert emulator.messages(APPLICANT) == []
 
 
+async def test_a_webhook_body_larger_than_any_update_is_not_read_even_with_the_secret(
+        tmp_path: Path, emulator: BotApiEmulator, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anyone can POST to the webhook, and the body is read before the secret is checked:
+    before, up to 100 MB per connection (tornado's default), now 1 MB."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", emulator.token)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "richtig-geheim-42")
+    config = write_config(tmp_path, emulator, mode="webhook", webhook_url=url,
+                          webhook_listen="127.0.0.1", webhook_port=port)
+    bot = await RunningBot(config, emulator, clock).start()
+
+    def update(number: int, text: str) -> dict[str, object]:
+        return {"update_id": number, "message": {
+            "message_id": number, "date": 1772442000,
+            "chat": {"id": APPLICANT, "type": "private"},
+            "from": {"id": APPLICANT, "is_bot": False, "first_name": "Eve"}, "text": text}}
+
+    secret = {"X-Telegram-Bot-Api-Secret-Token": "richtig-geheim-42"}
+    try:
+        async with aiohttp.ClientSession() as session:
+            try:
+                async with session.post(url, json=update(78, sketch() + "x" * 2_000_000),
+                                        headers=secret) as response:
+                    huge = response.status
+            except aiohttp.ClientError:
+                huge = 0  # the server closed the connection instead of reading on
+            async with session.post(url, json=update(79, sketch()), headers=secret) as response:
+                usual = response.status
+        assert bot.core is not None
+        applications = bot.core.export()["applications"]
+    finally:
+        await bot.stop()
+    assert huge != 200
+    assert usual == 200
+    assert len(applications) == 1  # the usual update only
+
+
 # -- the data folder -----------------------------------------------------------------------------
 
 def modes(directory: Path) -> dict[str, int]:
