@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from handlers import answers, codes, scope, understand, verification
 from handlers.context import Context, reply
 from handlers.messages import IncomingMessage, Outcome
-from rules.answers import not_for_sure
+from rules.answers import not_for_sure, without_courtesy
 from rules.decisions import looks_like_decision
 from rules.numbers import NUMBER
 from rules.people import ROLE_GROUPS_DATIVE
@@ -200,6 +200,9 @@ def dispatch(ctx: Context, parsed: Parsed | None = None) -> Outcome:
     """Run the command a message stands for; `parsed`: parse(ctx.message), done before."""
     parsed = parsed or parse(ctx.message)
     word, args, body = parsed.command
+    if word is None and parsed.words.absence and not parsed.words.copied \
+            and parsed.words.calendar is None:
+        return Outcome(False, ())  # an out-of-office notice: nothing to read, nothing to answer
     if word is None and not parsed.words.copied:
         # "Nein, das war ich nicht" to the warning about a request in her name
         about_request = verification.answered(ctx, parsed.words.denial)
@@ -221,6 +224,8 @@ def dispatch(ctx: Context, parsed: Parsed | None = None) -> Outcome:
         if meant is None:
             return reply_unknown(ctx)
         word, args, body = meant
+    if word in CODE_COMMANDS:
+        args = without_courtesy(args)  # "Buchen bitte": no code named, none counted as wrong
     if word in CODE_COMMANDS and not args:
         # "/buchen" alone, answering the preview: the code is in what it answers
         args = next((r for r in ctx.message.refers_to if re.fullmatch(codes.CODE_PATTERN, r)), "")

@@ -24,7 +24,14 @@ from rules.budget import (
 )
 from rules.checks import concept_missing
 from rules.conferences import Conference
-from rules.corrections import CorrectionError, close_delta, parse_correction, says_correction
+from rules.corrections import (
+    CorrectionError,
+    close_delta,
+    offered_line,
+    parse_correction,
+    says_correction,
+    short_number_in,
+)
 from rules.dates import format_date
 from rules.decisions import (
     OUTCOME_WORDS,
@@ -109,12 +116,43 @@ class Change:
         return text + (f" ({self.votes.render()})" if self.votes else "")
 
 
+def _short_number_meant(ctx: Context, conference: Conference, text: str) -> Outcome | None:
+    """A correction naming its application by the running number ("Korrektur: 001 wurde nur
+    mit 1.000 € bewilligt, steht so im Protokoll"): when one decided application of her
+    conference, this year or last, has that number, the /korrektur line with its whole number
+    to send; nothing is previewed on a guess. None: the usual refusal stands."""
+    short = short_number_in(text)
+    if short is None:
+        return None
+    sequence, template = short
+    fits = [a for year in (ctx.today.year, ctx.today.year - 1)
+            if year in ctx.store.years()
+            for a in [ctx.store.application(f"{conference.code}-{year}-{sequence:03d}")]
+            if a is not None and a.status in CORRECTABLE]
+    if len(fits) != 1:
+        return None
+    number = fits[0].number
+    try:
+        request = parse_correction(template.replace("{number}", number, 1))
+    except CorrectionError as error:
+        raise Refused(error.refusal()) from None
+    line = offered_line(request)
+    outcome = reply(f"Meinten Sie {number} „{(fits[0].title or 'ohne Titel')[:60]}“? Dann "
+                    f"senden Sie bitte:\n{line}\nNoch ist nichts geändert.",
+                    actions=(Action("Korrektur ansehen", line),))
+    return Outcome(False, outcome.replies)
+
+
 def preview(ctx: Context, args: str, body: str) -> Outcome:
     """/korrektur <Nr> <neues Ergebnis> Grund: … — shows the change, books nothing yet."""
     conference = ctx.own_conference()
+    typed = "\n".join(part for part in (args, body) if part)
     try:
-        request = parse_correction("\n".join(part for part in (args, body) if part))
+        request = parse_correction(typed)
     except CorrectionError as error:
+        offered = _short_number_meant(ctx, conference, typed)
+        if offered is not None:
+            return offered
         raise Refused(error.refusal()) from None
     change = _check(ctx, conference, request.decision.number, request.decision.outcome,
                     request.decision.amount_cents, request.decision.votes, request.reason)

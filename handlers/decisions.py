@@ -267,6 +267,12 @@ def record(ctx: Context, args: str, body: str) -> Outcome:
             continue
         number = parsed.number if "-" in parsed.number else (
             f"{conference.code}-{day.year}-{int(parsed.number):03d}")
+        if "-" not in parsed.number:  # "003 bewilligt" in March: last year's deferred one?
+            elsewhere = _short_number_elsewhere(conference, candidates, raw, number)
+            if elsewhere is not None:
+                problems.append(elsewhere[0])
+                read_back.append(elsewhere[1] and typed(replace(parsed, number=elsewhere[1])))
+                continue
         read_back.append(typed(replace(parsed, number=number)))
         lines.append({"number": number, "outcome": parsed.outcome,
                       "amount_cents": parsed.amount_cents,
@@ -360,6 +366,25 @@ def _by_name(conference: Conference, candidates: list[Application],
     except DecisionLineError as error:
         return error.refusal(), None
     return name_meant(raw, found.number, found.title), typed(parsed)
+
+
+def _short_number_elsewhere(conference: Conference, candidates: list[Application], raw: str,
+                            number: str) -> tuple[Refusal, str | None] | None:
+    """A short number ("003") is the session year's application: but when that one is not open
+    and an open one of another year has the same number (a sketch deferred last autumn, back in
+    March), or both are open, the line is named, not booked: the refusal, and the full number
+    when exactly one fits. None: the session year's reading stands."""
+    def sequence(of: str) -> int | None:
+        tail = of.rsplit("-", 1)[-1]
+        return int(tail) if tail.isdigit() else None
+
+    same = [a for a in candidates if a.conference == conference.code
+            and sequence(a.number) == sequence(number)]
+    if not same or [a.number for a in same] == [number]:
+        return None
+    if len(same) > 1:
+        return name_unclear(raw, conference.name, [(a.number, a.title) for a in same]), None
+    return name_meant(raw, same[0].number, same[0].title), same[0].number
 
 
 def _kept_from_open_preview(ctx: Context, conference: Conference, day: date,

@@ -134,6 +134,7 @@ class Outcome:
     `accepted` is False when a rule or bad input refused the message (nothing changed).
     `duplicate` is True when this source id had been handled before; the replies are then the
     stored ones of the first time and nothing changed.
+    No replies: nothing to answer (an out-of-office notice); a channel sends nothing.
     `settles` answers the question of an earlier message (a /beschluss preview, a session
     alert) whose button or command this was: "Gebucht am 13.03.2026 …". A channel that can
     edit what it sent (Telegram) puts it there in place of the question.

@@ -30,6 +30,7 @@ from handlers.context import Context, reply
 from handlers.corrections import spoken_command
 from handlers.messages import IncomingMessage, Outcome
 from handlers.submit import amount_change_answer
+from rules.absence import absence_notice
 from rules.amount_change import AmountChange, amount_change_in
 from rules.answers import (
     MAX_WORDS_CHARS,
@@ -103,6 +104,7 @@ class Reading:
     results: bool  # decision lines, or lines that start like one
     thanks: bool
     denial: bool = False  # "Das war ich nicht": a request in her name was not hers
+    absence: bool = False  # an out-of-office notice: read as nothing, answered by nothing
 
 
 def read(message: IncomingMessage, known: Collection[str]) -> Reading:
@@ -162,6 +164,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         or any(looks_like_decision(line) for line in lines),
         thanks=only_thanks(text),
         denial=denies_request(text),
+        absence=absence_notice(text),
     )
 
 

@@ -235,6 +235,22 @@ def _late_but_attending(text: str) -> bool:
     return bool(_YES.fullmatch(rest) or _ATTEND.search(rest))
 
 
+# Words said around a code command that are no code: "Buchen bitte", "/buchen jetzt, danke"
+_COURTESY = frozenset({"bitte", "danke", "jetzt", "sofort", "gerne", "gern", "ok", "okay", "ja",
+                       "alles", "die", "das", "den", "beschluss", "beschluesse", "beschlüsse",
+                       "code", "dann", "nun", "mal", "doch", "schon", "vielen", "dank"})
+MAX_COURTESY_CHARS = 100
+
+
+def without_courtesy(args: str) -> str:
+    """The arguments of /buchen, /verwerfen or /freigeben without the polite words around them
+    ("bitte", "jetzt, danke"): such a word is never taken for a wrong code."""
+    if len(args) > MAX_COURTESY_CHARS:
+        return args
+    words = [w for w in args.split() if w.strip(",.!;:").lower() not in _COURTESY]
+    return " ".join(words)
+
+
 def names_deputy(text: str) -> bool:
     """Whether a short answer sends someone else ("Vertretung durch Frau Lange"): R9 counts only
     the county's representatives who answer themselves, so such words record nothing."""

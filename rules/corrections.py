@@ -144,6 +144,30 @@ def parse_correction(text: str) -> CorrectionRequest:
     return CorrectionRequest(decision, reason)
 
 
+# "Korrektur: 001 wurde nur mit 1.000 € bewilligt", "/korrektur 1 bewilligt 1.000 €": the
+# application by its running number, as the secretary types it after /beschluss
+_SHORT_NUMBER = lazy(r"^(?:antrag\s+|nr\.?\s*)?0*([1-9][0-9]{0,3})\b(?![.,]?[0-9])(?!\s*(?:€|eur))",
+                     re.IGNORECASE)
+
+
+def short_number_in(text: str) -> tuple[int, str] | None:
+    """The running number a correction starts with instead of the whole one ("001", "Nr. 1"),
+    and the text with "{number}" in its place; None when it starts otherwise."""
+    text = text[:MAX_READ].strip()
+    head = _LEAD.sub("", text, count=1)
+    found = _SHORT_NUMBER.match(head)
+    if found is None or NUMBER.search(head):
+        return None
+    return int(found.group(1)), "{number}" + head[found.end():]
+
+
+def offered_line(request: CorrectionRequest) -> str:
+    """The /korrektur line for a correction as read, to be sent back."""
+    from rules.decisions import typed
+
+    return f"/korrektur {typed(request.decision)} Grund: {request.reason}"
+
+
 @dataclass(frozen=True)
 class CloseDelta:
     """What a closed year's close would have booked more, had the correction been there (R2)."""

@@ -211,6 +211,8 @@ class MailHandler:
             return (Handled("failed", "zu viele unverständliche Nachrichten von dieser Adresse "
                                       "in einer Stunde (Schutz vor Mail-Schleifen)"), parsed, {},
                     None)
+        if not outcome.replies and not outcome.accepted:
+            return Handled("failed", "nichts zu beantworten (Abwesenheitsnotiz)"), parsed, {}, None
         reply = self.builder.reply(parsed, to, outcome, parsed.notes,
                                    own_subject=person is None or parsed.authenticated)
         number = outcome.application_number

@@ -218,10 +218,14 @@ def message_from_bytes(raw: bytes) -> Message:
 # -- automatic mail -----------------------------------------------------------------------------
 
 _AUTO_SUBJECT = re.compile(
-    r"^\s*(automatische antwort|abwesenheitsnotiz|abwesend|out of (the )?office|autoreply|"
+    r"^\s*(automatische antwort|abwesenheit|urlaubsabwesenheit|abwesend|out of (the )?office|"
+    r"autoreply|lesebest(ä|ae)tigung|gelesen:|ungelesen:|nicht gelesen:|read:|"
     r"auto-reply|automatic reply|auto:|unzustellbar|undeliverable|undelivered mail|"
     r"delivery status notification|mail delivery failed|returned mail|"
     r"zustellung fehlgeschlagen|nicht zustellbar)", re.IGNORECASE)
+# "AW: Ihr Antrag [Abwesenheitsnotiz]", "Re: Sitzung (Automatische Antwort)"
+_AUTO_SUBJECT_TAG = re.compile(r"[\[(](?:abwesenheitsnotiz|abwesend|automatische antwort|"
+                               r"out of office|auto-?reply)[\])]", re.IGNORECASE)
 _AUTO_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply",
                  "do-not-reply", "bounce", "bounces")
 
@@ -249,7 +253,8 @@ def automatic_reason(message: Message, address: str, own_addresses: Iterable[str
     own = {a.lower() for a in own_addresses}
     if address in own:
         return "Mail von der eigenen Adresse des Bots"
-    if _AUTO_SUBJECT.match(str(message.get("Subject", ""))):
+    subject = str(message.get("Subject", ""))
+    if _AUTO_SUBJECT.match(subject) or _AUTO_SUBJECT_TAG.search(subject[:300]):
         return "automatische Antwort (Betreff)"
     return None
 

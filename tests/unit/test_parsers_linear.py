@@ -17,6 +17,7 @@ import pytest
 from bot.mail.body import html_to_text, strip_quotes_and_signature
 from bot.mail.parse import strip_reply_prefix
 from handlers.commands import registry, split_command
+from rules.absence import absence_notice
 from rules.amount_change import amount_change_in
 from rules.answers import (
     attendance_word,
@@ -28,7 +29,7 @@ from rules.answers import (
     veto_doubted,
 )
 from rules.conferences import LUENEBURG, Conference, conference_named_in, find_conference
-from rules.corrections import parse_correction, says_correction
+from rules.corrections import parse_correction, says_correction, short_number_in
 from rules.dates import parse_date, parse_time, take_date, take_time
 from rules.decisions import (
     DecisionLineError,
@@ -129,9 +130,11 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "no to a request in one's name": denies_request,
     "a moved session": lambda t: (says_moved(t), read_move(t), moved_in_words(t)),
     "a correction": lambda t: (says_correction(t), parse_correction(t)),
+    "a correction by running number": short_number_in,
     "a withdrawal": withdrawal_in,
     "a withdrawal not for sure": withdrawal_doubted,
     "a project given up": gives_up,
+    "an out-of-office notice": absence_notice,
     "a veto not for sure": veto_doubted,
     "said not for sure": not_for_sure,
     "a change of amount in words": amount_change_in,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.support.core import Bot, reply_text
+from tests.support.core import Bot, booking_command, reply_text
 
 
 @pytest.fixture
@@ -237,3 +237,106 @@ def test_an_applicant_asking_when_it_is_decided_gets_her_applications(bot: Bot, 
     answer = reply_text(bot.say("kita@example.org", text, today=date(2026, 2, 5)))
     assert answer.startswith("Ihre Anträge:"), answer
     assert number in answer
+
+
+OUT_OF_OFFICE = [
+    "Vielen Dank für Ihre Nachricht. Ich bin bis einschließlich 20.03.2026 nicht im Büro und habe "
+    "keinen Zugriff auf meine E-Mails. In dringenden Fällen wenden Sie sich bitte an "
+    "info@tsv-adendorf.de.",
+    "Ich bin bis zum 10.02. im Urlaub und ab dem 11.02. wieder im Büro.",
+    "Abwesenheitsnotiz: Ich bin ab Montag wieder da.",
+    "Guten Tag, ich bin vom 1. bis 14. März in Elternzeit. Ihre E-Mail wird nicht weitergeleitet.",
+]
+
+
+@pytest.mark.parametrize("text", OUT_OF_OFFICE)
+@pytest.mark.parametrize("sender", ["kita@example.org", "kreis-1", "sek-ade"])
+def test_an_out_of_office_notice_is_read_as_nothing_and_answered_by_nothing(
+        bot: Bot, text: str, sender: str) -> None:
+    bot.submit()
+    _alerted(bot)
+    outcome = bot.refused(sender, text, None, today=date(2026, 2, 4), refers_to=ALERT)
+    assert outcome.replies == ()  # the channel sends nothing; e-mail sets it aside
+
+
+@pytest.mark.parametrize("text", [
+    "Ich bin im Urlaub.",  # one sign only: answered as before (the loop guard counts it)
+    "Wir sind ein Verein im Ortskern; die Familien sind nachmittags nicht erreichbar.",
+])
+def test_words_that_only_sound_absent_are_no_out_of_office_notice(text: str) -> None:
+    from rules.absence import absence_notice
+
+    assert not absence_notice(text)
+
+
+def test_a_sketch_that_mentions_being_out_of_office_is_still_a_sketch(bot: Bot) -> None:
+    outcome = bot.must("kita@example.org", "Sozialraum: Adendorf\nTräger: Kita\nTitel: Ferien\n"
+                       "Ausgangslage: Ich bin bis 20.03. nicht im Büro, ab 23.03. wieder "
+                       "erreichbar.\nZielsetzung: Betreuung.\nMaßnahme: Ferienprogramm.\n"
+                       "Betrag: 800 €")
+    assert outcome.application_number
+
+
+def test_buchen_bitte_is_no_wrong_code_and_answering_the_preview_books(bot: Bot) -> None:
+    number = bot.submit()
+    bot.session(MARCH)
+    preview = bot.must("sek-ade", f"{number} bewilligt 1.200 €", today=MARCH)
+    code = booking_command(preview).split()[1]
+    for _ in range(6):  # five wrong codes an hour would lock her out of /buchen
+        answer = reply_text(bot.say("sek-ade", "Buchen bitte", today=MARCH))
+        assert "finde ich nicht" not in answer, answer
+    bot.must("sek-ade", "Jetzt buchen bitte, danke", today=MARCH, refers_to=(code,))
+    assert bot.application(number)["approved_cents"] == 120_000
+
+
+NEXT_MARCH = date(2027, 3, 11)
+
+
+def _deferred_into_the_new_year(bot: Bot) -> str:
+    numbers = [bot.submit(applicant=f"a{i}@example.org", Titel=f"Projekt {i}", Betrag="950 €")
+               for i in range(3)]
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{numbers[2]} vertagt")
+    bot.session(NEXT_MARCH, today=date(2027, 2, 1))
+    return numbers[2]
+
+
+def test_a_short_number_of_last_years_deferred_sketch_is_named_not_booked(bot: Bot) -> None:
+    deferred = _deferred_into_the_new_year(bot)
+    outcome = bot.refused("sek-ade", "003 bewilligt 950", "R11", today=NEXT_MARCH)
+    answer = reply_text(outcome)
+    assert f"gemeint ist wohl {deferred} „Projekt 2“" in answer, answer
+    lines = answer.split("z. B. so:\n", 1)[1]
+    assert lines == f"/beschluss 11.03.2027\n{deferred} bewilligt 950,00 €", answer
+    bot.must("sek-ade", booking_command(bot.must("sek-ade", lines, today=NEXT_MARCH)),
+             today=NEXT_MARCH)
+    assert bot.application(deferred)["approved_cents"] == 95_000
+
+
+def test_a_short_number_open_in_two_years_is_asked_about(bot: Bot) -> None:
+    deferred = _deferred_into_the_new_year(bot)
+    new = [bot.submit(applicant=f"b{i}@example.org", today=date(2027, 2, 2)) for i in range(3)]
+    answer = reply_text(bot.refused("sek-ade", "003 abgelehnt", "R11", today=NEXT_MARCH))
+    assert "Dazu passen mehrere offene Anträge" in answer, answer
+    assert deferred in answer
+    assert new[2] in answer
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("Korrektur: 001 wurde nur mit 1.000 € bewilligt, steht so im Protokoll",
+     "/korrektur {a} bewilligt 1.000,00 € Grund: steht so im Protokoll"),
+    ("/korrektur 1 bewilligt 1.000 € Grund: laut Protokoll",
+     "/korrektur {a} bewilligt 1.000,00 € Grund: laut Protokoll"),
+    ("Korrektur: Nr. 2 vertagt statt abgelehnt, Fehler im Protokoll",
+     "/korrektur {b} vertagt Grund: Fehler im Protokoll"),
+])
+def test_a_correction_by_running_number_gets_the_whole_line_nothing_previewed(
+        bot: Bot, text: str, line: str) -> None:
+    a, b = (bot.submit(applicant=f"a{i}@example.org") for i in range(2))
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{a} bewilligt 1.200 €\n{b} abgelehnt")
+    answer = reply_text(bot.refused("sek-ade", text, None, today=date(2026, 3, 14)))
+    offered = line.format(a=a, b=b)
+    assert f"\n{offered}\n" in answer, answer
+    preview = bot.must("sek-ade", offered, today=date(2026, 3, 14))  # sent back, it previews
+    assert "Noch ist nichts gebucht" in reply_text(preview) or "/buchen" in reply_text(preview)
