@@ -205,7 +205,9 @@ def dispatch(ctx: Context, parsed: Parsed | None = None) -> Outcome:
         return Outcome(False, ())  # an out-of-office notice: nothing to read, nothing to answer
     if word is None and not parsed.words.copied:
         # "Nein, das war ich nicht" to the warning about a request in her name
-        about_request = verification.answered(ctx, parsed.words.denial)
+        about_request = (verification.answered(ctx, parsed.words.denial)
+                         or verification.applicant_answered(ctx, parsed.words.denial,
+                                                            parsed.words.yes))
         if about_request is not None:
             return about_request
     if word is None:

@@ -41,6 +41,7 @@ from rules.answers import (
     copied_commands,
     denies_request,
     preview_answer,
+    says_yes,
     veto_doubted,
 )
 from rules.conferences import conferences_in
@@ -105,6 +106,7 @@ class Reading:
     thanks: bool
     denial: bool = False  # "Das war ich nicht": a request in her name was not hers
     absence: bool = False  # an out-of-office notice: read as nothing, answered by nothing
+    yes: bool = False  # a plain "Ja" / "Ok, das war ich"
 
 
 def read(message: IncomingMessage, known: Collection[str]) -> Reading:
@@ -165,6 +167,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         thanks=only_thanks(text),
         denial=denies_request(text),
         absence=absence_notice(text),
+        yes=says_yes(text),
     )
 
 

@@ -21,6 +21,7 @@ from handlers.context import Context, reply
 from handlers.messages import Action, Attachment, Outcome
 from rules.answers import MAX_WORDS_CHARS
 from rules.dates import format_date
+from rules.numbers import NUMBER
 from rules.refusal import refuse
 
 MAX_OPEN = 5  # open requests per person; a newer one voids the oldest (a flood of forged mails)
@@ -193,3 +194,36 @@ def answered(ctx: Context, denial: bool) -> Outcome | None:
         return reply(f"{about} wurde schon mit diesem Code freigegeben und ausgeführt. {told} "
                      "Bitte prüfen Sie mit ihr, was sich geändert hat.")
     return reply(f"{about} gilt nicht mehr; es wurde nichts geändert. {told}")
+
+
+def applicant_answered(ctx: Context, denial: bool, yes: bool) -> Outcome | None:
+    """An applicant's "Nein, das war ich nicht" or "Ja" in the thread of the bot's question
+    about an unconfirmed change or withdrawal of her application (mail in her name the server
+    did not verify; its number is in what the reply answers). Before, both got the empty sketch
+    form. "Nein" drops the kept change and the withdrawal code: nothing changes; "Ja" gets the
+    line that does it, as the question said (a reply is no code, and may be forged too)."""
+    if ctx.person is not None or not (denial or yes) or len(ctx.message.text) > MAX_WORDS_CHARS:
+        return None
+    for ref in ctx.message.refers_to:
+        if not NUMBER.fullmatch(ref):
+            continue
+        record = ctx.store.application(ref)
+        if record is None or record.contact != ctx.identity.key:
+            continue
+        waiting = [(kind, pending) for kind, pending in (
+            ("antrag", record.change_request), ("zurueckziehen", record.withdrawal_code))
+            if pending and not codes.expired(pending["at"], ctx.now, ctx.config.security)]
+        if not waiting:
+            continue
+        number = record.number
+        if denial:
+            ctx.store.save_application(replace(record, change_request=None,
+                                               withdrawal_code=None))
+            return reply(f"Danke. {number} bleibt, wie er ist: die Änderung oder der Rückzug "
+                         "aus der E-Mail in Ihrem Namen gilt nicht mehr. Es wurde nichts "
+                         "geändert.")
+        lines = "\n".join(f"/{kind} {number} {pending['code']}" for kind, pending in waiting)
+        return Outcome(False, reply(
+            f"Es wurde noch nichts geändert. Wenn die Anfrage zu {number} von Ihnen ist, "
+            f"senden Sie genau diese Zeile:\n{lines}\nWenn nicht, antworten Sie „Nein“.").replies)
+    return None

@@ -274,6 +274,20 @@ def denies_request(text: str) -> bool:
     return len(text) <= MAX_WORDS_CHARS and bool(_DENIAL.search(text))
 
 
+_YES_WORDS = frozenset({"ja", "jawohl", "ok", "okay", "genau", "richtig", "stimmt", "korrekt"})
+_FIRST_WORD = lazy(r"\s*([^\W\d_]+)")
+
+
+def says_yes(text: str) -> bool:
+    """Whether a short answer is a plain yes ("Ja", "Ok, das war ich", "Genau so.") and no
+    "nein" at the same time."""
+    closing = _CLOSING.search(text[:MAX_ANSWER_CHARS])
+    text = text[:closing.start()] if closing else text
+    first = _FIRST_WORD.match(text[:MAX_CONFIRM_CHARS])
+    return (len(text) <= MAX_CONFIRM_CHARS and first is not None
+            and first.group(1).lower() in _YES_WORDS and not _DENIAL.search(text))
+
+
 @dataclass(frozen=True)
 class CalendarReply:
     """An attendee's answer to an invitation (RFC 5546 REPLY), as a channel decoded it."""

@@ -26,6 +26,7 @@ from rules.answers import (
     names_deputy,
     not_for_sure,
     preview_answer,
+    says_yes,
     veto_doubted,
 )
 from rules.conferences import LUENEBURG, Conference, conference_named_in, find_conference
@@ -128,6 +129,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "a deputy named": names_deputy,
     "an answer to a preview": preview_answer,
     "no to a request in one's name": denies_request,
+    "a plain yes": says_yes,
     "a moved session": lambda t: (says_moved(t), read_move(t), moved_in_words(t)),
     "a correction": lambda t: (says_correction(t), parse_correction(t)),
     "a correction by running number": short_number_in,

@@ -431,3 +431,37 @@ def test_the_command_line_offered_to_the_administration_is_quoted_for_a_shell(
     line = next(x for x in notice.text.splitlines() if x.startswith("Bearbeiten mit: "))
     assert shlex.split(line.removeprefix("Bearbeiten mit: ")) == [
         "sozialbot", "loeschen", address.lower()]
+
+
+@pytest.mark.parametrize("forged", ["/antrag {number}\nBetrag: 5.000 €", "/zurueckziehen {number}"])
+def test_an_applicants_no_in_the_thread_of_a_forged_change_drops_it(bot: Bot, forged: str) -> None:
+    number = bot.submit()
+    code = re.search(r"/(?:antrag|zurueckziehen) \S+ ([A-Z2-9]{8})", reply_text(
+        bot.say(APPLICANT, forged.format(number=number), today=TODAY, verified=False)))
+    assert code, "the forged change waits for a code"
+    before = bot.application(number)
+    # her answer in the thread of the question (the number is in what it answers); before,
+    # the empty sketch form
+    outcome = bot.say(APPLICANT, "Nein, das war ich nicht!", today=TODAY, refers_to=(number,))
+    assert "bleibt, wie er ist" in reply_text(outcome)
+    assert bot.application(number) == before
+    late = bot.say(APPLICANT, f"{forged.format(number=number).split()[0]} {number} "
+                              f"{code.group(1)}", today=TODAY, verified=False)
+    assert bot.application(number)["status"] == "submitted"
+    assert bot.application(number)["requested_cents"] == 150000, reply_text(late)
+
+
+@pytest.mark.parametrize("forged", ["/antrag {number}\nBetrag: 5.000 €", "/zurueckziehen {number}"])
+def test_an_applicants_yes_in_the_thread_of_an_unconfirmed_change_gets_the_line(
+        bot: Bot, forged: str) -> None:
+    number = bot.submit()
+    asked = reply_text(bot.say(APPLICANT, forged.format(number=number), today=TODAY,
+                               verified=False))
+    line = re.search(r"/(?:antrag|zurueckziehen) \S+ [A-Z2-9]{8}", asked)
+    assert line
+    state = bot.state()
+    outcome = bot.say(APPLICANT, "Ja, das war ich.", today=TODAY, verified=False,
+                      refers_to=(number,))
+    assert line.group() in reply_text(outcome)  # the line that does it; the reply is no code
+    assert not outcome.accepted
+    assert bot.state() == state
