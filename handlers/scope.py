@@ -51,6 +51,8 @@ def refuse_other_conference(ctx: Context, word: str, args: str) -> None:
         return
     own = ctx.conference(person.conference or "")
     words = args.split()
+    if words and any(char.isdigit() for char in words[0]):
+        words = []  # "/sitzung 12.03.2026 Adendorf": a date first, then a place
     named = next((c for n in range(1, min(len(words), 3) + 1)
                   if (c := find_conference(" ".join(words[:n]), ctx.config.conferences))),
                  None)

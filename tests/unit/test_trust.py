@@ -417,8 +417,9 @@ def test_a_secretarys_own_session_may_be_held_at_a_place_named_like_another_conf
         bot: Bot) -> None:
     bot.concept("sek-ble")
     bot.must("sek-ble", "/sitzung 20.04.2026 18:30 Ort Rathaus Adendorf, Budget II", today=TODAY)
+    bot.must("sek-ble", "/sitzung 21.04.2026 Adendorf, Budget II", today=TODAY)
     assert [(s["conference"], s["date"]) for s in bot.export()["sessions"]] == [
-        ("BLE", "2026-04-20")]
+        ("BLE", "2026-04-20"), ("BLE", "2026-04-21")]
 
 
 
