@@ -39,7 +39,6 @@ from bot.mail.ics import calendar_answer
 from bot.mail.sender import verified
 from bot.sandbox import Budget
 from handlers.codes import CODE_PATTERN
-from handlers.commands import ACTS_AT_ONCE
 from handlers.messages import Action, Attachment
 from rules.numbers import NUMBER_PATTERN
 
@@ -531,6 +530,8 @@ def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[s
 
     Everything else (labels, a command word without its slash, a code left out of "/buchen")
     is read by the core, alike for every channel (handlers/understand.py)."""
+    from handlers.commands import ACTS_AT_ONCE  # here: the parsing process never needs it
+
     words = set(commands)
     body = parsed.body.strip()
     subject = strip_reply_prefix(parsed.subject)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import subprocess
+import sys
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
@@ -180,3 +182,15 @@ def test_the_date_of_a_mail_is_written_in_its_own_time_zone() -> None:
     assert _date_header(berlin) == b"Date: Mon, 02 Mar 2026 09:00:00 +0100\r\n"
     assert _date_header(utc) == b"Date: Mon, 02 Mar 2026 08:00:00 +0000\r\n"
     assert _date_header(berlin.replace(microsecond=0)) == _date_header(berlin)
+
+
+def test_the_parsing_process_does_not_import_the_core() -> None:
+    """`python -m bot.mail.reader` imports the parser at its start: the core's use cases (which
+    the parser does not need) would delay it by tens of milliseconds, while the bot's first
+    mails of a cold start are parsed in-process."""
+    code = ("import sys, bot.mail.reader, bot.mail.parse; "
+            "print(sorted(m for m in sys.modules if m.startswith(('handlers.commands', "
+            "'handlers.service', 'handlers.context', 'storage.store'))))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, cwd=Path(__file__).resolve().parents[2])
+    assert found.stdout.strip() == "[]"
