@@ -25,7 +25,8 @@ OUTCOME_WORDS = {"approved": "bewilligt", "rejected": "abgelehnt", "deferred": "
 MAX_LINE_CHARS = 300  # one decision; longer is refused before anything is matched
 # Every pattern here is one pass: no two unbounded runs that can take the same characters.
 _START = lazy(rf"[-*•–]?\s*(?:[0-9]{{1,2}}[.)]\s+(?={NUMBER_PATTERN}))?"
-              rf"(?:top\s*[0-9]{{1,2}}\s*[:.)]?\s+(?={NUMBER_PATTERN}))?"  # "TOP 3: ADE-…"
+              # "TOP 3: ADE-…", "TOP 4.1 ADE-…"
+              rf"(?:top\s*[0-9]{{1,2}}(?:\.[0-9]{{1,2}}){{0,2}}\s*[:.)]?\s+(?={NUMBER_PATTERN}))?"
               rf"(?:antrag\s+(?:nr\.?\s*)?|nr\.?\s*)?"  # not "TOP 3": an agenda item
               rf"(?P<number>{NUMBER_PATTERN}|[0-9]{{1,6}})"
               r"(?![0-9A-Za-z]|[.,][0-9])", re.IGNORECASE)

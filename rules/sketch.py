@@ -70,7 +70,39 @@ def read_sketch_fields(text: str) -> dict[str, str]:
     total = fields.pop("total", None)
     if total is not None and "amount" not in fields:
         fields["amount"] = total
+    if "amount" not in fields and len(fields) >= 2:
+        asked = amount_asked_in_words(text)  # "Wir beantragen dafür 1.800 Euro."
+        if asked is not None:
+            fields["amount"] = asked
     return fields
+
+
+MAX_WORDS_AMOUNT = 20_000
+# An amount with its currency: "1.800 Euro", "1.800,00 €", "€ 950", "500,- EUR"
+_EURO_AMOUNT = re.compile(r"(?<![\w.,])(?:[0-9][0-9.]*(?:,[0-9]{1,2}|,-{1,2})?\s?(?:€|eur\b|euro\b)"
+                          r"|€\s?[0-9][0-9.]*(?:,[0-9]{1,2}|,-{1,2})?)", re.IGNORECASE)
+_ASKS_FOR = re.compile(r"\b(?:beantrag\w*|ben(?:ö|oe)tig\w*|brauchen|erbitten|bitten\s+um)\b",
+                       re.IGNORECASE)
+_OTHER_SUM = re.compile(r"\b(?:gesamt\w*|insgesamt|eigenanteil\w*|kofinanz\w*|drittmittel\w*"
+                        r"|spende\w*|beitrag|beitr(?:ä|ae)ge|ca|circa|etwa|rund|ungef(?:ä|ae)hr)\b",
+                        re.IGNORECASE)
+
+
+def amount_asked_in_words(text: str) -> str | None:
+    """The amount a sketch asks for in a sentence instead of a "Betrag:" line ("Wir beantragen
+    dafür 1.800 Euro."): only when it is the text's one amount in euros and its line asks for
+    it; never a total, an own share or an approximate sum."""
+    if len(text) > MAX_WORDS_AMOUNT:
+        return None
+    found = list(_EURO_AMOUNT.finditer(text))
+    if len(found) != 1:
+        return None
+    line_start = text.rfind("\n", 0, found[0].start()) + 1
+    line_end = text.find("\n", found[0].end())
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    if not _ASKS_FOR.search(line) or _OTHER_SUM.search(line):
+        return None
+    return found[0].group().strip()
 
 
 NO_COFUNDING = frozenset({"keine", "kein", "nein", "entfaellt", "keine kofinanzierung",

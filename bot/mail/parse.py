@@ -521,7 +521,8 @@ def _command_word(token: str) -> str:
 def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[str]) -> str:
     """The text for the core: the body; a command in the subject of a new mail ("/saldo 2026",
     or "Saldo" from a known person) goes first. The subject counts only on a new mail: "Re:
-    Saldo" answering our answer is no new request.
+    Saldo" answering our answer is no new request, nor is "AW: WG: Tagesordnung" above a
+    body (someone else's mail answered or passed on).
 
     A subject without its slash is a title as much as a command: "Sitzung heute" above the
     results of a meeting is no /sitzung. A command that changes something at once is taken
@@ -535,7 +536,10 @@ def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[s
     words = set(commands)
     body = parsed.body.strip()
     subject = strip_reply_prefix(parsed.subject)
-    if body.startswith("/") or not subject or answers_us(parsed):
+    # "AW: WG: Tagesordnung 12.03." above the results: someone's mail answered or passed on,
+    # its subject is no request of this sender's
+    passed_on = bool(body) and REPLY_PREFIX.match(parsed.subject[:300]) is not None
+    if body.startswith("/") or not subject or passed_on or answers_us(parsed):
         pass
     elif subject.startswith("/") or (known_person and _command_word(subject.split()[0]) in words
                                      and not _command_line(body, words)

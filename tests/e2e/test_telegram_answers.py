@@ -49,3 +49,19 @@ async def test_a_reply_to_one_of_two_alerts_and_a_copied_line_are_understood(
     emulator.send_text(COUNTY_1, "• Ich nehme teil: /anwesend ADE 19.03.2026")
     await emulator.wait_for_message(COUNTY_1, "Ihre Teilnahme an der Sitzung Adendorf")
     assert attended(telegram_bot, "ADE", "2026-03-19") == ["kreis-1"]
+
+
+async def test_a_deputy_named_in_reply_gets_buttons_and_komme_is_a_yes(
+        telegram_bot: RunningBot, emulator: BotApiEmulator, clock: Clock) -> None:
+    await telegram_bot.link(COUNTY_1, "kreis-1")
+    as_secretary(telegram_bot, "sek-ade", "/sitzung 19.03.2026 18:30 Ort Rathaus, Budget II")
+    alert = await emulator.wait_for_message(COUNTY_1, "Adendorf")
+
+    emulator.send_text(COUNTY_1, "Vertretung durch Frau Lange", reply_to=alert)
+    asked = await emulator.wait_for_message(COUNTY_1, "Eine Vertretung, die nicht")
+    assert len(asked.buttons) == 2  # "Ich nehme teil" / "Ich bin verhindert", nothing recorded
+    assert attended(telegram_bot, "ADE", "2026-03-19") == []
+
+    emulator.send_text(COUNTY_1, "Komme", reply_to=alert)
+    await emulator.wait_for_message(COUNTY_1, "Ihre Teilnahme an der Sitzung Adendorf")
+    assert attended(telegram_bot, "ADE", "2026-03-19") == ["kreis-1"]

@@ -34,3 +34,16 @@ def test_a_subject_naming_a_command_above_a_body_of_other_words_is_a_title() -> 
 def test_a_subject_stays_the_command_where_the_body_is_its_lines_or_empty(
         subject: str, body: str, text: str) -> None:
     assert text_of(subject, body) == text
+
+
+@pytest.mark.parametrize("subject", ["AW: WG: Tagesordnung Sozialraumkonferenz 12.03.",
+                                     "Re: Saldo", "WG: Beschluss 12.03.2026"])
+def test_a_subject_answered_or_passed_on_is_no_command_above_a_body(subject: str) -> None:
+    """Someone's mail answered or forwarded: its subject is not this sender's request (the
+    results below it were dropped for the agenda of "Tagesordnung")."""
+    assert text_of(subject, "ADE-2026-001 bewilligt 1200\nADE-2026-002 abgelehnt\n") == \
+        "ADE-2026-001 bewilligt 1200\nADE-2026-002 abgelehnt"
+
+
+def test_a_reply_with_nothing_but_its_subject_is_still_read() -> None:
+    assert text_of("Re: Saldo", "") == "/Saldo"

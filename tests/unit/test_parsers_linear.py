@@ -64,7 +64,12 @@ from rules.questions import (
     asked_status,
     only_thanks,
 )
-from rules.sketch import check_sketch, parse_cofunding, read_sketch_fields
+from rules.sketch import (
+    amount_asked_in_words,
+    check_sketch,
+    parse_cofunding,
+    read_sketch_fields,
+)
 from rules.withdrawal import gives_up, withdrawal_doubted, withdrawal_in
 
 CONFERENCES = tuple(Conference(code, name) for code, name in LUENEBURG)
@@ -103,6 +108,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "a concept, also on one line": concept_fields,
     "a label": canonical_label,
     "sketch check": lambda t: check_sketch(read_sketch_fields(t), CONFERENCES),
+    "the amount asked for in words": amount_asked_in_words,
     "decision line": parse_decision_line,
     "decision line naming its project": named_decision,
     "decision line with its title": titled_after_number,

@@ -340,3 +340,46 @@ def test_a_correction_by_running_number_gets_the_whole_line_nothing_previewed(
     assert f"\n{offered}\n" in answer, answer
     preview = bot.must("sek-ade", offered, today=date(2026, 3, 14))  # sent back, it previews
     assert "Noch ist nichts gebucht" in reply_text(preview) or "/buchen" in reply_text(preview)
+
+
+def test_results_with_agenda_sub_items_as_minutes_number_them_are_read(bot: Bot) -> None:
+    a, b, c = (bot.submit(applicant=f"a{i}@example.org", Titel=t, Betrag="1.500 €")
+               for i, t in enumerate(("Spielplatzfest", "Bewegungsbaustelle", "Trommeln")))
+    bot.session(MARCH)
+    mailed = ("Hallo zusammen,\n\nanbei die Ergebnisse von gestern Abend:\n\n"
+              f"TOP 4.1 {a} Spielplatzfest: bewilligt 1.200 € (8/0/1)\n"
+              f"TOP 4.2 {b} Bewegungsbaustelle: abgelehnt (2/6/1) – passt nicht zum Konzept\n"
+              f"TOP 4.3 {c} Trommeln: vertagt, Kostenplan fehlt")
+    answer = reply_text(bot.must("sek-ade", mailed, today=date(2026, 3, 13)))
+    assert f"{a} „Spielplatzfest“: bewilligt 1.200,00 € (von 1.500,00 €) (ja 8" in answer, answer
+    assert f"{b} „Bewegungsbaustelle“: abgelehnt" in answer
+    assert f"{c} „Trommeln“: vertagt" in answer
+
+
+PROSE = ("Sehr geehrte Damen und Herren,\n\nwir beantragen für den Sozialraum Adendorf Mittel "
+         "aus dem Budget II.\n\nTräger: SV Adendorf\nTitel: Mitternachtssport\n"
+         "Ausgangslage: Jugendliche treffen sich abends ohne Angebot am Bahnhof.\n"
+         "Ziel: Ein sicherer Treffpunkt mit Sport.\n"
+         "Maßnahme: Freitags 21-24 Uhr offene Halle mit Trainer.\n\n{amount}\n")
+
+
+def test_the_amount_asked_for_in_a_sentence_is_read(bot: Bot) -> None:
+    outcome = bot.must("verein@example.org",
+                       PROSE.format(amount="Wir beantragen dafür 1.800 Euro."))
+    number = outcome.application_number
+    assert number, reply_text(outcome)
+    assert bot.application(number)["requested_cents"] == 180_000
+    assert "Beantragt: 1.800,00 €" in reply_text(outcome)
+
+
+@pytest.mark.parametrize("amount", [
+    "Die Gesamtkosten betragen 3.000 €, wir beantragen 1.800 €.",  # two amounts
+    "Wir beantragen ca. 1.800 Euro.",  # not exact
+    "Das Projekt kostet 1.800 Euro.",  # a cost, not asked for
+])
+def test_an_amount_in_words_that_is_not_surely_the_one_asked_for_is_asked_back(
+        bot: Bot, amount: str) -> None:
+    outcome = bot.say("verein@example.org", PROSE.format(amount=amount))
+    assert "Betrag" in reply_text(outcome), reply_text(outcome)
+    assert all(a["requested_cents"] in (None, 0) for a in bot.export()["applications"]), \
+        bot.export()["applications"]
