@@ -50,8 +50,13 @@ def show(ctx: Context, args: str) -> Outcome:
     names; without a name the county gets a button per conference."""
     conference, _, _ = conference_and_year(ctx, args)
     if conference is None:
-        return reply("Welches Sozialraumkonzept möchten Sie lesen? Tippen Sie auf einen "
-                     "Sozialraum oder senden Sie z. B. /konzept "
+        # which conferences have one: without it nothing is bound there (R5)
+        missing = [c.name for c in ctx.config.conferences if ctx.store.concept(c.code) is None]
+        status = (f"Noch ohne Sozialraumkonzept (R5: dort wird nichts gebunden): "
+                  f"{', '.join(missing)}." if missing else
+                  "Alle Sozialräume haben ein Sozialraumkonzept hinterlegt.")
+        return reply(f"{status}\nWelches Sozialraumkonzept möchten Sie lesen? Tippen Sie auf "
+                     "einen Sozialraum oder senden Sie z. B. /konzept "
                      f"{ctx.config.conferences[0].code}",
                      actions=tuple(Action(c.name, f"/konzept {c.code}")
                                    for c in ctx.config.conferences))

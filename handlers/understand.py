@@ -51,6 +51,7 @@ from rules.moves import Move, moved_in_words
 from rules.questions import (
     asked_agenda,
     asked_balance,
+    asked_concept,
     asked_list,
     asked_minutes,
     asked_own_status,
@@ -106,6 +107,7 @@ class Reading:
     thanks: bool
     denial: bool = False  # "Das war ich nicht": a request in her name was not hers
     absence: bool = False  # an out-of-office notice: read as nothing, answered by nothing
+    concept_asked: bool = False  # "Welche Konferenzen haben noch kein Konzept?"
     yes: bool = False  # a plain "Ja" / "Ok, das war ich"
 
 
@@ -167,6 +169,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         thanks=only_thanks(text),
         denial=denies_request(text),
         absence=absence_notice(text),
+        concept_asked=asked_concept(text),
         yes=says_yes(text),
     )
 
@@ -217,6 +220,8 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
                                                  reading.report))), ""
     if reading.show:  # "Zeig mir bitte ADE-2026-004" (applicants: their own)
         return "zeige", reading.show, ""
+    if role != "applicant" and reading.concept_asked:  # "Hat Ostheide schon ein Konzept?"
+        return "konzept", "" if role == "secretary" else _conference_named(ctx), ""
     if role != "applicant" and reading.agenda:
         return "tagesordnung", _conference_named(ctx), ""
     if role != "applicant" and reading.minutes:

@@ -69,6 +69,8 @@ _CLOSING = lazy(r"^[ \t]*(?:mit[ \t]+)?(?:(?:freundlichen|viele|beste|herzliche|
                 r"schöne)[ \t]+)?(?:grüßen|grüße|gruß|gruss|grüsse)\b"
                 r"|^[ \t]*(?:mfg|vg|lg|bg)\b|^[ \t]*--[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
+_ABOUT_APPLICATIONS = lazy(r"\b(?:antr(?:ag|äg|aeg)\w*|projekt\w*|skizze\w*|projektskizze\w*)",
+                          re.IGNORECASE)
 # A veto or a release in words is not an attendance answer ("passt nicht zum Konzept")
 _VETO = lazy(r"\bveto\b", re.IGNORECASE)
 _APPLICATION = lazy(rf"\b{NUMBER_PATTERN}\b")
@@ -201,6 +203,10 @@ def attendance_word(text: str) -> str | None:
         return None
     if _VETO.search(text) or _APPLICATION.search(text) or release_in_words(text):
         return None  # about a decision, not the meeting
+    if "?" in text or _ABOUT_APPLICATIONS.search(text):
+        # "Welche Anträge wurden abgelehnt?", "Die Kita kann leider nicht kommen, sie stellt
+        # den Antrag später vor": a question, or about applications, is no answer (R9)
+        return None
     if _YES.fullmatch(text):
         return ATTEND
     if _NO.fullmatch(text):

@@ -119,10 +119,14 @@ def only_thanks(text: str) -> bool:
 _SESSION_WORDS = frozenset({"sitzung", "sitzungen", "termin", "termine", "sitzungstermin",
                             "sitzungstermine", "konferenz", "konferenzen", "tagt", "tagen",
                             "trifft"})
-_LIST_FILTERS = {"offen": "offen", "offene": "offen", "unentschieden": "offen",
-                 "bewilligt": "bewilligt", "bewilligten": "bewilligt", "abgelehnt": "abgelehnt",
-                 "abgelehnten": "abgelehnt", "vertagt": "vertagt", "vertagten": "vertagt",
+_LIST_FILTERS = {"offen": "offen", "offene": "offen", "offenen": "offen", "unentschieden": "offen",
+                 "bewilligt": "bewilligt", "bewilligten": "bewilligt", "bewilligte": "bewilligt",
+                 "abgelehnt": "abgelehnt", "abgelehnten": "abgelehnt", "abgelehnte": "abgelehnt",
+                 "vertagt": "vertagt", "vertagten": "vertagt", "vertagte": "vertagt",
                  "zurueckgestellt": "vertagt", "zurueckgestellten": "vertagt"}
+# "Bitte die Liste aller bewilligten Anträge 2026", "Zeig mir alle offenen Anträge"
+_LIST_REQUEST = frozenset({"bitte", "liste", "zeig", "zeige", "zeigen", "schick", "schicken",
+                           "auflisten", "aufstellung"})
 _LIST_WORDS = frozenset({"antraege", "antraegen", "skizzen", *_LIST_FILTERS})
 
 
@@ -132,7 +136,19 @@ def asked_sessions(text: str) -> bool:
         return False
     _, words = _words(text)
     return _asks(text, words) and bool(_SESSION_WORDS & set(words)) \
-        and NUMBER.search(text) is None
+        and NUMBER.search(text) is None and not _CONCEPT_WORDS & set(words)
+
+
+_CONCEPT_WORDS = frozenset({"konzept", "konzepte", "sozialraumkonzept", "sozialraumkonzepte"})
+
+
+def asked_concept(text: str) -> bool:
+    """ "Welche Konferenzen haben noch kein Konzept?", "Hat Ostheide schon ein Konzept?": the
+    concepts (R5), read."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return False
+    _, words = _words(text)
+    return _asks(text, words) and bool(_CONCEPT_WORDS & set(words))
 
 
 def asked_list(text: str) -> str | None:
@@ -148,7 +164,8 @@ def asked_list(text: str) -> str | None:
             and not (_APPLICATION_WORDS | _MONEY_WORDS) & set(words)
             and any(w in _LIST_FILTERS for w in words)):  # "Was wurde 2026 bewilligt?"
         return next(_LIST_FILTERS[w] for w in words if w in _LIST_FILTERS)
-    if not (_asks(text, words) and {"antraege", "antraegen", "skizzen"} & set(words)):
+    if not ((_asks(text, words) or _LIST_REQUEST & set(words))
+            and {"antraege", "antraegen", "skizzen"} & set(words)):
         return None
     return next((_LIST_FILTERS[w] for w in words if w in _LIST_FILTERS), "")
 

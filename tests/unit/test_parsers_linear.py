@@ -53,6 +53,7 @@ from rules.moves import moved_in_words, read_move, says_moved
 from rules.questions import (
     asked_agenda,
     asked_balance,
+    asked_concept,
     asked_list,
     asked_minutes,
     asked_own_status,
@@ -128,7 +129,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "questions": lambda t: (asked_status(t), asked_balance(t), asked_list(t), asked_sessions(t),
                             asked_report(t), asked_show(t), asked_agenda(t), asked_minutes(t),
                             asked_payout(t), asked_privacy(t),
-                            only_thanks(t), asked_own_status(t)),
+                            only_thanks(t), asked_own_status(t), asked_concept(t)),
     "date and time in text": lambda t: take_time(take_date(t, TODAY)[1]),
     "copied command lines": lambda t: copied_commands(t, sorted(registry())),
     "attendance in words": attendance_word,

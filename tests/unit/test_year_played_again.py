@@ -383,3 +383,43 @@ def test_an_amount_in_words_that_is_not_surely_the_one_asked_for_is_asked_back(
     assert "Betrag" in reply_text(outcome), reply_text(outcome)
     assert all(a["requested_cents"] in (None, 0) for a in bot.export()["applications"]), \
         bot.export()["applications"]
+
+
+@pytest.mark.parametrize("text", [
+    "Welche Anträge wurden abgelehnt?",
+    "Wurde der Antrag von der Kita abgelehnt?",
+    "Die Kita kann leider nicht kommen, sie stellt den Antrag später vor.",
+    "Ich habe den Antrag abgelehnt, er passt nicht zum Konzept",
+    "Kann ich leider nicht sagen – wer kommt denn sonst?",
+])
+def test_a_county_question_about_applications_is_never_taken_for_an_excuse(
+        bot: Bot, text: str) -> None:
+    bot.submit()
+    _alerted(bot)
+    files = bot.snapshot()
+    outcome = bot.say("kreis-1", text, today=date(2026, 2, 4))
+    assert "verhindert" not in reply_text(outcome), reply_text(outcome)  # before: recorded (R9)
+    assert bot.snapshot() == files
+
+
+def test_the_county_asking_which_applications_were_rejected_gets_that_list(bot: Bot) -> None:
+    a, b = (bot.submit(applicant=f"a{i}@example.org") for i in range(2))
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{a} bewilligt 1.200 €\n{b} abgelehnt")
+    _alerted(bot)  # another session ahead: the question is still no excuse
+    for text in ("Welche Anträge wurden abgelehnt?", "Bitte die Liste aller abgelehnten Anträge"):
+        answer = reply_text(bot.say("kreis-1", text, today=date(2026, 3, 20)))
+        assert answer.startswith("Anträge (abgelehnt)"), answer
+        assert b in answer
+        assert a not in answer
+
+
+def test_the_county_asks_which_conferences_have_no_concept_yet(bot: Bot) -> None:
+    answer = reply_text(bot.say("kreis-1", "Welche Konferenzen haben noch kein Konzept?",
+                                today=date(2026, 2, 4)))
+    assert answer.startswith("Noch ohne Sozialraumkonzept (R5"), answer
+    assert "Adendorf" not in answer.split("\n", 1)[0]  # Adendorf has one (the fixture)
+    assert "Ostheide" in answer.split("\n", 1)[0]
+    answer = reply_text(bot.say("kreis-1", "Hat Ostheide schon ein Konzept?",
+                                today=date(2026, 2, 4)))
+    assert answer.startswith("Für Ostheide ist noch kein Sozialraumkonzept hinterlegt"), answer
