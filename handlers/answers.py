@@ -138,3 +138,15 @@ def _move_in_words(found: tuple[str | None, Move] | None) -> str | None:
         return None
     old, move = found
     return f"/sitzung {old or ''} verschoben auf {move.date} {move.time} {move.rest}".strip()
+
+
+def copied_with_words(copied: tuple[str, ...]) -> Outcome:
+    """Lines the bot offered, with much else or words against them: nothing runs on a guess.
+    Before, a reply that carried the bot's whole message below ran its offered line whatever
+    was written above it."""
+    lines = ", ".join(f"„{c[:40]}“" for c in copied[:3])
+    return refusal_outcome(Refusal("", f"Ihre Nachricht enthält {lines} aus meiner Nachricht, "
+                                       "aber auch anderen Text (vielleicht meine ganze Nachricht "
+                                       "als Zitat). Es wurde nichts ausgeführt. Wenn Sie etwas "
+                                       "davon möchten, senden Sie bitte nur die eine Zeile, die "
+                                       "gilt."))

@@ -203,13 +203,15 @@ def dispatch(ctx: Context, parsed: Parsed | None = None) -> Outcome:
     if word is None and parsed.words.absence and not parsed.words.copied \
             and parsed.words.calendar is None:
         return Outcome(False, ())  # an out-of-office notice: nothing to read, nothing to answer
-    if word is None and not parsed.words.copied:
+    if word is None and (not parsed.words.copied or not parsed.words.copied_alone):
         # "Nein, das war ich nicht" to the warning about a request in her name
         about_request = (verification.answered(ctx, parsed.words.denial)
                          or verification.applicant_answered(ctx, parsed.words.denial,
                                                             parsed.words.yes))
         if about_request is not None:
             return about_request
+    if word is None and parsed.words.copied and not parsed.words.copied_alone:
+        return answers.copied_with_words(parsed.words.copied)
     if word is None:
         # a line the bot offered copied back, "Zusage", a calendar's answer (handlers/answers)
         understood = answers.understand(ctx, parsed.words)

@@ -38,8 +38,10 @@ from rules.answers import (
     attendance_word,
     calendar_reply,
     conditional,
+    copied_alone,
     copied_commands,
     denies_request,
+    own_answer,
     preview_answer,
     says_yes,
     veto_doubted,
@@ -109,6 +111,7 @@ class Reading:
     absence: bool = False  # an out-of-office notice: read as nothing, answered by nothing
     concept_asked: bool = False  # "Welche Konferenzen haben noch kein Konzept?"
     yes: bool = False  # a plain "Ja" / "Ok, das war ich"
+    copied_alone: bool = True  # the offered lines come back without words against them
 
 
 def read(message: IncomingMessage, known: Collection[str]) -> Reading:
@@ -167,10 +170,11 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         results=any(is_decision_line(line) for line in lines)
         or any(looks_like_decision(line) for line in lines),
         thanks=only_thanks(text),
-        denial=denies_request(text),
+        denial=denies_request(own_answer(text)),
         absence=absence_notice(text),
         concept_asked=asked_concept(text),
-        yes=says_yes(text),
+        yes=says_yes(own_answer(text)),
+        copied_alone=copied_alone(text) if copied else True,
     )
 
 

@@ -149,8 +149,8 @@ def answered(ctx: Context, denial: bool) -> Outcome | None:
     `denial` ("Nein", "Das war ich nicht"): the request is voided and the administration is
     told who sent it; anything else gets the line that runs it. Nothing runs on a guess: "Ja"
     may as well mean "yes, it is forged"."""
-    if ctx.person is None or len(ctx.message.text) > MAX_WORDS_CHARS:
-        return None
+    if ctx.person is None or not (denial or len(ctx.message.text) <= MAX_WORDS_CHARS):
+        return None  # a longer text in the thread is a new message, unless it starts with no
     record = next((r for ref in ctx.message.refers_to
                    if (found := _RELEASE_CODE.fullmatch(ref))
                    and (r := ctx.store.request(found.group(1))) is not None
@@ -202,7 +202,7 @@ def applicant_answered(ctx: Context, denial: bool, yes: bool) -> Outcome | None:
     did not verify; its number is in what the reply answers). Before, both got the empty sketch
     form. "Nein" drops the kept change and the withdrawal code: nothing changes; "Ja" gets the
     line that does it, as the question said (a reply is no code, and may be forged too)."""
-    if ctx.person is not None or not (denial or yes) or len(ctx.message.text) > MAX_WORDS_CHARS:
+    if ctx.person is not None or not (denial or yes):
         return None
     for ref in ctx.message.refers_to:
         if not NUMBER.fullmatch(ref):

@@ -192,6 +192,35 @@ def copied_command(text: str, known: Collection[str]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def copied_alone(text: str) -> bool:
+    """Whether the lines the bot offered come back (nearly) alone: a few words beside them that
+    do not say no or "nicht". A reply that carries the bot's whole message below (a quote the
+    mail program did not mark) carries its offered lines too, and her own words above may say
+    the opposite: "Nein, das war ich nicht!" above the warning's "/freigeben CODE" released the
+    forged request."""
+    kept: list[str] = []
+    previous = ""
+    for line in text[:MAX_ANSWER_CHARS].splitlines():
+        if _offered(line, previous) is None:
+            kept.append(line)
+        previous = line
+    own = "\n".join(kept)
+    closing = _CLOSING.search(own)
+    own = own[:closing.start()] if closing else own
+    return len(own.strip()) <= MAX_WORDS_CHARS and not _DENIAL.search(own) and not not_for_sure(
+        own)
+
+
+def own_answer(text: str) -> str:
+    """The person's own words on top of a reply: the text, or, when it is longer than a short
+    answer (a quote below that her mail program did not mark), its first paragraph (its first
+    line, where the paragraphs ran together, as from an HTML mail)."""
+    if len(text) <= MAX_WORDS_CHARS:
+        return text
+    top = text.strip().split("\n\n", 1)[0][:MAX_WORDS_CHARS + 1]
+    return top if len(top) <= MAX_WORDS_CHARS else top.split("\n", 1)[0]
+
+
 def attendance_word(text: str) -> str | None:
     """ATTEND, EXCUSE or TENTATIVE for a short answer, None when it says none of them.
 

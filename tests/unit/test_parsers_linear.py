@@ -21,10 +21,12 @@ from rules.absence import absence_notice
 from rules.amount_change import amount_change_in
 from rules.answers import (
     attendance_word,
+    copied_alone,
     copied_commands,
     denies_request,
     names_deputy,
     not_for_sure,
+    own_answer,
     preview_answer,
     says_yes,
     veto_doubted,
@@ -137,6 +139,8 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "an answer to a preview": preview_answer,
     "no to a request in one's name": denies_request,
     "a plain yes": says_yes,
+    "words beside an offered line": copied_alone,
+    "one's own words on top": own_answer,
     "a moved session": lambda t: (says_moved(t), read_move(t), moved_in_words(t)),
     "a correction": lambda t: (says_correction(t), parse_correction(t)),
     "a correction by running number": short_number_in,

@@ -466,3 +466,65 @@ def test_an_applicants_yes_in_the_thread_of_an_unconfirmed_change_gets_the_line(
     assert line.group() in reply_text(outcome)  # the line that does it; the reply is no code
     assert not outcome.accepted
     assert bot.state() == state
+
+
+def quoted_whole(outcome: object) -> str:
+    """A bot's answer as a mail program quotes it below a reply without marking it (an HTML
+    reply, or text pasted below): the text, then the lines it offered, as the mail shows them."""
+    from handlers.messages import Outcome
+
+    assert isinstance(outcome, Outcome)
+    lines = [f"• {a.label}: {a.command}" for r in outcome.replies for a in r.actions]
+    return (f"Guten Tag,\n\n{reply_text(outcome)}\n\nSie können mit einer dieser Zeilen "
+            "antworten:\n" + "\n".join(lines) + "\n\nMit freundlichen Grüßen\nLandkreis")
+
+
+@pytest.mark.parametrize("between", ["\n\n", "\n"])
+def test_no_above_the_unmarked_quote_of_the_warning_releases_nothing(
+        bot: Bot, between: str) -> None:
+    number = approved(bot)
+    forged = bot.say(COUNTY, f"/veto {number} passt nicht", today=TODAY, verified=False)
+    code = release_code(reply_text(forged))
+    # before: the quote's "• Ausführen: /freigeben CODE" was read as copied back, and her
+    # "Nein, das war ich nicht!" above it vetoed the approval
+    outcome = bot.say(COUNTY, "Nein, das war ich nicht!" + between + quoted_whole(forged),
+                      today=TODAY, refers_to=(code,))
+    assert bot.application(number)["status"] == "approved"
+    assert "ist verworfen" in reply_text(outcome)
+
+
+def test_a_line_offered_by_the_bot_runs_only_without_words_against_it(bot: Bot) -> None:
+    bot.concept()
+    number = bot.submit()
+    bot.session(date(2026, 3, 12))
+    preview = bot.must(SECRETARY, f"/beschluss 12.03.2026\n{number} bewilligt 1.200 €",
+                       today=TODAY)
+    only_booking = replace_actions(preview, "/buchen")
+    for words in ("Bitte noch nicht buchen, da fehlt ein Beschluss.\n\n",
+                  "Stimmt das so? Da fehlt doch ADE-2026-009.\n\n"):
+        refused = bot.say(SECRETARY, words + quoted_whole(only_booking), today=TODAY)
+        assert not refused.accepted
+        assert "Es wurde nichts ausgeführt" in reply_text(refused)
+        assert bot.application(number)["status"] == "submitted"
+    booked = bot.say(SECRETARY, "Ja, bitte:\n" + booking_line(only_booking), today=TODAY)
+    assert booked.accepted, reply_text(booked)
+    assert bot.application(number)["status"] == "approved"
+
+
+def replace_actions(outcome: object, keep: str) -> object:
+    """The outcome with only the actions whose command starts with `keep`."""
+    from dataclasses import replace
+
+    from handlers.messages import Outcome
+
+    assert isinstance(outcome, Outcome)
+    return replace(outcome, replies=tuple(
+        replace(r, actions=tuple(a for a in r.actions if a.command.startswith(keep)))
+        for r in outcome.replies))
+
+
+def booking_line(outcome: object) -> str:
+    from handlers.messages import Outcome
+
+    assert isinstance(outcome, Outcome)
+    return next(f"• {a.label}: {a.command}" for r in outcome.replies for a in r.actions)
