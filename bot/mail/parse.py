@@ -138,7 +138,7 @@ class _Message(EmailMessage):
         if position is None:
             return self.get_default_type()
         value = self._headers[position][1]  # type: ignore[attr-defined]
-        if type(value) is not str or len(value) > 200:
+        if type(value) is not str or len(value) > 200 or self.policy is not POLICY:
             return super().get_content_type()
         return _content_type(value)
 
