@@ -220,3 +220,29 @@ async def test_forged_mails_in_a_secretarys_name_do_not_silence_the_answers_to_h
     mail_world.send("sek-ade", "Ergebnisse", "/beschluss 12.03.2026\nADE-2026-077 bewilligt 100 €")
     [answer] = await mail_world.await_for("sek-ade", 1, where=lambda m: "ADE-2026-077" in m.text)
     assert "Ergebnisse" in subject(answer)
+
+
+async def test_a_gmail_html_no_above_the_warning_it_quotes_releases_nothing(
+        mail_bot: RunningMailBot, mail_world: MailWorld) -> None:
+    import email.policy
+    from html import escape
+
+    number = await approved(mail_bot, mail_world)
+    mail_world.send("faelscher", "Veto", f"/veto {number} passt nicht",
+                    from_header=mail_world.address("kreis-1"))
+    [request] = await mail_world.await_for("kreis-1", 1, where=lambda m: "/freigeben" in m.text)
+    # Gmail's HTML reply: her words, then the whole warning in a blockquote, which the text
+    # of the mail keeps (with its "• Ausführen: /freigeben CODE")
+    quoted = "<br>".join(escape(line) for line in request.text.splitlines())
+    reply = mail_world.compose("kreis-1", "Re: " + subject(request), in_reply_to=request)
+    reply.set_content(f'<div dir="ltr">Nein, das war ich nicht!</div><br><div class='
+                      f'"gmail_quote"><blockquote class="gmail_quote">{quoted}</blockquote>'
+                      "</div>", subtype="html")
+    verdict = (f"Authentication-Results: {mail_world.authserv_id};\r\n"
+               f"\tdmarc=pass header.from={mail_world.domain}\r\n")
+    mail_world.deliver(verdict.encode() + reply.as_bytes(policy=email.policy.SMTP),
+                       mail_from=mail_world.address("kreis-1"))
+    [answer] = await mail_world.await_for("kreis-1", 1, where=lambda m: "verworfen" in m.text)
+    await mail_bot.settled()
+    assert "es wurde nichts geändert" in answer.text
+    assert status(mail_bot, number) == "approved"  # before: vetoed by her "Nein"
