@@ -143,6 +143,12 @@ def parse_decision_line(line: str) -> DecisionLine:
                                 f"(höchstens {MAX_LINE_CHARS} Zeichen). {EXAMPLE}")
     start = _START.match(line.strip())
     if start is None:
+        item = _AGENDA_ITEM.match(line)
+        if item is not None:  # "TOP 2 abgelehnt": which application that was, only she knows
+            raise DecisionLineError(f"Die Zeile „{shown}“ nennt einen Tagesordnungspunkt "
+                                    f"(„{line[:item.end()].strip(' :.)')}“), aber nicht die Nummer "
+                                    "eines Antrags. Bitte schreiben Sie sie an den Anfang. "
+                                    f"{EXAMPLE}")
         raise DecisionLineError(f"Die Zeile „{shown}“ verstehe ich nicht: sie beginnt nicht "
                                 f"mit der Nummer eines Antrags. {EXAMPLE}")
     number = start.group("number")

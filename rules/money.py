@@ -79,6 +79,8 @@ def parse_amount(text: str) -> int:
         raise AmountError(f"Ein Betrag kann nicht negativ sein („{shown}“). {EXAMPLE}")
     if not number:
         raise AmountError(f"Ich finde keinen Betrag in „{shown}“. {EXAMPLE}")
+    if number.endswith((".-", ".–", ".--")) and number[:1].isdigit():
+        number = number[:number.rindex(".")] + ",-"  # "1200.-": whole euros, as "1200,-"
     thousands = _THOUSANDS.fullmatch(number)
     if thousands:
         part = (thousands.group("part") or "0").ljust(3, "0")

@@ -76,7 +76,7 @@ def test_a_line_of_results_one_of_which_cannot_be_read_books_nothing(bot: Bot) -
 
 @pytest.mark.parametrize(("typed", "cents"), [
     ("1,5k", 150_000), ("1.5k", 150_000), ("2k", 200_000), ("1,25 Tsd.", 125_000),
-    ("1,5 T€", 150_000), ("1,5k €", 150_000),
+    ("1,5 T€", 150_000), ("1,5k €", 150_000), ("1200.-", 120_000), ("1.200.- €", 120_000),
 ])
 def test_thousands_typed_on_a_phone_are_read(typed: str, cents: int) -> None:
     from rules.money import parse_amount
@@ -423,3 +423,20 @@ def test_the_county_asks_which_conferences_have_no_concept_yet(bot: Bot) -> None
     answer = reply_text(bot.say("kreis-1", "Hat Ostheide schon ein Konzept?",
                                 today=date(2026, 2, 4)))
     assert answer.startswith("Für Ostheide ist noch kein Sozialraumkonzept hinterlegt"), answer
+
+
+def test_an_agenda_item_without_its_application_is_named_as_such(bot: Bot) -> None:
+    bot.submit()
+    bot.session(MARCH)
+    answer = reply_text(bot.refused("sek-ade", "TOP 2 abgelehnt, TOP 3 vertagt", "R11",
+                                    today=MARCH))
+    said = "nennt einen Tagesordnungspunkt („TOP 2“), aber nicht die Nummer eines Antrags"
+    assert said in answer, answer
+
+
+def test_whole_euros_written_with_a_dot_and_dash_are_read_in_results(bot: Bot) -> None:
+    number = bot.submit(Betrag="2.000 €")
+    bot.session(MARCH)
+    answer = reply_text(bot.must("sek-ade", f"{number[-3:]} bewilligt 1200.- (7 ja 1 nein 0 enth)",
+                                 today=MARCH))
+    assert "bewilligt 1.200,00 € (von 2.000,00 €) (ja 7, nein 1, Enthaltung 0)" in answer, answer
