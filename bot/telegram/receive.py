@@ -161,7 +161,12 @@ class Receiver:
             await self.replies.edit(context.bot, chat_id, earlier, None, remove_buttons=True)
         if last is not None:
             self._answers.pop(key, None)
-            self._answers[key] = (last, outcome.application_number or number)
+            # the application a sketch made or changed; not one a command only named
+            # ("/zurueckziehen ADE-2026-001" edited into a new sketch is a new application)
+            command = text.lstrip()[:8].lower()
+            made = outcome.application_number if (
+                not command.startswith("/") or command.startswith("/antrag")) else None
+            self._answers[key] = (last, made or number)
             while len(self._answers) > ANSWERED_KEEP:
                 self._answers.popitem(last=False)
         self.answered.add(source_id)

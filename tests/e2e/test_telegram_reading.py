@@ -160,3 +160,14 @@ async def test_an_edited_sketch_changes_its_application_and_makes_no_second(
     assert applications[0]["requested_cents"] == 120000
     assert "1.200,00 €" in answer.text
     assert "ADE-2026-002" not in " ".join(m.text for m in emulator.messages(APPLICANT))
+
+
+async def test_a_command_edited_into_a_sketch_files_a_new_application(
+        telegram_bot: RunningBot, emulator: BotApiEmulator, clock: Clock) -> None:
+    await telegram_bot.say(APPLICANT, SKETCH, expect="ADE-2026-001")
+    sent = emulator.send_text(APPLICANT, "/zurueckziehen ADE-2026-001")
+    answer = await emulator.wait_for_message(APPLICANT, "zurückgezogen")
+    emulator.edit_text(sent, SKETCH.replace("Leseförderung", "Schulgarten"))
+    await emulator.wait_until(lambda: answer.edits > 0, timeout=10)
+    titles = {a["number"]: a["title"] for a in telegram_bot.export()["applications"]}
+    assert titles == {"ADE-2026-001": "Leseförderung", "ADE-2026-002": "Schulgarten"}
