@@ -22,7 +22,9 @@ from handlers.messages import IncomingMessage, Sender
 from handlers.service import Core
 from tests.support.cli import CONCEPT, SKETCH, init_county
 
-ROUNDS = 25
+ROUNDS = 25  # kills at least; more (up to MAX_ROUNDS) while fewer than ENOUGH were reported
+MAX_ROUNDS = 200  # a loaded machine books less between kills
+ENOUGH = 20
 APPLICATIONS = 400
 SEED_DAY = datetime(2026, 2, 1, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
@@ -63,7 +65,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
     printed: set[str] = set()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     finished = False
-    for kills in range(1, ROUNDS + 1):
+    for kills in range(1, MAX_ROUNDS + 1):
         proc = subprocess.Popen([sys.executable, "-m", "tests.support.booking_loop", str(config)],
                                 stdout=subprocess.PIPE, text=True, env=env)
         assert proc.stdout is not None
@@ -79,7 +81,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
         assert printed <= set(stored), "a booking whose reply was printed is missing"
         # each kill may catch one booking committed but not yet reported: never more
         assert len(set(stored) - printed) <= kills, "bookings appeared that nobody was told of"
-        if finished:
+        if finished or (kills >= ROUNDS and len(printed) >= ENOUGH):
             break
     print(f"kill rounds: {kills}, bookings reported: {len(printed)}, finished: {finished}")
-    assert len(printed) >= 20, f"the loop booked too little to prove anything: {len(printed)}"
+    assert len(printed) >= ENOUGH, f"the loop booked too little to prove anything: {len(printed)}"
