@@ -125,7 +125,7 @@ def _line(row: Application, words: dict[str, str] = STATUS) -> str:
     return text
 
 
-# id of a record → (the record, its line, the date until which it is listed)
+# id of a record → (the record, its line, the ISO date of its last step or ALWAYS)
 _OWN_LINES: dict[int, tuple[Application, str, str]] = {}
 OWN_LINES_KEPT = 1000
 ALWAYS = "9999-12-31"  # an undecided application is listed whenever its last step was
