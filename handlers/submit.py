@@ -38,8 +38,8 @@ from rules.sketch import (
     read_sketch_fields,
     social_space_missing,
 )
-from rules.sketch_changes import sketch_changes
-from rules.withdrawal import same_sketch_again
+from rules.sketch_changes import changed_lines, sketch_changes
+from rules.withdrawal import same_project_open, same_sketch_again, says_new_version
 
 OPEN_STATUSES = ("incomplete", "submitted", "deferred")
 log = logging.getLogger(__name__)
@@ -71,6 +71,10 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     first = _sent_before(ctx, fields, text, own)
     if first is not None:
         return _same_again(first)
+    earlier = (_sent_before(ctx, fields, text, own, changed=True)
+               if says_new_version(text) else None)  # "anbei die korrigierte Fassung"
+    if earlier is not None:
+        return _changed_version(earlier, fields)
     return _submit(ctx, fields, own, joined)
 
 
@@ -101,17 +105,34 @@ def _form(ctx: Context, fields: dict[str, str]) -> Outcome:
 
 
 def _sent_before(ctx: Context, fields: dict[str, str], text: str,
-                 own: list[Application]) -> Application | None:
+                 own: list[Application], *, changed: bool = False) -> Application | None:
     """The application this same sketch was already handed in as, by the same sender, lately,
-    for the same social space (named in its line, or else in its words); of this year first."""
+    for the same social space (named in its line, or else in its words); of this year first.
+    `changed`: the open one of the same title, the text or amount changed."""
     conference = (find_conference(fields.get("conference", ""), ctx.config.conferences)
                   or conference_named_in(text, ctx.config.conferences))
     if conference is None:
         return None
-    return same_sketch_again(
+    find = same_project_open if changed else same_sketch_again
+    return find(
         (a for year in (ctx.today.year, ctx.today.year - 1) for a in own
          if a.year == year and a.conference == conference.code), fields,
         ctx.identity.key, ctx.today)
+
+
+def _changed_version(first: Application, fields: dict[str, str]) -> Outcome:
+    """The same project again with other lines ("anbei die korrigierte Fassung"): not a second
+    application on a guess (both could be approved); the lines that change the first one, or
+    a title of its own for another project."""
+    number = first.number
+    on = format_date(date.fromisoformat(first.submitted_on))
+    lines = "\n".join(changed_lines(first.fields, fields)) or "<die geänderten Zeilen>"
+    outcome = reply(f"Eine Skizze „{shorten(first.title or '', 60)}“ haben Sie am {on} schon "
+                    f"eingereicht: {number} ({STATUS[first.status]}). Ist dies eine geänderte "
+                    f"Fassung, senden Sie bitte diese Zeilen:\n/antrag {number}\n{lines}\n"
+                    "Ist es ein weiteres Projekt, geben Sie ihm bitte einen eigenen Titel. Es "
+                    "wurde nichts angelegt.", application_number=number)
+    return Outcome(False, outcome.replies, application_number=number)
 
 
 def _same_again(first: Application) -> Outcome:

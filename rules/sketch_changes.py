@@ -37,3 +37,13 @@ def sketch_changes(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
             label = SKETCH_FIELD_NAMES.get(key, key)
             lines.append(f"{label}: {_short(before) or '(leer)'} → {_short(after) or '(leer)'}")
     return lines
+
+
+def changed_lines(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """The form lines that turn `old` into `new` ("Betrag: 1.800 €"), as the sender typed them:
+    the lines to send with /antrag <Nr>. The social space and the number are not among them."""
+    order = list(SKETCH_FIELD_NAMES)
+    keys = sorted((k for k in new if k in order and k not in ("conference", "number")),
+                  key=order.index)
+    return [f"{SKETCH_FIELD_NAMES[k]}: {' '.join(new[k].split())}" for k in keys
+            if _as_written(k, old.get(k, "")) != _as_written(k, new[k])]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
+from rules.labelled import label_line
 from rules.money import AmountError, parse_amount
 from rules.numbers import NUMBER_PATTERN
 from rules.records import Application, ApplicationStatus
@@ -134,6 +135,44 @@ def same_sketch_again(firsts: Iterable[Application], fields: dict[str, str], sen
         if (first.contact == sender and first.status != ApplicationStatus.WITHDRAWN
                 and first.requested_cents == cents
                 and mine == _same_text_key(first.fields)
+                and today - date.fromisoformat(first.submitted_on)
+                <= timedelta(days=SAME_SKETCH_DAYS)):
+            return first
+    return None
+
+
+OPEN_AGAIN = (ApplicationStatus.SUBMITTED, ApplicationStatus.DEFERRED)
+
+
+# "anbei die korrigierte Fassung", "hier die überarbeitete Skizze", "sorry, vertippt"
+_NEW_VERSION = re.compile(r"\b(?:korrigiert\w*|korrektur|ge(?:ä|ae)ndert\w*|(?:neue|aktuelle)\s+"
+                          r"fassung|aktualisiert\w*|(?:ü|ue)berarbeitet\w*|vertippt|berichtigt\w*"
+                          r"|fehler|ersetzt)\b", re.IGNORECASE)
+MAX_PREAMBLE = 1_000
+
+
+def says_new_version(text: str) -> bool:
+    """Whether the words above a sketch's first labelled line say it replaces one sent before
+    ("Hallo, anbei die korrigierte Fassung, sorry!")."""
+    preamble: list[str] = []
+    for line in text[:MAX_PREAMBLE].splitlines():
+        if label_line(line) is not None:
+            break
+        preamble.append(line)
+    return _NEW_VERSION.search("\n".join(preamble)) is not None
+
+
+def same_project_open(firsts: Iterable[Application], fields: dict[str, str], sender: str,
+                      today: date) -> Application | None:
+    """The sender's open application with the same title as this sketch, handed in within
+    SAME_SKETCH_DAYS: the one a sketch saying it is "die korrigierte Fassung" replaces. The
+    caller asks back with the lines that change it; nothing is stored on a guess."""
+    title = _normal(fields.get("title"))
+    if not title:
+        return None
+    for first in firsts:
+        if (first.contact == sender and first.status in OPEN_AGAIN
+                and _normal(first.fields.get("title")) == title
                 and today - date.fromisoformat(first.submitted_on)
                 <= timedelta(days=SAME_SKETCH_DAYS)):
             return first

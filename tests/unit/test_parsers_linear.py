@@ -73,7 +73,7 @@ from rules.sketch import (
     parse_cofunding,
     read_sketch_fields,
 )
-from rules.withdrawal import gives_up, withdrawal_doubted, withdrawal_in
+from rules.withdrawal import gives_up, says_new_version, withdrawal_doubted, withdrawal_in
 
 CONFERENCES = tuple(Conference(code, name) for code, name in LUENEBURG)
 TODAY = date(2026, 3, 2)
@@ -147,6 +147,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "a withdrawal": withdrawal_in,
     "a withdrawal not for sure": withdrawal_doubted,
     "a project given up": gives_up,
+    "a sketch said to be a new version": says_new_version,
     "an out-of-office notice": absence_notice,
     "a veto not for sure": veto_doubted,
     "said not for sure": not_for_sure,

@@ -440,3 +440,23 @@ def test_whole_euros_written_with_a_dot_and_dash_are_read_in_results(bot: Bot) -
     answer = reply_text(bot.must("sek-ade", f"{number[-3:]} bewilligt 1200.- (7 ja 1 nein 0 enth)",
                                  today=MARCH))
     assert "bewilligt 1.200,00 € (von 2.000,00 €) (ja 7, nein 1, Enthaltung 0)" in answer, answer
+
+
+def test_a_corrected_version_of_an_open_sketch_is_asked_about_not_a_second_application(
+        bot: Bot) -> None:
+    first = bot.submit(Betrag="1.500 €")
+    again = "Hallo, anbei die korrigierte Fassung, sorry!\n\n" + "\n".join(
+        f"{label}: {value}" for label, value in (
+            ("Sozialraum", "Adendorf"), ("Träger", "Kita Sonnenschein"),
+            ("Titel", "Sprachförderung vor der Einschulung"),
+            ("Ausgangslage", "Viele Kinder sprechen zu Hause kaum Deutsch."),
+            ("Zielsetzung", "Bessere Sprachkenntnisse vor der Einschulung."),
+            ("Maßnahme", "Wöchentliche Sprachgruppe mit einer Fachkraft."),
+            ("Betrag", "1.800 €")))
+    answer = reply_text(bot.refused("kita@example.org", again, None, today=date(2026, 2, 3)))
+    assert f"schon eingereicht: {first}" in answer, answer
+    lines = f"/antrag {first}\nBetrag: 1.800 €"
+    assert lines in answer, answer
+    assert len(bot.export()["applications"]) == 1  # before: a second application, both decidable
+    bot.must("kita@example.org", lines, today=date(2026, 2, 3))  # sent back as offered
+    assert bot.application(first)["requested_cents"] == 180_000
