@@ -191,9 +191,14 @@ class Parsed:
 
 
 def parse(message: IncomingMessage) -> Parsed:
-    """Read the untrusted text; pure, so the core calls it outside its lock."""
-    return Parsed(split_command(message.text), _without_slash(message.text),
-                  understand.read(message, registry()))
+    """Read the untrusted text; pure, so the core calls it outside its lock. A command line
+    alone ("/antraege", "/saldo ADE 2026") is read for nothing else: `dispatch` looks at the
+    other readings only for a message without a command."""
+    command = split_command(message.text)
+    if command[0] is not None and not command[2].strip() and not message.attachments \
+            and len(message.text) <= MAX_COMMAND_LINE:
+        return Parsed(command, (None, "", ""), understand.NOTHING)
+    return Parsed(command, _without_slash(message.text), understand.read(message, registry()))
 
 
 def dispatch(ctx: Context, parsed: Parsed | None = None) -> Outcome:

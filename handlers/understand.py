@@ -114,6 +114,23 @@ class Reading:
     copied_alone: bool = True  # the offered lines come back without words against them
 
 
+def _only(copied: tuple[str, ...], calendar: CalendarReply | None, labels: int,
+          labels_everything: int) -> Reading:
+    """A reading of these and nothing else."""
+    return Reading(copied, calendar, labels, labels_everything, concept=False, moved=None,
+                   attendance=None, preview_answer=None, spoken={}, amount_change=None,
+                   withdrawal_doubted=None, gives_up=None, veto_doubted=None,
+                   listed=None,
+                   sessions=False, report=None, show=None, agenda=False,
+                   minutes=False, payout=False, privacy=None, reads=None, status=None,
+                   balance=False,
+                   own_status=False,
+                   results=False, thanks=False)
+
+
+NOTHING = _only((), None, 0, 0)  # a command line's words are read for nothing else
+
+
 def read(message: IncomingMessage, known: Collection[str]) -> Reading:
     """Every reading `meaning` and handlers/answers.py may choose from; `known`: the commands.
 
@@ -128,15 +145,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
     copied = tuple(copied_commands(text, known))
     calendar = calendar_reply((a.content_type, a.text) for a in message.attachments)
     if labels >= 2:
-        return Reading(copied, calendar, labels, labels_everything, concept=False, moved=None,
-                       attendance=None, preview_answer=None, spoken={}, amount_change=None,
-                       withdrawal_doubted=None, gives_up=None, veto_doubted=None,
-                       listed=None,
-                       sessions=False, report=None, show=None, agenda=False,
-                       minutes=False, payout=False, privacy=None, reads=None, status=None,
-                       balance=False,
-                       own_status=False,
-                       results=False, thanks=False)
+        return _only(copied, calendar, labels, labels_everything)
     lines = text.splitlines()
     return Reading(
         copied=copied,
