@@ -142,6 +142,9 @@ def split_command(text: str) -> tuple[str | None, str, str]:
 
 
 CODE_COMMANDS = frozenset({"buchen", "verwerfen", "freigeben"})
+# commands that only read, whose arguments are never a polite word ("Protokoll bitte")
+COURTEOUS = frozenset({"saldo", "antraege", "sitzungen", "tagesordnung", "protokoll", "bericht",
+                       "hilfe", "zeige"})
 # commands that change something at once (no preview, no form to fill in): their word without
 # its slash counts only in a message that says it for sure, without "nicht", "?" or "falls"
 ACTS_AT_ONCE = frozenset({"sitzung", "anwesend", "verhindert", "buchen", "verwerfen", "freigeben",
@@ -233,8 +236,8 @@ def dispatch(ctx: Context, parsed: Parsed | None = None) -> Outcome:
         if meant is None:
             return reply_unknown(ctx)
         word, args, body = meant
-    if word in CODE_COMMANDS:
-        args = without_courtesy(args)  # "Buchen bitte": no code named, none counted as wrong
+    if word in CODE_COMMANDS or word in COURTEOUS:
+        args = without_courtesy(args)  # "Buchen bitte", "Tagesordnung bitte": no code, no place
     if word in CODE_COMMANDS and not args:
         # "/buchen" alone, answering the preview: the code is in what it answers
         args = next((r for r in ctx.message.refers_to if re.fullmatch(codes.CODE_PATTERN, r)), "")

@@ -24,8 +24,7 @@ def run(ctx: Context, args: str, body: str) -> Outcome:
     number, _, reason = args.partition(" ")
     if number and not NUMBER.search(number):  # "Veto gegen ADE-2026-001: passt nicht …"
         spoken = veto_in_words(f"veto {args}")
-        if spoken is not None:
-            number, reason = spoken
+        number, reason = spoken if spoken is not None else ("", "")  # "Veto gegen 001": which?
     reason = " ".join((reason + " " + body).split())[:500]
     if not number:
         approved = [a.number for year in (ctx.today.year - 1, ctx.today.year)

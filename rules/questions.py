@@ -13,7 +13,7 @@ _STATUS_WORDS = frozenset({"stand", "status", "entschieden", "bearbeitet", "besc
                            "bewilligt", "genehmigt", "abgelehnt", "zusage", "erhalten",
                            "angekommen", "eingegangen", "bekommen", "entscheidet",
                            "entscheiden", "beraten", "beraet", "behandelt", "dran",
-                           "rueckmeldung", "beantragt"})
+                           "rueckmeldung", "beantragt", "vollstaendig", "komplett"})
 _STATUS_PHRASES = ("was ist mit", "was ist aus", "wie steht es", "wie steht", "wie weit ist",
                    "wie sieht es", "gibt es schon", "gibt es etwas")
 _APPLICATION_WORDS = frozenset({"antrag", "antrags", "antrages", "antraege", "antraegen",
@@ -195,7 +195,10 @@ def asked_report(text: str) -> str | None:
     if len(text) > MAX_QUESTION_CHARS or NUMBER.search(text):
         return None
     _, words = _words(text)
-    if not (_REPORT_WORDS & set(words)) or not (_asks(text, words) or _SEND_WORDS & set(words)):
+    # "Übersicht", "Bericht 2026": the word alone asks for it
+    alone = len(words) <= 3 and bool(words) and words[0] in _REPORT_WORDS
+    if not (_REPORT_WORDS & set(words)) or not (_asks(text, words) or _SEND_WORDS & set(words)
+                                                 or alone):
         return None
     return next((_FORMATS[w] for w in words if w in _FORMATS), "pdf")
 

@@ -99,7 +99,8 @@ def gives_up(text: str) -> str | None:
     if len(text) > MAX_GIVE_UP:
         return None
     for sentence, _end in _SENTENCE.findall(text):
-        if _GIVE_UP.search(sentence) and _PROJECT.search(sentence):
+        taken_back = _VERB.search(sentence) or _SPLIT_VERB.search(sentence)  # "… Projekt 1 zurück"
+        if taken_back or (_GIVE_UP.search(sentence) and _PROJECT.search(sentence)):
             number = NUMBER.search(text)
             return number.group().upper() if number else ""
     return None

@@ -460,3 +460,46 @@ def test_a_corrected_version_of_an_open_sketch_is_asked_about_not_a_second_appli
     assert len(bot.export()["applications"]) == 1  # before: a second application, both decidable
     bot.must("kita@example.org", lines, today=date(2026, 2, 3))  # sent back as offered
     assert bot.application(first)["requested_cents"] == 180_000
+
+
+def test_a_polite_word_after_a_reading_command_is_no_argument(bot: Bot) -> None:
+    bot.submit()
+    bot.must("sek-ade", "/sitzung 12.03.2026 18:30 Ort Rathaus, Budget II", today=date(2026, 2, 3))
+    answer = reply_text(bot.say("sek-ade", "Tagesordnung bitte", today=date(2026, 2, 4)))
+    assert answer.startswith("Tagesordnung") or "ADE-2026-001" in answer, answer
+    assert "„bitte“" not in answer  # before: 'Die Konferenz „bitte“ kenne ich nicht'
+    answer = reply_text(bot.say("sek-ade", "Protokoll bitte", today=date(2026, 2, 4)))
+    assert "„bitte“" not in answer, answer
+    assert "/tagesordnung" not in answer, answer
+
+
+def test_a_veto_against_a_running_number_is_asked_for_the_whole_one(bot: Bot) -> None:
+    number = bot.submit()
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{number} bewilligt 1.200 €")
+    answer = reply_text(bot.refused("kreis-1", "Veto gegen 001", "R10", today=date(2026, 3, 20)))
+    assert "Einen Antrag gegen" not in answer, answer  # before: "gegen" taken for the number
+    assert f"/veto {number}" in answer, answer
+
+
+def test_the_county_asking_for_the_overview_in_one_word_gets_it(bot: Bot) -> None:
+    outcome = bot.must("kreis-1", "Übersicht", today=date(2026, 3, 20))
+    assert [d.filename for r in outcome.replies for d in r.documents], reply_text(outcome)
+
+
+def test_a_withdrawal_naming_the_project_by_its_title_offers_the_lines(bot: Bot) -> None:
+    first = bot.submit(Titel="Projekt 0")
+    second = bot.submit(Titel="Projekt 1")
+    answer = reply_text(bot.refused("kita@example.org", "Wir ziehen Projekt 1 zurück", None,
+                                    today=date(2026, 2, 5)))
+    assert f"• {second} „Projekt 1“" in answer, answer
+    assert first in answer
+    assert bot.application(second)["status"] == "submitted"
+
+
+def test_an_applicant_asking_whether_her_application_is_complete_gets_it(bot: Bot) -> None:
+    number = bot.submit()
+    answer = reply_text(bot.say("kita@example.org", "Ist unser Antrag vollständig?",
+                                today=date(2026, 2, 5)))
+    assert answer.startswith("Ihre Anträge:"), answer
+    assert number in answer
