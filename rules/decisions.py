@@ -30,6 +30,11 @@ _START = lazy(rf"[-*•–]?\s*(?:[0-9]{{1,2}}[.)]\s+(?={NUMBER_PATTERN}))?"
               rf"(?:antrag\s+(?:nr\.?\s*)?|nr\.?\s*)?"  # not "TOP 3": an agenda item
               rf"(?P<number>{NUMBER_PATTERN}|[0-9]{{1,6}})"
               r"(?![0-9A-Za-z]|[.,][0-9])", re.IGNORECASE)
+# another application right after the first: "001 und 002", "1, 2", "Nr. 1 bis 3", "001-003"
+_ANOTHER_NUMBER = lazy(
+    rf"\s*(?:(?:,|;|&|/|\+|und|sowie|bis)\s*(?:nr\.?\s*)?(?:{NUMBER_PATTERN}|[0-9]{{1,6}})"
+    rf"|[-–]\s*(?:{NUMBER_PATTERN}|0[0-9]{{2,3}}))\b(?![.,][0-9])(?!\s*(?:€|eur))",
+    re.IGNORECASE)
 _MENTIONS = lazy(rf"\b{NUMBER_PATTERN}\b|\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b",
                  re.IGNORECASE)
 _OUTCOME_MENTIONED = lazy(rf"\b(?:{'|'.join(OUTCOMES)}|einstimmig)\b", re.IGNORECASE)
@@ -154,6 +159,9 @@ def parse_decision_line(line: str) -> DecisionLine:
     number = start.group("number")
     number = canonical_number(number) if "-" in number else number
     rest = line.strip()[start.end():]
+    if _ANOTHER_NUMBER.match(rest):  # "001 und 002 bewilligt": 002 is no amount of 2 €
+        raise DecisionLineError(f"Die Zeile „{shown}“ nennt mehrere Anträge. Bitte schreiben "
+                                f"Sie je Antrag eine eigene Zeile. {EXAMPLE}")
     votes, rest = _read_votes(rest, shown)
     rest = _QUOTED.sub(" ", rest)
     if any(_VOTE_HINT.search(group) for group in _BRACKETS.findall(rest)) or (

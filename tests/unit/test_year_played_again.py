@@ -503,3 +503,19 @@ def test_an_applicant_asking_whether_her_application_is_complete_gets_it(bot: Bo
                                 today=date(2026, 2, 5)))
     assert answer.startswith("Ihre Anträge:"), answer
     assert number in answer
+
+
+@pytest.mark.parametrize("typed", [
+    "001 und 002 bewilligt, 003 abgelehnt",  # before: ADE-2026-001 "bewilligt 2,00 €"
+    "001 und 002 bewilligt",
+    "1, 2 bewilligt",
+    "Nr. 1 bis 3 einstimmig angenommen",
+    "001-003 bewilligt",
+])
+def test_several_applications_in_one_decision_are_never_read_as_an_amount(
+        bot: Bot, typed: str) -> None:
+    for i in range(3):
+        bot.submit(applicant=f"a{i}@example.org")
+    bot.session(MARCH)
+    answer = reply_text(bot.refused("sek-ade", typed, "R11", today=MARCH))
+    assert "nennt mehrere Anträge" in answer, answer
