@@ -79,6 +79,8 @@ def withdrawal_doubted(text: str) -> str | None:
     return found[0][0]
 
 
+_TAKEN_BACK = re.compile(r"\bzur(?:ü|ue)ck\s*(?:ziehen|zunehmen|nehmen|gezogen|genommen)"
+                         r"|\bzur(?:ü|ue)ckziehung|\br(?:ü|ue)cknahme", re.IGNORECASE)
 MAX_GIVE_UP = 500  # "Das Fest fällt aus": a short message, not a sentence in a long letter
 # "Der Antrag hat sich damit erledigt", "Das Projekt findet leider nicht statt", "Wir verzichten
 # auf die Förderung": the project given up, but no application taken back in so many words
@@ -99,7 +101,8 @@ def gives_up(text: str) -> str | None:
     if len(text) > MAX_GIVE_UP:
         return None
     for sentence, _end in _SENTENCE.findall(text):
-        taken_back = _VERB.search(sentence) or _SPLIT_VERB.search(sentence)  # "… Projekt 1 zurück"
+        # "Wir ziehen Projekt 1 zurück" (not "… den Posten streichen": an edit)
+        taken_back = _TAKEN_BACK.search(sentence) or _SPLIT_VERB.search(sentence)
         if taken_back or (_GIVE_UP.search(sentence) and _PROJECT.search(sentence)):
             number = NUMBER.search(text)
             return number.group().upper() if number else ""

@@ -519,3 +519,11 @@ def test_several_applications_in_one_decision_are_never_read_as_an_amount(
     bot.session(MARCH)
     answer = reply_text(bot.refused("sek-ade", typed, "R11", today=MARCH))
     assert "nennt mehrere Anträge" in answer, answer
+
+
+def test_striking_an_item_from_the_sketch_is_no_withdrawal(bot: Bot) -> None:
+    bot.submit()
+    answer = reply_text(bot.say("kita@example.org",
+                                "Können wir im Antrag den Posten Hüpfburg streichen?",
+                                today=date(2026, 2, 5)))
+    assert "/zurueckziehen" not in answer, answer
