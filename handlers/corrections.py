@@ -31,6 +31,7 @@ from rules.corrections import (
     parse_correction,
     says_correction,
     short_number_in,
+    without_number,
 )
 from rules.dates import format_date
 from rules.decisions import (
@@ -44,6 +45,7 @@ from rules.decisions import (
     vote_problem,
 )
 from rules.money import format_cents
+from rules.numbers import NUMBER
 from rules.records import (
     CORRECTION,
     Application,
@@ -122,13 +124,19 @@ def _short_number_meant(ctx: Context, conference: Conference, text: str) -> Outc
     conference, this year or last, has that number, the /korrektur line with its whole number
     to send; nothing is previewed on a guess. None: the usual refusal stands."""
     short = short_number_in(text)
-    if short is None:
-        return None
-    sequence, template = short
-    fits = [a for year in (ctx.today.year, ctx.today.year - 1)
-            if year in ctx.store.years()
-            for a in [ctx.store.application(f"{conference.code}-{year}-{sequence:03d}")]
-            if a is not None and a.status in CORRECTABLE]
+    if short is not None:
+        sequence, template = short
+        numbers = [f"{conference.code}-{year}-{sequence:03d}"
+                   for year in (ctx.today.year, ctx.today.year - 1)]
+    else:  # in reply to the booking: the application that message was about
+        template = without_number(text) or ""
+        numbers = [r for r in ctx.message.refers_to if NUMBER.fullmatch(r)][:2]
+        if not template or len(numbers) != 1:
+            return None
+    fits = [a for number in numbers
+            if int(number.split("-")[1]) in ctx.store.years()
+            for a in [ctx.store.application(number)]
+            if a is not None and a.status in CORRECTABLE and a.conference == conference.code]
     if len(fits) != 1:
         return None
     number = fits[0].number

@@ -161,6 +161,16 @@ def short_number_in(text: str) -> tuple[int, str] | None:
     return int(found.group(1)), "{number}" + head[found.end():]
 
 
+def without_number(text: str) -> str | None:
+    """A correction that names no application ("Korrektur: das war 1.000 €, nicht 1.200 €", in
+    reply to the booking), as "{number} …" to fill in with the one it answers; None when it
+    names one."""
+    text = text[:MAX_READ].strip()
+    if NUMBER.search(text):
+        return None
+    return "{number} " + _LEAD.sub("", text, count=1)
+
+
 def offered_line(request: CorrectionRequest) -> str:
     """The /korrektur line for a correction as read, to be sent back."""
     from rules.decisions import typed

@@ -32,7 +32,7 @@ from rules.answers import (
     veto_doubted,
 )
 from rules.conferences import LUENEBURG, Conference, conference_named_in, find_conference
-from rules.corrections import parse_correction, says_correction, short_number_in
+from rules.corrections import parse_correction, says_correction, short_number_in, without_number
 from rules.dates import parse_date, parse_time, take_date, take_time
 from rules.decisions import (
     DecisionLineError,
@@ -144,6 +144,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "a moved session": lambda t: (says_moved(t), read_move(t), moved_in_words(t)),
     "a correction": lambda t: (says_correction(t), parse_correction(t)),
     "a correction by running number": short_number_in,
+    "a correction without its number": without_number,
     "a withdrawal": withdrawal_in,
     "a withdrawal not for sure": withdrawal_doubted,
     "a project given up": gives_up,

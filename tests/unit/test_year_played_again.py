@@ -527,3 +527,15 @@ def test_striking_an_item_from_the_sketch_is_no_withdrawal(bot: Bot) -> None:
                                 "Können wir im Antrag den Posten Hüpfburg streichen?",
                                 today=date(2026, 2, 5)))
     assert "/zurueckziehen" not in answer, answer
+
+
+def test_a_correction_in_reply_to_the_booking_gets_the_line_with_its_number(bot: Bot) -> None:
+    number = bot.submit(Betrag="1.500 €")
+    bot.session(MARCH)
+    bot.decide(MARCH, f"{number} bewilligt 1.200 €")
+    text = "Korrektur: das war 1.000 €, nicht 1.200 €, steht so im Protokoll"
+    answer = reply_text(bot.refused("sek-ade", text, None, today=date(2026, 3, 14),
+                                    refers_to=(number,)))
+    offered = f"/korrektur {number} bewilligt 1.000,00 € Grund: steht so im Protokoll"
+    assert f"\n{offered}\n" in answer, answer
+    bot.must("sek-ade", offered, today=date(2026, 3, 14))  # sent back, it previews
