@@ -17,18 +17,14 @@ __all__ = ["Mail", "log_in_early", "mail_status"]
 
 
 def log_in_early(config: Config) -> None:
-    """When the configuration switches e-mail on: launch the process that parses mails and
-    begin the IMAP login now, beside the rest of the start; the channel takes both when it
-    runs (`bot.mail.reader.start_early`, `bot.mail.imap.connect_early`)."""
+    """When the configuration switches e-mail on: begin the IMAP login now, beside the rest
+    of the start; the channel takes the connection when it runs (`bot.mail.imap.connect_early`)."""
     if not config.raw.get("email"):
         return
     try:
         settings = MailSettings.from_config(config)
     except MailConfigError:  # the channel says so when it starts
         return
-    from bot.mail import reader
-
-    reader.start_early(settings)
     from bot.mail import imap
 
     imap.connect_early(settings)

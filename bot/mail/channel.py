@@ -53,7 +53,6 @@ from zoneinfo import ZoneInfo
 from bot import health
 from bot.attempts import Attempts
 from bot.channel import Clock, Unavailable
-from bot.mail import reader
 from bot.mail.builder import MailBuilder
 from bot.mail.handling import CHANNEL, MailHandler
 from bot.mail.inbox import Inbox
@@ -103,8 +102,6 @@ class MailChannel:
         from handlers.commands import registry
 
         self.handler.commands = tuple(registry())
-        self.handler.reader = reader.take(self.settings)
-        await self.handler.reader.attach()
         await asyncio.to_thread(self.state.trim, self.now())
         tasks = [asyncio.create_task(self.inbox.read_loop(stop), name="mail-imap"),
                  asyncio.create_task(self.sending.send_loop(stop), name="mail-smtp"),
@@ -116,7 +113,6 @@ class MailChannel:
             self.notify_now.set()
             self.sending.answered.set()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await self.handler.reader.stop()
             await asyncio.to_thread(self.state.sync_sent)
             self.state.close()
 

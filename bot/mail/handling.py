@@ -33,7 +33,6 @@ from bot.mail.parse import (
     referenced,
 )
 from bot.mail.queue import SET_ASIDE, GroupCommit, MailState, Outgoing
-from bot.mail.reader import Reader, own_addresses, parse_settings
 from bot.mail.settings import MailSettings
 from bot.mail.stats import Stats
 from handlers import faults
@@ -64,10 +63,6 @@ class Handled:
 Result = tuple[Handled, bytes | None, asyncio.Future[None], str]
 
 
-# A mail's parse begun in the reading process; its result None: parse it in-process.
-Early = asyncio.Future[ParsedMail | None] | None
-
-
 @dataclass(frozen=True)
 class Ready:
     """A mail whose answer and record are on disk, to be moved to `folder`."""
@@ -95,33 +90,23 @@ class MailHandler:
         self.stats = stats
         self.health = health
         self.now = now
-        self.own_addresses = own_addresses(settings)
-        self.parse_settings = parse_settings(settings)
-        self.reader: Reader | None = None  # parses small mails in a process of its own
+        self.own_addresses = {settings.address, settings.imap.user.lower(),
+                              settings.smtp.user.lower()} - {""}
         self.commands: tuple[str, ...] = ()
         self.notices_waiting = False  # the core has notifications to deliver
         self.retry_at: float | None = None  # when a mail that failed may be tried again
         self._refusals: dict[tuple[str, bool], deque[float]] = defaultdict(deque)
 
-    def read_ahead(self, raw: bytes) -> Early:
-        """A mail fetched whole that would be parsed at once on the event loop (small, no
-        parts) is handed to the reading process now, while the mails before it are handled;
-        None when there is none (it is parsed in-process then)."""
-        if self.reader is None or not _plain_and_small(raw):
-            return None
-        return self.reader.read(raw)
-
     async def handle_mail(self, mail: RawMailMessage, uidvalidity: int, uid: str, *,
-                          whole: bool, handed: Callable[[], None] = lambda: None,
-                          early: Early = None) -> Result | None:
+                          whole: bool, handed: Callable[[], None] = lambda: None
+                          ) -> Result | None:
         """Handle one mail once: answer it (through the queue), record it, say where it goes.
         Returns the result, for "Nicht verarbeitet" the note mail to put next to it, the write
         of its answer and record (the mail may be moved once that is done), and its source id;
         None when it is left in the inbox for now (it failed, or waits for its next attempt).
 
         `handed` is called once the core will read this mail before any mail handed to it
-        later: the sender's next mail may go on from there (`bot.mail.inbox`). `early` is its
-        parse begun in the reading process (`read_ahead`)."""
+        later: the sender's next mail may go on from there (`bot.mail.inbox`)."""
         raw = mail.raw
         source_id = source_id_of(raw, whole)
         seen = self.state.handled.get(source_id)
@@ -136,7 +121,7 @@ class MailHandler:
             return (Handled(seen["to"], seen.get("reason", "")), None,
                     self.commit.submit([], []), source_id)
         result, parsed, extra, answer = await self._answer(raw, whole, mail.size_rfc822,
-                                                           source_id, handed, early)
+                                                           source_id, handed)
         mails = [] if answer is None else [
             Outgoing(f"reply:{source_id}", answer.recipient, answer.data, urgent=True)]
         # The answer is on disk before the record, the record before the mail is moved.
@@ -156,7 +141,7 @@ class MailHandler:
         return result, self.builder.note(parsed, result.reason).data, written, source_id
 
     async def _answer(self, raw: bytes, whole: bool, size: int, source_id: str,
-                      handed: Callable[[], None], early: Early
+                      handed: Callable[[], None]
                       ) -> tuple[Handled, ParsedMail, dict[str, Any], Mail | None]:
         """What becomes of a mail, and the answer to send (None: no answer)."""
         if not whole:
@@ -171,19 +156,15 @@ class MailHandler:
             why = f"zu groß ({format_size(size)}), höflich abgelehnt"
             return (Handled("failed", why), parsed, {},
                     self.builder.refusal(parsed, parsed.address, text))
-        parse = functools.partial(parse_mail, raw, **self.parse_settings)
-        # A small text mail is read by the reading process (`read_ahead`), or at once when it
-        # is not there (about 0.1 ms); one with parts (attachments to unpack) or a large one
-        # in a thread, so that sending goes on meanwhile.
+        parse = functools.partial(parse_mail, raw, own_addresses=self.own_addresses,
+                                  max_attachment_bytes=self.settings.max_attachment_bytes,
+                                  trusted_authserv_id=self.settings.trusted_authserv_id,
+                                  budget=self.settings.budget)
+        # A small text mail is read at once (about 0.1 ms); one with parts (attachments to
+        # unpack) or a large one in a thread, so that sending goes on meanwhile.
         await faults.hang(raw)
         faults.check("parse", raw)
-        read = None if early is None else await early
-        if read is not None:
-            parsed = read
-        elif _plain_and_small(raw):
-            parsed = parse()
-        else:
-            parsed = await asyncio.to_thread(parse)
+        parsed = parse() if _plain_and_small(raw) else await asyncio.to_thread(parse)
         if parsed.automatic:
             return Handled("failed", parsed.automatic), parsed, {}, None
         if not parsed.address or "@" not in parsed.address:

@@ -18,7 +18,7 @@ from imap_tools import BaseMailBox
 from bot.backoff import Backoff, sleep_or_stop
 from bot.health import ChannelHealth
 from bot.mail import imap
-from bot.mail.handling import Early, MailHandler, Ready, set_aside_written, source_id_of
+from bot.mail.handling import MailHandler, Ready, set_aside_written, source_id_of
 from bot.mail.imap import IMAP_ERRORS, RawMailMessage
 from bot.mail.settings import MailSettings
 from bot.mail.stats import Stats
@@ -225,18 +225,15 @@ class Inbox:
             if fetched_whole and head.uid not in bodies:
                 continue  # expunged meanwhile by someone else
             sender = head.sender
-            mail = bodies.get(head.uid or "")
-            # its parse begins now, in the reading process, while the mails before it are read
-            early = None if mail is None else self.handler.read_ahead(mail.raw)
             turn: asyncio.Future[None] = loop.create_future()
-            task = asyncio.create_task(self._one(work, head, mail, work.last.get(sender), turn,
-                                                 uidvalidity, early))
+            task = asyncio.create_task(self._one(work, head, bodies.get(head.uid or ""),
+                                                 work.last.get(sender), turn, uidvalidity))
             work.last[sender] = turn
             work.keep(work.handling, task)
 
     async def _one(self, work: _Pass, head: RawMailMessage, mail: RawMailMessage | None,
                    before: asyncio.Future[None] | None, turn: asyncio.Future[None],
-                   uidvalidity: int, early: Early) -> None:
+                   uidvalidity: int) -> None:
         """One mail, once the core has the sender's mail before it in turn (its outcome,
         answer and record come meanwhile, `settle`): each sender's mails are read by the core
         in order, while the next one is read and the last one's outcome written. `turn` is
@@ -250,12 +247,12 @@ class Inbox:
                 await before
             if self._stopping.is_set():
                 return
-            await self._handle(work, head, mail, uidvalidity, handed, early)
+            await self._handle(work, head, mail, uidvalidity, handed)
         finally:
             handed()
 
     async def _handle(self, work: _Pass, head: RawMailMessage, mail: RawMailMessage | None,
-                      uidvalidity: int, handed: Callable[[], None], early: Early) -> None:
+                      uidvalidity: int, handed: Callable[[], None]) -> None:
         uid = head.uid or ""
         raw = (mail or head).raw
         async with self._parallel:
@@ -263,8 +260,7 @@ class Inbox:
             try:
                 async with asyncio.timeout(self.settings.mail_seconds):  # no task of its own
                     handled = await self.handler.handle_mail(
-                        mail or head, uidvalidity, uid, whole=mail is not None, handed=handed,
-                        early=early)
+                        mail or head, uidvalidity, uid, whole=mail is not None, handed=handed)
             except Exception as error:  # a bug of ours, or a mail that takes too long
                 handled = await self.handler.failed(key, error, raw, uidvalidity, uid)
         if handled is not None:

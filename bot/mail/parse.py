@@ -531,7 +531,7 @@ def message_text(parsed: ParsedMail, *, known_person: bool, commands: Iterable[s
 
     Everything else (labels, a command word without its slash, a code left out of "/buchen")
     is read by the core, alike for every channel (handlers/understand.py)."""
-    from handlers.commands import ACTS_AT_ONCE  # here: the parsing process never needs it
+    from handlers.commands import ACTS_AT_ONCE  # here: parse_mail never needs it
 
     words = set(commands)
     body = parsed.body.strip()

@@ -1,7 +1,6 @@
-"""`sozialbot run` begins the IMAP login and launches the process that parses mails before it
-opens the store (bot.mail.log_in_early), so that the server's round trips and the process's
-imports overlap the start; the channel's first connect takes that connection, or its error, and
-later connects log in as before; the channel takes that process."""
+"""`sozialbot run` begins the IMAP login before it opens the store (bot.mail.log_in_early), so
+that the server's round trips overlap the start; the channel's first connect takes that
+connection, or its error, and later connects log in as before."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ import pytest
 from imap_tools.errors import MailboxLoginError
 
 from bot.config import default_config_text, load_config
-from bot.mail import imap, log_in_early, reader
+from bot.mail import imap, log_in_early
 from bot.mail.settings import MailSettings
 from tests.support.mailservers import IMAP_PASSWORD_ENV, MailWorld, write_mail_config
 
@@ -27,11 +26,6 @@ def test_the_first_connect_takes_the_login_begun_at_the_start(tmp_path: Path,
     settings = MailSettings.from_config(config)
     log_in_early(config)
     [(_, begun)] = imap._early
-    [(_, launched)] = reader._early
-    assert reader.take(settings) is launched
-    assert launched.pid is not None  # running before the channel asks for it
-    launched.kill()
-    assert reader.take(settings) is not launched  # a later channel gets a new one
     early = imap.connect(settings)
     try:
         assert early is begun.result()
@@ -64,4 +58,3 @@ def test_no_login_without_e_mail(tmp_path: Path) -> None:
     assert "email" not in tomllib.loads(path.read_text(encoding="utf-8"))
     log_in_early(load_config(path))
     assert not imap._early
-    assert not reader._early
