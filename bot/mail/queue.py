@@ -356,8 +356,8 @@ class Outbox:
 
     @property
     def urgent(self) -> int:
-        """How many answers wait or are on their way (read from another thread too: a sum of
-        two numbers, no walk through what may change meanwhile)."""
+        """How many answers wait or are on their way (the sender reads it under its lock, from
+        the channel's thread too)."""
         return len(self._urgent) + self._urgent_flying
 
     def add(self, mails: Iterable[Queued]) -> None:

@@ -94,14 +94,19 @@ class Sending:
     @property
     def pending(self) -> int:
         """Mails queued and not yet sent."""
-        return len(self.outbox) + len(self._incoming)
+        with self._lock:
+            return len(self.outbox) + len(self._incoming)
 
     @property
     def urgent(self) -> int:
-        """Answers queued and not yet sent."""
+        """Answers queued and not yet sent. The outbox is changed only under the lock, so that
+        this count, read from the channel's thread, never misses a mail on its way from
+        `_incoming` into the outbox or from waiting to flying."""
         with self._lock:
-            incoming = sum(mail.urgent for mail in self._incoming)
-        return self.outbox.urgent + incoming
+            return self._urgent_unlocked()
+
+    def _urgent_unlocked(self) -> int:
+        return self.outbox.urgent + sum(mail.urgent for mail in self._incoming)
 
     def queued(self, mails: list[Queued]) -> None:
         if not mails:
@@ -116,8 +121,8 @@ class Sending:
     def _take(self) -> Queued | None:
         with self._lock:
             incoming, self._incoming = self._incoming, []
-        self.outbox.add(incoming)
-        return self.outbox.take()
+            self.outbox.add(incoming)
+            return self.outbox.take()
 
     async def answers_out(self, stop: asyncio.Event) -> None:
         """Until no answer waits to be sent, while they are going out (with the SMTP server
@@ -235,7 +240,8 @@ class Sending:
                 mail = self._take()
         finally:
             if mail is not None:
-                self.outbox.put_back(mail)
+                with self._lock:
+                    self.outbox.put_back(mail)
                 self.outgoing.set()  # another connection may take it
             if syncing is not None:
                 with contextlib.suppress(OSError):  # the sync below meets the same disk
@@ -267,9 +273,11 @@ class Sending:
         return False
 
     def _done(self, mail: Queued) -> None:
-        self.outbox.done(mail)
+        with self._lock:
+            self.outbox.done(mail)
+            answered = not self._urgent_unlocked()
         self.outgoing.set()  # a mail to the same recipient may be taken now
-        if not self.urgent:
+        if answered:
             self._tell_answered()
 
     async def _more_to_send(self, stop: asyncio.Event) -> Queued | None:
