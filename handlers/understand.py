@@ -63,6 +63,7 @@ from rules.questions import (
     asked_sessions,
     asked_show,
     asked_status,
+    asked_to_stop,
     only_thanks,
 )
 from rules.withdrawal import gives_up, withdrawal_doubted
@@ -110,6 +111,7 @@ class Reading:
     denial: bool = False  # "Das war ich nicht": a request in her name was not hers
     absence: bool = False  # an out-of-office notice: read as nothing, answered by nothing
     concept_asked: bool = False  # "Welche Konferenzen haben noch kein Konzept?"
+    stop: bool = False  # "Stopp", "Bitte keine Mails mehr"
     yes: bool = False  # a plain "Ja" / "Ok, das war ich"
     copied_alone: bool = True  # the offered lines come back without words against them
 
@@ -182,6 +184,7 @@ def read(message: IncomingMessage, known: Collection[str]) -> Reading:
         denial=denies_request(own_answer(text)),
         absence=absence_notice(text),
         concept_asked=asked_concept(text),
+        stop=asked_to_stop(text),
         yes=says_yes(own_answer(text)),
         copied_alone=copied_alone(text) if copied else True,
     )
@@ -261,6 +264,8 @@ def meaning(ctx: Context, reading: Reading) -> Meaning | Outcome | None:
         return _welcome(ctx)
     if reading.payout and not message.attachments:
         return _payout(ctx)
+    if role == "applicant" and reading.stop and not message.attachments:
+        return _no_more_mail()
     if role != "applicant" and reading.reads is not None:  # "bitte den saldo von adendorf"
         named = (_conference_named(ctx) if reading.reads in ("sitzungen", "tagesordnung")
                  else _scope(ctx))
@@ -297,6 +302,15 @@ def _welcome(ctx: Context) -> Outcome:
                 "senden; /hilfe zeigt, wie.")
     else:
         text = "Gern geschehen! /hilfe zeigt, was Sie tun können."
+    return Outcome(False, reply(text).replies)
+
+
+def _no_more_mail() -> Outcome:
+    """ "Stopp", "Abmelden": there is no list to leave; what she gets, and how to end it."""
+    text = ("Sie erhalten von mir nur Antworten auf Ihre Nachrichten und Nachricht über Ihre "
+            "eigenen Anträge. Ziehen Sie einen Antrag zurück (/zurueckziehen mit seiner Nummer), "
+            "schreibe ich Ihnen dazu nichts mehr. Ihre Daten löschen lassen können Sie mit „Bitte "
+            "löschen Sie meine Daten“.")
     return Outcome(False, reply(text).replies)
 
 

@@ -105,6 +105,22 @@ MAX_THANKS_CHARS = 300
 MAX_OTHER_WORDS = 6  # a name and an organisation under the thanks
 
 
+_STOP_PHRASES = ("stopp", "stop", "abmelden", "abbestellen", "keine mails mehr",
+                 "keine e mails mehr", "keine nachrichten mehr", "bitte keine mails",
+                 "austragen", "abmeldung", "unsubscribe")
+MAX_STOP_CHARS = 80
+
+
+def asked_to_stop(text: str) -> bool:
+    """ "Stopp", "Abmelden", "Bitte keine Mails mehr": a short message asking for no more mail
+    (the bot writes only answers and news of one's own applications)."""
+    if len(text) > MAX_STOP_CHARS:
+        return False
+    flat, _ = _words(text)
+    return any(flat == p or flat.startswith(p + " ") or flat.endswith(" " + p)
+               or f" {p} " in f" {flat} " for p in _STOP_PHRASES)
+
+
 def only_thanks(text: str) -> bool:
     """A short thank-you ("Vielen Dank für die Bewilligung!", "Danke") and nothing to do: no
     number, no amount, at most a signature besides the courtesy words."""

@@ -65,6 +65,7 @@ from rules.questions import (
     asked_sessions,
     asked_show,
     asked_status,
+    asked_to_stop,
     only_thanks,
 )
 from rules.sketch import (
@@ -131,7 +132,8 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "questions": lambda t: (asked_status(t), asked_balance(t), asked_list(t), asked_sessions(t),
                             asked_report(t), asked_show(t), asked_agenda(t), asked_minutes(t),
                             asked_payout(t), asked_privacy(t),
-                            only_thanks(t), asked_own_status(t), asked_concept(t)),
+                            only_thanks(t), asked_own_status(t), asked_concept(t),
+                            asked_to_stop(t)),
     "date and time in text": lambda t: take_time(take_date(t, TODAY)[1]),
     "copied command lines": lambda t: copied_commands(t, sorted(registry())),
     "attendance in words": attendance_word,

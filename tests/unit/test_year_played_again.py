@@ -539,3 +539,10 @@ def test_a_correction_in_reply_to_the_booking_gets_the_line_with_its_number(bot:
     offered = f"/korrektur {number} bewilligt 1.000,00 € Grund: steht so im Protokoll"
     assert f"\n{offered}\n" in answer, answer
     bot.must("sek-ade", offered, today=date(2026, 3, 14))  # sent back, it previews
+
+
+@pytest.mark.parametrize("text", ["Stopp", "Abmelden", "Bitte keine Mails mehr!"])
+def test_an_applicant_asking_for_no_more_mail_is_told_what_she_gets(bot: Bot, text: str) -> None:
+    bot.submit()
+    answer = reply_text(bot.refused("kita@example.org", text, None, today=date(2026, 2, 5)))
+    assert answer.startswith("Sie erhalten von mir nur Antworten"), answer  # not the form
