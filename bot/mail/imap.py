@@ -9,6 +9,7 @@ import contextlib
 import email
 import functools
 import imaplib
+import io
 import re
 import threading
 import time
@@ -125,11 +126,29 @@ def idle(box: BaseMailBox, seconds: float, stopping: threading.Event) -> None:
     deadline = time.monotonic() + seconds
     box.idle.start()
     try:
+        if _buffered(box):
+            return
         while not stopping.is_set() and time.monotonic() < deadline:
             if box.idle.poll(timeout=min(0.5, max(0.05, deadline - time.monotonic()))):
                 return
     finally:
         box.idle.stop()
+
+
+def _buffered(box: BaseMailBox) -> bool:
+    """Whether imaplib holds news it has read but not handed on. A mail that arrived after the
+    last listing is announced ("* 1 EXISTS") together with the server's "+ idling"; imaplib
+    reads both at once into its buffer, where imap-tools' poll, which waits for the socket,
+    never sees it: the mail waited a whole IDLE round (5 minutes)."""
+    sock = box.client.sock
+    timeout = sock.gettimeout()
+    sock.settimeout(0)  # peek hands back what is buffered, and reads nothing that is not there
+    try:
+        return bool(cast(io.BufferedReader, box.client.file).peek(1))
+    except OSError:  # nothing buffered (a TLS socket says so with an error)
+        return False
+    finally:
+        sock.settimeout(timeout)
 
 
 def uids(box: BaseMailBox, folder: str, small: int) -> tuple[int, list[str], set[str]]:
