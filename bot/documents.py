@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import time
 import zlib
 from collections.abc import Callable
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 MAX_UNZIPPED_BYTES = 20 * 1024 * 1024  # a .docx/.odt that unpacks to more is a zip bomb
 MAX_ZIP_RATIO = 100
+MAX_LZMA_DICTIONARY = 64 * 1024 * 1024  # xz's largest preset; liblzma takes up to 4 GB for it
 MAX_XML_DEPTH = 100  # a real document nests some 10 levels; the readers recurse per level
 MAX_SPACES = 100  # what one ODF space element (text:s) may stand for
 MAX_PDF_PAGES = 50
@@ -79,6 +81,9 @@ def _read_zip_member(data: bytes, member: str, filename: str) -> bytes:
             raise AttachmentError(f"Die Anlage „{filename}“ ist kein Textdokument.") from None
         if info.flag_bits & 0x1:
             raise AttachmentError(f"Die Anlage „{filename}“ ist verschlüsselt.")
+        if (info.compress_type == zipfile.ZIP_LZMA
+                and _lzma_dictionary(data, info.header_offset) > MAX_LZMA_DICTIONARY):
+            raise damaged  # a few hundred bytes that ask for gigabytes of memory to unpack
         try:
             with archive.open(info) as stream:
                 content = stream.read(MAX_UNZIPPED_BYTES + 1)
@@ -87,6 +92,18 @@ def _read_zip_member(data: bytes, member: str, filename: str) -> bytes:
         if len(content) > MAX_UNZIPPED_BYTES:
             raise AttachmentError(f"Die Anlage „{filename}“ ist entpackt zu groß.")
         return content
+
+
+def _lzma_dictionary(data: bytes, header_offset: int) -> int:
+    """The dictionary size an LZMA member of a zip archive declares: its local header (30 bytes,
+    the name and the extra field), the LZMA header (4 bytes), then the properties (one byte,
+    then the size, 4 bytes little-endian). 0 when the archive is too short to say (zipfile then
+    finds it damaged)."""
+    if header_offset < 0 or len(data) < header_offset + 30:
+        return 0
+    name, extra = struct.unpack_from("<HH", data, header_offset + 26)
+    properties = header_offset + 30 + name + extra + 4
+    return int.from_bytes(data[properties + 1:properties + 5], "little")
 
 
 def _parse_xml(content: bytes, filename: str) -> ElementTree.Element:

@@ -447,6 +447,24 @@ def test_a_damaged_zip_archive_gets_a_polite_note(damage: str) -> None:
     assert str(refused.value) == f"Die Anlage „Skizze.docx“ {note}."
 
 
+def test_an_lzma_member_asking_for_a_huge_dictionary_is_damage_and_a_usual_one_is_read() -> None:
+    usual = repacked(WRITER, zipfile.ZIP_LZMA)
+    archive = zipfile.ZipFile(io.BytesIO(usual))
+    info = archive.getinfo("content.xml")
+    local = info.header_offset
+    name, extra = int.from_bytes(usual[local + 26:local + 28], "little"), \
+        int.from_bytes(usual[local + 28:local + 30], "little")
+    size_at = local + 30 + name + extra + 4 + 1  # LZMA header, then the properties' first byte
+    bomb = bytearray(usual)
+    bomb[size_at:size_at + 4] = (800 * 1024 * 1024).to_bytes(4, "little")  # found by hypothesis
+
+    with pytest.raises(AttachmentError) as refused:
+        odt_text(bytes(bomb), "Skizze.odt")
+
+    assert str(refused.value) == "Die Anlage „Skizze.odt“ ist beschädigt."
+    assert "Schwimmkurs" in odt_text(usual, "Skizze.odt")
+
+
 @pytest.mark.parametrize("encoding", ["UUF-8", "utf-7", "punycode", "idna", "rot13"])
 def test_an_xml_declaration_with_an_unknown_or_unusable_encoding_is_damage(encoding: str) -> None:
     content = f'<?xml version="1.0" encoding="{encoding}"?><office:document-content/>'
