@@ -51,16 +51,22 @@ async def test_a_webhook_without_secret_refuses_to_start_and_exits_non_zero(
     assert emulator.webhook == {}  # no webhook was ever set
 
 
-async def test_a_webhook_post_without_or_with_a_wrong_secret_gets_403_and_changes_nothing(
-        tmp_path: Path, emulator: BotApiEmulator, clock: Clock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+async def _webhook_bot(tmp_path: Path, emulator: BotApiEmulator, clock: Clock,
+                       monkeypatch: pytest.MonkeyPatch) -> tuple[RunningBot, str]:
+    """The bot running with a webhook on 127.0.0.1 and its secret set; the webhook's URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", emulator.token)
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "richtig-geheim-42")
     config = write_config(tmp_path, emulator, mode="webhook", webhook_url=url,
                           webhook_listen="127.0.0.1", webhook_port=port)
-    bot = await RunningBot(config, emulator, clock).start()
+    return await RunningBot(config, emulator, clock).start(), url
+
+
+async def test_a_webhook_post_without_or_with_a_wrong_secret_gets_403_and_changes_nothing(
+        tmp_path: Path, emulator: BotApiEmulator, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    bot, url = await _webhook_bot(tmp_path, emulator, clock, monkeypatch)
     update = {"update_id": 77, "message": {
         "message_id": 1, "date": 1772442000, "chat": {"id": APPLICANT, "type": "private"},
         "from": {"id": APPLICANT, "is_bot": False, "first_name": "Eve"},
@@ -87,13 +93,7 @@ async def test_a_webhook_body_larger_than_any_update_is_not_read_even_with_the_s
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Anyone can POST to the webhook, and the body is read before the secret is checked:
     before, up to 100 MB per connection (tornado's default), now 1 MB."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/hook"
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", emulator.token)
-    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "richtig-geheim-42")
-    config = write_config(tmp_path, emulator, mode="webhook", webhook_url=url,
-                          webhook_listen="127.0.0.1", webhook_port=port)
-    bot = await RunningBot(config, emulator, clock).start()
+    bot, url = await _webhook_bot(tmp_path, emulator, clock, monkeypatch)
 
     def update(number: int, text: str) -> dict[str, object]:
         return {"update_id": number, "message": {
