@@ -96,7 +96,7 @@ class MailChannel:
         self.handler = MailHandler(core, settings, self.state, self.builder, self._commit,
                                    self.attempts, self.stats, self.health, self.now)
         self.inbox = Inbox(settings, self.handler, self.stats, self.health, self._stopping,
-                           self.notify_now)
+                           self.notify_now, self.sending.warm_up)
 
     async def run(self, stop: asyncio.Event) -> None:
         from handlers.commands import registry

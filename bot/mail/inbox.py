@@ -62,8 +62,10 @@ class Inbox:
 
     def __init__(self, settings: MailSettings, handler: MailHandler, stats: Stats,
                  health: ChannelHealth, stopping: threading.Event,
-                 notify_now: asyncio.Event) -> None:
+                 notify_now: asyncio.Event,
+                 mail_coming: Callable[[int], None] = lambda mails: None) -> None:
         self.settings = settings
+        self.mail_coming = mail_coming  # told how many new mails a listing found
         self.handler = handler
         self.stats = stats
         self.health = health
@@ -143,6 +145,8 @@ class Inbox:
                 uidvalidity, uids, large = await asyncio.to_thread(
                     imap.uids, box, self.settings.folder, self._small)
                 uids = [uid for uid in uids if uid not in tried]
+                if uids:
+                    self.mail_coming(len(uids))  # the sender connects while they are read
                 if not uids:
                     if not (work.handling or work.settling or work.ready):
                         break
