@@ -240,8 +240,16 @@ def concept_fields(text: str) -> dict[str, str]:
 
 
 def _concept_line(line: str) -> str:
-    """The line cut into one line per concept part, or as it is."""
+    """The line cut into one line per concept part, or as it is. A heading that ends with a
+    colon before the first part ("Konzept für Adendorf: Zielgruppen: …") is a line of its own,
+    as when it is typed above them."""
     first = label_line(line, CONCEPT_LABELS) if line.count(":") >= 2 else None
+    if first is None and line.count(":") >= 3:
+        inline = _CONCEPT_INLINE.search(line)
+        heading = line[:inline.start()].rstrip() if inline else ""
+        if inline and heading.endswith(":") and label_line(line[inline.start():],
+                                                           CONCEPT_LABELS) is not None:
+            return heading + "\n" + _concept_line(line[inline.start():])
     if first is None or not first[1]:
         return line
     start = len(line.rstrip()) - len(first[1])  # where the first part's text begins

@@ -206,6 +206,9 @@ def test_a_secretary_naming_another_conference_in_a_short_message_is_told_whose_
     "/konzept Zielgruppen: Jugendliche; Problemlagen: keine Treffpunkte; Ziele: ein Jugendcafé",
     "Unser Konzept:\nZielgruppen: Jugendliche, Problemlagen : keine Treffpunkte\n"
     "Ziele: ein Jugendcafé",
+    "Konzept für Ostheide: Zielgruppen: Jugendliche Problemlagen: keine Treffpunkte Ziele: ein "
+    "Jugendcafé",
+    "Konzept: Zielgruppen: Jugendliche, Problemlagen: keine Treffpunkte, Ziele: ein Jugendcafé",
 ])
 def test_a_concept_typed_on_one_line_is_read_part_by_part(tmp_path: Path, text: str) -> None:
     """R5: the three parts typed one after the other on a phone are the concept's three parts,
