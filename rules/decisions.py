@@ -31,6 +31,8 @@ _START = lazy(rf"[-*•–]?\s*(?:[0-9]{{1,2}}[.)]\s+(?={NUMBER_PATTERN}))?"
               rf"(?P<number>{NUMBER_PATTERN}|[0-9]{{1,6}})"
               r"(?![0-9A-Za-z]|[.,][0-9])", re.IGNORECASE)
 # another application right after the first: "001 und 002", "1, 2", "Nr. 1 bis 3", "001-003"
+# a heading before the number, ended by a colon, without digits: "Ergebnis von heute: 001 …"
+_HEADING = lazy(r"\s*[^\W\d][^\d:\n]{0,40}:\s+")
 _ANOTHER_NUMBER = lazy(
     rf"\s*(?:(?:,|;|&|/|\+|und|sowie|bis)\s*(?:nr\.?\s*)?(?:{NUMBER_PATTERN}|[0-9]{{1,6}})"
     rf"|[-–]\s*(?:{NUMBER_PATTERN}|0[0-9]{{2,3}}))\b(?![.,][0-9])(?!\s*(?:€|eur))",
@@ -147,6 +149,11 @@ def parse_decision_line(line: str) -> DecisionLine:
         raise DecisionLineError(f"Die Zeile „{shown}“ ist zu lang für einen Beschluss "
                                 f"(höchstens {MAX_LINE_CHARS} Zeichen). {EXAMPLE}")
     start = _START.match(line.strip())
+    heading = _HEADING.match(line) if start is None else None
+    if heading is not None and not _OUTCOME_MENTIONED.search(heading.group()) \
+            and not set(heading.group().lower().split()) & _NEGATION:
+        line = line[heading.end():]  # what the heading says is no part of the decision
+        start = _START.match(line.strip())
     if start is None:
         item = _AGENDA_ITEM.match(line)
         if item is not None:  # "TOP 2 abgelehnt": which application that was, only she knows

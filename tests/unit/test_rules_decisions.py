@@ -109,6 +109,9 @@ def test_r7_equal_approvals_that_leave_most_of_the_budget_are_not_flagged() -> N
     ("1. ADE-2026-003 bewilligt 1.200 €.", "approved", 120_000),
     ("ADE-2026-003 nicht bewilligt", "rejected", None),
     ("- ADE-2026-003 zurückgestellt", "deferred", None),
+    ("Ergebnis von heute: 001 bewilligt mit 1.200 Euro (7 ja / 0 nein / 1 Enthaltung)",
+     "approved", 120_000),
+    ("Beschluss: ADE-2026-003 abgelehnt", "rejected", None),
 ])
 def test_decision_lines_as_secretaries_type_them(typed: str, outcome: str,
                                                  amount: int | None) -> None:
@@ -166,6 +169,8 @@ def test_numbers_are_read_as_the_store_writes_them() -> None:
     "ADE-2026-003 bewilligt 1,500",
     "ADE-2026-003 bewilligt (ja sieben)",
     "ADE-2026-003 bewilligt (sechs dafür, einer dagegen)",
+    "Abgelehnt: ADE-2026-003",  # a heading that says the outcome is no heading
+    "Nicht bewilligt: ADE-2026-003 mit 500 €",
 ])
 def test_unreadable_decision_lines_are_refused_with_an_example(typed: str) -> None:
     with pytest.raises(DecisionLineError) as error:
