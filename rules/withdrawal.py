@@ -82,13 +82,15 @@ def withdrawal_doubted(text: str) -> str | None:
 _TAKEN_BACK = re.compile(r"\bzur(?:ü|ue)ck\s*(?:ziehen|zunehmen|nehmen|gezogen|genommen)"
                          r"|\bzur(?:ü|ue)ckziehung|\br(?:ü|ue)cknahme", re.IGNORECASE)
 MAX_GIVE_UP = 500  # "Das Fest fällt aus": a short message, not a sentence in a long letter
-# "Der Antrag hat sich damit erledigt", "Das Projekt findet leider nicht statt", "Wir verzichten
-# auf die Förderung": the project given up, but no application taken back in so many words
+# "Der Antrag hat sich damit erledigt", "Das Projekt findet leider nicht statt", "Wir müssen das
+# Fest absagen", "Wir verzichten auf die Förderung": the project given up, but no application
+# taken back in so many words
 _GIVE_UP = re.compile(
     r"\b(?:hat\s+sich\s+(?:(?:damit|somit|leider|also)\s+){0,2}erledigt|er(?:ü|ue)brigt\s+sich"
     r"|entf(?:ä|ae)llt|findet\s+(?:\w+\s+){0,3}?nicht\s+statt|f(?:ä|ae)llt\s+(?:\w+\s+){0,3}?aus"
     r"|kommt\s+(?:\w+\s+){0,2}?nicht\s+zustande|verzichte[nt]?\s+(?:\w+\s+){0,3}?auf"
-    r"|nicht\s+mehr\s+(?:ben(?:ö|oe)tigt|n(?:ö|oe)tig|erforderlich))", re.IGNORECASE)
+    r"|nicht\s+mehr\s+(?:ben(?:ö|oe)tigt|n(?:ö|oe)tig|erforderlich)"
+    r"|absagen|abgesagt|sagen\s+(?:\w+\s+){0,4}?ab\b|ausfallen)", re.IGNORECASE)
 _PROJECT = re.compile(
     r"\w*(?:antrag|projekt|vorhaben|f(?:ö|oe)rderung|mittel|zuschuss|veranstaltung|ma(?:ß|ss)nahme"
     r"|angebot|fest|kurs|workshop|caf(?:é|e)|fahrt|freizeit)\b", re.IGNORECASE)

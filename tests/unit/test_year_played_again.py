@@ -196,6 +196,9 @@ def test_a_correction_of_the_co_funding_is_not_taken_for_the_amount(bot: Bot) ->
     "Wir verzichten auf die Förderung.",
     "Unser Sommerfest fällt dieses Jahr leider aus.",
     "Müssen wir den Antrag zurückziehen, wenn das Fest ausfällt?",
+    "Hallo, leider müssen wir das Sommerfest absagen, der Park ist gesperrt.",
+    "Wir sagen den Workshop leider ab.",
+    "Der Kurs muss ausfallen, die Kursleiterin ist krank.",
 ])
 def test_a_project_given_up_in_words_gets_the_withdrawal_line_nothing_withdrawn(
         bot: Bot, text: str) -> None:
