@@ -158,12 +158,13 @@ def _which(ctx: Context) -> Outcome:
 def offer_own(ctx: Context) -> Outcome | None:
     """An applicant giving up a project in words that name no application ("Das Projekt findet
     leider nicht statt", "Wir verzichten auf die Förderung"): the line for her one open
-    application, or her open ones to choose from; None when she has none (nothing is passed on
-    to anyone on such words)."""
-    own = [a for a in ctx.store.applications_from(ctx.identity.key, ctx.store.years()[-2:])
-           if a.status in WITHDRAWABLE]
+    application, or her open ones to choose from; with none open, the line that offers her
+    approved grants back to the conference (R11); None when she has neither. Nothing is passed
+    on to anyone on such words."""
+    applications = ctx.store.applications_from(ctx.identity.key, ctx.store.years()[-2:])
+    own = [a for a in applications if a.status in WITHDRAWABLE]
     if not own:
-        return None
+        return _offer_back([a for a in applications if _approved(a)])
     if len(own) == 1:
         return offer(ctx, own[0].number)
     lines = [f"• {a.number} „{(a.title or 'ohne Titel')[:60]}“" for a in own[:10]]
@@ -172,6 +173,22 @@ def offer_own(ctx: Context) -> Outcome | None:
                     "geändert.", actions=tuple(Action(f"{a.number} zurückziehen",
                                                       f"/zurueckziehen {a.number}")
                                                for a in own[:3]))
+    return Outcome(False, outcome.replies)
+
+
+def _offer_back(granted: list[Application]) -> Outcome | None:
+    """Her approved grants, each with the line that offers it back to the conference (R11: the
+    secretaries are told, the conference decides); None without any."""
+    if not granted:
+        return None
+    lines = [f"• {a.number} „{(a.title or 'ohne Titel')[:60]}“, bewilligt "
+             f"{format_cents(a.approved_cents or 0)}: /zurueckziehen {a.number}"
+             for a in granted[:10]]
+    outcome = reply("Möchten Sie eine Bewilligung zurückgeben? Dann senden Sie bitte die Zeile "
+                    "des Antrags:\n" + "\n".join(lines) + "\nDie Sozialkonferenz entscheidet "
+                    "dann über die Rückgabe (R11). Noch ist nichts geändert.",
+                    actions=tuple(Action(f"{a.number} zurückgeben", f"/zurueckziehen {a.number}")
+                                  for a in granted[:3]))
     return Outcome(False, outcome.replies)
 
 

@@ -226,6 +226,11 @@ def test_a_project_given_up_with_nothing_open_passes_nothing_on(bot: Bot) -> Non
     outcome = bot.say("kita@example.org", "Das Projekt findet leider nicht statt.",
                       today=date(2026, 4, 1))
     assert not outcome.notifications  # her approved grant is given back only when she says so
+    assert not outcome.accepted
+    answer = reply_text(outcome)
+    assert f"bewilligt 1.500,00 €: /zurueckziehen {number}" in answer, answer  # the line to
+    assert "Noch ist nichts geändert." in answer  # send for it, not the empty sketch form
+    assert bot.application(number)["status"] == "approved"
 
 
 @pytest.mark.parametrize("text", [
