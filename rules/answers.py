@@ -192,6 +192,13 @@ def copied_command(text: str, known: Collection[str]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def _before_closing(text: str) -> str:
+    """The text above its closing formula ("Mit freundlichen Grüßen", "VG", "--"): the
+    signature says nothing."""
+    closing = _CLOSING.search(text[:MAX_ANSWER_CHARS])
+    return text[:closing.start()] if closing else text
+
+
 def copied_alone(text: str) -> bool:
     """Whether the lines the bot offered come back (nearly) alone: a few words beside them that
     do not say no or "nicht". A reply that carries the bot's whole message below (a quote the
@@ -204,9 +211,7 @@ def copied_alone(text: str) -> bool:
         if _offered(line, previous) is None:
             kept.append(line)
         previous = line
-    own = "\n".join(kept)
-    closing = _CLOSING.search(own)
-    own = own[:closing.start()] if closing else own
+    own = _before_closing("\n".join(kept))
     return len(own.strip()) <= MAX_WORDS_CHARS and not _DENIAL.search(own) and not not_for_sure(
         own)
 
@@ -226,8 +231,7 @@ def attendance_word(text: str) -> str | None:
 
     A text that says both (“Zusage … kann leider nicht”) is read as an excuse: taking it for
     attendance would let decisions be booked without the county (R9)."""
-    closing = _CLOSING.search(text[:MAX_ANSWER_CHARS])
-    text = text[:closing.start()] if closing else text  # the signature says nothing
+    text = _before_closing(text)
     if not text.strip() or len(text) > MAX_WORDS_CHARS:
         return None
     if _VETO.search(text) or _APPLICATION.search(text) or release_in_words(text):
@@ -304,8 +308,7 @@ _DENIAL = lazy(
 def denies_request(text: str) -> bool:
     """Whether a short answer says a request was not the sender's own ("Nein", "Das war ich
     nicht!", "Bitte ignorieren, nicht von mir")."""
-    closing = _CLOSING.search(text[:MAX_ANSWER_CHARS])
-    text = text[:closing.start()] if closing else text
+    text = _before_closing(text)
     return len(text) <= MAX_WORDS_CHARS and bool(_DENIAL.search(text))
 
 
@@ -316,8 +319,7 @@ _FIRST_WORD = lazy(r"\s*([^\W\d_]+)")
 def says_yes(text: str) -> bool:
     """Whether a short answer is a plain yes ("Ja", "Ok, das war ich", "Genau so.") and no
     "nein" at the same time."""
-    closing = _CLOSING.search(text[:MAX_ANSWER_CHARS])
-    text = text[:closing.start()] if closing else text
+    text = _before_closing(text)
     first = _FIRST_WORD.match(text[:MAX_CONFIRM_CHARS])
     return (len(text) <= MAX_CONFIRM_CHARS and first is not None
             and first.group(1).lower() in _YES_WORDS and not _DENIAL.search(text))
