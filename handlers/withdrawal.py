@@ -134,8 +134,9 @@ def _which(ctx: Context) -> Outcome:
                a.contact == ctx.identity.key
                or (ctx.person is not None and ctx.person.conference == a.conference))]
     if not own:
-        granted = [a for year in ctx.store.years()[-2:] for a in ctx.store.applications(year)
-                   if a.contact == ctx.identity.key and _approved(a)]
+        granted = [a for a in ctx.store.applications_from(ctx.identity.key,
+                                                          ctx.store.years()[-2:])
+                   if _approved(a)]
         if len(granted) == 1 and ctx.person is None:  # her one grant: passed on, not booked
             return _give_back(ctx, granted[0], "")
         raise refuse("", "Welchen Antrag möchten Sie zurückziehen? Bitte nennen Sie die Nummer, "
