@@ -115,9 +115,7 @@ class Sending:
         with self._lock:
             self._incoming += mails
             loop = self._loop
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # its loop has just ended
-                loop.call_soon_threadsafe(self.outgoing.set)
+        _wake(loop, self.outgoing)
 
     def warm_up(self, mails: int) -> None:
         """`mails` have come in: when they are at least CONNECTIONS, open all the connections
@@ -130,9 +128,7 @@ class Sending:
         with self._lock:
             self._warm_ups = CONNECTIONS
             loop = self._loop
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # its loop has just ended
-                loop.call_soon_threadsafe(self.outgoing.set)
+        _wake(loop, self.outgoing)
 
     def _warming(self) -> bool:
         """Whether this connection is to be opened before its first mail (one request each)."""
@@ -198,9 +194,7 @@ class Sending:
         self.outgoing.set()
 
     def _tell_answered(self) -> None:
-        if self._main is not None:
-            with contextlib.suppress(RuntimeError):  # the channel's loop has ended
-                self._main.call_soon_threadsafe(self.answered.set)
+        _wake(self._main, self.answered)
 
     async def _connection(self, stop: asyncio.Event) -> None:
         """One connection's loop: while there is mail to take, connect and send; while the
@@ -323,6 +317,13 @@ class Sending:
                     continue
             return None
         return None
+
+
+def _wake(loop: asyncio.AbstractEventLoop | None, event: asyncio.Event) -> None:
+    """Set `event` of `loop` from another thread (nothing when the loop does not run)."""
+    if loop is not None:
+        with contextlib.suppress(RuntimeError):  # its loop has just ended
+            loop.call_soon_threadsafe(event.set)
 
 
 def _permanent(error: Exception) -> bool:
